@@ -1,0 +1,67 @@
+# Two entry points: `make run` (the emulated stack on 127.0.0.1) and `make test` (the whole suite).
+# Both create .venv and node_modules themselves from the pinned requirements and package-lock.json.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MOTO_PORT ?= 5000
+ROLE ?= vendor
+ORG ?= acme
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help deps run test pytest lint lint-asl lint-cfn package bench token rules clean
+
+help:
+	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
+	@echo "make test     ASL + CloudFormation checks and the full pytest suite (TZ=America/New_York)"
+	@echo "make package  CloudFormation template for AWS in build/package/"
+	@echo "make bench    import time, DynamoDB calls per operation, workflow timings"
+	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
+	@echo "make rules    rules of RULES.md with and without tests"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+run: deps
+	$(PY) -m local.server --host $(HOST) --port $(PORT) --moto-port $(MOTO_PORT)
+
+test: lint pytest
+
+pytest: deps
+	TZ=$${TZ:-America/New_York} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: lint-asl lint-cfn
+
+lint-asl: node_modules/.installed
+	@for f in statemachines/*.asl.json; do npx --no-install asl-validator --json-path "$$f" || exit 1; done
+
+package: deps
+	rm -rf build/package
+	$(PY) -m infra.build build/merge-template.json
+	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/merge-template.json build/package
+
+lint-cfn: package
+	$(VENV)/bin/cfn-lint build/package/sam.json
+
+bench: deps
+	$(PY) -m bench
+
+token: deps
+	@$(PY) -m local.token $(ROLE) $(ORG)
+
+rules: deps
+	@$(PY) -m local.rules
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache

@@ -1,0 +1,1 @@
+"""Connecticut procurement workflow: domain rules, services, adapters, HTTP API and workflow tasks."""

@@ -1,0 +1,71 @@
+"""SES email, Step Functions executions and task tokens, the system clock and id generation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid
+
+import boto3
+from botocore.exceptions import ClientError
+
+from chalicelib.services.ports import Email
+
+
+class SesNotifier:
+    def __init__(self, sender: str, region: str):
+        self.sender = sender
+        self._ses = boto3.client("ses", region_name=region)
+
+    def send(self, email: Email) -> None:
+        self._ses.send_email(
+            Source=self.sender,
+            Destination={"ToAddresses": list(email.to)},
+            Message={"Subject": {"Data": email.subject}, "Body": {"Text": {"Data": email.text}}},
+        )
+
+
+class StepFunctionsWorkflows:
+    """Processes are state machines named `<prefix><process>`; executions get deterministic names."""
+
+    _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+
+    def __init__(self, state_machine_arn_prefix: str, region: str):
+        self.prefix = state_machine_arn_prefix
+        self._sfn = boto3.client("stepfunctions", region_name=region)
+
+    def start(self, process: str, name: str, payload: dict) -> None:
+        try:
+            self._sfn.start_execution(stateMachineArn=f"{self.prefix}{process}", name=name, input=json.dumps(payload, default=str))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+
+    def resume(self, token: str, output: dict) -> bool:
+        return self._answer(lambda: self._sfn.send_task_success(taskToken=token, output=json.dumps(output, default=str)))
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        return self._answer(lambda: self._sfn.send_task_failure(taskToken=token, error=error, cause=cause))
+
+    def _answer(self, call) -> bool:
+        try:
+            call()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in self._GONE:
+                return False
+            raise
+        return True
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+class RandomIds:
+    def new(self, prefix: str) -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+    def secret(self, digits: int) -> str:
+        return "".join(secrets.choice("0123456789") for _ in range(digits))

@@ -1,0 +1,196 @@
+"""The one route decorator every endpoint uses.
+
+It authenticates the bearer token, checks the role, parses the body and query with pydantic, calls the
+view, and maps every error to the one JSON shape (`Code`, `Message`, `rule`, `details`). It also records
+the operation so the OpenAPI document covers every route.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pydantic
+from chalice import Blueprint, Response
+from pydantic_core import to_jsonable_python
+
+from chalicelib import bootstrap
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.observability import logger
+from chalicelib.services.ports import Actor, Role
+
+_STATUS = [(Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (ValidationFailed, 400)]
+_REASONS = {400: "Bad request", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found", 409: "Conflict with the record's state", 422: "Rule violated"}
+
+
+class ErrorBody(pydantic.BaseModel):
+    """Every 4xx/5xx answer has this shape."""
+
+    Code: str = pydantic.Field(description="Error class, e.g. BidAfterDeadline; also its ASL error name.")
+    Message: str = pydantic.Field(description="What is wrong and what to do.")
+    rule: Optional[str] = pydantic.Field(None, description="ID of the rule in RULES.md that applies.")
+    details: list[Any] = pydantic.Field(default_factory=list, description="Each failing field or fact.")
+
+
+@dataclass
+class Operation:
+    name: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    tag: str
+    roles: Optional[frozenset[Role]]
+    body: Optional[type[pydantic.BaseModel]]
+    query: Optional[type[pydantic.BaseModel]]
+    response: Optional[type[pydantic.BaseModel]]
+    status: int
+    rules: tuple[str, ...]
+    errors: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass
+class Call:
+    """What a view receives: the caller (None on public routes without a token) and parsed input."""
+
+    actor: Optional[Actor]
+    body: Any
+    query: Any
+    request: Any
+
+    @property
+    def deps(self):
+        return bootstrap.deps()
+
+
+def status_of(exc: DomainError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 422
+
+
+def error_response(status: int, code: str, message: str, rule: Optional[str] = None, details: Optional[list] = None) -> Response:
+    headers = {"Content-Type": "application/json"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="ct-procurement"'
+    body = ErrorBody(Code=code, Message=message, rule=rule, details=details or [])
+    return Response(body=body.model_dump_json(), status_code=status, headers=headers)
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    return error_response(status_of(exc), exc.code, exc.message, exc.rule, to_jsonable_python(exc.details))
+
+
+def validation_details(exc: pydantic.ValidationError) -> list[dict]:
+    details = []
+    for err in exc.errors(include_url=False):
+        location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        details.append({"field": location or "(body)", "problem": err["msg"], "type": err["type"]})
+    return details
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(to_jsonable_python(payload, by_alias=True)),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    roles: Optional[set[Role]] = None,
+    body: Optional[type[pydantic.BaseModel]] = None,
+    query: Optional[type[pydantic.BaseModel]] = None,
+    response: Optional[type[pydantic.BaseModel]] = None,
+    status: int = 200,
+    rules: tuple[str, ...] = (),
+    errors: tuple[int, ...] = (),
+    optional_auth: bool = False,
+) -> Callable:
+    """Register `view(call, **path_params)` as a Chalice route. `roles=None` makes the route public."""
+
+    def decorator(view: Callable) -> Callable:
+        OPERATIONS.append(
+            Operation(
+                name=view.__name__, method=method.upper(), path=path, summary=summary,
+                description=(view.__doc__ or "").strip(), tag=tag,
+                roles=frozenset(roles) if roles is not None else None, body=body, query=query,
+                response=response, status=status, rules=rules, errors=errors,
+            )
+        )
+        rule = rules[0] if rules else None
+
+        @bp.route(path, methods=[method.upper()], content_types=["application/json"], name=view.__name__)
+        def handler(**path_params):
+            request = bp.current_request
+            try:
+                actor = _caller(request, required=roles is not None, optional=optional_auth)
+                if roles is not None and actor.role not in roles:
+                    allowed = " or ".join(sorted(r.value for r in roles))
+                    raise Forbidden(f"Only {allowed} may {summary[0].lower()}{summary[1:]}; the token's role is {actor.role.value}.", rule=rule)
+                parsed_body = _parse_body(request, body, rule)
+                parsed_query = _parse_query(request, query, rule)
+                result = view(Call(actor, parsed_body, parsed_query, request), **path_params)
+            except DomainError as exc:
+                logger.info("request refused", extra={"code": exc.code, "rule": exc.rule})
+                return domain_error_response(exc)
+            except Exception:  # noqa: BLE001 - never a stack trace to the caller
+                logger.exception("unhandled error")
+                return error_response(500, "InternalError", "Something went wrong on our side; the request may be retried.")
+            if isinstance(result, Response):
+                return result
+            return json_response(result, status)
+
+        return view
+
+    return decorator
+
+
+def _caller(request, *, required: bool, optional: bool) -> Optional[Actor]:
+    header = request.headers.get("authorization")
+    if not required and not (optional and header):
+        return None
+    return bootstrap.token_verifier().actor(header)
+
+
+def _parse_body(request, model, rule):
+    if model is None:
+        return None
+    raw = request.raw_body or b""
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except pydantic.ValidationError as exc:
+        raise ValidationFailed("The request body is invalid; see details for each field.", rule=rule, details=validation_details(exc)) from None
+
+
+def _parse_query(request, model, rule):
+    if model is None:
+        return None
+    params = dict(request.query_params or {})
+    try:
+        return model.model_validate(params)
+    except pydantic.ValidationError as exc:
+        raise ValidationFailed("The query string is invalid; see details for each parameter.", rule=rule, details=validation_details(exc)) from None

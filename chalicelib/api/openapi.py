@@ -1,0 +1,54 @@
+"""OpenAPI 3.1 document generated from the registered operations and their pydantic models."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from openapi_pydantic import OpenAPI
+from openapi_pydantic.util import PydanticSchema, construct_open_api_with_schema_class
+
+from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
+
+_ERRORS = {400: "Invalid input (each bad field listed)", 401: "Missing or invalid bearer token", 403: "The caller's role may not do this", 404: "No such record visible to the caller", 409: "The record's state or a deadline does not allow this", 422: "A rule forbids this"}
+
+
+def _content(model) -> dict:
+    return {"application/json": {"schema": PydanticSchema(schema_class=model)}}
+
+
+def _operation(op: Operation) -> dict:
+    roles = "public" if op.roles is None else ", ".join(sorted(r.value for r in op.roles))
+    description = op.description + f"\n\nRoles: {roles}." + (f" Rules: {', '.join(op.rules)}." if op.rules else "")
+    responses = {str(op.status): {"description": "Success", **({"content": _content(op.response)} if op.response else {})}}
+    statuses = {400, 500, *op.errors} | ({401, 403} if op.roles is not None else set())
+    for status in sorted(statuses):
+        responses[str(status)] = {"description": _ERRORS.get(status, "Server error"), "content": _content(ErrorBody)}
+    parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
+    if op.query is not None:
+        for name, field in op.query.model_fields.items():
+            schema = op.query.model_json_schema()["properties"][name]
+            parameters.append({"name": field.alias or name, "in": "query", "required": field.is_required(), "description": field.description, "schema": schema})
+    if op.method == "POST":
+        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False, "description": "Retry-safe POST: the first answer is replayed for 24 hours.", "schema": {"type": "string", "maxLength": 255}})
+    result = {"operationId": op.name, "summary": op.summary, "description": description.strip(), "tags": [op.tag], "parameters": parameters, "responses": responses}
+    if op.body is not None:
+        result["requestBody"] = {"required": True, "content": _content(op.body)}
+    if op.roles is not None:
+        result["security"] = [{"bearer": []}]
+    return result
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    spec = OpenAPI.model_validate(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "Connecticut State Purchasing workflow API", "version": "1.0.0", "description": "Regulations of Connecticut State Agencies 4a-52-1 to 4a-52-22 and OPM procurement-plan rules. Times are ISO 8601; responses show them in America/New_York. Money is a decimal string in US dollars."},
+            "paths": paths,
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        }
+    )
+    return construct_open_api_with_schema_class(spec).model_dump(mode="json", by_alias=True, exclude_none=True)

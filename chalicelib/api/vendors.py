@@ -1,0 +1,63 @@
+"""Vendor registration: POST /vendors, GET /vendors/{id}, POST /vendors/{id}/confirm."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.framework import Call, operation
+from chalicelib.api.views import LocalTime
+from chalicelib.services import vendors
+from chalicelib.services.ports import Role
+
+bp = Blueprint(__name__)
+
+
+class RegisterVendor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    legal_name: str = Field(min_length=1, max_length=200, description="Legal name of the bidder.")
+    contact_email: str = Field(min_length=3, max_length=254, description="Where invitations to bid and notices go.")
+    commodity_codes: list[str] = Field(min_length=1, max_length=200, description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).")
+
+
+class ConfirmVendor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=20, description="The code emailed to the contact address.")
+
+
+class VendorOut(BaseModel):
+    id: str
+    org: str = Field(description="The registering organisation (the token's org claim).")
+    legal_name: str
+    contact_email: str
+    commodity_codes: list[str]
+    status: str = Field(description="pending_confirmation or active")
+    registered_at: LocalTime
+    confirmed_at: Optional[LocalTime] = None
+    reminder_sent_at: Optional[LocalTime] = None
+
+    @classmethod
+    def of(cls, vendor) -> "VendorOut":
+        return cls.model_validate(vendor.public_view())
+
+
+@operation(bp, "POST", "/vendors", summary="Register a vendor", tag="vendors", roles={Role.VENDOR}, body=RegisterVendor, response=VendorOut, status=201, rules=("R-4",), errors=(409,))
+def register_vendor(call: Call):
+    """Registers the caller's organisation as a vendor and emails a confirmation code; a reminder follows after 7 days if it is not confirmed."""
+    b = call.body
+    vendor = vendors.register_vendor(call.deps, call.actor, legal_name=b.legal_name, contact_email=b.contact_email, commodity_codes=b.commodity_codes)
+    return VendorOut.of(vendor)
+
+
+@operation(bp, "GET", "/vendors/{vendor_id}", summary="Read a vendor registration", tag="vendors", roles={Role.VENDOR, Role.PURCHASING}, response=VendorOut, errors=(404,))
+def get_vendor(call: Call, vendor_id: str):
+    """The vendor itself and the Bureau of Purchases may read a registration."""
+    return VendorOut.of(vendors.get_vendor(call.deps, call.actor, vendor_id))
+
+
+@operation(bp, "POST", "/vendors/{vendor_id}/confirm", summary="Confirm a vendor's contact email", tag="vendors", roles={Role.VENDOR}, body=ConfirmVendor, response=VendorOut, errors=(404, 409))
+def confirm_vendor(call: Call, vendor_id: str):
+    """Confirms the contact email with the emailed code; the vendor then receives invitations to bid."""
+    return VendorOut.of(vendors.confirm_vendor(call.deps, call.actor, vendor_id, call.body.code))

@@ -1,0 +1,48 @@
+"""The one place that builds adapters, lazily, from Settings. Tests and the local stack call reset()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chalicelib.settings import Settings
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
+def deps():
+    from chalicelib.adapters.aws import RandomIds, SesNotifier, StepFunctionsWorkflows, SystemClock
+    from chalicelib.adapters.dynamo import DynamoStore
+    from chalicelib.services.ports import Deps
+
+    s = settings()
+    return Deps(
+        store=DynamoStore(s.entities_table, s.audit_table, s.region),
+        clock=SystemClock(),
+        ids=RandomIds(),
+        notifier=SesNotifier(s.sender_email, s.region),
+        workflows=StepFunctionsWorkflows(s.state_machine_arn_prefix, s.region),
+    )
+
+
+@lru_cache(maxsize=1)
+def token_verifier():
+    from chalicelib.api.auth import TokenVerifier
+
+    s = settings()
+    return TokenVerifier(secret=s.jwt_secret, jwks_url=s.jwt_jwks_url, issuer=s.jwt_issuer, audience=s.jwt_audience)
+
+
+@lru_cache(maxsize=1)
+def idempotency_store():
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+
+
+def reset() -> None:
+    for cached in (settings, deps, token_verifier, idempotency_store):
+        cached.cache_clear()

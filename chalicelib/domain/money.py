@@ -1,0 +1,28 @@
+"""Money is Decimal US dollars; rounding to cents happens once, at the end, half-up."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
+    """A non-negative decimal with at most `max_places` places; ValueError otherwise (never float)."""
+    if isinstance(text, float):
+        raise ValueError("amounts are decimal strings, not floats")
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite amount")
+    if value < 0:
+        raise ValueError(f"{text!r} is negative")
+    if -value.as_tuple().exponent > max_places:
+        raise ValueError(f"{text!r} has more than {max_places} decimal places")
+    return value

@@ -1,0 +1,89 @@
+"""Vendor registration: who may be invited to bid (R-4 emails registered vendors of a commodity)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+
+from chalicelib.domain.errors import Conflict, ValidationFailed
+
+# Registrations not confirmed within this period get one reminder email.
+CONFIRMATION_REMINDER_AFTER = dt.timedelta(days=7)
+COMMODITY_CODE = re.compile(r"^\d{3,11}$")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class VendorStatus(str, enum.Enum):
+    PENDING_CONFIRMATION = "pending_confirmation"
+    ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Vendor:
+    id: str
+    org: str
+    legal_name: str
+    contact_email: str
+    commodity_codes: tuple[str, ...]
+    registered_at: dt.datetime
+    confirmation_code: str
+    status: VendorStatus = VendorStatus.PENDING_CONFIRMATION
+    confirmed_at: dt.datetime | None = None
+    reminder_sent_at: dt.datetime | None = None
+    confirmation_token: str | None = field(default=None, repr=False)
+    version: int = 0
+
+    @property
+    def reminder_due_at(self) -> dt.datetime:
+        return self.registered_at + CONFIRMATION_REMINDER_AFTER
+
+    def public_view(self) -> dict:
+        """What the vendor itself and purchasing see: never the confirmation secrets."""
+        hidden = {"confirmation_code", "confirmation_token", "version"}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in hidden}
+
+
+def new_vendor(
+    *, vendor_id: str, org: str, legal_name: str, contact_email: str, commodity_codes: list[str],
+    now: dt.datetime, confirmation_code: str,
+) -> Vendor:
+    problems = []
+    if not legal_name.strip():
+        problems.append({"field": "legal_name", "problem": "must not be blank"})
+    if not EMAIL.match(contact_email):
+        problems.append({"field": "contact_email", "problem": "is not an email address"})
+    if not commodity_codes:
+        problems.append({"field": "commodity_codes", "problem": "at least one commodity code is needed to be invited (R-4)"})
+    for i, code in enumerate(commodity_codes):
+        if not COMMODITY_CODE.match(code):
+            problems.append({"field": f"commodity_codes[{i}]", "problem": "must be 3 to 11 digits (NIGP or UNSPSC)"})
+    if problems:
+        raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)
+    return Vendor(
+        id=vendor_id, org=org, legal_name=legal_name.strip(), contact_email=contact_email.strip().lower(),
+        commodity_codes=tuple(sorted(set(commodity_codes))), registered_at=now, confirmation_code=confirmation_code,
+    )
+
+
+def confirm(vendor: Vendor, code: str, now: dt.datetime) -> Vendor:
+    if vendor.status is VendorStatus.ACTIVE:
+        raise AlreadyConfirmed(f"Vendor {vendor.id} confirmed its contact email on {vendor.confirmed_at:%Y-%m-%d}.")
+    if code.strip() != vendor.confirmation_code:
+        raise ValidationFailed(
+            "The confirmation code does not match the one emailed to the contact address.",
+            details=[{"field": "code", "problem": "does not match"}],
+        )
+    return dataclasses.replace(vendor, status=VendorStatus.ACTIVE, confirmed_at=now, confirmation_token=None)
+
+
+def mark_reminded(vendor: Vendor, now: dt.datetime) -> Vendor:
+    if vendor.status is VendorStatus.ACTIVE:
+        raise AlreadyConfirmed(f"Vendor {vendor.id} is already confirmed; no reminder is due.")
+    return dataclasses.replace(vendor, reminder_sent_at=now)
+
+
+class AlreadyConfirmed(Conflict):
+    """The vendor has confirmed; the onboarding workflow catches this by name and ends quietly."""

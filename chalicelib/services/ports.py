@@ -1,0 +1,134 @@
+"""What services need from the outside world. Adapters implement these; tests pass fakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional, Protocol, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+class Role(str, enum.Enum):
+    VENDOR = "vendor"
+    AGENCY = "agency"
+    PURCHASING = "purchasing"
+    OPM = "opm"
+    SYSTEM = "system"  # workflow tasks acting on a timer's authority
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: the token's `sub`, `role` and `org` (agency code, vendor org, ...)."""
+
+    sub: str
+    role: Role
+    org: str
+
+    @classmethod
+    def system(cls, execution: str) -> "Actor":
+        return cls(sub=f"workflow:{execution}", role=Role.SYSTEM, org="system")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entity written by a command; `before` is None for a new one. Audited with `action`."""
+
+    action: str
+    after: Any
+    before: Any = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    entity: str
+    at: dt.datetime
+    actor: str
+    role: str
+    org: str
+    action: str
+    before: Optional[dict]
+    after: Optional[dict]
+
+
+@dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class Ids(Protocol):
+    def new(self, prefix: str) -> str: ...
+
+    def secret(self, digits: int) -> str: ...
+
+
+class Store(Protocol):
+    def get(self, cls: type[T], entity_id: str) -> Optional[T]: ...
+
+    def find(self, cls: type[T], index: str, key: str) -> list[T]: ...
+
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
+        """Write every change and its audit record atomically; fail with Conflict on a concurrent write."""
+
+    def audit_trail(self, entity: str) -> list[AuditEntry]: ...
+
+    def claim(self, key: str, at: dt.datetime) -> bool:
+        """Record that a once-only effect (an email, a workflow start) happened; False if it already had."""
+
+    def release(self, key: str) -> None: ...
+
+
+class Notifier(Protocol):
+    def send(self, email: Email) -> None: ...
+
+
+class Workflows(Protocol):
+    def start(self, process: str, name: str, payload: dict) -> None: ...
+
+    def resume(self, token: str, output: dict) -> bool:
+        """Answer a waiting task; False if the task is no longer waiting (timed out or finished)."""
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...
+
+
+@dataclass
+class Deps:
+    store: Store
+    clock: Clock
+    ids: Ids
+    notifier: Notifier
+    workflows: Workflows
+
+    def send_once(self, key: str, email: Email) -> bool:
+        """Send an email at most once per key, so a retried task never mails twice."""
+        if not self.store.claim(f"email#{key}", self.clock.now()):
+            return False
+        try:
+            self.notifier.send(email)
+        except Exception:
+            self.store.release(f"email#{key}")
+            raise
+        return True
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    from chalicelib.domain.errors import Forbidden
+
+    if actor.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise Forbidden(f"Only {allowed} may do this; the caller is {actor.role.value}.")
+
+
+def entity_ref(kind: str, entity_id: str) -> str:
+    return f"{kind}:{entity_id}"
+
+
+def first(items: Iterable[T]) -> Optional[T]:
+    return next(iter(items), None)

@@ -1,0 +1,101 @@
+"""Vendor registration and the onboarding workflow (confirmation email, 7-day reminder)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from chalicelib.domain import vendors as rules
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.vendors import Vendor
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, first, require_role
+
+ONBOARDING = "vendor-onboarding"
+
+
+def register_vendor(deps: Deps, actor: Actor, *, legal_name: str, contact_email: str, commodity_codes: list[str]) -> Vendor:
+    """A vendor organisation registers once; the onboarding workflow then asks it to confirm its email."""
+    require_role(actor, Role.VENDOR)
+    existing = first(deps.store.find(Vendor, "by_org", actor.org))
+    if existing is not None:
+        raise Conflict(f"Organisation {actor.org} is already registered as vendor {existing.id}.", details=[{"vendor_id": existing.id}])
+    now = deps.clock.now()
+    vendor = rules.new_vendor(
+        vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, contact_email=contact_email,
+        commodity_codes=commodity_codes, now=now, confirmation_code=deps.ids.secret(6),
+    )
+    (vendor,) = deps.store.commit(actor, now, [Change("vendor.registered", vendor)])
+    reminder_after = int((vendor.reminder_due_at - now).total_seconds())
+    deps.workflows.start(ONBOARDING, f"vendor-{vendor.id}", {"vendor_id": vendor.id, "reminder_after_seconds": reminder_after})
+    return vendor
+
+
+def get_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
+    """The vendor itself and purchasing may read a registration; others are told it does not exist."""
+    vendor = deps.store.get(Vendor, vendor_id)
+    visible = vendor is not None and (actor.role is Role.PURCHASING or (actor.role is Role.VENDOR and actor.org == vendor.org))
+    if not visible:
+        raise NotFound(f"No vendor {vendor_id} is visible to the caller.")
+    return vendor
+
+
+def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendor:
+    vendor = get_vendor(deps, actor, vendor_id)
+    require_role(actor, Role.VENDOR)
+    confirmed = rules.confirm(vendor, code, deps.clock.now())
+    (confirmed,) = deps.store.commit(actor, confirmed.confirmed_at, [Change("vendor.confirmed", confirmed, vendor)])
+    if vendor.confirmation_token:
+        deps.workflows.resume(vendor.confirmation_token, {"vendor_id": vendor.id, "confirmed": True})
+    return confirmed
+
+
+def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token: str) -> None:
+    """Workflow task: keep the token for the confirm call and email the code (once)."""
+    vendor = _load(deps, vendor_id)
+    if vendor.status is rules.VendorStatus.ACTIVE:
+        deps.workflows.resume(task_token, {"vendor_id": vendor.id, "confirmed": True})
+        return
+    now = deps.clock.now()
+    waiting = dataclasses.replace(vendor, confirmation_token=task_token)
+    deps.store.commit(Actor.system(execution), now, [Change("vendor.confirmation_requested", waiting, vendor)])
+    deps.send_once(
+        f"{execution}:confirmation",
+        Email(
+            to=(vendor.contact_email,),
+            subject=f"Confirm your vendor registration {vendor.id}",
+            text=(
+                f"{vendor.legal_name} registered as a State of Connecticut vendor.\n"
+                f"Confirmation code: {vendor.confirmation_code}\n"
+                f"Confirm with POST /vendors/{vendor.id}/confirm {{\"code\": \"{vendor.confirmation_code}\"}}.\n"
+                f"Commodity codes: {', '.join(vendor.commodity_codes)}."
+            ),
+        ),
+    )
+
+
+def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
+    """Workflow task after 7 days without confirmation. Raises AlreadyConfirmed if it came meanwhile."""
+    vendor = _load(deps, vendor_id)
+    now = deps.clock.now()
+    reminded = rules.mark_reminded(vendor, now)
+    deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", reminded, vendor)])
+    deps.send_once(
+        f"{execution}:reminder",
+        Email(
+            to=(vendor.contact_email,),
+            subject=f"Reminder: confirm your vendor registration {vendor.id}",
+            text=(
+                f"{vendor.legal_name} has not confirmed its registration of "
+                f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
+                f"Confirmation code: {vendor.confirmation_code}\n"
+                f"Confirm with POST /vendors/{vendor.id}/confirm."
+            ),
+        ),
+    )
+    return {"vendor_id": vendor.id, "reminded": True}
+
+
+def _load(deps: Deps, vendor_id: str) -> Vendor:
+    vendor = deps.store.get(Vendor, vendor_id)
+    if vendor is None:
+        raise NotFound(f"No vendor {vendor_id}.")
+    return vendor

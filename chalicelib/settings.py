@@ -1,0 +1,38 @@
+"""Configuration from the environment, read when first needed (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    entities_table: str
+    audit_table: str
+    idempotency_table: str
+    state_machine_arn_prefix: str
+    sender_email: str
+    bid_sealing_key_id: str
+    jwt_secret: str | None
+    jwt_jwks_url: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1"),
+            entities_table=env["ENTITIES_TABLE"],
+            audit_table=env["AUDIT_TABLE"],
+            idempotency_table=env["IDEMPOTENCY_TABLE"],
+            state_machine_arn_prefix=env["STATE_MACHINE_ARN_PREFIX"],
+            sender_email=env["SENDER_EMAIL"],
+            bid_sealing_key_id=env.get("BID_SEALING_KEY_ID", ""),
+            jwt_secret=env.get("JWT_SECRET") or None,
+            jwt_jwks_url=env.get("JWT_JWKS_URL") or None,
+            jwt_issuer=env.get("JWT_ISSUER") or None,
+            jwt_audience=env.get("JWT_AUDIENCE") or None,
+        )

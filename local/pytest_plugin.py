@@ -1,0 +1,104 @@
+"""pytest fixtures on the emulated stack: `stack`, `clock`, `api` (HTTP through Chalice's test client).
+
+    def test_reminder_fires_after_seven_days(api, clock, stack):
+        api.as_vendor("acme").post("/vendors", json={...})
+        clock.advance(days=7)
+        assert stack.outbox()[-1]["subject"].startswith("Reminder")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Monday 2 March 2026, 9:00 in Connecticut: a business day far from holidays.
+DEFAULT_START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "rule(id): the rule of RULES.md this test proves")
+    config.addinivalue_line("markers", "start(instant): where the virtual clock starts (aware datetime)")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Api:
+    """HTTP calls through the Chalice app; each call returns once every execution is parked again."""
+
+    client: Any
+    stack: Any
+    token: Optional[str] = None
+    extra_headers: dict = field(default_factory=dict)
+
+    def as_(self, role: str, org: str, sub: Optional[str] = None) -> "Api":
+        from chalicelib.api.auth import issue_dev_token
+        from local.stack import DEV_JWT_SECRET
+
+        token = issue_dev_token(DEV_JWT_SECRET, sub=sub or f"{role}-user@{org}", role=role, org=org)
+        return Api(self.client, self.stack, token)
+
+    def as_vendor(self, org: str) -> "Api":
+        return self.as_("vendor", org)
+
+    def as_purchasing(self) -> "Api":
+        return self.as_("purchasing", "DAS-BOP")
+
+    def request(self, method: str, path: str, *, json_body: Any = None, raw: Optional[bytes] = None, headers: Optional[dict] = None) -> Reply:
+        all_headers = {"Content-Type": "application/json", **self.extra_headers, **(headers or {})}
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        body = raw if raw is not None else (json.dumps(json_body).encode() if json_body is not None else b"")
+        response = self.client.http.request(method, path, headers=all_headers, body=body)
+        self.stack.clock.run_until_idle()
+        return Reply(response.status_code, dict(response.headers), response.body)
+
+    def get(self, path: str, **kw) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw) -> Reply:
+        return self.request("POST", path, json_body=json, **kw)
+
+    def delete(self, path: str, **kw) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def stack(request):
+    from app import app
+    from local.stack import in_process
+
+    marker = request.node.get_closest_marker("start")
+    start = marker.args[0] if marker else DEFAULT_START
+    with in_process(app, start) as s:
+        yield s
+
+
+@pytest.fixture
+def clock(stack):
+    return stack.clock
+
+
+@pytest.fixture
+def api(stack):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+        yield Api(client, stack)

@@ -1,0 +1,43 @@
+"""The vendor-onboarding state machine, executed by moto under virtual time."""
+
+import pytest
+
+REGISTRATION = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+
+
+def register(api, org="acme"):
+    reply = api.as_vendor(org).post("/vendors", json=REGISTRATION)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def test_registration_emails_a_confirmation_code_at_once(api, stack):
+    vendor = register(api)
+    (mail,) = stack.outbox()
+    assert mail["to"] == ["bids@acme.example"]
+    assert mail["subject"] == f"Confirm your vendor registration {vendor['id']}"
+
+
+def test_reminder_is_not_sent_before_seven_days_have_passed(api, stack, clock):
+    register(api)
+    clock.advance(days=6, hours=23, minutes=59)
+    assert len(stack.outbox()) == 1
+
+
+def test_reminder_is_sent_when_the_clock_passes_seven_days(api, stack, clock):
+    vendor = register(api)
+    clock.advance(days=7)
+    assert [m["subject"] for m in stack.outbox()][-1] == f"Reminder: confirm your vendor registration {vendor['id']}"
+    assert stack.execution("vendor-onboarding", f"vendor-{vendor['id']}")["status"] == "SUCCEEDED"
+
+
+def test_confirmed_vendor_gets_no_reminder_and_the_workflow_ends(api, stack, clock):
+    vendor = register(api)
+    code = stack.outbox()[0]["text"].split("Confirmation code: ")[1].split()[0]
+    reply = api.as_vendor("acme").post(f"/vendors/{vendor['id']}/confirm", json={"code": code})
+    assert reply.status == 200 and reply.json["status"] == "active"
+    clock.advance(days=30)
+    assert len(stack.outbox()) == 1
+    events = [e["type"] for e in stack.history("vendor-onboarding", f"vendor-{vendor['id']}")]
+    assert "TaskSucceeded" in events and events[-1] == "ExecutionSucceeded"
+
