@@ -15,7 +15,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.entities import INDEXES, entity_type, entity_type_of
+from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import Conflict
 from chalicelib.services.ports import Actor, AuditEntry, Change, entity_ref
 
@@ -88,10 +88,25 @@ class DynamoStore:
             return None
         return self._decode(et, record)
 
-    def find(self, cls, index: str, key: str) -> list:
+    def find(self, cls, index: str, key: str, **options) -> list:
+        return list(self.iterate(cls, index, key, **options))
+
+    def iterate(self, cls, index: str, key: str, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
+        """Query one index partition, page by page (never a Scan), sorted by the index sort key."""
         et = entity_type(cls)
-        gsi = getattr(self.Entity, INDEXES[index])
-        return [self._decode(et, r) for r in gsi.query(key) if r.kind == et.kind]
+        partition = et.partition(index, key)
+        gsi_name = et.slots[index]
+        gsi = getattr(self.Entity, gsi_name)
+        sk_attr = getattr(self.Entity, f"{gsi_name}sk")
+        condition = None
+        if sk_begins_with is not None:
+            condition = sk_attr.startswith(sk_begins_with)
+        elif sk_between is not None:
+            condition = sk_attr.between(*sk_between)
+        for record in gsi.query(
+            partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
+        ):
+            yield self._decode(et, record)
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
         stored = []
@@ -138,13 +153,9 @@ class DynamoStore:
         self.Entity(pk=f"claim#{key}", sk=ROOT).delete()
 
     def _record(self, et, entity):
-        keys: dict[str, str] = {}
-        for index, (pk, sk) in et.indexes(entity).items():
-            gsi = INDEXES[index]
-            keys[f"{gsi}pk"], keys[f"{gsi}sk"] = pk, sk
         return self.Entity(
             pk=f"{et.kind}#{entity.id}", sk=ROOT, kind=et.kind, body=json.dumps(et.encode(entity)),
-            version=entity.version, **keys,
+            version=entity.version, **et.index_items(entity),
         )
 
     def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after):

@@ -1,4 +1,9 @@
-"""How each domain entity is stored: its kind, its secondary-index keys and what the audit trail omits."""
+"""How each domain entity is stored: its kind, its named secondary-index keys, what the audit trail omits.
+
+Every entity is one item (pk = kind#id). Up to two named indexes per kind map onto the table's GSIs
+(`gsi1`, `gsi2`); their partition keys are namespaced as kind#index#value, so kinds never collide.
+A feature adds its entities to ENTITY_TYPES.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,42 @@ from pydantic import TypeAdapter
 
 from chalicelib.domain.vendors import Vendor
 
+GSIS = ("gsi1", "gsi2")
+
 
 @dataclass(frozen=True)
 class EntityType:
     kind: str
     cls: type
-    # index name -> (partition key, sort key) for an entity; an index absent from the result is not set
-    indexes: Callable[[Any], dict[str, tuple[str, str]]] = lambda e: {}
+    # index name -> GSI it lives on ("gsi1" or "gsi2")
+    slots: dict[str, str] = field(default_factory=dict)
+    # entity -> {index name: (partition value, sort value)}; an index left out is not set for that entity
+    keys: Callable[[Any], dict[str, tuple[str, str]]] = lambda e: {}
     redact: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        unknown = set(self.slots.values()) - set(GSIS)
+        if unknown:
+            raise ValueError(f"{self.kind}: indexes must use {GSIS}, not {unknown}")
 
     @property
     def adapter(self) -> TypeAdapter:
-        return _adapter(self.cls)
+        if self.cls not in _adapters:
+            _adapters[self.cls] = TypeAdapter(self.cls)
+        return _adapters[self.cls]
+
+    def partition(self, index: str, value: str) -> str:
+        if index not in self.slots:
+            raise LookupError(f"{self.kind} has no index {index!r}; it has {sorted(self.slots)}")
+        return f"{self.kind}#{index}#{value}"
+
+    def index_items(self, entity) -> dict[str, str]:
+        """Attribute values (gsi1pk, gsi1sk, ...) for the entity's indexes."""
+        items = {}
+        for index, (pk, sk) in self.keys(entity).items():
+            gsi = self.slots[index]
+            items[f"{gsi}pk"], items[f"{gsi}sk"] = self.partition(index, pk), sk
+        return items
 
     def encode(self, entity) -> dict:
         return self.adapter.dump_python(entity, mode="json")
@@ -36,20 +65,11 @@ class EntityType:
 
 _adapters: dict[type, TypeAdapter] = {}
 
-
-def _adapter(cls: type) -> TypeAdapter:
-    if cls not in _adapters:
-        _adapters[cls] = TypeAdapter(cls)
-    return _adapters[cls]
-
-
-# GSI "by_org" = gsi1 (gsi1pk, gsi1sk); "by_status" = gsi2 (gsi2pk, gsi2sk)
-INDEXES = {"by_org": "gsi1", "by_status": "gsi2"}
-
 ENTITY_TYPES: dict[type, EntityType] = {
     Vendor: EntityType(
         "vendor", Vendor,
-        indexes=lambda v: {"by_org": (f"vendor#{v.org}", v.id), "by_status": (f"vendor#{v.status.value}", v.id)},
+        slots={"by_org": "gsi1", "by_status": "gsi2"},
+        keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.status.value, v.id)},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
     ),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Protocol, Sequence, TypeVar
+from typing import Any, Iterable, Iterator, Optional, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -72,7 +72,13 @@ class Ids(Protocol):
 class Store(Protocol):
     def get(self, cls: type[T], entity_id: str) -> Optional[T]: ...
 
-    def find(self, cls: type[T], index: str, key: str) -> list[T]: ...
+    def find(self, cls: type[T], index: str, key: str, **options) -> list[T]: ...
+
+    def iterate(
+        self, cls: type[T], index: str, key: str, *, sk_begins_with: Optional[str] = None,
+        sk_between: Optional[tuple[str, str]] = None, newest_first: bool = False, limit: Optional[int] = None,
+    ) -> Iterator[T]:
+        """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
         """Write every change and its audit record atomically; fail with Conflict on a concurrent write."""

@@ -1,0 +1,143 @@
+"""In-memory implementations of the service ports, for unit tests of services (no moto, no sockets)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from typing import Any, Optional, Sequence
+
+from chalicelib.adapters.entities import entity_type, entity_type_of
+from chalicelib.domain.errors import Conflict
+from chalicelib.services.ports import Actor, AuditEntry, Change, Deps, Email, entity_ref
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime):
+        self._now = now
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, **kwargs) -> dt.datetime:
+        self._now += dt.timedelta(**kwargs)
+        return self._now
+
+    def set(self, instant: dt.datetime) -> None:
+        self._now = instant
+
+
+class SequentialIds:
+    def __init__(self):
+        self._n = itertools.count(1)
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._n):04d}"
+
+    def secret(self, digits: int) -> str:
+        return "1" * digits
+
+
+class InMemoryStore:
+    """Same semantics as DynamoStore: versions checked on commit, audit written with each change."""
+
+    def __init__(self):
+        self.items: dict[tuple[str, str], Any] = {}
+        self.audit: list[AuditEntry] = []
+        self.claims: set[str] = set()
+
+    def get(self, cls, entity_id: str):
+        return self.items.get((entity_type(cls).kind, entity_id))
+
+    def find(self, cls, index: str, key: str, **options) -> list:
+        return list(self.iterate(cls, index, key, **options))
+
+    def iterate(self, cls, index, key, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
+        et = entity_type(cls)
+        et.partition(index, key)  # unknown index -> LookupError, as in DynamoStore
+        found = []
+        for (kind, _), entity in self.items.items():
+            if kind != et.kind:
+                continue
+            keys = et.keys(entity).get(index)
+            if keys is None or keys[0] != key:
+                continue
+            sk = keys[1]
+            if sk_begins_with is not None and not sk.startswith(sk_begins_with):
+                continue
+            if sk_between is not None and not (sk_between[0] <= sk <= sk_between[1]):
+                continue
+            found.append((sk, entity))
+        found.sort(key=lambda pair: pair[0], reverse=newest_first)
+        return iter([e for _, e in found][:limit])
+
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
+        staged = []
+        for change in changes:
+            et = entity_type_of(change.after)
+            current = self.items.get((et.kind, change.after.id))
+            expected = None if change.before is None else change.before.version
+            if (current is None) != (expected is None) or (current is not None and current.version != expected):
+                raise Conflict("The record changed while this request was processed; read it again and retry.")
+            staged.append((et, change, dataclasses.replace(change.after, version=(expected or 0) + 1)))
+        for et, change, after in staged:
+            self.items[(et.kind, after.id)] = after
+            self.audit.append(
+                AuditEntry(entity_ref(et.kind, after.id), at, actor.sub, actor.role.value, actor.org, change.action,
+                           et.audit_view(change.before), et.audit_view(after))
+            )
+        return [after for _, _, after in staged]
+
+    def audit_trail(self, entity: str) -> list[AuditEntry]:
+        return [a for a in self.audit if a.entity == entity]
+
+    def claim(self, key: str, at: dt.datetime) -> bool:
+        if key in self.claims:
+            return False
+        self.claims.add(key)
+        return True
+
+    def release(self, key: str) -> None:
+        self.claims.discard(key)
+
+
+class RecordingNotifier:
+    def __init__(self):
+        self.sent: list[Email] = []
+
+    def send(self, email: Email) -> None:
+        self.sent.append(email)
+
+
+class RecordingWorkflows:
+    def __init__(self):
+        self.started: list[tuple[str, str, dict]] = []
+        self.resumed: list[tuple[str, dict]] = []
+        self.failed: list[tuple[str, str, str]] = []
+        self.gone_tokens: set[str] = set()
+
+    def start(self, process: str, name: str, payload: dict) -> None:
+        if not any(n == name and p == process for p, n, _ in self.started):
+            self.started.append((process, name, payload))
+
+    def resume(self, token: str, output: dict) -> bool:
+        if token in self.gone_tokens:
+            return False
+        self.resumed.append((token, output))
+        return True
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        if token in self.gone_tokens:
+            return False
+        self.failed.append((token, error, cause))
+        return True
+
+
+def fake_deps(now: Optional[dt.datetime] = None) -> Deps:
+    return Deps(
+        store=InMemoryStore(),
+        clock=FakeClock(now or dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)),
+        ids=SequentialIds(),
+        notifier=RecordingNotifier(),
+        workflows=RecordingWorkflows(),
+    )
