@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from pydantic import TypeAdapter
 
+from chalicelib.domain.contracts import Contract
 from chalicelib.domain.vendors import Vendor
 
 GSIS = ("gsi1", "gsi2")
@@ -71,6 +72,11 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_org": "gsi1", "by_status": "gsi2"},
         keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.status.value, v.id)},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
+    ),
+    Contract: EntityType(
+        "contract", Contract,
+        slots={"by_agency": "gsi1", "by_contractor": "gsi2"},
+        keys=lambda c: {"by_agency": (c.agency, c.id), "by_contractor": (c.contractor_org, c.id)},
     ),
 }
 
