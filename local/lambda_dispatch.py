@@ -61,11 +61,10 @@ class FunctionRegistry:
         payload = body.decode() if isinstance(body, bytes) else body
         event = json.loads(payload) if payload else {}
         self.invocations.append((function_name, event))
-        handler = self.resolve(function_name)
         bare = function_name.split(":function:")[-1].split(":")[0]
         context = LambdaContext(function_name=bare, invoked_function_arn=function_name)
         try:
-            result = handler(event, context)
+            result = self.resolve(function_name)(event, context)
         except Exception as exc:  # noqa: BLE001 - every error must reach the state machine
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(

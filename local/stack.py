@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import time
 from contextlib import contextmanager
@@ -115,8 +116,11 @@ class LocalStack:
                 for ex in sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")["executions"]:
                     sfn.stop_execution(executionArn=ex["executionArn"], cause="local stack closed")
         finally:
+            quiet = logging.getLogger("moto.stepfunctions")
+            level, quiet.level = quiet.level, logging.CRITICAL  # released waits end as timeouts: expected
             self.clock.release_all()
             _join_interpreter_threads(timeout=5.0)
+            quiet.setLevel(level)
             lambda_dispatch.uninstall()
             virtual_time.uninstall()
             self.clock.stop()

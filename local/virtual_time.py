@@ -59,7 +59,8 @@ class VirtualClock:
         self.cond = threading.Condition()
         self._parked: dict[int, _Parked] = {}
         self._closing = False
-        self._traveller = time_machine.travel(start.astimezone(UTC), tick=tick)
+        # A float destination keeps the process time zone: only moto's naive now() is pinned to UTC.
+        self._traveller = time_machine.travel(start.timestamp(), tick=tick)
         self._coordinates = None
 
     # -- wall clock -------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ class VirtualClock:
 
     def _move_to(self, ts: float) -> None:
         if ts > self._timestamp():
-            self._coordinates.move_to(_dt.datetime.fromtimestamp(ts, UTC))
+            self._coordinates.move_to(ts)
 
     # -- parking ----------------------------------------------------------------------------------
     def park(self, deadline: Optional[float], event=None, woken: Callable[[], bool] = lambda: False) -> bool:

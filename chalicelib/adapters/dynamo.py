@@ -62,7 +62,7 @@ def build_models(entities_table: str, audit_table: str, region: str):
             table_name = audit_table
 
         entity = UnicodeAttribute(hash_key=True)
-        seq = UnicodeAttribute(range_key=True)  # ISO time + random suffix: chronological
+        seq = UnicodeAttribute(range_key=True)  # UTC time | entity version | random: chronological
         actor = UnicodeAttribute()
         role = UnicodeAttribute()
         org = UnicodeAttribute()
@@ -161,7 +161,7 @@ class DynamoStore:
     def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after):
         return self.Audit(
             entity=entity_ref(et.kind, after.id),
-            seq=f"{at.astimezone(dt.timezone.utc).isoformat()}|{uuid.uuid4().hex[:8]}",
+            seq=f"{at.astimezone(dt.timezone.utc).isoformat()}|{after.version:010d}|{uuid.uuid4().hex[:8]}",
             actor=actor.sub, role=actor.role.value, org=actor.org, action=change.action,
             before=_dumps(et.audit_view(change.before)), after=_dumps(et.audit_view(after)),
         )

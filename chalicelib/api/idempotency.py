@@ -43,6 +43,8 @@ def register(app) -> None:
             "body_sha256": hashlib.sha256(event.raw_body or b"").hexdigest(),
         }
 
+        if event.lambda_context is not None:
+            _CONFIG.register_lambda_context(event.lambda_context)
         executed = []
 
         def respond(request: dict) -> dict:

@@ -1,0 +1,73 @@
+"""Dev-only endpoints, registered on the app by the local server and never packaged.
+
+GET  /_local/clock            the virtual time
+POST /_local/clock            {"advance": "P10D"} or {"to": "2026-04-01T09:00:00-04:00"}; returns once every
+                              execution is parked again
+GET  /_local/outbox           every email sent, newest last (once running executions are parked)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import pydantic
+from chalice import Blueprint
+
+from chalicelib.api.framework import error_response, json_response, validation_details
+from chalicelib.domain.calendar import iso_local
+
+bp = Blueprint(__name__)
+_stack = None
+
+
+class ClockChange(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    advance: Optional[dt.timedelta] = pydantic.Field(None, description="ISO 8601 duration, e.g. P10D or PT48H")
+    to: Optional[dt.datetime] = pydantic.Field(None, description="ISO 8601 instant with offset")
+
+    @pydantic.model_validator(mode="after")
+    def exactly_one(self):
+        if (self.advance is None) == (self.to is None):
+            raise ValueError("give exactly one of 'advance' (ISO 8601 duration) or 'to' (instant with offset)")
+        if self.to is not None and self.to.tzinfo is None:
+            raise ValueError("'to' needs a UTC offset")
+        return self
+
+
+def attach(app, stack) -> None:
+    global _stack
+    _stack = stack
+    app.register_blueprint(bp)
+
+
+def _clock_view():
+    now = _stack.clock.now()
+    return {"now": iso_local(now), "utc": now.isoformat(), "ticking": _stack.clock.tick}
+
+
+@bp.route("/_local/clock", methods=["GET"])
+def read_clock():
+    return json_response(_clock_view())
+
+
+@bp.route("/_local/clock", methods=["POST"], content_types=["application/json"])
+def change_clock():
+    try:
+        change = ClockChange.model_validate_json(bp.current_request.raw_body or b"{}")
+    except pydantic.ValidationError as exc:
+        return error_response(400, "ValidationFailed", "The clock change is invalid.", details=validation_details(exc))
+    try:
+        if change.advance is not None:
+            _stack.clock.advance(change.advance)
+        else:
+            _stack.clock.advance(to=change.to)
+    except ValueError as exc:
+        return error_response(400, "ValidationFailed", str(exc))
+    return json_response(_clock_view())
+
+
+@bp.route("/_local/outbox", methods=["GET"])
+def outbox():
+    _stack.clock.run_until_idle()  # what the last request started has sent its mail
+    return json_response({"messages": _stack.outbox()})
