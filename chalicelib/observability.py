@@ -7,6 +7,7 @@ for workflow tasks, so one search follows a procurement across the API and its t
 from __future__ import annotations
 
 import time
+import uuid
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,26 +18,38 @@ metrics = Metrics(namespace="CtProcurement", service=SERVICE)
 tracer = Tracer(service=SERVICE)
 
 
+def _request_id(event) -> str:
+    """API Gateway's request id; the Lambda request id (or a fresh one) where there is no gateway."""
+    return (
+        event.context.get("requestId")
+        or getattr(event.lambda_context, "aws_request_id", None)
+        or uuid.uuid4().hex
+    )
+
+
 def register(app) -> None:
     """Register before any route or function: Chalice binds middleware when a handler is registered."""
 
     @app.middleware("http")
     def observe_request(event, get_response):
-        logger.set_correlation_id(event.context.get("requestId"))
-        logger.append_keys(method=event.method, route=event.context.get("resourcePath"))
+        request_id = _request_id(event)
+        logger.set_correlation_id(request_id)
+        route = event.context.get("resourcePath")
         started = time.perf_counter()
-        with tracer.provider.in_subsegment(f"## {event.method} {event.context.get('resourcePath')}"):
+        with tracer.provider.in_subsegment(f"## {event.method} {route}"):
             response = get_response(event)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        metrics.add_dimension(name="route", value=f"{event.method} {event.context.get('resourcePath')}")
+        metrics.add_dimension(name="route", value=f"{event.method} {route}")
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
         if response.status_code >= 500:
             metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
         metrics.clear_metrics()
-        logger.info("request handled", extra={"status": response.status_code, "ms": round(elapsed_ms, 1)})
-        logger.remove_keys(["method", "route"])
+        logger.info(
+            "request handled",
+            extra={"request_id": request_id, "method": event.method, "route": route, "status": response.status_code, "ms": round(elapsed_ms, 1)},
+        )
         return response
 
     @app.middleware("pure_lambda")

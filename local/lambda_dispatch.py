@@ -7,6 +7,7 @@ exactly the error names they see on AWS.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import traceback
@@ -46,9 +47,12 @@ class FunctionRegistry:
         self._handlers[name] = handler
 
     def register_chalice_app(self, app, stage: str) -> None:
+        """Dispatch to what Lambda runs: the object the function's handler string names (middleware included)."""
         for fn in app.pure_lambda_functions:
-            self.register(f"{app.app_name}-{stage}-{fn.name}", fn.func)
-            self.register(fn.name, fn.func)
+            module, _, attr = fn.handler_string.rpartition(".")
+            handler = getattr(importlib.import_module(module), attr)
+            self.register(f"{app.app_name}-{stage}-{fn.name}", handler)
+            self.register(fn.name, handler)
 
     def resolve(self, function_name: str) -> Callable[[Any, Any], Any]:
         bare = function_name.split(":function:")[-1].split(":")[0]

@@ -51,4 +51,5 @@ def document() -> dict:
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         }
     )
-    return construct_open_api_with_schema_class(spec).model_dump(mode="json", by_alias=True, exclude_none=True)
+    built = construct_open_api_with_schema_class(spec)
+    return built.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True) | {"openapi": built.openapi}
