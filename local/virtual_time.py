@@ -66,6 +66,7 @@ class VirtualClock:
     # -- wall clock -------------------------------------------------------------------------------
     def start(self) -> "VirtualClock":
         self._coordinates = self._traveller.start()
+        self._timestamp()  # time-machine anchors ticking at the first read after a move: read now
         return self
 
     def stop(self) -> None:
@@ -87,6 +88,7 @@ class VirtualClock:
     def _move_to(self, ts: float) -> None:
         if ts > self._timestamp():
             self._coordinates.move_to(ts)
+            self._timestamp()
 
     # -- parking ----------------------------------------------------------------------------------
     def park(self, deadline: Optional[float], event=None, woken: Callable[[], bool] = lambda: False) -> bool:

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Unauthenticated
 from chalicelib.services.ports import Actor, Role
 
 PERSON_ROLES = {r.value for r in Role if r is not Role.SYSTEM}
+CLOCK_SKEW_SECONDS = 30  # identity provider and Lambda clocks differ slightly: iat/nbf/exp tolerance
 
 
 class TokenVerifier:
@@ -37,7 +38,7 @@ class TokenVerifier:
             else:
                 key, algorithms = self._secret, ["HS256"]
             claims = jwt.decode(
-                token.strip(), key, algorithms=algorithms, issuer=self._issuer, audience=self._audience,
+                token.strip(), key, algorithms=algorithms, issuer=self._issuer, audience=self._audience, leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["sub", "role", "org"], "verify_aud": self._audience is not None},
             )
         except jwt.PyJWTError as exc:

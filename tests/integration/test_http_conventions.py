@@ -108,3 +108,15 @@ def test_an_unexpected_failure_is_a_500_with_the_error_shape_and_no_trace(api, m
     reply = api.as_purchasing().get("/vendors/V-1")
     assert_error_shape(reply, 500, "InternalError")
     assert "ZeroDivision" not in reply.json["Message"]
+
+
+def test_a_token_issued_seconds_ahead_of_the_server_clock_is_accepted(api, clock):
+    ahead = clock.now() + dt.timedelta(seconds=10)
+    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead}, DEV_JWT_SECRET, algorithm="HS256")
+    assert api.post("/vendors", json=GOOD).status == 201
+
+
+def test_a_token_issued_minutes_in_the_future_is_refused(api, clock):
+    ahead = clock.now() + dt.timedelta(minutes=5)
+    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead}, DEV_JWT_SECRET, algorithm="HS256")
+    assert_error_shape(api.post("/vendors", json=GOOD), 401, "Unauthenticated")
