@@ -29,7 +29,6 @@ from chalicelib.observability import logger
 from chalicelib.services.ports import Actor, Role
 
 _STATUS = [(Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (ValidationFailed, 400)]
-_REASONS = {400: "Bad request", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found", 409: "Conflict with the record's state", 422: "Rule violated"}
 
 
 class ErrorBody(pydantic.BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional, Protocol, Sequence, TypeVar
+from typing import Any, Iterator, Optional, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -135,6 +135,3 @@ def require_role(actor: Actor, *roles: Role) -> None:
 def entity_ref(kind: str, entity_id: str) -> str:
     return f"{kind}:{entity_id}"
 
-
-def first(items: Iterable[T]) -> Optional[T]:
-    return next(iter(items), None)

@@ -7,7 +7,7 @@ import dataclasses
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, first, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 
 ONBOARDING = "vendor-onboarding"
 
@@ -15,7 +15,7 @@ ONBOARDING = "vendor-onboarding"
 def register_vendor(deps: Deps, actor: Actor, *, legal_name: str, contact_email: str, commodity_codes: list[str]) -> Vendor:
     """A vendor organisation registers once; the onboarding workflow then asks it to confirm its email."""
     require_role(actor, Role.VENDOR)
-    existing = first(deps.store.find(Vendor, "by_org", actor.org))
+    existing = next(deps.store.iterate(Vendor, "by_org", actor.org, limit=1), None)
     if existing is not None:
         raise Conflict(f"Organisation {actor.org} is already registered as vendor {existing.id}.", details=[{"vendor_id": existing.id}])
     now = deps.clock.now()

@@ -27,7 +27,7 @@ def test_workflow_task_logs_carry_the_execution_name(api, stack, clock, caplog):
     from chalicelib.observability import logger
 
     # A reminder task run after confirmation raises AlreadyConfirmed; its log names the execution.
-    stack.functions.invoke(f"ct-procurement-dev-vendor_send_reminder", json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}), {})
+    stack.functions.invoke("ct-procurement-dev-vendor_send_reminder", json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}), {})
     entries = [e for e in log_lines(caplog) if e.get("message") == "task raised"]
     assert entries and entries[-1]["correlation_id"] == f"vendor-{vendor['id']}" and entries[-1]["error"] == "AlreadyConfirmed"
     assert logger.get_correlation_id() == f"vendor-{vendor['id']}"

@@ -1,6 +1,5 @@
 """The vendor-onboarding state machine, executed by moto under virtual time."""
 
-import pytest
 
 REGISTRATION = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
 
