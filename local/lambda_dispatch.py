@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import threading
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -37,10 +38,15 @@ class LambdaContext:
 
 
 class FunctionRegistry:
-    """Bare function name (deployed or short) -> handler(event, context)."""
+    """Bare function name (deployed or short) -> handler(event, context).
+
+    Invocations run one at a time: timers due at the same instant fire in parallel interpreter threads, and
+    moto's in-memory DynamoDB is not safe for concurrent transactions (AWS is; moto is only local).
+    """
 
     def __init__(self):
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._one_at_a_time = threading.RLock()
         self.invocations: list[tuple[str, Any]] = []
 
     def register(self, name: str, handler: Callable[[Any, Any], Any]) -> None:
@@ -68,7 +74,8 @@ class FunctionRegistry:
         bare = function_name.split(":function:")[-1].split(":")[0]
         context = LambdaContext(function_name=bare, invoked_function_arn=function_name)
         try:
-            result = self.resolve(function_name)(event, context)
+            with self._one_at_a_time:
+                result = self.resolve(function_name)(event, context)
         except Exception as exc:  # noqa: BLE001 - every error must reach the state machine
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(

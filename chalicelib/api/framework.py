@@ -132,9 +132,12 @@ def operation(
     """Register `view(call, **path_params)` as a Chalice route. `roles=None` makes the route public."""
 
     def decorator(view: Callable) -> Callable:
+        name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
+        if any(op.name == name or (op.method, op.path) == (method.upper(), path) for op in OPERATIONS):
+            raise ValueError(f"operation {name} ({method} {path}) is declared twice")
         OPERATIONS.append(
             Operation(
-                name=view.__name__, method=method.upper(), path=path, summary=summary,
+                name=name, method=method.upper(), path=path, summary=summary,
                 description=(view.__doc__ or "").strip(), tag=tag,
                 roles=frozenset(roles) if roles is not None else None, body=body, query=query,
                 response=response, status=status, rules=rules, errors=errors,
@@ -142,7 +145,7 @@ def operation(
         )
         rule = rules[0] if rules else None
 
-        @bp.route(path, methods=[method.upper()], content_types=["application/json"], name=view.__name__)
+        @bp.route(path, methods=[method.upper()], content_types=["application/json"], name=name)
         def handler(**path_params):
             request = bp.current_request
             try:

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from openapi_pydantic import OpenAPI
-from openapi_pydantic.util import PydanticSchema, construct_open_api_with_schema_class
-
 from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
 _ERRORS = {400: "Invalid input (each bad field listed)", 401: "Missing or invalid bearer token", 403: "The caller's role may not do this", 404: "No such record visible to the caller", 409: "The record's state or a deadline does not allow this", 422: "A rule forbids this"}
 
 
 def _content(model) -> dict:
+    from openapi_pydantic.util import PydanticSchema
+
     return {"application/json": {"schema": PydanticSchema(schema_class=model)}}
+
+
+def _inline(schema, defs: dict):
+    """Query parameters stand alone in OpenAPI: replace `$ref`s to the model's `$defs` (enums) by their schema."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+            return _inline({**target, **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
+        return {k: _inline(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    return schema
 
 
 def _operation(op: Operation) -> dict:
@@ -25,8 +36,9 @@ def _operation(op: Operation) -> dict:
         responses[str(status)] = {"description": _ERRORS.get(status, "Server error"), "content": _content(ErrorBody)}
     parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
     if op.query is not None:
+        query_schema = op.query.model_json_schema()
         for name, field in op.query.model_fields.items():
-            schema = op.query.model_json_schema()["properties"][name]
+            schema = _inline(query_schema["properties"][name], query_schema.get("$defs", {}))
             parameters.append({"name": field.alias or name, "in": "query", "required": field.is_required(), "description": field.description, "schema": schema})
     if op.method == "POST":
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False, "description": "Retry-safe POST: the first answer is replayed for 24 hours.", "schema": {"type": "string", "maxLength": 255}})
@@ -40,6 +52,10 @@ def _operation(op: Operation) -> dict:
 
 @lru_cache(maxsize=1)
 def document() -> dict:
+    """Built on first request (not at import: it would slow every cold start)."""
+    from openapi_pydantic import OpenAPI
+    from openapi_pydantic.util import construct_open_api_with_schema_class
+
     paths: dict[str, dict] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)

@@ -12,8 +12,8 @@ from chalicelib.domain.errors import Conflict, ValidationFailed
 
 # Registrations not confirmed within this period get one reminder email.
 CONFIRMATION_REMINDER_AFTER = dt.timedelta(days=7)
-COMMODITY_CODE = re.compile(r"^\d{3,11}$")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COMMODITY_CODE = re.compile(r"[0-9]{3,11}")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits); fullmatch
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class VendorStatus(str, enum.Enum):
@@ -53,12 +53,12 @@ def new_vendor(
     problems = []
     if not legal_name.strip():
         problems.append({"field": "legal_name", "problem": "must not be blank"})
-    if not EMAIL.match(contact_email):
+    if not EMAIL.fullmatch(contact_email.strip()):
         problems.append({"field": "contact_email", "problem": "is not an email address"})
     if not commodity_codes:
         problems.append({"field": "commodity_codes", "problem": "at least one commodity code is needed to be invited (R-4)"})
     for i, code in enumerate(commodity_codes):
-        if not COMMODITY_CODE.match(code):
+        if not COMMODITY_CODE.fullmatch(code):
             problems.append({"field": f"commodity_codes[{i}]", "problem": "must be 3 to 11 digits (NIGP or UNSPSC)"})
     if problems:
         raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)

@@ -75,9 +75,9 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
 def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
     """Workflow task after 7 days without confirmation. Raises AlreadyConfirmed if it came meanwhile."""
     vendor = _load(deps, vendor_id)
-    now = deps.clock.now()
-    reminded = rules.mark_reminded(vendor, now)
-    deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", reminded, vendor)])
+    if vendor.reminder_sent_at is None:  # a retried task keeps the first instant and its single audit record
+        now = deps.clock.now()
+        deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", rules.mark_reminded(vendor, now), vendor)])
     deps.send_once(
         f"{execution}:reminder",
         Email(

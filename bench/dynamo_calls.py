@@ -1,0 +1,113 @@
+"""DynamoDB API calls per HTTP operation, counted at botocore (every client: pynamodb's and Powertools')."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTRATION = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+
+
+class CallCounter:
+    """Counts DynamoDB calls by API name, split into those made by the HTTP handler (the calling thread) and
+    those made by workflow tasks the request set off (moto's interpreter threads, run until parked again)."""
+
+    def __init__(self):
+        self.handler: Counter = Counter()
+        self.workflow: Counter = Counter()
+        self._lock = threading.Lock()
+        self._main = threading.get_ident()
+
+    def record(self, service: str, operation: str) -> None:
+        if service != "dynamodb":
+            return
+        with self._lock:
+            (self.handler if threading.get_ident() == self._main else self.workflow)[operation] += 1
+
+    @contextmanager
+    def window(self) -> Iterator[tuple[Counter, Counter]]:
+        """The calls made inside the `with` block."""
+        handler, workflow = Counter(), Counter()
+        with self._lock:
+            self.handler, self.workflow = handler, workflow
+        yield handler, workflow
+
+
+@contextmanager
+def counting() -> Iterator[CallCounter]:
+    from botocore.client import BaseClient
+
+    counter = CallCounter()
+    original = BaseClient._make_api_call
+
+    def counted(self, operation_name, api_params):
+        counter.record(self.meta.service_model.service_name, operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = counted
+    try:
+        yield counter
+    finally:
+        BaseClient._make_api_call = original
+
+
+def _fmt(calls: Counter) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(calls.items())) or "-"
+
+
+def run() -> list:
+    from chalice.test import Client
+
+    from app import app
+    from local.pytest_plugin import DEFAULT_START, Api
+    from local.stack import in_process
+
+    rows: list = []
+    warnings: list[str] = []
+    with in_process(app, DEFAULT_START) as stack, Client(app, stage_name="dev", project_dir=str(ROOT)) as client, counting() as counter:
+        api = Api(client, stack)
+        vendor, purchasing, public = api.as_vendor("acme"), api.as_purchasing(), api
+
+        def measure(label: str, call, expected: int, *, needed: bool = False):
+            """One request's calls; an unexpected status is a warning, or an error when later steps need the answer."""
+            with counter.window() as (handler, workflow):
+                reply = call()
+            if reply.status != expected:
+                problem = f"{label}: expected {expected}, got {reply.status}: {reply.body[:200].decode(errors='replace')}"
+                if needed:
+                    raise RuntimeError(problem)
+                warnings.append(f"WARNING: {problem}")
+            rows.append({
+                "operation": label,
+                "status": reply.status,
+                "handler calls": sum(handler.values()),
+                "by API (handler)": _fmt(handler),
+                "workflow tasks it set off": _fmt(workflow),
+            })
+            return reply
+
+        created = measure("POST /vendors", lambda: vendor.post("/vendors", json=REGISTRATION), 201, needed=True).json
+        vid = created["id"]
+        measure("GET /vendors/{id} (vendor)", lambda: vendor.get(f"/vendors/{vid}"), 200)
+        measure("GET /vendors/{id} (purchasing)", lambda: purchasing.get(f"/vendors/{vid}"), 200)
+        code = stack.outbox()[0]["text"].split("Confirmation code: ")[1].split()[0]
+        measure("POST /vendors/{id}/confirm", lambda: vendor.post(f"/vendors/{vid}/confirm", json={"code": code}), 200)
+        measure("GET /audit?entity=vendor:{id}", lambda: purchasing.get(f"/audit?entity=vendor:{vid}"), 200)
+        measure("GET /openapi.json", lambda: public.get("/openapi.json"), 200)
+        other = api.as_vendor("globex")
+        key = {"Idempotency-Key": "bench-1"}
+        measure("POST /vendors + Idempotency-Key (first)", lambda: other.post("/vendors", json=REGISTRATION, headers=key), 201)
+        replay = measure("POST /vendors + Idempotency-Key (replay)", lambda: other.post("/vendors", json=REGISTRATION, headers=key), 201)
+        if replay.headers.get("Idempotent-Replayed") != "true":
+            warnings.append("WARNING: the replay was not answered from the idempotency record")
+    rows.append("handler = calls made by the HTTP request itself (Query = the by_org duplicate check; TransactWriteItems = "
+                "entity + audit record in one transaction).")
+    rows.append("workflow tasks = calls of the vendor-onboarding Lambda tasks the request set off, run before it returned "
+                "(GetItem + TransactWriteItems = token stored with its audit record; PutItem = the send-once email claim).")
+    rows.append("Idempotency-Key: the first request adds PutItem (in-progress record) and UpdateItem (saved answer); the "
+                "replay is one conditional PutItem that fails and returns the saved answer.")
+    return rows + warnings

@@ -1,0 +1,172 @@
+"""domain/vendors.py: registration (R-4: registered vendors of a commodity are invited to bid), confirmation, reminder."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from chalicelib.domain import vendors
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.vendors import AlreadyConfirmed, VendorStatus
+
+NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(days=2)
+GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+
+
+def register(**overrides):
+    fields = {**GOOD, **overrides}
+    return vendors.new_vendor(vendor_id="V-1", org="acme", now=NOW, confirmation_code="482913", **fields)
+
+
+def failing_fields(excinfo) -> list[str]:
+    return [d["field"] for d in excinfo.value.details]
+
+
+# -- registration ---------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R-4")
+def test_a_complete_registration_creates_a_vendor_pending_confirmation():
+    vendor = register()
+    assert (vendor.id, vendor.org, vendor.status) == ("V-1", "acme", VendorStatus.PENDING_CONFIRMATION)
+    assert vendor.registered_at == NOW and vendor.confirmed_at is None and vendor.reminder_sent_at is None
+    assert vendor.version == 0
+
+
+@pytest.mark.rule("R-4")
+def test_commodity_codes_are_stored_once_each_in_sorted_order():
+    assert register(commodity_codes=["61500", "615", "61500"]).commodity_codes == ("615", "61500")
+
+
+def test_the_legal_name_is_trimmed_and_the_contact_email_lowercased():
+    vendor = register(legal_name="  Acme Office Supply LLC ", contact_email="Bids@ACME.example")
+    assert (vendor.legal_name, vendor.contact_email) == ("Acme Office Supply LLC", "bids@acme.example")
+
+
+@pytest.mark.rule("R-4")
+def test_a_registration_without_commodity_codes_is_refused_under_r4():
+    # Given no commodity code / When registering / Then ValidationFailed under R-4, naming commodity_codes
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(commodity_codes=[])
+    assert excinfo.value.rule == "R-4"
+    assert failing_fields(excinfo) == ["commodity_codes"]
+    assert "R-4" in excinfo.value.details[0]["problem"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("code", ["61", "123456789012", "61-500", "6150A", "", " 615"])
+def test_a_commodity_code_that_is_not_3_to_11_digits_is_refused_with_its_position(code):
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(commodity_codes=["615", code])
+    assert excinfo.value.rule == "R-4"
+    assert failing_fields(excinfo) == ["commodity_codes[1]"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("code", ["615", "61500", "43211503", "12345678901"])
+def test_nigp_and_unspsc_codes_of_3_to_11_digits_are_accepted(code):
+    assert register(commodity_codes=[code]).commodity_codes == (code,)
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("code", ["615\n", "\u0666\u0661\u0665\u0660\u0660"], ids=["trailing-newline", "arabic-indic-digits"])
+def test_a_commodity_code_with_a_trailing_newline_or_non_ascii_digits_is_refused(code):
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(commodity_codes=[code])
+    assert failing_fields(excinfo) == ["commodity_codes[0]"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("email", ["", "bids", "bids@acme", "bids@@acme.example", "bids @acme.example", "@acme.example"])
+def test_a_contact_email_that_is_not_an_address_is_refused(email):
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(contact_email=email)
+    assert excinfo.value.rule == "R-4"
+    assert failing_fields(excinfo) == ["contact_email"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_blank_legal_name_is_refused(name):
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(legal_name=name)
+    assert failing_fields(excinfo) == ["legal_name"]
+
+
+@pytest.mark.rule("R-4")
+def test_every_failing_field_is_listed_in_one_answer_under_r4():
+    # Given a blank name, a bad email and two bad codes among a good one
+    # When registering / Then one ValidationFailed lists all four problems, each with a reason
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(legal_name=" ", contact_email="nobody", commodity_codes=["x", "615", "12"])
+    error = excinfo.value
+    assert error.rule == "R-4" and error.code == "ValidationFailed"
+    assert failing_fields(excinfo) == ["legal_name", "contact_email", "commodity_codes[0]", "commodity_codes[2]"]
+    assert all(d["problem"] for d in error.details)
+
+
+# -- confirmation ---------------------------------------------------------------------------------
+
+
+def test_the_right_code_activates_the_vendor_and_forgets_the_workflow_token():
+    # Given a pending vendor holding the workflow's task token / When it confirms with the emailed code
+    pending = dataclasses.replace(register(), confirmation_token="token-1")
+    confirmed = vendors.confirm(pending, "482913", LATER)
+    # Then it is active from now on and the token is no longer kept
+    assert confirmed.status is VendorStatus.ACTIVE
+    assert confirmed.confirmed_at == LATER
+    assert confirmed.confirmation_token is None
+    assert pending.status is VendorStatus.PENDING_CONFIRMATION  # entities are immutable
+
+
+def test_surrounding_whitespace_around_the_code_is_ignored():
+    assert vendors.confirm(register(), " 482913\n", LATER).status is VendorStatus.ACTIVE
+
+
+def test_a_wrong_code_is_refused_and_names_the_code_field():
+    with pytest.raises(ValidationFailed) as excinfo:
+        vendors.confirm(register(), "000000", LATER)
+    assert failing_fields(excinfo) == ["code"]
+
+
+def test_confirming_twice_raises_already_confirmed_a_conflict():
+    confirmed = vendors.confirm(register(), "482913", LATER)
+    with pytest.raises(AlreadyConfirmed) as excinfo:
+        vendors.confirm(confirmed, "482913", LATER)
+    assert isinstance(excinfo.value, Conflict)
+    assert excinfo.value.code == "AlreadyConfirmed"  # the error name the onboarding state machine catches
+
+
+# -- reminder -------------------------------------------------------------------------------------
+
+
+def test_the_reminder_is_due_seven_days_after_registration():
+    assert register().reminder_due_at == NOW + dt.timedelta(days=7)
+
+
+def test_a_reminder_to_a_pending_vendor_is_recorded_with_its_instant():
+    reminded = vendors.mark_reminded(register(), NOW + dt.timedelta(days=7))
+    assert reminded.reminder_sent_at == NOW + dt.timedelta(days=7)
+    assert reminded.status is VendorStatus.PENDING_CONFIRMATION
+
+
+def test_a_reminder_after_confirmation_raises_already_confirmed():
+    # Given a vendor that confirmed on day 2 / When the 7-day reminder task runs / Then AlreadyConfirmed ends it quietly
+    confirmed = vendors.confirm(register(), "482913", LATER)
+    with pytest.raises(AlreadyConfirmed):
+        vendors.mark_reminded(confirmed, NOW + dt.timedelta(days=7))
+
+
+# -- what is shown --------------------------------------------------------------------------------
+
+
+def test_the_public_view_never_shows_the_confirmation_code_or_token():
+    view = dataclasses.replace(register(), confirmation_token="token-1").public_view()
+    assert not {"confirmation_code", "confirmation_token", "version"} & set(view)
+    assert "482913" not in repr(view) and "token-1" not in repr(view)
+    assert view["legal_name"] == "Acme Office Supply LLC"
+
+
+def test_the_repr_of_a_vendor_does_not_leak_the_task_token():
+    assert "token-1" not in repr(dataclasses.replace(register(), confirmation_token="token-1"))
