@@ -40,3 +40,12 @@ def test_confirmed_vendor_gets_no_reminder_and_the_workflow_ends(api, stack, clo
     events = [e["type"] for e in stack.history("vendor-onboarding", f"vendor-{vendor['id']}")]
     assert "TaskSucceeded" in events and events[-1] == "ExecutionSucceeded"
 
+
+
+def test_many_reminders_due_at_the_same_instant_all_go_out(api, stack, clock):
+    for n in range(40):
+        register(api, org=f"vendor-{n}")
+    clock.advance(days=7)
+    statuses = [e["status"] for e in stack.executions("vendor-onboarding")]
+    assert statuses == ["SUCCEEDED"] * 40
+    assert sum(m["subject"].startswith("Reminder") for m in stack.outbox()) == 40
