@@ -74,6 +74,12 @@ class Api:
     def post(self, path: str, json: Any = None, **kw) -> Reply:
         return self.request("POST", path, json_body=json, **kw)
 
+    def put(self, path: str, json: Any = None, **kw) -> Reply:
+        return self.request("PUT", path, json_body=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw) -> Reply:
+        return self.request("PATCH", path, json_body=json, **kw)
+
     def delete(self, path: str, **kw) -> Reply:
         return self.request("DELETE", path, **kw)
 

@@ -77,6 +77,9 @@ def create_resources(app) -> dict[str, str]:
     functions = {cfn_name(f.name): f.name for f in app.pure_lambda_functions}
     for spec in state_machines():
         definition = json.dumps(spec.definition)
+        missing = set(spec.functions) - set(functions)
+        if missing:
+            raise LookupError(f"statemachines/{spec.process}.asl.json names functions app.py does not register: {sorted(missing)}")
         for logical_id in spec.functions:
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{app.app_name}-{STAGE}-{functions[logical_id]}"
             definition = definition.replace("${" + logical_id + "Arn}", arn)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from functools import lru_cache
+from typing import get_args
+
+import pydantic
 
 from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
@@ -50,9 +54,33 @@ def _operation(op: Operation) -> dict:
     return result
 
 
+def _check_model_names() -> None:
+    """Components are keyed by class name: two models (or enums) of one name would silently share a schema."""
+    seen: dict[str, type] = {}
+    pending = [m for op in OPERATIONS for m in (op.body, op.query, op.response) if m is not None] + [ErrorBody]
+    while pending:
+        model = pending.pop()
+        known = seen.get(model.__name__)
+        if known is model:
+            continue
+        if known is not None:
+            raise ValueError(f"two API schemas are named {model.__name__}: {known.__module__} and {model.__module__}; rename one")
+        seen[model.__name__] = model
+        if issubclass(model, pydantic.BaseModel):
+            for field in model.model_fields.values():
+                pending += _named_types(field.annotation)
+
+
+def _named_types(annotation) -> list[type]:
+    if isinstance(annotation, type) and issubclass(annotation, (pydantic.BaseModel, enum.Enum)):
+        return [annotation]
+    return [t for arg in get_args(annotation) for t in _named_types(arg)]
+
+
 @lru_cache(maxsize=1)
 def document() -> dict:
     """Built on first request (not at import: it would slow every cold start)."""
+    _check_model_names()
     from openapi_pydantic import OpenAPI
     from openapi_pydantic.util import construct_open_api_with_schema_class
 

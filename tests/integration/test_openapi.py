@@ -44,3 +44,15 @@ def test_errors_are_documented_with_the_one_error_shape(document):
 def test_protected_operations_declare_bearer_auth_and_their_roles(document):
     operation = document["paths"]["/audit"]["get"]
     assert operation["security"] == [{"bearer": []}] and "Roles: purchasing." in operation["description"]
+
+
+def test_two_api_models_of_one_name_are_refused(monkeypatch):
+    import pydantic
+
+    from chalicelib.api import framework, openapi
+
+    clash = pydantic.create_model("ErrorBody", x=(int, ...))
+    monkeypatch.setattr(framework, "OPERATIONS", framework.OPERATIONS + [framework.Operation("clash", "GET", "/clash", "Clash", "", "t", None, None, None, clash, 200, ())])
+    monkeypatch.setattr(openapi, "OPERATIONS", framework.OPERATIONS)
+    with pytest.raises(ValueError, match="two API schemas are named ErrorBody"):
+        openapi._check_model_names()
