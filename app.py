@@ -3,12 +3,22 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import audit, idempotency, meta, vendors
+from chalicelib.api import audit, idempotency, invoices, meta, orders, plans, vendors
+from chalicelib.tasks import deliveries as delivery_tasks
+from chalicelib.tasks import payments as payment_tasks
+from chalicelib.tasks import plans as plan_tasks
 from chalicelib.tasks import vendors as vendor_tasks
 
 app = Chalice(app_name="ct-procurement")
 observability.register(app)
 idempotency.register(app)
 
-for blueprint in (meta.bp, vendors.bp, audit.bp, vendor_tasks.bp):
+BLUEPRINTS = (
+    meta.bp,
+    audit.bp,
+    vendors.bp, vendor_tasks.bp,  # vendor registration
+    orders.bp, invoices.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance
+    plans.bp, plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+)
+for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -16,7 +16,7 @@ def settings() -> Settings:
 def deps():
     from chalicelib.adapters.aws import RandomIds, SesNotifier, StepFunctionsWorkflows, SystemClock
     from chalicelib.adapters.dynamo import DynamoStore
-    from chalicelib.services.ports import Deps
+    from chalicelib.services.ports import Deps, Mailboxes
 
     s = settings()
     return Deps(
@@ -25,6 +25,7 @@ def deps():
         ids=RandomIds(),
         notifier=SesNotifier(s.sender_email, s.region),
         workflows=StepFunctionsWorkflows(s.state_machine_arn_prefix, s.region),
+        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email),
     )
 
 

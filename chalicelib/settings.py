@@ -14,6 +14,7 @@ class Settings:
     idempotency_table: str
     state_machine_arn_prefix: str
     sender_email: str
+    opm_reviewers_email: str
     bid_sealing_key_id: str
     jwt_secret: str | None
     jwt_jwks_url: str | None
@@ -30,6 +31,7 @@ class Settings:
             idempotency_table=env["IDEMPOTENCY_TABLE"],
             state_machine_arn_prefix=env["STATE_MACHINE_ARN_PREFIX"],
             sender_email=env["SENDER_EMAIL"],
+            opm_reviewers_email=env.get("OPM_REVIEWERS_EMAIL", "opm-reviewers@example.gov"),
             bid_sealing_key_id=env.get("BID_SEALING_KEY_ID", ""),
             jwt_secret=env.get("JWT_SECRET") or None,
             jwt_jwks_url=env.get("JWT_JWKS_URL") or None,

@@ -41,6 +41,7 @@ def app_environment(key_id: str = "") -> dict[str, str]:
         "IDEMPOTENCY_TABLE": f"{STACK_NAME}-IdempotencyTable",
         "STATE_MACHINE_ARN_PREFIX": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK_NAME}-",
         "SENDER_EMAIL": SENDER,
+        "OPM_REVIEWERS_EMAIL": "opm-reviewers@example.gov",
         "BID_SEALING_KEY_ID": key_id,
         "JWT_SECRET": DEV_JWT_SECRET,
         "POWERTOOLS_TRACE_DISABLED": "true",

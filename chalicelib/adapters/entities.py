@@ -13,6 +13,11 @@ from typing import Any, Callable
 from pydantic import TypeAdapter
 
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.invoices import Invoice
+from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
+from chalicelib.domain.performance_changes import ContractAmendment, ContractAssignment
+from chalicelib.domain.plans import Plan
+from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.vendors import Vendor
 
 GSIS = ("gsi1", "gsi2")
@@ -78,8 +83,61 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_agency": "gsi1", "by_contractor": "gsi2"},
         keys=lambda c: {"by_agency": (c.agency, c.id), "by_contractor": (c.contractor_org, c.id)},
     ),
+    # contract performance: payments are listed per agency / contractor and status, by due date
+    PurchaseOrder: EntityType(
+        "purchase_order", PurchaseOrder,
+        slots={"by_contract": "gsi1"},
+        keys=lambda o: {"by_contract": (o.contract_id, f"{o.created_at.isoformat()}#{o.id}")},
+    ),
+    Delivery: EntityType(
+        "delivery", Delivery,
+        slots={"by_order": "gsi1"},
+        keys=lambda d: {"by_order": (d.order_id, f"{d.received_at.isoformat()}#{d.id}")},
+    ),
+    Invoice: EntityType(
+        "invoice", Invoice,
+        slots={"by_agency_status": "gsi1", "by_contractor_status": "gsi2"},
+        keys=lambda i: {
+            "by_agency_status": (f"{i.agency}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
+            "by_contractor_status": (f"{i.contractor_org}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
+        },
+    ),
+    OpenMarketPurchase: EntityType(
+        "open_market_purchase", OpenMarketPurchase,
+        slots={"by_contract": "gsi1"},
+        keys=lambda p: {"by_contract": (p.contract_id, f"{p.recorded_at.isoformat()}#{p.id}")},
+    ),
+    ForceMajeureNotice: EntityType(
+        "force_majeure_notice", ForceMajeureNotice,
+        slots={"by_contract": "gsi1"},
+        keys=lambda n: {"by_contract": (n.contract_id, f"{n.noticed_at.isoformat()}#{n.id}")},
+    ),
+    ContractAmendment: EntityType(
+        "contract_amendment", ContractAmendment,
+        slots={"by_contract": "gsi1"},
+        keys=lambda a: {"by_contract": (a.contract_id, f"{a.number:06d}#{a.id}")},
+    ),
+    ContractAssignment: EntityType(
+        "contract_assignment", ContractAssignment,
+        slots={"by_contract": "gsi1"},
+        keys=lambda a: {"by_contract": (a.contract_id, f"{a.requested_at.isoformat()}#{a.id}")},
+    ),
 }
 
+# OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period.
+ENTITY_TYPES.update({
+    Plan: EntityType(
+        "plan", Plan,
+        slots={"by_agency": "gsi1", "by_status": "gsi2"},
+        keys=lambda p: {"by_agency": (p.agency, f"{p.period}#{p.id}"), "by_status": (p.status.value, f"{p.agency}#{p.period}#{p.id}")},
+    ),
+    PlanAmendment: EntityType(
+        "plan_amendment", PlanAmendment,
+        slots={"by_plan": "gsi1", "by_status": "gsi2"},
+        keys=lambda a: {"by_plan": (a.plan_id, f"{a.submitted_at.isoformat()}#{a.id}"), "by_status": (a.status.value, f"{a.submitted_at.isoformat()}#{a.id}")},
+        redact=frozenset({"decision_token", "publication_token"}),
+    ),
+})
 
 def entity_type(cls: type) -> EntityType:
     try:

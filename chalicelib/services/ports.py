@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -104,6 +104,13 @@ class Workflows(Protocol):
     def fail(self, token: str, error: str, cause: str) -> bool: ...
 
 
+@dataclass(frozen=True)
+class Mailboxes:
+    """Shared addresses that receive notices; configured per deployment."""
+
+    opm_reviewers: str = "opm-reviewers@example.gov"
+
+
 @dataclass
 class Deps:
     store: Store
@@ -111,6 +118,7 @@ class Deps:
     ids: Ids
     notifier: Notifier
     workflows: Workflows
+    mailboxes: Mailboxes = field(default_factory=Mailboxes)
 
     def send_once(self, key: str, email: Email) -> bool:
         """Send an email at most once per key, so a retried task never mails twice."""

@@ -1,0 +1,174 @@
+"""Invoices and payments: submission, defect notice and correction (R-13a, R-13b), withholding (R-13a),
+payment with automatic interest invoice (R-13c), and each party's list of upcoming and overdue payments."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.framework import Call, operation
+from chalicelib.api.views import LocalTime
+from chalicelib.domain import calendar
+from chalicelib.domain.invoices import interest_to_date
+from chalicelib.services import invoices
+from chalicelib.services.ports import Role
+
+bp = Blueprint(__name__)
+ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
+
+
+class PaymentInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubmitInvoice(PaymentInput):
+    order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
+    amount: Decimal = Field(decimal_places=2, description="Dollars, for accepted goods of the order not yet invoiced.")
+
+
+class DefectNoticeIn(PaymentInput):
+    reason: str = Field(min_length=1, max_length=2000, description="The defect or impropriety to correct (R-13b).")
+
+
+class CorrectionIn(PaymentInput):
+    amount: Decimal | None = Field(None, decimal_places=2, description="The corrected amount, if it changes.")
+
+
+class WithholdingIn(PaymentInput):
+    amount: Decimal = Field(decimal_places=2, description="Dollars withheld for non-performance.")
+    reason: str = Field(min_length=1, max_length=2000, description="The non-performance, in writing (R-13a).")
+
+
+class PaymentIn(PaymentInput):
+    amount: Decimal = Field(decimal_places=2, description="Dollars paid; at most the balance due.")
+
+
+class PaymentsQuery(PaymentInput):
+    status: Literal["upcoming", "overdue", "paid"] = Field("upcoming", description="Which payments to list.")
+    agency: str | None = Field(None, max_length=40, description="Agency code (an agency sees only its own).")
+    contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")
+
+
+class DefectOut(BaseModel):
+    noticed_at: LocalTime
+    reason: str
+    correction_deadline: dt.date
+
+
+class WithholdingOut(BaseModel):
+    amount: Decimal
+    reason: str
+    noticed_at: LocalTime
+
+
+class SetOffOut(BaseModel):
+    charge_id: str
+    amount: Decimal
+    at: LocalTime
+
+
+class PaymentOut(BaseModel):
+    amount: Decimal
+    paid_at: LocalTime
+    days_late: int
+    interest: Decimal
+    interest_invoice_id: str | None = None
+
+
+class InvoiceOut(BaseModel):
+    id: str
+    kind: str = Field(description="goods or interest (R-13c)")
+    contract_id: str
+    order_id: str | None = None
+    for_invoice_id: str | None = None
+    agency: str
+    contractor_org: str
+    contractor_name: str
+    amount: Decimal
+    received_at: LocalTime
+    goods_received_on: dt.date
+    original_due_date: dt.date
+    due_date: dt.date = Field(description="45 days after the later of goods and proper invoice receipt (R-13a, R-13b).")
+    status: str = Field(description="open, overdue or paid")
+    defect: DefectOut | None = None
+    corrected_at: LocalTime | None = None
+    withholdings: list[WithholdingOut]
+    set_offs: list[SetOffOut]
+    payments: list[PaymentOut]
+    balance: Decimal
+    overdue_since: LocalTime | None = None
+    interest_to_date: Decimal = Field(description="Interest on the balance if it were paid today (R-13c).")
+
+    @classmethod
+    def of(cls, invoice, today: dt.date) -> InvoiceOut:
+        data = dataclasses.asdict(invoice)
+        data.update(balance=invoice.balance, interest_to_date=interest_to_date(invoice, today))
+        return cls.model_validate(data)
+
+
+class PaymentRecorded(BaseModel):
+    invoice: InvoiceOut
+    interest_invoice: InvoiceOut | None = Field(None, description="Generated when the payment was late (R-13c).")
+
+
+class PaymentList(BaseModel):
+    status: str
+    payments: list[InvoiceOut]
+
+
+def _today(call: Call) -> dt.date:
+    return calendar.local_date(call.deps.clock.now())
+
+
+@operation(bp, "POST", "/contracts/{contract_id}/invoices", summary="Submit an invoice", tag="payments", roles={Role.VENDOR}, body=SubmitInvoice, response=InvoiceOut, status=201, rules=("R-13a", "R-13d"), errors=(404, 409))
+def submit_invoice(call: Call, contract_id: str):
+    """The contractor invoices accepted goods; payment is due 45 days after the later of goods receipt and invoice receipt."""
+    b = call.body
+    return InvoiceOut.of(invoices.submit_invoice(call.deps, call.actor, contract_id, order_id=b.order_id, amount=b.amount), _today(call))
+
+
+@operation(bp, "GET", "/invoices/{invoice_id}", summary="Read an invoice", tag="payments", roles=ALL, response=InvoiceOut, errors=(404,))
+def get_invoice(call: Call, invoice_id: str):
+    """The invoice with its due date, balance and interest to date."""
+    return InvoiceOut.of(invoices.get_invoice(call.deps, call.actor, invoice_id), _today(call))
+
+
+@operation(bp, "POST", "/invoices/{invoice_id}/defect-notice", summary="Notify the contractor of a defective invoice", tag="payments", roles={Role.AGENCY}, body=DefectNoticeIn, response=InvoiceOut, rules=("R-13b",), errors=(404, 409))
+def notice_defect(call: Call, invoice_id: str):
+    """Allowed within 10 days of receipt; the contractor has 5 business days to correct and keep the due date."""
+    return InvoiceOut.of(invoices.notice_defect(call.deps, call.actor, invoice_id, call.body.reason), _today(call))
+
+
+@operation(bp, "POST", "/invoices/{invoice_id}/correction", summary="Correct a defective invoice", tag="payments", roles={Role.VENDOR}, body=CorrectionIn, response=InvoiceOut, rules=("R-13b",), errors=(404, 409))
+def correct_invoice(call: Call, invoice_id: str):
+    """A correction within 5 business days keeps the original due date; a later one moves it."""
+    return InvoiceOut.of(invoices.correct_invoice(call.deps, call.actor, invoice_id, call.body.amount), _today(call))
+
+
+@operation(bp, "POST", "/invoices/{invoice_id}/withholdings", summary="Withhold payment for non-performance", tag="payments", roles={Role.AGENCY}, body=WithholdingIn, response=InvoiceOut, rules=("R-13a",), errors=(404, 409))
+def withhold_payment(call: Call, invoice_id: str):
+    """Written notice to the contractor, recorded before the due date ends."""
+    b = call.body
+    return InvoiceOut.of(invoices.withhold_payment(call.deps, call.actor, invoice_id, amount=b.amount, reason=b.reason), _today(call))
+
+
+@operation(bp, "POST", "/invoices/{invoice_id}/payments", summary="Record a payment", tag="payments", roles={Role.AGENCY}, body=PaymentIn, response=PaymentRecorded, status=201, rules=("R-13a", "R-13c"), errors=(404, 409))
+def record_payment(call: Call, invoice_id: str):
+    """A payment of at most the balance due; when late, an interest invoice is generated and emailed to the contractor."""
+    paid, interest = invoices.record_payment(call.deps, call.actor, invoice_id, call.body.amount)
+    today = _today(call)
+    return PaymentRecorded(invoice=InvoiceOut.of(paid, today), interest_invoice=InvoiceOut.of(interest, today) if interest else None)
+
+
+@operation(bp, "GET", "/payments", summary="List upcoming, overdue or paid payments", tag="payments", roles=ALL, query=PaymentsQuery, response=PaymentList, rules=("R-13a",), errors=(403,))
+def list_payments(call: Call):
+    """An agency's or a contractor's invoices by due date, read from an index (never a scan)."""
+    q = call.query
+    found = invoices.list_payments(call.deps, call.actor, status=q.status, agency=q.agency, contractor=q.contractor)
+    today = _today(call)
+    return PaymentList(status=q.status, payments=[InvoiceOut.of(i, today) for i in found])

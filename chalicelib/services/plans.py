@@ -1,0 +1,380 @@
+"""Procurement plans (OPM-1 to OPM-3) and Requests To Amend Procurement Schedule (OPM-4 to OPM-7).
+
+Plans: an agency drafts, submits; OPM approves (the schedule becomes public version 1) or returns with reasons.
+Amendments: one `plan-amendment` execution per request times OPM's review (reminder, escalation), waits
+for OPM's written decision and then for the agency's publication of the amended schedule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from chalicelib.domain import calendar
+from chalicelib.domain import plans as rules
+from chalicelib.domain import plans_amendments as amend
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
+from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
+from chalicelib.services.ports import Actor, Deps, Email, Role, require_role
+from chalicelib.services.ports import Change as Write
+
+PROCESS = "plan-amendment"
+MIN_TIMER_SECONDS = 1
+
+
+# -- plans -------------------------------------------------------------------------------------------
+
+def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, Any]) -> Plan:
+    """An agency opens its plan for a period; one plan per agency and period."""
+    require_role(actor, Role.AGENCY)
+    period = rules.check_period(period)
+    existing = next(deps.store.iterate(Plan, "by_agency", actor.org, sk_begins_with=f"{period}#", limit=1), None)
+    if existing is not None:
+        raise Conflict(f"Agency {actor.org} already has plan {existing.id} for {period}.", rule="OPM-1", details=[{"plan_id": existing.id}])
+    now = deps.clock.now()
+    plan = rules.new_plan(plan_id=deps.ids.new("PLAN"), agency=actor.org, period=period, sections=sections, now=now)
+    (plan,) = deps.store.commit(actor, now, [Write("plan.created", plan)])
+    return plan
+
+
+def update_plan(deps: Deps, actor: Actor, plan_id: str, sections: dict[str, Any]) -> Plan:
+    plan = _own_plan(deps, actor, plan_id)
+    edited = rules.edit(plan, sections)
+    (edited,) = deps.store.commit(actor, deps.clock.now(), [Write("plan.edited", edited, plan)])
+    return edited
+
+
+def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
+    """OPM-1: rejected while a component is missing; OPM reviewers are emailed."""
+    plan = _own_plan(deps, actor, plan_id)
+    now = deps.clock.now()
+    submitted = rules.submit(plan, now)
+    (submitted,) = deps.store.commit(actor, now, [Write("plan.submitted", submitted, plan)])
+    deps.send_once(
+        f"plan-{plan.id}-submitted-{submitted.submissions}",
+        Email(
+            to=(deps.mailboxes.opm_reviewers,),
+            subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
+            text=(
+                f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
+                f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
+                f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
+            ),
+        ),
+    )
+    return submitted
+
+
+def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
+    """OPM-1/OPM-2: only OPM approves; the plan and its schedule (version 1) become public."""
+    require_role(actor, Role.OPM)
+    plan = _load_plan(deps, plan_id)
+    now = deps.clock.now()
+    approved = rules.approve(plan, now, actor.sub, note)
+    (approved,) = deps.store.commit(actor, now, [Write("plan.approved", approved, plan)])
+    _email_agency(deps, approved, f"plan-{plan.id}-approved",
+                  f"Procurement plan {plan.id} for {plan.period} approved by OPM",
+                  f"OPM approved your procurement plan for {plan.period}. It is now public with schedule version 1.\n"
+                  f"OPM's note: {approved.decision_note}")
+    return approved
+
+
+def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> Plan:
+    """OPM-1: OPM returns the plan with written reasons; the agency edits and submits again."""
+    require_role(actor, Role.OPM)
+    plan = _load_plan(deps, plan_id)
+    now = deps.clock.now()
+    returned = rules.return_to_agency(plan, now, actor.sub, reasons)
+    (returned,) = deps.store.commit(actor, now, [Write("plan.returned", returned, plan)])
+    listed = "\n".join(f"- {r}" for r in returned.return_reasons)
+    _email_agency(deps, returned, f"plan-{plan.id}-returned-{plan.submissions}",
+                  f"Procurement plan {plan.id} for {plan.period} returned by OPM",
+                  f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
+                  f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.")
+    return returned
+
+
+def get_plan(deps: Deps, actor: Actor | None, plan_id: str) -> Plan:
+    """Approved plans are public (OPM-2); drafts, submitted and returned plans only to their agency and OPM."""
+    plan = deps.store.get(Plan, plan_id)
+    if plan is None or not (plan.is_public or _may_see_unpublished(actor, plan)):
+        raise NotFound(f"No plan {plan_id} is visible to the caller.", rule="OPM-2")
+    return plan
+
+
+def list_plans(deps: Deps, actor: Actor | None, *, agency: str | None = None, period: str | None = None,
+               status: PlanStatus | None = None) -> list[Plan]:
+    """OPM-2: the public list is approved plans by agency and period, past periods included.
+    OPM may list any status (its review queue); an agency may list its own plans of any status."""
+    status = status or PlanStatus.APPROVED
+    if status is not PlanStatus.APPROVED:
+        if actor is None or actor.role not in (Role.OPM, Role.AGENCY):
+            raise ValidationFailed(f"Only approved plans are public; {status.value} plans are listed to OPM and their agency.",
+                                   rule="OPM-2", details=[{"field": "status", "problem": "needs an opm or agency token"}])
+        if actor.role is Role.AGENCY:
+            if agency not in (None, actor.org):
+                raise ValidationFailed(f"An agency lists only its own {status.value} plans.", rule="OPM-2",
+                                       details=[{"field": "agency", "problem": f"must be {actor.org}"}])
+            agency = actor.org
+    prefix = f"{agency}#" if agency else None
+    if agency and period:
+        prefix = f"{agency}#{period}#"
+    found = deps.store.iterate(Plan, "by_status", status.value, sk_begins_with=prefix)
+    return [plan for plan in found if period is None or plan.period == period]
+
+
+def schedule_versions(deps: Deps, actor: Actor | None, plan_id: str) -> tuple[ScheduleVersion, ...]:
+    """Every published version stays retrievable (OPM-3, OPM-6)."""
+    return get_plan(deps, actor, plan_id).schedule_versions
+
+
+def schedule_version(deps: Deps, actor: Actor | None, plan_id: str, number: int) -> ScheduleVersion:
+    version = get_plan(deps, actor, plan_id).schedule_version(number)
+    if version is None:
+        raise NotFound(f"Plan {plan_id} has no published schedule version {number}.", rule="OPM-6")
+    return version
+
+
+# -- amendments --------------------------------------------------------------------------------------
+
+def request_amendment(deps: Deps, actor: Actor, plan_id: str, *, service_id: str, change: ScheduleChange, reason: str,
+                      competitive_procurement_date: dt.date | None) -> PlanAmendment:
+    """OPM-4/OPM-7: file a Request To Amend Procurement Schedule; the review workflow starts and OPM is emailed."""
+    plan = _own_plan(deps, actor, plan_id)
+    now = deps.clock.now()
+    requests = list(deps.store.iterate(PlanAmendment, "by_plan", plan.id))
+    amendment = amend.new_amendment(
+        amendment_id=deps.ids.new("RAPS"), plan=plan, open_amendments=requests, service_id=service_id, change=change,
+        reason=reason, competitive_procurement_date=competitive_procurement_date, now=now, by=actor.sub,
+    )
+    (amendment,) = deps.store.commit(actor, now, [Write("plan_amendment.requested", amendment)])
+    deps.workflows.start(PROCESS, f"amendment-{amendment.id}", {"amendment_id": amendment.id})
+    what = "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
+    deps.send_once(
+        f"amendment-{amendment.id}-requested",
+        Email(
+            to=(deps.mailboxes.opm_reviewers,),
+            subject=f"Request To Amend Procurement Schedule {amendment.id} from {plan.agency}: review due {_day(amendment.review_due_at)}",
+            text=(
+                f"{plan.agency} asks to change service {service_id} of plan {plan.id} ({plan.period}) {what}.\n"
+                f"Reason: {amendment.reason}\n"
+                f"Review due by {_day(amendment.review_due_at)} (15 business days).\n"
+                f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+            ),
+        ),
+    )
+    return amendment
+
+
+def get_amendment(deps: Deps, actor: Actor, amendment_id: str) -> PlanAmendment:
+    amendment = deps.store.get(PlanAmendment, amendment_id)
+    if amendment is None or not (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == amendment.agency)):
+        raise NotFound(f"No request {amendment_id} is visible to the caller.")
+    return amendment
+
+
+def list_amendments(deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None) -> list[PlanAmendment]:
+    """By plan (its agency and OPM) or, for OPM, by status (the review queue)."""
+    if plan_id is not None:
+        plan = _load_plan(deps, plan_id)
+        if not (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency)):
+            raise NotFound(f"No plan {plan_id} is visible to the caller.")
+        found = deps.store.iterate(PlanAmendment, "by_plan", plan_id)
+        return [a for a in found if status is None or a.status is status]
+    require_role(actor, Role.OPM)
+    return list(deps.store.iterate(PlanAmendment, "by_status", (status or PlanAmendmentStatus.UNDER_REVIEW).value))
+
+
+def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bool, note: str) -> PlanAmendment:
+    """OPM-5: OPM's written decision; the waiting workflow is answered. The schedule changes only on publication."""
+    require_role(actor, Role.OPM)
+    amendment = _load_amendment(deps, amendment_id)
+    now = deps.clock.now()
+    decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
+    action = "plan_amendment.approved" if approve else "plan_amendment.denied"
+    (decided,) = deps.store.commit(actor, now, [Write(action, decided, amendment)])
+    if amendment.decision_token:
+        # False when that wait already timed out: the next wait reads the decision from the record.
+        deps.workflows.resume(amendment.decision_token, {"approved": approve})
+    return decided
+
+
+def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan, PlanAmendment]:
+    """OPM-6: the agency publishes the approved amendment; it becomes the public schedule version."""
+    amendment = _load_amendment(deps, amendment_id)
+    plan = _own_plan(deps, actor, amendment.plan_id)
+    now = deps.clock.now()
+    published_plan, published = amend.publish(plan, amendment, now)
+    published_plan, published = deps.store.commit(actor, now, [
+        Write("plan.schedule_published", published_plan, plan),
+        Write("plan_amendment.published", published, amendment),
+    ])
+    if amendment.publication_token:
+        deps.workflows.resume(amendment.publication_token, {"published": True})
+    return published_plan, published
+
+
+# -- workflow tasks ----------------------------------------------------------------------------------
+
+def review_timers(deps: Deps, amendment_id: str) -> dict:
+    """Seconds from now to the reminder instant, for the first wait's timeout (the domain computed the instant)."""
+    amendment = _load_amendment(deps, amendment_id)
+    return {"until_reminder": _seconds(amendment.reminder_at - deps.clock.now())}
+
+
+def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
+    """Keep the token for OPM's decision; answer at once if OPM already decided."""
+    amendment = _load_amendment(deps, amendment_id)
+    if amendment.decided:
+        deps.workflows.resume(task_token, {"approved": amendment.approved})
+        return
+    waiting = dataclasses.replace(amendment, decision_token=task_token)
+    deps.store.commit(Actor.system(execution), deps.clock.now(), [Write("plan_amendment.awaiting_decision", waiting, amendment)])
+
+
+def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
+    """OPM-5: two business days before the review is due, if OPM has not decided."""
+    amendment = _load_amendment(deps, amendment_id)
+    now = deps.clock.now()
+    timers = {"until_due": _seconds(amendment.review_due_at - now)}
+    reminded = amend.mark_reminded(amendment, now)
+    if reminded is None:
+        return {**timers, "reminded": False}
+    if reminded is not amendment:
+        deps.store.commit(Actor.system(execution), now, [Write("plan_amendment.reminder_sent", reminded, amendment)])
+    deps.send_once(
+        f"{execution}:reminder",
+        Email(
+            to=(deps.mailboxes.opm_reviewers,),
+            subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
+            text=(
+                f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
+                f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
+                f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+            ),
+        ),
+    )
+    return {**timers, "reminded": True}
+
+
+def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
+    """OPM-5: the 15 business days passed without a decision."""
+    amendment = _load_amendment(deps, amendment_id)
+    now = deps.clock.now()
+    escalated = amend.mark_escalated(amendment, now)
+    if escalated is None:
+        return {"escalated": False}
+    if escalated is not amendment:
+        deps.store.commit(Actor.system(execution), now, [Write("plan_amendment.review_overdue", escalated, amendment)])
+    deps.send_once(
+        f"{execution}:escalation",
+        Email(
+            to=(deps.mailboxes.opm_reviewers,),
+            subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
+            text=(
+                f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
+                f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
+                f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
+            ),
+        ),
+    )
+    return {"escalated": True}
+
+
+def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
+    """Email the agency OPM's written decision; an approval opens its publication task (OPM-6)."""
+    amendment = _load_amendment(deps, amendment_id)
+    plan = _load_plan(deps, amendment.plan_id)
+    if amendment.approved:
+        subject = f"Request To Amend Procurement Schedule {amendment.id} approved: publish the amended schedule"
+        text = (f"OPM approved your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
+                f"OPM's note: {amendment.decision_note}\n"
+                f"Your agency must publish the amended procurement schedule: POST /amendments/{amendment.id}/publish. "
+                f"Until then the published schedule stays as it is.")
+    else:
+        subject = f"Request To Amend Procurement Schedule {amendment.id} denied"
+        text = (f"OPM denied your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
+                f"OPM's reasons: {amendment.decision_note}\nThe procurement schedule is unchanged.")
+    _email_agency(deps, plan, f"{execution}:decision", subject, text)
+    return {"approved": amendment.approved}
+
+
+def await_publication(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
+    """The agency's publication task: keep the token for the publish call; answer at once if already published."""
+    amendment = _load_amendment(deps, amendment_id)
+    if amendment.status is PlanAmendmentStatus.PUBLISHED:
+        deps.workflows.resume(task_token, {"published": True})
+        return
+    waiting = dataclasses.replace(amendment, publication_token=task_token)
+    deps.store.commit(Actor.system(execution), deps.clock.now(), [Write("plan_amendment.awaiting_publication", waiting, amendment)])
+
+
+def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
+    """OPM-7: after a rescinded waiver is published, the service's current contractors get a courtesy email."""
+    amendment = _load_amendment(deps, amendment_id)
+    if amendment.change is not ScheduleChange.TO_COMPETITIVE or amendment.status is not PlanAmendmentStatus.PUBLISHED:
+        return {"notified": 0}
+    plan = _load_plan(deps, amendment.plan_id)
+    before = plan.schedule_version(amendment.schedule_version - 1).service(amendment.service_id)
+    notified = 0
+    for contractor in before.current_contractors:
+        deps.send_once(
+            f"{execution}:courtesy:{contractor.email}",
+            Email(
+                to=(contractor.email,),
+                subject=f"{plan.agency} will procure {before.description} competitively",
+                text=(
+                    f"Dear {contractor.name},\n"
+                    f"{plan.agency} amended its procurement schedule for {plan.period} (version {amendment.schedule_version}): "
+                    f"service {amendment.service_id}, {before.description}, which you currently provide, will be procured "
+                    f"competitively; the competitive procurement is scheduled for "
+                    f"{amendment.competitive_procurement_date:%B %d, %Y}.\n"
+                    f"The amended schedule is public at GET /plans/{plan.id}/schedule/versions/{amendment.schedule_version}."
+                ),
+            ),
+        )
+        notified += 1
+    return {"notified": notified}
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+def _may_see_unpublished(actor: Actor | None, plan: Plan) -> bool:
+    return actor is not None and (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency))
+
+
+def _own_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
+    require_role(actor, Role.AGENCY)
+    plan = deps.store.get(Plan, plan_id)
+    if plan is None or plan.agency != actor.org:
+        raise NotFound(f"Agency {actor.org} has no plan {plan_id}.")
+    return plan
+
+
+def _load_plan(deps: Deps, plan_id: str) -> Plan:
+    plan = deps.store.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"No plan {plan_id}.")
+    return plan
+
+
+def _load_amendment(deps: Deps, amendment_id: str) -> PlanAmendment:
+    amendment = deps.store.get(PlanAmendment, amendment_id)
+    if amendment is None:
+        raise NotFound(f"No request {amendment_id}.")
+    return amendment
+
+
+def _email_agency(deps: Deps, plan: Plan, key: str, subject: str, text: str) -> None:
+    if plan.contact is not None:
+        deps.send_once(key, Email(to=(plan.contact.email,), subject=subject, text=text))
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return max(MIN_TIMER_SECONDS, int(delta.total_seconds()))
+
+
+def _day(instant: dt.datetime) -> str:
+    return f"{calendar.local_date(instant):%A, %B %d, %Y}"
