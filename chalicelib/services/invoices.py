@@ -31,12 +31,6 @@ def get_invoice(deps: Deps, actor: Actor, invoice_id: str) -> Invoice:
     return invoice
 
 
-def _load(deps: Deps, invoice_id: str) -> Invoice:
-    invoice = deps.store.get(Invoice, invoice_id)
-    if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}.")
-    return invoice
-
 
 def _clock_name(invoice: Invoice, suffix: str = "") -> str:
     return f"invoice-{invoice.id}{suffix}"
@@ -218,7 +212,7 @@ def advance_payment(deps: Deps, execution: str, invoice_id: str) -> dict:
     now = deps.clock.now()
     system = Actor.system(execution)
     for _ in range(100):
-        invoice = _load(deps, invoice_id)
+        invoice = deps.load(Invoice, invoice_id)
         event = rules.next_event(invoice, now)
         if event is None:
             if invoice.awaiting_correction and invoice.payment_clock == execution:

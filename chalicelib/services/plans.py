@@ -70,7 +70,7 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
 def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
     """OPM-1/OPM-2: only OPM approves; the plan and its schedule (version 1) become public."""
     require_role(actor, Role.OPM)
-    plan = _load_plan(deps, plan_id)
+    plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
     approved = rules.approve(plan, now, actor.sub, note)
     (approved,) = deps.store.commit(actor, now, [Write("plan.approved", approved, plan)])
@@ -84,7 +84,7 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
 def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> Plan:
     """OPM-1: OPM returns the plan with written reasons; the agency edits and submits again."""
     require_role(actor, Role.OPM)
-    plan = _load_plan(deps, plan_id)
+    plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
     returned = rules.return_to_agency(plan, now, actor.sub, reasons)
     (returned,) = deps.store.commit(actor, now, [Write("plan.returned", returned, plan)])
@@ -178,7 +178,7 @@ def get_amendment(deps: Deps, actor: Actor, amendment_id: str) -> PlanAmendment:
 def list_amendments(deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None) -> list[PlanAmendment]:
     """By plan (its agency and OPM) or, for OPM, by status (the review queue)."""
     if plan_id is not None:
-        plan = _load_plan(deps, plan_id)
+        plan = deps.load(Plan, plan_id)
         if not (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency)):
             raise NotFound(f"No plan {plan_id} is visible to the caller.")
         found = deps.store.iterate(PlanAmendment, "by_plan", plan_id)
@@ -190,7 +190,7 @@ def list_amendments(deps: Deps, actor: Actor, *, plan_id: str | None = None, sta
 def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bool, note: str) -> PlanAmendment:
     """OPM-5: OPM's written decision; the waiting workflow is answered. The schedule changes only on publication."""
     require_role(actor, Role.OPM)
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     now = deps.clock.now()
     decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
     action = "plan_amendment.approved" if approve else "plan_amendment.denied"
@@ -203,7 +203,7 @@ def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bo
 
 def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan, PlanAmendment]:
     """OPM-6: the agency publishes the approved amendment; it becomes the public schedule version."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     plan = _own_plan(deps, actor, amendment.plan_id)
     now = deps.clock.now()
     published_plan, published = amend.publish(plan, amendment, now)
@@ -220,13 +220,13 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
 
 def review_timers(deps: Deps, amendment_id: str) -> dict:
     """Seconds from now to the reminder instant, for the first wait's timeout (the domain computed the instant)."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     return {"until_reminder": _seconds(amendment.reminder_at - deps.clock.now())}
 
 
 def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """Keep the token for OPM's decision; answer at once if OPM already decided."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     if amendment.decided:
         deps.workflows.resume(task_token, {"approved": amendment.approved})
         return
@@ -236,7 +236,7 @@ def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: st
 
 def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
     """OPM-5: two business days before the review is due, if OPM has not decided."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     now = deps.clock.now()
     timers = {"until_due": _seconds(amendment.review_due_at - now)}
     reminded = amend.mark_reminded(amendment, now)
@@ -261,7 +261,7 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
 
 def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
     """OPM-5: the 15 business days passed without a decision."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     now = deps.clock.now()
     escalated = amend.mark_escalated(amendment, now)
     if escalated is None:
@@ -285,8 +285,8 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
 
 def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
     """Email the agency OPM's written decision; an approval opens its publication task (OPM-6)."""
-    amendment = _load_amendment(deps, amendment_id)
-    plan = _load_plan(deps, amendment.plan_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
+    plan = deps.load(Plan, amendment.plan_id)
     if amendment.approved:
         subject = f"Request To Amend Procurement Schedule {amendment.id} approved: publish the amended schedule"
         text = (f"OPM approved your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
@@ -303,7 +303,7 @@ def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
 
 def await_publication(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """The agency's publication task: keep the token for the publish call; answer at once if already published."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     if amendment.status is PlanAmendmentStatus.PUBLISHED:
         deps.workflows.resume(task_token, {"published": True})
         return
@@ -313,10 +313,10 @@ def await_publication(deps: Deps, execution: str, amendment_id: str, task_token:
 
 def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
     """OPM-7: after a rescinded waiver is published, the service's current contractors get a courtesy email."""
-    amendment = _load_amendment(deps, amendment_id)
+    amendment = deps.load(PlanAmendment, amendment_id)
     if amendment.change is not ScheduleChange.TO_COMPETITIVE or amendment.status is not PlanAmendmentStatus.PUBLISHED:
         return {"notified": 0}
-    plan = _load_plan(deps, amendment.plan_id)
+    plan = deps.load(Plan, amendment.plan_id)
     before = plan.schedule_version(amendment.schedule_version - 1).service(amendment.service_id)
     notified = 0
     for contractor in before.current_contractors:
@@ -353,18 +353,6 @@ def _own_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     return plan
 
 
-def _load_plan(deps: Deps, plan_id: str) -> Plan:
-    plan = deps.store.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"No plan {plan_id}.")
-    return plan
-
-
-def _load_amendment(deps: Deps, amendment_id: str) -> PlanAmendment:
-    amendment = deps.store.get(PlanAmendment, amendment_id)
-    if amendment is None:
-        raise NotFound(f"No request {amendment_id}.")
-    return amendment
 
 
 def _email_agency(deps: Deps, plan: Plan, key: str, subject: str, text: str) -> None:

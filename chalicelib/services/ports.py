@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Protocol, Sequence, TypeVar
+
+from chalicelib.domain.errors import Forbidden, NotFound
 
 T = TypeVar("T")
 
@@ -120,6 +123,14 @@ class Deps:
     workflows: Workflows
     mailboxes: Mailboxes = field(default_factory=Mailboxes)
 
+    def load(self, cls: type[T], entity_id: str) -> T:
+        """The entity or NotFound; for tasks and for checks made after the caller is authorised."""
+        entity = self.store.get(cls, entity_id)
+        if entity is None:
+            noun = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+            raise NotFound(f"No {noun} {entity_id}.")
+        return entity
+
     def send_once(self, key: str, email: Email) -> bool:
         """Send an email at most once per key, so a retried task never mails twice."""
         if not self.store.claim(f"email#{key}", self.clock.now()):
@@ -133,8 +144,6 @@ class Deps:
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
-    from chalicelib.domain.errors import Forbidden
-
     if actor.role not in roles:
         allowed = " or ".join(r.value for r in roles)
         raise Forbidden(f"Only {allowed} may do this; the caller is {actor.role.value}.")

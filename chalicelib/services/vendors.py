@@ -50,7 +50,7 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
 
 def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token: str) -> None:
     """Workflow task: keep the token for the confirm call and email the code (once)."""
-    vendor = _load(deps, vendor_id)
+    vendor = deps.load(Vendor, vendor_id)
     if vendor.status is rules.VendorStatus.ACTIVE:
         deps.workflows.resume(task_token, {"vendor_id": vendor.id, "confirmed": True})
         return
@@ -74,7 +74,7 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
 
 def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
     """Workflow task after 7 days without confirmation. Raises AlreadyConfirmed if it came meanwhile."""
-    vendor = _load(deps, vendor_id)
+    vendor = deps.load(Vendor, vendor_id)
     if vendor.reminder_sent_at is None:  # a retried task keeps the first instant and its single audit record
         now = deps.clock.now()
         deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", rules.mark_reminded(vendor, now), vendor)])
@@ -92,10 +92,3 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
         ),
     )
     return {"vendor_id": vendor.id, "reminded": True}
-
-
-def _load(deps: Deps, vendor_id: str) -> Vendor:
-    vendor = deps.store.get(Vendor, vendor_id)
-    if vendor is None:
-        raise NotFound(f"No vendor {vendor_id}.")
-    return vendor
