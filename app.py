@@ -3,10 +3,12 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import audit, idempotency, invoices, meta, orders, plans, vendors
+from chalicelib.api import audit, awards, bids, contracts, idempotency, invoices, meta, orders, plans, solicitations, vendors
+from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
+from chalicelib.tasks import solicitations as solicitation_tasks
 from chalicelib.tasks import vendors as vendor_tasks
 
 app = Chalice(app_name="ct-procurement")
@@ -17,6 +19,7 @@ BLUEPRINTS = (
     meta.bp,
     audit.bp,
     vendors.bp, vendor_tasks.bp,  # vendor registration
+    solicitations.bp, bids.bp, awards.bp, contracts.bp, solicitation_tasks.bp, award_tasks.bp,  # invitation to bid (R-4 to R-9h)
     orders.bp, invoices.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance
     plans.bp, plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
 )

@@ -30,6 +30,14 @@ def deps():
 
 
 @lru_cache(maxsize=1)
+def sealer():
+    from chalicelib.adapters.sealing import KmsSealer
+
+    s = settings()
+    return KmsSealer(s.bid_sealing_key_id, s.region)
+
+
+@lru_cache(maxsize=1)
 def token_verifier():
     from chalicelib.api.auth import TokenVerifier
 
@@ -45,5 +53,5 @@ def idempotency_store():
 
 
 def reset() -> None:
-    for cached in (settings, deps, token_verifier, idempotency_store):
+    for cached in (settings, deps, token_verifier, idempotency_store, sealer):
         cached.cache_clear()

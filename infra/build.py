@@ -124,6 +124,19 @@ def app_policy() -> dict:
     }
 
 
+# R-5b: only the bid opening may decrypt sealed bids; no other function's role gets kms:Decrypt.
+DECRYPTING_FUNCTIONS = ("itb_open_bids",)
+
+
+def open_sealed_bids_statement() -> dict:
+    return {
+        "Sid": "OpenSealedBids",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": {"Fn::GetAtt": ["BidSealingKey", "Arn"]},
+    }
+
+
 def merge_template(app) -> dict:
     template = resources()
     res = template["Resources"]
@@ -166,8 +179,12 @@ def merge_template(app) -> dict:
             },
         }
     ]
+    decrypting = {cfn_name(name) + "Role" for name in DECRYPTING_FUNCTIONS}
     for role in function_roles(app):
-        res[role] = {"Properties": {"Policies": [app_policy()]}}
+        policy = app_policy()
+        if role in decrypting:
+            policy["PolicyDocument"]["Statement"].append(open_sealed_bids_statement())
+        res[role] = {"Properties": {"Policies": [policy]}}
     return template
 
 

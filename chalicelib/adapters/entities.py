@@ -12,12 +12,15 @@ from typing import Any, Callable
 
 from pydantic import TypeAdapter
 
+from chalicelib.domain.awards import Award
+from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
 from chalicelib.domain.performance_changes import ContractAmendment, ContractAssignment
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
+from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
 
 GSIS = ("gsi1", "gsi2")
@@ -122,10 +125,31 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_contract": "gsi1"},
         keys=lambda a: {"by_contract": (a.contract_id, f"{a.requested_at.isoformat()}#{a.id}")},
     ),
-}
-
-# OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period.
-ENTITY_TYPES.update({
+    # invitation to bid (R-4 to R-9h): sealed bids; the audit omits the ciphertext (the hash proves as much)
+    Solicitation: EntityType(
+        "solicitation", Solicitation,
+        slots={"by_status": "gsi1", "by_agency": "gsi2"},
+        keys=lambda s: {"by_status": (s.status.value, f"{s.opening_at.isoformat()}#{s.id}"), "by_agency": (s.agency, s.id)},
+        redact=frozenset({"award_token"}),
+    ),
+    Bid: EntityType(
+        "bid", Bid,
+        slots={"by_solicitation": "gsi1", "by_vendor": "gsi2"},
+        keys=lambda b: {"by_solicitation": (b.solicitation_id, b.id), "by_vendor": (b.vendor_id, f"{b.solicitation_id}#{b.id}")},
+        redact=frozenset({"sealed"}),
+    ),
+    BidAttempt: EntityType(
+        "bid_attempt", BidAttempt,
+        slots={"by_solicitation": "gsi1"},
+        keys=lambda a: {"by_solicitation": (a.solicitation_id, f"{a.at.isoformat()}#{a.id}")},
+    ),
+    Award: EntityType(
+        "award", Award,
+        slots={"by_solicitation": "gsi1"},
+        keys=lambda a: {"by_solicitation": (a.solicitation_id, a.id)},
+        redact=frozenset({"offer_token", "surety_token"}),
+    ),
+    # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan", Plan,
         slots={"by_agency": "gsi1", "by_status": "gsi2"},
@@ -137,7 +161,8 @@ ENTITY_TYPES.update({
         keys=lambda a: {"by_plan": (a.plan_id, f"{a.submitted_at.isoformat()}#{a.id}"), "by_status": (a.status.value, f"{a.submitted_at.isoformat()}#{a.id}")},
         redact=frozenset({"decision_token", "publication_token"}),
     ),
-})
+}
+
 
 def entity_type(cls: type) -> EntityType:
     try:

@@ -1,0 +1,46 @@
+"""Sealed bids (R-5b): envelope encryption with a KMS data key and AES-256-GCM.
+
+The encryption context binds each ciphertext to its solicitation and bid: KMS refuses to decrypt the data key
+under any other pair, and the same context is the AES-GCM associated data. Only the opening function's role
+may call kms:Decrypt (infra/build.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import boto3
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from chalicelib.domain.bids import Sealed
+
+
+def context_for(solicitation_id: str, bid_id: str) -> dict[str, str]:
+    return {"solicitation_id": solicitation_id, "bid_id": bid_id}
+
+
+def _aad(context: dict[str, str]) -> bytes:
+    return json.dumps(context, sort_keys=True, separators=(",", ":")).encode()
+
+
+class KmsSealer:
+    def __init__(self, key_id: str, region: str):
+        self.key_id = key_id
+        self._kms = boto3.client("kms", region_name=region)
+
+    def seal(self, plaintext: bytes, solicitation_id: str, bid_id: str) -> Sealed:
+        context = context_for(solicitation_id, bid_id)
+        key = self._kms.generate_data_key(KeyId=self.key_id, KeySpec="AES_256", EncryptionContext=context)
+        nonce = os.urandom(12)
+        ciphertext = AESGCM(key["Plaintext"]).encrypt(nonce, plaintext, _aad(context))
+        return Sealed(
+            ciphertext=base64.b64encode(ciphertext).decode(),
+            encrypted_key=base64.b64encode(key["CiphertextBlob"]).decode(),
+            nonce=base64.b64encode(nonce).decode(),
+        )
+
+    def open(self, sealed: Sealed, solicitation_id: str, bid_id: str) -> bytes:
+        context = context_for(solicitation_id, bid_id)
+        key = self._kms.decrypt(CiphertextBlob=base64.b64decode(sealed.encrypted_key), EncryptionContext=context, KeyId=self.key_id)
+        return AESGCM(key["Plaintext"]).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(context))

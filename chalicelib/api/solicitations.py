@@ -1,0 +1,258 @@
+"""Invitations to bid: draft, publish, addenda, cancel, read, tabulation, determinations and award."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.framework import Call, operation
+from chalicelib.api.tabulation import DeterminationOut, TabulationRow
+from chalicelib.api.views import LocalTime
+from chalicelib.domain.bids import Finding
+from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGroup, LineItem, SolicitationStatus
+from chalicelib.services import awards, bids, solicitations
+from chalicelib.services.ports import Role
+
+bp = Blueprint(__name__)
+TAG = "invitations to bid"
+
+
+class SolicitationLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=40, description="Line number on the bid form, unique in the invitation.")
+    description: str = Field(min_length=1, max_length=2000, description="The article or service, with brand name if any (a brand means 'or equal' unless no_substitute: R-5i).")
+    quantity: Decimal = Field(gt=0, description="Quantity invited, a decimal string.")
+    unit: str = Field(min_length=1, max_length=40, description="Unit of measure, e.g. each, case, hour.")
+    no_substitute: bool = Field(False, description="R-5i: only the named article is accepted; substitutes are rejected.")
+
+
+class LineGroupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=40, description="Group id, for award by group (R-8b).")
+    line_ids: list[str] = Field(min_length=1, description="Lines of the group; a line is in at most one group.")
+
+
+class FactorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=80, description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18).")
+    weight: Decimal = Field(description="Relative importance of the factor (R-18a), a positive decimal.")
+
+
+class DraftSolicitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300, description="What is bought.")
+    agency: str = Field(min_length=1, max_length=40, description="The purchasing agency's org code; the contract is for it.")
+    commodity_codes: list[str] = Field(min_length=1, max_length=50, description="NIGP or UNSPSC codes; registered vendors of these commodities are emailed the notice (R-4).")
+    lines: list[SolicitationLineIn] = Field(min_length=1, max_length=500, description="Line items of the bid form (R-5a).")
+    groups: list[LineGroupIn] = Field(default_factory=list, description="Groups of lines for award by group (R-8b).")
+    opening_at: dt.datetime = Field(description="Opening date and time, ISO 8601 with offset; bids at or after it are not considered (R-5b).")
+    award_basis: AwardBasis = Field(AwardBasis.ALL, description="item, group or all: how the award is made (R-8b).")
+    all_or_none: bool = Field(False, description="R-5f: bids must cover every line at full quantity.")
+    alternates_allowed: bool = Field(False, description="R-5g: alternate bids are considered only when true.")
+    guaranty_percent: Decimal | None = Field(None, description="R-6a: bid guaranty required, percent of the bid (at most 10); null when none.")
+    surety_percent: Decimal | None = Field(None, description="R-6b: performance surety required, percent of the award (at most 100); null when none.")
+    award_period_days: int = Field(30, ge=1, le=365, description="R-8c: days after opening within which the award is made; later awards are conditional.")
+    evaluation_factors: list[FactorIn] = Field(min_length=1, description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18).")
+
+
+class AddendumIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number.")
+
+
+class CancelSolicitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the invitation is cancelled (R-5o).")
+
+
+class SolicitationListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: SolicitationStatus = Field(SolicitationStatus.OPEN, description="open (accepting bids), opened, awarded or cancelled; draft for purchasing only.")
+
+
+class SolicitationLineOut(BaseModel):
+    id: str = Field(description="Line number.")
+    description: str = Field(description="The article or service.")
+    quantity: Decimal = Field(description="Quantity invited.")
+    unit: str = Field(description="Unit of measure.")
+    no_substitute: bool = Field(description="R-5i no-substitute flag.")
+
+
+class AddendumOut(BaseModel):
+    number: int = Field(description="Addendum number, acknowledged in bids.")
+    text: str = Field(description="The amendment.")
+    issued_at: LocalTime = Field(description="When it was issued.")
+
+
+class SolicitationOut(BaseModel):
+    id: str = Field(description="Solicitation (invitation to bid) id.")
+    title: str = Field(description="What is bought.")
+    agency: str = Field(description="Purchasing agency.")
+    status: str = Field(description="draft, open, opened, awarded or cancelled.")
+    commodity_codes: list[str] = Field(description="Commodity codes of the notice (R-4).")
+    lines: list[SolicitationLineOut] = Field(description="The bid form's line items.")
+    groups: list[LineGroupIn] = Field(description="Groups of lines.")
+    opening_at: LocalTime = Field(description="Opening date and time (R-5b).")
+    award_basis: str = Field(description="item, group or all (R-8b).")
+    all_or_none: bool = Field(description="R-5f.")
+    alternates_allowed: bool = Field(description="R-5g.")
+    guaranty_percent: Decimal | None = Field(None, description="R-6a bid guaranty percent, if required.")
+    surety_percent: Decimal | None = Field(None, description="R-6b performance surety percent, if required.")
+    award_period_days: int = Field(description="R-8c award period in days.")
+    evaluation_factors: list[FactorIn] = Field(description="R-18 factors and weights.")
+    addenda: list[AddendumOut] = Field(description="Addenda issued (R-5o).")
+    published_at: LocalTime | None = Field(None, description="When the public notice was given (R-4).")
+    cancelled_at: LocalTime | None = Field(None, description="When it was cancelled.")
+    cancel_reason: str | None = Field(None, description="Why it was cancelled or all bids rejected.")
+    opened_at: LocalTime | None = Field(None, description="When the bids were opened (R-5n).")
+    bid_count: int = Field(description="Bids opened.")
+    award_period_ends_at: LocalTime | None = Field(None, description="End of the award period (R-8c).")
+    award_ids: list[str] = Field(description="Awards made (R-8b).")
+
+    @classmethod
+    def of(cls, sol) -> SolicitationOut:
+        data = {k: getattr(sol, k) for k in cls.model_fields if hasattr(sol, k)}
+        data["lines"] = [line.__dict__ for line in sol.lines]
+        data["groups"] = [{"id": g.id, "line_ids": list(g.line_ids)} for g in sol.groups]
+        data["evaluation_factors"] = [{"name": f.name, "weight": f.weight} for f in sol.evaluation_factors]
+        data["addenda"] = [a.__dict__ for a in sol.addenda]
+        data["status"], data["award_basis"] = sol.status.value, sol.award_basis.value
+        return cls.model_validate(data)
+
+
+class SolicitationList(BaseModel):
+    items: list[SolicitationOut] = Field(description="Solicitations of the status asked, by opening time.")
+
+
+class TabulationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    after: str | None = Field(None, description="Page on: the last bid_id of the previous page.")
+    limit: int = Field(1000, ge=1, le=1000, description="Rows per page.")
+
+
+class TabulationOut(BaseModel):
+    solicitation_id: str = Field(description="The solicitation.")
+    opened_at: LocalTime = Field(description="When the bids were opened (R-5n).")
+    bid_count: int = Field(description="Bids opened.")
+    rows: list[TabulationRow] = Field(description="One row per opened bid.")
+    next_after: str | None = Field(None, description="Pass as ?after= for the next page; null on the last page.")
+
+
+class DeterminationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bid_id: str = Field(description="The opened bid the determination is about.")
+    finding: Finding = Field(description="nonresponsive or not_responsible (R-8a: excludes the bid), reject_conditional (R-5e), waive (a minor irregularity, R-19) or correct (an evident mistake, R-19).")
+    text: str = Field(min_length=1, max_length=5000, description="The written determination (R-19).")
+    field: str | None = Field(None, description="The bid field the determination is about, if one.")
+    line_id: str | None = Field(None, description="For 'correct': the line whose unit price is corrected.")
+    unit_price: str | None = Field(None, description="For 'correct': the corrected unit price (decimal string, at most 4 places).")
+
+
+class BidFindingOut(BaseModel):
+    bid_id: str = Field(description="The bid.")
+    eligible: bool = Field(description="Responsive and responsible: may be awarded (R-8a).")
+    determinations: list[DeterminationOut] = Field(description="Every determination recorded on the bid.")
+    total: Decimal | None = Field(None, description="The bid's total after corrections.")
+
+
+class AwardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
+    reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
+    reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
+
+
+class AwardSummary(BaseModel):
+    id: str = Field(description="Award id (GET /awards/{id}).")
+    scope: str = Field(description="all, item:<line> or group:<group>.")
+    bidder_name: str = Field(description="The first-ranked bidder, offered the award.")
+    amount: Decimal = Field(description="Award amount in dollars.")
+    conditional: bool = Field(description="R-8c: made after the award period; binds on the bidder's acceptance.")
+    notes: list[str] = Field(description="Tie-breaks (R-8f).")
+
+
+class AwardResult(BaseModel):
+    solicitation_id: str = Field(description="The solicitation.")
+    status: str = Field(description="awarded, or cancelled when all bids were rejected.")
+    awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")
+
+
+@operation(bp, "POST", "/solicitations", summary="Draft an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=DraftSolicitation, response=SolicitationOut, status=201, rules=("R-4", "R-18", "R-8b", "R-5f", "R-6a"))
+def draft(call: Call):
+    """A draft, visible only to purchasing; publishing it is the public notice."""
+    b = call.body
+    sol = solicitations.create_solicitation(
+        call.deps, call.actor, title=b.title, agency=b.agency, commodity_codes=b.commodity_codes,
+        lines=[LineItem(x.id, x.description, x.quantity, x.unit, x.no_substitute) for x in b.lines],
+        groups=[LineGroup(g.id, tuple(g.line_ids)) for g in b.groups], opening_at=b.opening_at, award_basis=b.award_basis,
+        evaluation_factors=[EvaluationFactor(f.name.strip().lower(), f.weight) for f in b.evaluation_factors],
+        all_or_none=b.all_or_none, alternates_allowed=b.alternates_allowed, guaranty_percent=b.guaranty_percent,
+        surety_percent=b.surety_percent, award_period_days=b.award_period_days,
+    )
+    return SolicitationOut.of(sol)
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/publish", summary="Publish an invitation to bid", tag=TAG, roles={Role.PURCHASING}, response=SolicitationOut, rules=("R-4", "R-18"), errors=(404, 409))
+def publish(call: Call, solicitation_id: str):
+    """The public notice: registered vendors of the commodity are emailed; the opening timer starts."""
+    return SolicitationOut.of(solicitations.publish(call.deps, call.actor, solicitation_id))
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/addenda", summary="Issue an addendum", tag=TAG, roles={Role.PURCHASING}, body=AddendumIn, response=SolicitationOut, status=201, rules=("R-5o",), errors=(404, 409))
+def addendum(call: Call, solicitation_id: str):
+    """Before opening only; invited vendors and bidders are emailed."""
+    return SolicitationOut.of(solicitations.add_addendum(call.deps, call.actor, solicitation_id, call.body.text))
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/cancel", summary="Cancel an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=CancelSolicitationIn, response=SolicitationOut, rules=("R-5o",), errors=(404, 409))
+def cancel(call: Call, solicitation_id: str):
+    """Before opening only; invited vendors and bidders are emailed."""
+    return SolicitationOut.of(solicitations.cancel(call.deps, call.actor, solicitation_id, call.body.reason))
+
+
+@operation(bp, "GET", "/solicitations", summary="List invitations to bid", tag=TAG, query=SolicitationListQuery, response=SolicitationList, rules=("R-4",), optional_auth=True)
+def list_solicitations(call: Call):
+    """Public: published invitations by status (default open), ordered by opening time."""
+    items = solicitations.list_solicitations(call.deps, call.actor, call.query.status)
+    return SolicitationList(items=[SolicitationOut.of(s) for s in items])
+
+
+@operation(bp, "GET", "/solicitations/{solicitation_id}", summary="Read an invitation to bid", tag=TAG, response=SolicitationOut, rules=("R-4",), errors=(404,), optional_auth=True)
+def get(call: Call, solicitation_id: str):
+    """Public once published; drafts only for purchasing."""
+    return SolicitationOut.of(solicitations.get_solicitation(call.deps, call.actor, solicitation_id))
+
+
+@operation(bp, "GET", "/solicitations/{solicitation_id}/tabulation", summary="Read the bid tabulation", tag=TAG, query=TabulationQuery, response=TabulationOut, rules=("R-5n", "R-5b"), errors=(404, 409))
+def tabulation(call: Call, solicitation_id: str):
+    """Public after the opening (409 before): every opened bid with its prices, corrections and flags."""
+    sol, rows = bids.tabulation(call.deps, solicitation_id, after=call.query.after, limit=call.query.limit)
+    next_after = rows[-1].id if len(rows) == call.query.limit else None
+    return TabulationOut(solicitation_id=sol.id, opened_at=sol.opened_at, bid_count=sol.bid_count,
+                         rows=[TabulationRow.of(b) for b in rows], next_after=next_after)
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/determinations", summary="Record a determination on a bid", tag=TAG, roles={Role.PURCHASING}, body=DeterminationIn, response=BidFindingOut, status=201, rules=("R-19", "R-5e", "R-8a"), errors=(404, 409))
+def determination(call: Call, solicitation_id: str):
+    """Responsiveness and responsibility findings, waivers and corrections of minor irregularities, each written."""
+    b = call.body
+    bid = bids.determine(call.deps, call.actor, solicitation_id, b.bid_id, b.finding, b.text, field=b.field, line_id=b.line_id, unit_price=b.unit_price)
+    row = TabulationRow.of(bid)
+    return BidFindingOut(bid_id=bid.id, eligible=bid.eligible, determinations=row.determinations, total=row.total)
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/award", summary="Award or reject all bids", tag=TAG, roles={Role.PURCHASING}, body=AwardIn, response=AwardResult, status=201, rules=("R-8a", "R-8b", "R-8c", "R-8f"), errors=(404, 409))
+def award(call: Call, solicitation_id: str):
+    """Ranks eligible bids by evaluated price per item, group or whole and sends each notice of award; or rejects all."""
+    b = call.body
+    if b.reject_all:
+        sol = awards.reject_all(call.deps, call.actor, solicitation_id, b.reason or "")
+        return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[])
+    sol, made = awards.make_award(call.deps, call.actor, solicitation_id, b.basis)
+    return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[
+        AwardSummary(id=a.id, scope=a.scope, bidder_name=a.current.bidder_name, amount=a.current.amount,
+                     conditional=a.conditional, notes=list(a.notes)) for a in made])
+

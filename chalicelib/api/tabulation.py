@@ -1,0 +1,73 @@
+"""The public reading of an opened bid (R-5n): one typed row of the bid tabulation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from chalicelib.api.views import LocalTime
+from chalicelib.domain.bids import Bid
+from chalicelib.domain.money import to_cents
+
+
+class TabulatedLine(BaseModel):
+    line_id: str = Field(description="Line of the bid form.")
+    unit_price: Decimal = Field(description="Unit price as bid; it governs (R-5l).")
+    quantity: Decimal = Field(description="Quantity bid (R-5f: any part unless all-or-none).")
+    extension: Decimal = Field(description="Unit price x quantity, in cents.")
+    substitute_article: Optional[str] = Field(None, description="The exact article offered instead of the named brand (R-5i).")
+
+
+class BidCorrection(BaseModel):
+    line_id: str = Field(description="Corrected line.")
+    field: str = Field(description="Corrected field, e.g. extension.")
+    submitted: str = Field(description="Value as submitted.")
+    corrected: str = Field(description="Value the bid is read with.")
+    rule: str = Field(description="Rule that corrects it (R-5l, R-19).")
+    reason: str = Field(description="Why, in words.")
+
+
+class DeterminationOut(BaseModel):
+    finding: str = Field(description="nonresponsive, not_responsible, reject_conditional, waive or correct.")
+    text: str = Field(description="The written determination (R-19).")
+    rule: str = Field(description="Rule it applies.")
+    at: LocalTime = Field(description="When it was recorded.")
+    field: Optional[str] = Field(None, description="Bid field it concerns, if one.")
+
+
+class TabulationRow(BaseModel):
+    bid_id: str = Field(description="The bid.")
+    bidder_name: str = Field(description="Bidder's legal name.")
+    received_at: LocalTime = Field(description="Server receipt time (R-5b).")
+    sha256: str = Field(description="SHA-256 of the bid as received, as on the bidder's receipt.")
+    status: str = Field(description="opened (or sealed, replaced, withdrawn before the opening).")
+    flags: list[str] = Field(description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l).")
+    total: Optional[Decimal] = Field(None, description="Bid total after corrections, in cents.")
+    lines: list[TabulatedLine] = Field(default_factory=list, description="Prices per line.")
+    corrections: list[BidCorrection] = Field(default_factory=list, description="Recorded corrections (R-5l, R-19).")
+    cash_discount_percent: Optional[Decimal] = Field(None, description="Prompt-payment discount; breaks ties only (R-8f).")
+    cash_discount_days: Optional[int] = Field(None, description="Days within which the discount applies.")
+    conditions: Optional[str] = Field(None, description="Conditions the bidder attached (R-5e).")
+    alternate: Optional[str] = Field(None, description="Alternate offered, where the invitation allows (R-5g).")
+    addenda_acknowledged: list[int] = Field(default_factory=list, description="Addenda the bidder acknowledged (R-5o).")
+    determinations: list[DeterminationOut] = Field(default_factory=list, description="Determinations recorded on the bid (R-19, R-8a).")
+    eligible: bool = Field(False, description="Responsive and responsible: may be awarded (R-8a).")
+
+    @classmethod
+    def of(cls, bid: Bid) -> "TabulationRow":
+        row = cls(bid_id=bid.id, bidder_name=bid.bidder_name, received_at=bid.received_at, sha256=bid.sha256,
+                  status=bid.status.value, flags=list(bid.flags), eligible=bid.eligible,
+                  determinations=[DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field) for d in bid.determinations])
+        content = bid.content
+        if content is None:
+            return row
+        return row.model_copy(update=dict(
+            total=to_cents(content.total),
+            lines=[TabulatedLine(line_id=line.line_id, unit_price=line.unit_price, quantity=line.quantity,
+                                 extension=to_cents(line.extension), substitute_article=line.substitute_article) for line in content.lines],
+            corrections=[BidCorrection(**vars(c)) for c in content.corrections],
+            cash_discount_percent=content.cash_discount_percent, cash_discount_days=content.cash_discount_days,
+            conditions=content.conditions, alternate=content.alternate, addenda_acknowledged=list(content.addenda_acknowledged),
+        ))

@@ -1,0 +1,389 @@
+"""Bids: the R-5 checks of a submission, the canonical form that is hashed and sealed (R-5b), the corrections the
+unit price governs (R-5l), the bid guaranty (R-6a), and the findings purchasing records after opening (R-19, R-5e)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.money import parse_amount
+from chalicelib.domain.solicitations import Solicitation
+
+PRICE_PLACES = 4  # R-5j/k
+QUANTITY_PLACES = 4
+ANNUAL_BOND_AMOUNT = Decimal(5000)  # R-6a(1)
+ANNUAL_BOND_COVERS_UP_TO = Decimal(50000)
+GUARANTY_FORMS = ("annual_bond", "bid_bond", "certified_check")
+
+
+class BidStatus(str, enum.Enum):
+    SEALED = "sealed"
+    REPLACED = "replaced"  # R-5h: a later submission of the same bidder took its place
+    WITHDRAWN = "withdrawn"
+    OPENED = "opened"
+
+
+class Finding(str, enum.Enum):
+    """Purchasing's determinations after opening (R-8a, R-19, R-5e)."""
+
+    NONRESPONSIVE = "nonresponsive"
+    NOT_RESPONSIBLE = "not_responsible"
+    REJECT_CONDITIONAL = "reject_conditional"
+    WAIVE = "waive"
+    CORRECT = "correct"
+
+
+EXCLUDING = {Finding.NONRESPONSIVE, Finding.NOT_RESPONSIBLE, Finding.REJECT_CONDITIONAL}
+FINDING_RULES = {
+    Finding.NONRESPONSIVE: "R-8a", Finding.NOT_RESPONSIBLE: "R-8a", Finding.REJECT_CONDITIONAL: "R-5e",
+    Finding.WAIVE: "R-19", Finding.CORRECT: "R-19",
+}
+
+
+@dataclass(frozen=True)
+class BidLine:
+    line_id: str
+    unit_price: Decimal
+    quantity: Decimal
+    extension: Decimal  # unit price x quantity: the unit price governs (R-5l)
+    substitute_article: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A change the bidder did not write: recorded with its rule (R-5l) or written determination (R-19)."""
+
+    line_id: str
+    field: str
+    submitted: str
+    corrected: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BidContent:
+    """What a sealed bid says, once checked: stored only after opening."""
+
+    lines: tuple[BidLine, ...]
+    total: Decimal
+    signer_name: str
+    signer_title: str
+    corrections: tuple[Correction, ...] = ()
+    conditions: str | None = None
+    alternate: str | None = None
+    cash_discount_percent: Decimal | None = None
+    cash_discount_days: int | None = None
+    acceptance_period_days: int | None = None
+    guaranty_form: str | None = None
+    guaranty_amount: Decimal | None = None
+    addenda_acknowledged: tuple[int, ...] = ()
+
+    def line(self, line_id: str) -> BidLine | None:
+        return next((line for line in self.lines if line.line_id == line_id), None)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Envelope encryption (R-5b): AES-GCM ciphertext and the KMS-encrypted data key, all base64."""
+
+    ciphertext: str
+    encrypted_key: str
+    nonce: str
+
+
+@dataclass(frozen=True)
+class Determination:
+    finding: Finding
+    text: str  # the written determination (R-19)
+    by: str
+    at: dt.datetime
+    rule: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Bid:
+    id: str
+    solicitation_id: str
+    vendor_id: str
+    vendor_org: str
+    bidder_name: str
+    bidder_email: str
+    received_at: dt.datetime
+    sha256: str
+    sealed: Sealed | None
+    status: BidStatus = BidStatus.SEALED
+    replaces: str | None = None
+    replaced_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    opened_at: dt.datetime | None = None
+    content: BidContent | None = None
+    flags: tuple[str, ...] = ()
+    determinations: tuple[Determination, ...] = ()
+    version: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.status in (BidStatus.SEALED, BidStatus.OPENED)
+
+    @property
+    def eligible(self) -> bool:
+        """Responsive and responsible unless a recorded determination excludes it (R-8a)."""
+        return self.status is BidStatus.OPENED and not any(d.finding in EXCLUDING for d in self.determinations)
+
+    def receipt_view(self) -> dict:
+        """All anyone may see of a sealed bid (R-5b): who, when, and the hash."""
+        return {"bid_id": self.id, "solicitation_id": self.solicitation_id, "bidder_name": self.bidder_name,
+                "received_at": self.received_at, "sha256": self.sha256, "status": self.status.value}
+
+
+@dataclass(frozen=True)
+class BidAttempt:
+    """A refused write at or after the opening (R-5b, R-5c): recorded, never considered."""
+
+    id: str
+    solicitation_id: str
+    vendor_id: str
+    action: str  # submit | withdraw
+    at: dt.datetime
+    reason: str
+    rule: str
+    version: int = 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def canonical(submitted: dict) -> bytes:
+    """The canonical bid: the JSON the bidder sent, keys sorted, no spaces, UTF-8. The bidder can recompute its hash."""
+    return json.dumps(submitted, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def digest(submitted: dict) -> str:
+    return hashlib.sha256(canonical(submitted)).hexdigest()
+
+
+def _p(field: str, problem: str, rule: str) -> dict:
+    return {"field": field, "problem": problem, "rule": rule}
+
+
+def _amount(value: Any, field: str, rule: str, problems: list, places: int) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        problems.append(_p(field, "is required", "R-5d"))
+        return None
+    try:
+        return parse_amount(value, max_places=places)
+    except ValueError as exc:
+        problems.append(_p(field, f"{exc}; give a non-negative decimal with at most {places} places", rule))
+        return None
+
+
+def check_bid(sol: Solicitation, submitted: dict, received_at: dt.datetime) -> BidContent:
+    """Every R-5 and R-6a check of a submission; all failing fields at once, each with its rule.
+
+    `submitted` is the body as sent (decimals as strings). Raises ValidationFailed; returns the content with
+    extensions recomputed from unit prices (R-5l) and each differing submitted extension recorded."""
+    problems: list[dict] = []
+    signer = submitted.get("signer") or {}
+    for part in ("name", "title"):
+        if not str(signer.get(part) or "").strip():
+            problems.append(_p(f"signer.{part}", "the bid is signed by an authorised person: give the signer's name and title", "R-5c"))
+    if submitted.get("signed") is not True:
+        problems.append(_p("signed", "the signer must attest the bid is signed (true)", "R-5c"))
+    if submitted.get("non_collusion") is not True:
+        problems.append(_p("non_collusion", "the non-collusion declaration is required (true)", "R-5m"))
+    if submitted.get("alternate") and not sol.alternates_allowed:
+        problems.append(_p("alternate", "this invitation does not call for alternate bids", "R-5g"))
+
+    raw_lines = submitted.get("lines") or []
+    if not raw_lines:
+        problems.append(_p("lines", "at least one line of the bid form must be priced", "R-5d"))
+    lines: list[BidLine] = []
+    corrections: list[Correction] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_lines):
+        where = f"lines[{i}]"
+        line_id = str(raw.get("line_id") or "")
+        item = sol.line(line_id)
+        if not line_id:
+            problems.append(_p(f"{where}.line_id", "is required", "R-5d"))
+        elif item is None:
+            problems.append(_p(f"{where}.line_id", f"{line_id!r} is not a line of the bid form", "R-5a"))
+        elif line_id in seen:
+            problems.append(_p(f"{where}.line_id", f"line {line_id!r} is bid twice; one price per item", "R-5h"))
+        seen.add(line_id)
+        price = _amount(raw.get("unit_price"), f"{where}.unit_price", "R-5j/k", problems, PRICE_PLACES)
+        quantity = _amount(raw.get("quantity"), f"{where}.quantity", "R-5d", problems, QUANTITY_PLACES)
+        if quantity is not None and quantity == 0:
+            problems.append(_p(f"{where}.quantity", "must be greater than zero; leave the line out to not bid it", "R-5f"))
+        if item is not None and quantity is not None and quantity > item.quantity:
+            problems.append(_p(f"{where}.quantity", f"more than the {item.quantity} {item.unit} invited", "R-5f"))
+        if item is not None and quantity is not None and sol.all_or_none and quantity != item.quantity:
+            problems.append(_p(f"{where}.quantity", f"this invitation is all-or-none: bid all {item.quantity} {item.unit}", "R-5f"))
+        substitute = raw.get("substitute_article")
+        if substitute is not None:
+            if item is not None and item.no_substitute:
+                problems.append(_p(f"{where}.substitute_article", "this line says 'no substitute'; only the named article is accepted", "R-5i"))
+            elif not str(substitute).strip():
+                problems.append(_p(f"{where}.substitute_article", "an offered substitute must name the exact article (brand, model)", "R-5i"))
+        if price is None or quantity is None or item is None:
+            continue
+        extension = price * quantity
+        submitted_ext = raw.get("extension")
+        if submitted_ext is not None:
+            try:
+                given = parse_amount(submitted_ext, max_places=PRICE_PLACES + QUANTITY_PLACES)
+            except ValueError:
+                given = None
+            if given != extension:
+                corrections.append(Correction(line_id, "extension", str(submitted_ext), str(extension), "R-5l",
+                                              "the unit price governs: extension recomputed as unit price x quantity"))
+        lines.append(BidLine(line_id, price, quantity, extension, str(substitute).strip() if substitute else None))
+    if sol.all_or_none:
+        missing = [line.id for line in sol.lines if line.id not in seen]
+        if missing:
+            problems.append(_p("lines", f"this invitation is all-or-none: lines {', '.join(missing)} are not bid", "R-5f"))
+
+    discount = submitted.get("cash_discount")
+    discount_percent = discount_days = None
+    if discount:
+        discount_percent = _amount(discount.get("percent"), "cash_discount.percent", "R-8f", problems, 4)
+        if discount_percent is not None and discount_percent >= 100:
+            problems.append(_p("cash_discount.percent", "must be below 100", "R-8f"))
+        discount_days = discount.get("days")
+        if not isinstance(discount_days, int) or discount_days < 0:
+            problems.append(_p("cash_discount.days", "is the number of days (a whole number) the discount is offered", "R-8f"))
+    acceptance = submitted.get("acceptance_period_days")
+    if acceptance is not None and (not isinstance(acceptance, int) or acceptance < 1):
+        problems.append(_p("acceptance_period_days", "must be a whole number of days, at least 1", "R-8c"))
+
+    total = sum((line.extension for line in lines), Decimal(0))
+    guaranty = submitted.get("guaranty")
+    problems += guaranty_problems(sol, guaranty, total, received_at)
+    guaranty_amount = None
+    if guaranty and guaranty.get("amount") is not None:
+        try:
+            guaranty_amount = parse_amount(guaranty["amount"], max_places=2)
+        except ValueError as exc:
+            if sol.guaranty_percent is None:  # otherwise guaranty_problems reported it
+                problems.append(_p("guaranty.amount", str(exc), "R-6a"))
+    acknowledged = tuple(sorted({int(n) for n in submitted.get("addenda_acknowledged") or []}))
+    unknown = [n for n in acknowledged if n < 1 or n > len(sol.addenda)]
+    if unknown:
+        problems.append(_p("addenda_acknowledged", f"no addendum numbered {unknown}", "R-5o"))
+    if problems:
+        rules = sorted({p["rule"] for p in problems})
+        raise ValidationFailed(f"The bid is not acceptable ({', '.join(rules)}); see details for each failing field.", rule=problems[0]["rule"], details=problems)
+    return BidContent(
+        lines=tuple(lines), total=total, signer_name=signer["name"].strip(), signer_title=signer["title"].strip(),
+        corrections=tuple(corrections), conditions=(submitted.get("conditions") or "").strip() or None,
+        alternate=(submitted.get("alternate") or "").strip() or None,
+        cash_discount_percent=discount_percent, cash_discount_days=discount_days, acceptance_period_days=acceptance,
+        guaranty_form=guaranty.get("form") if guaranty else None,
+        guaranty_amount=guaranty_amount,
+        addenda_acknowledged=acknowledged,
+    )
+
+
+def guaranty_problems(sol: Solicitation, guaranty: dict | None, total: Decimal, received_at: dt.datetime) -> list[dict]:
+    """R-6a: an annual $5,000 bond covers each bid up to $50,000 received within its year; otherwise an individual
+    bond or certified check of the invitation's percentage of the bid total."""
+    if sol.guaranty_percent is None:
+        return []
+    if not guaranty:
+        return [_p("guaranty", f"this invitation requires a bid guaranty of {sol.guaranty_percent}% of the bid", "R-6a")]
+    problems = []
+    form = guaranty.get("form")
+    if form not in GUARANTY_FORMS:
+        return [_p("guaranty.form", f"must be one of {', '.join(GUARANTY_FORMS)}", "R-6a")]
+    if not str(guaranty.get("reference") or "").strip():
+        problems.append(_p("guaranty.reference", "give the bond number or check number", "R-6a"))
+    try:
+        amount = parse_amount(guaranty.get("amount", ""), max_places=2)
+    except ValueError as exc:
+        return problems + [_p("guaranty.amount", str(exc), "R-6a")]
+    if form == "annual_bond":
+        if amount < ANNUAL_BOND_AMOUNT:
+            problems.append(_p("guaranty.amount", "an annual bid bond is $5,000", "R-6a"))
+        if total > ANNUAL_BOND_COVERS_UP_TO:
+            problems.append(_p("guaranty.form", f"an annual bid bond covers bids up to $50,000; this bid totals ${total}: give an individual bond or certified check", "R-6a"))
+        try:
+            valid_from = dt.date.fromisoformat(str(guaranty.get("valid_from")))
+        except ValueError:
+            problems.append(_p("guaranty.valid_from", "the annual bond's start date (YYYY-MM-DD) is required", "R-6a"))
+        else:
+            from chalicelib.domain.calendar import add_months, local_date
+
+            day = local_date(received_at)
+            if not (valid_from <= day < add_months(valid_from, 12)):
+                problems.append(_p("guaranty.valid_from", f"the annual bond of {valid_from} does not cover a bid received on {day}", "R-6a"))
+    else:
+        required = total * sol.guaranty_percent / 100
+        if amount < required:
+            problems.append(_p("guaranty.amount", f"must be at least {sol.guaranty_percent}% of the bid total (${required:.2f})", "R-6a"))
+    return problems
+
+
+def ensure_owner(bid: Bid, vendor_id: str) -> None:
+    if bid.vendor_id != vendor_id:
+        from chalicelib.domain.errors import NotFound
+
+        raise NotFound(f"No bid {bid.id} of the caller.")
+
+
+def withdraw(bid: Bid, now: dt.datetime) -> Bid:
+    if bid.status is not BidStatus.SEALED:
+        raise Conflict(f"Bid {bid.id} is {bid.status.value}; only a sealed bid can be withdrawn.", rule="R-5c")
+    return dataclasses.replace(bid, status=BidStatus.WITHDRAWN, withdrawn_at=now)
+
+
+def opened(bid: Bid, content: BidContent, sol: Solicitation, now: dt.datetime) -> Bid:
+    """The opened bid, public from now on (R-5n), with its evaluation flags (R-5e, R-5o, R-5l)."""
+    flags = []
+    if content.conditions:
+        flags.append("conditional: the bid states conditions and may be rejected (R-5e)")
+    missing = [a.number for a in sol.addenda if a.number not in content.addenda_acknowledged]
+    if missing:
+        flags.append(f"addenda not acknowledged: {', '.join(map(str, missing))} (R-5o)")
+    if content.corrections:
+        flags.append(f"{len(content.corrections)} extension(s) corrected; the unit price governs (R-5l)")
+    if content.alternate:
+        flags.append("alternate bid (R-5g)")
+    return dataclasses.replace(bid, status=BidStatus.OPENED, opened_at=now, content=content, flags=tuple(flags), sealed=None)
+
+
+def determine(bid: Bid, finding: Finding, text: str, by: str, now: dt.datetime, *, field: str | None = None,
+              line_id: str | None = None, unit_price: str | None = None) -> Bid:
+    """Record a written determination (R-19); a correction of an evident mistake changes the unit price and total."""
+    if bid.status is not BidStatus.OPENED:
+        raise Conflict(f"Bid {bid.id} is {bid.status.value}; determinations are made on opened bids.", rule="R-19")
+    if not text.strip():
+        raise ValidationFailed("Each determination is written.", rule="R-19", details=[{"field": "text", "problem": "must not be blank"}])
+    if finding is Finding.REJECT_CONDITIONAL and not (bid.content and bid.content.conditions):
+        raise ValidationFailed("Only a bid stating conditions is rejected as conditional.", rule="R-5e", details=[{"field": "finding", "problem": "the bid states no conditions"}])
+    content = bid.content
+    if finding is Finding.CORRECT and line_id is not None:
+        current = content.line(line_id) if content else None
+        if current is None:
+            raise ValidationFailed("The correction names a line the bid does not price.", rule="R-19", details=[{"field": "line_id", "problem": f"{line_id!r} is not in the bid"}])
+        try:
+            price = parse_amount(unit_price or "", max_places=PRICE_PLACES)
+        except ValueError as exc:
+            raise ValidationFailed("The corrected unit price is not a price.", rule="R-5j/k", details=[{"field": "unit_price", "problem": str(exc)}]) from None
+        new_line = dataclasses.replace(current, unit_price=price, extension=price * current.quantity)
+        new_lines = tuple(new_line if line.line_id == line_id else line for line in content.lines)
+        fix = Correction(line_id, "unit_price", str(current.unit_price), str(price), "R-19", text.strip())
+        content = dataclasses.replace(content, lines=new_lines, total=sum((line.extension for line in new_lines), Decimal(0)),
+                                      corrections=content.corrections + (fix,))
+    entry = Determination(finding, text.strip(), by, now, FINDING_RULES[finding], field)
+    return dataclasses.replace(bid, content=content, determinations=bid.determinations + (entry,))
+
+
+class BidAfterOpening(DeadlinePassed):
+    """A bid, replacement or withdrawal at or after the opening time (R-5b, R-5c)."""

@@ -1,0 +1,110 @@
+"""Ranking (R-8a, R-8b, R-8f): lowest evaluated price among responsive, responsible bids, per item, group or whole.
+
+Bids stream in (a solicitation may have 10,000); only the best `keep` candidates of each scope are held."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chalicelib.domain.bids import Bid
+from chalicelib.domain.money import to_cents
+from chalicelib.domain.solicitations import AwardBasis, Solicitation
+
+KEEP = 25  # candidates kept per scope: the award passes down this list (R-9g)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    bid_id: str
+    vendor_id: str
+    vendor_org: str
+    bidder_name: str
+    bidder_email: str
+    evaluated_price: Decimal  # what ranks: unit price per item, total of full quantities per group or whole
+    amount: Decimal  # the award amount, in cents
+    line_ids: tuple[str, ...]
+    received_at: dt.datetime
+    cash_discount_percent: Decimal | None = None
+    cash_discount_days: int | None = None
+    acceptance_period_days: int | None = None  # R-8c: a shorter period the bid states
+
+    def sort_key(self):
+        # R-8f: the discount only breaks a tie of evaluated price; then the earlier receipt.
+        return (self.evaluated_price, -(self.cash_discount_percent or Decimal(0)), self.received_at, self.bid_id)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    scope: str  # "all", "item:<line id>" or "group:<group id>"
+    candidates: tuple[Candidate, ...]
+    notes: tuple[str, ...] = ()
+
+
+def scopes(sol: Solicitation, basis: AwardBasis) -> list[tuple[str, tuple[str, ...]]]:
+    """(scope, line ids) the award is made on (R-8b)."""
+    if basis is AwardBasis.ALL:
+        return [("all", tuple(line.id for line in sol.lines))]
+    if basis is AwardBasis.GROUP:
+        return [(f"group:{g.id}", g.line_ids) for g in sol.groups]
+    return [(f"item:{line.id}", (line.id,)) for line in sol.lines]
+
+
+def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...]) -> Candidate | None:
+    """The bid's offer on a scope, or None when it does not cover it (R-5f: partial bids compete per item only)."""
+    content = bid.content
+    if content is None:
+        return None
+    lines = [content.line(lid) for lid in line_ids]
+    if any(line is None for line in lines):
+        return None
+    if scope.startswith("item:"):
+        evaluated = lines[0].unit_price
+    else:
+        if any(line.quantity != sol.line(line.line_id).quantity for line in lines):
+            return None
+        evaluated = sum((line.extension for line in lines), Decimal(0))
+    amount = to_cents(sum((line.extension for line in lines), Decimal(0)))
+    return Candidate(bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_name, bid.bidder_email, evaluated, amount,
+                     line_ids, bid.received_at, content.cash_discount_percent, content.cash_discount_days,
+                     content.acceptance_period_days)
+
+
+def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = KEEP) -> list[Ranking]:
+    """One ranking per scope; bids that are not eligible (R-8a determinations) are left out."""
+    wanted = scopes(sol, basis)
+    best: dict[str, list[Candidate]] = {scope: [] for scope, _ in wanted}
+    for bid in bids:
+        if not bid.eligible:
+            continue
+        for scope, line_ids in wanted:
+            found = candidate(sol, bid, scope, line_ids)
+            if found is None:
+                continue
+            pool = best[scope]
+            pool.append(found)
+            if len(pool) > 4 * keep:
+                pool.sort(key=Candidate.sort_key)
+                del pool[2 * keep:]
+    rankings = []
+    for scope, _ in wanted:
+        ordered = sorted(best[scope], key=Candidate.sort_key)[:keep]
+        rankings.append(Ranking(scope, tuple(ordered), tuple(tie_notes(ordered))))
+    return rankings
+
+
+def tie_notes(ordered: list[Candidate]) -> list[str]:
+    """R-8f: each tie of evaluated price and how it was broken, for the record."""
+    notes = []
+    for a, b in itertools.pairwise(ordered):
+        if a.evaluated_price != b.evaluated_price:
+            continue
+        da, db = a.cash_discount_percent or Decimal(0), b.cash_discount_percent or Decimal(0)
+        if da != db:
+            notes.append(f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} broken by cash discount {da}% over {db}% (R-8f)")
+        else:
+            notes.append(f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} with equal discounts; earlier receipt ranks first")
+    return notes

@@ -1,0 +1,263 @@
+"""Invitations to bid: the purchasing officer's draft, its public notice (R-4), addenda and cancellation before
+opening (R-5o), and the evaluation factors every invitation states (R-18)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chalicelib.domain.calendar import require_aware, to_utc
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.vendors import COMMODITY_CODE
+
+# R-18a/b: factors every invitation must state.
+REQUIRED_FACTORS = ("price", "past_performance", "financial_responsibility")
+DEFAULT_AWARD_PERIOD_DAYS = 30  # R-8c
+MAX_GUARANTY_PERCENT = Decimal(10)  # R-6a
+MAX_SURETY_PERCENT = Decimal(100)  # R-6b
+
+
+class SolicitationStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"  # published: public notice given, bids accepted until opening_at
+    OPENED = "opened"  # bids opened and tabulated (R-5n)
+    AWARDED = "awarded"
+    CANCELLED = "cancelled"
+
+
+class AwardBasis(str, enum.Enum):
+    ITEM = "item"
+    GROUP = "group"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class LineItem:
+    id: str
+    description: str
+    quantity: Decimal
+    unit: str
+    no_substitute: bool = False  # R-5i: a brand name means "or equal" unless this is set
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    id: str
+    line_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationFactor:
+    name: str
+    weight: Decimal  # relative importance (R-18a)
+
+
+@dataclass(frozen=True)
+class Addendum:
+    number: int
+    text: str
+    issued_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Solicitation:
+    id: str
+    title: str
+    agency: str
+    commodity_codes: tuple[str, ...]
+    lines: tuple[LineItem, ...]
+    groups: tuple[LineGroup, ...]
+    opening_at: dt.datetime
+    award_basis: AwardBasis
+    evaluation_factors: tuple[EvaluationFactor, ...]
+    created_at: dt.datetime
+    created_by: str
+    all_or_none: bool = False
+    alternates_allowed: bool = False
+    guaranty_percent: Decimal | None = None  # R-6a: bid guaranty required when set
+    surety_percent: Decimal | None = None  # R-6b: performance surety required when set
+    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS
+    status: SolicitationStatus = SolicitationStatus.DRAFT
+    published_at: dt.datetime | None = None
+    addenda: tuple[Addendum, ...] = ()
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str | None = None
+    opened_at: dt.datetime | None = None
+    bid_count: int = 0
+    award_token: str | None = None  # the invitation-to-bid execution waiting for the award
+    awarded_at: dt.datetime | None = None
+    award_ids: tuple[str, ...] = ()
+    rejected_all_reason: str | None = None
+    version: int = 0
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is not SolicitationStatus.DRAFT
+
+    @property
+    def award_period_ends_at(self) -> dt.datetime | None:
+        """R-8c: the award period runs from the opening."""
+        return None if self.opened_at is None else self.opened_at + dt.timedelta(days=self.award_period_days)
+
+    def line(self, line_id: str) -> LineItem | None:
+        return next((line for line in self.lines if line.id == line_id), None)
+
+    def group(self, group_id: str) -> LineGroup | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+
+def _problem(field: str, problem: str) -> dict:
+    return {"field": field, "problem": problem}
+
+
+def new_solicitation(
+    *, solicitation_id: str, title: str, agency: str, commodity_codes: list[str], lines: list[LineItem],
+    groups: list[LineGroup], opening_at: dt.datetime, award_basis: AwardBasis, evaluation_factors: list[EvaluationFactor],
+    now: dt.datetime, created_by: str, all_or_none: bool = False, alternates_allowed: bool = False,
+    guaranty_percent: Decimal | None = None, surety_percent: Decimal | None = None,
+    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS,
+) -> Solicitation:
+    """A draft invitation to bid; every problem is listed at once."""
+    problems = []
+    if not title.strip():
+        problems.append(_problem("title", "must not be blank"))
+    if not agency.strip():
+        problems.append(_problem("agency", "must not be blank"))
+    if not commodity_codes:
+        problems.append(_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
+    for i, code in enumerate(commodity_codes):
+        if not COMMODITY_CODE.match(code):
+            problems.append(_problem(f"commodity_codes[{i}]", "must be 3 to 11 digits (NIGP or UNSPSC)"))
+    if not lines:
+        problems.append(_problem("lines", "the bid form needs at least one line item (R-5a)"))
+    seen = set()
+    for i, line in enumerate(lines):
+        if line.id in seen:
+            problems.append(_problem(f"lines[{i}].id", f"duplicate line id {line.id!r}"))
+        seen.add(line.id)
+        if line.quantity <= 0:
+            problems.append(_problem(f"lines[{i}].quantity", "must be greater than zero"))
+        if not line.description.strip():
+            problems.append(_problem(f"lines[{i}].description", "must not be blank"))
+    grouped = set()
+    for i, group in enumerate(groups):
+        if not group.line_ids:
+            problems.append(_problem(f"groups[{i}].line_ids", "a group needs at least one line"))
+        for line_id in group.line_ids:
+            if line_id not in seen:
+                problems.append(_problem(f"groups[{i}].line_ids", f"unknown line {line_id!r}"))
+            if line_id in grouped:
+                problems.append(_problem(f"groups[{i}].line_ids", f"line {line_id!r} is already in another group"))
+            grouped.add(line_id)
+    if award_basis is AwardBasis.GROUP and not groups:
+        problems.append(_problem("groups", "award by group needs groups of lines (R-8b)"))
+    if all_or_none and award_basis is not AwardBasis.ALL:
+        problems.append(_problem("award_basis", "an all-or-none invitation is awarded as a whole: use 'all' (R-5f)"))
+    try:
+        require_aware(opening_at)
+        if opening_at <= now:
+            problems.append(_problem("opening_at", "must be in the future (R-5b)"))
+    except ValueError:
+        problems.append(_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00 (R-5b)"))
+    if guaranty_percent is not None and not (Decimal(0) < guaranty_percent <= MAX_GUARANTY_PERCENT):
+        problems.append(_problem("guaranty_percent", "a bid guaranty is more than 0 and at most 10 percent of the bid (R-6a)"))
+    if surety_percent is not None and not (Decimal(0) < surety_percent <= MAX_SURETY_PERCENT):
+        problems.append(_problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)"))
+    if award_period_days < 1:
+        problems.append(_problem("award_period_days", "must be at least 1 day (R-8c)"))
+    problems += factor_problems(evaluation_factors)
+    if problems:
+        rule = "R-18" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
+        raise ValidationFailed("The invitation to bid is incomplete or malformed; see details.", rule=rule, details=problems)
+    return Solicitation(
+        id=solicitation_id, title=title.strip(), agency=agency.strip(), commodity_codes=tuple(sorted(set(commodity_codes))),
+        lines=tuple(lines), groups=tuple(groups), opening_at=to_utc(opening_at), award_basis=award_basis,
+        evaluation_factors=tuple(evaluation_factors), created_at=now, created_by=created_by, all_or_none=all_or_none,
+        alternates_allowed=alternates_allowed, guaranty_percent=guaranty_percent, surety_percent=surety_percent,
+        award_period_days=award_period_days,
+    )
+
+
+def factor_problems(factors: list[EvaluationFactor]) -> list[dict]:
+    """R-18a/b: price, past performance and financial responsibility are always stated, with their weights."""
+    problems = []
+    names = [f.name.strip().lower() for f in factors]
+    for required in REQUIRED_FACTORS:
+        if required not in names:
+            problems.append(_problem("evaluation_factors", f"must include {required!r} (R-18)"))
+    for i, factor in enumerate(factors):
+        if factor.weight <= 0:
+            problems.append(_problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18)"))
+    if len(set(names)) != len(names):
+        problems.append(_problem("evaluation_factors", "each factor is stated once (R-18)"))
+    return problems
+
+
+def publish(sol: Solicitation, now: dt.datetime) -> Solicitation:
+    """R-4: publication is the public notice; the invitation's factors are checked again (R-18)."""
+    if sol.status is not SolicitationStatus.DRAFT:
+        raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; only a draft can be published.", rule="R-4")
+    if sol.opening_at <= now:
+        raise DeadlinePassed(f"The opening time {sol.opening_at:%Y-%m-%d %H:%M} UTC has passed; change it before publishing.", rule="R-5b")
+    problems = factor_problems(list(sol.evaluation_factors))
+    if problems:
+        raise ValidationFailed("The invitation does not state the required evaluation factors.", rule="R-18", details=problems)
+    return dataclasses.replace(sol, status=SolicitationStatus.OPEN, published_at=now)
+
+
+def ensure_before_opening(sol: Solicitation, now: dt.datetime, what: str, rule: str = "R-5o") -> None:
+    """Server time decides: at or after opening_at nothing about the bids may change (R-5b, R-5c, R-5o)."""
+    if sol.status is SolicitationStatus.CANCELLED:
+        raise SolicitationCancelled(f"Solicitation {sol.id} was cancelled; {what} is not possible.", rule="R-5o")
+    if sol.status is SolicitationStatus.DRAFT:
+        raise Conflict(f"Solicitation {sol.id} is a draft; {what} is possible once it is published.", rule=rule)
+    if now >= sol.opening_at or sol.status is not SolicitationStatus.OPEN:
+        raise BidsClosed(
+            f"Bids open at {sol.opening_at:%Y-%m-%dT%H:%M:%SZ}; {what} at or after the opening time is not considered.",
+            rule=rule, details=[{"field": "opening_at", "problem": f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it"}],
+        )
+
+
+def add_addendum(sol: Solicitation, text: str, now: dt.datetime) -> Solicitation:
+    """R-5o: an amendment of the invitation, before opening only."""
+    ensure_before_opening(sol, now, "an addendum")
+    if not text.strip():
+        raise ValidationFailed("The addendum text is blank.", rule="R-5o", details=[_problem("text", "must not be blank")])
+    addendum = Addendum(number=len(sol.addenda) + 1, text=text.strip(), issued_at=now)
+    return dataclasses.replace(sol, addenda=sol.addenda + (addendum,))
+
+
+def cancel(sol: Solicitation, reason: str, now: dt.datetime) -> Solicitation:
+    """R-5o: cancellation before opening, with a reason."""
+    ensure_before_opening(sol, now, "cancellation")
+    if not reason.strip():
+        raise ValidationFailed("A cancellation states its reason.", rule="R-5o", details=[_problem("reason", "must not be blank")])
+    return dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
+
+
+def mark_opened(sol: Solicitation, now: dt.datetime, bid_count: int) -> Solicitation:
+    if sol.status is SolicitationStatus.CANCELLED:
+        raise SolicitationCancelled(f"Solicitation {sol.id} was cancelled before its opening.", rule="R-5o")
+    if now < sol.opening_at:
+        raise OpeningNotDue(f"Solicitation {sol.id} opens at {sol.opening_at:%Y-%m-%dT%H:%M:%SZ}, not before.", rule="R-5b")
+    return dataclasses.replace(sol, status=SolicitationStatus.OPENED, opened_at=sol.opened_at or now, bid_count=bid_count)
+
+
+def commodity_matches(solicitation_codes: tuple[str, ...], vendor_codes: tuple[str, ...]) -> bool:
+    """NIGP codes nest (class 615 contains item 61500): a vendor of a class is invited to its items and back."""
+    return any(s.startswith(v) or v.startswith(s) for s in solicitation_codes for v in vendor_codes)
+
+
+class BidsClosed(DeadlinePassed):
+    """Server time is at or after the opening (R-5b, R-5c)."""
+
+
+class OpeningNotDue(Conflict):
+    """The opening task ran before opening_at by server time (a timer fired early): the workflow retries it."""
+
+
+class SolicitationCancelled(Conflict):
+    """The invitation was cancelled (R-5o); the invitation-to-bid workflow catches this by name."""

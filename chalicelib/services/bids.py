@@ -1,0 +1,232 @@
+"""Sealed bids: submission with a receipt (R-5b), replacement (R-5h), withdrawal (R-5c), the opening and public
+tabulation (R-5n), and purchasing's determinations (R-19, R-5e, R-8a)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from chalicelib.domain import bids as rules
+from chalicelib.domain import solicitations as sol_rules
+from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
+from chalicelib.domain.calendar import iso_local
+from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound
+from chalicelib.domain.money import to_cents
+from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
+from chalicelib.domain.vendors import Vendor
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.solicitations import load
+
+
+class Sealer(Protocol):
+    """KMS envelope encryption bound to (solicitation, bid) (adapters/sealing.py)."""
+
+    def seal(self, plaintext: bytes, solicitation_id: str, bid_id: str) -> Sealed: ...
+
+    def open(self, sealed: Sealed, solicitation_id: str, bid_id: str) -> bytes: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Receipt:
+    bid: Bid
+    corrections: tuple  # R-5l corrections, told to the bidder only
+
+
+def vendor_of(deps: Deps, actor: Actor) -> Vendor:
+    require_role(actor, Role.VENDOR)
+    vendor = next(deps.store.iterate(Vendor, "by_org", actor.org, limit=1), None)
+    if vendor is None:
+        raise Forbidden(f"Organisation {actor.org} is not a registered vendor; register with POST /vendors first.", rule="R-4")
+    return vendor
+
+
+def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, submitted: dict) -> Receipt:
+    """Check (R-5, R-6a), hash, seal and store; a bidder's earlier live bid is replaced, not deleted (R-5h)."""
+    vendor = vendor_of(deps, actor)
+    sol = _public(deps, solicitation_id)
+    now = deps.clock.now()
+    _before_opening(deps, actor, sol, vendor, now, "submit", "a bid or replacement", "R-5b")
+    content = rules.check_bid(sol, submitted, now)
+    bid_id = deps.ids.new("BID")
+    sealed = sealer.seal(rules.canonical(submitted), sol.id, bid_id)
+    previous = live_bid_of(deps, vendor.id, sol.id)
+    bid = Bid(
+        id=bid_id, solicitation_id=sol.id, vendor_id=vendor.id, vendor_org=vendor.org, bidder_name=vendor.legal_name,
+        bidder_email=vendor.contact_email, received_at=now, sha256=rules.digest(submitted), sealed=sealed,
+        replaces=previous.id if previous else None,
+    )
+    changes = [Change("bid.received", bid)]
+    if previous is not None:
+        changes.append(Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous))
+    stored = deps.store.commit(actor, now, changes)
+    return Receipt(stored[0], content.corrections)
+
+
+def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
+    """R-5c: before opening only; afterwards the bid stands for its acceptance period (R-8c)."""
+    vendor = vendor_of(deps, actor)
+    sol = _public(deps, solicitation_id)
+    bid = _bid(deps, sol.id, bid_id)
+    rules.ensure_owner(bid, vendor.id)
+    now = deps.clock.now()
+    _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
+    withdrawn = rules.withdraw(bid, now)
+    (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid)])
+    return withdrawn
+
+
+def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
+    """Before opening the owner sees its receipt (no one can read a sealed bid); after opening purchasing sees all."""
+    sol = _public(deps, solicitation_id)
+    bid = _bid(deps, sol.id, bid_id)
+    if actor.role is Role.VENDOR:
+        vendor = vendor_of(deps, actor)
+        rules.ensure_owner(bid, vendor.id)
+        return bid
+    if actor.role is Role.PURCHASING:
+        if bid.status is BidStatus.SEALED or sol.opened_at is None:
+            raise Conflict(f"Bid {bid.id} is sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
+        return bid
+    raise NotFound(f"No bid {bid_id} visible to the caller.")
+
+
+def tabulation(deps: Deps, solicitation_id: str, *, after: str | None = None, limit: int = 1000) -> tuple[Solicitation, list[Bid]]:
+    """R-5n: after the opening, every opened bid, page by page (bid id order)."""
+    sol = _public(deps, solicitation_id)
+    if sol.opened_at is None:
+        raise Conflict(f"Bids of {sol.id} are sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
+    bound = (after + "\x00", "\uffff") if after else None
+    rows = []
+    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
+        if bid.status is BidStatus.OPENED:
+            rows.append(bid)
+            if len(rows) >= limit:
+                break
+    return sol, rows
+
+
+def determine(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, finding: Finding, text: str, *,
+              field: str | None = None, line_id: str | None = None, unit_price: str | None = None) -> Bid:
+    """R-19 / R-5e / R-8a: a written determination on an opened bid, before the award."""
+    require_role(actor, Role.PURCHASING)
+    sol = load(deps, solicitation_id)
+    if sol.status is not SolicitationStatus.OPENED:
+        raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; determinations are made between opening and award.", rule="R-19")
+    bid = _bid(deps, sol.id, bid_id)
+    now = deps.clock.now()
+    decided = rules.determine(bid, finding, text, actor.sub, now, field=field, line_id=line_id, unit_price=unit_price)
+    (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
+    return decided
+
+
+def live_bid_of(deps: Deps, vendor_id: str, solicitation_id: str) -> Bid | None:
+    for bid in deps.store.iterate(Bid, "by_vendor", vendor_id, sk_begins_with=f"{solicitation_id}#"):
+        if bid.live:
+            return bid
+    return None
+
+
+def opened_bids(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
+    for bid in deps.store.iterate(Bid, "by_solicitation", solicitation_id):
+        if bid.status is BidStatus.OPENED:
+            yield bid
+
+
+# -- workflow tasks --------------------------------------------------------------------------------------------
+OPENING_BATCH = 1000  # bids per invocation of the opening task: well inside a 60-second Lambda
+TIME_RESERVE_MS = 10_000  # stop early when less time than this is left
+
+
+def open_bids(deps: Deps, sealer: Sealer, execution: str, solicitation_id: str, *, after: str = "", opened: int = 0,
+              batch: int | None = None, time_left: Callable[[], int] | None = None) -> dict:
+    """R-5b, R-5n: decrypt each sealed bid, check its hash, store its content publicly.
+
+    Bids are paged from the index (Query) after the `after` bid id and written one by one, so memory holds one page
+    whatever the number of bids. At most `batch` bids per call (and never closer than 10 s to the Lambda timeout):
+    the answer says `done` or where to continue, and the workflow loops. A retry skips bids already opened."""
+    batch = batch or OPENING_BATCH
+    sol = load(deps, solicitation_id)
+    now = deps.clock.now()
+    sol_rules.mark_opened(sol, now, 0)  # refuses a cancelled or early opening before touching any bid
+    system = Actor.system(execution)
+    bound = (after + "\x00", "\uffff") if after else None
+    handled, last = 0, after
+    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
+        if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
+            return {"solicitation_id": sol.id, "done": False, "after": last, "opened": opened}
+        last = bid.id
+        if bid.status is BidStatus.OPENED:
+            opened += 1
+            continue
+        if bid.status is not BidStatus.SEALED:
+            continue
+        plaintext = sealer.open(bid.sealed, sol.id, bid.id)
+        if hashlib.sha256(plaintext).hexdigest() != bid.sha256:
+            raise SealBroken(f"Bid {bid.id} does not match its receipt hash.", rule="R-5b")
+        content = rules.check_bid(sol, json.loads(plaintext), bid.received_at)
+        deps.store.commit(system, now, [Change("bid.opened", rules.opened(bid, content, sol, now), bid)])
+        opened += 1
+        handled += 1
+    current = load(deps, solicitation_id)
+    if current.status is SolicitationStatus.OPEN:
+        deps.store.commit(system, now, [Change("solicitation.opened", sol_rules.mark_opened(current, now, opened), current)])
+    return {"solicitation_id": sol.id, "done": True, "after": last, "opened": opened}
+
+
+EMAIL_BATCH = 500
+
+
+def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after: str = "", batch: int | None = None,
+                     time_left: Callable[[], int] | None = None) -> dict:
+    """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
+    batch = batch or EMAIL_BATCH
+    sol = load(deps, solicitation_id)
+    bound = (after + "\x00", "\uffff") if after else None
+    handled, last = 0, after
+    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
+        if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
+            return {"solicitation_id": sol.id, "done": False, "after": last}
+        last = bid.id
+        if bid.status is not BidStatus.OPENED:
+            continue
+        handled += 1
+        deps.send_once(f"{execution}:tabulation:{bid.id}", Email(
+            to=(bid.bidder_email,), subject=f"Bid tabulation of {sol.id}: {sol.title}",
+            text=(f"Bids of {sol.id} were opened at {iso_local(sol.opened_at)}: {sol.bid_count} bid(s).\n"
+                  f"Your bid {bid.id} totals ${to_cents(bid.content.total)}.\n"
+                  + "".join(f"Flag: {flag}\n" for flag in bid.flags)
+                  + f"Tabulation: GET /solicitations/{sol.id}/tabulation."),
+        ))
+    return {"solicitation_id": sol.id, "done": True, "after": last}
+
+
+def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, what: str, rule: str) -> None:
+    """Server time decides; a refused late attempt is recorded (R-5b, R-5c) and nothing else changes."""
+    try:
+        sol_rules.ensure_before_opening(sol, now, what, rule)
+    except DeadlinePassed as exc:
+        attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, rule)
+        deps.store.commit(actor, now, [Change(f"bid.late_{action}_refused", attempt)])
+        raise rules.BidAfterOpening(exc.message, rule=rule, details=exc.details) from None
+
+
+def _public(deps: Deps, solicitation_id: str) -> Solicitation:
+    sol = deps.store.get(Solicitation, solicitation_id)
+    if sol is None or not sol.is_public:
+        raise NotFound(f"No published solicitation {solicitation_id}.")
+    return sol
+
+
+def _bid(deps: Deps, solicitation_id: str, bid_id: str) -> Bid:
+    bid = deps.store.get(Bid, bid_id)
+    if bid is None or bid.solicitation_id != solicitation_id:
+        raise NotFound(f"No bid {bid_id} in solicitation {solicitation_id}.")
+    return bid
+
+
+class SealBroken(Conflict):
+    """A sealed bid does not decrypt to what its receipt hash says."""
+

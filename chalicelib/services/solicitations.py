@@ -1,0 +1,153 @@
+"""Invitations to bid: draft, publication as the public notice (R-4), addenda and cancellation (R-5o), and the
+tasks of the invitation-to-bid workflow around the opening (R-5b, R-5n) and the award period (R-8c)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from chalicelib.domain import solicitations as rules
+from chalicelib.domain.bids import Bid
+from chalicelib.domain.calendar import iso_local, iso_utc
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
+from chalicelib.domain.vendors import Vendor, VendorStatus
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+
+PROCESS = "invitation-to-bid"
+DAY_SECONDS = 86400
+
+
+def execution_name(solicitation_id: str) -> str:
+    return f"itb-{solicitation_id}"
+
+
+def create_solicitation(deps: Deps, actor: Actor, **fields) -> Solicitation:
+    """A draft, visible to purchasing only until published."""
+    require_role(actor, Role.PURCHASING)
+    now = deps.clock.now()
+    sol = rules.new_solicitation(solicitation_id=deps.ids.new("ITB"), now=now, created_by=actor.sub, **fields)
+    (sol,) = deps.store.commit(actor, now, [Change("solicitation.drafted", sol)])
+    return sol
+
+
+def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
+    """R-4: the public notice. The workflow emails the invited vendors, waits for the opening and the award."""
+    require_role(actor, Role.PURCHASING)
+    sol = load(deps, solicitation_id)
+    now = deps.clock.now()
+    published = rules.publish(sol, now)
+    (published,) = deps.store.commit(actor, now, [Change("solicitation.published", published, sol)])
+    deps.workflows.start(PROCESS, execution_name(sol.id), {
+        "solicitation_id": sol.id,
+        "opening_at": iso_utc(published.opening_at),
+        "award_period_seconds": published.award_period_days * DAY_SECONDS,
+        "opening": {"done": False, "after": "", "opened": 0},  # cursor of the opening, in batches
+        "tabulation": {"done": False, "after": ""},
+    })
+    return published
+
+
+def get_solicitation(deps: Deps, actor: Actor | None, solicitation_id: str) -> Solicitation:
+    """Public once published; a draft exists only for purchasing."""
+    sol = deps.store.get(Solicitation, solicitation_id)
+    if sol is None or (not sol.is_public and (actor is None or actor.role is not Role.PURCHASING)):
+        raise NotFound(f"No published solicitation {solicitation_id}.")
+    return sol
+
+
+def list_solicitations(deps: Deps, actor: Actor | None, status: SolicitationStatus, limit: int = 100) -> list[Solicitation]:
+    if status is SolicitationStatus.DRAFT and (actor is None or actor.role is not Role.PURCHASING):
+        return []
+    return list(deps.store.iterate(Solicitation, "by_status", status.value, limit=limit))
+
+
+def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str) -> Solicitation:
+    """R-5o: before opening only; every invited vendor and every bidder is emailed and asked to acknowledge it."""
+    require_role(actor, Role.PURCHASING)
+    sol = load(deps, solicitation_id)
+    now = deps.clock.now()
+    amended = rules.add_addendum(sol, text, now)
+    (amended,) = deps.store.commit(actor, now, [Change("solicitation.addendum_issued", amended, sol)])
+    addendum = amended.addenda[-1]
+    for email in recipients(deps, amended):
+        deps.send_once(f"{sol.id}:addendum:{addendum.number}:{email}", Email(
+            to=(email,), subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
+            text=(f"{addendum.text}\n\nAcknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
+                  f"a bid that does not is flagged at evaluation. Bids open {iso_local(sol.opening_at)}."),
+        ))
+    return amended
+
+
+def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solicitation:
+    """R-5o: before opening only; invited vendors and bidders are told. The workflow ends at the opening time."""
+    require_role(actor, Role.PURCHASING)
+    sol = load(deps, solicitation_id)
+    now = deps.clock.now()
+    cancelled = rules.cancel(sol, reason, now)
+    (cancelled,) = deps.store.commit(actor, now, [Change("solicitation.cancelled", cancelled, sol)])
+    for email in recipients(deps, cancelled):
+        deps.send_once(f"{sol.id}:cancelled:{email}", Email(
+            to=(email,), subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
+            text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}",
+        ))
+    return cancelled
+
+
+def invited_vendors(deps: Deps, sol: Solicitation) -> Iterator[Vendor]:
+    """R-4: active vendors of a matching commodity. Pages the active vendors (Query on by_status) and filters their
+    codes: adequate for thousands of vendors; a per-commodity index would replace it at larger scale."""
+    for vendor in deps.store.iterate(Vendor, "by_status", VendorStatus.ACTIVE.value):
+        if rules.commodity_matches(sol.commodity_codes, vendor.commodity_codes):
+            yield vendor
+
+
+def bidders(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
+    for bid in deps.store.iterate(Bid, "by_solicitation", solicitation_id):
+        if bid.live:
+            yield bid
+
+
+def recipients(deps: Deps, sol: Solicitation) -> list[str]:
+    emails = {v.contact_email for v in invited_vendors(deps, sol)} | {b.bidder_email for b in bidders(deps, sol.id)}
+    return sorted(emails)
+
+
+# -- workflow tasks --------------------------------------------------------------------------------------------
+def give_notice(deps: Deps, execution: str, solicitation_id: str) -> dict:
+    """R-4: email each registered vendor of the commodity (once, however often the task is retried)."""
+    sol = load(deps, solicitation_id)
+    sent = 0
+    for vendor in invited_vendors(deps, sol):
+        sent += deps.send_once(f"{execution}:notice:{vendor.id}", Email(
+            to=(vendor.contact_email,), subject=f"Invitation to bid {sol.id}: {sol.title}",
+            text=(f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
+                  f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
+                  f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
+                  f"bid: POST /solicitations/{sol.id}/bids."),
+        ))
+    return {"solicitation_id": sol.id, "invited": sent}
+
+
+def await_award(deps: Deps, execution: str, solicitation_id: str, task_token: str) -> None:
+    """Keep the token the award answers; if the award already happened, answer at once."""
+    sol = load(deps, solicitation_id)
+    if sol.status in (SolicitationStatus.AWARDED, SolicitationStatus.CANCELLED):
+        deps.workflows.resume(task_token, {"status": sol.status.value})
+        return
+    waiting = dataclasses.replace(sol, award_token=task_token)
+    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("solicitation.award_period_started", waiting, sol)])
+
+
+def award_period_ended(deps: Deps, execution: str, solicitation_id: str) -> dict:
+    """R-8c: from now on an award is conditional on the bidder's acceptance."""
+    sol = load(deps, solicitation_id)
+    return {"solicitation_id": sol.id, "conditional_after": iso_utc(sol.award_period_ends_at or deps.clock.now())}
+
+
+def load(deps: Deps, solicitation_id: str) -> Solicitation:
+    sol = deps.store.get(Solicitation, solicitation_id)
+    if sol is None:
+        raise NotFound(f"No solicitation {solicitation_id}.")
+    return sol
+

@@ -1,0 +1,268 @@
+"""The R-5 and R-6a checks of a bid, the canonical hash, the unit price governing (R-5l) and the written
+determinations after opening (R-19, R-5e)."""
+
+import dataclasses
+import hashlib
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.domain import bids as rules
+from chalicelib.domain.bids import Bid, BidStatus, Finding
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.solicitations import Addendum, AwardBasis
+from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body, open_solicitation, opened_solicitation
+
+
+def failures(sol, body, at=NOW):
+    with pytest.raises(ValidationFailed) as exc:
+        rules.check_bid(sol, body, at)
+    return {(d["field"], d["rule"]) for d in exc.value.details}
+
+
+@pytest.mark.rule("R-5c")
+def test_an_unsigned_bid_is_rejected_naming_each_missing_part_of_the_signature():
+    found = failures(open_solicitation(), bid_body(signed=False, signer={"name": "Pat Doe"}))
+    assert found == {("signed", "R-5c"), ("signer.title", "R-5c")}
+
+
+@pytest.mark.rule("R-5m")
+def test_a_bid_without_the_non_collusion_declaration_is_rejected():
+    assert failures(open_solicitation(), bid_body(non_collusion=False)) == {("non_collusion", "R-5m")}
+
+
+@pytest.mark.rule("R-5d")
+def test_missing_required_fields_are_each_listed():
+    body = bid_body(lines=[{"line_id": "1"}, {"unit_price": "1", "quantity": "1"}])
+    found = failures(open_solicitation(), body)
+    assert {("lines[0].unit_price", "R-5d"), ("lines[0].quantity", "R-5d"), ("lines[1].line_id", "R-5d")} <= found
+
+
+@pytest.mark.rule("R-5d")
+def test_a_bid_pricing_no_line_is_rejected():
+    assert failures(open_solicitation(), bid_body(lines=[])) == {("lines", "R-5d")}
+
+
+@pytest.mark.rule("R-5a")
+def test_a_line_not_on_the_bid_form_is_rejected():
+    body = bid_body(lines=[{"line_id": "99", "unit_price": "1", "quantity": "1"}])
+    assert ("lines[0].line_id", "R-5a") in failures(open_solicitation(), body)
+
+
+@pytest.mark.rule("R-5e")
+def test_a_conditional_bid_is_accepted_and_flagged_at_opening():
+    sol = open_solicitation()
+    content = rules.check_bid(sol, bid_body(conditions="Prices valid only if ordered by April"), NOW)
+    opened = rules.opened(sealed_bid(), content, sol, OPENING)
+    assert content.conditions and any("R-5e" in flag for flag in opened.flags)
+
+
+@pytest.mark.rule("R-5f")
+def test_a_partial_bid_is_accepted_unless_the_invitation_is_all_or_none():
+    partial = bid_body(lines=[{"line_id": "1", "unit_price": "25", "quantity": "50"}])
+    assert rules.check_bid(open_solicitation(), partial, NOW).total == Decimal(1250)
+    found = failures(open_solicitation(all_or_none=True, award_basis=AwardBasis.ALL), partial)
+    assert ("lines", "R-5f") in found and ("lines[0].quantity", "R-5f") in found
+
+
+@pytest.mark.rule("R-5f")
+def test_a_quantity_above_the_invited_one_is_rejected():
+    body = bid_body(lines=[{"line_id": "1", "unit_price": "25", "quantity": "101"}])
+    assert ("lines[0].quantity", "R-5f") in failures(open_solicitation(), body)
+
+
+@pytest.mark.rule("R-5g")
+def test_an_alternate_bid_is_rejected_unless_the_invitation_calls_for_alternates():
+    body = bid_body(alternate="Recycled paper instead")
+    assert failures(open_solicitation(), body) == {("alternate", "R-5g")}
+    assert rules.check_bid(open_solicitation(alternates_allowed=True), body, NOW).alternate == "Recycled paper instead"
+
+
+@pytest.mark.rule("R-5h")
+def test_one_line_is_priced_once_in_a_bid():
+    body = bid_body(lines=[{"line_id": "1", "unit_price": "1", "quantity": "1"}, {"line_id": "1", "unit_price": "2", "quantity": "1"}])
+    assert ("lines[1].line_id", "R-5h") in failures(open_solicitation(), body)
+
+
+@pytest.mark.rule("R-5i")
+def test_a_substitute_on_a_no_substitute_line_is_rejected():
+    body = bid_body()
+    body["lines"][1]["substitute_article"] = "Other Brand legal paper"
+    assert failures(open_solicitation(), body) == {("lines[1].substitute_article", "R-5i")}
+
+
+@pytest.mark.rule("R-5i")
+def test_an_offered_substitute_must_name_the_article():
+    body = bid_body()
+    body["lines"][2]["substitute_article"] = "  "
+    assert failures(open_solicitation(), body) == {("lines[2].substitute_article", "R-5i")}
+    body["lines"][2]["substitute_article"] = "Compatible toner XYZ-410"
+    assert rules.check_bid(open_solicitation(), body, NOW).lines[2].substitute_article == "Compatible toner XYZ-410"
+
+
+@pytest.mark.rule("R-5j/k")
+@pytest.mark.parametrize("price", ["-1.00", "abc", "1.23456", "NaN"])
+def test_a_price_that_is_negative_not_numeric_or_over_four_places_is_rejected(price):
+    body = bid_body()
+    body["lines"][0]["unit_price"] = price
+    assert failures(open_solicitation(), body) == {("lines[0].unit_price", "R-5j/k")}
+
+
+@pytest.mark.rule("R-5j/k")
+def test_four_decimal_places_are_accepted():
+    body = bid_body()
+    body["lines"][0]["unit_price"] = "25.1234"
+    assert rules.check_bid(open_solicitation(), body, NOW).lines[0].extension == Decimal("2512.3400")
+
+
+@pytest.mark.rule("R-5l")
+def test_the_unit_price_governs_and_a_differing_extension_is_corrected_and_recorded():
+    body = bid_body()
+    body["lines"][0]["extension"] = "2501.00"
+    content = rules.check_bid(open_solicitation(), body, NOW)
+    assert content.lines[0].extension == Decimal("2510.00")
+    (fix,) = content.corrections
+    assert (fix.line_id, fix.submitted, fix.corrected, fix.rule) == ("1", "2501.00", "2510.00", "R-5l")
+
+
+@pytest.mark.rule("R-5l")
+def test_an_agreeing_extension_is_not_a_correction():
+    body = bid_body()
+    body["lines"][0]["extension"] = "2510"
+    assert rules.check_bid(open_solicitation(), body, NOW).corrections == ()
+
+
+@pytest.mark.rule("R-6a")
+def test_a_bid_without_the_required_guaranty_is_rejected():
+    assert failures(open_solicitation(guaranty_percent=Decimal(5)), bid_body()) == {("guaranty", "R-6a")}
+
+
+@pytest.mark.rule("R-6a")
+def test_an_individual_bond_covers_the_invitations_percentage_of_the_bid():
+    sol = open_solicitation(guaranty_percent=Decimal(5))  # bid total 4,070.00: 5% is 203.50
+    low = {"form": "bid_bond", "amount": "203.49", "reference": "BB-1"}
+    assert failures(sol, bid_body(guaranty=low)) == {("guaranty.amount", "R-6a")}
+    assert rules.check_bid(sol, bid_body(guaranty={**low, "amount": "203.50"}), NOW).guaranty_form == "bid_bond"
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_of_five_thousand_dollars_covers_a_bid_within_its_year():
+    sol = open_solicitation(guaranty_percent=Decimal(10))
+    bond = {"form": "annual_bond", "amount": "5000.00", "reference": "AB-7", "valid_from": "2025-06-01"}
+    assert rules.check_bid(sol, bid_body(guaranty=bond), NOW).guaranty_form == "annual_bond"
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_does_not_cover_a_bid_after_its_year():
+    sol = open_solicitation(guaranty_percent=Decimal(10))
+    bond = {"form": "annual_bond", "amount": "5000", "reference": "AB-7", "valid_from": "2025-03-02"}
+    assert failures(sol, bid_body(guaranty=bond)) == {("guaranty.valid_from", "R-6a")}
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_does_not_cover_a_bid_over_fifty_thousand_dollars():
+    sol = open_solicitation(guaranty_percent=Decimal(10))
+    body = bid_body()
+    body["lines"][0]["unit_price"] = "500.01"  # 50,001 on line 1 alone
+    bond = {"form": "annual_bond", "amount": "5000", "reference": "AB-7", "valid_from": "2026-01-01"}
+    assert failures(sol, {**body, "guaranty": bond}) == {("guaranty.form", "R-6a")}
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_below_five_thousand_dollars_is_rejected():
+    sol = open_solicitation(guaranty_percent=Decimal(10))
+    bond = {"form": "annual_bond", "amount": "4999.99", "reference": "AB-7", "valid_from": "2026-01-01"}
+    assert failures(sol, bid_body(guaranty=bond)) == {("guaranty.amount", "R-6a")}
+
+
+@pytest.mark.rule("R-5b")
+def test_the_canonical_bid_hash_is_the_sha256_of_sorted_compact_json():
+    body = {"signed": True, "lines": [{"unit_price": "1", "line_id": "1"}]}
+    expected = hashlib.sha256(b'{"lines":[{"line_id":"1","unit_price":"1"}],"signed":true}').hexdigest()
+    assert rules.digest(body) == expected
+
+
+@pytest.mark.rule("R-5o")
+def test_a_bid_not_acknowledging_an_addendum_is_flagged_at_opening():
+    sol = dataclasses.replace(open_solicitation(), addenda=(Addendum(1, "24 lb paper", NOW),))
+    opened = rules.opened(sealed_bid(), rules.check_bid(sol, bid_body(), NOW), sol, OPENING)
+    assert any("addenda not acknowledged: 1" in flag for flag in opened.flags)
+    acknowledged = rules.opened(sealed_bid(), rules.check_bid(sol, bid_body(addenda_acknowledged=[1]), NOW), sol, OPENING)
+    assert not any("addenda" in flag for flag in acknowledged.flags)
+
+
+@pytest.mark.rule("R-5c")
+def test_only_a_sealed_bid_is_withdrawn():
+    withdrawn = rules.withdraw(sealed_bid(), NOW)
+    assert withdrawn.status is BidStatus.WITHDRAWN
+    with pytest.raises(Conflict):
+        rules.withdraw(withdrawn, NOW)
+
+
+@pytest.mark.rule("R-5b")
+def test_an_opened_bid_drops_its_ciphertext_and_keeps_its_content():
+    sol = open_solicitation()
+    opened = rules.opened(sealed_bid(), rules.check_bid(sol, bid_body(), NOW), sol, OPENING)
+    assert opened.sealed is None and opened.content.total == Decimal("4070.00") and opened.status is BidStatus.OPENED
+
+
+@pytest.mark.rule("R-19")
+def test_a_correction_of_an_evident_mistake_changes_the_price_with_its_written_determination():
+    bid = opened_bid()
+    fixed = rules.determine(bid, Finding.CORRECT, "Transposed digits: 52.10 is 25.10", "officer", OPENING, line_id="1", unit_price="25.01")
+    assert fixed.content.line("1").extension == Decimal("2501.00")
+    assert fixed.content.corrections[-1].rule == "R-19" and fixed.determinations[-1].text.startswith("Transposed")
+    assert fixed.eligible
+
+
+@pytest.mark.rule("R-19")
+def test_a_determination_is_written():
+    with pytest.raises(ValidationFailed):
+        rules.determine(opened_bid(), Finding.WAIVE, " ", "officer", OPENING)
+
+
+@pytest.mark.rule("R-19")
+def test_a_waived_irregularity_keeps_the_bid_eligible():
+    assert rules.determine(opened_bid(), Finding.WAIVE, "Missing page number: minor", "officer", OPENING).eligible
+
+
+@pytest.mark.rule("R-5e")
+def test_a_conditional_bid_may_be_rejected_with_a_reason():
+    sol = opened_solicitation()
+    bid = rules.opened(sealed_bid(), rules.check_bid(sol, bid_body(conditions="FOB origin only"), NOW), sol, OPENING)
+    rejected = rules.determine(bid, Finding.REJECT_CONDITIONAL, "Changes the delivery terms", "officer", OPENING)
+    assert not rejected.eligible and rejected.determinations[-1].rule == "R-5e"
+
+
+@pytest.mark.rule("R-5e")
+def test_a_bid_without_conditions_is_not_rejected_as_conditional():
+    with pytest.raises(ValidationFailed):
+        rules.determine(opened_bid(), Finding.REJECT_CONDITIONAL, "conditional", "officer", OPENING)
+
+
+@pytest.mark.rule("R-8a")
+def test_a_bidder_found_not_responsible_is_not_eligible():
+    assert not rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Defaulted on contract 21PSX0042", "officer", OPENING).eligible
+
+
+def sealed_bid(bid_id="BID-1", vendor="V-1", received_at=NOW) -> Bid:
+    return Bid(id=bid_id, solicitation_id="ITB-1", vendor_id=vendor, vendor_org=vendor.lower(), bidder_name=f"Bidder {vendor}",
+               bidder_email=f"{vendor.lower()}@example.com", received_at=received_at, sha256="0" * 64,
+               sealed=rules.Sealed("c", "k", "n"))
+
+
+def opened_bid(body=None, **kw) -> Bid:
+    sol = opened_solicitation()
+    return rules.opened(sealed_bid(**kw), rules.check_bid(sol, body or bid_body(), NOW), sol, OPENING)
+
+
+@pytest.mark.rule("R-6a")
+def test_a_malformed_guaranty_is_refused_even_where_none_is_required():
+    body = bid_body(guaranty={"form": "bid_bond", "amount": "lots", "reference": "B"})
+    assert failures(open_solicitation(), body) == {("guaranty.amount", "R-6a")}
+
+
+@pytest.mark.rule("R-6a")
+def test_a_missing_guaranty_is_listed_with_the_other_failures():
+    found = failures(open_solicitation(guaranty_percent=Decimal(5)), bid_body(signed=False))
+    assert found == {("signed", "R-5c"), ("guaranty", "R-6a")}

@@ -1,0 +1,112 @@
+"""Ranking by lowest evaluated price among eligible bids, per item, group or whole (R-8a, R-8b), with cash
+discounts used only to break ties, and each tie-break recorded (R-8f)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.api.tabulation import TabulationRow
+from chalicelib.domain import bids as bid_rules
+from chalicelib.domain import evaluation
+from chalicelib.domain.bids import Finding
+from chalicelib.domain.solicitations import AwardBasis
+from tests.unit.test_bids import opened_bid
+from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body, opened_solicitation
+
+
+def priced(vendor, p1, p2="38.00", p3="80.00", discount=None, received_at=NOW, lines=None):
+    body = bid_body()
+    for line, price in zip(body["lines"], (p1, p2, p3)):
+        line["unit_price"] = price
+    if lines is not None:
+        body["lines"] = [line for line in body["lines"] if line["line_id"] in lines]
+    if discount:
+        body["cash_discount"] = {"percent": discount, "days": 10}
+    return opened_bid(body, bid_id=f"BID-{vendor}", vendor=vendor, received_at=received_at)
+
+
+def names(ranking):
+    return [c.vendor_id for c in ranking.candidates]
+
+
+@pytest.mark.rule("R-8a")
+def test_the_lowest_total_ranks_first_for_an_award_of_all():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "25.00"), priced("C", "27.00")], AwardBasis.ALL)
+    assert ranking.scope == "all" and names(ranking) == ["B", "C", "A"]
+    assert ranking.candidates[0].amount == Decimal("4060.00")
+
+
+@pytest.mark.rule("R-8a")
+def test_a_bid_excluded_by_a_determination_is_not_ranked():
+    sol = opened_solicitation()
+    cheapest = bid_rules.determine(priced("B", "20.00"), Finding.NONRESPONSIVE, "No samples", "officer", OPENING)
+    (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), cheapest], AwardBasis.ALL)
+    assert names(ranking) == ["A"]
+
+
+@pytest.mark.rule("R-8b")
+def test_by_item_each_line_ranks_its_own_lowest_unit_price():
+    sol = opened_solicitation(award_basis=AwardBasis.ITEM)
+    bids = [priced("A", "30.00", "30.00"), priced("B", "25.00", "39.00"), priced("C", "26.00", lines={"1"})]
+    rankings = {r.scope: names(r) for r in evaluation.rank(sol, bids, AwardBasis.ITEM)}
+    assert rankings == {"item:1": ["B", "C", "A"], "item:2": ["A", "B"], "item:3": ["A", "B"]}
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.rule("R-5f")
+def test_by_group_only_bids_covering_the_whole_group_compete():
+    sol = opened_solicitation(award_basis=AwardBasis.GROUP)
+    bids = [priced("A", "30.00", "30.00"), priced("B", "20.00", lines={"1"}), priced("C", "26.00", "39.00", "70.00")]
+    rankings = {r.scope: names(r) for r in evaluation.rank(sol, bids, AwardBasis.GROUP)}
+    assert rankings == {"group:paper": ["C", "A"], "group:toner": ["C", "A"]}
+
+
+@pytest.mark.rule("R-5f")
+def test_a_partial_bid_does_not_compete_for_an_award_of_all():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "1.00", lines={"1"})], AwardBasis.ALL)
+    assert names(ranking) == ["A"]
+
+
+@pytest.mark.rule("R-8f")
+def test_a_cash_discount_does_not_lower_the_evaluated_price():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "25.01", discount="5"), priced("B", "25.00")], AwardBasis.ALL)
+    assert names(ranking) == ["B", "A"] and ranking.notes == ()
+
+
+@pytest.mark.rule("R-8f")
+def test_a_tie_is_broken_by_the_larger_cash_discount_and_recorded():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "25.00", discount="1"), priced("B", "25.00", discount="2")], AwardBasis.ALL)
+    assert names(ranking) == ["B", "A"]
+    assert "broken by cash discount 2% over 1% (R-8f)" in ranking.notes[0]
+
+
+@pytest.mark.rule("R-8f")
+def test_a_tie_with_equal_discounts_goes_to_the_earlier_bid_and_is_recorded():
+    sol = opened_solicitation()
+    later = priced("A", "25.00", received_at=NOW + dt.timedelta(hours=1))
+    (ranking,) = evaluation.rank(sol, [later, priced("B", "25.00")], AwardBasis.ALL)
+    assert names(ranking) == ["B", "A"] and "earlier receipt" in ranking.notes[0]
+
+
+@pytest.mark.rule("R-8a")
+def test_only_the_best_candidates_are_kept_whatever_the_number_of_bids():
+    sol = opened_solicitation()
+    bids = (priced(f"V{i:03d}", f"{30 + i % 97}.00") for i in range(300))
+    (ranking,) = evaluation.rank(sol, bids, AwardBasis.ALL, keep=5)
+    assert len(ranking.candidates) == 5
+    assert [c.evaluated_price for c in ranking.candidates] == sorted(c.evaluated_price for c in ranking.candidates)
+    assert ranking.candidates[0].evaluated_price == Decimal("4560.00")
+
+
+@pytest.mark.rule("R-5n")
+def test_the_tabulation_row_shows_prices_corrections_and_flags():
+    body = bid_body(conditions="FOB origin")
+    body["lines"][0]["extension"] = "1.00"
+    row = TabulationRow.of(opened_bid(body)).model_dump(mode="json")
+    assert row["total"] == "4070.00" and row["lines"][0]["extension"] == "2510.00"
+    assert row["corrections"][0]["rule"] == "R-5l" and any("R-5e" in f for f in row["flags"])
