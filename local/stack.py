@@ -20,7 +20,7 @@ from typing import Iterator, Optional
 import boto3
 
 from infra.build import cfn_name, resources, state_machines
-from local import lambda_dispatch, virtual_time
+from local import lambda_dispatch, moto_fixes, virtual_time
 from local.virtual_time import VirtualClock
 
 ACCOUNT = "123456789012"
@@ -104,6 +104,7 @@ class LocalStack:
     def install_hooks(self) -> None:
         virtual_time.install(self.clock)
         lambda_dispatch.install(self.functions)
+        moto_fixes.install()
 
     def provision(self) -> None:
         from chalicelib import bootstrap
@@ -125,6 +126,7 @@ class LocalStack:
             self.clock.release_all()
             _join_interpreter_threads(timeout=5.0)
             quiet.setLevel(level)
+            moto_fixes.uninstall()
             lambda_dispatch.uninstall()
             virtual_time.uninstall()
             self.clock.stop()

@@ -149,3 +149,28 @@ def test_installing_the_lambda_dispatch_fails_loudly_if_moto_changed_invoke(monk
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", lambda self, function_name, body: None)
     with pytest.raises(virtual_time.HookPointMissing, match="signature"):
         lambda_dispatch.install(lambda_dispatch.FunctionRegistry())
+
+
+def test_a_task_token_is_answered_while_another_execution_is_still_starting(stack, fired):
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    definition = {
+        "StartAt": "Await", "States": {
+            "Await": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                      "Parameters": {"FunctionName": FN + "keep", "Payload": {"token.$": "$$.Task.Token"}}, "End": True},
+        },
+    }
+    tokens = []
+    stack.functions.register("keep", lambda event, ctx: tokens.append(event["token"]) or {})
+    starting = run(stack, {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}, {}, name="starting")
+    waiting = run(stack, definition, {}, name="waiting")
+    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+    # The first execution is made to look like one whose interpreter is not there yet (just after StartExecution).
+    execution = next(e for sm in backend.state_machines for e in sm.executions if e.exec_arn == starting["arn"])
+    execution.exec_status, execution.exec_worker = ExecutionStatus.RUNNING, None
+
+    waiting["sfn"].send_task_success(taskToken=tokens[0], output="{}")
+    stack.clock.run_until_idle()
+    assert status(waiting)["status"] == "SUCCEEDED"
+
