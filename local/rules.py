@@ -55,6 +55,11 @@ def main() -> int:
         covered += n > 0
         print(f"{'✓' if n else '·'} {rule_id:<12} {n:>3} tests  {text[:90]}")
     print(f"\n{covered} of {len(rules)} rules have tests")
+    known = set().union(*(aliases(rule_id) for rule_id, _ in rules))
+    stray = sorted(tag for tag in counted if tag not in known)
+    if stray:
+        print(f"tags that name no rule of RULES.md: {', '.join(stray)}")
+        return 1
     return 0
 
 

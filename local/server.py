@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import sys
@@ -37,6 +38,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     from local.stack import MOTO_CONFIG, LocalStack
     from local.virtual_time import VirtualClock
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the API's
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
     request = urllib.request.Request(
