@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import inspect
+import math
 import threading
 import time
 import types
@@ -321,10 +322,14 @@ def _check_hook_points() -> dict[str, types.ModuleType]:
     wait_fn = modules[f"{_SF}.asl.component.state.wait.wait_function.wait_function"].WaitFunction
     if "program_state_event" not in inspect.getsource(wait_fn._wait_interval):
         raise HookPointMissing("WaitFunction._wait_interval no longer waits on env.program_state_event")
+    timestamp = modules[f"{_SF}.asl.component.state.wait.wait_function.timestamp"].Timestamp
+    if "int(delta.total_seconds())" not in inspect.getsource(timestamp._get_wait_seconds):
+        raise HookPointMissing("Timestamp._get_wait_seconds no longer truncates with int(delta.total_seconds())")
     return modules
 
 
 _installed: list[tuple[types.ModuleType, str, object]] = []
+_ABSENT = object()
 
 
 def install(clock: VirtualClock) -> None:
@@ -342,7 +347,9 @@ def install(clock: VirtualClock) -> None:
         f"{_SF}.asl.component.program.program": {"threading": thread_shim},
         f"{_SF}.asl.component.common.retry.retrier_decl": {"time": _module_like(time, sleep=clock.sleep)},
         f"{_SF}.asl.component.state.wait.wait_function.timestamp": {
-            "datetime": _module_like(_dt, datetime=_UtcNaiveDatetime)
+            "datetime": _module_like(_dt, datetime=_UtcNaiveDatetime),
+            # moto truncates the seconds to wait, firing up to a second early; AWS never fires before.
+            "int": math.ceil,
         },
         f"{_SF}.asl.component.state.exec.state_parallel.branches_decl": {"threading": thread_shim},
         f"{_SF}.asl.component.state.exec.state_map.iteration.job": {"threading": thread_shim},
@@ -351,7 +358,7 @@ def install(clock: VirtualClock) -> None:
     for module_name, attrs in patches.items():
         module = modules[module_name]
         for attr, value in attrs.items():
-            _installed.append((module, attr, getattr(module, attr)))
+            _installed.append((module, attr, getattr(module, attr, _ABSENT)))
             setattr(module, attr, value)
 
 
@@ -359,4 +366,7 @@ def uninstall() -> None:
     """Restore moto. The last clock stays current so abandoned threads still find it (released)."""
     while _installed:
         module, attr, original = _installed.pop()
-        setattr(module, attr, original)
+        if original is _ABSENT:
+            delattr(module, attr)
+        else:
+            setattr(module, attr, original)

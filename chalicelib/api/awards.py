@@ -1,4 +1,5 @@
-"""Awards: the awarded bidder accepts, declines or furnishes surety; purchasing, the agency and bidders read them."""
+"""Awards: the awarded bidder accepts, declines or furnishes surety; purchasing corrects clerical errors (R-8g);
+purchasing, the agency and bidders read them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.views import LocalTime
+from chalicelib.domain.awards import CorrectedField
 from chalicelib.services import awards
 from chalicelib.services.ports import Role
 
@@ -26,6 +28,25 @@ class SuretyIn(BaseModel):
     form: str = Field(description="performance_bond, certified_check or letter_of_credit (R-6b).")
     amount: str = Field(description="Dollars, decimal string; at least the invitation's surety percent of the award.")
     reference: str = Field(min_length=1, max_length=200, description="Bond, check or letter number.")
+
+
+class AwardCorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: CorrectedField = Field(description="What is corrected: bidder_name, or a line's quantity or unit_price (R-8g).")
+    line_id: str | None = Field(None, max_length=40, description="For quantity and unit_price: the awarded line corrected.")
+    value: str = Field(max_length=300, description="The correct value: the name, or a decimal string (quantity up to the invited one; unit price at most 4 places).")
+    reason: str = Field(max_length=5000, description="The clerical or administrative error corrected, in writing (R-8g); not blank.")
+
+
+class AwardCorrectionOut(BaseModel):
+    number: int = Field(description="Correction number on the award.")
+    bid_id: str = Field(description="The bid whose award was corrected.")
+    field: str = Field(description="bidder_name, quantity or unit_price.")
+    line_id: str | None = Field(None, description="The line, for quantity and unit_price.")
+    before: str = Field(description="The value before the correction.")
+    after: str = Field(description="The corrected value.")
+    reason: str = Field(description="Why (R-8g).")
+    at: LocalTime = Field(description="When it was recorded.")
 
 
 class CandidateOut(BaseModel):
@@ -62,6 +83,7 @@ class AwardOut(BaseModel):
     ranking: list[CandidateOut] = Field(description="Ranked eligible bids of the scope (R-8a).")
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
     outcomes: list[AwardOutcomeOut] = Field(description="Bidders that lost the award and why.")
+    corrections: list[AwardCorrectionOut] = Field(default_factory=list, description="Clerical corrections of the award (R-8g); the contract follows them.")
 
     @classmethod
     def of(cls, a) -> AwardOut:
@@ -74,6 +96,8 @@ class AwardOut(BaseModel):
             ranking=[CandidateOut(rank=i + 1, bid_id=c.bid_id, bidder_name=c.bidder_name, evaluated_price=c.evaluated_price,
                                   amount=c.amount, cash_discount_percent=c.cash_discount_percent) for i, c in enumerate(a.candidates)],
             outcomes=[AwardOutcomeOut(**o.__dict__) for o in a.outcomes],
+            corrections=[AwardCorrectionOut(number=c.number, bid_id=c.bid_id, field=c.field.value, line_id=c.line_id, before=c.before,
+                                            after=c.after, reason=c.reason, at=c.at) for c in a.corrections],
         )
 
 
@@ -94,6 +118,13 @@ def surety(call: Call, award_id: str):
     """Within 10 days of the request; the contract follows."""
     b = call.body
     return AwardOut.of(awards.furnish_surety(call.deps, call.actor, award_id, b.form, b.amount, b.reference))
+
+
+@operation(bp, "POST", "/awards/{award_id}/corrections", summary="Correct a clerical error of an award", tag=TAG, roles={Role.PURCHASING}, body=AwardCorrectionIn, response=AwardOut, status=201, rules=("R-8g",), errors=(404, 409))
+def correction(call: Call, award_id: str):
+    """Until the award becomes a contract (then 409: amend the contract, R-9c); recorded with its reason and audited, and a bidder already notified is told."""
+    b = call.body
+    return AwardOut.of(awards.correct_award(call.deps, call.actor, award_id, b.field, b.value, b.reason, line_id=b.line_id))
 
 
 @operation(bp, "GET", "/awards/{award_id}", summary="Read an award", tag=TAG, roles={Role.PURCHASING, Role.AGENCY, Role.VENDOR}, response=AwardOut, rules=("R-8a",), errors=(404,))

@@ -1,6 +1,8 @@
-"""Sealed bids: submit (receipt with SHA-256), replace, withdraw, read."""
+"""Sealed bids: submit (receipt with SHA-256), replace, withdraw, read; purchasing records samples received (R-7)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,8 +81,34 @@ class BidReceipt(BaseModel):
     corrections: list[BidCorrectionOut] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l), told to the bidder only.")
 
 
+class SampleReceiptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    received_on: dt.date = Field(description="Connecticut date the sample arrived (YYYY-MM-DD); not in the future, not before publication (R-7).")
+    description: str = Field(max_length=2000, description="What arrived, as on the bidder's descriptive memorandum invoice (R-7); not blank.")
+
+
+class SampleReceiptOut(BaseModel):
+    received_on: dt.date = Field(description="Date the sample arrived (R-7).")
+    description: str = Field(description="What arrived.")
+    recorded_at: LocalTime = Field(description="When purchasing recorded it.")
+
+
 class BidOut(BidReceipt):
     opened: TabulationRow | None = Field(None, description="After the opening only: the bid as in the tabulation.")
+    samples: list[SampleReceiptOut] = Field(default_factory=list, description="Samples received for the bid (R-7).")
+
+
+class BidSamplesOut(BaseModel):
+    bid_id: str = Field(description="The bid.")
+    solicitation_id: str = Field(description="The solicitation.")
+    bidder_name: str = Field(description="The bidder.")
+    status: str = Field(description="sealed or opened: recording a sample does not open a bid.")
+    samples: list[SampleReceiptOut] = Field(description="Every sample recorded for the bid (R-7).")
+    flags: list[str] = Field(description="The bid's evaluation flags after the recording (empty while sealed).")
+
+
+def samples_of(bid) -> list[SampleReceiptOut]:
+    return [SampleReceiptOut(received_on=x.received_on, description=x.description, recorded_at=x.recorded_at) for x in bid.samples]
 
 
 @operation(bp, "POST", "/solicitations/{solicitation_id}/bids", summary="Submit a sealed bid", tag=TAG, roles={Role.VENDOR}, body=BidIn, response=BidReceipt, status=201,
@@ -105,4 +133,12 @@ def read(call: Call, solicitation_id: str, bid_id: str):
     """Before opening: its owner sees the receipt (nobody can read a sealed bid's prices). After opening: the owner and purchasing see the content."""
     bid = bids.get_bid(call.deps, call.actor, solicitation_id, bid_id)
     opened = TabulationRow.of(bid) if bid.content is not None else None
-    return BidOut(**bid.receipt_view(), replaces=bid.replaces, opened=opened)
+    return BidOut(**bid.receipt_view(), replaces=bid.replaces, opened=opened, samples=samples_of(bid))
+
+
+@operation(bp, "POST", "/solicitations/{solicitation_id}/bids/{bid_id}/sample", summary="Record a sample received", tag=TAG, roles={Role.PURCHASING}, body=SampleReceiptIn, response=BidSamplesOut, status=201, rules=("R-7",), errors=(404, 409))
+def sample(call: Call, solicitation_id: str, bid_id: str):
+    """Purchasing records a bidder's sample as received, with the bid or after the opening, until the award; a bid of an invitation requiring samples is flagged until one is recorded."""
+    bid = bids.record_sample(call.deps, call.actor, solicitation_id, bid_id, call.body.received_on, call.body.description)
+    return BidSamplesOut(bid_id=bid.id, solicitation_id=bid.solicitation_id, bidder_name=bid.bidder_name, status=bid.status.value,
+                         samples=samples_of(bid), flags=list(bid.flags))

@@ -37,8 +37,8 @@ class LineGroupIn(BaseModel):
 
 class FactorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=80, description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18).")
-    weight: Decimal = Field(description="Relative importance of the factor (R-18a), a positive decimal.")
+    name: str = Field(min_length=1, max_length=80, description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18a/b).")
+    weight: Decimal = Field(description="Relative importance of the factor (R-18a/b), a positive decimal.")
 
 
 class DraftSolicitation(BaseModel):
@@ -55,7 +55,8 @@ class DraftSolicitation(BaseModel):
     guaranty_percent: Decimal | None = Field(None, description="R-6a: bid guaranty required, percent of the bid (at most 10); null when none.")
     surety_percent: Decimal | None = Field(None, description="R-6b: performance surety required, percent of the award (at most 100); null when none.")
     award_period_days: int = Field(30, ge=1, le=365, description="R-8c: days after opening within which the award is made; later awards are conditional.")
-    evaluation_factors: list[FactorIn] = Field(min_length=1, description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18).")
+    samples_required: bool = Field(False, description="R-7: each bid needs a sample; purchasing records its receipt (POST /solicitations/{id}/bids/{bid_id}/sample) and a bid without one is flagged at evaluation.")
+    evaluation_factors: list[FactorIn] = Field(min_length=1, description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18a/b).")
 
 
 class AddendumIn(BaseModel):
@@ -102,7 +103,8 @@ class SolicitationOut(BaseModel):
     guaranty_percent: Decimal | None = Field(None, description="R-6a bid guaranty percent, if required.")
     surety_percent: Decimal | None = Field(None, description="R-6b performance surety percent, if required.")
     award_period_days: int = Field(description="R-8c award period in days.")
-    evaluation_factors: list[FactorIn] = Field(description="R-18 factors and weights.")
+    samples_required: bool = Field(False, description="R-7: bids need a sample, recorded by purchasing.")
+    evaluation_factors: list[FactorIn] = Field(description="R-18a/b factors and weights.")
     addenda: list[AddendumOut] = Field(description="Addenda issued (R-5o).")
     published_at: LocalTime | None = Field(None, description="When the public notice was given (R-4).")
     cancelled_at: LocalTime | None = Field(None, description="When it was cancelled.")
@@ -180,7 +182,7 @@ class AwardResult(BaseModel):
     awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")
 
 
-@operation(bp, "POST", "/solicitations", summary="Draft an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=DraftSolicitation, response=SolicitationOut, status=201, rules=("R-4", "R-18", "R-8b", "R-5f", "R-6a"))
+@operation(bp, "POST", "/solicitations", summary="Draft an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=DraftSolicitation, response=SolicitationOut, status=201, rules=("R-4", "R-18a/b", "R-8b", "R-5f", "R-6a", "R-7"))
 def draft(call: Call):
     """A draft, visible only to purchasing; publishing it is the public notice."""
     b = call.body
@@ -190,12 +192,12 @@ def draft(call: Call):
         groups=[LineGroup(g.id, tuple(g.line_ids)) for g in b.groups], opening_at=b.opening_at, award_basis=b.award_basis,
         evaluation_factors=[EvaluationFactor(f.name.strip().lower(), f.weight) for f in b.evaluation_factors],
         all_or_none=b.all_or_none, alternates_allowed=b.alternates_allowed, guaranty_percent=b.guaranty_percent,
-        surety_percent=b.surety_percent, award_period_days=b.award_period_days,
+        surety_percent=b.surety_percent, award_period_days=b.award_period_days, samples_required=b.samples_required,
     )
     return SolicitationOut.of(sol)
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/publish", summary="Publish an invitation to bid", tag=TAG, roles={Role.PURCHASING}, response=SolicitationOut, rules=("R-4", "R-18"), errors=(404, 409))
+@operation(bp, "POST", "/solicitations/{solicitation_id}/publish", summary="Publish an invitation to bid", tag=TAG, roles={Role.PURCHASING}, response=SolicitationOut, rules=("R-4", "R-18a/b"), errors=(404, 409))
 def publish(call: Call, solicitation_id: str):
     """The public notice: registered vendors of the commodity are emailed; the opening timer starts."""
     return SolicitationOut.of(solicitations.publish(call.deps, call.actor, solicitation_id))

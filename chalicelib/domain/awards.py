@@ -1,6 +1,7 @@
 """An award of one scope (item, group or whole: R-8b) offered down its ranking: the notice of award is the
 acceptance notice (R-9g, 10 days), performance surety follows within 10 days of its request (R-9h), and
-acceptance (with surety) forms the contract (R-9a). Awards after the award period are conditional (R-8c)."""
+acceptance (with surety) forms the contract (R-9a). Awards after the award period are conditional (R-8c). Clerical or
+administrative errors of an award are corrected, with a written reason, until it becomes a contract (R-8g)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.bids import BidContent
+from chalicelib.domain.bids import PRICE_PLACES, QUANTITY_PLACES, BidContent
 from chalicelib.domain.contracts import Contract, ContractLine
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
 from chalicelib.domain.evaluation import Candidate
@@ -20,6 +21,14 @@ from chalicelib.domain.solicitations import Solicitation
 ACCEPTANCE_WINDOW = dt.timedelta(days=10)  # R-9g
 SURETY_WINDOW = dt.timedelta(days=10)  # R-9h
 SURETY_FORMS = ("performance_bond", "certified_check", "letter_of_credit")  # R-6b
+
+
+class CorrectedField(str, enum.Enum):
+    """What an award correction may change (R-8g)."""
+
+    BIDDER_NAME = "bidder_name"
+    QUANTITY = "quantity"
+    UNIT_PRICE = "unit_price"
 
 
 class AwardStatus(str, enum.Enum):
@@ -49,6 +58,21 @@ class Surety:
 
 
 @dataclass(frozen=True)
+class AwardCorrection:
+    """R-8g: one corrected value of the award to one bid, with the written reason; applied to that bid's contract."""
+
+    number: int
+    bid_id: str
+    field: CorrectedField
+    line_id: str | None
+    before: str
+    after: str
+    reason: str
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Award:
     id: str
     solicitation_id: str
@@ -69,6 +93,7 @@ class Award:
     surety: Surety | None = None
     outcomes: tuple[Outcome, ...] = ()
     contract_id: str | None = None
+    corrections: tuple[AwardCorrection, ...] = ()  # R-8g
     version: int = 0
 
     @property
@@ -179,13 +204,78 @@ def move_on(award: Award, outcome: str, reason: str, now: dt.datetime) -> Award:
     )
 
 
+def awarded_lines(award: Award, content: BidContent) -> dict[str, tuple[Decimal, Decimal]]:
+    """(quantity, unit price) per line of the current bid's scope: as bid, then as corrected (R-8g)."""
+    current = award.current
+    lines = {lid: (content.line(lid).quantity, content.line(lid).unit_price) for lid in current.line_ids}
+    for fix in award.corrections:
+        if fix.bid_id == current.bid_id and fix.line_id in lines:
+            quantity, price = lines[fix.line_id]
+            value = Decimal(fix.after)
+            lines[fix.line_id] = (value, price) if fix.field is CorrectedField.QUANTITY else (quantity, value)
+    return lines
+
+
+def _fault(field: str, problem: str) -> dict:
+    return {"field": field, "problem": problem, "rule": "R-8g"}
+
+
+def correct(award: Award, sol: Solicitation, content: BidContent | None, field: CorrectedField, value: str, reason: str,
+            by: str, now: dt.datetime, line_id: str | None = None) -> Award:
+    """R-8g: correct the awarded bidder's name, or a line's quantity or unit price, of the award to its current bidder.
+    A contract already formed is changed only by a written amendment (R-9c)."""
+    if award.status is AwardStatus.CONTRACTED:
+        raise Conflict(f"Award {award.id} became contract {award.contract_id}; amend the contract in writing instead (R-9c).", rule="R-8g")
+    current = award.current
+    if award.status is AwardStatus.EXHAUSTED or current is None or content is None:
+        raise Conflict(f"Award {award.id} is {award.status.value}; no bidder holds it to correct.", rule="R-8g")
+    problems = []
+    if not reason.strip():
+        problems.append(_fault("reason", "state the clerical or administrative error corrected"))
+    value, before = value.strip(), None
+    if field is CorrectedField.BIDDER_NAME:
+        before = current.bidder_name
+        if line_id is not None:
+            problems.append(_fault("line_id", "a bidder's name is corrected without a line"))
+        if not value:
+            problems.append(_fault("value", "the corrected name must not be blank"))
+    else:
+        lines = awarded_lines(award, content)
+        if line_id in lines:
+            before = str(lines[line_id][0] if field is CorrectedField.QUANTITY else lines[line_id][1])
+        else:
+            problems.append(_fault("line_id", f"give a line of the award: {', '.join(current.line_ids)}"))
+        places = QUANTITY_PLACES if field is CorrectedField.QUANTITY else PRICE_PLACES
+        try:
+            parsed = parse_amount(value, max_places=places)
+            value = str(parsed)
+        except ValueError as exc:
+            problems.append(_fault("value", f"{exc}; give a decimal with at most {places} places"))
+        else:
+            if field is CorrectedField.QUANTITY and before is not None and not (0 < parsed <= sol.line(line_id).quantity):
+                problems.append(_fault("value", f"a quantity above 0 and at most the {sol.line(line_id).quantity} invited"))
+    if before is not None and not problems and (value == before or (field is not CorrectedField.BIDDER_NAME and Decimal(value) == Decimal(before))):
+        problems.append(_fault("value", f"is already {before!r}: nothing to correct"))
+    if problems:
+        raise ValidationFailed("The award correction is incomplete or malformed; see details.", rule="R-8g", details=problems)
+    fix = AwardCorrection(len(award.corrections) + 1, current.bid_id, field, line_id, before, value, reason.strip(), by, now)
+    corrected = dataclasses.replace(award, corrections=award.corrections + (fix,))
+    if field is CorrectedField.BIDDER_NAME:
+        candidate = dataclasses.replace(current, bidder_name=value)
+    else:
+        total = sum((q * p for q, p in awarded_lines(corrected, content).values()), Decimal(0))
+        candidate = dataclasses.replace(current, amount=to_cents(total))
+    candidates = corrected.candidates[:award.position] + (candidate,) + corrected.candidates[award.position + 1:]
+    return dataclasses.replace(corrected, candidates=candidates)
+
+
 def contract_for(award: Award, sol: Solicitation, content: BidContent, contract_id: str, now: dt.datetime) -> Contract:
-    """R-9a: the accepted bid's lines of the awarded scope, at the bid's unit prices."""
+    """R-9a: the accepted bid's lines of the awarded scope, at the bid's unit prices, as corrected (R-8g)."""
     current = award.current
     lines = []
-    for line_id in current.line_ids:
-        item, bid_line = sol.line(line_id), content.line(line_id)
-        lines.append(ContractLine(line_id, item.description, item.unit, bid_line.quantity, bid_line.unit_price))
+    for line_id, (quantity, price) in awarded_lines(award, content).items():
+        item = sol.line(line_id)
+        lines.append(ContractLine(line_id, item.description, item.unit, quantity, price))
     return Contract(
         id=contract_id, agency=sol.agency, contractor_id=current.vendor_id, contractor_org=current.vendor_org,
         contractor_name=current.bidder_name, contractor_email=current.bidder_email, lines=tuple(lines), created_at=now,

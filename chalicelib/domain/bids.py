@@ -1,5 +1,6 @@
 """Bids: the R-5 checks of a submission, the canonical form that is hashed and sealed (R-5b), the corrections the
-unit price governs (R-5l), the bid guaranty (R-6a), and the findings purchasing records after opening (R-19, R-5e)."""
+unit price governs (R-5l), the bid guaranty (R-6a), the receipt of samples (R-7), and the findings purchasing records
+after opening (R-19, R-5e)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.calendar import local_date
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
 from chalicelib.domain.money import parse_amount
-from chalicelib.domain.solicitations import Solicitation
+from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 
 PRICE_PLACES = 4  # R-5j/k
 QUANTITY_PLACES = 4
 ANNUAL_BOND_AMOUNT = Decimal(5000)  # R-6a(1)
 ANNUAL_BOND_COVERS_UP_TO = Decimal(50000)
 GUARANTY_FORMS = ("annual_bond", "bid_bond", "certified_check")
+SAMPLE_MISSING = "sample required, none recorded (R-7)"  # an evaluation flag, cleared when a sample is recorded
 
 
 class BidStatus(str, enum.Enum):
@@ -110,6 +113,16 @@ class Determination:
 
 
 @dataclass(frozen=True)
+class SampleReceipt:
+    """A bidder's sample as purchasing received it (R-7); it may be held for comparison with deliveries."""
+
+    received_on: dt.date  # Connecticut date the sample arrived
+    description: str  # what arrived, as on the bidder's descriptive memorandum invoice
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Bid:
     id: str
     solicitation_id: str
@@ -128,6 +141,7 @@ class Bid:
     content: BidContent | None = None
     flags: tuple[str, ...] = ()
     determinations: tuple[Determination, ...] = ()
+    samples: tuple[SampleReceipt, ...] = ()  # R-7
     version: int = 0
 
     @property
@@ -355,6 +369,8 @@ def opened(bid: Bid, content: BidContent, sol: Solicitation, now: dt.datetime) -
         flags.append(f"{len(content.corrections)} extension(s) corrected; the unit price governs (R-5l)")
     if content.alternate:
         flags.append("alternate bid (R-5g)")
+    if sol.samples_required and not bid.samples:
+        flags.append(SAMPLE_MISSING)
     return dataclasses.replace(bid, status=BidStatus.OPENED, opened_at=now, content=content, flags=tuple(flags), sealed=None)
 
 
@@ -383,6 +399,27 @@ def determine(bid: Bid, finding: Finding, text: str, by: str, now: dt.datetime, 
                                       corrections=content.corrections + (fix,))
     entry = Determination(finding, text.strip(), by, now, FINDING_RULES[finding], field)
     return dataclasses.replace(bid, content=content, determinations=bid.determinations + (entry,))
+
+
+def record_sample(bid: Bid, sol: Solicitation, received_on: dt.date, description: str, by: str, now: dt.datetime) -> Bid:
+    """R-7: the receipt of a bidder's sample, with the bid or requested after the opening, until the award; it clears
+    the missing-sample flag. A sample never excludes or admits a bid by itself: purchasing's determination does."""
+    if sol.status not in (SolicitationStatus.OPEN, SolicitationStatus.OPENED):
+        raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; samples are recorded until the award.", rule="R-7")
+    if not bid.live:
+        raise Conflict(f"Bid {bid.id} is {bid.status.value}; samples are recorded for a live bid.", rule="R-7")
+    problems = []
+    if not description.strip():
+        problems.append(_p("description", "say what arrived (the descriptive memorandum invoice)", "R-7"))
+    today = local_date(now)
+    if received_on > today:
+        problems.append(_p("received_on", f"a sample cannot be received after today ({today})", "R-7"))
+    if sol.published_at is not None and received_on < local_date(sol.published_at):
+        problems.append(_p("received_on", f"before the invitation was published ({local_date(sol.published_at)})", "R-7"))
+    if problems:
+        raise ValidationFailed("The sample receipt is incomplete or impossible; see details.", rule="R-7", details=problems)
+    sample = SampleReceipt(received_on, description.strip(), by, now)
+    return dataclasses.replace(bid, samples=bid.samples + (sample,), flags=tuple(f for f in bid.flags if f != SAMPLE_MISSING))
 
 
 class BidAfterOpening(DeadlinePassed):

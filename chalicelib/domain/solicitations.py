@@ -1,5 +1,5 @@
 """Invitations to bid: the purchasing officer's draft, its public notice (R-4), addenda and cancellation before
-opening (R-5o), and the evaluation factors every invitation states (R-18)."""
+opening (R-5o), the evaluation factors every invitation states (R-18a/b), and whether samples are required (R-7)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class LineGroup:
 @dataclass(frozen=True)
 class EvaluationFactor:
     name: str
-    weight: Decimal  # relative importance (R-18a)
+    weight: Decimal  # relative importance (R-18a/b)
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class Solicitation:
     guaranty_percent: Decimal | None = None  # R-6a: bid guaranty required when set
     surety_percent: Decimal | None = None  # R-6b: performance surety required when set
     award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS
+    samples_required: bool = False  # R-7: each bid needs a sample whose receipt purchasing records
     status: SolicitationStatus = SolicitationStatus.DRAFT
     published_at: dt.datetime | None = None
     addenda: tuple[Addendum, ...] = ()
@@ -118,7 +119,7 @@ def new_solicitation(
     groups: list[LineGroup], opening_at: dt.datetime, award_basis: AwardBasis, evaluation_factors: list[EvaluationFactor],
     now: dt.datetime, created_by: str, all_or_none: bool = False, alternates_allowed: bool = False,
     guaranty_percent: Decimal | None = None, surety_percent: Decimal | None = None,
-    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS,
+    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS, samples_required: bool = False,
 ) -> Solicitation:
     """A draft invitation to bid; every problem is listed at once."""
     problems = []
@@ -170,14 +171,14 @@ def new_solicitation(
         problems.append(_problem("award_period_days", "must be at least 1 day (R-8c)"))
     problems += factor_problems(evaluation_factors)
     if problems:
-        rule = "R-18" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
+        rule = "R-18a/b" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
         raise ValidationFailed("The invitation to bid is incomplete or malformed; see details.", rule=rule, details=problems)
     return Solicitation(
         id=solicitation_id, title=title.strip(), agency=agency.strip(), commodity_codes=tuple(sorted(set(commodity_codes))),
         lines=tuple(lines), groups=tuple(groups), opening_at=to_utc(opening_at), award_basis=award_basis,
         evaluation_factors=tuple(evaluation_factors), created_at=now, created_by=created_by, all_or_none=all_or_none,
         alternates_allowed=alternates_allowed, guaranty_percent=guaranty_percent, surety_percent=surety_percent,
-        award_period_days=award_period_days,
+        award_period_days=award_period_days, samples_required=samples_required,
     )
 
 
@@ -187,24 +188,24 @@ def factor_problems(factors: list[EvaluationFactor]) -> list[dict]:
     names = [f.name.strip().lower() for f in factors]
     for required in REQUIRED_FACTORS:
         if required not in names:
-            problems.append(_problem("evaluation_factors", f"must include {required!r} (R-18)"))
+            problems.append(_problem("evaluation_factors", f"must include {required!r} (R-18a/b)"))
     for i, factor in enumerate(factors):
         if factor.weight <= 0:
-            problems.append(_problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18)"))
+            problems.append(_problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18a/b)"))
     if len(set(names)) != len(names):
-        problems.append(_problem("evaluation_factors", "each factor is stated once (R-18)"))
+        problems.append(_problem("evaluation_factors", "each factor is stated once (R-18a/b)"))
     return problems
 
 
 def publish(sol: Solicitation, now: dt.datetime) -> Solicitation:
-    """R-4: publication is the public notice; the invitation's factors are checked again (R-18)."""
+    """R-4: publication is the public notice; the invitation's factors are checked again (R-18a/b)."""
     if sol.status is not SolicitationStatus.DRAFT:
         raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; only a draft can be published.", rule="R-4")
     if sol.opening_at <= now:
         raise DeadlinePassed(f"The opening time {sol.opening_at:%Y-%m-%d %H:%M} UTC has passed; change it before publishing.", rule="R-5b")
     problems = factor_problems(list(sol.evaluation_factors))
     if problems:
-        raise ValidationFailed("The invitation does not state the required evaluation factors.", rule="R-18", details=problems)
+        raise ValidationFailed("The invitation does not state the required evaluation factors.", rule="R-18a/b", details=problems)
     return dataclasses.replace(sol, status=SolicitationStatus.OPEN, published_at=now)
 
 

@@ -1,7 +1,8 @@
 """Award (R-8a/b/c/f), acceptance down the ranking (R-9g), performance surety (R-9h) and the contract (R-9a).
 
 Each awarded scope runs its own award-acceptance execution: notice → 10 days to accept → surety → contract;
-a refusal or a lapse moves the award to the next ranked bidder."""
+a refusal or a lapse moves the award to the next ranked bidder. Purchasing corrects clerical errors of an award
+until it becomes a contract (R-8g)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import dataclasses
 
 from chalicelib.domain import awards as rules
 from chalicelib.domain import evaluation
-from chalicelib.domain.awards import Award, AwardStatus
+from chalicelib.domain.awards import Award, AwardStatus, CorrectedField
 from chalicelib.domain.bids import Bid
 from chalicelib.domain.calendar import iso_local
 from chalicelib.domain.contracts import Contract
@@ -142,6 +143,27 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
     if award.surety_token:  # otherwise the request task, still to come, finds the surety and goes on
         deps.workflows.resume(award.surety_token, {"surety": True})
     return furnished
+
+
+def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField, value: str, reason: str,
+                  line_id: str | None = None) -> Award:
+    """R-8g: a recorded, audited correction of a clerical or administrative error; a bidder already notified is told."""
+    require_role(actor, Role.PURCHASING)
+    award = deps.load(Award, award_id)
+    sol = load(deps, award.solicitation_id)
+    bid = deps.store.get(Bid, award.current.bid_id) if award.current else None
+    now = deps.clock.now()
+    corrected = rules.correct(award, sol, bid.content if bid else None, field, value, reason, actor.sub, now, line_id=line_id)
+    (corrected,) = deps.store.commit(actor, now, [Change("award.corrected", corrected, award)])
+    fix, current = corrected.corrections[-1], corrected.current
+    if corrected.offered_at is not None:
+        where = f" of line {fix.line_id}" if fix.line_id else ""
+        deps.send_once(f"award:{award.id}:correction:{fix.number}", Email(
+            to=(current.bidder_email,), subject=f"Award {award.id} corrected",
+            text=(f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
+                  f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${current.amount}."),
+        ))
+    return corrected
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Sealed bids: submission with a receipt (R-5b), replacement (R-5h), withdrawal (R-5c), the opening and public
-tabulation (R-5n), and purchasing's determinations (R-19, R-5e, R-8a)."""
+tabulation (R-5n), the receipt of samples (R-7), and purchasing's determinations (R-19, R-5e, R-8a)."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -120,6 +121,17 @@ def determine(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, findi
     decided = rules.determine(bid, finding, text, actor.sub, now, field=field, line_id=line_id, unit_price=unit_price)
     (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
     return decided
+
+
+def record_sample(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, received_on: dt.date, description: str) -> Bid:
+    """R-7: purchasing records a bidder's sample as received; audited. It does not open or reveal a sealed bid."""
+    require_role(actor, Role.PURCHASING)
+    sol = load(deps, solicitation_id)
+    bid = _bid(deps, sol.id, bid_id)
+    now = deps.clock.now()
+    recorded = rules.record_sample(bid, sol, received_on, description, actor.sub, now)
+    (recorded,) = deps.store.commit(actor, now, [Change("bid.sample_received", recorded, bid)])
+    return recorded
 
 
 def live_bid_of(deps: Deps, vendor_id: str, solicitation_id: str) -> Bid | None:

@@ -16,12 +16,12 @@ def sol_id(api, stack):
     return sol["id"]
 
 
-@pytest.mark.rule("R-18")
+@pytest.mark.rule("R-18a/b")
 def test_a_draft_without_required_factors_is_refused_with_the_rule(api, stack):
     body = {**INVITATION, "evaluation_factors": [{"name": "price", "weight": "100"}]}
     reply = api.as_purchasing().post("/solicitations", json=body)
-    assert reply.status == 400 and reply.json["rule"] == "R-18"
-    assert {d["problem"] for d in reply.json["details"]} >= {"must include 'past_performance' (R-18)"}
+    assert reply.status == 400 and reply.json["rule"] == "R-18a/b"
+    assert {d["problem"] for d in reply.json["details"]} >= {"must include 'past_performance' (R-18a/b)"}
 
 
 def test_only_purchasing_drafts_invitations(api, stack):

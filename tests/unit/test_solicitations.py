@@ -13,17 +13,17 @@ from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, Solici
 from tests.unit.test_solicitations_examples import FACTORS, NOW, OPENING, draft, open_solicitation
 
 
-@pytest.mark.rule("R-18")
+@pytest.mark.rule("R-18a/b")
 @pytest.mark.parametrize("missing", ["price", "past_performance", "financial_responsibility"])
 def test_a_draft_without_a_required_evaluation_factor_is_rejected(missing):
     factors = [f for f in FACTORS if f.name != missing]
     with pytest.raises(ValidationFailed) as exc:
         draft(evaluation_factors=factors)
-    assert exc.value.rule == "R-18"
+    assert exc.value.rule == "R-18a/b"
     assert any(missing in d["problem"] for d in exc.value.details)
 
 
-@pytest.mark.rule("R-18")
+@pytest.mark.rule("R-18a/b")
 def test_evaluation_factors_need_a_positive_relative_importance():
     factors = FACTORS[:2] + [EvaluationFactor("financial_responsibility", Decimal(0))]
     with pytest.raises(ValidationFailed) as exc:
@@ -31,12 +31,12 @@ def test_evaluation_factors_need_a_positive_relative_importance():
     assert exc.value.details[0]["field"] == "evaluation_factors[2].weight"
 
 
-@pytest.mark.rule("R-18")
+@pytest.mark.rule("R-18a/b")
 def test_publishing_checks_the_factors_again():
     sol = dataclasses.replace(draft(), evaluation_factors=tuple(FACTORS[:1]))
     with pytest.raises(ValidationFailed) as exc:
         rules.publish(sol, NOW)
-    assert exc.value.rule == "R-18"
+    assert exc.value.rule == "R-18a/b"
 
 
 @pytest.mark.rule("R-5b")

@@ -174,3 +174,12 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(stac
     stack.clock.run_until_idle()
     assert status(waiting)["status"] == "SUCCEEDED"
 
+
+
+def test_a_timer_at_a_fractional_instant_never_fires_before_it(stack, fired, clock):
+    clock.advance(seconds=0.25)  # the clock now stands a quarter second past a whole second
+    run(stack, wait_then_record(""), {"at": "2026-03-02T14:00:10Z", "tag": "ten seconds"})
+    clock.advance(to=dt.datetime(2026, 3, 2, 14, 0, 9, 900000, tzinfo=UTC))
+    assert fired == []
+    clock.advance(seconds=1)
+    assert fired and fired[0][1] >= dt.datetime(2026, 3, 2, 14, 0, 10, tzinfo=UTC)
