@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.views import LocalTime, RequestBody
 from chalicelib.domain import calendar
 from chalicelib.domain.invoices import interest_to_date
 from chalicelib.services import invoices
@@ -22,33 +22,30 @@ bp = Blueprint(__name__)
 ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 
-class PaymentInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class SubmitInvoice(PaymentInput):
+class SubmitInvoice(RequestBody):
     order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
     amount: Decimal = Field(decimal_places=2, description="Dollars, for accepted goods of the order not yet invoiced.")
 
 
-class DefectNoticeIn(PaymentInput):
+class DefectNoticeIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="The defect or impropriety to correct (R-13b).")
 
 
-class CorrectionIn(PaymentInput):
+class CorrectionIn(RequestBody):
     amount: Decimal | None = Field(None, decimal_places=2, description="The corrected amount, if it changes.")
 
 
-class WithholdingIn(PaymentInput):
+class WithholdingIn(RequestBody):
     amount: Decimal = Field(decimal_places=2, description="Dollars withheld for non-performance.")
     reason: str = Field(min_length=1, max_length=2000, description="The non-performance, in writing (R-13a).")
 
 
-class PaymentIn(PaymentInput):
+class PaymentIn(RequestBody):
     amount: Decimal = Field(decimal_places=2, description="Dollars paid; at most the balance due.")
 
 
-class PaymentsQuery(PaymentInput):
+class PaymentsQuery(RequestBody):
     status: Literal["upcoming", "overdue", "paid"] = Field("upcoming", description="Which payments to list.")
     agency: str | None = Field(None, max_length=40, description="Agency code (an agency sees only its own).")
     contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")

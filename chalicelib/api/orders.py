@@ -9,10 +9,10 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.views import LocalTime, RequestBody
 from chalicelib.domain.orders import LineInspection
 from chalicelib.domain.performance_changes import LineChange
 from chalicelib.services import orders, performance_changes
@@ -22,55 +22,52 @@ bp = Blueprint(__name__)
 ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 
-class PerformanceInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class QuantityIn(PerformanceInput):
+class QuantityIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A line of the contract.")
     quantity: Decimal = Field(description="Decimal quantity, greater than 0.")
 
 
-class PlaceOrder(PerformanceInput):
+class PlaceOrder(RequestBody):
     lines: list[QuantityIn] = Field(min_length=1, max_length=200, description="Quantities ordered per contract line; all orders together stay within +10% of the contract quantity (R-9a).")
     deliver_by: dt.date = Field(description="Delivery date (Connecticut calendar date).")
     contact_email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Agency contact for deliveries, invoices and payment reminders.")
 
 
-class ApproveOrder(PerformanceInput):
+class ApproveOrder(RequestBody):
     approval_reference: str = Field(min_length=1, max_length=100, description="Reference of the State Comptroller's approval (R-9k).")
 
 
-class ExtendDelivery(PerformanceInput):
+class ExtendDelivery(RequestBody):
     deliver_by: dt.date = Field(description="The new delivery date approved by the State (R-11).")
     reason: str = Field(min_length=1, max_length=2000, description="Why the extension is granted.")
 
 
-class ReceiveDelivery(PerformanceInput):
+class ReceiveDelivery(RequestBody):
     lines: list[QuantityIn] = Field(min_length=1, max_length=200, description="Quantities received per order line.")
     replaces: str | None = Field(None, max_length=40, description="The delivery whose rejected goods this replaces.")
 
 
-class InspectLine(PerformanceInput):
+class InspectLine(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A delivered line.")
     accepted: Decimal = Field(description="Quantity accepted.")
     rejected: Decimal = Field(Decimal(0), description="Quantity rejected; accepted + rejected = delivered.")
     adjusted_unit_price: Decimal | None = Field(None, decimal_places=4, description="Accepted at this adjusted unit price, below the contract price (R-12).")
 
 
-class InspectDelivery(PerformanceInput):
+class InspectDelivery(RequestBody):
     lines: list[InspectLine] = Field(min_length=1, max_length=200, description="The result for every delivered line.")
     reason: str | None = Field(None, max_length=2000, description="Why goods were rejected (required for a rejection).")
 
 
-class OpenMarketIn(PerformanceInput):
+class OpenMarketIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="The order line bought elsewhere.")
     quantity: Decimal = Field(description="Quantity bought on the open market.")
     cost: Decimal = Field(decimal_places=2, description="What the State paid, in dollars.")
     reason: str = Field(min_length=1, max_length=2000, description="Late delivery or rejected goods not replaced (R-9i).")
 
 
-class ForceMajeureIn(PerformanceInput):
+class ForceMajeureIn(RequestBody):
     cause: str = Field(min_length=1, max_length=4000, description="The cause beyond the contractor's control (R-14).")
     probable_duration_days: int = Field(description="Probable duration of the delay, in days.")
 
@@ -267,13 +264,13 @@ def list_force_majeure_notices(call: Call, contract_id: str):
 
 # --- amendments (R-9c) and assignment (R-9f) ----------------------------------------------------------------
 
-class LineChangeIn(PerformanceInput):
+class LineChangeIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="The contract line amended.")
     quantity: Decimal | None = Field(None, description="New contract quantity (the ±10% of R-9a applies to it).")
     unit_price: Decimal | None = Field(None, decimal_places=4, description="New unit price.")
 
 
-class AmendContract(PerformanceInput):
+class AmendContract(RequestBody):
     lines: list[LineChangeIn] = Field(min_length=1, max_length=200, description="The lines changed.")
     reason: str = Field(min_length=1, max_length=4000, description="Why the contract is amended.")
 
@@ -305,12 +302,12 @@ class ContractAmendmentList(BaseModel):
     amendments: list[ContractAmendmentOut]
 
 
-class RequestAssignment(PerformanceInput):
+class RequestAssignment(RequestBody):
     assignee_org: str = Field(min_length=1, max_length=80, description="The registered vendor organisation to take over the contract.")
     reason: str = Field(min_length=1, max_length=4000, description="Why the contractor wants to assign the contract.")
 
 
-class DecideAssignment(PerformanceInput):
+class DecideAssignment(RequestBody):
     consent: bool = Field(description="True: the Commissioner's written consent; False: refusal.")
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 

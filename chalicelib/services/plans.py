@@ -17,8 +17,7 @@ from chalicelib.domain import plans_amendments as amend
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Deps, Email, Role, require_role
-from chalicelib.services.ports import Change as Write
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -35,14 +34,14 @@ def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, An
         raise Conflict(f"Agency {actor.org} already has plan {existing.id} for {period}.", rule="OPM-1", details=[{"plan_id": existing.id}])
     now = deps.clock.now()
     plan = rules.new_plan(plan_id=deps.ids.new("PLAN"), agency=actor.org, period=period, sections=sections, now=now)
-    (plan,) = deps.store.commit(actor, now, [Write("plan.created", plan)])
+    (plan,) = deps.store.commit(actor, now, [Change("plan.created", plan)])
     return plan
 
 
 def update_plan(deps: Deps, actor: Actor, plan_id: str, sections: dict[str, Any]) -> Plan:
     plan = _own_plan(deps, actor, plan_id)
     edited = rules.edit(plan, sections)
-    (edited,) = deps.store.commit(actor, deps.clock.now(), [Write("plan.edited", edited, plan)])
+    (edited,) = deps.store.commit(actor, deps.clock.now(), [Change("plan.edited", edited, plan)])
     return edited
 
 
@@ -51,7 +50,7 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     plan = _own_plan(deps, actor, plan_id)
     now = deps.clock.now()
     submitted = rules.submit(plan, now)
-    (submitted,) = deps.store.commit(actor, now, [Write("plan.submitted", submitted, plan)])
+    (submitted,) = deps.store.commit(actor, now, [Change("plan.submitted", submitted, plan)])
     deps.send_once(
         f"plan-{plan.id}-submitted-{submitted.submissions}",
         Email(
@@ -73,7 +72,7 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
     plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
     approved = rules.approve(plan, now, actor.sub, note)
-    (approved,) = deps.store.commit(actor, now, [Write("plan.approved", approved, plan)])
+    (approved,) = deps.store.commit(actor, now, [Change("plan.approved", approved, plan)])
     _email_agency(deps, approved, f"plan-{plan.id}-approved",
                   f"Procurement plan {plan.id} for {plan.period} approved by OPM",
                   f"OPM approved your procurement plan for {plan.period}. It is now public with schedule version 1.\n"
@@ -87,7 +86,7 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
     plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
     returned = rules.return_to_agency(plan, now, actor.sub, reasons)
-    (returned,) = deps.store.commit(actor, now, [Write("plan.returned", returned, plan)])
+    (returned,) = deps.store.commit(actor, now, [Change("plan.returned", returned, plan)])
     listed = "\n".join(f"- {r}" for r in returned.return_reasons)
     _email_agency(deps, returned, f"plan-{plan.id}-returned-{plan.submissions}",
                   f"Procurement plan {plan.id} for {plan.period} returned by OPM",
@@ -149,7 +148,7 @@ def request_amendment(deps: Deps, actor: Actor, plan_id: str, *, service_id: str
         amendment_id=deps.ids.new("RAPS"), plan=plan, open_amendments=requests, service_id=service_id, change=change,
         reason=reason, competitive_procurement_date=competitive_procurement_date, now=now, by=actor.sub,
     )
-    (amendment,) = deps.store.commit(actor, now, [Write("plan_amendment.requested", amendment)])
+    (amendment,) = deps.store.commit(actor, now, [Change("plan_amendment.requested", amendment)])
     deps.workflows.start(PROCESS, f"amendment-{amendment.id}", {"amendment_id": amendment.id})
     what = "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
     deps.send_once(
@@ -194,7 +193,7 @@ def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bo
     now = deps.clock.now()
     decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
     action = "plan_amendment.approved" if approve else "plan_amendment.denied"
-    (decided,) = deps.store.commit(actor, now, [Write(action, decided, amendment)])
+    (decided,) = deps.store.commit(actor, now, [Change(action, decided, amendment)])
     if amendment.decision_token:
         # False when that wait already timed out: the next wait reads the decision from the record.
         deps.workflows.resume(amendment.decision_token, {"approved": approve})
@@ -208,8 +207,8 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
     now = deps.clock.now()
     published_plan, published = amend.publish(plan, amendment, now)
     published_plan, published = deps.store.commit(actor, now, [
-        Write("plan.schedule_published", published_plan, plan),
-        Write("plan_amendment.published", published, amendment),
+        Change("plan.schedule_published", published_plan, plan),
+        Change("plan_amendment.published", published, amendment),
     ])
     if amendment.publication_token:
         deps.workflows.resume(amendment.publication_token, {"published": True})
@@ -231,7 +230,7 @@ def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: st
         deps.workflows.resume(task_token, {"approved": amendment.approved})
         return
     waiting = dataclasses.replace(amendment, decision_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Write("plan_amendment.awaiting_decision", waiting, amendment)])
+    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)])
 
 
 def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
@@ -243,7 +242,7 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
     if reminded is None:
         return {**timers, "reminded": False}
     if reminded is not amendment:
-        deps.store.commit(Actor.system(execution), now, [Write("plan_amendment.reminder_sent", reminded, amendment)])
+        deps.store.commit(Actor.system(execution), now, [Change("plan_amendment.reminder_sent", reminded, amendment)])
     deps.send_once(
         f"{execution}:reminder",
         Email(
@@ -267,7 +266,7 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
     if escalated is None:
         return {"escalated": False}
     if escalated is not amendment:
-        deps.store.commit(Actor.system(execution), now, [Write("plan_amendment.review_overdue", escalated, amendment)])
+        deps.store.commit(Actor.system(execution), now, [Change("plan_amendment.review_overdue", escalated, amendment)])
     deps.send_once(
         f"{execution}:escalation",
         Email(
@@ -308,7 +307,7 @@ def await_publication(deps: Deps, execution: str, amendment_id: str, task_token:
         deps.workflows.resume(task_token, {"published": True})
         return
     waiting = dataclasses.replace(amendment, publication_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Write("plan_amendment.awaiting_publication", waiting, amendment)])
+    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)])
 
 
 def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
