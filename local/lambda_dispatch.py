@@ -47,7 +47,6 @@ class FunctionRegistry:
     def __init__(self):
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._one_at_a_time = threading.RLock()
-        self.invocations: list[tuple[str, Any]] = []
 
     def register(self, name: str, handler: Callable[[Any, Any], Any]) -> None:
         self._handlers[name] = handler
@@ -70,7 +69,6 @@ class FunctionRegistry:
     def invoke(self, function_name: str, body: Any, response_headers: dict) -> bytes:
         payload = body.decode() if isinstance(body, bytes) else body
         event = json.loads(payload) if payload else {}
-        self.invocations.append((function_name, event))
         bare = function_name.split(":function:")[-1].split(":")[0]
         context = LambdaContext(function_name=bare, invoked_function_arn=function_name)
         try:
