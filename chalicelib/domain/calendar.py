@@ -71,6 +71,21 @@ def start_of_local_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=CT).astimezone(UTC)
 
 
+def days_after(event: dt.datetime, days: int) -> dt.datetime:
+    """RULES.md "Dates": a period of `days` calendar days from an event ends at the end of the Nth Connecticut day
+    after the event's local date (the event's own day is not counted). Returns the first instant after the period:
+    a deadline has passed when `now >= days_after(...)`; the Step Functions timer waits for this same instant and
+    emails show `last_day_of(...)`, so the timer, the API check and the date people read never disagree."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return start_of_local_day(local_date(event) + dt.timedelta(days=days + 1))
+
+
+def last_day_of(period_end: dt.datetime) -> dt.date:
+    """The last Connecticut day inside a period whose first instant after it is `period_end` (see `days_after`)."""
+    return local_date(period_end - dt.timedelta(microseconds=1))
+
+
 def require_aware(instant: dt.datetime) -> dt.datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instants must carry a UTC offset")

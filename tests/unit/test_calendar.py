@@ -258,3 +258,37 @@ def test_a_naive_datetime_is_refused(fn):
     # Given a datetime without an offset / When any instant function gets it / Then ValueError, never a guess
     with pytest.raises(ValueError, match="UTC offset"):
         fn(dt.datetime(2026, 3, 2, 9, 0))
+
+
+# -- periods of calendar days (RULES.md "Dates") ------------------------------------------------------------
+
+
+def test_a_ten_day_period_ends_with_the_tenth_connecticut_day_after_the_event():
+    # Given an event at 16:00 on 1 December 2026 in Connecticut
+    event = dt.datetime(2026, 12, 1, 16, 0, tzinfo=calendar.CT)
+    # When 10 days run from it / Then the first instant after the period is midnight starting 12 December
+    end = calendar.days_after(event, 10)
+    assert end == dt.datetime(2026, 12, 12, 0, 0, tzinfo=calendar.CT)
+    assert calendar.last_day_of(end) == dt.date(2026, 12, 11)
+
+
+def test_the_last_second_of_the_last_day_is_inside_the_period_and_the_next_is_not():
+    event = dt.datetime(2026, 12, 1, 0, 0, 1, tzinfo=calendar.CT)
+    end = calendar.days_after(event, 10)
+    last_second = dt.datetime(2026, 12, 11, 23, 59, 59, tzinfo=calendar.CT)
+    assert last_second < end
+    assert dt.datetime(2026, 12, 12, 0, 0, 0, tzinfo=calendar.CT) >= end
+
+
+def test_the_day_of_the_event_is_counted_by_its_connecticut_date_not_its_utc_date():
+    # Given an event at 22:00 on 1 December in Connecticut, which is already 2 December in UTC
+    event = dt.datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    # Then the period counts from 1 December
+    assert calendar.last_day_of(calendar.days_after(event, 10)) == dt.date(2026, 12, 11)
+
+
+def test_a_period_across_the_spring_clock_change_still_ends_at_local_midnight():
+    event = dt.datetime(2027, 3, 5, 9, 0, tzinfo=calendar.CT)
+    end = calendar.days_after(event, 10)
+    assert end.astimezone(calendar.CT) == dt.datetime(2027, 3, 16, 0, 0, tzinfo=calendar.CT)
+    assert end.astimezone(calendar.CT).utcoffset() == dt.timedelta(hours=-4)
