@@ -58,7 +58,7 @@ bench: deps
 	$(PY) -m bench
 
 token: deps
-	@$(PY) -m local.token $(ROLE) $(ORG)
+	@LOCAL_API=http://$(HOST):$(PORT) $(PY) -m local.token $(ROLE) $(ORG)
 
 rules: deps
 	@$(PY) -m local.rules

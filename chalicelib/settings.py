@@ -20,6 +20,7 @@ class Settings:
     jwt_jwks_url: str | None
     jwt_issuer: str | None
     jwt_audience: str | None
+    jwt_max_lifetime_hours: float
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -37,4 +38,5 @@ class Settings:
             jwt_jwks_url=env.get("JWT_JWKS_URL") or None,
             jwt_issuer=env.get("JWT_ISSUER") or None,
             jwt_audience=env.get("JWT_AUDIENCE") or None,
+            jwt_max_lifetime_hours=float(env.get("JWT_MAX_LIFETIME_HOURS") or 12),
         )

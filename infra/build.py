@@ -113,28 +113,48 @@ def app_policy() -> dict:
                     "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
                     "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}},
                 },
-                {
-                    "Sid": "SealBids",
-                    "Effect": "Allow",
-                    "Action": ["kms:GenerateDataKey"],
-                    "Resource": {"Fn::GetAtt": ["BidSealingKey", "Arn"]},
-                },
             ],
         },
     }
 
 
-# R-5b: only the bid opening may decrypt sealed bids; no other function's role gets kms:Decrypt.
+# R-5b: the key policy alone says who may use the bid-sealing key (it does not delegate to IAM policies, so no
+# administrator's IAM rights reach it): the API seals, only the bid opening decrypts, and the key administrators
+# manage the key without being able to use it.
+SEALING_FUNCTIONS = ("api_handler",)
 DECRYPTING_FUNCTIONS = ("itb_open_bids",)
+KEY_ADMINISTRATION = [
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*",
+    "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+]
+# A data key is only generated or opened for one bid of one solicitation (adapters/sealing.context_for).
+BID_CONTEXT = {"Null": {"kms:EncryptionContext:solicitation_id": "false", "kms:EncryptionContext:bid_id": "false"}}
 
 
-def open_sealed_bids_statement() -> dict:
+def _role_arns(functions: tuple[str, ...]) -> list:
+    return [{"Fn::GetAtt": [cfn_name(name) + "Role", "Arn"]} for name in functions]
+
+
+def bid_sealing_key_policy() -> dict:
     return {
-        "Sid": "OpenSealedBids",
-        "Effect": "Allow",
-        "Action": ["kms:Decrypt"],
-        "Resource": {"Fn::GetAtt": ["BidSealingKey", "Arn"]},
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AdministratorsManageButCannotUseTheKey", "Effect": "Allow", "Principal": {"AWS": {"Ref": "KeyAdminRoleArn"}},
+             "Action": KEY_ADMINISTRATION, "Resource": "*"},
+            {"Sid": "TheApiSealsBids", "Effect": "Allow", "Principal": {"AWS": _role_arns(SEALING_FUNCTIONS)},
+             "Action": ["kms:GenerateDataKey"], "Resource": "*", "Condition": BID_CONTEXT},
+            {"Sid": "OnlyTheOpeningDecrypts", "Effect": "Allow", "Principal": {"AWS": _role_arns(DECRYPTING_FUNCTIONS)},
+             "Action": ["kms:Decrypt"], "Resource": "*", "Condition": BID_CONTEXT},
+        ],
     }
+
+
+def api_throttling() -> dict:
+    """Rate and burst limits on every method of the stage: a flood of bids or guesses is refused with 429."""
+    return {"MethodSettings": [{
+        "ResourcePath": "/*", "HttpMethod": "*",
+        "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"}, "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
+    }]}
 
 
 def merge_template(app) -> dict:
@@ -179,12 +199,10 @@ def merge_template(app) -> dict:
             },
         }
     ]
-    decrypting = {cfn_name(name) + "Role" for name in DECRYPTING_FUNCTIONS}
     for role in function_roles(app):
-        policy = app_policy()
-        if role in decrypting:
-            policy["PolicyDocument"]["Statement"].append(open_sealed_bids_statement())
-        res[role] = {"Properties": {"Policies": [policy]}}
+        res[role] = {"Properties": {"Policies": [app_policy()]}}
+    res["BidSealingKey"]["Properties"]["KeyPolicy"] = bid_sealing_key_policy()
+    res["RestAPI"] = {"Properties": api_throttling()}
     return template
 
 

@@ -43,15 +43,22 @@ class Api:
 
     client: Any
     stack: Any
-    token: Optional[str] = None
+    token: Optional[str] = None  # a raw token to send as is (tests of refused tokens)
     extra_headers: dict = field(default_factory=dict)
+    identity: Optional[tuple[str, str, str]] = None  # (sub, role, org): a token is minted at each call's virtual now
 
     def as_(self, role: str, org: str, sub: Optional[str] = None) -> "Api":
+        return Api(self.client, self.stack, identity=(sub or f"{role}-user@{org}", role, org))
+
+    def bearer(self) -> Optional[str]:
+        """The raw token, else a fresh 12-hour token on the stack's clock, as a portal holds after signing in."""
+        if self.token is not None or self.identity is None:
+            return self.token
         from chalicelib.api.auth import issue_dev_token
         from local.stack import DEV_JWT_SECRET
 
-        token = issue_dev_token(DEV_JWT_SECRET, sub=sub or f"{role}-user@{org}", role=role, org=org)
-        return Api(self.client, self.stack, token)
+        sub, role, org = self.identity
+        return issue_dev_token(DEV_JWT_SECRET, sub=sub, role=role, org=org, now=self.stack.clock.now())
 
     def as_vendor(self, org: str) -> "Api":
         return self.as_("vendor", org)
@@ -61,8 +68,9 @@ class Api:
 
     def request(self, method: str, path: str, *, json_body: Any = None, raw: Optional[bytes] = None, headers: Optional[dict] = None) -> Reply:
         all_headers = {"Content-Type": "application/json", **self.extra_headers, **(headers or {})}
-        if self.token:
-            all_headers["Authorization"] = f"Bearer {self.token}"
+        token = self.bearer()
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
         body = raw if raw is not None else (json.dumps(json_body).encode() if json_body is not None else b"")
         response = self.client.http.request(method, path, headers=all_headers, body=body)
         self.stack.clock.run_until_idle()

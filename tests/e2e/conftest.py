@@ -61,6 +61,8 @@ def server():
         process.wait(timeout=30)
 
 
-def token(role, org):
-    out = subprocess.run([sys.executable, "-m", "local.token", role, org], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
+def token(role, org, base):
+    """What `make token` prints against the server at `base`: a token issued at its virtual clock."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOCAL_API": base}
+    out = subprocess.run([sys.executable, "-m", "local.token", role, org], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return out.stdout.strip()

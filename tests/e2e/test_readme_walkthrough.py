@@ -23,7 +23,7 @@ def test_the_readme_story_runs_from_notice_to_contract(server, tmp_path: Path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     # `make -s token` without make's dependency check: the same command the Makefile runs.
-    (bin_dir / "make").write_text(f'#!/bin/sh\nrole=${{3#ROLE=}}; org=${{4#ORG=}}\nexec "{os.sys.executable}" -m local.token "$role" "$org"\n')
+    (bin_dir / "make").write_text(f'#!/bin/sh\nrole=${{3#ROLE=}}; org=${{4#ORG=}}\nLOCAL_API={base} exec "{os.sys.executable}" -m local.token "$role" "$org"\n')
     (bin_dir / "make").chmod(0o755)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

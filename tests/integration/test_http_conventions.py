@@ -30,7 +30,8 @@ def test_a_token_signed_with_another_secret_gets_401(api):
 
 def test_an_expired_token_gets_401(api):
     past = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "exp": past}, DEV_JWT_SECRET, algorithm="HS256")
+    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": past - dt.timedelta(hours=1), "exp": past},
+                           DEV_JWT_SECRET, algorithm="HS256")
     reply = api.post("/vendors", json=GOOD)
     assert_error_shape(reply, 401, "Unauthenticated")
     assert "expired" in reply.json["Message"]
@@ -112,11 +113,13 @@ def test_an_unexpected_failure_is_a_500_with_the_error_shape_and_no_trace(api, m
 
 def test_a_token_issued_seconds_ahead_of_the_server_clock_is_accepted(api, clock):
     ahead = clock.now() + dt.timedelta(seconds=10)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead}, DEV_JWT_SECRET, algorithm="HS256")
+    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
+                           DEV_JWT_SECRET, algorithm="HS256")
     assert api.post("/vendors", json=GOOD).status == 201
 
 
 def test_a_token_issued_minutes_in_the_future_is_refused(api, clock):
     ahead = clock.now() + dt.timedelta(minutes=5)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead}, DEV_JWT_SECRET, algorithm="HS256")
+    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
+                           DEV_JWT_SECRET, algorithm="HS256")
     assert_error_shape(api.post("/vendors", json=GOOD), 401, "Unauthenticated")

@@ -48,3 +48,4 @@ def test_an_asl_file_naming_a_function_the_app_lacks_is_refused(tmp_path, monkey
     monkeypatch.setattr(build, "STATE_MACHINES", tmp_path)
     with pytest.raises(SystemExit, match="NoSuchFunction"):
         build.merge_template(app)
+

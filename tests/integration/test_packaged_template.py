@@ -1,0 +1,73 @@
+"""The packaged CloudFormation template (`make package`): who may use the bid-sealing key, and API throttling."""
+
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import app
+from infra import build
+
+
+KMS_USE = ("kms:Decrypt", "kms:ReEncrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory):
+    """What `make package` produces: chalice package with the merge template, read back as the deployed stack."""
+    out = tmp_path_factory.mktemp("package")
+    merge = out / "merge-template.json"
+    merge.write_text(json.dumps(build.merge_template(app)))
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "dev", "--merge-template", str(merge), str(out / "pkg")],
+                   cwd=build.ROOT, env=env, check=True, capture_output=True)
+    return json.loads((out / "pkg" / "sam.json").read_text())
+
+
+def _actions(statement) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else actions
+
+
+def _can_use_key(action: str) -> bool:
+    return action in ("*", "kms:*") or any(action.startswith(use) or fnmatch.fnmatch(use, action) for use in KMS_USE)
+
+
+@pytest.mark.rule("R-5b")
+def test_only_the_opening_functions_role_may_decrypt_sealed_bids(packaged):
+    policy = packaged["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
+    decrypters = [s["Principal"] for s in policy["Statement"] if any(a in ("*", "kms:*", "kms:Decrypt") or fnmatch.fnmatch("kms:Decrypt", a) for a in _actions(s))]
+    assert decrypters == [{"AWS": [{"Fn::GetAtt": ["ItbOpenBidsRole", "Arn"]}]}]
+
+
+@pytest.mark.rule("R-5b")
+def test_decrypting_needs_the_bids_encryption_context(packaged):
+    policy = packaged["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
+    (opening,) = [s for s in policy["Statement"] if "kms:Decrypt" in _actions(s)]
+    assert set(opening["Condition"]["Null"]) == {"kms:EncryptionContext:solicitation_id", "kms:EncryptionContext:bid_id"}
+
+
+@pytest.mark.rule("R-5b")
+def test_the_key_administrators_cannot_use_the_key_and_the_account_root_is_not_trusted(packaged):
+    policy = packaged["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
+    assert ":root" not in json.dumps(policy)
+    (admin,) = [s for s in policy["Statement"] if s["Principal"] == {"AWS": {"Ref": "KeyAdminRoleArn"}}]
+    assert not [a for a in _actions(admin) if _can_use_key(a)]
+
+
+@pytest.mark.rule("R-5b")
+def test_no_iam_policy_in_the_stack_grants_use_of_any_kms_key(packaged):
+    for name, resource in packaged["Resources"].items():
+        for policy in resource.get("Properties", {}).get("Policies", []) if resource["Type"] == "AWS::IAM::Role" else []:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert not [a for a in _actions(statement) if a.startswith("kms:") or a == "*"], name
+
+
+def test_the_api_stage_is_throttled_by_rate_and_burst(packaged):
+    (setting,) = packaged["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"} and setting["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
