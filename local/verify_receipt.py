@@ -1,0 +1,30 @@
+"""Verify a bid receipt after the opening: python -m local.verify_receipt BID.json SALT COMMITMENT
+
+BID.json is the bid body exactly as it was sent (any key order or spacing: it is canonicalised as the API does),
+SALT the salt published with the tabulation, COMMITMENT the value on the receipt. Exit 0 when they match.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from chalicelib.domain.bids import canonical
+from chalicelib.domain.commitment import verifies
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 4:
+        print(__doc__.strip().splitlines()[0], file=sys.stderr)
+        return 2
+    bid = json.loads(Path(argv[1]).read_text())
+    if verifies(canonical(bid), argv[2], argv[3]):
+        print("The bid opened is the bid that was sent: the commitment matches.")
+        return 0
+    print("MISMATCH: this bid and salt do not give the receipt's commitment.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
