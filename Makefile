@@ -43,8 +43,9 @@ pytest: deps
 
 lint: lint-asl lint-cfn
 
-lint-asl: node_modules/.installed
-	@for f in statemachines/*.asl.json; do npx --no-install asl-validator --json-path "$$f" || exit 1; done
+lint-asl: deps
+	@$(PY) -m infra.build --asl-dir build/asl
+	@for f in statemachines/*.asl.json build/asl/*.asl.json; do npx --no-install asl-validator --json-path "$$f" || exit 1; done
 
 package: deps
 	rm -rf build/package

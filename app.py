@@ -3,7 +3,8 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import audit, awards, bids, contracts, idempotency, invoices, meta, orders, plans, solicitations, vendors
+from chalicelib.api import attention, audit, awards, bids, contracts, idempotency, invoices, meta, orders, plans, solicitations, vendors
+from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import payments as payment_tasks
@@ -18,6 +19,7 @@ idempotency.register(app)
 BLUEPRINTS = (
     meta.bp,
     audit.bp,
+    attention.bp, attention_tasks.bp,  # workflow steps that failed after their retries
     vendors.bp, vendor_tasks.bp,  # vendor registration
     solicitations.bp, bids.bp, awards.bp, contracts.bp, solicitation_tasks.bp, award_tasks.bp,  # invitation to bid (R-4 to R-9h)
     orders.bp, invoices.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance

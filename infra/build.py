@@ -5,7 +5,8 @@ Convention: a `${XArn}` placeholder in an ASL file is the Chalice Lambda functio
 logical id is X (function `vendor_send_reminder` -> `VendorSendReminder`). The local stack reads the same
 definitions and placeholders through `state_machines()`, so AWS and moto run identical workflows.
 
-Usage: python -m infra.build OUTPUT.json
+Usage: python -m infra.build OUTPUT.json            the merge template
+       python -m infra.build --asl-dir DIR            each state machine as deployed (fault policy applied), to lint
 """
 
 from __future__ import annotations
@@ -42,17 +43,68 @@ def resources() -> dict:
     return json.loads(RESOURCES.read_text())
 
 
+# One fault policy for every Task state of every process (AWS and local alike): transient errors are retried with
+# exponential backoff and full jitter, per error class; whatever still fails parks the execution on a "needs
+# attention" step that records it, emails purchasing and resumes the failed step when purchasing says so
+# (services/attention.py). ASL files therefore declare no Retry and no catch-all of their own.
+LAMBDA_ERRORS = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                 "Lambda.TooManyRequestsException", "Lambda.Unknown"]
+TRANSIENT_ERRORS = ["Throttled", "RecordChanged", "ServiceUnavailable"]  # domain.errors: throttling, optimistic conflicts
+LAMBDA_RETRY = {"ErrorEquals": LAMBDA_ERRORS, "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
+                "MaxDelaySeconds": 60, "JitterStrategy": "FULL"}
+TRANSIENT_RETRY = {"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 1, "MaxAttempts": 8, "BackoffRate": 2,
+                   "MaxDelaySeconds": 30, "JitterStrategy": "FULL"}
+FAULT_POLICY = [LAMBDA_RETRY, TRANSIENT_RETRY]
+ATTENTION_FUNCTION = "AttentionRaise"
+STATE_NAME_LIMIT = 80  # Step Functions' limit on state names
+
+
+def attention_state(state: str) -> str:
+    return f"Needs attention: {state}"
+
+
+def with_fault_policy(process: str, definition: dict) -> dict:
+    """The definition as deployed: every Task retries FAULT_POLICY, then falls back to its "needs attention" step."""
+    deployed = copy.deepcopy(definition)
+    states = deployed["States"]
+    for name, state in list(states.items()):
+        if state["Type"] != "Task":
+            continue
+        if "Retry" in state or any("States.ALL" in c["ErrorEquals"] for c in state.get("Catch", [])):
+            raise SystemExit(f"{process}.asl.json: state {name!r} declares its own Retry or States.ALL catch; the fault policy "
+                             "of infra/build.py applies to every Task")
+        fallback = attention_state(name)
+        if len(fallback) > STATE_NAME_LIMIT:
+            raise SystemExit(f"{process}.asl.json: shorten state {name!r} to at most {STATE_NAME_LIMIT - len(attention_state(''))} characters")
+        state["Retry"] = copy.deepcopy(FAULT_POLICY)
+        state["Catch"] = state.get("Catch", []) + [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.fault", "Next": fallback}]
+        states[fallback] = {
+            "Type": "Task",
+            "Comment": f"Records the failure of {name!r}, emails purchasing and waits; resuming runs {name!r} again.",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {
+                "FunctionName": "${" + ATTENTION_FUNCTION + "Arn}",
+                "Payload": {"process": process, "state": name, "error.$": "$.fault.Error", "cause.$": "$.fault.Cause",
+                            "execution.$": "$$.Execution.Name", "task_token.$": "$$.Task.Token"},
+            },
+            "ResultPath": "$.fault",
+            "Retry": [copy.deepcopy(LAMBDA_RETRY)],
+            "Next": name,
+        }
+    return deployed
+
+
 def state_machines() -> list[StateMachineSpec]:
     specs = []
     for path in sorted(STATE_MACHINES.glob("*.asl.json")):
-        text = path.read_text()
         process = path.name.removesuffix(".asl.json")
+        definition = with_fault_policy(process, json.loads(path.read_text()))
         specs.append(
             StateMachineSpec(
                 process=process,
                 logical_id=cfn_name(process.replace("-", "_")) + "StateMachine",
-                definition=json.loads(text),
-                functions=tuple(sorted(set(PLACEHOLDER.findall(text)))),
+                definition=definition,
+                functions=tuple(sorted(set(PLACEHOLDER.findall(json.dumps(definition))))),
             )
         )
     return specs
@@ -207,6 +259,13 @@ def merge_template(app) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "--asl-dir":
+        out = Path(argv[2])
+        out.mkdir(parents=True, exist_ok=True)
+        for spec in state_machines():
+            (out / f"{spec.process}.asl.json").write_text(json.dumps(spec.definition, indent=2))
+        print(f"wrote {len(state_machines())} deployed definitions to {out}")
+        return 0
     sys.path.insert(0, str(ROOT))
     from app import app
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from pydantic import TypeAdapter
 
+from chalicelib.domain.attention import Attention
 from chalicelib.domain.awards import Award
 from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
@@ -160,6 +161,13 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_plan": "gsi1", "by_status": "gsi2"},
         keys=lambda a: {"by_plan": (a.plan_id, f"{a.submitted_at.isoformat()}#{a.id}"), "by_status": (a.status.value, f"{a.submitted_at.isoformat()}#{a.id}")},
         redact=frozenset({"decision_token", "publication_token"}),
+    ),
+    # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
+    Attention: EntityType(
+        "attention", Attention,
+        slots={"by_status": "gsi1"},
+        keys=lambda a: {"by_status": (a.status.value, f"{a.raised_at.isoformat()}#{a.id}")},
+        redact=frozenset({"token"}),
     ),
 }
 

@@ -24,6 +24,7 @@ def test_every_asl_file_becomes_a_standard_state_machine_with_an_object_definiti
 def test_placeholders_are_substituted_with_the_functions_arns(template):
     props = template["Resources"]["VendorOnboardingStateMachine"]["Properties"]
     assert props["DefinitionSubstitutions"] == {
+        "AttentionRaiseArn": {"Fn::GetAtt": ["AttentionRaise", "Arn"]},
         "VendorRequestConfirmationArn": {"Fn::GetAtt": ["VendorRequestConfirmation", "Arn"]},
         "VendorSendReminderArn": {"Fn::GetAtt": ["VendorSendReminder", "Arn"]},
     }
@@ -49,3 +50,32 @@ def test_an_asl_file_naming_a_function_the_app_lacks_is_refused(tmp_path, monkey
     with pytest.raises(SystemExit, match="NoSuchFunction"):
         build.merge_template(app)
 
+
+
+# -- one fault policy for every Task state --------------------------------------------------------------------------
+
+
+def test_every_deployed_task_retries_the_shared_policy_then_falls_back_to_its_attention_step():
+    for spec in build.state_machines():
+        states = spec.definition["States"]
+        for name, state in states.items():
+            if state["Type"] != "Task" or name.startswith("Needs attention: "):
+                continue
+            assert state["Retry"] == build.FAULT_POLICY, (spec.process, name)
+            fallback = state["Catch"][-1]
+            assert fallback["ErrorEquals"] == ["States.ALL"]
+            assert states[fallback["Next"]]["Next"] == name, "resuming runs the failed step again"
+
+
+def test_specific_catches_keep_their_place_before_the_catch_all():
+    (spec,) = [s for s in build.state_machines() if s.process == "vendor-onboarding"]
+    catches = spec.definition["States"]["Email the confirmation code and wait for the vendor"]["Catch"]
+    assert [c["ErrorEquals"] for c in catches][-1] == ["States.ALL"] and len(catches) > 1
+
+
+def test_an_asl_file_declaring_its_own_retry_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "own.asl.json").write_text(json.dumps({"StartAt": "A", "States": {"A": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": [{"ErrorEquals": ["States.ALL"]}], "End": True}}}))
+    monkeypatch.setattr(build, "STATE_MACHINES", tmp_path)
+    with pytest.raises(SystemExit, match="fault policy"):
+        build.state_machines()

@@ -1,0 +1,50 @@
+"""GET /attention and POST /attention/{id}/resume: workflow steps that failed after their retries (purchasing)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib.api.framework import Call, operation
+from chalicelib.api.views import LocalTime
+from chalicelib.domain.attention import AttentionStatus
+from chalicelib.services import attention
+from chalicelib.services.ports import Role
+
+bp = Blueprint(__name__)
+
+
+class AttentionOut(BaseModel):
+    id: str = Field(description="Reference of the failed step, as in the email to purchasing.")
+    process: str = Field(description="State machine, e.g. invitation-to-bid.")
+    execution: str = Field(description="Execution name (deterministic: the record it runs for).")
+    state: str = Field(description="The step that failed; resuming runs it again.")
+    error: str = Field(description="Error name after the automatic retries, e.g. Throttled.")
+    cause: str = Field(description="The error's message.")
+    raised_at: LocalTime
+    status: AttentionStatus = Field(description="open: the execution waits; resumed: it went on.")
+    occurrences: int = Field(description="How many times this step needed attention.")
+    resumed_at: Optional[LocalTime] = None
+    resumed_by: Optional[str] = None
+
+
+class AttentionList(BaseModel):
+    items: list[AttentionOut]
+
+
+def _out(record) -> AttentionOut:
+    return AttentionOut.model_validate(record, from_attributes=True)
+
+
+@operation(bp, "GET", "/attention", summary="List workflow steps that need attention", tag="operations", roles={Role.PURCHASING}, response=AttentionList)
+def list_attention(call: Call):
+    """Open items: each is an execution parked on a step that failed after its automatic retries."""
+    return AttentionList(items=[_out(r) for r in attention.open_attention(call.deps, call.actor)])
+
+
+@operation(bp, "POST", "/attention/{attention_id}/resume", summary="Resume a workflow step", tag="operations", roles={Role.PURCHASING}, response=AttentionOut, errors=(404, 409))
+def resume_attention(call: Call, attention_id: str):
+    """Runs the failed step again; its tasks skip what they already finished, so nothing is done twice."""
+    return _out(attention.resume(call.deps, call.actor, attention_id))

@@ -1,0 +1,46 @@
+"""Workflow steps that need a person: recorded and emailed to purchasing; resumed by purchasing (domain/attention.py)."""
+
+from __future__ import annotations
+
+from chalicelib.domain import attention as rules
+from chalicelib.domain.attention import Attention, AttentionStatus
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+
+CAUSE_LIMIT = 2000  # characters of the error's cause kept and mailed
+
+
+def raise_attention(deps: Deps, process: str, execution: str, state: str, error: str, cause: str, task_token: str) -> Attention:
+    """Record the failed step with the token that resumes it, and tell purchasing once per occurrence."""
+    now = deps.clock.now()
+    cause = (cause or "")[:CAUSE_LIMIT]
+    existing = deps.store.get(Attention, rules.attention_id(execution, state))
+    if existing is None:
+        record = Attention(id=rules.attention_id(execution, state), process=process, execution=execution, state=state,
+                           error=error, cause=cause, raised_at=now, token=task_token)
+        (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record)])
+    else:
+        record = rules.raise_again(existing, error, cause, task_token, now)
+        (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record, existing)])
+    deps.send_once(f"attention:{record.id}:{record.occurrences}", Email(
+        to=(deps.mailboxes.purchasing,), subject=f"Workflow step needs attention: {state}",
+        text=(f"The step \"{state}\" of the {process} process ({execution}) failed after its automatic retries with "
+              f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
+              f"again and skips the work already done. Reference: {record.id}."),
+    ))
+    return record
+
+
+def open_attention(deps: Deps, actor: Actor) -> list[Attention]:
+    require_role(actor, Role.PURCHASING)
+    return list(deps.store.iterate(Attention, "by_status", AttentionStatus.OPEN.value))
+
+
+def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
+    """Run the failed step again: its execution continues from there."""
+    require_role(actor, Role.PURCHASING)
+    record = deps.load(Attention, attention_id)
+    now = deps.clock.now()
+    resumed = rules.resume(record, actor.sub, now)
+    (resumed,) = deps.store.commit(actor, now, [Change("attention.resumed", resumed, record)])
+    deps.workflows.resume(record.token, {"resumed_by": actor.sub})
+    return resumed
