@@ -57,7 +57,14 @@ def get_vendor(call: Call, vendor_id: str):
     return VendorOut.of(vendors.get_vendor(call.deps, call.actor, vendor_id))
 
 
-@operation(bp, "POST", "/vendors/{vendor_id}/confirm", summary="Confirm a vendor's contact email", tag="vendors", roles={Role.VENDOR}, body=ConfirmVendor, response=VendorOut, errors=(404, 409))
+@operation(bp, "POST", "/vendors/{vendor_id}/confirm", summary="Confirm a vendor's contact email", tag="vendors", roles={Role.VENDOR}, body=ConfirmVendor, response=VendorOut, rules=("R-4",), errors=(404, 409, 422))
 def confirm_vendor(call: Call, vendor_id: str):
-    """Confirms the contact email with the emailed code; the vendor then receives invitations to bid."""
+    """Confirms the contact email with the emailed code (valid 24 hours and 5 attempts); the vendor then receives
+    invitations to bid and may bid. An expired or exhausted code answers 422: ask for a new one."""
     return VendorOut.of(vendors.confirm_vendor(call.deps, call.actor, vendor_id, call.body.code))
+
+
+@operation(bp, "POST", "/vendors/{vendor_id}/confirmation-code", summary="Send a new confirmation code", tag="vendors", roles={Role.VENDOR}, response=VendorOut, rules=("R-4",), errors=(404, 409))
+def reissue_confirmation_code(call: Call, vendor_id: str):
+    """Emails a new code to the contact address; the previous code stops working."""
+    return VendorOut.of(vendors.reissue_confirmation_code(call.deps, call.actor, vendor_id))

@@ -39,13 +39,42 @@ def get_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
 
 
 def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendor:
+    """Every attempt is recorded in the audit trail, failed ones included, before a refusal is answered."""
     vendor = get_vendor(deps, actor, vendor_id)
     require_role(actor, Role.VENDOR)
-    confirmed = rules.confirm(vendor, code, deps.clock.now())
-    (confirmed,) = deps.store.commit(actor, confirmed.confirmed_at, [Change("vendor.confirmed", confirmed, vendor)])
+    now = deps.clock.now()
+    attempt = rules.attempt_confirmation(vendor, code, now)
+    action = "vendor.confirmed" if attempt.refusal is None else "vendor.confirmation_refused"
+    (stored,) = deps.store.commit(actor, now, [Change(action, attempt.vendor, vendor)])
+    if attempt.refusal is not None:
+        raise attempt.refusal
     if vendor.confirmation_token:
         deps.workflows.resume(vendor.confirmation_token, {"vendor_id": vendor.id, "confirmed": True})
-    return confirmed
+    return stored
+
+
+def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
+    """A new code, emailed to the contact address: the old one stops working."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    require_role(actor, Role.VENDOR)
+    now = deps.clock.now()
+    reissued = rules.reissue_code(vendor, deps.ids.secret(6), now)
+    (reissued,) = deps.store.commit(actor, now, [Change("vendor.confirmation_code_reissued", reissued, vendor)])
+    deps.send_once(f"vendor-{vendor.id}:code:{reissued.version}", _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}"))
+    return reissued
+
+
+def _code_email(vendor: Vendor, subject: str) -> Email:
+    return Email(
+        to=(vendor.contact_email,), subject=subject,
+        text=(
+            f"{vendor.legal_name} registered as a State of Connecticut vendor.\n"
+            f"Confirmation code: {vendor.confirmation_code}\n"
+            f"It works for 24 hours and {rules.CONFIRMATION_ATTEMPTS} attempts.\n"
+            f"Confirm with POST /vendors/{vendor.id}/confirm {{\"code\": \"{vendor.confirmation_code}\"}}.\n"
+            f"Commodity codes: {', '.join(vendor.commodity_codes)}."
+        ),
+    )
 
 
 def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token: str) -> None:
@@ -57,27 +86,17 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
     now = deps.clock.now()
     waiting = dataclasses.replace(vendor, confirmation_token=task_token)
     deps.store.commit(Actor.system(execution), now, [Change("vendor.confirmation_requested", waiting, vendor)])
-    deps.send_once(
-        f"{execution}:confirmation",
-        Email(
-            to=(vendor.contact_email,),
-            subject=f"Confirm your vendor registration {vendor.id}",
-            text=(
-                f"{vendor.legal_name} registered as a State of Connecticut vendor.\n"
-                f"Confirmation code: {vendor.confirmation_code}\n"
-                f"Confirm with POST /vendors/{vendor.id}/confirm {{\"code\": \"{vendor.confirmation_code}\"}}.\n"
-                f"Commodity codes: {', '.join(vendor.commodity_codes)}."
-            ),
-        ),
-    )
+    deps.send_once(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}"))
 
 
 def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
-    """Workflow task after 7 days without confirmation. Raises AlreadyConfirmed if it came meanwhile."""
+    """Workflow task after 7 days without confirmation, with a new code (the first one lived a day). Raises
+    AlreadyConfirmed if the confirmation came meanwhile."""
     vendor = deps.load(Vendor, vendor_id)
-    if vendor.reminder_sent_at is None:  # a retried task keeps the first instant and its single audit record
+    if vendor.reminder_sent_at is None:  # a retried task keeps the first instant, code and single audit record
         now = deps.clock.now()
-        deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", rules.mark_reminded(vendor, now), vendor)])
+        reminded = rules.reissue_code(rules.mark_reminded(vendor, now), deps.ids.secret(6), now)
+        (vendor,) = deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", reminded, vendor)])
     deps.send_once(
         f"{execution}:reminder",
         Email(

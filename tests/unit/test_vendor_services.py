@@ -133,7 +133,7 @@ def test_the_confirmation_task_emails_the_code_to_the_contact_address(deps):
 def test_confirming_with_the_right_code_activates_the_vendor_and_resumes_the_workflow_token(deps):
     # Given the workflow waits on task-token-1 / When the vendor confirms with the emailed code
     vendor = registered_and_waiting(deps, token="task-token-1")
-    deps.clock.advance(days=2)
+    deps.clock.advance(hours=2)
     confirmed = vendors.confirm_vendor(deps, ACME, vendor.id, CODE)
     # Then it is active, stored, and the waiting task is answered with confirmed=True
     assert confirmed.status is VendorStatus.ACTIVE and confirmed.confirmed_at == deps.clock.now()
@@ -141,12 +141,11 @@ def test_confirming_with_the_right_code_activates_the_vendor_and_resumes_the_wor
     assert deps.workflows.resumed == [("task-token-1", {"vendor_id": vendor.id, "confirmed": True})]
 
 
-def test_confirming_with_a_wrong_code_changes_nothing_and_resumes_nothing(deps):
+def test_confirming_with_a_wrong_code_activates_nothing_and_resumes_nothing(deps):
     vendor = registered_and_waiting(deps)
-    stored = deps.store.get(type(vendor), vendor.id)
     with pytest.raises(ValidationFailed):
         vendors.confirm_vendor(deps, ACME, vendor.id, "999999")
-    assert deps.store.get(type(vendor), vendor.id) == stored
+    assert deps.store.get(type(vendor), vendor.id).status is VendorStatus.PENDING_CONFIRMATION
     assert deps.workflows.resumed == []
 
 
@@ -240,11 +239,11 @@ def test_a_reminder_whose_email_fails_can_be_sent_by_the_retry(deps):
 
 
 def test_a_reminder_after_confirmation_raises_already_confirmed_and_sends_nothing(deps):
-    # Given the vendor confirmed on day 3 / When the 7-day reminder task runs / Then AlreadyConfirmed, no email, no change
+    # Given the vendor confirmed within the day / When the 7-day reminder task runs / Then AlreadyConfirmed, no email, no change
     vendor = registered_and_waiting(deps)
-    deps.clock.advance(days=3)
+    deps.clock.advance(hours=20)
     confirmed = vendors.confirm_vendor(deps, ACME, vendor.id, CODE)
-    deps.clock.advance(days=4)
+    deps.clock.advance(days=6)
     with pytest.raises(AlreadyConfirmed):
         vendors.send_confirmation_reminder(deps, execution_of(vendor), vendor.id)
     assert len(deps.notifier.sent) == 1
@@ -266,8 +265,8 @@ def test_every_state_change_of_onboarding_writes_one_audit_entry_in_order(deps):
     vendor = registered_and_waiting(deps)
     deps.clock.advance(days=7)
     vendors.send_confirmation_reminder(deps, execution_of(vendor), vendor.id)
-    deps.clock.advance(days=1)
-    vendors.confirm_vendor(deps, ACME, vendor.id, CODE)
+    deps.clock.advance(hours=23)
+    vendors.confirm_vendor(deps, ACME, vendor.id, deps.store.get(type(vendor), vendor.id).confirmation_code)
     # Then the trail has one entry per change, each with who, in which role and organisation, and when
     start = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
     system = f"workflow:{execution_of(vendor)}"
@@ -275,7 +274,7 @@ def test_every_state_change_of_onboarding_writes_one_audit_entry_in_order(deps):
         ("vendor.registered", "alice@acme", "vendor", "acme", start),
         ("vendor.confirmation_requested", system, "system", "system", start),
         ("vendor.reminder_sent", system, "system", "system", start + dt.timedelta(days=7)),
-        ("vendor.confirmed", "alice@acme", "vendor", "acme", start + dt.timedelta(days=8)),
+        ("vendor.confirmed", "alice@acme", "vendor", "acme", start + dt.timedelta(days=7, hours=23)),
     ]
 
 
@@ -312,10 +311,8 @@ def test_the_audit_trail_never_contains_the_confirmation_code_or_the_task_token(
 
 
 def test_a_refused_command_writes_no_audit_entry(deps):
-    vendor = registered_and_waiting(deps)
+    registered_and_waiting(deps)
     before = list(deps.store.audit)
-    with pytest.raises(ValidationFailed):
-        vendors.confirm_vendor(deps, ACME, vendor.id, "999999")
     with pytest.raises(Conflict):
         register(deps)
     assert deps.store.audit == before
@@ -348,3 +345,49 @@ def test_an_entity_not_written_kind_colon_id_is_refused(deps, entity):
 def test_the_role_is_checked_before_the_entity_format(deps):
     with pytest.raises(Forbidden):
         audit.audit_trail(deps, ACME, "not-an-entity")
+
+
+# -- confirmation attempts (R-4: only the holder of the mailbox confirms) -----------------------------------------
+
+
+@pytest.mark.rule("R-4")
+def test_every_wrong_confirmation_attempt_is_recorded_in_the_audit_trail(deps):
+    vendor = registered_and_waiting(deps)
+    for _ in range(2):
+        with pytest.raises(ValidationFailed):
+            vendors.confirm_vendor(deps, ACME, vendor.id, "000000")
+    actions = [e.action for e in trail(deps, vendor)]
+    assert actions.count("vendor.confirmation_refused") == 2
+    assert deps.store.get(type(vendor), vendor.id).failed_attempts == 2
+
+
+@pytest.mark.rule("R-4")
+def test_forty_fast_guesses_leave_the_right_code_useless_until_a_new_one_is_sent(deps):
+    vendor = registered_and_waiting(deps)
+    for guess in range(40):
+        with pytest.raises(Exception):
+            vendors.confirm_vendor(deps, ACME, vendor.id, f"{guess:06d}")
+    with pytest.raises(Exception, match="ask for a new code"):
+        vendors.confirm_vendor(deps, ACME, vendor.id, CODE)
+    assert deps.store.get(type(vendor), vendor.id).status is VendorStatus.PENDING_CONFIRMATION
+
+
+@pytest.mark.rule("R-4")
+def test_a_new_code_is_emailed_and_confirms(deps):
+    vendor = registered_and_waiting(deps)
+    for _ in range(5):
+        with pytest.raises(ValidationFailed):
+            vendors.confirm_vendor(deps, ACME, vendor.id, "000000")
+    vendors.reissue_confirmation_code(deps, ACME, vendor.id)
+    assert deps.notifier.sent[-1].subject == f"New confirmation code for vendor registration {vendor.id}"
+    assert vendors.confirm_vendor(deps, ACME, vendor.id, CODE).status is VendorStatus.ACTIVE
+
+
+@pytest.mark.rule("R-4")
+def test_the_seven_day_reminder_carries_a_new_code_because_the_first_expired(deps):
+    vendor = registered_and_waiting(deps)
+    deps.clock.advance(days=7)
+    vendors.send_confirmation_reminder(deps, execution_of(vendor), vendor.id)
+    reminded = deps.store.get(type(vendor), vendor.id)
+    assert reminded.code_issued_at == deps.clock.now()
+    assert vendors.confirm_vendor(deps, ACME, vendor.id, reminded.confirmation_code).status is VendorStatus.ACTIVE

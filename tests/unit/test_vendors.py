@@ -10,13 +10,21 @@ from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.vendors import AlreadyConfirmed, VendorStatus
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
-LATER = NOW + dt.timedelta(days=2)
+LATER = NOW + dt.timedelta(hours=2)
 GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
 
 
 def register(**overrides):
     fields = {**GOOD, **overrides}
     return vendors.new_vendor(vendor_id="V-1", org="acme", now=NOW, confirmation_code="482913", **fields)
+
+
+def confirm(vendor, code, at):
+    """The confirmation as the service applies it: the refusal raised, else the confirmed vendor."""
+    attempt = vendors.attempt_confirmation(vendor, code, at)
+    if attempt.refusal is not None:
+        raise attempt.refusal
+    return attempt.vendor
 
 
 def failing_fields(excinfo) -> list[str]:
@@ -112,7 +120,7 @@ def test_every_failing_field_is_listed_in_one_answer_under_r4():
 def test_the_right_code_activates_the_vendor_and_forgets_the_workflow_token():
     # Given a pending vendor holding the workflow's task token / When it confirms with the emailed code
     pending = dataclasses.replace(register(), confirmation_token="token-1")
-    confirmed = vendors.confirm(pending, "482913", LATER)
+    confirmed = confirm(pending, "482913", LATER)
     # Then it is active from now on and the token is no longer kept
     assert confirmed.status is VendorStatus.ACTIVE
     assert confirmed.confirmed_at == LATER
@@ -121,21 +129,57 @@ def test_the_right_code_activates_the_vendor_and_forgets_the_workflow_token():
 
 
 def test_surrounding_whitespace_around_the_code_is_ignored():
-    assert vendors.confirm(register(), " 482913\n", LATER).status is VendorStatus.ACTIVE
+    assert confirm(register(), " 482913\n", LATER).status is VendorStatus.ACTIVE
 
 
 def test_a_wrong_code_is_refused_and_names_the_code_field():
     with pytest.raises(ValidationFailed) as excinfo:
-        vendors.confirm(register(), "000000", LATER)
+        confirm(register(), "000000", LATER)
     assert failing_fields(excinfo) == ["code"]
 
 
 def test_confirming_twice_raises_already_confirmed_a_conflict():
-    confirmed = vendors.confirm(register(), "482913", LATER)
+    confirmed = confirm(register(), "482913", LATER)
     with pytest.raises(AlreadyConfirmed) as excinfo:
-        vendors.confirm(confirmed, "482913", LATER)
+        confirm(confirmed, "482913", LATER)
     assert isinstance(excinfo.value, Conflict)
     assert excinfo.value.code == "AlreadyConfirmed"  # the error name the onboarding state machine catches
+
+
+@pytest.mark.rule("R-4")
+def test_a_wrong_code_counts_an_attempt_and_says_how_many_are_left():
+    attempt = vendors.attempt_confirmation(register(), "000000", LATER)
+    assert attempt.vendor.failed_attempts == 1
+    assert "4 attempt(s) left" in str(attempt.refusal)
+
+
+@pytest.mark.rule("R-4")
+def test_after_five_wrong_codes_even_the_right_code_is_refused_until_a_new_one_is_sent():
+    vendor = register()
+    for _ in range(vendors.CONFIRMATION_ATTEMPTS):
+        vendor = vendors.attempt_confirmation(vendor, "000000", LATER).vendor
+    with pytest.raises(vendors.CodeLocked, match="ask for a new code"):
+        confirm(vendor, "482913", LATER)
+    renewed = vendors.reissue_code(vendor, "777111", LATER)
+    assert confirm(renewed, "777111", LATER).status is VendorStatus.ACTIVE
+
+
+@pytest.mark.rule("R-4")
+def test_the_code_works_until_the_last_instant_of_its_24_hours():
+    assert confirm(register(), "482913", NOW + dt.timedelta(hours=24) - dt.timedelta(microseconds=1)).status is VendorStatus.ACTIVE
+
+
+@pytest.mark.rule("R-4")
+def test_the_code_is_refused_from_the_instant_its_24_hours_end():
+    with pytest.raises(vendors.CodeExpired, match="ask for a new code"):
+        confirm(register(), "482913", NOW + dt.timedelta(hours=24))
+
+
+@pytest.mark.rule("R-4")
+def test_a_new_code_replaces_the_old_one():
+    renewed = vendors.reissue_code(register(), "777111", NOW + dt.timedelta(days=3))
+    with pytest.raises(ValidationFailed):
+        confirm(renewed, "482913", NOW + dt.timedelta(days=3, hours=1))
 
 
 # -- reminder -------------------------------------------------------------------------------------
@@ -153,7 +197,7 @@ def test_a_reminder_to_a_pending_vendor_is_recorded_with_its_instant():
 
 def test_a_reminder_after_confirmation_raises_already_confirmed():
     # Given a vendor that confirmed on day 2 / When the 7-day reminder task runs / Then AlreadyConfirmed ends it quietly
-    confirmed = vendors.confirm(register(), "482913", LATER)
+    confirmed = confirm(register(), "482913", LATER)
     with pytest.raises(AlreadyConfirmed):
         vendors.mark_reminded(confirmed, NOW + dt.timedelta(days=7))
 
