@@ -1,5 +1,6 @@
-"""Invoices and payments: submission, defect notice and correction (R-13a, R-13b), withholding (R-13a),
-payment with automatic interest invoice (R-13c), and each party's list of upcoming and overdue payments."""
+"""Invoices and payments: submission on delivery or later, defect notice and correction (R-13a, R-13b),
+withholding and its release (R-13a), payment with the cash discount (R-13a) and the automatic interest invoice
+(R-13c), and each party's list of upcoming, overdue, withheld and paid invoices."""
 
 from __future__ import annotations
 
@@ -22,10 +23,9 @@ bp = Blueprint(__name__)
 ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 
-
 class SubmitInvoice(RequestBody):
     order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
-    amount: Decimal = Field(decimal_places=2, description="Dollars, for accepted goods of the order not yet invoiced.")
+    amount: Decimal = Field(decimal_places=2, description="Dollars, for goods of the order delivered, not rejected and not yet invoiced; an invoice may be sent on delivery, before inspection (R-13a).")
 
 
 class DefectNoticeIn(RequestBody):
@@ -41,12 +41,17 @@ class WithholdingIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="The non-performance, in writing (R-13a).")
 
 
+class ReleaseIn(RequestBody):
+    number: int = Field(ge=1, description="The withholding released (1 = the first notice).")
+
+
 class PaymentIn(RequestBody):
-    amount: Decimal = Field(decimal_places=2, description="Dollars paid; at most the balance due.")
+    amount: Decimal = Field(decimal_places=2, description="Dollars of the balance the payment settles, cash discount included; at most the balance due.")
+    take_cash_discount: bool = Field(False, description="Take the contract's prompt-payment discount (R-13a); refused after its period.")
 
 
 class PaymentsQuery(RequestBody):
-    status: Literal["upcoming", "overdue", "paid"] = Field("upcoming", description="Which payments to list.")
+    status: Literal["upcoming", "overdue", "withheld", "paid"] = Field("upcoming", description="Which payments to list.")
     agency: str | None = Field(None, max_length=40, description="Agency code (an agency sees only its own).")
     contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")
 
@@ -55,12 +60,15 @@ class DefectOut(BaseModel):
     noticed_at: LocalTime
     reason: str
     correction_deadline: dt.date
+    days_late: int = Field(description="Days the notice came after the tenth day; they shorten a late correction's period (R-13b).")
 
 
 class WithholdingOut(BaseModel):
     amount: Decimal
     reason: str
     noticed_at: LocalTime
+    released_at: LocalTime | None = None
+    released_due_date: dt.date | None = Field(None, description="The released amount is due and payable by the end of this day (R-13a).")
 
 
 class SetOffOut(BaseModel):
@@ -75,6 +83,7 @@ class PaymentOut(BaseModel):
     days_late: int
     interest: Decimal
     interest_invoice_id: str | None = None
+    discount: Decimal = Field(description="Cash discount taken; the State paid amount - discount (R-13a).")
 
 
 class InvoiceOut(BaseModel):
@@ -88,10 +97,13 @@ class InvoiceOut(BaseModel):
     contractor_name: str
     amount: Decimal
     received_at: LocalTime
-    goods_received_on: dt.date
+    goods_received_at: LocalTime = Field(description="Receipt of the goods invoiced (the delivery, not its inspection).")
+    period_starts_at: LocalTime = Field(description="The later of goods receipt and the proper invoice's receipt (R-13a).")
+    payment_days: int = Field(description="The contract's payment terms: 45 unless the invitation says otherwise (R-13a).")
     original_due_date: dt.date
-    due_date: dt.date = Field(description="45 days after the later of goods and proper invoice receipt (R-13a, R-13b).")
-    status: str = Field(description="open, overdue or paid")
+    due_date: dt.date = Field(description="Last day of the payment period after the later of goods and proper invoice receipt (R-13a, R-13b).")
+    status: str = Field(description="open, overdue, withheld (nothing payable until a release) or paid")
+    not_due: Decimal = Field(description="Invoiced goods rejected at inspection or accepted at a lower price: never due (R-13a, R-12).")
     defect: DefectOut | None = None
     corrected_at: LocalTime | None = None
     withholdings: list[WithholdingOut]
@@ -154,10 +166,17 @@ def withhold_payment(call: Call, invoice_id: str):
     return InvoiceOut.of(invoices.withhold_payment(call.deps, call.actor, invoice_id, amount=b.amount, reason=b.reason), _today(call))
 
 
+@operation(bp, "POST", "/invoices/{invoice_id}/withholding-releases", summary="Release a withholding", tag="payments", roles={Role.AGENCY}, body=ReleaseIn, response=InvoiceOut, rules=("R-13a",), errors=(404, 409))
+def release_withholding(call: Call, invoice_id: str):
+    """The released amount is due and payable: by the due date, or by the end of the day of release if later."""
+    return InvoiceOut.of(invoices.release_withholding(call.deps, call.actor, invoice_id, call.body.number), _today(call))
+
+
 @operation(bp, "POST", "/invoices/{invoice_id}/payments", summary="Record a payment", tag="payments", roles={Role.AGENCY}, body=PaymentIn, response=PaymentRecorded, status=201, rules=("R-13a", "R-13c"), errors=(404, 409))
 def record_payment(call: Call, invoice_id: str):
     """A payment of at most the balance due; when late, an interest invoice is generated and emailed to the contractor."""
-    paid, interest = invoices.record_payment(call.deps, call.actor, invoice_id, call.body.amount)
+    b = call.body
+    paid, interest = invoices.record_payment(call.deps, call.actor, invoice_id, b.amount, b.take_cash_discount)
     today = _today(call)
     return PaymentRecorded(invoice=InvoiceOut.of(paid, today), interest_invoice=InvoiceOut.of(interest, today) if interest else None)
 

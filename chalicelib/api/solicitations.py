@@ -56,6 +56,7 @@ class DraftSolicitation(BaseModel):
     surety_percent: Decimal | None = Field(None, description="R-6b: performance surety required, percent of the award (at most 100); null when none.")
     award_period_days: int = Field(30, ge=1, le=365, description="R-8c: days after opening within which the award is made; later awards are conditional.")
     samples_required: bool = Field(False, description="R-7: each bid needs a sample; purchasing records its receipt (POST /solicitations/{id}/bids/{bid_id}/sample) and a bid without one is flagged at evaluation.")
+    payment_days: int | None = Field(None, ge=1, le=365, description="R-13a: payment terms stated by the invitation, in days after the later of receipt of the goods and of a proper invoice; null means 45.")
     evaluation_factors: list[FactorIn] = Field(min_length=1, description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18a/b).")
 
 
@@ -104,6 +105,7 @@ class SolicitationOut(BaseModel):
     surety_percent: Decimal | None = Field(None, description="R-6b performance surety percent, if required.")
     award_period_days: int = Field(description="R-8c award period in days.")
     samples_required: bool = Field(False, description="R-7: bids need a sample, recorded by purchasing.")
+    payment_days: int | None = Field(None, description="R-13a payment terms in days; null means 45.")
     evaluation_factors: list[FactorIn] = Field(description="R-18a/b factors and weights.")
     addenda: list[AddendumOut] = Field(description="Addenda issued (R-5o).")
     published_at: LocalTime | None = Field(None, description="When the public notice was given (R-4).")
@@ -193,6 +195,7 @@ def draft(call: Call):
         evaluation_factors=[EvaluationFactor(f.name.strip().lower(), f.weight) for f in b.evaluation_factors],
         all_or_none=b.all_or_none, alternates_allowed=b.alternates_allowed, guaranty_percent=b.guaranty_percent,
         surety_percent=b.surety_percent, award_period_days=b.award_period_days, samples_required=b.samples_required,
+        payment_days=b.payment_days,
     )
     return SolicitationOut.of(sol)
 

@@ -280,7 +280,7 @@ def contract_for(award: Award, sol: Solicitation, content: BidContent, contract_
         id=contract_id, agency=sol.agency, contractor_id=current.vendor_id, contractor_org=current.vendor_org,
         contractor_name=current.bidder_name, contractor_email=current.bidder_email, lines=tuple(lines), created_at=now,
         solicitation_id=sol.id, award_id=award.id, cash_discount_percent=content.cash_discount_percent,
-        cash_discount_days=content.cash_discount_days,
+        cash_discount_days=content.cash_discount_days, payment_days=sol.payment_days,
     )
 
 

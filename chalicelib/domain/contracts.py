@@ -43,6 +43,7 @@ class Contract:
     award_id: Optional[str] = None
     cash_discount_percent: Optional[Decimal] = None  # prompt-payment discount offered in the bid (R-8f, R-13a)
     cash_discount_days: Optional[int] = None
+    payment_days: Optional[int] = None  # R-13a: payment terms stated by the invitation; None = 45 days
     status: ContractStatus = ContractStatus.ACTIVE
     amendment_number: int = 0  # R-9c: each written amendment signed by purchasing increments it
     version: int = 0

@@ -81,6 +81,7 @@ class Solicitation:
     surety_percent: Decimal | None = None  # R-6b: performance surety required when set
     award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS
     samples_required: bool = False  # R-7: each bid needs a sample whose receipt purchasing records
+    payment_days: int | None = None  # R-13a: other payment terms stated by the invitation; None = 45 days
     status: SolicitationStatus = SolicitationStatus.DRAFT
     published_at: dt.datetime | None = None
     addenda: tuple[Addendum, ...] = ()
@@ -119,7 +120,7 @@ def new_solicitation(
     groups: list[LineGroup], opening_at: dt.datetime, award_basis: AwardBasis, evaluation_factors: list[EvaluationFactor],
     now: dt.datetime, created_by: str, all_or_none: bool = False, alternates_allowed: bool = False,
     guaranty_percent: Decimal | None = None, surety_percent: Decimal | None = None,
-    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS, samples_required: bool = False,
+    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS, samples_required: bool = False, payment_days: int | None = None,
 ) -> Solicitation:
     """A draft invitation to bid; every problem is listed at once."""
     problems = []
@@ -169,6 +170,8 @@ def new_solicitation(
         problems.append(_problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)"))
     if award_period_days < 1:
         problems.append(_problem("award_period_days", "must be at least 1 day (R-8c)"))
+    if payment_days is not None and payment_days < 1:
+        problems.append(_problem("payment_days", "must be at least 1 day (R-13a)"))
     problems += factor_problems(evaluation_factors)
     if problems:
         rule = "R-18a/b" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
@@ -178,7 +181,7 @@ def new_solicitation(
         lines=tuple(lines), groups=tuple(groups), opening_at=to_utc(opening_at), award_basis=award_basis,
         evaluation_factors=tuple(evaluation_factors), created_at=now, created_by=created_by, all_or_none=all_or_none,
         alternates_allowed=alternates_allowed, guaranty_percent=guaranty_percent, surety_percent=surety_percent,
-        award_period_days=award_period_days, samples_required=samples_required,
+        award_period_days=award_period_days, samples_required=samples_required, payment_days=payment_days,
     )
 
 

@@ -2,8 +2,10 @@
 
 The invoice-payment workflow calls `advance_payment` at each instant it waited for: reminders to the agency
 10 and 3 days before the due date, the overdue mark the day after it, and the end of every 30-day period of
-interest; it ends when the invoice is paid. Every step is recomputed from the stored invoice, so a due date
-moved by a late correction is honoured and a retried task changes nothing twice.
+interest; it ends when the invoice is paid, or when nothing is payable (a defect left uncorrected, everything
+left withheld), and a correction or a release then starts a new one. Every step is recomputed from the stored
+invoice, so a due date moved by a late correction or a release is honoured, goods rejected at inspection after
+the invoice arrived are taken off it, and a retried task changes nothing twice.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from chalicelib.domain import calendar
 from chalicelib.domain import invoices as rules
 from chalicelib.domain import orders as order_rules
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.invoices import Invoice, InvoiceKind, Payment
+from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
 from chalicelib.services import orders as order_services
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 
 PAYMENT = "invoice-payment"
-BUCKETS = ("upcoming", "overdue", "paid")
+BUCKETS = ("upcoming", "overdue", "withheld", "paid")
 
 
 def get_invoice(deps: Deps, actor: Actor, invoice_id: str) -> Invoice:
@@ -41,8 +43,9 @@ def _start_clock(deps: Deps, invoice: Invoice) -> None:
 
 
 def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str, amount: Decimal) -> Invoice:
-    """The contractor invoices accepted goods of an order; the due date is 45 days after the later of goods
-    receipt and invoice receipt (R-13a). Unrecovered open-market charges are set off at once (R-13d)."""
+    """The contractor invoices goods of an order delivered and not rejected, on delivery or later: payment is due
+    in the contract's payment days (45 unless the invitation says otherwise) after the later of goods receipt and
+    invoice receipt; inspection does not delay it (R-13a). Unrecovered open-market charges are set off (R-13d)."""
     contract = order_services.get_contract(deps, actor, contract_id)
     require_role(actor, Role.VENDOR)
     order_rules.require_active(contract, "R-13a")
@@ -50,22 +53,26 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     if order is None or order.contract_id != contract.id:
         raise ValidationFailed("The invoice must name an order of this contract.", rule="R-13a", details=[{"field": "order_id", "problem": f"{order_id} is not an order of contract {contract.id}"}])
     deliveries = order_services.deliveries_of(deps, order.id)
-    received_on = order_rules.goods_received_on(deliveries)
-    if received_on is None:
-        raise ValidationFailed("Payment is due only for accepted goods; nothing of this order has been accepted yet.", rule="R-13a", details=[{"field": "order_id", "problem": "no accepted delivery"}])
-    invoiced = sum((i.amount for i in _invoices_of_order(deps, order)), Decimal(0))
-    payable = order_rules.accepted_value(deliveries, order) - invoiced
+    received_at = rules.goods_received_at(deliveries)
+    if received_at is None:
+        raise ValidationFailed("Payment is due only for goods received and not rejected; nothing of this order is.", rule="R-13a", details=[{"field": "order_id", "problem": "no delivery with goods not rejected"}])
+    now = deps.clock.now()
+    billable = rules.billable_value(order, deliveries)
+    earlier = {i.id: i for i in _invoices_of_order(deps, order.id, order.agency)}
+    reductions = rules.not_due_after_inspection(list(earlier.values()), billable)
+    current = earlier | {i.id: i for i in reductions}
+    payable = billable - sum((i.amount - i.not_due for i in current.values()), Decimal(0))
     if amount > payable:
         raise ValidationFailed(
-            f"The invoice {amount} is more than the {payable} of accepted goods not yet invoiced.", rule="R-13a",
+            f"The invoice {amount} is more than the {payable} of goods delivered, not rejected and not yet invoiced.", rule="R-13a",
             details=[{"field": "amount", "problem": f"must be at most {payable}"}],
         )
-    now = deps.clock.now()
     invoice = rules.new_invoice(
         invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=contract.agency,
         contractor_org=contract.contractor_org, contractor_name=contract.contractor_name,
         contractor_email=contract.contractor_email, agency_email=order.contact_email, amount=amount,
-        goods_received_on=received_on, now=now, order_id=order.id,
+        goods_received_at=received_at, now=now, order_id=order.id, payment_days=contract.payment_days,
+        cash_discount_percent=contract.cash_discount_percent, cash_discount_days=contract.cash_discount_days,
     )
     invoice = dataclasses.replace(invoice, payment_clock=_clock_name(invoice))
     changes = [Change("invoice.received", invoice)]
@@ -74,22 +81,38 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     for change in set_offs:
         if change.after.id == invoice.id:
             changes = [Change("invoice.received", change.after)]
-    stored = deps.store.commit(actor, now, changes + [c for c in set_offs if c.after.id != invoice.id])
+    changes += [c for c in set_offs if c.after.id != invoice.id]
+    changes += [Change("invoice.reduced_for_rejected_goods", after, earlier[after.id]) for after in reductions]
+    stored = deps.store.commit(actor, now, changes)
     invoice = stored[0]
     _start_clock(deps, invoice)
     return invoice
 
 
-def _invoices_of_order(deps: Deps, order: PurchaseOrder) -> list[Invoice]:
+def _invoices_of_order(deps: Deps, order_id: str, agency: str) -> list[Invoice]:
     found = []
     for bucket in BUCKETS:
-        found += [i for i in deps.store.iterate(Invoice, "by_agency_status", f"{order.agency}#{bucket}")
-                  if i.order_id == order.id and i.kind is InvoiceKind.GOODS]
+        found += [i for i in deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{bucket}")
+                  if i.order_id == order_id and i.kind is InvoiceKind.GOODS]
     return found
 
 
+def _current(deps: Deps, invoice: Invoice) -> tuple[Invoice, list[Change]]:
+    """The invoice as inspection left it: goods of its order rejected since it was sent are not due (R-13a). Returns
+    it and the reductions of the order's other invoices, to commit with the caller's change."""
+    if invoice.kind is not InvoiceKind.GOODS or invoice.order_id is None:
+        return invoice, []
+    order = deps.store.get(PurchaseOrder, invoice.order_id)
+    invoices = _invoices_of_order(deps, order.id, order.agency)
+    before = {i.id: i for i in invoices}
+    reduced = rules.not_due_after_inspection(invoices, rules.billable_value(order, order_services.deliveries_of(deps, order.id)))
+    mine = next((i for i in reduced if i.id == invoice.id), invoice)
+    return mine, [Change("invoice.reduced_for_rejected_goods", i, before[i.id]) for i in reduced if i.id != invoice.id]
+
+
 def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Invoice:
-    """R-13b: the agency contacts the contractor about a defect within ten days of receipt."""
+    """R-13b: the agency contacts the contractor about a defect within ten days of receipt; a later notice is
+    recorded but cannot delay payment."""
     invoice = get_invoice(deps, actor, invoice_id)
     _require_agency(actor, invoice)
     now = deps.clock.now()
@@ -102,9 +125,18 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
             f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
             f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
             f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
+            + _late_notice_text(noticed)
         ),
     ))
     return noticed
+
+
+def _late_notice_text(invoice: Invoice) -> str:
+    late = invoice.defect.days_late
+    if not late:
+        return ""
+    return (f"\nThis notice comes {late} day(s) after the ten days of R-13b: it cannot delay payment, so the payment "
+            f"period of a late correction is shortened by {late} day(s).")
 
 
 def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal | None = None) -> Invoice:
@@ -125,12 +157,13 @@ def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal |
 
 
 def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decimal, reason: str) -> Invoice:
-    """R-13a: written notice of withholding for non-performance, before the due date ends."""
-    invoice = get_invoice(deps, actor, invoice_id)
-    _require_agency(actor, invoice)
+    """R-13a: written notice of withholding for non-performance, before the due date."""
+    stored = get_invoice(deps, actor, invoice_id)
+    _require_agency(actor, stored)
     now = deps.clock.now()
+    invoice, others = _current(deps, stored)
     withheld = rules.withhold(invoice, amount, reason, now)
-    (withheld,) = deps.store.commit(actor, now, [Change("invoice.payment_withheld", withheld, invoice)])
+    withheld = deps.store.commit(actor, now, [Change("invoice.payment_withheld", withheld, stored)] + others)[0]
     deps.send_once(f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}", Email(
         to=(invoice.contractor_email,),
         subject=f"Payment withheld on invoice {invoice.id}",
@@ -139,32 +172,59 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
     return withheld
 
 
-def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal) -> tuple[Invoice, Invoice | None]:
-    """The agency records a payment of at most the balance due. A late payment generates the separate
-    interest invoice (R-13c) and emails the contractor."""
-    invoice = get_invoice(deps, actor, invoice_id)
-    _require_agency(actor, invoice)
+def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) -> Invoice:
+    """R-13a: the agency releases a withholding; the released amount is due and payable. A payment clock that
+    ended with nothing payable starts again (a new execution per release)."""
+    stored = get_invoice(deps, actor, invoice_id)
+    _require_agency(actor, stored)
     now = deps.clock.now()
-    payment = rules.pay(invoice, amount, now)
+    invoice, others = _current(deps, stored)
+    released = rules.release_withholding(invoice, number, now)
+    restart = stored.payment_clock is None
+    if restart:
+        released = dataclasses.replace(released, payment_clock=_clock_name(invoice, f"-released-{number}"))
+    released = deps.store.commit(actor, now, [Change("invoice.withholding_released", released, stored)] + others)[0]
+    withholding = released.withholdings[number - 1]
+    deps.send_once(f"invoice-{invoice.id}:withholding-{number}:released", Email(
+        to=(invoice.contractor_email, invoice.agency_email),
+        subject=f"Withholding released on invoice {invoice.id}",
+        text=(
+            f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
+            f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
+        ),
+    ))
+    if restart:
+        _start_clock(deps, released)
+    return released
+
+
+def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, take_cash_discount: bool = False) -> tuple[Invoice, Invoice | None]:
+    """The agency records a payment settling at most the balance due, taking the contract's cash discount if asked
+    (R-13a). A late payment generates the separate interest invoice (R-13c) and emails the contractor."""
+    stored = get_invoice(deps, actor, invoice_id)
+    _require_agency(actor, stored)
+    now = deps.clock.now()
+    invoice, others = _current(deps, stored)
+    payment = rules.pay(invoice, amount, now, take_cash_discount)
     interest_invoice = None
     if payment.interest > 0:
         interest_invoice = rules.new_invoice(
             invoice_id=deps.ids.new("INV"), contract_id=invoice.contract_id, agency=invoice.agency,
             contractor_org=invoice.contractor_org, contractor_name=invoice.contractor_name,
             contractor_email=invoice.contractor_email, agency_email=invoice.agency_email, amount=payment.interest,
-            goods_received_on=calendar.local_date(now), now=now, kind=InvoiceKind.INTEREST, for_invoice_id=invoice.id,
-            order_id=invoice.order_id,
+            goods_received_at=now, now=now, payment_days=invoice.payment_days, kind=InvoiceKind.INTEREST,
+            for_invoice_id=invoice.id, order_id=invoice.order_id,
         )
         interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
-        payment = Payment(payment.amount, payment.paid_at, payment.days_late, payment.interest, interest_invoice.id)
+        payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
-    changes = [Change("invoice.payment_recorded", paid, invoice)]
+    changes = [Change("invoice.payment_recorded", paid, stored)]
     if interest_invoice is not None:
         changes.append(Change("invoice.interest_invoiced", interest_invoice))
-    stored = deps.store.commit(actor, now, changes)
-    paid = stored[0]
+    committed = deps.store.commit(actor, now, changes + others)
+    paid = committed[0]
     if interest_invoice is not None:
-        interest_invoice = stored[1]
+        interest_invoice = committed[1]
         deps.send_once(f"invoice-{interest_invoice.id}:issued", Email(
             to=(invoice.contractor_email,),
             subject=f"Interest invoice {interest_invoice.id} for late payment of invoice {invoice.id}",
@@ -212,47 +272,53 @@ def advance_payment(deps: Deps, execution: str, invoice_id: str) -> dict:
     now = deps.clock.now()
     system = Actor.system(execution)
     for _ in range(100):
-        invoice = deps.load(Invoice, invoice_id)
+        stored = deps.load(Invoice, invoice_id)
+        invoice, others = _current(deps, stored)
+        if invoice is not stored or others:
+            mine = [Change("invoice.reduced_for_rejected_goods", invoice, stored)] if invoice is not stored else []
+            deps.store.commit(system, now, mine + others)
+            continue
         event = rules.next_event(invoice, now)
         if event is None:
-            if invoice.awaiting_correction and invoice.payment_clock == execution:
+            if invoice.status is not InvoiceStatus.PAID and invoice.payment_clock == execution:
                 stopped = dataclasses.replace(invoice, payment_clock=None)
                 deps.store.commit(system, now, [Change("invoice.payment_clock_stopped", stopped, invoice)])
             return {"done": True, "wake_at": calendar.iso_utc(now), "status": invoice.status.value}
         if event.at > now:
-            return {"done": False, "wake_at": calendar.iso_utc(event.at), "next": event.name, "due_date": invoice.due_date.isoformat()}
-        _perform(deps, system, execution, invoice, event.name, now)
+            return {"done": False, "wake_at": calendar.iso_utc(event.at), "next": event.name, "due_date": event.due.isoformat()}
+        _perform(deps, system, invoice, event, now)
     raise RuntimeError(f"invoice {invoice_id}: too many payment steps at once")
 
 
-def _perform(deps: Deps, system: Actor, execution: str, invoice: Invoice, event: str, now) -> None:
-    if event.startswith("reminder-"):
-        days = int(event.split("-")[1])
-        reminded = rules.mark_reminded(invoice, days)
+def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, now) -> None:
+    due = event.due.isoformat()
+    if event.name.startswith("reminder-"):
+        days = int(event.name.split("-")[1])
+        reminded = rules.mark_reminded(invoice, event, days)
         deps.store.commit(system, now, [Change("invoice.payment_reminder_sent", reminded, invoice)])
-        deps.send_once(f"invoice-{invoice.id}:{invoice.due_date.isoformat()}:reminder-{days}", Email(
+        deps.send_once(f"invoice-{invoice.id}:{due}:reminder-{days}", Email(
             to=(invoice.agency_email,),
             subject=f"Payment due in {days} days: invoice {invoice.id}",
             text=(
                 f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
-                f"{invoice.due_date.isoformat()} (R-13a). Balance due: {invoice.balance}.\n"
+                f"{due} (R-13a). Balance due: {invoice.balance}.\n"
                 f"Late payment earns the contractor interest of 1% per month (R-13c)."
             ),
         ))
-    elif event == "overdue":
+    elif event.name == "overdue":
         overdue = rules.mark_overdue(invoice, now)
         deps.store.commit(system, now, [Change("invoice.overdue", overdue, invoice)])
-        deps.send_once(f"invoice-{invoice.id}:{invoice.due_date.isoformat()}:overdue", Email(
+        deps.send_once(f"invoice-{invoice.id}:{due}:overdue", Email(
             to=(invoice.agency_email,),
             subject=f"Payment overdue: invoice {invoice.id}",
             text=(
                 f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
-                f"{invoice.due_date.isoformat()} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
+                f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
                 f"from today and compounds every 30 days (R-13c)."
             ),
         ))
-    elif event.startswith("period-"):
-        period = int(event.split("-")[1])
+    elif event.name.startswith("period-"):
+        period = int(event.name.split("-")[1])
         accrued = rules.record_period(invoice, period)
         deps.store.commit(system, now, [Change("invoice.interest_compounded", accrued, invoice)])
     else:  # pragma: no cover - next_event never returns a past correction window

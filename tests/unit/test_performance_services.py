@@ -129,12 +129,13 @@ def test_no_invoice_before_any_goods_are_accepted(deps, contract, approved_order
 
 
 @pytest.mark.rule("R-13b")
-def test_a_defect_notice_on_day_11_is_refused_and_changes_nothing(deps, invoice):
-    deps.clock.advance(days=11)
-    before = snapshot(deps)
-    with pytest.raises(DeadlinePassed) as err:
-        invoices.notice_defect(deps, AGENCY_USER, invoice.id, "missing PO number")
-    assert err.value.rule == "R-13b" and snapshot(deps) == before
+def test_a_defect_notice_on_day_12_is_recorded_late_and_the_contractor_told_it_cannot_delay_payment(deps, invoice):
+    # Given an invoice received on 3 March; When the agency gives notice on 15 March (day 12)
+    deps.clock.advance(days=12)
+    noticed = invoices.notice_defect(deps, AGENCY_USER, invoice.id, "missing PO number")
+    # Then it is recorded two days late, and the contractor is told the period of a late correction is shortened
+    assert noticed.defect.days_late == 2
+    assert "shortened by 2 day(s)" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-13b")
@@ -269,3 +270,31 @@ def test_another_vendor_cannot_give_notice_on_the_contract(deps, contract):
 def test_the_agency_approves_a_delivery_extension_and_the_contractor_is_told(deps, approved_order):
     extended = orders.extend_delivery(deps, AGENCY_USER, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
     assert extended.effective_deliver_by == dt.date(2026, 3, 27) and "2026-03-27" in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-13a")
+def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_and_reduced_for_goods_rejected_later(deps, contract, approved_order):
+    # Given 100 cases delivered on 2 March and invoiced at once, before inspection
+    delivery = orders.receive_delivery(deps, AGENCY_USER, approved_order.id, lines=[("1", D("100"))])
+    invoice = invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("12345.67"))
+    assert invoice.due_date == dt.date(2026, 4, 16)
+    # When inspection 28 days later rejects 10 cases
+    deps.clock.advance(days=28)
+    orders.inspect_delivery(deps, AGENCY_USER, delivery.id, results=[LineInspection("1", D("90"), D("10"))], reason="torn")
+    # Then the due date stands and the rejected cases are not due: at most the rest can be paid
+    with pytest.raises(ValidationFailed):
+        invoices.record_payment(deps, AGENCY_USER, invoice.id, D("12345.67"))
+    paid, _ = invoices.record_payment(deps, AGENCY_USER, invoice.id, D("11111.10"))
+    assert (paid.due_date, paid.not_due, paid.status) == (dt.date(2026, 4, 16), D("1234.57"), InvoiceStatus.PAID)
+
+
+@pytest.mark.rule("R-13a")
+def test_a_released_withholding_restarts_the_ended_payment_clock(deps, invoice):
+    # Given the whole invoice withheld and its clock ended with nothing payable
+    invoices.withhold_payment(deps, AGENCY_USER, invoice.id, amount=D("12345.67"), reason="cases short")
+    assert invoices.advance_payment(deps, f"invoice-{invoice.id}", invoice.id)["done"] is True
+    # When the agency releases it
+    released = invoices.release_withholding(deps, AGENCY_USER, invoice.id, 1)
+    # Then a new clock runs for the released amount and both parties are told it is due
+    assert deps.workflows.started[-1][1] == f"invoice-{invoice.id}-released-1" == released.payment_clock
+    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL, AGENCY_EMAIL) and "2026-04-17" in deps.notifier.sent[-1].text

@@ -146,12 +146,83 @@ def test_a_payment_larger_than_due_is_refused_with_the_rule_and_nothing_changes(
 
 
 @pytest.mark.rule("R-13b")
-def test_a_defect_notice_on_day_11_is_refused_with_the_rule_and_nothing_changes(agency, clock, invoice):
-    clock.advance(to=at_local("2026-03-13"))
+def test_a_day_12_defect_notice_is_recorded_and_cannot_delay_payment_beyond_the_shortened_period(agency, vendor, clock, stack, invoice):
+    # Given an invoice received on Monday 2 March; When the agency gives notice on 14 March (day 12, two days late)
+    clock.advance(to=at_local("2026-03-14"))
+    noticed = agency.post(f"/invoices/{invoice['id']}/defect-notice", json={"reason": "no purchase order number"})
+    assert noticed.status == 200 and noticed.json["defect"]["days_late"] == 2
+    # And the contractor corrects after its 5 business days, on 1 April
+    clock.advance(to=at_local("2026-04-01"))
+    corrected = vendor.post(f"/invoices/{invoice['id']}/correction", json={}).json
+    # Then the corrected invoice is due 43 days later, on 14 May, and turns overdue at the first second of 15 May
+    assert corrected["due_date"] == "2026-05-14"
+    clock.advance(to=at_local("2026-05-14", 23))
+    clock.advance(minutes=59, seconds=59)
+    assert agency.get(f"/invoices/{invoice['id']}").json["status"] == "open"
+    clock.advance(seconds=1)
+    assert agency.get(f"/invoices/{invoice['id']}").json["status"] == "overdue"
+
+
+@pytest.mark.rule("R-13a")
+def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_even_with_inspection_28_days_later(api, agency, vendor, clock, stack, contract):
+    # Given 100 cases delivered on Monday 2 March and invoiced the same day, before inspection
+    placed = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    api.as_purchasing().post(f"/orders/{placed['id']}/comptroller-approval", json={"approval_reference": "OSC-1"})
+    delivery = agency.post(f"/orders/{placed['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "100"}]}).json
+    reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": placed["id"], "amount": "12345.67"})
+    assert reply.status == 201, reply.json
+    assert reply.json["due_date"] == "2026-04-16"
+    # When inspection, 28 days later, rejects 10 cases
+    clock.advance(days=28)
+    inspected = agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "90", "rejected": "10"}], "reason": "torn"})
+    assert inspected.status == 200, inspected.json
+    # Then the due date still runs from the delivery: the clock reminds the agency 10 days before 16 April
+    clock.advance(to=at_local("2026-04-06", 9))
+    assert agency_mail(stack) == ["Payment due in 10 days"]
+    # And the rejected cases are not due: the invoice carries the accepted 90 only
+    invoice = agency.get(f"/invoices/{reply.json['id']}").json
+    assert (invoice["due_date"], invoice["not_due"], invoice["balance"]) == ("2026-04-16", "1234.57", "11111.10")
+
+
+@pytest.mark.rule("R-13a")
+def test_a_withholding_released_after_the_due_date_is_due_that_day_and_paid_closes_the_invoice(agency, clock, stack, invoice):
+    # Given the whole invoice withheld for non-performance before its due date of 16 April
+    clock.advance(to=at_local("2026-04-10"))
+    withheld = agency.post(f"/invoices/{invoice['id']}/withholdings", json={"amount": "1000.00", "reason": "cases short"})
+    assert withheld.status == 200 and withheld.json["status"] == "withheld"
+    # Then it never turns overdue on a zero balance, and its clock ends
+    clock.advance(to=at_local("2026-04-20"))
+    assert agency.get(f"/invoices/{invoice['id']}").json["status"] == "withheld"
+    assert "Payment overdue" not in agency_mail(stack)
+    assert stack.execution("invoice-payment", f"invoice-{invoice['id']}")["status"] == "SUCCEEDED"
+    # When the withholding is released on 20 April
+    released = agency.post(f"/invoices/{invoice['id']}/withholding-releases", json={"number": 1})
+    assert released.status == 200, released.json
+    assert (released.json["status"], released.json["withholdings"][0]["released_due_date"]) == ("open", "2026-04-20")
+    # Then the released amount is due that day: overdue from the first second of 21 April
+    clock.advance(to=at_local("2026-04-21", 0))
+    assert agency.get(f"/invoices/{invoice['id']}").json["status"] == "overdue"
+    # And paid on 23 April it closes the invoice, with interest for 3 days on 1000.00 (1.00)
+    clock.advance(to=at_local("2026-04-23"))
+    paid = agency.post(f"/invoices/{invoice['id']}/payments", json={"amount": "1000.00"}).json
+    assert (paid["invoice"]["status"], paid["invoice"]["payments"][0]["days_late"], paid["interest_invoice"]["amount"]) == ("paid", 3, "1.00")
+    clock.advance(days=30)  # the clock ends at its next wake
+    assert stack.execution("invoice-payment", f"invoice-{invoice['id']}-released-1")["status"] == "SUCCEEDED"
+
+
+@pytest.mark.rule("R-13a")
+def test_a_withholding_on_the_due_date_is_refused_with_the_rule_and_nothing_changes(agency, clock, invoice):
+    clock.advance(to=at_local("2026-04-16", 0))
     before = agency.get(f"/invoices/{invoice['id']}").json
-    reply = agency.post(f"/invoices/{invoice['id']}/defect-notice", json={"reason": "no purchase order number"})
-    assert reply.status == 409 and reply.json["rule"] == "R-13b" and "2026-03-12" in reply.json["Message"]
+    reply = agency.post(f"/invoices/{invoice['id']}/withholdings", json={"amount": "10.00", "reason": "cases short"})
+    assert reply.status == 409 and reply.json["rule"] == "R-13a" and "2026-04-15" in reply.json["Message"]
     assert agency.get(f"/invoices/{invoice['id']}").json == before
+
+
+@pytest.mark.rule("R-13a")
+def test_a_solicitation_payment_term_below_one_day_is_refused_with_the_field(api):
+    reply = api.as_purchasing().post("/solicitations", json={"payment_days": 0})
+    assert reply.status == 400 and any(d["field"] == "payment_days" for d in reply.json["details"])
 
 
 @pytest.mark.rule("R-13a")
