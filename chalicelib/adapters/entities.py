@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 
 from chalicelib.domain.attention import Attention
 from chalicelib.domain.awards import Award
+from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange
 from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.invoices import Invoice
@@ -143,6 +144,17 @@ ENTITY_TYPES: dict[type, EntityType] = {
         "bid_attempt", BidAttempt,
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, f"{a.at.isoformat()}#{a.id}")},
+    ),
+    # requests to one bidder between opening and award: evidence (R-8d) and quantity changes (R-8e)
+    EvidenceRequest: EntityType(
+        "evidence_request", EvidenceRequest,
+        slots={"by_bid": "gsi1"},
+        keys=lambda r: {"by_bid": (r.bid_id, f"{r.requested_at.isoformat()}#{r.id}")},
+    ),
+    QuantityChange: EntityType(
+        "quantity_change", QuantityChange,
+        slots={"by_bid": "gsi1"},
+        keys=lambda c: {"by_bid": (c.bid_id, f"{c.proposed_at.isoformat()}#{c.id}")},
     ),
     Award: EntityType(
         "award", Award,

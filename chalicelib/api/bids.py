@@ -1,8 +1,10 @@
-"""Sealed bids: submit (receipt with SHA-256), replace, withdraw, read; purchasing records samples received (R-7)."""
+"""Sealed bids: submit (receipt with SHA-256), replace, withdraw, read; purchasing records samples received (R-7),
+requests evidence from a bidder (R-8d) and offers it changed quantities (R-8e)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +13,8 @@ from chalicelib import bootstrap
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.tabulation import TabulationRow
 from chalicelib.api.views import LocalTime
-from chalicelib.services import bids
+from chalicelib.domain.calendar import last_day_of
+from chalicelib.services import bidder_requests, bids
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
@@ -47,6 +50,12 @@ class GuarantyIn(BaseModel):
     valid_from: str | None = Field(None, description="Annual bond only: first day of its year (YYYY-MM-DD).")
 
 
+class AlternateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = Field(None, max_length=5000, description="What the alternate offers instead of the base bid (R-5g); not blank.")
+    lines: list[BidLineIn] = Field(default_factory=list, description="The alternate's own priced lines, checked like the base bid's.")
+
+
 class BidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[BidLineIn] = Field(default_factory=list, description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).")
@@ -54,9 +63,9 @@ class BidIn(BaseModel):
     signed: bool = Field(False, description="Attestation that the signer signs this bid (R-5c); must be true.")
     non_collusion: bool = Field(False, description="Declaration that the bid is not collusive (R-5m); must be true.")
     conditions: str | None = Field(None, max_length=5000, description="Conditions limiting or modifying the terms: the bid is flagged and may be rejected (R-5e).")
-    alternate: str | None = Field(None, max_length=5000, description="Description of an alternate bid; only when the invitation allows alternates (R-5g).")
+    alternates: list[AlternateIn] = Field(default_factory=list, max_length=10, description="Alternate bids in addition to the base bid, only when the invitation calls for them (R-5g); sealed with the bid, tabulated beside it and ranked as offers of the bidder.")
     cash_discount: CashDiscountIn | None = Field(None, description="Prompt-payment discount (R-8f).")
-    acceptance_period_days: int | None = Field(None, description="Days the bid stays open for acceptance after opening, if shorter than the award period (R-8c).")
+    acceptance_period_days: int | None = Field(None, description="Calendar days after the opening within which the bid must be accepted, if shorter than the award period (R-8c); once they end, the bid may be withdrawn.")
     guaranty: GuarantyIn | None = Field(None, description="Bid guaranty, when the invitation requires one (R-6a).")
     addenda_acknowledged: list[int] = Field(default_factory=list, description="Numbers of the addenda the bidder acknowledges (R-5o).")
 
@@ -121,9 +130,9 @@ def submit(call: Call, solicitation_id: str):
                       corrections=[c.__dict__ for c in receipt.corrections])
 
 
-@operation(bp, "DELETE", "/solicitations/{solicitation_id}/bids/{bid_id}", summary="Withdraw a bid", tag=TAG, roles={Role.VENDOR}, response=BidReceipt, rules=("R-5c",), errors=(404, 409))
+@operation(bp, "DELETE", "/solicitations/{solicitation_id}/bids/{bid_id}", summary="Withdraw a bid", tag=TAG, roles={Role.VENDOR}, response=BidReceipt, rules=("R-5c", "R-8c"), errors=(404, 409))
 def withdraw(call: Call, solicitation_id: str, bid_id: str):
-    """The bidder withdraws its sealed bid before the opening; afterwards 409 and the attempt is recorded."""
+    """The bidder withdraws its bid before the opening, or after it once the bid's own shorter acceptance period has ended (before the award); otherwise 409 and the attempt is recorded."""
     bid = bids.withdraw_bid(call.deps, call.actor, solicitation_id, bid_id)
     return BidReceipt(**bid.receipt_view(), replaces=bid.replaces)
 
@@ -142,3 +151,115 @@ def sample(call: Call, solicitation_id: str, bid_id: str):
     bid = bids.record_sample(call.deps, call.actor, solicitation_id, bid_id, call.body.received_on, call.body.description)
     return BidSamplesOut(bid_id=bid.id, solicitation_id=bid.solicitation_id, bidder_name=bid.bidder_name, status=bid.status.value,
                          samples=samples_of(bid), flags=list(bid.flags))
+
+
+# -- R-8d evidence of responsibility, R-8e quantity changes ------------------------------------------------------
+class EvidenceRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requested: str = Field(max_length=5000, description="The evidence requested: experience, ability, service facilities, factory authorization, financial standing (R-8d).")
+    response_days: int = Field(description="Calendar days for the answer, counted from the day after the request (1 to 60).")
+
+
+class EvidenceResponseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, max_length=20000, description="The evidence, in words.")
+    document: str | None = Field(None, max_length=2000, description="A reference to a document supplied (file name, URL or registry number).")
+
+
+class EvidenceRequestOut(BaseModel):
+    id: str = Field(description="The request.")
+    bid_id: str = Field(description="The bid it concerns.")
+    requested: str = Field(description="What is requested.")
+    requested_at: LocalTime = Field(description="When purchasing asked.")
+    respond_by: LocalTime = Field(description="The first instant after the response period: answer before it.")
+    last_day: dt.date = Field(description="The last Connecticut day to answer.")
+    response_text: str | None = Field(None, description="The bidder's answer.")
+    response_document: str | None = Field(None, description="The document the bidder referred to.")
+    responded_at: LocalTime | None = Field(None, description="When the bidder answered.")
+
+    @classmethod
+    def of(cls, r) -> "EvidenceRequestOut":
+        return cls(id=r.id, bid_id=r.bid_id, requested=r.requested, requested_at=r.requested_at, respond_by=r.respond_by,
+                   last_day=last_day_of(r.respond_by), response_text=r.response_text, response_document=r.response_document,
+                   responded_at=r.responded_at)
+
+
+class EvidenceRequestList(BaseModel):
+    items: list[EvidenceRequestOut] = Field(description="Requests for the bid, oldest first.")
+
+
+class QuantityChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(description="A line the bid prices.")
+    quantity: str = Field(description="The changed quantity, a decimal string above 0 (at most 4 places).")
+    reason: str = Field(max_length=5000, description="The new or amended agency requirement (R-8e).")
+
+
+class QuantityChangeOut(BaseModel):
+    id: str = Field(description="The proposal.")
+    bid_id: str = Field(description="The bid.")
+    line_id: str = Field(description="The line.")
+    quantity_before: Decimal = Field(description="The quantity the bid offered.")
+    quantity: Decimal = Field(description="The changed quantity offered.")
+    reason: str = Field(description="Why.")
+    status: str = Field(description="proposed, accepted (the bid now carries the quantity) or declined.")
+    proposed_at: LocalTime = Field(description="When purchasing proposed it.")
+    decided_at: LocalTime | None = Field(None, description="When the bidder accepted or declined.")
+
+    @classmethod
+    def of(cls, c) -> "QuantityChangeOut":
+        return cls(id=c.id, bid_id=c.bid_id, line_id=c.line_id, quantity_before=c.quantity_before, quantity=c.quantity,
+                   reason=c.reason, status=c.status.value, proposed_at=c.proposed_at, decided_at=c.decided_at)
+
+
+class QuantityChangeList(BaseModel):
+    items: list[QuantityChangeOut] = Field(description="Quantity changes offered for the bid, oldest first.")
+
+
+EVIDENCE = "/solicitations/{solicitation_id}/bids/{bid_id}/evidence-requests"
+QUANTITY = "/solicitations/{solicitation_id}/bids/{bid_id}/quantity-changes"
+
+
+@operation(bp, "POST", EVIDENCE, summary="Request evidence from a bidder", tag=TAG, roles={Role.PURCHASING}, body=EvidenceRequestIn, response=EvidenceRequestOut, status=201, rules=("R-8d",), errors=(404, 409))
+def request_evidence(call: Call, solicitation_id: str, bid_id: str):
+    """Between opening and award: evidence of experience, ability and financial standing, with a response period in calendar days; the bidder is emailed."""
+    request = bidder_requests.request_evidence(call.deps, call.actor, solicitation_id, bid_id, call.body.requested, call.body.response_days)
+    return EvidenceRequestOut.of(request)
+
+
+@operation(bp, "GET", EVIDENCE, summary="List evidence requests of a bid", tag=TAG, roles={Role.VENDOR, Role.PURCHASING}, response=EvidenceRequestList, rules=("R-8d",), errors=(404,))
+def list_evidence(call: Call, solicitation_id: str, bid_id: str):
+    """Purchasing and the bidder only."""
+    return EvidenceRequestList(items=[EvidenceRequestOut.of(r) for r in bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id)])
+
+
+@operation(bp, "POST", EVIDENCE + "/{request_id}/response", summary="Answer an evidence request", tag=TAG, roles={Role.VENDOR}, body=EvidenceResponseIn, response=EvidenceRequestOut, rules=("R-8d",), errors=(404, 409))
+def answer_evidence(call: Call, solicitation_id: str, bid_id: str, request_id: str):
+    """The bidder answers once, with text or a document reference, by the end of the last day (409 after)."""
+    answered = bidder_requests.answer_evidence(call.deps, call.actor, solicitation_id, bid_id, request_id, call.body.text, call.body.document)
+    return EvidenceRequestOut.of(answered)
+
+
+@operation(bp, "POST", QUANTITY, summary="Offer a bidder a changed quantity", tag=TAG, roles={Role.PURCHASING}, body=QuantityChangeIn, response=QuantityChangeOut, status=201, rules=("R-8e",), errors=(404, 409))
+def propose_quantity(call: Call, solicitation_id: str, bid_id: str):
+    """Between opening and award; the bid changes only when the bidder accepts. The bidder is emailed."""
+    b = call.body
+    return QuantityChangeOut.of(bidder_requests.propose_quantity(call.deps, call.actor, solicitation_id, bid_id, b.line_id, b.quantity, b.reason))
+
+
+@operation(bp, "GET", QUANTITY, summary="List quantity changes of a bid", tag=TAG, roles={Role.VENDOR, Role.PURCHASING}, response=QuantityChangeList, rules=("R-8e",), errors=(404,))
+def list_quantity_changes(call: Call, solicitation_id: str, bid_id: str):
+    """Purchasing and the bidder only."""
+    return QuantityChangeList(items=[QuantityChangeOut.of(c) for c in bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id)])
+
+
+@operation(bp, "POST", QUANTITY + "/{change_id}/accept", summary="Accept a quantity change", tag=TAG, roles={Role.VENDOR}, response=QuantityChangeOut, rules=("R-8e",), errors=(404, 409))
+def accept_quantity(call: Call, solicitation_id: str, bid_id: str, change_id: str):
+    """The bidder accepts: its bid carries the new quantity at its unit price, for ranking and award."""
+    return QuantityChangeOut.of(bidder_requests.decide_quantity(call.deps, call.actor, solicitation_id, bid_id, change_id, True))
+
+
+@operation(bp, "POST", QUANTITY + "/{change_id}/decline", summary="Decline a quantity change", tag=TAG, roles={Role.VENDOR}, response=QuantityChangeOut, rules=("R-8e",), errors=(404, 409))
+def decline_quantity(call: Call, solicitation_id: str, bid_id: str, change_id: str):
+    """The bidder declines: its bid stands as submitted."""
+    return QuantityChangeOut.of(bidder_requests.decide_quantity(call.deps, call.actor, solicitation_id, bid_id, change_id, False))

@@ -63,6 +63,7 @@ class DraftSolicitation(BaseModel):
 class AddendumIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number.")
+    opening_at: dt.datetime | None = Field(None, description="R-5o: a new, later opening date and time (ISO 8601 with offset) when the addendum postpones the opening; bids are received until then.")
 
 
 class CancelSolicitationIn(BaseModel):
@@ -87,6 +88,7 @@ class AddendumOut(BaseModel):
     number: int = Field(description="Addendum number, acknowledged in bids.")
     text: str = Field(description="The amendment.")
     issued_at: LocalTime = Field(description="When it was issued.")
+    opening_at: LocalTime | None = Field(None, description="The new opening time, when the addendum postponed it (R-5o).")
 
 
 class SolicitationOut(BaseModel):
@@ -148,11 +150,12 @@ class TabulationOut(BaseModel):
 class DeterminationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bid_id: str = Field(description="The opened bid the determination is about.")
-    finding: Finding = Field(description="nonresponsive or not_responsible (R-8a: excludes the bid), reject_conditional (R-5e), waive (a minor irregularity, R-19) or correct (an evident mistake, R-19).")
+    finding: Finding = Field(description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19).")
     text: str = Field(min_length=1, max_length=5000, description="The written determination (R-19).")
     field: str | None = Field(None, description="The bid field the determination is about, if one.")
     line_id: str | None = Field(None, description="For 'correct': the line whose unit price is corrected.")
-    unit_price: str | None = Field(None, description="For 'correct': the corrected unit price (decimal string, at most 4 places).")
+    unit_price: str | None = Field(None, description="For 'correct': the corrected unit price (decimal string, at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).")
+    factor: str | None = Field(None, description="For 'not_responsible': past_performance, financial_responsibility or another factor the invitation states (R-18a/b).")
 
 
 class BidFindingOut(BaseModel):
@@ -208,8 +211,8 @@ def publish(call: Call, solicitation_id: str):
 
 @operation(bp, "POST", "/solicitations/{solicitation_id}/addenda", summary="Issue an addendum", tag=TAG, roles={Role.PURCHASING}, body=AddendumIn, response=SolicitationOut, status=201, rules=("R-5o",), errors=(404, 409))
 def addendum(call: Call, solicitation_id: str):
-    """Before opening only; invited vendors and bidders are emailed."""
-    return SolicitationOut.of(solicitations.add_addendum(call.deps, call.actor, solicitation_id, call.body.text))
+    """Before opening only; it may postpone the opening to a later time. Invited vendors and bidders are emailed."""
+    return SolicitationOut.of(solicitations.add_addendum(call.deps, call.actor, solicitation_id, call.body.text, call.body.opening_at))
 
 
 @operation(bp, "POST", "/solicitations/{solicitation_id}/cancel", summary="Cancel an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=CancelSolicitationIn, response=SolicitationOut, rules=("R-5o",), errors=(404, 409))
@@ -240,11 +243,12 @@ def tabulation(call: Call, solicitation_id: str):
                          rows=[TabulationRow.of(b) for b in rows], next_after=next_after)
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/determinations", summary="Record a determination on a bid", tag=TAG, roles={Role.PURCHASING}, body=DeterminationIn, response=BidFindingOut, status=201, rules=("R-19", "R-5e", "R-8a"), errors=(404, 409))
+@operation(bp, "POST", "/solicitations/{solicitation_id}/determinations", summary="Record a determination on a bid", tag=TAG, roles={Role.PURCHASING}, body=DeterminationIn, response=BidFindingOut, status=201, rules=("R-19", "R-5e", "R-8a", "R-18a/b"), errors=(404, 409))
 def determination(call: Call, solicitation_id: str):
     """Responsiveness and responsibility findings, waivers and corrections of minor irregularities, each written."""
     b = call.body
-    bid = bids.determine(call.deps, call.actor, solicitation_id, b.bid_id, b.finding, b.text, field=b.field, line_id=b.line_id, unit_price=b.unit_price)
+    bid = bids.determine(call.deps, call.actor, solicitation_id, b.bid_id, b.finding, b.text, field=b.field, line_id=b.line_id,
+                         unit_price=b.unit_price, factor=b.factor)
     row = TabulationRow.of(bid)
     return BidFindingOut(bid_id=bid.id, eligible=bid.eligible, determinations=row.determinations, total=row.total)
 

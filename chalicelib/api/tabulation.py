@@ -20,21 +20,30 @@ class TabulatedLine(BaseModel):
     substitute_article: Optional[str] = Field(None, description="The exact article offered instead of the named brand (R-5i).")
 
 
+class TabulatedAlternate(BaseModel):
+    number: int = Field(description="Alternate number within the bid (R-5g).")
+    description: str = Field(description="What the alternate offers instead of the base bid.")
+    total: Decimal = Field(description="Alternate total, in cents.")
+    lines: list[TabulatedLine] = Field(description="Prices per line of the alternate.")
+    corrections: list["BidCorrection"] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l).")
+
+
 class BidCorrection(BaseModel):
     line_id: str = Field(description="Corrected line.")
-    field: str = Field(description="Corrected field, e.g. extension.")
+    field: str = Field(description="Corrected field: extension (R-5l), unit_price (R-19) or quantity (R-8e, accepted by the bidder).")
     submitted: str = Field(description="Value as submitted.")
     corrected: str = Field(description="Value the bid is read with.")
-    rule: str = Field(description="Rule that corrects it (R-5l, R-19).")
+    rule: str = Field(description="Rule that corrects it (R-5l, R-19, R-8e).")
     reason: str = Field(description="Why, in words.")
 
 
 class DeterminationOut(BaseModel):
-    finding: str = Field(description="nonresponsive, not_responsible, reject_conditional, waive or correct.")
+    finding: str = Field(description="nonresponsive, not_responsible, reject_conditional, waive, correct or deny_correction.")
     text: str = Field(description="The written determination (R-19).")
     rule: str = Field(description="Rule it applies.")
     at: LocalTime = Field(description="When it was recorded.")
     field: Optional[str] = Field(None, description="Bid field it concerns, if one.")
+    factor: Optional[str] = Field(None, description="not_responsible only: the factor it rests on (R-18a/b).")
 
 
 class TabulationRow(BaseModel):
@@ -42,15 +51,15 @@ class TabulationRow(BaseModel):
     bidder_name: str = Field(description="Bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time (R-5b).")
     sha256: str = Field(description="SHA-256 of the bid as received, as on the bidder's receipt.")
-    status: str = Field(description="opened (or sealed, replaced, withdrawn before the opening).")
-    flags: list[str] = Field(description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l).")
+    status: str = Field(description="opened, or withdrawn once its acceptance period ended (R-8c).")
+    flags: list[str] = Field(description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l), alternates (R-5g).")
     total: Optional[Decimal] = Field(None, description="Bid total after corrections, in cents.")
     lines: list[TabulatedLine] = Field(default_factory=list, description="Prices per line.")
     corrections: list[BidCorrection] = Field(default_factory=list, description="Recorded corrections (R-5l, R-19).")
     cash_discount_percent: Optional[Decimal] = Field(None, description="Prompt-payment discount; breaks ties only (R-8f).")
     cash_discount_days: Optional[int] = Field(None, description="Days within which the discount applies.")
     conditions: Optional[str] = Field(None, description="Conditions the bidder attached (R-5e).")
-    alternate: Optional[str] = Field(None, description="Alternate offered, where the invitation allows (R-5g).")
+    alternates: list[TabulatedAlternate] = Field(default_factory=list, description="Alternates offered beside the base bid, where the invitation calls for them (R-5g).")
     addenda_acknowledged: list[int] = Field(default_factory=list, description="Addenda the bidder acknowledged (R-5o).")
     determinations: list[DeterminationOut] = Field(default_factory=list, description="Determinations recorded on the bid (R-19, R-8a).")
     eligible: bool = Field(False, description="Responsive and responsible: may be awarded (R-8a).")
@@ -59,15 +68,21 @@ class TabulationRow(BaseModel):
     def of(cls, bid: Bid) -> "TabulationRow":
         row = cls(bid_id=bid.id, bidder_name=bid.bidder_name, received_at=bid.received_at, sha256=bid.sha256,
                   status=bid.status.value, flags=list(bid.flags), eligible=bid.eligible,
-                  determinations=[DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field) for d in bid.determinations])
+                  determinations=[DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
+                                  for d in bid.determinations])
         content = bid.content
         if content is None:
             return row
         return row.model_copy(update=dict(
             total=to_cents(content.total),
-            lines=[TabulatedLine(line_id=line.line_id, unit_price=line.unit_price, quantity=line.quantity,
-                                 extension=to_cents(line.extension), substitute_article=line.substitute_article) for line in content.lines],
-            corrections=[BidCorrection(**vars(c)) for c in content.corrections],
+            lines=tabulated(content.lines), corrections=[BidCorrection(**vars(c)) for c in content.corrections],
             cash_discount_percent=content.cash_discount_percent, cash_discount_days=content.cash_discount_days,
-            conditions=content.conditions, alternate=content.alternate, addenda_acknowledged=list(content.addenda_acknowledged),
+            conditions=content.conditions, addenda_acknowledged=list(content.addenda_acknowledged),
+            alternates=[TabulatedAlternate(number=a.number, description=a.description, total=to_cents(a.total), lines=tabulated(a.lines),
+                                           corrections=[BidCorrection(**vars(c)) for c in a.corrections]) for a in content.alternates],
         ))
+
+
+def tabulated(lines) -> list[TabulatedLine]:
+    return [TabulatedLine(line_id=line.line_id, unit_price=line.unit_price, quantity=line.quantity,
+                          extension=to_cents(line.extension), substitute_article=line.substitute_article) for line in lines]

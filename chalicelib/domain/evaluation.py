@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,10 +31,11 @@ class Candidate:
     cash_discount_percent: Decimal | None = None
     cash_discount_days: int | None = None
     acceptance_period_days: int | None = None  # R-8c: a shorter period the bid states
+    alternate: int | None = None  # R-5g: the number of the bid's alternate offered; None for the base bid
 
     def sort_key(self):
         # R-8f: the discount only breaks a tie of evaluated price; then the earlier receipt.
-        return (self.evaluated_price, -(self.cash_discount_percent or Decimal(0)), self.received_at, self.bid_id)
+        return (self.evaluated_price, -(self.cash_discount_percent or Decimal(0)), self.received_at, self.bid_id, self.alternate or 0)
 
 
 @dataclass(frozen=True)
@@ -53,42 +54,54 @@ def scopes(sol: Solicitation, basis: AwardBasis) -> list[tuple[str, tuple[str, .
     return [(f"item:{line.id}", (line.id,)) for line in sol.lines]
 
 
-def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...]) -> Candidate | None:
+def offers(bid: Bid) -> Iterator[int | None]:
+    """R-5g: the offers of an opened bid that compete: its base bid (None), then each alternate by number."""
+    if bid.content is None:
+        return
+    yield None
+    for alternate in bid.content.alternates:
+        yield alternate.number
+
+
+def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...], alternate: int | None = None) -> Candidate | None:
     """The bid's offer on a scope, or None when it does not cover it (R-5f: partial bids compete per item only)."""
     content = bid.content
     if content is None:
         return None
-    lines = [content.line(lid) for lid in line_ids]
+    offer = content.offer(alternate)
+    lines = [offer.line(lid) for lid in line_ids]
     if any(line is None for line in lines):
         return None
     if scope.startswith("item:"):
         evaluated = lines[0].unit_price
     else:
-        if any(line.quantity != sol.line(line.line_id).quantity for line in lines):
+        if any(line.quantity != content.agreed_quantity(line.line_id, sol.line(line.line_id).quantity) for line in lines):
             return None
         evaluated = sum((line.extension for line in lines), Decimal(0))
     amount = to_cents(sum((line.extension for line in lines), Decimal(0)))
     return Candidate(bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_name, bid.bidder_email, evaluated, amount,
                      line_ids, bid.received_at, content.cash_discount_percent, content.cash_discount_days,
-                     content.acceptance_period_days)
+                     content.acceptance_period_days, alternate)
 
 
 def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = KEEP) -> list[Ranking]:
-    """One ranking per scope; bids that are not eligible (R-8a determinations) are left out."""
+    """One ranking per scope; bids that are not eligible (R-8a, R-18a/b determinations) are left out, and each
+    alternate of an eligible bid competes beside its base bid (R-5g)."""
     wanted = scopes(sol, basis)
     best: dict[str, list[Candidate]] = {scope: [] for scope, _ in wanted}
     for bid in bids:
         if not bid.eligible:
             continue
-        for scope, line_ids in wanted:
-            found = candidate(sol, bid, scope, line_ids)
-            if found is None:
-                continue
-            pool = best[scope]
-            pool.append(found)
-            if len(pool) > 4 * keep:
-                pool.sort(key=Candidate.sort_key)
-                del pool[2 * keep:]
+        for alternate in offers(bid):
+            for scope, line_ids in wanted:
+                found = candidate(sol, bid, scope, line_ids, alternate)
+                if found is None:
+                    continue
+                pool = best[scope]
+                pool.append(found)
+                if len(pool) > 4 * keep:
+                    pool.sort(key=Candidate.sort_key)
+                    del pool[2 * keep:]
     rankings = []
     for scope, _ in wanted:
         ordered = sorted(best[scope], key=Candidate.sort_key)[:keep]

@@ -1,5 +1,5 @@
-"""Invitations to bid: the purchasing officer's draft, its public notice (R-4), addenda and cancellation before
-opening (R-5o), the evaluation factors every invitation states (R-18a/b), and whether samples are required (R-7)."""
+"""Invitations to bid: the purchasing officer's draft, its public notice (R-4), addenda (which may postpone the
+opening) and cancellation before opening (R-5o), the evaluation factors every invitation states (R-18a/b), and whether samples are required (R-7)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ class Addendum:
     number: int
     text: str
     issued_at: dt.datetime
+    opening_at: dt.datetime | None = None  # R-5o: the new, later opening time when the addendum postpones it
 
 
 @dataclass(frozen=True)
@@ -225,13 +226,25 @@ def ensure_before_opening(sol: Solicitation, now: dt.datetime, what: str, rule: 
         )
 
 
-def add_addendum(sol: Solicitation, text: str, now: dt.datetime) -> Solicitation:
-    """R-5o: an amendment of the invitation, before opening only."""
+def add_addendum(sol: Solicitation, text: str, now: dt.datetime, opening_at: dt.datetime | None = None) -> Solicitation:
+    """R-5o: an amendment of the invitation, before opening only; it may postpone the opening to a later time."""
     ensure_before_opening(sol, now, "an addendum")
+    problems = []
     if not text.strip():
-        raise ValidationFailed("The addendum text is blank.", rule="R-5o", details=[_problem("text", "must not be blank")])
-    addendum = Addendum(number=len(sol.addenda) + 1, text=text.strip(), issued_at=now)
-    return dataclasses.replace(sol, addenda=sol.addenda + (addendum,))
+        problems.append(_problem("text", "must not be blank"))
+    if opening_at is not None:
+        try:
+            require_aware(opening_at)
+        except ValueError:
+            problems.append(_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00"))
+        else:
+            if opening_at <= now or opening_at <= sol.opening_at:
+                problems.append(_problem("opening_at", f"an addendum postpones the opening: give a time after {sol.opening_at:%Y-%m-%dT%H:%M:%SZ} and after now"))
+    if problems:
+        raise ValidationFailed("The addendum is incomplete or malformed; see details.", rule="R-5o", details=problems)
+    new_opening = to_utc(opening_at) if opening_at is not None else None
+    addendum = Addendum(number=len(sol.addenda) + 1, text=text.strip(), issued_at=now, opening_at=new_opening)
+    return dataclasses.replace(sol, addenda=sol.addenda + (addendum,), opening_at=new_opening or sol.opening_at)
 
 
 def cancel(sol: Solicitation, reason: str, now: dt.datetime) -> Solicitation:

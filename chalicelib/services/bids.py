@@ -1,5 +1,6 @@
-"""Sealed bids: submission with a receipt (R-5b), replacement (R-5h), withdrawal (R-5c), the opening and public
-tabulation (R-5n), the receipt of samples (R-7), and purchasing's determinations (R-19, R-5e, R-8a)."""
+"""Sealed bids: submission with a receipt (R-5b), replacement (R-5h), withdrawal (R-5c; after the opening once the
+bid no longer binds, R-8c), the opening and public tabulation (R-5n), the receipt of samples (R-7), and purchasing's
+determinations (R-19, R-5e, R-8a, R-18a/b)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def vendor_of(deps: Deps, actor: Actor) -> Vendor:
 def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, submitted: dict) -> Receipt:
     """Check (R-5, R-6a), hash, seal and store; a bidder's earlier live bid is replaced, not deleted (R-5h)."""
     vendor = vendor_of(deps, actor)
-    sol = _public(deps, solicitation_id)
+    sol = public_solicitation(deps, solicitation_id)
     now = deps.clock.now()
     _before_opening(deps, actor, sol, vendor, now, "submit", "a bid or replacement", "R-5b")
     content = rules.check_bid(sol, submitted, now)
@@ -67,13 +68,20 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
 
 
 def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
-    """R-5c: before opening only; afterwards the bid stands for its acceptance period (R-8c)."""
+    """R-5c: before opening; after it only once the bid's acceptance period has ended, before the award (R-8c)."""
     vendor = vendor_of(deps, actor)
-    sol = _public(deps, solicitation_id)
-    bid = _bid(deps, sol.id, bid_id)
+    sol = public_solicitation(deps, solicitation_id)
+    bid = bid_of(deps, sol.id, bid_id)
     rules.ensure_owner(bid, vendor.id)
     now = deps.clock.now()
-    _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
+    if sol.status is SolicitationStatus.OPENED and bid.status is BidStatus.OPENED:
+        try:
+            rules.ensure_withdrawable_after_opening(sol, bid, now)
+        except rules.BidBinding as exc:
+            _record_refusal(deps, actor, sol, vendor, now, "withdraw", exc)
+            raise
+    else:
+        _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
     withdrawn = rules.withdraw(bid, now)
     (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid)])
     return withdrawn
@@ -81,8 +89,8 @@ def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) ->
 
 def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
     """Before opening the owner sees its receipt (no one can read a sealed bid); after opening purchasing sees all."""
-    sol = _public(deps, solicitation_id)
-    bid = _bid(deps, sol.id, bid_id)
+    sol = public_solicitation(deps, solicitation_id)
+    bid = bid_of(deps, sol.id, bid_id)
     if actor.role is Role.VENDOR:
         vendor = vendor_of(deps, actor)
         rules.ensure_owner(bid, vendor.id)
@@ -95,14 +103,14 @@ def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
 
 
 def tabulation(deps: Deps, solicitation_id: str, *, after: str | None = None, limit: int = 1000) -> tuple[Solicitation, list[Bid]]:
-    """R-5n: after the opening, every opened bid, page by page (bid id order)."""
-    sol = _public(deps, solicitation_id)
+    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order)."""
+    sol = public_solicitation(deps, solicitation_id)
     if sol.opened_at is None:
         raise Conflict(f"Bids of {sol.id} are sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
     bound = (after + "\x00", "\uffff") if after else None
     rows = []
     for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
-        if bid.status is BidStatus.OPENED:
+        if bid.opened_at is not None:
             rows.append(bid)
             if len(rows) >= limit:
                 break
@@ -110,15 +118,17 @@ def tabulation(deps: Deps, solicitation_id: str, *, after: str | None = None, li
 
 
 def determine(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, finding: Finding, text: str, *,
-              field: str | None = None, line_id: str | None = None, unit_price: str | None = None) -> Bid:
-    """R-19 / R-5e / R-8a: a written determination on an opened bid, before the award."""
+              field: str | None = None, line_id: str | None = None, unit_price: str | None = None,
+              factor: str | None = None) -> Bid:
+    """R-19 / R-5e / R-8a / R-18a/b: a written determination on an opened bid, before the award."""
     require_role(actor, Role.PURCHASING)
     sol = load(deps, solicitation_id)
     if sol.status is not SolicitationStatus.OPENED:
         raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; determinations are made between opening and award.", rule="R-19")
-    bid = _bid(deps, sol.id, bid_id)
+    bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
-    decided = rules.determine(bid, finding, text, actor.sub, now, field=field, line_id=line_id, unit_price=unit_price)
+    decided = rules.determine(bid, finding, text, actor.sub, now, field=field, line_id=line_id, unit_price=unit_price,
+                              factor=factor, stated_factors=tuple(f.name for f in sol.evaluation_factors))
     (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
     return decided
 
@@ -127,7 +137,7 @@ def record_sample(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, r
     """R-7: purchasing records a bidder's sample as received; audited. It does not open or reveal a sealed bid."""
     require_role(actor, Role.PURCHASING)
     sol = load(deps, solicitation_id)
-    bid = _bid(deps, sol.id, bid_id)
+    bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
     recorded = rules.record_sample(bid, sol, received_on, description, actor.sub, now)
     (recorded,) = deps.store.commit(actor, now, [Change("bid.sample_received", recorded, bid)])
@@ -220,19 +230,23 @@ def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor,
     try:
         sol_rules.ensure_before_opening(sol, now, what, rule)
     except DeadlinePassed as exc:
-        attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, rule)
-        deps.store.commit(actor, now, [Change(f"bid.late_{action}_refused", attempt)])
+        _record_refusal(deps, actor, sol, vendor, now, action, exc)
         raise rules.BidAfterOpening(exc.message, rule=rule, details=exc.details) from None
 
 
-def _public(deps: Deps, solicitation_id: str) -> Solicitation:
+def _record_refusal(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, exc: Conflict) -> None:
+    attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, exc.rule)
+    deps.store.commit(actor, now, [Change(f"bid.late_{action}_refused", attempt)])
+
+
+def public_solicitation(deps: Deps, solicitation_id: str) -> Solicitation:
     sol = deps.store.get(Solicitation, solicitation_id)
     if sol is None or not sol.is_public:
         raise NotFound(f"No published solicitation {solicitation_id}.")
     return sol
 
 
-def _bid(deps: Deps, solicitation_id: str, bid_id: str) -> Bid:
+def bid_of(deps: Deps, solicitation_id: str, bid_id: str) -> Bid:
     bid = deps.store.get(Bid, bid_id)
     if bid is None or bid.solicitation_id != solicitation_id:
         raise NotFound(f"No bid {bid_id} in solicitation {solicitation_id}.")

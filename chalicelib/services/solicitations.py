@@ -4,6 +4,7 @@ tasks of the invitation-to-bid workflow around the opening (R-5b, R-5n) and the 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 
 from chalicelib.domain import solicitations as rules
@@ -40,7 +41,7 @@ def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
     (published,) = deps.store.commit(actor, now, [Change("solicitation.published", published, sol)])
     deps.workflows.start(PROCESS, execution_name(sol.id), {
         "solicitation_id": sol.id,
-        "opening_at": iso_utc(published.opening_at),
+        "schedule": {"opening_at": iso_utc(published.opening_at), "due": False},  # R-5o: re-read after each wait
         "award_period_seconds": published.award_period_days * DAY_SECONDS,
         "opening": {"done": False, "after": "", "opened": 0},  # cursor of the opening, in batches
         "tabulation": {"done": False, "after": ""},
@@ -62,19 +63,22 @@ def list_solicitations(deps: Deps, actor: Actor | None, status: SolicitationStat
     return list(deps.store.iterate(Solicitation, "by_status", status.value, limit=limit))
 
 
-def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str) -> Solicitation:
-    """R-5o: before opening only; every invited vendor and every bidder is emailed and asked to acknowledge it."""
+def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str, opening_at: dt.datetime | None = None) -> Solicitation:
+    """R-5o: before opening only; it may postpone the opening (bids are taken until the new time, and the workflow,
+    which re-reads the opening time after its wait, opens then). Every invited vendor and every bidder is emailed."""
     require_role(actor, Role.PURCHASING)
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
-    amended = rules.add_addendum(sol, text, now)
+    amended = rules.add_addendum(sol, text, now, opening_at)
     (amended,) = deps.store.commit(actor, now, [Change("solicitation.addendum_issued", amended, sol)])
     addendum = amended.addenda[-1]
+    postponed = (f"The opening is postponed from {iso_local(sol.opening_at)} to {iso_local(amended.opening_at)}; bids are "
+                 f"received until the new time.\n" if addendum.opening_at else "")
     for email in recipients(deps, amended):
         deps.send_once(f"{sol.id}:addendum:{addendum.number}:{email}", Email(
             to=(email,), subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
-            text=(f"{addendum.text}\n\nAcknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
-                  f"a bid that does not is flagged at evaluation. Bids open {iso_local(sol.opening_at)}."),
+            text=(f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
+                  f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}."),
         ))
     return amended
 
@@ -127,6 +131,14 @@ def give_notice(deps: Deps, execution: str, solicitation_id: str) -> dict:
                   f"bid: POST /solicitations/{sol.id}/bids."),
         ))
     return {"solicitation_id": sol.id, "invited": sent}
+
+
+def opening_schedule(deps: Deps, solicitation_id: str) -> dict:
+    """R-5o: after the opening wait, the current opening time: an addendum may have postponed it, and then the
+    workflow waits again until the new time. A cancelled invitation is due at once (the opening task ends it)."""
+    sol = load(deps, solicitation_id)
+    due = deps.clock.now() >= sol.opening_at or sol.status is not SolicitationStatus.OPEN
+    return {"opening_at": iso_utc(sol.opening_at), "due": due}
 
 
 def await_award(deps: Deps, execution: str, solicitation_id: str, task_token: str) -> None:

@@ -1,4 +1,5 @@
-"""Tasks of the invitation-to-bid state machine: notice (R-4), opening and tabulation (R-5b, R-5n), award period (R-8c)."""
+"""Tasks of the invitation-to-bid state machine: notice (R-4), the opening time as addenda set it (R-5o), opening and
+tabulation (R-5b, R-5n), award period (R-8c)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,8 @@ def await_award(event, context):
 @bp.lambda_function(name="itb_award_period_ended")
 def award_period_ended(event, context):
     return solicitations.award_period_ended(bootstrap.deps(), event["execution"], event["solicitation_id"])
+
+
+@bp.lambda_function(name="itb_opening_schedule")
+def opening_schedule(event, context):
+    return solicitations.opening_schedule(bootstrap.deps(), event["solicitation_id"])

@@ -1,6 +1,8 @@
 """The invitation-to-bid routes over HTTP: rule IDs and failing fields in 4xx answers, sealed content invisible
 before opening, public listing and tabulation, determinations, and nothing stored on a refused write."""
 
+import datetime as dt
+
 import boto3
 import pytest
 
@@ -92,7 +94,7 @@ def test_a_bid_is_withdrawn_before_opening_but_not_after(api, stack, clock, sol_
     second = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json
     clock.advance(to=OPENING)
     late = api.as_vendor("acme").delete(f"/solicitations/{sol_id}/bids/{second['bid_id']}")
-    assert late.status == 409 and late.json["rule"] == "R-5c" and late.json["Code"] == "BidAfterOpening"
+    assert late.status == 409 and late.json["rule"] == "R-8c" and late.json["Code"] == "BidBinding"
 
 
 @pytest.mark.rule("R-5o")
@@ -113,7 +115,7 @@ def test_a_determination_excludes_a_bid_from_the_award(api, stack, clock, sol_id
     cheap = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("20.00", "30.00")).json
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).status == 201
     clock.advance(to=OPENING)
-    finding = {"bid_id": cheap["bid_id"], "finding": "not_responsible", "text": "Defaulted on contract 21PSX0042"}
+    finding = {"bid_id": cheap["bid_id"], "finding": "not_responsible", "factor": "past_performance", "text": "Defaulted on contract 21PSX0042"}
     reply = api.as_purchasing().post(f"/solicitations/{sol_id}/determinations", json=finding)
     assert reply.status == 201 and reply.json["eligible"] is False
     award = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
@@ -153,7 +155,7 @@ def rules_of(reply):
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda b: b["lines"][0].update(line_id="9"), ("lines[0].line_id", "R-5a")),
     (lambda b: b["lines"][0].update(quantity="101"), ("lines[0].quantity", "R-5f")),
-    (lambda b: b.update(alternate="Recycled paper"), ("alternate", "R-5g")),
+    (lambda b: b.update(alternates=[{"description": "Recycled paper", "lines": b["lines"]}]), ("alternates", "R-5g")),
     (lambda b: b["lines"][1].update(substitute_article="Other brand"), ("lines[1].substitute_article", "R-5i")),
 ], ids=["R-5a unknown line", "R-5f above the invited quantity", "R-5g alternate not called for", "R-5i substitute on a no-substitute line"])
 def test_a_bid_breaking_a_bid_form_rule_is_refused_naming_the_rule_and_field(api, stack, sol_id, change, expected):
@@ -202,3 +204,73 @@ def test_performance_surety_below_the_required_percentage_is_refused(api, stack,
 def test_malformed_bids_are_answered_with_a_4xx_never_a_500(api, stack, sol_id, body):
     reply = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body)
     assert reply.status == 400 and reply.json["details"]
+
+
+@pytest.fixture
+def alternates_sol(api, stack):
+    for org in ("acme", "bolt"):
+        register_and_confirm(api, stack, org)
+    sol = api.as_purchasing().post("/solicitations", json={**INVITATION, "alternates_allowed": True}).json
+    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
+    return sol["id"]
+
+
+@pytest.mark.rule("R-5g")
+@pytest.mark.rule("R-5n")
+def test_an_alternate_is_sealed_with_the_bid_tabulated_beside_it_after_opening_and_awardable(api, stack, clock, alternates_sol):
+    # Given acme bids 30/40 with a recycled-paper alternate at 20/30, and bolt bids 25/38
+    body = {**bid("30.00", "40.00"), "alternates": [{"description": "Recycled paper", "lines": bid("20.00", "30.00")["lines"]}]}
+    assert api.as_vendor("acme").post(f"/solicitations/{alternates_sol}/bids", json=body).status == 201
+    assert api.as_vendor("bolt").post(f"/solicitations/{alternates_sol}/bids", json=bid("25.00", "38.00")).status == 201
+    assert api.get(f"/solicitations/{alternates_sol}/tabulation").status == 409  # sealed with the bid
+    # When the bids are opened
+    clock.advance(to=OPENING)
+    rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["rows"]
+    acme = next(r for r in rows if r["bidder_name"] == "Acme Office Supply LLC")
+    # Then the alternate is tabulated beside the base bid, and the award goes to it as the lowest offer
+    assert acme["total"] == "3800.00" and [(a["number"], a["description"], a["total"]) for a in acme["alternates"]] == [(1, "Recycled paper", "2600.00")]
+    (award,) = api.as_purchasing().post(f"/solicitations/{alternates_sol}/award", json={}).json["awards"]
+    assert (award["bidder_name"], award["amount"]) == ("Acme Office Supply LLC", "2600.00")
+
+
+@pytest.mark.rule("R-8d")
+def test_evidence_is_requested_answered_and_shown_to_purchasing_and_the_bidder_only(api, stack, clock, sol_id):
+    receipt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("25.00", "38.00")).json
+    clock.advance(to=OPENING)
+    path = f"/solicitations/{sol_id}/bids/{receipt['bid_id']}/evidence-requests"
+    asked = api.as_purchasing().post(path, json={"requested": "Audited financial statements 2025", "response_days": 5})
+    assert asked.status == 201 and asked.json["last_day"] == "2026-03-21"
+    assert mails_to_bolt(stack)[-1]["subject"].startswith("Evidence requested")
+    answer = api.as_vendor("bolt").post(f"{path}/{asked.json['id']}/response", json={"document": "fs-2025.pdf"})
+    assert answer.status == 200 and answer.json["response_document"] == "fs-2025.pdf"
+    assert api.as_purchasing().get(path).json["items"][0]["responded_at"] is not None
+    assert api.as_vendor("acme").get(path).status == 404
+
+
+@pytest.mark.rule("R-8e")
+def test_a_quantity_change_accepted_by_the_bidder_changes_its_tabulated_bid(api, stack, clock, sol_id):
+    receipt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("25.00", "38.00")).json
+    clock.advance(to=OPENING)
+    path = f"/solicitations/{sol_id}/bids/{receipt['bid_id']}/quantity-changes"
+    offered = api.as_purchasing().post(path, json={"line_id": "1", "quantity": "120", "reason": "DOT needs 20 more cases"})
+    assert offered.status == 201 and offered.json["status"] == "proposed"
+    accepted = api.as_vendor("bolt").post(f"{path}/{offered.json['id']}/accept")
+    assert accepted.status == 200 and accepted.json["status"] == "accepted"
+    (row,) = api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]
+    assert row["total"] == "3760.00" and row["corrections"][-1]["rule"] == "R-8e"
+
+
+@pytest.mark.rule("R-8c")
+def test_a_bid_is_withdrawn_after_opening_once_its_own_acceptance_period_has_ended(api, stack, clock, sol_id):
+    receipt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "acceptance_period_days": 10}).json
+    clock.advance(to=OPENING)
+    path = f"/solicitations/{sol_id}/bids/{receipt['bid_id']}"
+    clock.advance(to=dt.datetime(2026, 3, 27, 3, 59, 59, tzinfo=dt.UTC))  # 23:59:59 on 26 March in Connecticut
+    refused = api.as_vendor("bolt").delete(path)
+    assert refused.status == 409 and refused.json["rule"] == "R-8c"
+    clock.advance(to=dt.datetime(2026, 3, 27, 4, 0, 0, tzinfo=dt.UTC))
+    assert api.as_vendor("bolt").delete(path).json["status"] == "withdrawn"
+
+
+def mails_to_bolt(stack):
+    return [m for m in stack.outbox() if m["to"] == ["sales@bolt.example"]]

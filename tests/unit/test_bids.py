@@ -2,6 +2,7 @@
 determinations after opening (R-19, R-5e)."""
 
 import dataclasses
+import datetime as dt
 import hashlib
 from decimal import Decimal
 
@@ -71,11 +72,39 @@ def test_a_quantity_above_the_invited_one_is_rejected():
     assert ("lines[0].quantity", "R-5f") in failures(open_solicitation(), body)
 
 
+ALTERNATE = {"description": "Recycled paper, 30% post-consumer", "lines": [{"line_id": "1", "unit_price": "24.00", "quantity": "100"}]}
+
+
 @pytest.mark.rule("R-5g")
 def test_an_alternate_bid_is_rejected_unless_the_invitation_calls_for_alternates():
-    body = bid_body(alternate="Recycled paper instead")
-    assert failures(open_solicitation(), body) == {("alternate", "R-5g")}
-    assert rules.check_bid(open_solicitation(alternates_allowed=True), body, NOW).alternate == "Recycled paper instead"
+    # Given an invitation that does not call for alternates
+    # When a bid offers one, Then it is refused naming the field and rule
+    assert failures(open_solicitation(), bid_body(alternates=[ALTERNATE])) == {("alternates", "R-5g")}
+
+
+@pytest.mark.rule("R-5g")
+def test_an_alternate_carries_its_own_description_and_priced_lines():
+    # Given an invitation that calls for alternates, When a bid offers one beside its base bid
+    content = rules.check_bid(open_solicitation(alternates_allowed=True), bid_body(alternates=[ALTERNATE]), NOW)
+    # Then the alternate is numbered, described and priced on its own, and the base bid is unchanged
+    (alternate,) = content.alternates
+    assert (alternate.number, alternate.description, alternate.total) == (1, "Recycled paper, 30% post-consumer", Decimal("2400.00"))
+    assert content.total == Decimal("4070.00")
+
+
+@pytest.mark.rule("R-5g")
+def test_an_alternate_is_checked_like_a_bid_naming_each_failing_field():
+    bad = {"description": " ", "lines": [{"line_id": "99", "unit_price": "-1", "quantity": "1"}]}
+    found = failures(open_solicitation(alternates_allowed=True), bid_body(alternates=[bad]))
+    assert found == {("alternates[0].description", "R-5g"), ("alternates[0].lines[0].line_id", "R-5a"),
+                     ("alternates[0].lines[0].unit_price", "R-5j/k")}
+
+
+@pytest.mark.rule("R-5g")
+def test_an_opened_bid_with_an_alternate_is_flagged():
+    sol = open_solicitation(alternates_allowed=True)
+    opened = rules.opened(sealed_bid(), rules.check_bid(sol, bid_body(alternates=[ALTERNATE]), NOW), sol, OPENING)
+    assert any("R-5g" in flag for flag in opened.flags)
 
 
 @pytest.mark.rule("R-5h")
@@ -241,8 +270,11 @@ def test_a_bid_without_conditions_is_not_rejected_as_conditional():
 
 
 @pytest.mark.rule("R-8a")
-def test_a_bidder_found_not_responsible_is_not_eligible():
-    assert not rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Defaulted on contract 21PSX0042", "officer", OPENING).eligible
+@pytest.mark.rule("R-18a/b")
+def test_a_bidder_found_not_responsible_on_past_performance_is_not_eligible():
+    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Defaulted on contract 21PSX0042", "officer", OPENING,
+                            factor="past_performance")
+    assert not found.eligible and found.determinations[-1].factor == "past_performance"
 
 
 def sealed_bid(bid_id="BID-1", vendor="V-1", received_at=NOW) -> Bid:
@@ -266,3 +298,120 @@ def test_a_malformed_guaranty_is_refused_even_where_none_is_required():
 def test_a_missing_guaranty_is_listed_with_the_other_failures():
     found = failures(open_solicitation(guaranty_percent=Decimal(5)), bid_body(signed=False))
     assert found == {("signed", "R-5c"), ("guaranty", "R-6a")}
+
+
+# -- R-6a the annual bond's $50,000 boundary ---------------------------------------------------------------------
+def bid_totalling(total: str) -> dict:
+    """One line of 100 cases priced so the bid totals exactly `total`."""
+    return bid_body(lines=[{"line_id": "1", "unit_price": str(Decimal(total) / 100), "quantity": "100"}])
+
+
+ANNUAL_BOND = {"form": "annual_bond", "amount": "5000.00", "reference": "AB-7", "valid_from": "2026-01-01"}
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_covers_a_bid_of_exactly_fifty_thousand_dollars():
+    # Given an invitation requiring a guaranty, When a bid of exactly $50,000.00 gives an annual bond
+    content = rules.check_bid(open_solicitation(guaranty_percent=Decimal(10)), {**bid_totalling("50000.00"), "guaranty": ANNUAL_BOND}, NOW)
+    # Then the bond covers it
+    assert content.total == Decimal("50000.00") and content.guaranty_form == "annual_bond"
+
+
+@pytest.mark.rule("R-6a")
+def test_an_annual_bond_does_not_cover_a_bid_of_fifty_thousand_dollars_and_one_cent():
+    body = {**bid_totalling("50000.01"), "guaranty": ANNUAL_BOND}
+    assert failures(open_solicitation(guaranty_percent=Decimal(10)), body) == {("guaranty.form", "R-6a")}
+
+
+# -- R-8c withdrawal after the opening ---------------------------------------------------------------------------
+LOCAL = dt.timezone(dt.timedelta(hours=-4))  # EDT: 16 March to April 2026
+
+
+def opened_with(acceptance_period_days=None):
+    sol = opened_solicitation()
+    body = bid_body() if acceptance_period_days is None else bid_body(acceptance_period_days=acceptance_period_days)
+    return sol, rules.opened(sealed_bid(), rules.check_bid(sol, body, NOW), sol, OPENING)
+
+
+@pytest.mark.rule("R-8c")
+def test_a_bid_stating_a_shorter_acceptance_period_is_not_withdrawn_on_its_last_day():
+    # Given a bid opened on 16 March (local) stating 10 days: its period ends at the end of 26 March
+    sol, bid = opened_with(10)
+    # When its bidder withdraws at 23:59:59 local on 26 March, Then it is refused with the rule
+    with pytest.raises(rules.BidBinding) as refused:
+        rules.ensure_withdrawable_after_opening(sol, bid, dt.datetime(2026, 3, 26, 23, 59, 59, tzinfo=LOCAL))
+    assert refused.value.rule == "R-8c" and "2026-03-26" in refused.value.message
+
+
+@pytest.mark.rule("R-8c")
+def test_a_bid_stating_a_shorter_acceptance_period_may_be_withdrawn_once_it_has_ended():
+    sol, bid = opened_with(10)
+    rules.ensure_withdrawable_after_opening(sol, bid, dt.datetime(2026, 3, 27, 0, 0, 0, tzinfo=LOCAL))
+    assert rules.withdraw(bid, OPENING).status is BidStatus.WITHDRAWN
+
+
+@pytest.mark.rule("R-8c")
+def test_a_bid_stating_no_period_binds_for_the_thirty_day_award_period():
+    # Given a bid stating no acceptance period, opened on 16 March: the award period ends at the end of 15 April
+    sol, bid = opened_with()
+    with pytest.raises(rules.BidBinding):
+        rules.ensure_withdrawable_after_opening(sol, bid, dt.datetime(2026, 4, 15, 23, 59, 59, tzinfo=LOCAL))
+    rules.ensure_withdrawable_after_opening(sol, bid, dt.datetime(2026, 4, 16, 0, 0, 0, tzinfo=LOCAL))
+
+
+@pytest.mark.rule("R-8c")
+def test_a_stated_period_longer_than_the_award_period_does_not_extend_the_binding():
+    sol, bid = opened_with(90)
+    assert rules.binding_ends_at(sol, bid) == dt.datetime(2026, 4, 16, 0, 0, 0, tzinfo=LOCAL)
+
+
+# -- R-18a/b responsibility factors ------------------------------------------------------------------------------
+@pytest.mark.rule("R-18a/b")
+def test_a_bidder_found_not_responsible_on_financial_responsibility_is_excluded():
+    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Two liens filed in 2025", "officer", OPENING,
+                            factor="financial_responsibility")
+    assert not found.eligible and found.determinations[-1].rule == "R-18a/b"
+
+
+@pytest.mark.rule("R-18a/b")
+def test_a_not_responsible_finding_must_name_a_factor():
+    for factor in (None, "price", "friendliness"):
+        with pytest.raises(ValidationFailed) as refused:
+            rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "No", "officer", OPENING, factor=factor)
+        assert refused.value.rule == "R-18a/b" and refused.value.details[0]["field"] == "factor"
+
+
+@pytest.mark.rule("R-18a/b")
+def test_another_factor_counts_only_when_the_invitation_states_it():
+    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "No service depot in CT", "officer", OPENING,
+                            factor="service_facilities", stated_factors=("price", "service_facilities"))
+    assert not found.eligible and found.determinations[-1].factor == "service_facilities"
+
+
+# -- R-19 corrections granted and denied -------------------------------------------------------------------------
+@pytest.mark.rule("R-19")
+def test_a_price_correction_not_evident_on_the_face_of_the_bid_is_refused():
+    with pytest.raises(ValidationFailed) as refused:
+        rules.determine(opened_bid(), Finding.CORRECT, "Bidder says it meant 20.00", "officer", OPENING, line_id="1", unit_price="20.00")
+    assert refused.value.rule == "R-19" and refused.value.details[0]["field"] == "unit_price"
+
+
+@pytest.mark.rule("R-19")
+def test_a_price_the_bidders_own_extension_shows_is_evident_and_corrected():
+    # Given a bid whose line 1 reads 52.10 x 100 with the extension 2510.00 written beside it
+    body = bid_body()
+    body["lines"][0].update(unit_price="52.10", extension="2510.00")
+    bid = opened_bid(body)
+    # When purchasing corrects the unit price to 25.10, Then it stands: the extension shows the intended price
+    fixed = rules.determine(bid, Finding.CORRECT, "Extension shows 25.10", "officer", OPENING, line_id="1", unit_price="25.10")
+    assert fixed.content.line("1").unit_price == Decimal("25.10") and fixed.content.total == Decimal("4070.00")
+
+
+@pytest.mark.rule("R-19")
+def test_a_denied_correction_is_written_and_leaves_the_bid_as_bid():
+    bid = opened_bid()
+    denied = rules.determine(bid, Finding.DENY_CORRECTION, "The intended price is not evident on the face of the bid",
+                             "officer", OPENING, line_id="1", unit_price="20.00")
+    (entry,) = denied.determinations
+    assert (entry.finding, entry.rule, entry.field) == (Finding.DENY_CORRECTION, "R-19", "unit_price")
+    assert denied.content == bid.content and denied.eligible

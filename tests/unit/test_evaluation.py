@@ -11,7 +11,7 @@ from chalicelib.domain import bids as bid_rules
 from chalicelib.domain import evaluation
 from chalicelib.domain.bids import Finding
 from chalicelib.domain.solicitations import AwardBasis
-from tests.unit.test_bids import opened_bid
+from tests.unit.test_bids import opened_bid, sealed_bid
 from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body, opened_solicitation
 
 
@@ -110,3 +110,27 @@ def test_the_tabulation_row_shows_prices_corrections_and_flags():
     row = TabulationRow.of(opened_bid(body)).model_dump(mode="json")
     assert row["total"] == "4070.00" and row["lines"][0]["extension"] == "2510.00"
     assert row["corrections"][0]["rule"] == "R-5l" and any("R-5e" in f for f in row["flags"])
+
+
+@pytest.mark.rule("R-5g")
+def test_an_alternate_competes_as_an_offer_of_its_bidder_and_can_rank_first():
+    # Given an invitation calling for alternates, and a bid whose alternate is cheaper than every base bid
+    sol = opened_solicitation(alternates_allowed=True)
+    body = bid_body(alternates=[{"description": "Recycled paper", "lines": [dict(line, unit_price="20.00") for line in bid_body()["lines"]]}])
+    body["lines"][0]["unit_price"] = "30.00"
+    with_alternate = bid_rules.opened(sealed_bid("BID-A", "A"), bid_rules.check_bid(sol, body, NOW), sol, OPENING)
+    # When the bids are ranked for an award of all
+    (ranking,) = evaluation.rank(sol, [with_alternate, priced("B", "25.00")], AwardBasis.ALL)
+    # Then the alternate ranks first, its base bid after the other bidder's, each priced on its own lines
+    assert [(c.vendor_id, c.alternate) for c in ranking.candidates] == [("A", 1), ("B", None), ("A", None)]
+    assert ranking.candidates[0].amount == Decimal("2600.00")
+
+
+@pytest.mark.rule("R-8e")
+def test_an_accepted_quantity_change_is_ranked_and_priced_at_the_new_quantity():
+    # Given bid A accepted 120 cases of line 1 instead of the 100 invited
+    sol = opened_solicitation()
+    changed = bid_rules.with_quantity(priced("A", "25.00"), "1", Decimal(120), "DOT needs 20 more cases")
+    # When ranked for an award of all, Then it still covers the scope, at the new quantity
+    (ranking,) = evaluation.rank(sol, [changed], AwardBasis.ALL)
+    assert ranking.candidates[0].amount == Decimal("4560.00")

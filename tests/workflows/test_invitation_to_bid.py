@@ -206,3 +206,30 @@ def test_the_workflow_opens_and_emails_in_batches_until_every_bid_is_done(api, s
     assert entered.count("Open the sealed bids") == 3 and entered.count("Email the bidders the tabulation") == 2
     for org in ("acme", "bolt", "cobra"):
         assert mails_to(stack, org)[-1]["subject"].startswith(f"Bid tabulation of {sol_id}")
+
+
+@pytest.mark.rule("R-5o")
+def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_time(api, stack, clock, published):
+    # Given an invitation opening on 16 March at 10:00, with one bid
+    sol_id = published["id"]
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
+    # When an addendum postpones the opening by a week
+    new_opening = OPENING + dt.timedelta(days=7)
+    reply = api.as_purchasing().post(f"/solicitations/{sol_id}/addenda", json={"text": "Opening postponed a week.", "opening_at": "2026-03-23T10:00:00-04:00"})
+    assert reply.status == 201 and reply.json["opening_at"] == "2026-03-23T10:00:00-04:00"
+    assert "postponed" in mails_to(stack, "bolt")[-1]["text"] and "postponed" in mails_to(stack, "acme")[-1]["text"]
+    # Then nothing opens at the old time, and a bid between the two times is accepted
+    clock.advance(to=OPENING)
+    assert api.get(f"/solicitations/{sol_id}").json["status"] == "open"
+    assert api.get(f"/solicitations/{sol_id}/tabulation").status == 409
+    between = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "addenda_acknowledged": [1]})
+    assert between.status == 201
+    # And the bids open at the new time, the one received in between included
+    clock.advance(to=new_opening - dt.timedelta(seconds=1))
+    assert api.get(f"/solicitations/{sol_id}").json["status"] == "open"
+    clock.advance(to=new_opening)
+    opened = api.get(f"/solicitations/{sol_id}")
+    assert opened.json["status"] == "opened" and opened.json["bid_count"] == 2
+    assert opened.json["opened_at"] == "2026-03-23T10:00:00-04:00"
+    waits = [e for e in stack.history("invitation-to-bid", f"itb-{sol_id}") if e["type"] == "WaitStateEntered"]
+    assert len(waits) == 2

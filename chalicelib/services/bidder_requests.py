@@ -1,0 +1,110 @@
+"""Purchasing's requests to one bidder between the opening and the award: evidence of experience, ability and
+financial standing (R-8d) and changed quantities (R-8e). Each is recorded and audited, the bidder is emailed, and only
+purchasing and that bidder see them."""
+
+from __future__ import annotations
+
+from chalicelib.domain import bidder_requests as rules
+from chalicelib.domain import bids as bid_rules
+from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange, QuantityChangeStatus
+from chalicelib.domain.bids import Bid
+from chalicelib.domain.calendar import last_day_of
+from chalicelib.domain.errors import NotFound
+from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+
+
+def request_evidence(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, requested: str, response_days: int) -> EvidenceRequest:
+    """R-8d: purchasing asks a bidder for evidence, with a response period in calendar days; the bidder is emailed."""
+    require_role(actor, Role.PURCHASING)
+    sol = public_solicitation(deps, solicitation_id)
+    bid = bid_of(deps, sol.id, bid_id)
+    now = deps.clock.now()
+    request = rules.request_evidence(sol, bid, deps.ids.new("EVR"), requested, response_days, actor.sub, now)
+    (request,) = deps.store.commit(actor, now, [Change("bid.evidence_requested", request)])
+    deps.send_once(f"{request.id}:requested", Email(
+        to=(bid.bidder_email,), subject=f"Evidence requested for your bid {bid.id} on {sol.id}",
+        text=(f"The Bureau of Purchases requests (R-8d): {request.requested}\n"
+              f"Answer by the end of {last_day_of(request.respond_by)}: "
+              f"POST /solicitations/{sol.id}/bids/{bid.id}/evidence-requests/{request.id}/response."),
+    ))
+    return request
+
+
+def answer_evidence(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, request_id: str, text: str | None,
+                    document: str | None) -> EvidenceRequest:
+    """R-8d: the bidder answers its own request, within the period."""
+    bid = _own_bid(deps, actor, solicitation_id, bid_id)
+    request = _of_bid(deps, EvidenceRequest, request_id, bid)
+    now = deps.clock.now()
+    answered = rules.answer_evidence(request, text, document, actor.sub, now)
+    (answered,) = deps.store.commit(actor, now, [Change("bid.evidence_answered", answered, request)])
+    return answered
+
+
+def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[EvidenceRequest]:
+    bid = _visible_bid(deps, actor, solicitation_id, bid_id)
+    return list(deps.store.iterate(EvidenceRequest, "by_bid", bid.id))
+
+
+def propose_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, line_id: str, quantity: str, reason: str) -> QuantityChange:
+    """R-8e: purchasing offers a bidder a changed quantity of a line; nothing changes until the bidder accepts."""
+    require_role(actor, Role.PURCHASING)
+    sol = public_solicitation(deps, solicitation_id)
+    bid = bid_of(deps, sol.id, bid_id)
+    now = deps.clock.now()
+    change = rules.propose_quantity(sol, bid, deps.ids.new("QC"), line_id, quantity, reason, actor.sub, now)
+    (change,) = deps.store.commit(actor, now, [Change("bid.quantity_change_proposed", change)])
+    deps.send_once(f"{change.id}:proposed", Email(
+        to=(bid.bidder_email,), subject=f"Quantity change offered for your bid {bid.id} on {sol.id}",
+        text=(f"The Bureau of Purchases offers to change line {change.line_id} from {change.quantity_before} to "
+              f"{change.quantity} at your unit price (R-8e): {change.reason}\nIt applies only if you accept it: "
+              f"POST /solicitations/{sol.id}/bids/{bid.id}/quantity-changes/{change.id}/accept (or /decline)."),
+    ))
+    return change
+
+
+def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, change_id: str, accept: bool) -> QuantityChange:
+    """R-8e: the bidder's acceptance changes its bid (and so its ranking and award) in the same transaction."""
+    bid = _own_bid(deps, actor, solicitation_id, bid_id)
+    sol = public_solicitation(deps, solicitation_id)
+    change = _of_bid(deps, QuantityChange, change_id, bid)
+    now = deps.clock.now()
+    decided = rules.decide_quantity(change, sol, bid, accept, actor.sub, now)
+    changes = [Change(f"bid.quantity_change_{decided.status.value}", decided, change)]
+    if decided.status is QuantityChangeStatus.ACCEPTED:
+        changed = bid_rules.with_quantity(bid, change.line_id, change.quantity, change.reason)
+        changes.append(Change("bid.quantity_changed", changed, bid))
+    (decided, *_) = deps.store.commit(actor, now, changes)
+    deps.send_once(f"{change.id}:{decided.status.value}", Email(
+        to=(bid.bidder_email,), subject=f"Quantity change {change.id} {decided.status.value}",
+        text=(f"Line {change.line_id} of your bid {bid.id}: the change to {change.quantity} is {decided.status.value} (R-8e)."
+              + (" Your bid is evaluated and awarded at the new quantity." if accept else " Your bid stands as submitted.")),
+    ))
+    return decided
+
+
+def quantity_changes(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[QuantityChange]:
+    bid = _visible_bid(deps, actor, solicitation_id, bid_id)
+    return list(deps.store.iterate(QuantityChange, "by_bid", bid.id))
+
+
+def _own_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
+    vendor = vendor_of(deps, actor)
+    bid = bid_of(deps, public_solicitation(deps, solicitation_id).id, bid_id)
+    bid_rules.ensure_owner(bid, vendor.id)
+    return bid
+
+
+def _visible_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
+    """Purchasing and the bidder only; anyone else is told nothing exists."""
+    if actor.role is Role.PURCHASING:
+        return bid_of(deps, public_solicitation(deps, solicitation_id).id, bid_id)
+    return _own_bid(deps, actor, solicitation_id, bid_id)
+
+
+def _of_bid(deps: Deps, cls, record_id: str, bid: Bid):
+    record = deps.store.get(cls, record_id)
+    if record is None or record.bid_id != bid.id:
+        raise NotFound(f"No {cls.__name__} {record_id} for bid {bid.id}.")
+    return record
