@@ -62,7 +62,7 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
         )
     now = deps.clock.now()
     invoice = rules.new_invoice(
-        invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=contract.agency,
+        invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=order.agency,
         contractor_org=contract.contractor_org, contractor_name=contract.contractor_name,
         contractor_email=contract.contractor_email, agency_email=order.contact_email, amount=amount,
         goods_received_on=received_on, now=now, order_id=order.id,
