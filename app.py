@@ -6,6 +6,7 @@ from chalicelib import observability
 from chalicelib.api import attention, audit, awards, bids, contracts, idempotency, invoices, meta, orders, plans, solicitations, vendors
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
+from chalicelib.tasks import contracts as contract_tasks
 from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
@@ -22,7 +23,7 @@ BLUEPRINTS = (
     attention.bp, attention_tasks.bp,  # workflow steps that failed after their retries
     vendors.bp, vendor_tasks.bp,  # vendor registration
     solicitations.bp, bids.bp, awards.bp, contracts.bp, solicitation_tasks.bp, award_tasks.bp,  # invitation to bid (R-4 to R-9h)
-    orders.bp, invoices.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance
+    orders.bp, invoices.bp, contract_tasks.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance
     plans.bp, plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
 )
 for blueprint in BLUEPRINTS:

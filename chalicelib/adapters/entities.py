@@ -19,7 +19,9 @@ from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
-from chalicelib.domain.performance_changes import ContractAmendment, ContractAssignment
+from chalicelib.domain.performance_changes import (
+    ContractAmendment, ContractAssignment, OrderingAgencyRequest, TermShortfallReport, UnorderedBalanceStatement,
+)
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.solicitations import Solicitation
@@ -126,6 +128,22 @@ ENTITY_TYPES: dict[type, EntityType] = {
         "contract_assignment", ContractAssignment,
         slots={"by_contract": "gsi1"},
         keys=lambda a: {"by_contract": (a.contract_id, f"{a.requested_at.isoformat()}#{a.id}")},
+    ),
+    # contract life (R-9a, R-9b, R-9d/e): ordering agencies the contractor accepts, balances, the term's report
+    OrderingAgencyRequest: EntityType(
+        "ordering_agency_request", OrderingAgencyRequest,
+        slots={"by_contract": "gsi1"},
+        keys=lambda r: {"by_contract": (r.contract_id, f"{r.requested_at.isoformat()}#{r.id}")},
+    ),
+    UnorderedBalanceStatement: EntityType(
+        "unordered_balance_statement", UnorderedBalanceStatement,
+        slots={"by_contract": "gsi1"},
+        keys=lambda b: {"by_contract": (b.contract_id, f"{b.requested_at.isoformat()}#{b.id}")},
+    ),
+    TermShortfallReport: EntityType(
+        "term_shortfall_report", TermShortfallReport,
+        slots={"by_contract": "gsi1"},
+        keys=lambda r: {"by_contract": (r.contract_id, f"{r.term_end.isoformat()}#{r.id}")},
     ),
     # invitation to bid (R-4 to R-9h): sealed bids; the audit omits the ciphertext (the hash proves as much)
     Solicitation: EntityType(

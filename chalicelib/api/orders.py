@@ -1,6 +1,7 @@
 """Contract performance routes: purchase orders and the Comptroller's approval (R-9a, R-9k), delivery
-extensions, deliveries and inspection (R-11, R-12), rejected goods (R-9j), open-market purchases (R-9i) and
-force-majeure notices (R-14); contract amendments (R-9c) and assignment (R-9f)."""
+extensions, deliveries, inspection and price determinations (R-11, R-12), rejected goods (R-9j), open-market
+purchases (R-9i) and force-majeure notices (R-14); the contract's term, unordered balances and 90% report
+(R-9a, R-9d/e), ordering agencies (R-9b), amendments (R-9c) and assignment (R-9f)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.views import LocalTime, RequestBody
-from chalicelib.domain.orders import LineInspection
-from chalicelib.domain.performance_changes import LineChange
+from chalicelib.domain.orders import LineInspection, term_closes_at
+from chalicelib.domain.performance_changes import BalanceLine, LineChange
 from chalicelib.services import orders, performance_changes
 from chalicelib.services.ports import Role
 
@@ -38,9 +39,14 @@ class ApproveOrder(RequestBody):
     approval_reference: str = Field(min_length=1, max_length=100, description="Reference of the State Comptroller's approval (R-9k).")
 
 
-class ExtendDelivery(RequestBody):
-    deliver_by: dt.date = Field(description="The new delivery date approved by the State (R-11).")
-    reason: str = Field(min_length=1, max_length=2000, description="Why the extension is granted.")
+class RequestExtension(RequestBody):
+    deliver_by: dt.date = Field(description="The later delivery date the contractor asks for (R-11).")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the contractor needs it.")
+
+
+class DecideExtension(RequestBody):
+    approve: bool = Field(description="True: the State approves the pending request; False: it refuses it (R-11).")
+    reason: str = Field("", max_length=2000, description="Required for a refusal.")
 
 
 class ReceiveDelivery(RequestBody):
@@ -52,7 +58,7 @@ class InspectLine(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A delivered line.")
     accepted: Decimal = Field(description="Quantity accepted.")
     rejected: Decimal = Field(Decimal(0), description="Quantity rejected; accepted + rejected = delivered.")
-    adjusted_unit_price: Decimal | None = Field(None, decimal_places=4, description="Accepted at this adjusted unit price, below the contract price (R-12).")
+    proposed_unit_price: Decimal | None = Field(None, decimal_places=4, description="Substandard goods accepted: the adjusted unit price the agency proposes, below the contract price; purchasing determines it (R-12).")
 
 
 class InspectDelivery(RequestBody):
@@ -81,8 +87,12 @@ class OrderLineOut(BaseModel):
 class ExtensionOut(BaseModel):
     deliver_by: dt.date
     reason: str
-    approved_at: LocalTime
-    approved_by: str
+    requested_at: LocalTime
+    requested_by: str
+    status: str = Field(description="requested, approved or refused (R-11)")
+    decided_at: LocalTime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
 
 
 class OrderOut(BaseModel):
@@ -114,7 +124,14 @@ class DeliveryLineOut(BaseModel):
     quantity: Decimal
     accepted: Decimal | None = None
     rejected: Decimal | None = None
-    adjusted_unit_price: Decimal | None = None
+    proposed_unit_price: Decimal | None = Field(None, description="The agency's proposal (R-12).")
+    adjusted_unit_price: Decimal | None = Field(None, description="The price purchasing determined, final (R-12).")
+
+
+class PriceDeterminationOut(BaseModel):
+    determined_by: str
+    determined_at: LocalTime
+    reason: str
 
 
 class DeliveryOut(BaseModel):
@@ -131,10 +148,13 @@ class DeliveryOut(BaseModel):
     removal_deadline: LocalTime | None = None
     removed_at: LocalTime | None = None
     abandoned_at: LocalTime | None = None
+    price_determination: PriceDeterminationOut | None = None
+    awaiting_price_determination: bool = Field(description="Adjusted prices proposed and not yet determined; those goods are not yet payable.")
 
     @classmethod
     def of(cls, delivery) -> DeliveryOut:
-        return cls.model_validate(_fields(delivery))
+        determination = delivery.price_determination and dataclasses.asdict(delivery.price_determination)
+        return cls.model_validate({**_fields(delivery), "price_determination": determination, "awaiting_price_determination": delivery.awaiting_price_determination})
 
 
 class OpenMarketOut(BaseModel):
@@ -205,10 +225,16 @@ def approve_order(call: Call, order_id: str):
     return OrderOut.of(orders.approve_order(call.deps, call.actor, order_id, call.body.approval_reference))
 
 
-@operation(bp, "POST", "/orders/{order_id}/delivery-extensions", summary="Approve a delivery extension", tag="performance", roles={Role.AGENCY}, body=ExtendDelivery, response=OrderOut, rules=("R-11",), errors=(404,))
-def extend_delivery(call: Call, order_id: str):
-    """The State approves a later delivery date for this order only."""
-    return OrderOut.of(orders.extend_delivery(call.deps, call.actor, order_id, deliver_by=call.body.deliver_by, reason=call.body.reason))
+@operation(bp, "POST", "/orders/{order_id}/delivery-extensions", summary="Request a delivery extension", tag="performance", roles={Role.VENDOR}, body=RequestExtension, response=OrderOut, status=201, rules=("R-11",), errors=(404, 409))
+def request_delivery_extension(call: Call, order_id: str):
+    """The contractor asks for a later delivery date of this order only; it applies once the State approves it."""
+    return OrderOut.of(orders.request_delivery_extension(call.deps, call.actor, order_id, deliver_by=call.body.deliver_by, reason=call.body.reason))
+
+
+@operation(bp, "POST", "/orders/{order_id}/delivery-extensions/decision", summary="Approve or refuse a delivery extension", tag="performance", roles={Role.AGENCY, Role.PURCHASING}, body=DecideExtension, response=OrderOut, rules=("R-11",), errors=(404, 409))
+def decide_delivery_extension(call: Call, order_id: str):
+    """The State (the ordering agency or purchasing) decides the pending request; the contractor is told."""
+    return OrderOut.of(orders.decide_delivery_extension(call.deps, call.actor, order_id, approve=call.body.approve, reason=call.body.reason))
 
 
 @operation(bp, "POST", "/orders/{order_id}/deliveries", summary="Record a delivery received", tag="performance", roles={Role.AGENCY}, body=ReceiveDelivery, response=DeliveryOut, status=201, rules=("R-11",), errors=(404, 409))
@@ -226,8 +252,25 @@ def get_delivery(call: Call, delivery_id: str):
 @operation(bp, "POST", "/deliveries/{delivery_id}/inspection", summary="Record the inspection of a delivery", tag="performance", roles={Role.AGENCY}, body=InspectDelivery, response=DeliveryOut, rules=("R-12", "R-9j"), errors=(404, 409))
 def inspect_delivery(call: Call, delivery_id: str):
     """Accepts, rejects or accepts at an adjusted price each line; a rejection emails the contractor and gives it 48 hours to remove the goods."""
-    results = [LineInspection(r.line_id, r.accepted, r.rejected, r.adjusted_unit_price) for r in call.body.lines]
+    results = [LineInspection(r.line_id, r.accepted, r.rejected, r.proposed_unit_price) for r in call.body.lines]
     return DeliveryOut.of(orders.inspect_delivery(call.deps, call.actor, delivery_id, results=results, reason=call.body.reason))
+
+
+class DeterminedPriceIn(RequestBody):
+    line_id: str = Field(min_length=1, max_length=40, description="A line the agency proposed an adjusted price for.")
+    adjusted_unit_price: Decimal = Field(decimal_places=4, description="The adjusted unit price, at most the contract price.")
+
+
+class DeterminePrices(RequestBody):
+    lines: list[DeterminedPriceIn] = Field(min_length=1, max_length=200, description="Every line with a proposed price.")
+    reason: str = Field(min_length=1, max_length=4000, description="The basis of the determination.")
+
+
+@operation(bp, "POST", "/deliveries/{delivery_id}/price-determination", summary="Determine the adjusted prices of substandard goods", tag="performance", roles={Role.PURCHASING}, body=DeterminePrices, response=DeliveryOut, rules=("R-12",), errors=(404, 409))
+def determine_prices(call: Call, delivery_id: str):
+    """Purchasing's determination for the Commissioner, final and binding; the goods are then payable at these prices."""
+    prices = {line.line_id: line.adjusted_unit_price for line in call.body.lines}
+    return DeliveryOut.of(orders.determine_prices(call.deps, call.actor, delivery_id, prices=prices, reason=call.body.reason))
 
 
 @operation(bp, "POST", "/deliveries/{delivery_id}/removal", summary="Record removal of rejected goods", tag="performance", roles={Role.AGENCY}, response=DeliveryOut, rules=("R-9j",), errors=(404, 409))
@@ -271,8 +314,14 @@ class LineChangeIn(RequestBody):
 
 
 class AmendContract(RequestBody):
-    lines: list[LineChangeIn] = Field(min_length=1, max_length=200, description="The lines changed.")
+    lines: list[LineChangeIn] = Field([], max_length=200, description="The lines changed.")
+    term_end: dt.date | None = Field(None, description="A later last day of the term: an extension (R-9d).")
     reason: str = Field(min_length=1, max_length=4000, description="Why the contract is amended.")
+
+
+class DecideAmendment(RequestBody):
+    accept: bool = Field(description="True: the contractor accepts and the amendment takes effect; False: it refuses (R-9c).")
+    reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
 class ContractLineOut(BaseModel):
@@ -290,8 +339,13 @@ class ContractAmendmentOut(BaseModel):
     reason: str
     lines_before: list[ContractLineOut]
     lines_after: list[ContractLineOut]
+    term_end_before: dt.date | None = None
+    term_end_after: dt.date | None = None
     signed_by: str
     signed_at: LocalTime
+    status: str = Field(description="awaiting_acceptance, accepted (in effect) or refused (R-9c)")
+    decided_at: LocalTime | None = None
+    decision_reason: str | None = None
 
     @classmethod
     def of(cls, a) -> ContractAmendmentOut:
@@ -331,9 +385,15 @@ class AssignmentOut(BaseModel):
 
 @operation(bp, "POST", "/contracts/{contract_id}/amendments", summary="Amend a contract", tag="performance", roles={Role.PURCHASING}, body=AmendContract, response=ContractAmendmentOut, status=201, rules=("R-9c",), errors=(404, 409))
 def amend_contract(call: Call, contract_id: str):
-    """A written amendment signed for the Commissioner: new quantities or prices, numbered and kept with the previous lines."""
+    """A written amendment signed for the Commissioner: new quantities, prices or term end, numbered and kept with the previous ones; it takes effect when the contractor accepts it."""
     changes = [LineChange(line.line_id, line.quantity, line.unit_price) for line in call.body.lines]
-    return ContractAmendmentOut.of(performance_changes.amend_contract(call.deps, call.actor, contract_id, changes=changes, reason=call.body.reason))
+    return ContractAmendmentOut.of(performance_changes.amend_contract(call.deps, call.actor, contract_id, changes=changes, term_end=call.body.term_end, reason=call.body.reason))
+
+
+@operation(bp, "POST", "/contracts/{contract_id}/amendments/{amendment_id}/decision", summary="Accept or refuse a contract amendment", tag="performance", roles={Role.VENDOR}, body=DecideAmendment, response=ContractAmendmentOut, rules=("R-9c", "R-9d/e"), errors=(404, 409))
+def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
+    """The contractor's acceptance puts the amendment in effect (new lines, extended term); a refusal leaves the contract unchanged."""
+    return ContractAmendmentOut.of(performance_changes.decide_amendment(call.deps, call.actor, contract_id, amendment_id, accept=call.body.accept, reason=call.body.reason))
 
 
 @operation(bp, "GET", "/contracts/{contract_id}/amendments", summary="List a contract's amendments", tag="performance", roles=ALL, response=ContractAmendmentList, rules=("R-9c",), errors=(404,))
@@ -352,3 +412,158 @@ def request_contract_assignment(call: Call, contract_id: str):
 def decide_contract_assignment(call: Call, assignment_id: str):
     """With consent the contract names the assignee from now on; a refusal leaves it unchanged."""
     return AssignmentOut.of(performance_changes.decide_assignment(call.deps, call.actor, assignment_id, consent=call.body.consent, reason=call.body.reason))
+
+
+# --- term, unordered balances, 90% report (R-9a, R-9d/e) and ordering agencies (R-9b) -------------------------
+
+class SetTerm(RequestBody):
+    start: dt.date = Field(description="First day of the term (Connecticut date).")
+    end: dt.date = Field(description="Last day of the term; orders are placed up to its end (R-9d).")
+
+
+class ContractTermOut(BaseModel):
+    contract_id: str
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    ordering_ends_at: LocalTime | None = Field(None, description="First instant after the term: no order from then on (R-9d).")
+    ordering_agencies: list[str] = Field(description="The agency named in the contract and those the contractor accepted (R-9b).")
+    amendment_number: int
+
+    @classmethod
+    def of(cls, c) -> ContractTermOut:
+        return cls(contract_id=c.id, term_start=c.term_start, term_end=c.term_end, ordering_ends_at=term_closes_at(c),
+                   ordering_agencies=list(c.ordering_agencies), amendment_number=c.amendment_number)
+
+
+class BalanceLineIn(RequestBody):
+    line_id: str = Field(min_length=1, max_length=40, description="A contract line.")
+    unordered: Decimal = Field(description="The unordered balance of the line, 0 or more.")
+
+
+class StateBalances(RequestBody):
+    lines: list[BalanceLineIn] = Field(min_length=1, max_length=200, description="Every contract line, once.")
+
+
+class BalanceLineOut(BaseModel):
+    line_id: str
+    unordered: Decimal
+
+
+class BalanceStatementOut(BaseModel):
+    id: str
+    contract_id: str
+    requested_by: str
+    requested_at: LocalTime
+    lines: list[BalanceLineOut]
+    stated_by: str | None = None
+    stated_at: LocalTime | None = None
+
+    @classmethod
+    def of(cls, b) -> BalanceStatementOut:
+        return cls.model_validate(dataclasses.asdict(b))
+
+
+class BalanceStatementList(BaseModel):
+    statements: list[BalanceStatementOut]
+
+
+class ShortfallOut(BaseModel):
+    line_id: str
+    contract_quantity: Decimal
+    ordered: Decimal
+    least: Decimal = Field(description="90% of the contract quantity (R-9a).")
+
+
+class TermReportOut(BaseModel):
+    id: str
+    contract_id: str
+    term_end: dt.date
+    lines: list[ShortfallOut]
+    reported_at: LocalTime
+
+
+class TermReportList(BaseModel):
+    reports: list[TermReportOut]
+
+
+class RequestOrderingAgency(RequestBody):
+    agency: str | None = Field(None, min_length=1, max_length=80, description="The agency that will order; an agency asks for itself, purchasing names it.")
+
+
+class DecideOrderingAgency(RequestBody):
+    accept: bool = Field(description="True: the contractor accepts the agency as an ordering agency (R-9b).")
+    reason: str = Field("", max_length=4000, description="Required for a refusal.")
+
+
+class OrderingAgencyOut(BaseModel):
+    id: str
+    contract_id: str
+    ordering_agency: str
+    requested_by: str
+    requested_at: LocalTime
+    status: str = Field(description="awaiting_acceptance, accepted or refused")
+    decided_at: LocalTime | None = None
+    decision_reason: str | None = None
+
+    @classmethod
+    def of(cls, r) -> OrderingAgencyOut:
+        return cls.model_validate(dataclasses.asdict(r))
+
+
+class OrderingAgencyList(BaseModel):
+    requests: list[OrderingAgencyOut]
+
+
+@operation(bp, "POST", "/contracts/{contract_id}/term", summary="Record a contract's term", tag="performance", roles={Role.PURCHASING}, body=SetTerm, response=ContractTermOut, rules=("R-9d/e", "R-9a"), errors=(404, 409))
+def set_term(call: Call, contract_id: str):
+    """Purchasing records the term of a contract that has none; at its end orders below 90% are reported. Later changes are amendments."""
+    return ContractTermOut.of(performance_changes.set_term(call.deps, call.actor, contract_id, start=call.body.start, end=call.body.end))
+
+
+@operation(bp, "GET", "/contracts/{contract_id}/term", summary="Read a contract's term and ordering agencies", tag="performance", roles=ALL, response=ContractTermOut, rules=("R-9b", "R-9d/e"), errors=(404,))
+def get_term(call: Call, contract_id: str):
+    """The term in effect (as extended by accepted amendments) and who may order."""
+    return ContractTermOut.of(orders.get_contract(call.deps, call.actor, contract_id))
+
+
+@operation(bp, "POST", "/contracts/{contract_id}/unordered-balance-statements", summary="Request the statement of unordered balances", tag="performance", roles={Role.PURCHASING}, response=BalanceStatementOut, status=201, rules=("R-9d/e",), errors=(404, 409))
+def request_balance_statement(call: Call, contract_id: str):
+    """Before the end of the term, purchasing asks the contractor for its unordered balances."""
+    return BalanceStatementOut.of(performance_changes.request_balance_statement(call.deps, call.actor, contract_id))
+
+
+@operation(bp, "GET", "/contracts/{contract_id}/unordered-balance-statements", summary="List statements of unordered balances", tag="performance", roles=ALL, response=BalanceStatementList, rules=("R-9d/e",), errors=(404,))
+def list_balance_statements(call: Call, contract_id: str):
+    """Requests and the contractor's statements."""
+    return BalanceStatementList(statements=[BalanceStatementOut.of(b) for b in performance_changes.list_balance_statements(call.deps, call.actor, contract_id)])
+
+
+@operation(bp, "POST", "/unordered-balance-statements/{statement_id}/statement", summary="State the unordered balances", tag="performance", roles={Role.VENDOR}, body=StateBalances, response=BalanceStatementOut, rules=("R-9d/e",), errors=(404, 409))
+def state_balances(call: Call, statement_id: str):
+    """The contractor states each line's unordered balance, before the end of the term."""
+    lines = [BalanceLine(line.line_id, line.unordered) for line in call.body.lines]
+    return BalanceStatementOut.of(performance_changes.state_balances(call.deps, call.actor, statement_id, lines=lines))
+
+
+@operation(bp, "GET", "/contracts/{contract_id}/term-reports", summary="List end-of-term reports of orders below 90%", tag="performance", roles=ALL, response=TermReportList, rules=("R-9a",), errors=(404,))
+def list_term_reports(call: Call, contract_id: str):
+    """Recorded when a term ended with a line ordered below 90% of its contract quantity."""
+    return TermReportList(reports=[TermReportOut.model_validate(dataclasses.asdict(r)) for r in performance_changes.list_term_reports(call.deps, call.actor, contract_id)])
+
+
+@operation(bp, "POST", "/contracts/{contract_id}/ordering-agencies", summary="Ask to add an ordering agency", tag="performance", roles={Role.AGENCY, Role.PURCHASING}, body=RequestOrderingAgency, response=OrderingAgencyOut, status=201, rules=("R-9b",), errors=(404, 409))
+def request_ordering_agency(call: Call, contract_id: str):
+    """An agency not named in the contract asks to order against it; it may once the contractor accepts."""
+    return OrderingAgencyOut.of(performance_changes.request_ordering_agency(call.deps, call.actor, contract_id, agency=call.body.agency))
+
+
+@operation(bp, "GET", "/contracts/{contract_id}/ordering-agencies", summary="List requests to add ordering agencies", tag="performance", roles=ALL, response=OrderingAgencyList, rules=("R-9b",), errors=(404,))
+def list_ordering_agency_requests(call: Call, contract_id: str):
+    """Each request with the contractor's answer."""
+    return OrderingAgencyList(requests=[OrderingAgencyOut.of(r) for r in performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id)])
+
+
+@operation(bp, "POST", "/ordering-agency-requests/{request_id}/decision", summary="Accept or refuse an ordering agency", tag="performance", roles={Role.VENDOR}, body=DecideOrderingAgency, response=OrderingAgencyOut, rules=("R-9b",), errors=(404, 409))
+def decide_ordering_agency(call: Call, request_id: str):
+    """The contractor's acceptance lets the agency order against the contract."""
+    return OrderingAgencyOut.of(performance_changes.decide_ordering_agency(call.deps, call.actor, request_id, accept=call.body.accept, reason=call.body.reason))

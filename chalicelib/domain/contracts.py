@@ -46,7 +46,15 @@ class Contract:
     payment_days: Optional[int] = None  # R-13a: payment terms stated by the invitation; None = 45 days
     status: ContractStatus = ContractStatus.ACTIVE
     amendment_number: int = 0  # R-9c: each written amendment signed by purchasing increments it
+    term_start: Optional[dt.date] = None  # R-9d: the contract period (Connecticut dates), set by purchasing
+    term_end: Optional[dt.date] = None  # extended only by an amendment the contractor accepted (R-9c, R-9d)
+    accepted_agencies: tuple[str, ...] = ()  # R-9b: agencies not named that the contractor accepted
     version: int = 0
+
+    @property
+    def ordering_agencies(self) -> tuple[str, ...]:
+        """R-9b: the agency named in the contract and the agencies the contractor accepted."""
+        return (self.agency, *self.accepted_agencies)
 
     @property
     def total(self) -> Decimal:

@@ -1,5 +1,6 @@
-"""Contract performance before payment: purchase orders (R-9a, R-9k), deliveries and inspection (R-11, R-12),
-rejected goods (R-9j), open-market purchases at the contractor's expense (R-9i) and force-majeure notices (R-14).
+"""Contract performance before payment: purchase orders within the term by the ordering agencies (R-9a, R-9b,
+R-9d/e, R-9k), deliveries, extensions and inspection (R-11, R-12), rejected goods (R-9j), open-market purchases at
+the contractor's expense (R-9i) and force-majeure notices (R-14).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from chalicelib.domain import calendar
 from chalicelib.domain.contracts import Contract, ContractStatus
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
 from chalicelib.domain.money import to_cents
 
 QUANTITY_TOLERANCE = Decimal("0.10")  # R-9a: up to ten percent more or less than the contract quantity
@@ -32,12 +33,24 @@ class OrderLine:
     unit_price: Decimal
 
 
+class ExtensionStatus(str, enum.Enum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 @dataclass(frozen=True)
 class DeliveryExtension:
+    """R-11: the contractor's request for a later delivery date of one order, and the State's decision."""
+
     deliver_by: dt.date
     reason: str
-    approved_at: dt.datetime
-    approved_by: str
+    requested_at: dt.datetime
+    requested_by: str
+    status: ExtensionStatus = ExtensionStatus.REQUESTED
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,12 @@ class PurchaseOrder:
 
     @property
     def effective_deliver_by(self) -> dt.date:
-        return self.extensions[-1].deliver_by if self.extensions else self.deliver_by
+        approved = [e for e in self.extensions if e.status is ExtensionStatus.APPROVED]
+        return approved[-1].deliver_by if approved else self.deliver_by
+
+    @property
+    def pending_extension(self) -> DeliveryExtension | None:
+        return next((e for e in self.extensions if e.status is ExtensionStatus.REQUESTED), None)
 
     def line(self, line_id: str) -> OrderLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
@@ -97,6 +115,42 @@ def ordered_quantities(orders: list[PurchaseOrder]) -> dict[str, Decimal]:
     return totals
 
 
+def term_opens_at(contract: Contract) -> dt.datetime | None:
+    """R-9d: the first instant of the contract's term (start of its first Connecticut day)."""
+    return None if contract.term_start is None else calendar.start_of_local_day(contract.term_start)
+
+
+def term_closes_at(contract: Contract) -> dt.datetime | None:
+    """R-9d: the first instant after the term (start of the day after its last day); the term has ended when
+    `now >= term_closes_at(...)`, and the contract-term timer waits for this instant."""
+    return None if contract.term_end is None else calendar.start_of_local_day(contract.term_end + dt.timedelta(days=1))
+
+
+def require_within_term(contract: Contract, now: dt.datetime) -> None:
+    """R-9d/e: orders are placed only during the term (as extended by an accepted amendment)."""
+    opens, closes = term_opens_at(contract), term_closes_at(contract)
+    if opens is not None and now < opens:
+        raise Conflict(
+            f"The term of contract {contract.id} starts on {contract.term_start.isoformat()}; no order before it.",
+            rule="R-9d/e", details=[{"field": "contract_id", "problem": f"term starts {contract.term_start.isoformat()}"}],
+        )
+    if closes is not None and now >= closes:
+        raise DeadlinePassed(
+            f"The term of contract {contract.id} ended on {contract.term_end.isoformat()}. Orders placed before the end "
+            f"are still delivered; a new order needs the term extended by an amendment the contractor accepts (R-9c).",
+            rule="R-9d/e", details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
+        )
+
+
+def require_ordering_agency(contract: Contract, agency: str) -> None:
+    """R-9b: an agency not named in the contract orders only once the contractor accepted it."""
+    if agency not in contract.ordering_agencies:
+        raise Forbidden(
+            f"Agency {agency} is not an ordering agency of contract {contract.id}; the contractor must first accept it.",
+            rule="R-9b", details=[{"field": "agency", "problem": f"{agency} is not accepted by the contractor"}],
+        )
+
+
 def quantity_limits(contract: Contract) -> dict[str, tuple[Decimal, Decimal]]:
     """R-9a: per contract line, the least and most the State may order in all (±10%)."""
     return {
@@ -105,12 +159,33 @@ def quantity_limits(contract: Contract) -> dict[str, tuple[Decimal, Decimal]]:
     }
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    line_id: str
+    contract_quantity: Decimal
+    ordered: Decimal
+    least: Decimal  # 90% of the contract quantity
+
+
+def shortfalls(contract: Contract, orders: list[PurchaseOrder]) -> tuple[Shortfall, ...]:
+    """R-9a: the lines whose cumulative orders fell short of 90% of the contract quantity."""
+    ordered = ordered_quantities(orders)
+    limits = quantity_limits(contract)
+    return tuple(
+        Shortfall(line.line_id, line.quantity, ordered.get(line.line_id, ZERO), limits[line.line_id][0])
+        for line in contract.lines if ordered.get(line.line_id, ZERO) < limits[line.line_id][0]
+    )
+
+
 def new_order(
-    *, order_id: str, contract: Contract, existing: list[PurchaseOrder], lines: list[tuple[str, Decimal]],
+    *, order_id: str, contract: Contract, agency: str, existing: list[PurchaseOrder], lines: list[tuple[str, Decimal]],
     deliver_by: dt.date, contact_email: str, now: dt.datetime,
 ) -> PurchaseOrder:
-    """R-9a/R-9k: a written order on an active contract; cumulative quantities stay within +10% of the contract."""
+    """R-9a/R-9b/R-9d/R-9k: a written order by an ordering agency on an active contract within its term;
+    cumulative quantities of all agencies stay within +10% of the contract."""
     require_active(contract, "R-9k")
+    require_ordering_agency(contract, agency)
+    require_within_term(contract, now)
     _positive_quantities(lines, "R-9a", {line.line_id for line in contract.lines})
     if deliver_by < calendar.local_date(now):
         raise ValidationFailed("The delivery date is in the past.", rule="R-11", details=[{"field": "deliver_by", "problem": "must be today or later"}])
@@ -128,7 +203,7 @@ def new_order(
     if problems:
         raise ValidationFailed("The order exceeds the contract quantity by more than ten percent.", rule="R-9a", details=problems)
     return PurchaseOrder(
-        id=order_id, contract_id=contract.id, agency=contract.agency, contractor_org=contract.contractor_org,
+        id=order_id, contract_id=contract.id, agency=agency, contractor_org=contract.contractor_org,
         contractor_email=contract.contractor_email, contact_email=contact_email,
         lines=tuple(OrderLine(line_id, quantity, contract.line(line_id).unit_price) for line_id, quantity in lines),
         deliver_by=deliver_by, created_at=now,
@@ -144,13 +219,33 @@ def approve(order: PurchaseOrder, reference: str, now: dt.datetime) -> PurchaseO
     return dataclasses.replace(order, status=OrderStatus.APPROVED, comptroller_approval=reference.strip(), approved_at=now)
 
 
-def extend(order: PurchaseOrder, deliver_by: dt.date, reason: str, actor: str, now: dt.datetime) -> PurchaseOrder:
-    """R-11: a delivery extension applies only to this order and only once the State approves it."""
+def request_extension(order: PurchaseOrder, deliver_by: dt.date, reason: str, actor: str, now: dt.datetime) -> PurchaseOrder:
+    """R-11: the contractor asks for a later delivery date of this order; it applies only once the State approves."""
+    pending = order.pending_extension
+    if pending is not None:
+        raise Conflict(f"The extension to {pending.deliver_by.isoformat()} requested for order {order.id} awaits the State's decision.", rule="R-11")
+    problems = []
     if deliver_by <= order.effective_deliver_by:
-        raise ValidationFailed("An extension must move the delivery date later.", rule="R-11", details=[{"field": "deliver_by", "problem": f"must be after {order.effective_deliver_by.isoformat()}"}])
+        problems.append({"field": "deliver_by", "problem": f"must be after {order.effective_deliver_by.isoformat()}"})
     if not reason.strip():
-        raise ValidationFailed("An extension must state its reason.", rule="R-11", details=[{"field": "reason", "problem": "must not be blank"}])
+        problems.append({"field": "reason", "problem": "must not be blank"})
+    if problems:
+        raise ValidationFailed("An extension request must move the delivery date later and state its reason.", rule="R-11", details=problems)
     return dataclasses.replace(order, extensions=order.extensions + (DeliveryExtension(deliver_by, reason.strip(), now, actor),))
+
+
+def decide_extension(order: PurchaseOrder, *, approve: bool, reason: str, actor: str, now: dt.datetime) -> PurchaseOrder:
+    """R-11: the State approves or refuses the pending request; a refusal states why."""
+    pending = order.pending_extension
+    if pending is None:
+        raise Conflict(f"Order {order.id} has no delivery extension request awaiting a decision.", rule="R-11")
+    if not approve and not reason.strip():
+        raise ValidationFailed("A refusal must state its reason.", rule="R-11", details=[{"field": "reason", "problem": "must not be blank"}])
+    decided = dataclasses.replace(
+        pending, status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED, decided_at=now,
+        decided_by=actor, decision_reason=reason.strip() or None,
+    )
+    return dataclasses.replace(order, extensions=tuple(decided if e is pending else e for e in order.extensions))
 
 
 # --- deliveries, inspection, rejected goods -----------------------------------------------------------------
@@ -173,7 +268,17 @@ class DeliveryLine:
     quantity: Decimal
     accepted: Decimal | None = None
     rejected: Decimal | None = None
-    adjusted_unit_price: Decimal | None = None  # R-12: accepted at an adjusted price
+    proposed_unit_price: Decimal | None = None  # R-12: the agency proposes accepting substandard goods at this price
+    adjusted_unit_price: Decimal | None = None  # R-12: the price purchasing determined (final and binding)
+
+
+@dataclass(frozen=True)
+class PriceDetermination:
+    """R-12: purchasing's determination, for the Commissioner, of the adjusted prices the agency proposed."""
+
+    determined_by: str
+    determined_at: dt.datetime
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -194,11 +299,16 @@ class Delivery:
     removal_deadline: dt.datetime | None = None
     removed_at: dt.datetime | None = None
     abandoned_at: dt.datetime | None = None
+    price_determination: PriceDetermination | None = None
     version: int = 0
 
     @property
     def rejected_quantity(self) -> Decimal:
         return sum((line.rejected or ZERO for line in self.lines), ZERO)
+
+    @property
+    def awaiting_price_determination(self) -> bool:
+        return self.price_determination is None and any(line.proposed_unit_price is not None for line in self.lines)
 
 
 def outstanding(order: PurchaseOrder, deliveries: list[Delivery], open_market: dict[str, Decimal] | None = None) -> dict[str, Decimal]:
@@ -242,12 +352,12 @@ class LineInspection:
     line_id: str
     accepted: Decimal
     rejected: Decimal
-    adjusted_unit_price: Decimal | None = None
+    proposed_unit_price: Decimal | None = None
 
 
 def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspection], reason: str | None, now: dt.datetime) -> Delivery:
-    """R-12: each delivered line is accepted, rejected, or accepted at an adjusted price. A rejection starts
-    the 48-hour removal window (R-9j)."""
+    """R-12: each delivered line is accepted, rejected, or accepted at an adjusted price the agency proposes and
+    purchasing determines. A rejection starts the 48-hour removal window (R-9j)."""
     if delivery.status is DeliveryStatus.INSPECTED:
         raise Conflict(f"Delivery {delivery.id} was inspected on {calendar.iso_local(delivery.inspected_at)}.", rule="R-12")
     by_line = {r.line_id: r for r in results}
@@ -261,12 +371,12 @@ def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspecti
             problems.append({"field": f"lines.{line.line_id}", "problem": "quantities must not be negative"})
         elif result.accepted + result.rejected != line.quantity:
             problems.append({"field": f"lines.{line.line_id}", "problem": f"accepted + rejected must equal the {line.quantity} delivered"})
-        if result.adjusted_unit_price is not None:
+        if result.proposed_unit_price is not None:
             price = order.line(line.line_id).unit_price
-            if not (ZERO <= result.adjusted_unit_price < price):
-                problems.append({"field": f"lines.{line.line_id}.adjusted_unit_price", "problem": f"must be below the contract price {price}"})
+            if not (ZERO <= result.proposed_unit_price < price):
+                problems.append({"field": f"lines.{line.line_id}.proposed_unit_price", "problem": f"must be below the contract price {price}"})
             if result.accepted == 0:
-                problems.append({"field": f"lines.{line.line_id}.adjusted_unit_price", "problem": "applies only to accepted goods"})
+                problems.append({"field": f"lines.{line.line_id}.proposed_unit_price", "problem": "applies only to accepted goods"})
     for line_id in by_line.keys() - {line.line_id for line in delivery.lines}:
         problems.append({"field": "lines", "problem": f"line {line_id} was not delivered"})
     rejected = any(r.rejected > 0 for r in results)
@@ -276,7 +386,7 @@ def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspecti
         raise ValidationFailed("The inspection result is invalid.", rule="R-12", details=problems)
     lines = tuple(
         dataclasses.replace(line, accepted=by_line[line.line_id].accepted, rejected=by_line[line.line_id].rejected,
-                            adjusted_unit_price=by_line[line.line_id].adjusted_unit_price)
+                            proposed_unit_price=by_line[line.line_id].proposed_unit_price)
         for line in delivery.lines
     )
     return dataclasses.replace(
@@ -285,6 +395,27 @@ def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspecti
         rejected_goods=RejectedGoods.AWAITING_REMOVAL if rejected else RejectedGoods.NONE,
         removal_deadline=removal_deadline(now) if rejected else None,
     )
+
+
+def determine_prices(delivery: Delivery, order: PurchaseOrder, prices: dict[str, Decimal], reason: str, actor: str, now: dt.datetime) -> Delivery:
+    """R-12: purchasing determines the adjusted price of every line the agency proposed one for; the
+    determination is final and binding, so it is made once."""
+    if delivery.price_determination is not None:
+        raise Conflict(f"The prices of delivery {delivery.id} were determined on {calendar.iso_local(delivery.price_determination.determined_at)}; the determination is final.", rule="R-12")
+    proposed = {line.line_id for line in delivery.lines if line.proposed_unit_price is not None}
+    if not proposed:
+        raise Conflict(f"The agency proposed no adjusted price for delivery {delivery.id}.", rule="R-12")
+    problems = [{"field": "lines", "problem": f"line {line_id} has no proposed adjusted price"} for line_id in sorted(prices.keys() - proposed)]
+    problems += [{"field": "lines", "problem": f"line {line_id} needs a determined price"} for line_id in sorted(proposed - prices.keys())]
+    for line_id, price in prices.items():
+        if line_id in proposed and not (ZERO <= price <= order.line(line_id).unit_price):
+            problems.append({"field": f"lines.{line_id}.adjusted_unit_price", "problem": f"must be between 0 and the contract price {order.line(line_id).unit_price}"})
+    if not reason.strip():
+        problems.append({"field": "reason", "problem": "must not be blank"})
+    if problems:
+        raise ValidationFailed("The price determination is invalid.", rule="R-12", details=problems)
+    lines = tuple(dataclasses.replace(line, adjusted_unit_price=prices[line.line_id]) if line.line_id in proposed else line for line in delivery.lines)
+    return dataclasses.replace(delivery, lines=lines, price_determination=PriceDetermination(actor, now, reason.strip()))
 
 
 def removal_deadline(notified_at: dt.datetime) -> dt.datetime:
@@ -308,11 +439,12 @@ def abandon(delivery: Delivery, now: dt.datetime) -> Delivery | None:
 
 
 def accepted_value(deliveries: list[Delivery], order: PurchaseOrder) -> Decimal:
-    """What the State owes for accepted goods: contract price, or the adjusted price (R-12, R-13e)."""
+    """What the State owes for accepted goods: contract price, or the adjusted price purchasing determined (R-12,
+    R-13e). Goods whose adjusted price is still to be determined are not yet payable."""
     total = ZERO
     for delivery in deliveries:
         for line in delivery.lines:
-            if line.accepted:
+            if line.accepted and not (delivery.awaiting_price_determination and line.proposed_unit_price is not None):
                 price = line.adjusted_unit_price if line.adjusted_unit_price is not None else order.line(line.line_id).unit_price
                 total += line.accepted * price
     return to_cents(total)

@@ -1,4 +1,6 @@
-"""Changes to a contract after award: written amendments signed for the Commissioner (R-9c) and assignment
+"""Changes to a contract after award: its term and the statement of unordered balances (R-9d/e), agencies not
+named that the contractor accepts (R-9b), written amendments signed for the Commissioner that bind once the
+contractor accepts them (R-9c), the report of orders short of 90% at the end of the term (R-9a), and assignment
 only with the Commissioner's prior written consent (R-9f). `purchasing` acts for the Commissioner."""
 
 from __future__ import annotations
@@ -9,9 +11,167 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.contracts import Contract, ContractLine
-from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.orders import require_active
+from chalicelib.domain import calendar
+from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.orders import PurchaseOrder, Shortfall, require_active, shortfalls, term_closes_at
+
+
+class Decision(str, enum.Enum):
+    """The contractor's answer to an amendment (R-9c) or to an agency not named in the contract (R-9b)."""
+
+    AWAITING = "awaiting_acceptance"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+def _ruled(accept: bool, reason: str, rule: str) -> Decision:
+    if not accept and not reason.strip():
+        raise ValidationFailed("A refusal must state its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}])
+    return Decision.ACCEPTED if accept else Decision.REFUSED
+
+
+# --- term (R-9d/e) --------------------------------------------------------------------------------------------
+
+def set_term(contract: Contract, *, start: dt.date, end: dt.date) -> Contract:
+    """R-9d: purchasing records the contract's term once; later it changes only by an accepted amendment (R-9c)."""
+    require_active(contract, "R-9d/e")
+    if contract.term_end is not None:
+        raise Conflict(
+            f"Contract {contract.id} already runs from {contract.term_start.isoformat()} to {contract.term_end.isoformat()}; "
+            f"its term changes only by an amendment the contractor accepts.", rule="R-9c",
+        )
+    if end < start:
+        raise ValidationFailed("The term must end on or after its start.", rule="R-9d/e", details=[{"field": "end", "problem": f"must be on or after {start.isoformat()}"}])
+    return dataclasses.replace(contract, term_start=start, term_end=end)
+
+
+def _require_before_term_end(contract: Contract, now: dt.datetime, what: str) -> None:
+    closes = term_closes_at(contract)
+    if closes is None:
+        raise Conflict(f"Contract {contract.id} has no term yet; purchasing records it first.", rule="R-9d/e")
+    if now >= closes:
+        raise DeadlinePassed(f"{what} before the end of the term, {contract.term_end.isoformat()}.", rule="R-9d/e",
+                             details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}])
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    line_id: str
+    unordered: Decimal
+
+
+@dataclass(frozen=True)
+class UnorderedBalanceStatement:
+    """R-9e: purchasing asks before the end of the term; the contractor states each line's unordered balance."""
+
+    id: str
+    contract_id: str
+    agency: str
+    contractor_org: str
+    requested_by: str
+    requested_at: dt.datetime
+    lines: tuple[BalanceLine, ...] = ()
+    stated_by: str | None = None
+    stated_at: dt.datetime | None = None
+    version: int = 0
+
+
+def request_balance_statement(contract: Contract, *, statement_id: str, previous: list[UnorderedBalanceStatement], requested_by: str, now: dt.datetime) -> UnorderedBalanceStatement:
+    require_active(contract, "R-9d/e")
+    _require_before_term_end(contract, now, "The statement of unordered balances is requested")
+    open_request = next((p for p in previous if p.stated_at is None), None)
+    if open_request is not None:
+        raise Conflict(f"Statement {open_request.id} requested on {calendar.iso_local(open_request.requested_at)} is not stated yet.", rule="R-9d/e")
+    return UnorderedBalanceStatement(statement_id, contract.id, contract.agency, contract.contractor_org, requested_by, now)
+
+
+def state_balances(statement: UnorderedBalanceStatement, contract: Contract, *, lines: list[BalanceLine], stated_by: str, now: dt.datetime) -> UnorderedBalanceStatement:
+    """R-9e: the contractor furnishes the statement before the termination of the contract, one figure per line."""
+    if statement.stated_at is not None:
+        raise Conflict(f"Statement {statement.id} was stated on {calendar.iso_local(statement.stated_at)}.", rule="R-9d/e")
+    _require_before_term_end(contract, now, "The statement of unordered balances is furnished")
+    problems = []
+    given = [line.line_id for line in lines]
+    for i, line in enumerate(lines):
+        if contract.line(line.line_id) is None or given.count(line.line_id) > 1:
+            problems.append({"field": f"lines[{i}].line_id", "problem": f"{line.line_id} is not a contract line, or is listed twice"})
+        if line.unordered < 0:
+            problems.append({"field": f"lines[{i}].unordered", "problem": "must not be negative"})
+    problems += [{"field": "lines", "problem": f"line {c.line_id} is missing"} for c in contract.lines if c.line_id not in given]
+    if problems:
+        raise ValidationFailed("The statement gives each contract line's unordered balance once.", rule="R-9d/e", details=problems)
+    return dataclasses.replace(statement, lines=tuple(lines), stated_by=stated_by, stated_at=now)
+
+
+@dataclass(frozen=True)
+class TermShortfallReport:
+    """R-9a: at the end of the term, the lines whose orders fell short of 90% of the contract quantity.
+    Its id names the contract and the term end, so a retried timer records it once."""
+
+    id: str
+    contract_id: str
+    agency: str
+    contractor_org: str
+    term_end: dt.date
+    lines: tuple[Shortfall, ...]
+    reported_at: dt.datetime
+    version: int = 0
+
+
+def term_report_id(contract_id: str, term_end: dt.date) -> str:
+    return f"{contract_id}-term-{term_end.isoformat()}"
+
+
+def term_shortfall(contract: Contract, term_end: dt.date, orders: list[PurchaseOrder], now: dt.datetime) -> TermShortfallReport | None:
+    """R-9a: the report due when the term ending on `term_end` is over; None when the term was extended
+    meanwhile (its own timer reports), the contract is no longer active, or every line reached 90%."""
+    if contract.term_end != term_end or contract.status is not ContractStatus.ACTIVE or now < term_closes_at(contract):
+        return None
+    short = shortfalls(contract, orders)
+    if not short:
+        return None
+    return TermShortfallReport(term_report_id(contract.id, term_end), contract.id, contract.agency, contract.contractor_org, term_end, short, now)
+
+
+# --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderingAgencyRequest:
+    """R-9b: an agency not named in the contract asks to order against it; the contractor accepts or refuses."""
+
+    id: str
+    contract_id: str
+    agency: str  # the agency named in the contract
+    contractor_org: str
+    ordering_agency: str
+    requested_by: str
+    requested_at: dt.datetime
+    status: Decision = Decision.AWAITING
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
+    version: int = 0
+
+
+def request_ordering_agency(contract: Contract, *, request_id: str, ordering_agency: str, previous: list[OrderingAgencyRequest], requested_by: str, now: dt.datetime) -> OrderingAgencyRequest:
+    require_active(contract, "R-9b")
+    if ordering_agency in contract.ordering_agencies:
+        raise Conflict(f"Agency {ordering_agency} already orders against contract {contract.id}.", rule="R-9b")
+    if any(p.ordering_agency == ordering_agency and p.status is Decision.AWAITING for p in previous):
+        raise Conflict(f"The request for agency {ordering_agency} awaits the contractor's answer.", rule="R-9b")
+    return OrderingAgencyRequest(request_id, contract.id, contract.agency, contract.contractor_org, ordering_agency, requested_by, now)
+
+
+def decide_ordering_agency(request: OrderingAgencyRequest, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime) -> tuple[OrderingAgencyRequest, Contract | None]:
+    """R-9b: with the contractor's acceptance the agency becomes an ordering agency of the contract."""
+    if request.status is not Decision.AWAITING:
+        raise Conflict(f"Request {request.id} was already {request.status.value}.", rule="R-9b")
+    decided = dataclasses.replace(request, status=_ruled(accept, reason, "R-9b"), decided_by=decided_by, decided_at=now, decision_reason=reason.strip() or None)
+    if not accept:
+        return decided, None
+    require_active(contract, "R-9b")
+    return decided, dataclasses.replace(contract, accepted_agencies=contract.accepted_agencies + (request.ordering_agency,))
 
 
 @dataclass(frozen=True)
@@ -23,7 +183,8 @@ class LineChange:
 
 @dataclass(frozen=True)
 class ContractAmendment:
-    """One written amendment: the contract's lines before and after, numbered in order (R-9c)."""
+    """One written amendment: the contract's lines and term end before and after, numbered in order (R-9c).
+    Every amendment changes the contractor's obligations, so it binds only once the contractor accepts it."""
 
     id: str
     contract_id: str
@@ -35,17 +196,35 @@ class ContractAmendment:
     lines_after: tuple[ContractLine, ...]
     signed_by: str
     signed_at: dt.datetime
+    term_end_before: dt.date | None = None
+    term_end_after: dt.date | None = None  # R-9d: an extension of the term
+    status: Decision = Decision.AWAITING
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
     version: int = 0
 
 
-def amend(contract: Contract, *, amendment_id: str, changes: list[LineChange], reason: str, signed_by: str, now: dt.datetime) -> tuple[Contract, ContractAmendment]:
-    """R-9c: quantities or prices change only by a numbered written amendment; the contract keeps its number."""
+def amend(
+    contract: Contract, *, amendment_id: str, changes: list[LineChange], term_end: dt.date | None = None,
+    outstanding: list[ContractAmendment], reason: str, signed_by: str, now: dt.datetime,
+) -> tuple[Contract, ContractAmendment]:
+    """R-9c: quantities, prices or the term end (R-9d) change only by a numbered written amendment, which takes
+    effect when the contractor accepts it; the contract only takes the amendment's number now. One amendment
+    awaits acceptance at a time, so each is judged against the contract it was written for."""
     require_active(contract, "R-9c")
+    awaiting = next((a for a in outstanding if a.status is Decision.AWAITING), None)
+    if awaiting is not None:
+        raise Conflict(f"Amendment {awaiting.number} of contract {contract.id} awaits the contractor's acceptance.", rule="R-9c", details=[{"amendment_id": awaiting.id}])
     problems = []
     if not reason.strip():
         problems.append({"field": "reason", "problem": "must not be blank"})
-    if not changes:
-        problems.append({"field": "lines", "problem": "at least one line change is needed"})
+    if not changes and term_end is None:
+        problems.append({"field": "lines", "problem": "change at least one line or the term end"})
+    if term_end is not None and contract.term_end is None:
+        problems.append({"field": "term_end", "problem": "the contract has no term yet; purchasing records it first"})
+    elif term_end is not None and term_end <= contract.term_end:
+        problems.append({"field": "term_end", "problem": f"an extension must end after {contract.term_end.isoformat()}"})
     by_id = {}
     for i, change in enumerate(changes):
         if contract.line(change.line_id) is None:
@@ -70,13 +249,25 @@ def amend(contract: Contract, *, amendment_id: str, changes: list[LineChange], r
         for line in contract.lines
     )
     number = contract.amendment_number + 1
-    amended = dataclasses.replace(contract, lines=lines, amendment_number=number)
     record = ContractAmendment(
         id=amendment_id, contract_id=contract.id, number=number, agency=contract.agency,
         contractor_org=contract.contractor_org, reason=reason.strip(), lines_before=contract.lines, lines_after=lines,
-        signed_by=signed_by, signed_at=now,
+        signed_by=signed_by, signed_at=now, term_end_before=contract.term_end, term_end_after=term_end or contract.term_end,
     )
-    return amended, record
+    return dataclasses.replace(contract, amendment_number=number), record
+
+
+def decide_amendment(amendment: ContractAmendment, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime) -> tuple[ContractAmendment, Contract | None]:
+    """R-9c: the contractor's acceptance makes the amendment binding: the contract takes its lines and term end."""
+    if amendment.status is not Decision.AWAITING:
+        raise Conflict(f"Amendment {amendment.number} was already {amendment.status.value}.", rule="R-9c")
+    decided = dataclasses.replace(amendment, status=_ruled(accept, reason, "R-9c"), decided_by=decided_by, decided_at=now, decision_reason=reason.strip() or None)
+    if not accept:
+        return decided, None
+    require_active(contract, "R-9c")
+    if (contract.lines, contract.term_end) != (amendment.lines_before, amendment.term_end_before):
+        raise Conflict(f"Contract {contract.id} changed since amendment {amendment.number} was written.", rule="R-9c")
+    return decided, dataclasses.replace(contract, lines=amendment.lines_after, term_end=amendment.term_end_after)
 
 
 class AssignmentStatus(str, enum.Enum):

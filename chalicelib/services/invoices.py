@@ -68,7 +68,7 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
             details=[{"field": "amount", "problem": f"must be at most {payable}"}],
         )
     invoice = rules.new_invoice(
-        invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=contract.agency,
+        invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=order.agency,
         contractor_org=contract.contractor_org, contractor_name=contract.contractor_name,
         contractor_email=contract.contractor_email, agency_email=order.contact_email, amount=amount,
         goods_received_at=received_at, now=now, order_id=order.id, payment_days=contract.payment_days,

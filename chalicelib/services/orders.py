@@ -1,5 +1,6 @@
-"""Contract performance before payment: purchase orders with the Comptroller's approval (R-9a, R-9k), delivery
-and inspection (R-11, R-12), rejected goods (R-9j), open-market purchases charged to the contractor (R-9i,
+"""Contract performance before payment: purchase orders by the ordering agencies within the term, with the
+Comptroller's approval (R-9a, R-9b, R-9d/e, R-9k), delivery extensions, delivery and inspection with prices
+purchasing determines (R-11, R-12), rejected goods (R-9j), open-market purchases charged to the contractor (R-9i,
 R-13d) and force-majeure notices (R-14)."""
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ def visible_to(actor: Actor, agency: str, contractor_org: str) -> bool:
 
 
 def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
-    """Purchasing, the contract's agency and its contractor see a contract; others are told it does not exist."""
+    """Purchasing, the contract's ordering agencies (R-9b) and its contractor see a contract; others are told it
+    does not exist."""
     contract = deps.store.get(Contract, contract_id)
-    if contract is None or not visible_to(actor, contract.agency, contract.contractor_org):
+    if contract is None or not any(visible_to(actor, agency, contract.contractor_org) for agency in contract.ordering_agencies):
         raise NotFound(f"No contract {contract_id} is visible to the caller.")
     return contract
 
@@ -83,12 +85,13 @@ def _open_market_quantities(purchases: list[OpenMarketPurchase], order_id: str) 
 def place_order(
     deps: Deps, actor: Actor, contract_id: str, *, lines: list[tuple[str, Decimal]], deliver_by: dt.date, contact_email: str,
 ) -> PurchaseOrder:
-    """The contract's agency writes an order bearing the contract number; it waits for the Comptroller (R-9k)."""
-    contract = get_contract(deps, actor, contract_id)
-    _require_agency_of(actor, contract.agency)
+    """An ordering agency of the contract (R-9b) writes an order bearing the contract number, within the term
+    (R-9d/e); it waits for the Comptroller (R-9k). An agency not yet accepted is told so, with the rule."""
+    require_role(actor, Role.AGENCY)
+    contract = deps.load(Contract, contract_id)
     now = deps.clock.now()
     order = rules.new_order(
-        order_id=deps.ids.new("PO"), contract=contract, existing=orders_of(deps, contract.id), lines=lines,
+        order_id=deps.ids.new("PO"), contract=contract, agency=actor.org, existing=orders_of(deps, contract.id), lines=lines,
         deliver_by=deliver_by, contact_email=contact_email, now=now,
     )
     (order,) = deps.store.commit(actor, now, [Change("order.placed", order)])
@@ -120,19 +123,35 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
     return approved
 
 
-def extend_delivery(deps: Deps, actor: Actor, order_id: str, *, deliver_by: dt.date, reason: str) -> PurchaseOrder:
-    """R-11: the State (the ordering agency) approves an extension of this order's delivery date."""
+def request_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, deliver_by: dt.date, reason: str) -> PurchaseOrder:
+    """R-11: the contractor asks for a later delivery date of one order; the ordering agency is told."""
     order = get_order(deps, actor, order_id)
-    _require_agency_of(actor, order.agency)
+    require_role(actor, Role.VENDOR)
     now = deps.clock.now()
-    extended = rules.extend(order, deliver_by, reason, actor.sub, now)
-    (extended,) = deps.store.commit(actor, now, [Change("order.delivery_extended", extended, order)])
-    deps.send_once(f"order-{order.id}:extension-{len(extended.extensions)}", Email(
-        to=(order.contractor_email,),
-        subject=f"Delivery extension approved for purchase order {order.id}",
-        text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is now due by {deliver_by.isoformat()}.\nReason: {reason}",
+    requested = rules.request_extension(order, deliver_by, reason, actor.sub, now)
+    (requested,) = deps.store.commit(actor, now, [Change("order.delivery_extension_requested", requested, order)])
+    deps.send_once(f"order-{order.id}:extension-{len(requested.extensions)}:requested", Email(
+        to=(order.contact_email,),
+        subject=f"Delivery extension requested for purchase order {order.id}",
+        text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
     ))
-    return extended
+    return requested
+
+
+def decide_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, approve: bool, reason: str = "") -> PurchaseOrder:
+    """R-11: the State (the ordering agency or purchasing) approves or refuses the request; the contractor is told."""
+    order = get_order(deps, actor, order_id)
+    require_role(actor, Role.AGENCY, Role.PURCHASING)
+    now = deps.clock.now()
+    decided = rules.decide_extension(order, approve=approve, reason=reason, actor=actor.sub, now=now)
+    (decided,) = deps.store.commit(actor, now, [Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order)])
+    extension = decided.extensions[-1]
+    deps.send_once(f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}", Email(
+        to=(order.contractor_email,),
+        subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
+        text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
+    ))
+    return decided
 
 
 # --- delivery and inspection ----------------------------------------------------------------------------------
@@ -180,7 +199,32 @@ def inspect_delivery(
         deps.workflows.start(REJECTED_GOODS, f"rejected-{inspected.id}", {
             "delivery_id": inspected.id, "removal_deadline": calendar.iso_utc(inspected.removal_deadline),
         })
+    if inspected.awaiting_price_determination:
+        proposed = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.proposed_unit_price}" for line in inspected.lines if line.proposed_unit_price is not None)
+        deps.send_once(f"delivery-{inspected.id}:price-proposed", Email(
+            to=(deps.mailboxes.purchasing,),
+            subject=f"Adjusted price to determine: delivery {inspected.id} of purchase order {inspected.order_id}",
+            text=f"Agency {inspected.agency} accepted substandard goods and proposes these prices (contract {inspected.contract_id}):\n{proposed}\nPurchasing determines the price (R-12).",
+        ))
     return inspected
+
+
+def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict[str, Decimal], reason: str) -> Delivery:
+    """R-12: purchasing determines, for the Commissioner, the adjusted prices the agency proposed; final and
+    binding. The goods become payable at those prices; the contractor and the agency are told."""
+    require_role(actor, Role.PURCHASING)
+    delivery = get_delivery(deps, actor, delivery_id)
+    order = deps.load(PurchaseOrder, delivery.order_id)
+    now = deps.clock.now()
+    determined = rules.determine_prices(delivery, order, prices, reason, actor.sub, now)
+    (determined,) = deps.store.commit(actor, now, [Change("delivery.prices_determined", determined, delivery)])
+    lines = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.adjusted_unit_price}" for line in determined.lines if line.adjusted_unit_price is not None)
+    deps.send_once(f"delivery-{determined.id}:prices-determined", Email(
+        to=(determined.contractor_email, order.contact_email),
+        subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
+        text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
+    ))
+    return determined
 
 
 def record_removal(deps: Deps, actor: Actor, delivery_id: str) -> Delivery:

@@ -1,33 +1,213 @@
-"""Contract amendments signed by purchasing (R-9c) and assignment with purchasing's consent (R-9f)."""
+"""Contract life after award: the term and its timer, the statement of unordered balances (R-9d/e), ordering
+agencies the contractor accepts (R-9b), amendments signed by purchasing that bind on the contractor's acceptance
+(R-9c), the 90% report at the end of the term (R-9a), and assignment with purchasing's consent (R-9f)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from chalicelib.domain import calendar
 from chalicelib.domain import performance_changes as rules
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.performance_changes import ContractAmendment, ContractAssignment, LineChange
+from chalicelib.domain.orders import term_closes_at
+from chalicelib.domain.performance_changes import (
+    BalanceLine, ContractAmendment, ContractAssignment, LineChange, OrderingAgencyRequest, TermShortfallReport,
+    UnorderedBalanceStatement,
+)
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.orders import get_contract, visible_to
+from chalicelib.services.orders import get_contract, orders_of, visible_to
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 
+CONTRACT_TERM = "contract-term"
 
-def amend_contract(deps: Deps, actor: Actor, contract_id: str, *, changes: list[LineChange], reason: str) -> ContractAmendment:
-    """R-9c: only purchasing, for the Commissioner, changes a contract; each amendment is numbered and kept."""
+
+def _require_contractor(actor: Actor, contract: Contract) -> None:
+    require_role(actor, Role.VENDOR)
+    if actor.org != contract.contractor_org:
+        raise NotFound(f"No contract {contract.id} is visible to the caller.")
+
+
+# --- term (R-9d/e) and its end (R-9a) -------------------------------------------------------------------------
+
+def _start_term_timer(deps: Deps, contract: Contract) -> None:
+    """One execution per term end: an extension starts its own, and the earlier one finds the term moved."""
+    deps.workflows.start(CONTRACT_TERM, f"contract-term-{contract.id}-{contract.term_end.isoformat()}", {
+        "contract_id": contract.id, "term_end": contract.term_end.isoformat(), "ends_at": calendar.iso_utc(term_closes_at(contract)),
+    })
+
+
+def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end: dt.date) -> Contract:
+    """R-9d: purchasing records the term of a contract that has none; the contract-term timer waits for its end."""
     contract = get_contract(deps, actor, contract_id)
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
-    amended, amendment = rules.amend(contract, amendment_id=deps.ids.new("AMD"), changes=changes, reason=reason, signed_by=actor.sub, now=now)
-    _, amendment = deps.store.commit(actor, now, [Change("contract.amended", amended, contract), Change("contract_amendment.signed", amendment)])
+    (with_term,) = deps.store.commit(actor, now, [Change("contract.term_set", rules.set_term(contract, start=start, end=end), contract)])
+    _start_term_timer(deps, with_term)
+    return with_term
+
+
+def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.date) -> dict:
+    """Workflow task at the end of the term: orders short of 90% of a contract quantity are recorded and reported
+    to purchasing and the ordering agencies' contacts (R-9a). Idempotent: the report's id names the term."""
+    contract = deps.load(Contract, contract_id)
+    orders = orders_of(deps, contract.id)
+    report = deps.store.get(TermShortfallReport, rules.term_report_id(contract.id, term_end))
+    if report is None:
+        now = deps.clock.now()
+        report = rules.term_shortfall(contract, term_end, orders, now)
+        if report is None:
+            return {"contract_id": contract.id, "reported": False}
+        (report,) = deps.store.commit(Actor.system(execution), now, [Change("contract.term_shortfall_reported", report)])
+    contacts = sorted({o.contact_email for o in orders})
+    deps.send_once(f"term-shortfall-{report.id}", Email(
+        to=(deps.mailboxes.purchasing, *contacts),
+        subject=f"Contract {contract.id}: orders below 90% at the end of the term",
+        text="\n".join(
+            [f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
+             f"These lines were ordered below 90% of the contract quantity (R-9a):"]
+            + [f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})" for s in report.lines]
+        ),
+    ))
+    return {"contract_id": contract.id, "reported": True}
+
+
+def list_term_reports(deps: Deps, actor: Actor, contract_id: str) -> list[TermShortfallReport]:
+    contract = get_contract(deps, actor, contract_id)
+    return list(deps.store.iterate(TermShortfallReport, "by_contract", contract.id))
+
+
+def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> UnorderedBalanceStatement:
+    """R-9e: purchasing asks the contractor, before the end of the term, for its statement of unordered balances."""
+    contract = get_contract(deps, actor, contract_id)
+    require_role(actor, Role.PURCHASING)
+    now = deps.clock.now()
+    statement = rules.request_balance_statement(
+        contract, statement_id=deps.ids.new("UBS"), previous=list_balance_statements(deps, actor, contract.id),
+        requested_by=actor.sub, now=now,
+    )
+    (statement,) = deps.store.commit(actor, now, [Change("unordered_balance_statement.requested", statement)])
+    deps.send_once(f"balance-statement-{statement.id}:requested", Email(
+        to=(contract.contractor_email,),
+        subject=f"Statement of unordered balances requested: contract {contract.id}",
+        text=(
+            f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
+            f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
+        ),
+    ))
+    return statement
+
+
+def state_balances(deps: Deps, actor: Actor, statement_id: str, *, lines: list[BalanceLine]) -> UnorderedBalanceStatement:
+    """R-9e: the contractor furnishes the statement before the end of the term."""
+    statement = deps.store.get(UnorderedBalanceStatement, statement_id)
+    if statement is None or not (actor.role is Role.VENDOR and actor.org == statement.contractor_org):
+        raise NotFound(f"No statement request {statement_id} is visible to the caller.")
+    contract = deps.load(Contract, statement.contract_id)
+    now = deps.clock.now()
+    stated = rules.state_balances(statement, contract, lines=lines, stated_by=actor.sub, now=now)
+    (stated,) = deps.store.commit(actor, now, [Change("unordered_balance_statement.stated", stated, statement)])
+    return stated
+
+
+def list_balance_statements(deps: Deps, actor: Actor, contract_id: str) -> list[UnorderedBalanceStatement]:
+    contract = get_contract(deps, actor, contract_id)
+    return list(deps.store.iterate(UnorderedBalanceStatement, "by_contract", contract.id))
+
+
+# --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
+
+def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agency: str | None = None) -> OrderingAgencyRequest:
+    """R-9b: an agency not named in the contract asks to order against it (or purchasing asks for it); the
+    contractor is asked to accept."""
+    require_role(actor, Role.AGENCY, Role.PURCHASING)
+    ordering_agency = actor.org if actor.role is Role.AGENCY else agency
+    if not ordering_agency or (actor.role is Role.AGENCY and agency not in (None, actor.org)):
+        raise ValidationFailed("Name the agency that will order (an agency asks for itself).", rule="R-9b", details=[{"field": "agency", "problem": "must be the caller's agency, or given by purchasing"}])
+    contract = deps.load(Contract, contract_id)
+    now = deps.clock.now()
+    request = rules.request_ordering_agency(
+        contract, request_id=deps.ids.new("OAR"), ordering_agency=ordering_agency,
+        previous=list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id)), requested_by=actor.sub, now=now,
+    )
+    (request,) = deps.store.commit(actor, now, [Change("ordering_agency.requested", request)])
+    deps.send_once(f"ordering-agency-{request.id}:requested", Email(
+        to=(contract.contractor_email,),
+        subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
+        text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
+    ))
+    return request
+
+
+def decide_ordering_agency(deps: Deps, actor: Actor, request_id: str, *, accept: bool, reason: str = "") -> OrderingAgencyRequest:
+    """R-9b: the contractor accepts (the agency may then order) or refuses; the acceptance is recorded."""
+    request = deps.store.get(OrderingAgencyRequest, request_id)
+    if request is None or not (actor.role is Role.VENDOR and actor.org == request.contractor_org):
+        raise NotFound(f"No ordering-agency request {request_id} is visible to the caller.")
+    contract = deps.load(Contract, request.contract_id)
+    now = deps.clock.now()
+    decided, accepted = rules.decide_ordering_agency(request, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now)
+    changes = [Change(f"ordering_agency.{decided.status.value}", decided, request)]
+    if accepted is not None:
+        changes.append(Change("contract.ordering_agency_added", accepted, contract))
+    (decided, *_) = deps.store.commit(actor, now, changes)
+    return decided
+
+
+def list_ordering_agency_requests(deps: Deps, actor: Actor, contract_id: str) -> list[OrderingAgencyRequest]:
+    contract = get_contract(deps, actor, contract_id)
+    return list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id))
+
+
+# --- amendments (R-9c) ----------------------------------------------------------------------------------------
+
+def amend_contract(deps: Deps, actor: Actor, contract_id: str, *, changes: list[LineChange], term_end: dt.date | None = None, reason: str) -> ContractAmendment:
+    """R-9c: only purchasing, for the Commissioner, writes an amendment; each is numbered and kept, and binds
+    once the contractor accepts it."""
+    contract = get_contract(deps, actor, contract_id)
+    require_role(actor, Role.PURCHASING)
+    now = deps.clock.now()
+    numbered, amendment = rules.amend(
+        contract, amendment_id=deps.ids.new("AMD"), changes=changes, term_end=term_end,
+        outstanding=list_amendments(deps, actor, contract.id), reason=reason, signed_by=actor.sub, now=now,
+    )
+    _, amendment = deps.store.commit(actor, now, [Change("contract.amendment_numbered", numbered, contract), Change("contract_amendment.signed", amendment)])
+    changed = [f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
+               for b, a in zip(amendment.lines_before, amendment.lines_after) if a != b]
+    if amendment.term_end_after != amendment.term_end_before:
+        changed.append(f"  term end: {amendment.term_end_before.isoformat()} -> {amendment.term_end_after.isoformat()}")
     deps.send_once(f"amendment-{amendment.id}", Email(
         to=(contract.contractor_email,),
-        subject=f"Amendment {amendment.number} to contract {contract.id}",
+        subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
         text="\n".join(
             [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
-            + [f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
-               for b, a in zip(amendment.lines_before, amendment.lines_after) if a != b]
+            + changed + ["The amendment takes effect when you accept it (R-9c)."]
         ),
     ))
     return amendment
+
+
+def decide_amendment(deps: Deps, actor: Actor, contract_id: str, amendment_id: str, *, accept: bool, reason: str = "") -> ContractAmendment:
+    """R-9c: the contractor's acceptance applies the amendment to the contract; an extended term gets its timer."""
+    contract = get_contract(deps, actor, contract_id)
+    _require_contractor(actor, contract)
+    amendment = deps.store.get(ContractAmendment, amendment_id)
+    if amendment is None or amendment.contract_id != contract.id:
+        raise NotFound(f"No amendment {amendment_id} of contract {contract.id}.")
+    now = deps.clock.now()
+    decided, amended = rules.decide_amendment(amendment, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now)
+    changes = [Change(f"contract_amendment.{decided.status.value}", decided, amendment)]
+    if amended is not None:
+        changes.append(Change("contract.amended", amended, contract))
+    decided, *stored = deps.store.commit(actor, now, changes)
+    if stored and decided.term_end_after != decided.term_end_before:
+        _start_term_timer(deps, stored[0])
+    deps.send_once(f"amendment-{decided.id}:{decided.status.value}", Email(
+        to=(deps.mailboxes.purchasing,),
+        subject=f"Amendment {decided.number} to contract {contract.id}: {decided.status.value} by the contractor",
+        text=f"{contract.contractor_name} {decided.status.value} amendment {decided.number} of contract {contract.id}. {reason}".strip(),
+    ))
+    return decided
 
 
 def list_amendments(deps: Deps, actor: Actor, contract_id: str) -> list[ContractAmendment]:

@@ -1,7 +1,9 @@
-"""Order, delivery and inspection rules: ±10% quantities (R-9a), the Comptroller's approval (R-9k), delivery
-as ordered and extensions (R-11), inspection (R-12), the 48-hour removal window (R-9j), open-market purchases
+"""Order, delivery and inspection rules: ±10% quantities and the 90% shortfall (R-9a), ordering agencies (R-9b),
+the term (R-9d/e), the Comptroller's approval (R-9k), delivery as ordered and extensions the State decides (R-11),
+inspection and purchasing's price determination (R-12), the 48-hour removal window (R-9j), open-market purchases
 (R-9i) and force-majeure notices (R-14)."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -9,8 +11,9 @@ import pytest
 
 from chalicelib.domain import orders as rules
 from chalicelib.domain.contracts import ContractStatus
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.orders import LineInspection, RejectedGoods
+from chalicelib.domain.calendar import CT
+from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
+from chalicelib.domain.orders import ExtensionStatus, LineInspection, RejectedGoods
 from tests.performance_support import contract
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -20,8 +23,16 @@ D = Decimal
 HUNDRED_CASES = (("1", D(100)),)
 
 
-def order(lines=HUNDRED_CASES, existing=(), c=None, **kw):
-    return rules.new_order(order_id=kw.pop("order_id", "PO-1"), contract=c or contract(), existing=list(existing), lines=list(lines), deliver_by=dt.date(2026, 3, 13), contact_email="r@das.example", now=NOW)
+def order(lines=HUNDRED_CASES, existing=(), c=None, agency="DAS", now=NOW, order_id="PO-1", deliver_by=dt.date(2026, 3, 13)):
+    return rules.new_order(order_id=order_id, contract=c or contract(), agency=agency, existing=list(existing), lines=list(lines), deliver_by=deliver_by, contact_email="r@das.example", now=now)
+
+
+def with_term(start=dt.date(2026, 3, 2), end=dt.date(2026, 6, 30), **kw):
+    return dataclasses.replace(contract(), term_start=start, term_end=end, **kw)
+
+
+def local(y, m, d, h=0, mi=0, sec=0):
+    return dt.datetime(y, m, d, h, mi, sec, tzinfo=CT)
 
 
 def approved(**kw):
@@ -53,6 +64,21 @@ def test_the_least_the_state_may_order_in_all_is_ninety_percent():
 
 
 @pytest.mark.rule("R-9a")
+def test_a_line_ordered_below_ninety_percent_is_a_shortfall():
+    # Given 89.99 of 100 cases of line 1 and 18 of 20 toners of line 2 ordered
+    orders = [order(lines=[("1", D("89.99")), ("2", D("18"))])]
+    # When the shortfall is computed
+    (short,) = rules.shortfalls(contract(), orders)
+    # Then only line 1 is short, against its least quantity of 90
+    assert (short.line_id, short.ordered, short.least) == ("1", D("89.99"), D("90.00"))
+
+
+@pytest.mark.rule("R-9a")
+def test_lines_ordered_at_exactly_ninety_percent_are_no_shortfall():
+    assert rules.shortfalls(contract(), [order(lines=[("1", D("90")), ("2", D("18"))])]) == ()
+
+
+@pytest.mark.rule("R-9a")
 @pytest.mark.parametrize("quantity", ["-5", "0"])
 def test_negative_or_zero_quantities_are_refused(quantity):
     with pytest.raises(ValidationFailed) as err:
@@ -78,6 +104,63 @@ def test_no_order_against_a_cancelled_contract():
         order(c=contract(status=ContractStatus.CANCELLED))
 
 
+@pytest.mark.rule("R-9b")
+def test_an_agency_not_named_in_the_contract_may_not_order_until_the_contractor_accepts_it():
+    # Given a contract naming DAS only; When DOT orders; Then it is refused with the rule
+    with pytest.raises(Forbidden) as err:
+        order(agency="DOT")
+    assert err.value.rule == "R-9b" and err.value.details[0]["field"] == "agency"
+
+
+@pytest.mark.rule("R-9b")
+def test_an_accepted_agency_orders_in_its_own_name():
+    # Given DOT accepted by the contractor; When DOT orders; Then the order is DOT's
+    placed = order(c=dataclasses.replace(contract(), accepted_agencies=("DOT",)), agency="DOT")
+    assert placed.agency == "DOT"
+
+
+@pytest.mark.rule("R-9a")
+def test_the_ten_percent_limit_counts_the_orders_of_every_ordering_agency():
+    # Given DOT accepted and DAS having ordered 60 of 100
+    c = dataclasses.replace(contract(), accepted_agencies=("DOT",))
+    first = order(c=c, lines=[("1", D("60"))])
+    # When DOT orders 51 more; Then 111 is beyond 110
+    with pytest.raises(ValidationFailed):
+        order(c=c, lines=[("1", D("51"))], existing=[first], agency="DOT", order_id="PO-2")
+
+
+@pytest.mark.rule("R-9d/e")
+def test_an_order_in_the_last_second_of_the_term_is_accepted():
+    # Given a term ending on 30 June; When DAS orders at 23:59:59 that day; Then the order is placed
+    assert order(c=with_term(), now=local(2026, 6, 30, 23, 59, 59), deliver_by=dt.date(2026, 7, 15)).contract_id == "C-26PSX0001"
+
+
+@pytest.mark.rule("R-9d/e")
+def test_an_order_in_the_first_second_after_the_term_is_refused():
+    # Given a term ending on 30 June; When DAS orders at 00:00:00 on 1 July
+    with pytest.raises(DeadlinePassed) as err:
+        order(c=with_term(), now=local(2026, 7, 1), deliver_by=dt.date(2026, 7, 15))
+    # Then it is refused, naming the end of the term
+    assert err.value.rule == "R-9d/e" and "2026-06-30" in err.value.message
+
+
+@pytest.mark.rule("R-9d/e")
+def test_an_order_before_the_term_starts_is_refused_and_at_its_first_second_accepted():
+    # Given a term starting on 2 March
+    c = with_term()
+    # When DAS orders at 23:59:59 on 1 March; Then it is refused
+    with pytest.raises(Conflict) as err:
+        order(c=c, now=local(2026, 3, 1, 23, 59, 59))
+    assert err.value.rule == "R-9d/e"
+    # When it orders at 00:00:00 on 2 March; Then it is placed
+    assert order(c=c, now=local(2026, 3, 2)).status is rules.OrderStatus.AWAITING_APPROVAL
+
+
+@pytest.mark.rule("R-9d/e")
+def test_the_term_closes_at_the_start_of_the_day_after_its_last_day():
+    assert rules.term_closes_at(with_term()) == local(2026, 7, 1)
+
+
 @pytest.mark.rule("R-9k")
 def test_goods_are_not_received_against_an_order_without_the_comptrollers_approval():
     with pytest.raises(Conflict) as err:
@@ -100,12 +183,46 @@ def test_delivery_beyond_what_is_still_owed_is_refused():
     assert err.value.rule == "R-11"
 
 
+def extension_requested(deliver_by=dt.date(2026, 3, 20)):
+    return rules.request_extension(approved(), deliver_by, "strike at the mill", "vendor-user", NOW)
+
+
 @pytest.mark.rule("R-11")
-def test_a_delivery_extension_moves_the_date_of_this_order_only_forward():
-    o = rules.extend(approved(), dt.date(2026, 3, 20), "strike at the mill", "agency-user", NOW)
-    assert o.effective_deliver_by == dt.date(2026, 3, 20) and o.deliver_by == dt.date(2026, 3, 13)
+def test_a_requested_extension_does_not_move_the_delivery_date():
+    # Given the contractor's request for 20 March; Then the order is still due on 13 March
+    o = extension_requested()
+    assert o.pending_extension.deliver_by == dt.date(2026, 3, 20) and o.effective_deliver_by == dt.date(2026, 3, 13)
+
+
+@pytest.mark.rule("R-11")
+def test_an_approved_extension_moves_the_date_of_this_order():
+    # Given a request; When the State approves it; Then the order is due on the new date
+    o = rules.decide_extension(extension_requested(), approve=True, reason="", actor="agency-user", now=NOW)
+    assert o.effective_deliver_by == dt.date(2026, 3, 20) and o.extensions[0].status is ExtensionStatus.APPROVED
+
+
+@pytest.mark.rule("R-11")
+def test_a_refused_extension_keeps_the_date_and_needs_a_reason():
+    # Given a request; When the State refuses it without a reason; Then it is refused
     with pytest.raises(ValidationFailed):
-        rules.extend(o, dt.date(2026, 3, 19), "earlier", "agency-user", NOW)
+        rules.decide_extension(extension_requested(), approve=False, reason=" ", actor="agency-user", now=NOW)
+    # When it gives the reason; Then the delivery date is unchanged
+    o = rules.decide_extension(extension_requested(), approve=False, reason="needed for flu season", actor="agency-user", now=NOW)
+    assert o.effective_deliver_by == dt.date(2026, 3, 13) and o.pending_extension is None
+
+
+@pytest.mark.rule("R-11")
+def test_an_extension_must_move_the_date_later_and_one_request_waits_at_a_time():
+    with pytest.raises(ValidationFailed):
+        extension_requested(dt.date(2026, 3, 13))
+    with pytest.raises(Conflict):
+        rules.request_extension(extension_requested(), dt.date(2026, 3, 27), "again", "vendor-user", NOW)
+
+
+@pytest.mark.rule("R-11")
+def test_there_is_no_decision_without_a_pending_request():
+    with pytest.raises(Conflict):
+        rules.decide_extension(approved(), approve=True, reason="", actor="agency-user", now=NOW)
 
 
 def delivered(quantity="100"):
@@ -125,17 +242,45 @@ def test_accepted_and_rejected_must_add_up_to_what_was_delivered():
     assert err.value.rule == "R-12"
 
 
-@pytest.mark.rule("R-12")
-def test_goods_accepted_at_an_adjusted_price_are_paid_at_that_price():
-    o = approved()
-    d = rules.inspect(delivered(), o, [LineInspection("1", D("100"), D("0"), D("100.00"))], None, NOW)
-    assert rules.accepted_value([d], o) == D("10000.00")
+def proposed(price="100.00"):
+    return rules.inspect(delivered(), approved(), [LineInspection("1", D("100"), D("0"), D(price))], None, NOW)
 
 
 @pytest.mark.rule("R-12")
-def test_an_adjusted_price_must_be_below_the_contract_price():
+def test_goods_with_a_proposed_adjusted_price_are_not_payable_until_purchasing_determines_it():
+    # Given substandard goods the agency accepted at a proposed price; Then nothing of them is payable yet
+    d = proposed()
+    assert d.awaiting_price_determination and rules.accepted_value([d], approved()) == D("0.00")
+
+
+@pytest.mark.rule("R-12")
+def test_goods_are_paid_at_the_price_purchasing_determines_not_the_proposal():
+    # Given a proposal of 100.00; When purchasing determines 110.00; Then 100 cases are worth 11,000.00
+    d = rules.determine_prices(proposed(), approved(), {"1": D("110.00")}, "minor defect", "buyer", NOW)
+    assert rules.accepted_value([d], approved()) == D("11000.00") and not d.awaiting_price_determination
+
+
+@pytest.mark.rule("R-12")
+def test_the_price_determination_is_final():
+    d = rules.determine_prices(proposed(), approved(), {"1": D("110.00")}, "minor defect", "buyer", NOW)
+    with pytest.raises(Conflict) as err:
+        rules.determine_prices(d, approved(), {"1": D("90.00")}, "second thoughts", "buyer", NOW)
+    assert err.value.rule == "R-12"
+
+
+@pytest.mark.rule("R-12")
+def test_a_determined_price_may_not_exceed_the_contract_price_and_covers_every_proposed_line():
+    with pytest.raises(ValidationFailed) as err:
+        rules.determine_prices(proposed(), approved(), {"1": D("123.4568")}, "x", "buyer", NOW)
+    assert err.value.details[0]["field"] == "lines.1.adjusted_unit_price"
     with pytest.raises(ValidationFailed):
-        rules.inspect(delivered(), approved(), [LineInspection("1", D("100"), D("0"), D("130"))], None, NOW)
+        rules.determine_prices(proposed(), approved(), {}, "x", "buyer", NOW)
+
+
+@pytest.mark.rule("R-12")
+def test_a_proposed_adjusted_price_must_be_below_the_contract_price():
+    with pytest.raises(ValidationFailed):
+        proposed("130")
 
 
 @pytest.mark.rule("R-12")

@@ -67,10 +67,18 @@ def test_only_purchasing_records_the_comptrollers_approval(deps, contract):
         orders.approve_order(deps, AGENCY_USER, order.id, "OSC-7")
 
 
-@pytest.mark.rule("R-9a")
-def test_another_agency_cannot_order_against_the_contract(deps, contract):
-    with pytest.raises(NotFound):
+@pytest.mark.rule("R-9b")
+def test_an_agency_the_contractor_has_not_accepted_cannot_order_and_nothing_is_stored(deps, contract):
+    before = snapshot(deps)
+    with pytest.raises(Forbidden) as err:
         orders.place_order(deps, OTHER_AGENCY, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    assert err.value.rule == "R-9b" and snapshot(deps) == before
+
+
+@pytest.mark.rule("R-9b")
+def test_an_agency_the_contractor_has_not_accepted_does_not_see_the_contract(deps, contract):
+    with pytest.raises(NotFound):
+        orders.list_orders(deps, OTHER_AGENCY, contract.id)
 
 
 @pytest.mark.rule("R-9a")
@@ -267,9 +275,56 @@ def test_another_vendor_cannot_give_notice_on_the_contract(deps, contract):
 
 
 @pytest.mark.rule("R-11")
-def test_the_agency_approves_a_delivery_extension_and_the_contractor_is_told(deps, approved_order):
-    extended = orders.extend_delivery(deps, AGENCY_USER, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
-    assert extended.effective_deliver_by == dt.date(2026, 3, 27) and "2026-03-27" in deps.notifier.sent[-1].text
+def test_the_contractor_requests_a_delivery_extension_and_the_agency_is_told(deps, approved_order):
+    requested = orders.request_delivery_extension(deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
+    assert requested.effective_deliver_by == dt.date(2026, 3, 13) and requested.pending_extension.requested_by == VENDOR.sub
+    assert deps.notifier.sent[-1].to == (AGENCY_EMAIL,) and "2026-03-27" in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-11")
+def test_the_state_approves_the_extension_and_the_contractor_is_told(deps, approved_order):
+    orders.request_delivery_extension(deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
+    extended = orders.decide_delivery_extension(deps, AGENCY_USER, approved_order.id, approve=True)
+    assert extended.effective_deliver_by == dt.date(2026, 3, 27)
+    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,) and "2026-03-27" in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-11")
+def test_the_contractor_cannot_approve_its_own_extension(deps, approved_order):
+    orders.request_delivery_extension(deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
+    with pytest.raises(Forbidden):
+        orders.decide_delivery_extension(deps, VENDOR, approved_order.id, approve=True)
+    with pytest.raises(Forbidden):
+        orders.request_delivery_extension(deps, AGENCY_USER, approved_order.id, deliver_by=dt.date(2026, 3, 30), reason="x")
+
+
+@pytest.fixture
+def proposed_price(deps, approved_order):
+    delivery = orders.receive_delivery(deps, AGENCY_USER, approved_order.id, lines=[("1", D("100"))])
+    return orders.inspect_delivery(deps, AGENCY_USER, delivery.id, results=[LineInspection("1", D("100"), D("0"), D("100.00"))])
+
+
+@pytest.mark.rule("R-12")
+def test_an_agency_proposal_of_an_adjusted_price_asks_purchasing_to_determine_it(deps, proposed_price):
+    assert proposed_price.awaiting_price_determination
+    assert deps.notifier.sent[-1].to == (deps.mailboxes.purchasing,) and "100.00" in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-12")
+def test_only_purchasing_determines_the_adjusted_price(deps, proposed_price):
+    with pytest.raises(Forbidden):
+        orders.determine_prices(deps, AGENCY_USER, proposed_price.id, prices={"1": D("100.00")}, reason="x")
+
+
+@pytest.mark.rule("R-12")
+def test_goods_awaiting_the_price_determination_cannot_be_invoiced_then_are_at_the_determined_price(deps, contract, approved_order, proposed_price):
+    # Given goods awaiting purchasing's determination; When the contractor invoices; Then nothing is payable yet
+    with pytest.raises(ValidationFailed):
+        invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("1.00"))
+    # When purchasing determines 110.00; Then the contractor and the agency are told and 11,000.00 may be invoiced
+    orders.determine_prices(deps, PURCHASING, proposed_price.id, prices={"1": D("110.00")}, reason="minor defect")
+    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL, AGENCY_EMAIL)
+    assert invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("11000.00")).amount == D("11000.00")
 
 
 @pytest.mark.rule("R-13a")

@@ -93,13 +93,118 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
 
 
 @pytest.mark.rule("R-9c")
-def test_only_purchasing_amends_a_contract_over_http(api, contract):
+def test_only_purchasing_amends_a_contract_over_http_and_it_binds_when_the_contractor_accepts(api, contract):
     body = {"lines": [{"line_id": "1", "quantity": "150"}], "reason": "second warehouse"}
     refused = api.as_("agency", AGENCY).post(f"/contracts/{contract.id}/amendments", json=body)
     assert refused.status == 403 and refused.json["rule"] == "R-9c"
     signed = api.as_purchasing().post(f"/contracts/{contract.id}/amendments", json=body)
-    assert signed.status == 201 and signed.json["number"] == 1
+    assert signed.status == 201 and (signed.json["number"], signed.json["status"]) == (1, "awaiting_acceptance")
+    assert api.as_purchasing().get(f"/contracts/{contract.id}").json["lines"][0]["quantity"] == "100"
+    accepted = api.as_vendor(CONTRACTOR).post(f"/contracts/{contract.id}/amendments/{signed.json['id']}/decision", json={"accept": True})
+    assert accepted.status == 200 and accepted.json["status"] == "accepted", accepted.json
+    assert api.as_purchasing().get(f"/contracts/{contract.id}").json["lines"][0]["quantity"] == "150"
     assert [a["number"] for a in api.as_vendor(CONTRACTOR).get(f"/contracts/{contract.id}/amendments").json["amendments"]] == [1]
+
+
+ORDER_80 = {"lines": [{"line_id": "1", "quantity": "80"}, {"line_id": "2", "quantity": "20"}], "deliver_by": "2026-04-10", "contact_email": AGENCY_EMAIL}
+
+
+def shortfall_mails(stack, contract):
+    return [m for m in stack.outbox() if m["subject"] == f"Contract {contract.id}: orders below 90% at the end of the term"]
+
+
+@pytest.mark.rule("R-9a")
+@pytest.mark.rule("R-9d/e")
+def test_a_term_ending_with_orders_below_ninety_percent_is_reported_at_its_first_second_after(api, clock, stack, contract):
+    agency, purchasing = api.as_("agency", AGENCY), api.as_purchasing()
+    # Given a term from 2 to 31 March and 80 of 100 cases of line 1 ordered
+    term = purchasing.post(f"/contracts/{contract.id}/term", json={"start": "2026-03-02", "end": "2026-03-31"})
+    assert term.status == 200, term.json
+    assert term.json["ordering_ends_at"] == "2026-04-01T00:00:00-04:00"
+    assert agency.post(f"/contracts/{contract.id}/orders", json=ORDER_80).status == 201
+    # When the clock reaches the last second of 31 March; Then nothing is reported yet and orders are still taken
+    clock.advance(to=at_local("2026-03-31", 23).replace(minute=59, second=59))
+    assert agency.get(f"/contracts/{contract.id}/term-reports").json["reports"] == [] and shortfall_mails(stack, contract) == []
+    # When the term is over (00:00:00 on 1 April)
+    clock.advance(seconds=1)
+    # Then the shortfall is recorded and emailed to purchasing and the agency's contact, and no order is taken
+    (report,) = agency.get(f"/contracts/{contract.id}/term-reports").json["reports"]
+    assert (report["term_end"], [(s["line_id"], s["ordered"]) for s in report["lines"]]) == ("2026-03-31", [("1", "80")])
+    (mail,) = shortfall_mails(stack, contract)
+    assert mail["to"] == ["purchasing@example.gov", AGENCY_EMAIL]
+    late = agency.post(f"/contracts/{contract.id}/orders", json={**ORDER_80, "lines": [{"line_id": "1", "quantity": "10"}]})
+    assert late.status == 409 and late.json["rule"] == "R-9d/e"
+    assert stack.execution("contract-term", f"contract-term-{contract.id}-2026-03-31")["status"] == "SUCCEEDED"
+
+
+@pytest.mark.rule("R-9a")
+@pytest.mark.rule("R-9c")
+@pytest.mark.rule("R-9d/e")
+def test_an_accepted_extension_moves_the_report_to_the_new_end_of_the_term(api, clock, stack, contract):
+    agency, purchasing, vendor = api.as_("agency", AGENCY), api.as_purchasing(), api.as_vendor(CONTRACTOR)
+    # Given a term to 31 March, 80% ordered, and an extension to 30 April the contractor accepts
+    purchasing.post(f"/contracts/{contract.id}/term", json={"start": "2026-03-02", "end": "2026-03-31"})
+    agency.post(f"/contracts/{contract.id}/orders", json=ORDER_80)
+    amendment = purchasing.post(f"/contracts/{contract.id}/amendments", json={"term_end": "2026-04-30", "reason": "unordered balances"})
+    assert amendment.status == 201, amendment.json
+    assert vendor.post(f"/contracts/{contract.id}/amendments/{amendment.json['id']}/decision", json={"accept": True}).status == 200
+    # When 1 April comes; Then nothing is reported and the agency may still order
+    clock.advance(to=at_local("2026-04-01", 9))
+    assert shortfall_mails(stack, contract) == []
+    assert agency.post(f"/contracts/{contract.id}/orders", json={**ORDER_80, "lines": [{"line_id": "1", "quantity": "5"}]}).status == 201
+    # When the extended term is over; Then the shortfall (85 of 100) is reported once
+    clock.advance(to=at_local("2026-05-01", 0))
+    (mail,) = shortfall_mails(stack, contract)
+    assert "line 1: ordered 85 of 100" in mail["text"]
+    assert [r["term_end"] for r in agency.get(f"/contracts/{contract.id}/term-reports").json["reports"]] == ["2026-04-30"]
+
+
+@pytest.mark.rule("R-9d/e")
+def test_the_contractor_states_unordered_balances_purchasing_requested_before_the_end(api, clock, contract):
+    purchasing, vendor = api.as_purchasing(), api.as_vendor(CONTRACTOR)
+    purchasing.post(f"/contracts/{contract.id}/term", json={"start": "2026-03-02", "end": "2026-03-31"})
+    requested = purchasing.post(f"/contracts/{contract.id}/unordered-balance-statements")
+    assert requested.status == 201, requested.json
+    stated = vendor.post(f"/unordered-balance-statements/{requested.json['id']}/statement", json={"lines": [{"line_id": "1", "unordered": "100"}, {"line_id": "2", "unordered": "20"}]})
+    assert stated.status == 200 and stated.json["stated_at"] is not None, stated.json
+    clock.advance(to=at_local("2026-04-01", 0))
+    late = purchasing.post(f"/contracts/{contract.id}/unordered-balance-statements")
+    assert late.status == 409 and late.json["rule"] == "R-9d/e"
+
+
+@pytest.mark.rule("R-9b")
+def test_an_agency_not_named_orders_over_http_once_the_contractor_accepts_it(api, contract):
+    dot, vendor = api.as_("agency", "DOT"), api.as_vendor(CONTRACTOR)
+    order = {"lines": [{"line_id": "1", "quantity": "10"}], "deliver_by": "2026-03-13", "contact_email": "receiving@dot.example"}
+    refused = dot.post(f"/contracts/{contract.id}/orders", json=order)
+    assert refused.status == 403 and refused.json["rule"] == "R-9b"
+    request = dot.post(f"/contracts/{contract.id}/ordering-agencies", json={})
+    assert request.status == 201, request.json
+    assert vendor.post(f"/ordering-agency-requests/{request.json['id']}/decision", json={"accept": True}).status == 200
+    assert dot.get(f"/contracts/{contract.id}/term").json["ordering_agencies"] == [AGENCY, "DOT"]
+    placed = dot.post(f"/contracts/{contract.id}/orders", json=order)
+    assert placed.status == 201 and placed.json["agency"] == "DOT"
+
+
+@pytest.mark.rule("R-11")
+@pytest.mark.rule("R-12")
+def test_the_contractor_asks_for_an_extension_and_purchasing_determines_the_adjusted_price(api, contract):
+    agency, vendor, purchasing = api.as_("agency", AGENCY), api.as_vendor(CONTRACTOR), api.as_purchasing()
+    order = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "10"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    purchasing.post(f"/orders/{order['id']}/comptroller-approval", json={"approval_reference": "OSC-5"})
+    # the contractor asks, the agency approves
+    asked = vendor.post(f"/orders/{order['id']}/delivery-extensions", json={"deliver_by": "2026-03-20", "reason": "mill strike"})
+    assert asked.status == 201 and asked.json["effective_deliver_by"] == "2026-03-13", asked.json
+    decided = agency.post(f"/orders/{order['id']}/delivery-extensions/decision", json={"approve": True})
+    assert decided.status == 200 and decided.json["effective_deliver_by"] == "2026-03-20", decided.json
+    # substandard goods: the agency proposes, purchasing determines
+    delivery = agency.post(f"/orders/{order['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "10"}]}).json
+    inspected = agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "10", "proposed_unit_price": "100.00"}]})
+    assert inspected.status == 200 and inspected.json["awaiting_price_determination"] is True, inspected.json
+    refused = agency.post(f"/deliveries/{delivery['id']}/price-determination", json={"lines": [{"line_id": "1", "adjusted_unit_price": "100.00"}], "reason": "x"})
+    assert refused.status == 403
+    determined = purchasing.post(f"/deliveries/{delivery['id']}/price-determination", json={"lines": [{"line_id": "1", "adjusted_unit_price": "110.00"}], "reason": "minor defect"})
+    assert determined.status == 200 and determined.json["lines"][0]["adjusted_unit_price"] == "110.00", determined.json
 
 
 @pytest.mark.rule("R-14")
