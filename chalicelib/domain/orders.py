@@ -450,12 +450,6 @@ def accepted_value(deliveries: list[Delivery], order: PurchaseOrder) -> Decimal:
     return to_cents(total)
 
 
-def goods_received_on(deliveries: list[Delivery]) -> dt.date | None:
-    """R-13a: the goods count as received on the latest receipt of goods that were accepted."""
-    days = [calendar.local_date(d.received_at) for d in deliveries if d.status is DeliveryStatus.INSPECTED and any(line.accepted for line in d.lines)]
-    return max(days) if days else None
-
-
 # --- open-market purchases (R-9i) and force majeure (R-14) --------------------------------------------------
 
 @dataclass(frozen=True)

@@ -324,15 +324,6 @@ def test_rejected_goods_may_be_replaced_by_a_delivery_naming_the_rejection():
     assert replacement.replaces == "DL-1"
 
 
-@pytest.mark.rule("R-13a")
-def test_goods_count_as_received_on_the_latest_accepted_delivery():
-    o = approved()
-    d = rules.inspect(delivered(), o, [LineInspection("1", D("90"), D("10"))], "x", NOW)
-    later = NOW + dt.timedelta(days=7)
-    r = rules.inspect(rules.receive(delivery_id="DL-2", order=o, deliveries=[d], lines=[("1", D("10"))], now=later), o, [LineInspection("1", D("10"), D("0"))], None, later)
-    assert rules.goods_received_on([d, r]) == dt.date(2026, 3, 9)
-
-
 def om(deliveries, now, quantity="10", cost="1500.00", previous=None):
     return rules.open_market_purchase(purchase_id="OM-1", order=approved(), deliveries=deliveries, previous=previous or {}, line_id="1", quantity=D(quantity), cost=D(cost), reason="not replaced", now=now)
 
