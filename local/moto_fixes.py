@@ -1,17 +1,24 @@
 """Corrections to moto that the local stack needs, installed with the other hooks.
 
-moto answers SendTaskSuccess/Failure/Heartbeat by asking every RUNNING execution's interpreter; an execution
-started a moment ago has no interpreter yet (`exec_worker.env` is None), and the call fails with an
-AttributeError instead of finding the token. AWS has no such window, so the emulator skips those executions.
+- Task tokens: moto answers SendTaskSuccess/Failure/Heartbeat by asking every RUNNING execution's interpreter;
+  an execution started a moment ago has no interpreter yet (`exec_worker.env` is None), and the call fails with
+  an AttributeError instead of finding the token. AWS has no such window, so the emulator skips those executions.
+- DynamoDB is not thread-safe in moto: its TransactWriteItems copies every table it touches and, when a
+  condition fails, puts that copy back, undoing what other threads wrote meanwhile (and copying a whole table
+  per transaction). Here every DynamoDB request runs under one lock, as one atomic step, and a transaction
+  checks all its conditions before it writes anything, so a cancelled transaction has nothing to undo.
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
+from typing import Any
 
 from local.virtual_time import HookPointMissing
 
-_original = None
+DYNAMODB_LOCK = threading.RLock()
+_originals: dict[str, Any] = {}
 
 
 def _started(execution) -> bool:
@@ -19,30 +26,143 @@ def _started(execution) -> bool:
     return worker is not None and getattr(worker, "env", None) is not None
 
 
+def _require(owner, name: str, parameters: list[str]):
+    method = owner.__dict__.get(name)
+    if method is None or list(inspect.signature(method).parameters) != parameters:
+        raise HookPointMissing(f"{owner.__name__}.{name} changed")
+    return method
+
+
 def install() -> None:
-    global _original
     try:
+        from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.responses import DynamoHandler
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     except ImportError as exc:  # pragma: no cover - only when moto moves
-        raise HookPointMissing(f"moto's StepFunctionsParserBackend is gone: {exc}") from exc
-    getter = getattr(StepFunctionsParserBackend, "_get_executions", None)
-    if getter is None or list(inspect.signature(getter).parameters) != ["self", "execution_status"]:
-        raise HookPointMissing("StepFunctionsParserBackend._get_executions changed")
-    if _original is None:
-        _original = getter
+        raise HookPointMissing(f"moto's backends moved: {exc}") from exc
+    if _originals:
+        return
+    get_executions = _require(StepFunctionsParserBackend, "_get_executions", ["self", "execution_status"])
+    call_action = _require(DynamoHandler, "call_action", ["self"])
+    _require(DynamoDBBackend, "transact_write_items", ["self", "transact_items"])
+    _originals.update(
+        get_executions=get_executions, call_action=call_action,
+        transact_write_items=DynamoDBBackend.transact_write_items,
+    )
 
     def executions_with_an_interpreter(self, execution_status=None):
         """Only RUNNING lookups (task tokens) need an interpreter; other listings stay whole."""
-        found = _original(self, execution_status)
+        found = get_executions(self, execution_status)
         return [e for e in found if _started(e)] if execution_status is not None else found
 
+    def one_request_at_a_time(self):
+        with DYNAMODB_LOCK:
+            return call_action(self)
+
     StepFunctionsParserBackend._get_executions = executions_with_an_interpreter
+    DynamoHandler.call_action = one_request_at_a_time
+    DynamoDBBackend.transact_write_items = check_then_write
 
 
 def uninstall() -> None:
-    global _original
-    if _original is not None:
-        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    if not _originals:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-        StepFunctionsParserBackend._get_executions = _original
-        _original = None
+    StepFunctionsParserBackend._get_executions = _originals["get_executions"]
+    DynamoHandler.call_action = _originals["call_action"]
+    DynamoDBBackend.transact_write_items = _originals["transact_write_items"]
+    _originals.clear()
+
+
+def check_then_write(self, transact_items: list[dict[str, Any]]) -> None:
+    """TransactWriteItems as AWS does it: every condition is checked first; any failure cancels the whole
+    transaction before a write, with one reason per item. Otherwise every write is applied."""
+    from moto.dynamodb.exceptions import (
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    with DYNAMODB_LOCK:
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
+        targets: set[tuple[str, str]] = set()
+        operations = []
+        for item in transact_items:
+            if len(item) > 1:
+                raise TransactWriteSingleOpException
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            key = _key_of(self, op_type, op)
+            target = (str(op["TableName"]), str(dict(sorted(key.items()))))
+            if target in targets:
+                raise MultipleTransactionsException()
+            targets.add(target)
+            operations.append((op_type, op, key))
+        reasons = [_condition_failure(self, op, key) for _, op, key in operations]
+        if any(code is not None for code, _, _ in reasons):
+            raise TransactionCanceledException(reasons)
+        _write_all(self, operations)
+
+
+def _key_of(backend, op_type: str, op: dict) -> dict:
+    if op_type != "Put":
+        return op["Key"]
+    table = backend.get_table(op["TableName"])
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def _condition_failure(backend, op: dict, key: dict) -> tuple:
+    """(code, message, item) of a failed condition, or (None, None, None), as moto reports reasons."""
+    from moto.dynamodb.comparisons import get_filter_expression
+
+    try:
+        current = backend.get_item(op["TableName"], key)
+        condition = op.get("ConditionExpression")
+        if condition is None:
+            return (None, None, None)
+        check = get_filter_expression(condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues"))
+        if check.expr(current):
+            return (None, None, None)
+        old = current.to_json()["Attributes"] if current and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+        return ("ConditionalCheckFailed", "The conditional request failed", old)
+    except Exception as exc:  # noqa: BLE001 - reported as that item's cancellation reason, as moto does
+        return (type(exc).__name__, str(exc), None)
+
+
+def _write_all(backend, operations: list) -> None:
+    """Apply the writes; one refused while writing (an item over 400 KB) undoes the earlier ones, item by item."""
+    undo = []
+    try:
+        for op_type, op, key in operations:
+            before = backend.get_item(op["TableName"], key)
+            undo.append((op["TableName"], key, None if before is None else before.to_json()["Attributes"]))
+            _write(backend, op_type, op, key)
+    except Exception:
+        for table, key, before in reversed(undo):
+            if before is None:
+                backend.delete_item(table, key)
+            else:
+                backend.put_item(table, before)
+        raise
+
+
+def _write(backend, op_type: str, op: dict, key: dict) -> None:
+    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        backend.put_item(op["TableName"], op["Item"], expression_attribute_names=names, expression_attribute_values=values)
+    elif op_type == "Delete":
+        backend.delete_item(op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values)
+    elif op_type == "Update":
+        backend.update_item(
+            op["TableName"], key, update_expression=op["UpdateExpression"],
+            expression_attribute_names=names, expression_attribute_values=values,
+        )

@@ -2,7 +2,8 @@
 
 A moto server (state machines executed for real, Lambda tasks dispatched in-process to the app's
 handlers) and the Chalice API on one virtual clock that ticks with real time and jumps forward with
-`POST /_local/clock`. Ctrl-C stops everything.
+`POST /_local/clock`. Every record lives in moto's memory: stopping the server discards it. Ctrl-C stops
+everything within STOP_SECONDS; a port already in use stops the start with a message naming it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,37 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STOP_SECONDS = 5
+
+
+class PortTaken(Exception):
+    """A port the stack needs is already in use; the message says which and what to do."""
+
+
+def check_free(host: str, ports: dict[str, tuple[int, str]]) -> None:
+    """Bind each port once, as the servers will: moto's own start would wait forever on a taken port."""
+    for role, (port, variable) in ports.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise PortTaken(
+                    f"Port {port} on {host} ({role}) is already in use ({exc.strerror}). Stop the process holding it "
+                    f"(e.g. an earlier `make run`; see `lsof -i :{port}`) or choose another port: make run {variable}={port + 1}"
+                ) from None
 
 
 def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     """Start moto and the API in background threads; return (api_server, moto_server, stack)."""
+    check_free(host, {"the API": (port, "PORT"), "moto": (moto_port, "MOTO_PORT")})
     sys.path.insert(0, str(ROOT))
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
@@ -45,7 +67,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
         f"http://{host}:{moto_port}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST",
         headers={"Content-Type": "application/json"},
     )
-    urllib.request.urlopen(request).read()
+    urllib.request.urlopen(request, timeout=10).read()
 
     stack = LocalStack(app, VirtualClock(dt.datetime.now(dt.timezone.utc), tick=True).start())
     stack.install_hooks()
@@ -63,6 +85,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
         print(f"moto     http://{host}:{moto_port}")
         print(f"clock    GET/POST http://{host}:{port}/_local/clock   outbox GET http://{host}:{port}/_local/outbox")
         print("tokens   make token ROLE=vendor ORG=acme   (HS256, dev secret in local/stack.py)")
+        print("data     in memory only: stopping the server discards every record, email and execution")
         print("Ctrl-C stops everything.", flush=True)
     return api, moto, stack
 
@@ -73,16 +96,34 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", 5000)))
     args = parser.parse_args(argv)
-    api, moto, stack = start(args.host, args.port, args.moto_port)
+    try:
+        api, moto, stack = start(args.host, args.port, args.moto_port)
+    except PortTaken as taken:
+        print(f"make run: {taken}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()
-    print("\nstopping...", flush=True)
+    print("\nstopping (the in-memory data is discarded)...", flush=True)
+    _exit_after(STOP_SECONDS - 1)  # a request or an execution still running does not hold the stop up
     api.shutdown()
     stack.clock.release_all()
     moto.stop()
-    return 0
+    _exit_now()
+
+
+def _exit_after(seconds: float) -> None:
+    watchdog = threading.Timer(seconds, _exit_now)
+    watchdog.daemon = True
+    watchdog.start()
+
+
+def _exit_now() -> None:
+    """Exit without waiting for moto's interpreter threads: nothing in memory is kept anyway."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

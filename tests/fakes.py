@@ -8,8 +8,8 @@ import itertools
 from typing import Any, Optional, Sequence
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
-from chalicelib.domain.errors import Conflict
-from chalicelib.services.ports import Actor, AuditEntry, Change, Deps, Email, entity_ref
+from chalicelib.domain.errors import AlreadyTaken, Conflict
+from chalicelib.services.ports import Actor, AuditEntry, Change, Deps, Email, Guard, entity_ref
 
 
 class FakeClock:
@@ -45,6 +45,7 @@ class InMemoryStore:
         self.items: dict[tuple[str, str], Any] = {}
         self.audit: list[AuditEntry] = []
         self.claims: set[str] = set()
+        self.guards: dict[str, str] = {}  # key -> holder
 
     def get(self, cls, entity_id: str):
         return self.items.get((entity_type(cls).kind, entity_id))
@@ -71,15 +72,27 @@ class InMemoryStore:
         found.sort(key=lambda pair: pair[0], reverse=newest_first)
         return iter([e for _, e in found][:limit])
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change | Guard]) -> list[Any]:
+        guards = [c for c in changes if isinstance(c, Guard)]
+        for guard in guards:
+            holder = self.guards.get(guard.key)
+            if holder not in (None, guard.holder):
+                raise AlreadyTaken(f"{guard.key} is already held by {holder}.", key=guard.key, held_by=holder)
         staged = []
         for change in changes:
+            if isinstance(change, Guard):
+                continue
             et = entity_type_of(change.after)
             current = self.items.get((et.kind, change.after.id))
             expected = None if change.before is None else change.before.version
             if (current is None) != (expected is None) or (current is not None and current.version != expected):
-                raise Conflict("The record changed while this request was processed; read it again and retry.")
+                raise Conflict("The record changed while this request was processed; read it again and retry.", transient=True)
             staged.append((et, change, dataclasses.replace(change.after, version=(expected or 0) + 1)))
+        for guard in guards:
+            if guard.release:
+                self.guards.pop(guard.key, None)
+            else:
+                self.guards[guard.key] = guard.holder
         for et, change, after in staged:
             self.items[(et.kind, after.id)] = after
             self.audit.append(

@@ -1,4 +1,9 @@
-"""DynamoDB through pynamodb: one entities table (two GSIs), an audit table, written in one transaction."""
+"""DynamoDB through pynamodb: one entities table (two GSIs), an audit table, written in one transaction.
+
+Every refusal of DynamoDB becomes a domain error the caller can act on: a condition that failed is a Conflict
+naming the record (or AlreadyTaken naming a guard's holder), throttling is TemporarilyUnavailable (503), and
+input past DynamoDB's limits is TooLarge (413), found before anything is sent.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,31 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
-from typing import Any, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Union
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
-from chalicelib.domain.errors import Conflict
-from chalicelib.services.ports import Actor, AuditEntry, Change, entity_ref
+from chalicelib.domain.errors import AlreadyTaken, Conflict, TemporarilyUnavailable, TooLarge
+from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, entity_ref
 
 ROOT = "#"
+# DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
+ITEM_LIMIT_BYTES = 400 * 1024
+# An entity's audit record holds it twice (before and after), so an entity may fill half a record: one that
+# could be created but never changed again would be a trap. The rest is the audit record's other attributes.
+ENTITY_LIMIT_BYTES = (ITEM_LIMIT_BYTES - 4 * 1024) // 2
+TRANSACTION_LIMIT_ITEMS = 100
+TRANSACTION_LIMIT_BYTES = 4 * 1024 * 1024
+THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError"})
+RETRY_AFTER_SECONDS = 1
 
 
 def build_models(entities_table: str, audit_table: str, region: str):
@@ -83,7 +99,8 @@ class DynamoStore:
     def get(self, cls, entity_id: str):
         et = entity_type(cls)
         try:
-            record = self.Entity.get(f"{et.kind}#{entity_id}", ROOT, consistent_read=True)
+            with _throttling_as_unavailable():
+                record = self.Entity.get(f"{et.kind}#{entity_id}", ROOT, consistent_read=True)
         except DoesNotExist:
             return None
         return self._decode(et, record)
@@ -103,32 +120,48 @@ class DynamoStore:
             condition = sk_attr.startswith(sk_begins_with)
         elif sk_between is not None:
             condition = sk_attr.between(*sk_between)
-        for record in gsi.query(
-            partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
-        ):
-            yield self._decode(et, record)
+        with _throttling_as_unavailable():
+            for record in gsi.query(
+                partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
+            ):
+                yield self._decode(et, record)
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
-        stored = []
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
+        writes, stored = [], []
+        for change in changes:
+            if isinstance(change, Guard):
+                writes.append(self._guard_write(change))
+                continue
+            et = entity_type_of(change.after)
+            expected = None if change.before is None else change.before.version
+            after = dataclasses.replace(change.after, version=(expected or 0) + 1)
+            ref = entity_ref(et.kind, after.id)
+            condition = self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
+            writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
+            writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
+            stored.append(after)
+        writes.sort(key=lambda w: not w.delete)  # TransactWrite sends deletes before puts: reasons come in that order
+        _check_limits(writes)
         try:
             with TransactWrite(connection=self._connection) as tx:
-                for change in changes:
-                    et = entity_type_of(change.after)
-                    expected = None if change.before is None else change.before.version
-                    after = dataclasses.replace(change.after, version=(expected or 0) + 1)
-                    record = self._record(et, after)
-                    condition = (
-                        self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
-                    )
-                    tx.save(record, condition=condition)
-                    tx.save(self._audit(et, actor, at, change, after))
-                    stored.append(after)
+                for w in writes:
+                    if w.delete:
+                        tx.delete(w.record, condition=w.condition)
+                    else:
+                        tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
         except TransactWriteError as exc:
-            raise Conflict(
-                "The record changed while this request was processed; read it again and retry.",
-                details=[{"reason": str(exc.cause_response_message or exc)}],
-            ) from exc
+            refusal = _refusal(exc, writes)
+            if refusal is None:
+                raise
+            raise refusal from exc
         return stored
+
+    def _guard_write(self, guard: Guard) -> "_Write":
+        body = json.dumps({"holder": guard.holder})
+        record = self.Entity(pk=f"guard#{guard.key}", sk=ROOT, kind="guard", body=body, version=1)
+        # the holder may claim its own key again (a retried task); a release frees only the holder's key
+        condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
+        return _Write(record, condition, f"guard {guard.key}", guard=guard, delete=guard.release)
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [
@@ -142,7 +175,8 @@ class DynamoStore:
     def claim(self, key: str, at: dt.datetime) -> bool:
         record = self.Entity(pk=f"claim#{key}", sk=ROOT, kind="claim", body=json.dumps({"at": at.isoformat()}), version=1)
         try:
-            record.save(condition=self.Entity.pk.does_not_exist())
+            with _throttling_as_unavailable():
+                record.save(condition=self.Entity.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -169,6 +203,108 @@ class DynamoStore:
     @staticmethod
     def _decode(et, record):
         return dataclasses.replace(et.decode(json.loads(record.body)), version=int(record.version))
+
+
+@dataclass
+class _Write:
+    """One item of a transaction and what to say about it if DynamoDB refuses it."""
+
+    record: Any
+    condition: Any
+    what: str
+    expected: Optional[int] = None
+    guard: Optional[Guard] = None
+    delete: bool = False
+    limit: int = ITEM_LIMIT_BYTES
+
+    @property
+    def size(self) -> int:
+        return item_size(self.record.serialize())
+
+
+def item_size(attributes: dict) -> int:
+    """DynamoDB's size of an item: names and values in UTF-8 bytes, a number about one byte per two digits."""
+    size = 0
+    for name, value in attributes.items():
+        ((kind, raw),) = value.items()
+        size += len(name.encode()) + (len(raw.encode()) if kind == "S" else len(str(raw)) // 2 + 2)
+    return size
+
+
+def _check_limits(writes: list[_Write]) -> None:
+    if len(writes) > TRANSACTION_LIMIT_ITEMS:
+        raise TooLarge(
+            f"This change writes {len(writes)} records at once; one transaction holds at most {TRANSACTION_LIMIT_ITEMS}.",
+            details=[{"field": "(body)", "problem": f"{len(writes)} records > {TRANSACTION_LIMIT_ITEMS}", "limit": TRANSACTION_LIMIT_ITEMS}],
+        )
+    sizes = [(w, w.size) for w in writes]
+    for w, size in sizes:
+        if size > w.limit:
+            raise TooLarge(
+                f"This change would make {w.what} {size:,} bytes; it may take at most {w.limit:,} bytes "
+                f"(DynamoDB holds {ITEM_LIMIT_BYTES:,} bytes per record, and the audit record keeps an entity twice). "
+                f"Send less: shorter texts or fewer items.",
+                details=[{"field": "(body)", "problem": f"{w.what}: {size:,} bytes > {w.limit:,}", "limit": w.limit}],
+            )
+    total = sum(size for _, size in sizes)
+    if total > TRANSACTION_LIMIT_BYTES:
+        raise TooLarge(
+            f"This change would write {total:,} bytes at once; one transaction holds at most {TRANSACTION_LIMIT_BYTES:,}.",
+            details=[{"field": "(body)", "problem": f"{total:,} bytes > {TRANSACTION_LIMIT_BYTES:,}", "limit": TRANSACTION_LIMIT_BYTES}],
+        )
+
+
+def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exception]:
+    """The domain error for a refused transaction (a held guard first, then a stale record, then throttling);
+    None when the refusal is not the caller's doing (a 500, never replayed)."""
+    if exc.cause_response_code in THROTTLED:
+        return _unavailable()
+    if exc.cause_response_code != "TransactionCanceledException":
+        return None
+    refused = [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
+    for w, reason in refused:
+        if reason.code == "ConditionalCheckFailed" and w.guard is not None:
+            return _taken(w.guard, reason.raw_item)
+    stale = [w for w, reason in refused if reason.code in ("ConditionalCheckFailed", "TransactionConflict")]
+    if stale:
+        return Conflict(
+            "Another request changed " + ", ".join(w.what for w in stale) + " while this one was processed; "
+            "read it again and retry.",
+            transient=True, details=[{"entity": w.what, "problem": _what_changed(w)} for w in stale],
+        )
+    if any(reason.code in THROTTLED for _, reason in refused):
+        return _unavailable()
+    return None
+
+
+def _what_changed(w: _Write) -> str:
+    if w.expected is None:
+        return "created meanwhile by another request"
+    return f"changed by another request since it was read at version {w.expected}"
+
+
+def _taken(guard: Guard, held: Optional[dict]) -> AlreadyTaken:
+    holder = json.loads(held["body"]["S"])["holder"] if held and "body" in held else None
+    return AlreadyTaken(
+        f"{guard.key} is already held by {holder or 'another record'}.", key=guard.key, held_by=holder,
+        details=[{"key": guard.key, "held_by": holder}],
+    )
+
+
+def _unavailable() -> TemporarilyUnavailable:
+    return TemporarilyUnavailable(
+        f"The database is busy; retry in {RETRY_AFTER_SECONDS} second(s).", retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+@contextmanager
+def _throttling_as_unavailable():
+    try:
+        yield
+    except PynamoDBException as exc:
+        if exc.cause_response_code in THROTTLED:
+            raise _unavailable() from exc
+        raise
 
 
 def _dumps(value):

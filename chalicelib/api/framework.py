@@ -22,13 +22,18 @@ from chalicelib.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    TemporarilyUnavailable,
+    TooLarge,
     Unauthenticated,
     ValidationFailed,
 )
 from chalicelib.observability import logger
 from chalicelib.services.ports import Actor, Role
 
-_STATUS = [(Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (ValidationFailed, 400)]
+_STATUS = [
+    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (ValidationFailed, 400),
+    (TooLarge, 413), (TemporarilyUnavailable, 503),
+]
 
 
 class ErrorBody(pydantic.BaseModel):
@@ -85,8 +90,9 @@ def status_of(exc: DomainError) -> int:
     return 422
 
 
-def error_response(status: int, code: str, message: str, rule: Optional[str] = None, details: Optional[list] = None) -> Response:
-    headers = {"Content-Type": "application/json"}
+def error_response(status: int, code: str, message: str, rule: Optional[str] = None, details: Optional[list] = None,
+                   headers: Optional[dict] = None) -> Response:
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="ct-procurement"'
     body = ErrorBody(Code=code, Message=message, rule=rule, details=details or [])
@@ -94,7 +100,8 @@ def error_response(status: int, code: str, message: str, rule: Optional[str] = N
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    return error_response(status_of(exc), exc.code, exc.message, exc.rule, to_jsonable_python(exc.details))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TemporarilyUnavailable) else None
+    return error_response(status_of(exc), exc.code, exc.message, exc.rule, to_jsonable_python(exc.details), headers)
 
 
 def validation_details(exc: pydantic.ValidationError) -> list[dict]:

@@ -39,8 +39,37 @@ class Forbidden(DomainError):
 
 
 class Conflict(DomainError):
-    """The record's state does not allow this now (already done, wrong status, concurrent change)."""
+    """The record's state does not allow this now (already done, wrong status, concurrent change).
+
+    `transient` marks a concurrent write: reading again and deciding again may succeed (services do so with
+    `retry_on_conflict`). The class name stays `Conflict` either way, the error name state machines retry on.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, **kwargs):
+        super().__init__(message, **kwargs)
+        self.transient = transient
+
+
+class AlreadyTaken(Conflict):
+    """A unique key (one vendor per organisation, ...) is held by another record: `held_by` names it."""
+
+    def __init__(self, message: str, *, key: str, held_by: Optional[str], **kwargs):
+        super().__init__(message, **kwargs)
+        self.key = key
+        self.held_by = held_by
 
 
 class DeadlinePassed(Conflict):
     """Server time is past the rule's deadline."""
+
+
+class TooLarge(DomainError):
+    """The input would exceed a storage limit (400 KB per record, 100 writes per transaction); nothing is stored."""
+
+
+class TemporarilyUnavailable(DomainError):
+    """The database is throttling requests; the same request may be retried after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 1, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -3,6 +3,10 @@
 Plans: an agency drafts, submits; OPM approves (the schedule becomes public version 1) or returns with reasons.
 Amendments: one `plan-amendment` execution per request times OPM's review (reminder, escalation), waits
 for OPM's written decision and then for the agency's publication of the amended schedule.
+
+A command whose commit finds the record changed since it was read (the workflow storing its task token while
+OPM decides or the agency publishes) reads again and decides again (`retry_on_conflict`); emails and
+workflow answers follow the attempt that was stored.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from chalicelib.domain import plans_amendments as amend
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role, retry_on_conflict
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -39,43 +43,53 @@ def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, An
 
 
 def update_plan(deps: Deps, actor: Actor, plan_id: str, sections: dict[str, Any]) -> Plan:
-    plan = _own_plan(deps, actor, plan_id)
-    edited = rules.edit(plan, sections)
-    (edited,) = deps.store.commit(actor, deps.clock.now(), [Change("plan.edited", edited, plan)])
-    return edited
+    def edit() -> Plan:
+        plan = _own_plan(deps, actor, plan_id)
+        (edited,) = deps.store.commit(actor, deps.clock.now(), [Change("plan.edited", rules.edit(plan, sections), plan)])
+        return edited
+
+    return retry_on_conflict(edit)
 
 
 def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     """OPM-1: rejected while a component is missing; OPM reviewers are emailed."""
-    plan = _own_plan(deps, actor, plan_id)
     now = deps.clock.now()
-    submitted = rules.submit(plan, now)
-    (submitted,) = deps.store.commit(actor, now, [Change("plan.submitted", submitted, plan)])
+
+    def submit() -> Plan:
+        plan = _own_plan(deps, actor, plan_id)
+        (submitted,) = deps.store.commit(actor, now, [Change("plan.submitted", rules.submit(plan, now), plan)])
+        return submitted
+
+    plan = retry_on_conflict(submit)
     deps.send_once(
-        f"plan-{plan.id}-submitted-{submitted.submissions}",
+        f"plan-{plan.id}-submitted-{plan.submissions}",
         Email(
             to=(deps.mailboxes.opm_reviewers,),
             subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
             text=(
                 f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
-                f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
+                f"Services on the schedule: {len(plan.procurement_schedule)}.\n"
                 f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
             ),
         ),
     )
-    return submitted
+    return plan
 
 
 def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
     """OPM-1/OPM-2: only OPM approves; the plan and its schedule (version 1) become public."""
     require_role(actor, Role.OPM)
-    plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
-    approved = rules.approve(plan, now, actor.sub, note)
-    (approved,) = deps.store.commit(actor, now, [Change("plan.approved", approved, plan)])
-    _email_agency(deps, approved, f"plan-{plan.id}-approved",
-                  f"Procurement plan {plan.id} for {plan.period} approved by OPM",
-                  f"OPM approved your procurement plan for {plan.period}. It is now public with schedule version 1.\n"
+
+    def approve() -> Plan:
+        plan = deps.load(Plan, plan_id)
+        (approved,) = deps.store.commit(actor, now, [Change("plan.approved", rules.approve(plan, now, actor.sub, note), plan)])
+        return approved
+
+    approved = retry_on_conflict(approve)
+    _email_agency(deps, approved, f"plan-{approved.id}-approved",
+                  f"Procurement plan {approved.id} for {approved.period} approved by OPM",
+                  f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
                   f"OPM's note: {approved.decision_note}")
     return approved
 
@@ -83,10 +97,14 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
 def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> Plan:
     """OPM-1: OPM returns the plan with written reasons; the agency edits and submits again."""
     require_role(actor, Role.OPM)
-    plan = deps.load(Plan, plan_id)
     now = deps.clock.now()
-    returned = rules.return_to_agency(plan, now, actor.sub, reasons)
-    (returned,) = deps.store.commit(actor, now, [Change("plan.returned", returned, plan)])
+
+    def return_it() -> tuple[Plan, Plan]:
+        plan = deps.load(Plan, plan_id)
+        (returned,) = deps.store.commit(actor, now, [Change("plan.returned", rules.return_to_agency(plan, now, actor.sub, reasons), plan)])
+        return plan, returned
+
+    plan, returned = retry_on_conflict(return_it)
     listed = "\n".join(f"- {r}" for r in returned.return_reasons)
     _email_agency(deps, returned, f"plan-{plan.id}-returned-{plan.submissions}",
                   f"Procurement plan {plan.id} for {plan.period} returned by OPM",
@@ -189,11 +207,16 @@ def list_amendments(deps: Deps, actor: Actor, *, plan_id: str | None = None, sta
 def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bool, note: str) -> PlanAmendment:
     """OPM-5: OPM's written decision; the waiting workflow is answered. The schedule changes only on publication."""
     require_role(actor, Role.OPM)
-    amendment = deps.load(PlanAmendment, amendment_id)
-    now = deps.clock.now()
-    decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
     action = "plan_amendment.approved" if approve else "plan_amendment.denied"
-    (decided,) = deps.store.commit(actor, now, [Change(action, decided, amendment)])
+    now = deps.clock.now()
+
+    def decide() -> tuple[PlanAmendment, PlanAmendment]:
+        amendment = deps.load(PlanAmendment, amendment_id)
+        decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
+        (decided,) = deps.store.commit(actor, now, [Change(action, decided, amendment)])
+        return amendment, decided
+
+    amendment, decided = retry_on_conflict(decide)
     if amendment.decision_token:
         # False when that wait already timed out: the next wait reads the decision from the record.
         deps.workflows.resume(amendment.decision_token, {"approved": approve})
@@ -202,14 +225,19 @@ def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bo
 
 def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan, PlanAmendment]:
     """OPM-6: the agency publishes the approved amendment; it becomes the public schedule version."""
-    amendment = deps.load(PlanAmendment, amendment_id)
-    plan = _own_plan(deps, actor, amendment.plan_id)
     now = deps.clock.now()
-    published_plan, published = amend.publish(plan, amendment, now)
-    published_plan, published = deps.store.commit(actor, now, [
-        Change("plan.schedule_published", published_plan, plan),
-        Change("plan_amendment.published", published, amendment),
-    ])
+
+    def publish() -> tuple[PlanAmendment, Plan, PlanAmendment]:
+        amendment = deps.load(PlanAmendment, amendment_id)
+        plan = _own_plan(deps, actor, amendment.plan_id)
+        published_plan, published = amend.publish(plan, amendment, now)
+        published_plan, published = deps.store.commit(actor, now, [
+            Change("plan.schedule_published", published_plan, plan),
+            Change("plan_amendment.published", published, amendment),
+        ])
+        return amendment, published_plan, published
+
+    amendment, published_plan, published = retry_on_conflict(publish)
     if amendment.publication_token:
         deps.workflows.resume(amendment.publication_token, {"published": True})
     return published_plan, published
@@ -225,12 +253,15 @@ def review_timers(deps: Deps, amendment_id: str) -> dict:
 
 def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """Keep the token for OPM's decision; answer at once if OPM already decided."""
-    amendment = deps.load(PlanAmendment, amendment_id)
-    if amendment.decided:
-        deps.workflows.resume(task_token, {"approved": amendment.approved})
-        return
-    waiting = dataclasses.replace(amendment, decision_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)])
+    def keep_token() -> None:
+        amendment = deps.load(PlanAmendment, amendment_id)
+        if amendment.decided:
+            deps.workflows.resume(task_token, {"approved": amendment.approved})
+            return
+        waiting = dataclasses.replace(amendment, decision_token=task_token)
+        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)])
+
+    retry_on_conflict(keep_token)
 
 
 def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
@@ -302,12 +333,15 @@ def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
 
 def await_publication(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """The agency's publication task: keep the token for the publish call; answer at once if already published."""
-    amendment = deps.load(PlanAmendment, amendment_id)
-    if amendment.status is PlanAmendmentStatus.PUBLISHED:
-        deps.workflows.resume(task_token, {"published": True})
-        return
-    waiting = dataclasses.replace(amendment, publication_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)])
+    def keep_token() -> None:
+        amendment = deps.load(PlanAmendment, amendment_id)
+        if amendment.status is PlanAmendmentStatus.PUBLISHED:
+            deps.workflows.resume(task_token, {"published": True})
+            return
+        waiting = dataclasses.replace(amendment, publication_token=task_token)
+        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)])
+
+    retry_on_conflict(keep_token)
 
 
 def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:

@@ -6,9 +6,9 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar, Union
 
-from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound
 
 T = TypeVar("T")
 
@@ -41,6 +41,20 @@ class Change:
     action: str
     after: Any
     before: Any = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A unique key claimed (or, with `release`, freed) in the same transaction as the changes beside it.
+
+    `commit` writes the key only if no record holds it, so "one vendor per organisation" holds by construction,
+    not by a read before the write; when another holds it the commit fails with AlreadyTaken naming the holder.
+    A release frees the key only if `holder` has it. Keys read `what-is-unique#value`, e.g. `vendor-org#acme`.
+    """
+
+    key: str
+    holder: str
+    release: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,8 +97,11 @@ class Store(Protocol):
     ) -> Iterator[T]:
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> list[Any]:
-        """Write every change and its audit record atomically; fail with Conflict on a concurrent write."""
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
+        """Write every change with its audit record, and every guard, atomically; return the stored entities.
+
+        Fails, storing nothing, with a transient Conflict when a record changed since it was read, AlreadyTaken
+        when a guard is held, TooLarge past a storage limit, TemporarilyUnavailable when throttled."""
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
 
@@ -142,6 +159,19 @@ class Deps:
             self.store.release(f"email#{key}")
             raise
         return True
+
+
+def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run a read-decide-write `attempt` again when a concurrent write made what it read stale.
+
+    Each attempt reads afresh and decides again, so a refusal that still holds is raised as the rule's own error;
+    only after `attempts` stale commits does the caller get the transient Conflict (409, retry)."""
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except Conflict as exc:
+            if not exc.transient or number == attempts:
+                raise
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

@@ -5,28 +5,39 @@ from __future__ import annotations
 import dataclasses
 
 from chalicelib.domain import vendors as rules
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, require_role, retry_on_conflict
 
 ONBOARDING = "vendor-onboarding"
 
 
 def register_vendor(deps: Deps, actor: Actor, *, legal_name: str, contact_email: str, commodity_codes: list[str]) -> Vendor:
-    """A vendor organisation registers once; the onboarding workflow then asks it to confirm its email."""
+    """A vendor organisation registers once (a guard on the organisation, written with the vendor, makes it so
+    even for simultaneous requests); the onboarding workflow then asks it to confirm its email."""
     require_role(actor, Role.VENDOR)
-    existing = next(deps.store.iterate(Vendor, "by_org", actor.org, limit=1), None)
-    if existing is not None:
-        raise Conflict(f"Organisation {actor.org} is already registered as vendor {existing.id}.", details=[{"vendor_id": existing.id}])
-    now = deps.clock.now()
-    vendor = rules.new_vendor(
-        vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, contact_email=contact_email,
-        commodity_codes=commodity_codes, now=now, confirmation_code=deps.ids.secret(6),
-    )
-    (vendor,) = deps.store.commit(actor, now, [Change("vendor.registered", vendor)])
-    reminder_after = int((vendor.reminder_due_at - now).total_seconds())
+
+    def register() -> Vendor:
+        now = deps.clock.now()
+        vendor = rules.new_vendor(
+            vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, contact_email=contact_email,
+            commodity_codes=commodity_codes, now=now, confirmation_code=deps.ids.secret(6),
+        )
+        (vendor,) = deps.store.commit(actor, now, [Change("vendor.registered", vendor), Guard(org_guard(actor.org), vendor.id)])
+        return vendor
+
+    try:
+        vendor = retry_on_conflict(register)
+    except AlreadyTaken as taken:
+        raise Conflict(f"Organisation {actor.org} is already registered as vendor {taken.held_by}.", details=[{"vendor_id": taken.held_by}]) from None
+    reminder_after = int((vendor.reminder_due_at - vendor.registered_at).total_seconds())
     deps.workflows.start(ONBOARDING, f"vendor-{vendor.id}", {"vendor_id": vendor.id, "reminder_after_seconds": reminder_after})
     return vendor
+
+
+def org_guard(org: str) -> str:
+    """The unique key of a vendor organisation: one vendor per organisation."""
+    return f"vendor-org#{org}"
 
 
 def get_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:

@@ -1,0 +1,163 @@
+"""Errors say what happened: a failure is never replayed as the answer, DynamoDB's refusals become clear 4xx/503."""
+
+import dataclasses
+
+import botocore.client
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo import ENTITY_LIMIT_BYTES, DynamoStore
+from chalicelib.services import vendors
+from tests.workflows.test_plan_amendments import PLAN
+
+GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+
+
+def failing_once(monkeypatch, owner, name, error):
+    """`owner.name` raises `error` on its first call only."""
+    original, calls = getattr(owner, name), []
+
+    def fail_then_work(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, fail_then_work)
+
+
+def botocore_raising(monkeypatch, operation: str, code: str):
+    """Every `operation` call to AWS fails with the botocore error `code` (after botocore's own retries)."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def make_api_call(self, operation_name, api_params):
+        if operation_name == operation:
+            raise ClientError({"Error": {"Code": code, "Message": "Rate of requests exceeds the allowed throughput."}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+
+
+def test_a_500_is_not_replayed_so_a_retry_with_the_same_key_runs_again_and_succeeds(api, stack, monkeypatch):
+    # Given registration fails once with an unexpected error
+    failing_once(monkeypatch, vendors.rules, "new_vendor", RuntimeError("boom"))
+    acme = api.as_vendor("acme")
+    first = acme.post("/vendors", json=GOOD, headers={"Idempotency-Key": "k-500"})
+
+    # When the client retries with the same key, as advised
+    retry = acme.post("/vendors", json=GOOD, headers={"Idempotency-Key": "k-500"})
+
+    # Then the first answer was a 500, and the retry ran again and registered the vendor
+    assert first.status == 500 and first.json["Code"] == "InternalError"
+    assert retry.status == 201 and "Idempotent-Replayed" not in retry.headers
+    assert len(stack.executions("vendor-onboarding")) == 1
+
+
+def test_a_409_is_not_replayed_so_a_retry_with_the_same_key_is_decided_again(api):
+    # Given OPM tries to approve a plan the agency has not submitted yet, with an Idempotency-Key
+    dss, opm = api.as_("agency", "DSS"), api.as_("opm", "OPM")
+    plan_id = dss.post("/plans", json=PLAN).json["id"]
+    early = opm.post(f"/plans/{plan_id}/approve", json={"note": "Approved."}, headers={"Idempotency-Key": "k-409"})
+
+    # When the agency submits and OPM retries with the same key
+    dss.post(f"/plans/{plan_id}/submit")
+    retry = opm.post(f"/plans/{plan_id}/approve", json={"note": "Approved."}, headers={"Idempotency-Key": "k-409"})
+
+    # Then the conflict was answered once, and the retry approved the plan
+    assert early.status == 409
+    assert retry.status == 200 and retry.json["status"] == "approved" and "Idempotent-Replayed" not in retry.headers
+
+
+def test_a_deterministic_4xx_is_still_replayed(api):
+    # Given a registration refused for its content, with a key
+    acme = api.as_vendor("acme")
+    bad = {**GOOD, "contact_email": "not-an-address"}
+    first = acme.post("/vendors", json=bad, headers={"Idempotency-Key": "k-400"})
+
+    # When it is retried with the same key / Then the same refusal is replayed
+    again = acme.post("/vendors", json=bad, headers={"Idempotency-Key": "k-400"})
+    assert first.status == again.status == 400 and again.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_a_record_changed_by_another_request_on_every_attempt_answers_409_naming_it_without_html(api, monkeypatch):
+    # Given every read of the plan returns a version that another request has already replaced
+    dss = api.as_("agency", "DSS")
+    plan_id = dss.post("/plans", json=PLAN).json["id"]
+    original_get = DynamoStore.get
+    monkeypatch.setattr(DynamoStore, "get", lambda self, cls, entity_id: dataclasses.replace(original_get(self, cls, entity_id), version=0))
+
+    # When the agency edits it
+    reply = dss.patch(f"/plans/{plan_id}", json={"needs_assessment": {"text": "Revised."}})
+
+    # Then it is a clean 409 that names the record and says to retry, with no page of the emulator in it
+    assert reply.status == 409 and reply.json["Code"] == "Conflict"
+    assert f"plan:{plan_id}" in reply.json["Message"] and "retry" in reply.json["Message"]
+    assert reply.json["details"] == [{"entity": f"plan:{plan_id}", "problem": "changed by another request since it was read at version 0"}]
+    assert "<" not in reply.body.decode()
+
+
+def test_throttling_answers_503_with_retry_after_and_is_not_replayed(api, stack, monkeypatch):
+    # Given DynamoDB throttles every transaction
+    botocore_raising(monkeypatch, "TransactWriteItems", "ProvisionedThroughputExceededException")
+    acme = api.as_vendor("acme")
+
+    # When a vendor registers
+    reply = acme.post("/vendors", json=GOOD, headers={"Idempotency-Key": "k-503"})
+
+    # Then it is told to come back, and nothing started
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+    assert reply.json["Code"] == "TemporarilyUnavailable" and stack.executions("vendor-onboarding") == []
+
+    # and once DynamoDB has capacity again, the same request with the same key runs
+    monkeypatch.undo()
+    assert acme.post("/vendors", json=GOOD, headers={"Idempotency-Key": "k-503"}).status == 201
+
+
+def test_throttled_reads_answer_503_too(api, monkeypatch):
+    # Given DynamoDB throttles reads
+    plan_id = api.as_("agency", "DSS").post("/plans", json=PLAN).json["id"]
+    botocore_raising(monkeypatch, "GetItem", "ThrottlingException")
+
+    # When the plan is read / Then 503 with Retry-After
+    reply = api.as_("agency", "DSS").get(f"/plans/{plan_id}")
+    assert reply.status == 503 and reply.headers["Retry-After"] == "1"
+
+
+def test_input_over_dynamodbs_record_limit_answers_413_naming_the_limit_and_stores_nothing(api, stack):
+    # Given a plan whose waiver justifications add up to more than half of DynamoDB's 400 KB record
+    dss = api.as_("agency", "DSS")
+    huge = {**PLAN, "waiver_justifications": [{"service_id": f"S-{n}", "basis": "x" * 5000} for n in range(41)]}
+
+    # When the agency files it
+    reply = dss.post("/plans", json=huge)
+
+    # Then 413 names the record and the limit, and no plan and no audit record exist
+    assert reply.status == 413 and reply.json["Code"] == "TooLarge"
+    assert "plan:" in reply.json["Message"] and f"at most {ENTITY_LIMIT_BYTES:,} bytes" in reply.json["Message"]
+    assert reply.json["details"][0]["limit"] == ENTITY_LIMIT_BYTES
+    assert dss.get("/plans?status=draft").json["plans"] == []
+
+
+def test_a_plan_just_under_the_limit_is_stored_and_can_still_be_changed(api):
+    # Given a plan of almost half a record (its audit record will hold it twice)
+    dss = api.as_("agency", "DSS")
+    large = {**PLAN, "waiver_justifications": [{"service_id": f"S-{n}", "basis": "x" * 5000} for n in range(38)]}
+    plan = dss.post("/plans", json=large)
+
+    # When the agency edits it / Then both are stored
+    assert plan.status == 201, plan.json
+    assert dss.patch(f"/plans/{plan.json['id']}", json={"needs_assessment": {"text": "Revised."}}).status == 200
+
+
+def test_an_edit_that_would_outgrow_the_record_is_refused_and_the_plan_is_unchanged(api):
+    # Given a stored plan
+    dss = api.as_("agency", "DSS")
+    plan = dss.post("/plans", json=PLAN).json
+
+    # When an edit would make it larger than the limit
+    reply = dss.patch(f"/plans/{plan['id']}", json={"waiver_justifications": [{"service_id": f"S-{n}", "basis": "x" * 5000} for n in range(41)]})
+
+    # Then 413, and the plan and its audit trail are as they were
+    assert reply.status == 413 and reply.json["Code"] == "TooLarge"
+    assert dss.get(f"/plans/{plan['id']}").json == plan
+    audit = api.as_purchasing().get(f"/audit?entity=plan:{plan['id']}").json["items"]
+    assert [a["action"] for a in audit] == ["plan.created"]
