@@ -49,7 +49,7 @@ def resources() -> dict:
 # (services/attention.py). ASL files therefore declare no Retry and no catch-all of their own.
 LAMBDA_ERRORS = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
                  "Lambda.TooManyRequestsException", "Lambda.Unknown"]
-TRANSIENT_ERRORS = ["Throttled", "RecordChanged", "ServiceUnavailable"]  # domain.errors: throttling, optimistic conflicts
+TRANSIENT_ERRORS = ["RecordChanged", "TemporarilyUnavailable"]  # domain.errors: optimistic conflicts, throttling
 LAMBDA_RETRY = {"ErrorEquals": LAMBDA_ERRORS, "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
                 "MaxDelaySeconds": 60, "JitterStrategy": "FULL"}
 TRANSIENT_RETRY = {"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 1, "MaxAttempts": 8, "BackoffRate": 2,

@@ -8,7 +8,7 @@ import itertools
 from typing import Any, Optional, Sequence
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
-from chalicelib.domain.errors import AlreadyTaken, Conflict
+from chalicelib.domain.errors import AlreadyTaken, RecordChanged
 from chalicelib.services.ports import Actor, AuditEntry, Change, Deps, Email, Guard, entity_ref
 
 
@@ -86,7 +86,7 @@ class InMemoryStore:
             current = self.items.get((et.kind, change.after.id))
             expected = None if change.before is None else change.before.version
             if (current is None) != (expected is None) or (current is not None and current.version != expected):
-                raise Conflict("The record changed while this request was processed; read it again and retry.", transient=True)
+                raise RecordChanged("The record changed while this request was processed; read it again and retry.")
             staged.append((et, change, dataclasses.replace(change.after, version=(expected or 0) + 1)))
         for guard in guards:
             if guard.release:

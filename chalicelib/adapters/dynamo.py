@@ -1,6 +1,6 @@
 """DynamoDB through pynamodb: one entities table (two GSIs), an audit table, written in one transaction.
 
-Every refusal of DynamoDB becomes a domain error the caller can act on: a condition that failed is a Conflict
+Every refusal of DynamoDB becomes a domain error the caller can act on: a condition that failed is RecordChanged (a Conflict)
 naming the record (or AlreadyTaken naming a guard's holder), throttling is TemporarilyUnavailable (503), and
 input past DynamoDB's limits is TooLarge (413), found before anything is sent.
 """
@@ -23,7 +23,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
-from chalicelib.domain.errors import AlreadyTaken, Conflict, TemporarilyUnavailable, TooLarge
+from chalicelib.adapters.throttling import THROTTLED, unavailable
+from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, entity_ref
 
 ROOT = "#"
@@ -34,8 +35,6 @@ ITEM_LIMIT_BYTES = 400 * 1024
 ENTITY_LIMIT_BYTES = (ITEM_LIMIT_BYTES - 4 * 1024) // 2
 TRANSACTION_LIMIT_ITEMS = 100
 TRANSACTION_LIMIT_BYTES = 4 * 1024 * 1024
-THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError"})
-RETRY_AFTER_SECONDS = 1
 
 
 def build_models(entities_table: str, audit_table: str, region: str):
@@ -99,7 +98,7 @@ class DynamoStore:
     def get(self, cls, entity_id: str):
         et = entity_type(cls)
         try:
-            with _throttling_as_unavailable():
+            with _throttling_asunavailable():
                 record = self.Entity.get(f"{et.kind}#{entity_id}", ROOT, consistent_read=True)
         except DoesNotExist:
             return None
@@ -120,7 +119,7 @@ class DynamoStore:
             condition = sk_attr.startswith(sk_begins_with)
         elif sk_between is not None:
             condition = sk_attr.between(*sk_between)
-        with _throttling_as_unavailable():
+        with _throttling_asunavailable():
             for record in gsi.query(
                 partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
             ):
@@ -175,7 +174,7 @@ class DynamoStore:
     def claim(self, key: str, at: dt.datetime) -> bool:
         record = self.Entity(pk=f"claim#{key}", sk=ROOT, kind="claim", body=json.dumps({"at": at.isoformat()}), version=1)
         try:
-            with _throttling_as_unavailable():
+            with _throttling_asunavailable():
                 record.save(condition=self.Entity.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -258,7 +257,7 @@ def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exceptio
     """The domain error for a refused transaction (a held guard first, then a stale record, then throttling);
     None when the refusal is not the caller's doing (a 500, never replayed)."""
     if exc.cause_response_code in THROTTLED:
-        return _unavailable()
+        return unavailable()
     if exc.cause_response_code != "TransactionCanceledException":
         return None
     refused = [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
@@ -267,13 +266,13 @@ def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exceptio
             return _taken(w.guard, reason.raw_item)
     stale = [w for w, reason in refused if reason.code in ("ConditionalCheckFailed", "TransactionConflict")]
     if stale:
-        return Conflict(
+        return RecordChanged(
             "Another request changed " + ", ".join(w.what for w in stale) + " while this one was processed; "
             "read it again and retry.",
-            transient=True, details=[{"entity": w.what, "problem": _what_changed(w)} for w in stale],
+            details=[{"entity": w.what, "problem": _what_changed(w)} for w in stale],
         )
     if any(reason.code in THROTTLED for _, reason in refused):
-        return _unavailable()
+        return unavailable()
     return None
 
 
@@ -291,19 +290,13 @@ def _taken(guard: Guard, held: Optional[dict]) -> AlreadyTaken:
     )
 
 
-def _unavailable() -> TemporarilyUnavailable:
-    return TemporarilyUnavailable(
-        f"The database is busy; retry in {RETRY_AFTER_SECONDS} second(s).", retry_after=RETRY_AFTER_SECONDS,
-    )
-
-
 @contextmanager
-def _throttling_as_unavailable():
+def _throttling_asunavailable():
     try:
         yield
     except PynamoDBException as exc:
         if exc.cause_response_code in THROTTLED:
-            raise _unavailable() from exc
+            raise unavailable() from exc
         raise
 
 

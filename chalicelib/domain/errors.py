@@ -39,15 +39,12 @@ class Forbidden(DomainError):
 
 
 class Conflict(DomainError):
-    """The record's state does not allow this now (already done, wrong status, concurrent change).
+    """The record's state does not allow this now (already done, wrong status)."""
 
-    `transient` marks a concurrent write: reading again and deciding again may succeed (services do so with
-    `retry_on_conflict`). The class name stays `Conflict` either way, the error name state machines retry on.
-    """
 
-    def __init__(self, message: str, *, transient: bool = False, **kwargs):
-        super().__init__(message, **kwargs)
-        self.transient = transient
+class RecordChanged(Conflict):
+    """A concurrent write changed a record since it was read: reading again and deciding again may succeed.
+    Services do so with `retry_on_conflict`; every workflow step retries it by this name (infra/build.py)."""
 
 
 class AlreadyTaken(Conflict):

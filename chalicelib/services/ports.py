@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar, Union
 
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class Store(Protocol):
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
         """Write every change with its audit record, and every guard, atomically; return the stored entities.
 
-        Fails, storing nothing, with a transient Conflict when a record changed since it was read, AlreadyTaken
+        Fails, storing nothing, with RecordChanged when a record changed since it was read, AlreadyTaken
         when a guard is held, TooLarge past a storage limit, TemporarilyUnavailable when throttled."""
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
@@ -165,12 +165,12 @@ def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:
     """Run a read-decide-write `attempt` again when a concurrent write made what it read stale.
 
     Each attempt reads afresh and decides again, so a refusal that still holds is raised as the rule's own error;
-    only after `attempts` stale commits does the caller get the transient Conflict (409, retry)."""
+    only after `attempts` stale commits does the caller get RecordChanged (409, retry)."""
     for number in range(1, attempts + 1):
         try:
             return attempt()
-        except Conflict as exc:
-            if not exc.transient or number == attempts:
+        except RecordChanged:
+            if number == attempts:
                 raise
 
 

@@ -3,6 +3,7 @@
 import dataclasses
 
 import botocore.client
+import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import ENTITY_LIMIT_BYTES, DynamoStore
@@ -89,7 +90,7 @@ def test_a_record_changed_by_another_request_on_every_attempt_answers_409_naming
     reply = dss.patch(f"/plans/{plan_id}", json={"needs_assessment": {"text": "Revised."}})
 
     # Then it is a clean 409 that names the record and says to retry, with no page of the emulator in it
-    assert reply.status == 409 and reply.json["Code"] == "Conflict"
+    assert reply.status == 409 and reply.json["Code"] == "RecordChanged"
     assert f"plan:{plan_id}" in reply.json["Message"] and "retry" in reply.json["Message"]
     assert reply.json["details"] == [{"entity": f"plan:{plan_id}", "problem": "changed by another request since it was read at version 0"}]
     assert "<" not in reply.body.decode()
@@ -161,3 +162,16 @@ def test_an_edit_that_would_outgrow_the_record_is_refused_and_the_plan_is_unchan
     assert dss.get(f"/plans/{plan['id']}").json == plan
     audit = api.as_purchasing().get(f"/audit?entity=plan:{plan['id']}").json["items"]
     assert [a["action"] for a in audit] == ["plan.created"]
+
+
+def test_a_throttled_email_or_key_service_is_temporarily_unavailable_by_the_name_workflows_retry():
+    from chalicelib.adapters.throttling import aws_throttling_as_unavailable
+    from chalicelib.domain.errors import TemporarilyUnavailable
+
+    for code in ("Throttling", "ThrottlingException"):  # SES, KMS
+        with pytest.raises(TemporarilyUnavailable, match="retry in 1 second"):
+            with aws_throttling_as_unavailable("The email service"):
+                raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "SendEmail")
+    with pytest.raises(ClientError):
+        with aws_throttling_as_unavailable("The email service"):
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.domain.errors import AlreadyTaken, Conflict
+from chalicelib.domain.errors import AlreadyTaken, Conflict, RecordChanged
 from chalicelib.domain.plans_amendments import PlanAmendmentStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services import plans, vendors
@@ -42,7 +42,7 @@ def test_a_guard_held_by_another_record_refuses_the_commit_and_names_the_holder(
         deps.store.commit(ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")])
 
     # Then the commit stores nothing and says who holds the key
-    assert refused.value.held_by == "V-1" and not refused.value.transient
+    assert refused.value.held_by == "V-1" and not isinstance(refused.value, RecordChanged)
     assert deps.store.get(Vendor, "V-2") is None
 
 
@@ -65,7 +65,7 @@ def test_a_stale_commit_is_read_again_and_decided_again():
     def attempt():
         calls.append(len(calls))
         if len(calls) == 1:
-            raise Conflict("changed meanwhile", transient=True)
+            raise RecordChanged("changed meanwhile")
         return "stored"
 
     # When it runs under retry_on_conflict / Then the second attempt's result is returned
@@ -78,12 +78,12 @@ def test_a_commit_stale_on_every_attempt_ends_in_the_transient_conflict():
 
     def attempt():
         calls.append(1)
-        raise Conflict("changed meanwhile", transient=True)
+        raise RecordChanged("changed meanwhile")
 
     # When it runs / Then it is tried three times and the conflict reaches the caller
     with pytest.raises(Conflict) as refused:
         retry_on_conflict(attempt)
-    assert refused.value.transient and len(calls) == 3
+    assert isinstance(refused.value, RecordChanged) and len(calls) == 3
 
 
 def test_a_refusal_of_the_rules_is_not_retried():

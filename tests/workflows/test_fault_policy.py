@@ -3,13 +3,10 @@ purchasing is told, and resuming runs the failed step again without redoing fini
 
 import pytest
 
+from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.services import vendors
 
 REGISTRATION = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
-
-
-class Throttled(Exception):
-    """Stands in for a throttled AWS call: the ASL sees the class name, as on AWS."""
 
 
 @pytest.fixture
@@ -21,7 +18,7 @@ def faulty_reminder(monkeypatch):
     def flaky(*args, **kwargs):
         state["calls"] += 1
         if state["calls"] <= state["failures"]:
-            raise Throttled("Rate exceeded")
+            raise TemporarilyUnavailable("Rate exceeded")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(vendors, "send_confirmation_reminder", flaky)
@@ -54,7 +51,7 @@ def test_a_step_failing_after_every_retry_needs_attention_and_purchasing_is_emai
     clock.advance(hours=1)
     assert stack.execution("vendor-onboarding", f"vendor-{vendor_id}")["status"] == "RUNNING"
     (item,) = api.as_purchasing().get("/attention").json["items"]
-    assert (item["process"], item["state"], item["error"], item["status"]) == ("vendor-onboarding", "Remind the vendor to confirm", "Throttled", "open")
+    assert (item["process"], item["state"], item["error"], item["status"]) == ("vendor-onboarding", "Remind the vendor to confirm", "TemporarilyUnavailable", "open")
     assert faulty_reminder["calls"] == 9  # the first try and 8 retries of the transient class
     (alert,) = [m for m in stack.outbox() if m["to"] == ["purchasing@example.gov"]]
     assert "Remind the vendor to confirm" in alert["subject"] and item["id"] in alert["text"]

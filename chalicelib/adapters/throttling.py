@@ -1,0 +1,32 @@
+"""AWS throttling, whichever service says it (DynamoDB, KMS, SES), becomes one domain error: TemporarilyUnavailable.
+
+The API answers it 503 with Retry-After; every workflow step retries it by that name (infra/build.py)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import TemporarilyUnavailable
+
+THROTTLED = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError",
+    "Throttling", "TooManyRequestsException", "LimitExceededException",  # KMS and SES say it so
+})
+RETRY_AFTER_SECONDS = 1
+
+
+def unavailable(what: str = "The database") -> TemporarilyUnavailable:
+    return TemporarilyUnavailable(f"{what} is busy; retry in {RETRY_AFTER_SECONDS} second(s).", retry_after=RETRY_AFTER_SECONDS)
+
+
+@contextmanager
+def aws_throttling_as_unavailable(what: str):
+    """Around a boto3 call: a throttling answer becomes TemporarilyUnavailable; any other error stays as it is."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in THROTTLED:
+            raise unavailable(what) from exc
+        raise
