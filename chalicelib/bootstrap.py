@@ -25,7 +25,7 @@ def deps():
         ids=RandomIds(),
         notifier=SesNotifier(s.sender_email, s.region),
         workflows=StepFunctionsWorkflows(s.state_machine_arn_prefix, s.region),
-        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email),
+        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email, purchasing=s.purchasing_email),
     )
 
 

@@ -15,6 +15,7 @@ class Settings:
     state_machine_arn_prefix: str
     sender_email: str
     opm_reviewers_email: str
+    purchasing_email: str
     bid_sealing_key_id: str
     jwt_secret: str | None
     jwt_jwks_url: str | None
@@ -32,6 +33,7 @@ class Settings:
             state_machine_arn_prefix=env["STATE_MACHINE_ARN_PREFIX"],
             sender_email=env["SENDER_EMAIL"],
             opm_reviewers_email=env.get("OPM_REVIEWERS_EMAIL", "opm-reviewers@example.gov"),
+            purchasing_email=env.get("PURCHASING_EMAIL", "purchasing@example.gov"),
             bid_sealing_key_id=env.get("BID_SEALING_KEY_ID", ""),
             jwt_secret=env.get("JWT_SECRET") or None,
             jwt_jwks_url=env.get("JWT_JWKS_URL") or None,

@@ -42,6 +42,7 @@ def app_environment(key_id: str = "") -> dict[str, str]:
         "STATE_MACHINE_ARN_PREFIX": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK_NAME}-",
         "SENDER_EMAIL": SENDER,
         "OPM_REVIEWERS_EMAIL": "opm-reviewers@example.gov",
+        "PURCHASING_EMAIL": "purchasing@example.gov",
         "BID_SEALING_KEY_ID": key_id,
         "JWT_SECRET": DEV_JWT_SECRET,
         "POWERTOOLS_TRACE_DISABLED": "true",

@@ -14,6 +14,7 @@ from decimal import Decimal
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as rules
 from chalicelib.domain import orders as order_rules
+from chalicelib.domain.contracts import ensure_active
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, Payment
 from chalicelib.domain.orders import PurchaseOrder
@@ -44,6 +45,7 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     """The contractor invoices accepted goods of an order; the due date is 45 days after the later of goods
     receipt and invoice receipt (R-13a). Unrecovered open-market charges are set off at once (R-13d)."""
     contract = order_services.get_contract(deps, actor, contract_id)
+    ensure_active(contract)
     require_role(actor, Role.VENDOR)
     order_rules.require_active(contract, "R-13a")
     order = deps.store.get(PurchaseOrder, order_id)

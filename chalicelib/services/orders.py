@@ -11,7 +11,7 @@ from decimal import Decimal
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as invoice_rules
 from chalicelib.domain import orders as rules
-from chalicelib.domain.contracts import Contract
+from chalicelib.domain.contracts import Contract, ensure_active
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
@@ -85,6 +85,7 @@ def place_order(
 ) -> PurchaseOrder:
     """The contract's agency writes an order bearing the contract number; it waits for the Comptroller (R-9k)."""
     contract = get_contract(deps, actor, contract_id)
+    ensure_active(contract)
     _require_agency_of(actor, contract.agency)
     now = deps.clock.now()
     order = rules.new_order(
@@ -143,6 +144,7 @@ def receive_delivery(
     order = get_order(deps, actor, order_id)
     _require_agency_of(actor, order.agency)
     contract = deps.store.get(Contract, order.contract_id)
+    ensure_active(contract)
     rules.require_active(contract, "R-11")
     now = deps.clock.now()
     delivery = rules.receive(

@@ -112,6 +112,7 @@ class Mailboxes:
     """Shared addresses that receive notices; configured per deployment."""
 
     opm_reviewers: str = "opm-reviewers@example.gov"
+    purchasing: str = "purchasing@example.gov"  # the Bureau of Purchases: where an award needs its decision
 
 
 @dataclass
