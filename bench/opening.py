@@ -3,7 +3,7 @@
 `run(sizes)` seeds N sealed bids (real KMS envelope encryption in moto) into an in-process stack, then runs the
 opening task once and reports its wall time, the peak Python memory it allocated (tracemalloc), the AWS calls
 it made and the size of its state output. It then runs one full procurement through HTTP under virtual time
-(notice, 3 bids, opening, award, a 10-day lapse, acceptance by the second bidder, surety, contract) and counts
+(notice, 3 bids, opening, award (the notice forms the contract), a refusal, the next bidder's notice, surety, contract) and counts
 state transitions and requests, priced with the constants below.
 
     python -m bench.opening            # 100, 1,000 and 10,000 bids
@@ -201,15 +201,16 @@ def procurement() -> dict:
             stack.clock.advance(to=OPENING)
             call(api.get(f"/solicitations/{sol['id']}/tabulation"), 200)
             award_id = call(api.as_purchasing().post(f"/solicitations/{sol['id']}/award", json={}), 201)["awards"][0]["id"]
-            stack.clock.advance(days=10)
-            call(api.as_vendor("cobra").post(f"/awards/{award_id}/accept"), 200)
+            stack.clock.advance(days=3)
+            call(api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "cannot supply"}), 200)
+            call(api.as_purchasing().post(f"/awards/{award_id}/next"), 200)
             call(api.as_vendor("cobra").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "338.00", "reference": "PB-1"}), 200)
             contract_id = call(api.as_purchasing().get(f"/awards/{award_id}"), 200)["contract_id"]
             call(api.as_purchasing().get(f"/contracts/{contract_id}"), 200)
             stack.clock.advance(days=31)  # the invitation-to-bid execution ends
             histories = {
                 "invitation-to-bid": stack.history("invitation-to-bid", f"itb-{sol['id']}"),
-                "award-acceptance": stack.history("award-acceptance", f"award-{award_id}"),
+                "award-acceptance": stack.history("award-acceptance", f"award-{award_id}-2"),
             }
     transitions = {p: sum(1 for e in h if e["type"].endswith("StateEntered")) for p, h in histories.items()}
     tasks = sum(1 for h in histories.values() for e in h if e["type"] == "LambdaFunctionScheduled" or e["type"] == "TaskScheduled")

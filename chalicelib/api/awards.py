@@ -1,5 +1,6 @@
-"""Awards: the awarded bidder accepts, declines or furnishes surety; purchasing corrects clerical errors (R-8g);
-purchasing, the agency and bidders read them."""
+"""Awards: the bidder accepts a conditional award, refuses within 10 days or furnishes surety; purchasing passes a
+refused, lapsed or cancelled share to the next bidder and corrects clerical errors (R-8g); purchasing, the agency and
+the ranked bidders read them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.views import LocalTime
+from chalicelib.domain import awards as award_rules
 from chalicelib.domain.awards import CorrectedField
 from chalicelib.services import awards
 from chalicelib.services.ports import Role
@@ -20,7 +22,7 @@ TAG = "awards"
 
 class DeclineAwardIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(None, max_length=2000, description="Why the bidder declines (recorded, R-9g).")
+    reason: str | None = Field(None, max_length=2000, description="Why the bidder refuses (recorded and sent to purchasing, R-9g).")
 
 
 class SuretyIn(BaseModel):
@@ -54,45 +56,74 @@ class CandidateOut(BaseModel):
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="The bidder.")
     evaluated_price: Decimal = Field(description="Unit price (by item) or total of full quantities (group, all); discounts excluded (R-8f).")
-    amount: Decimal = Field(description="Award amount if this bidder gets it.")
+    amount: Decimal = Field(description="The bid's amount for the scope, at the quantities it offered.")
     cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount: breaks ties only (R-8f).")
 
 
 class AwardOutcomeOut(BaseModel):
-    bid_id: str = Field(description="The bid that lost the award.")
+    bid_id: str = Field(description="The bid concerned.")
     bidder_name: str = Field(description="Its bidder.")
-    outcome: str = Field(description="declined, lapsed (R-9g) or surety_lapsed (R-9h).")
+    outcome: str = Field(description="refused (R-9g), lapsed (R-8c), surety_lapsed, cancelled (R-9h) or passed_on (to the next bidder).")
     at: LocalTime = Field(description="When.")
     reason: str = Field(description="Why.")
+    share: int = Field(description="The share concerned.")
+
+
+class AwardedLineOut(BaseModel):
+    line_id: str = Field(description="Line of the invitation.")
+    quantity: Decimal = Field(description="Quantity awarded to this bidder (R-8b: by item, what its bid offered).")
+    unit_price: Decimal = Field(description="The bid's unit price, as corrected (R-8g).")
+
+
+class ShareOut(BaseModel):
+    number: int = Field(description="Share number within the award.")
+    bid_id: str = Field(description="The awarded bid.")
+    bidder_name: str = Field(description="Its bidder.")
+    status: str = Field(description="pending, conditional, contracted, refused, lapsed, cancelled or passed_on.")
+    conditional: bool = Field(description="R-8c: made after the award period (or the bid's shorter period); binds on acceptance.")
+    lines: list[AwardedLineOut] = Field(description="What this bidder is awarded.")
+    amount: Decimal = Field(description="Award amount of the share.")
+    responsibility: str = Field(description="The responsibility findings considered (R-18a/b).")
+    noticed_at: LocalTime | None = Field(None, description="Notice of award sent: the State's acceptance (R-9g).")
+    respond_by: LocalTime | None = Field(None, description="First instant after the 10 days to refuse (or to accept a conditional award).")
+    accepted_at: LocalTime | None = Field(None, description="When the bidder accepted a conditional award (R-8c).")
+    contract_id: str | None = Field(None, description="The contract its notice (or acceptance) formed (R-9a).")
+    surety_amount: Decimal | None = Field(None, description="Performance surety required (R-6b).")
+    surety_due: LocalTime | None = Field(None, description="First instant after the 10 days from the surety request (R-9h).")
+    surety_furnished_at: LocalTime | None = Field(None, description="When the surety was furnished.")
+    refused_at: LocalTime | None = Field(None, description="When the bidder refused (R-9g).")
+    refusal_reason: str | None = Field(None, description="Why.")
+
+    @classmethod
+    def of(cls, a, s) -> ShareOut:
+        return cls(
+            number=s.number, bid_id=s.candidate.bid_id, bidder_name=s.candidate.bidder_name, status=s.status.value,
+            conditional=s.conditional, amount=award_rules.share_amount(a, s), responsibility=s.responsibility,
+            lines=[AwardedLineOut(line_id=lid, quantity=q, unit_price=p) for lid, (q, p) in award_rules.awarded_lines(a, s).items()],
+            noticed_at=s.noticed_at, respond_by=s.respond_by, accepted_at=s.accepted_at, contract_id=s.contract_id,
+            surety_amount=award_rules.surety_amount(a, s) if s.surety_requested_at else None, surety_due=s.surety_due,
+            surety_furnished_at=s.surety.furnished_at if s.surety else None, refused_at=s.refused_at, refusal_reason=s.refusal_reason,
+        )
 
 
 class AwardOut(BaseModel):
     id: str = Field(description="Award id.")
     solicitation_id: str = Field(description="The solicitation.")
     scope: str = Field(description="all, item:<line> or group:<group> (R-8b).")
-    status: str = Field(description="pending, offered, awaiting_surety, accepted, contracted or exhausted.")
-    conditional: bool = Field(description="R-8c: made after the award period; binds on acceptance.")
-    current_bid_id: str | None = Field(None, description="The bid currently offered the award.")
-    current_bidder: str | None = Field(None, description="Its bidder.")
-    offered_at: LocalTime | None = Field(None, description="Notice of award sent (R-9g).")
-    accept_by: LocalTime | None = Field(None, description="10 days after the notice (R-9g).")
-    accepted_at: LocalTime | None = Field(None, description="When accepted.")
-    surety_amount: Decimal | None = Field(None, description="Performance surety required (R-6b).")
-    surety_due: LocalTime | None = Field(None, description="10 days after the surety request (R-9h).")
-    contract_id: str | None = Field(None, description="The contract formed (R-9a).")
+    status: str = Field(description="The share most needing attention: pending, conditional, refused, lapsed, cancelled, contracted, or passed_on.")
+    conditional: bool = Field(description="R-8c: a share still held is conditional on the bidder's acceptance.")
+    contract_id: str | None = Field(None, description="The contract formed (R-9a); with a split award, the first share's.")
+    shares: list[ShareOut] = Field(description="One per awarded bidder (R-8b split), in the order awarded.")
     ranking: list[CandidateOut] = Field(description="Ranked eligible bids of the scope (R-8a).")
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
-    outcomes: list[AwardOutcomeOut] = Field(description="Bidders that lost the award and why.")
+    outcomes: list[AwardOutcomeOut] = Field(description="Refusals, lapses, missing surety, cancellations and passing on, in order.")
     corrections: list[AwardCorrectionOut] = Field(default_factory=list, description="Clerical corrections of the award (R-8g); the contract follows them.")
 
     @classmethod
     def of(cls, a) -> AwardOut:
-        current = a.current
         return cls(
-            id=a.id, solicitation_id=a.solicitation_id, scope=a.scope, status=a.status.value, conditional=a.conditional,
-            current_bid_id=current.bid_id if current else None, current_bidder=current.bidder_name if current else None,
-            offered_at=a.offered_at, accept_by=a.accept_by, accepted_at=a.accepted_at, surety_amount=a.surety_amount,
-            surety_due=a.surety_due, contract_id=a.contract_id, notes=list(a.notes),
+            id=a.id, solicitation_id=a.solicitation_id, scope=a.scope, status=a.status, conditional=a.conditional,
+            contract_id=a.contract_id, notes=list(a.notes), shares=[ShareOut.of(a, s) for s in a.shares],
             ranking=[CandidateOut(rank=i + 1, bid_id=c.bid_id, bidder_name=c.bidder_name, evaluated_price=c.evaluated_price,
                                   amount=c.amount, cash_discount_percent=c.cash_discount_percent) for i, c in enumerate(a.candidates)],
             outcomes=[AwardOutcomeOut(**o.__dict__) for o in a.outcomes],
@@ -101,28 +132,37 @@ class AwardOut(BaseModel):
         )
 
 
-@operation(bp, "POST", "/awards/{award_id}/accept", summary="Accept an award", tag=TAG, roles={Role.VENDOR}, response=AwardOut, rules=("R-9g", "R-8c", "R-9a"), errors=(403, 404, 409))
+@operation(bp, "POST", "/awards/{award_id}/accept", summary="Accept a conditional award", tag=TAG, roles={Role.VENDOR}, response=AwardOut, rules=("R-8c", "R-9a"), errors=(403, 404, 409))
 def accept(call: Call, award_id: str):
-    """Within 10 days of the notice; confirms a conditional award. Surety is requested next where required."""
+    """Only a conditional award (R-8c) waits for it: within 10 days of its notice; the acceptance forms the contract.
+    A firm award's notice already formed it (409, R-9a)."""
     return AwardOut.of(awards.accept(call.deps, call.actor, award_id))
 
 
-@operation(bp, "POST", "/awards/{award_id}/decline", summary="Decline an award", tag=TAG, roles={Role.VENDOR}, body=DeclineAwardIn, response=AwardOut, rules=("R-9g",), errors=(403, 404, 409))
+@operation(bp, "POST", "/awards/{award_id}/decline", summary="Refuse an award within 10 days of its notice", tag=TAG, roles={Role.VENDOR}, body=DeclineAwardIn, response=AwardOut, rules=("R-9g",), errors=(403, 404, 409))
 def decline(call: Call, award_id: str):
-    """The award passes at once to the next ranked bidder; both are told."""
-    return AwardOut.of(awards.decline(call.deps, call.actor, award_id, call.body.reason or ""))
+    """Recorded, and purchasing is asked to decide (POST /awards/{id}/next, or leave it: the contract stands). After the
+    10 days the refusal is not considered (409, R-9g): the contract stands (R-9i)."""
+    return AwardOut.of(awards.refuse(call.deps, call.actor, award_id, call.body.reason or ""))
+
+
+@operation(bp, "POST", "/awards/{award_id}/next", summary="Offer a refused, lapsed or cancelled award to the next bidder", tag=TAG, roles={Role.PURCHASING}, response=AwardOut, rules=("R-9g", "R-9h", "R-8b"), errors=(404, 409))
+def next_bidder(call: Call, award_id: str):
+    """The quantity of refused, lapsed or cancelled shares goes to the next ranked eligible bidders with quantity left
+    (new notices); a refused share's contract is cancelled and its bidder told. 409 when none is left."""
+    return AwardOut.of(awards.next_bidder(call.deps, call.actor, award_id))
 
 
 @operation(bp, "POST", "/awards/{award_id}/surety", summary="Furnish performance surety", tag=TAG, roles={Role.VENDOR}, body=SuretyIn, response=AwardOut, rules=("R-9h", "R-6b"), errors=(403, 404, 409))
 def surety(call: Call, award_id: str):
-    """Within 10 days of the request; the contract follows."""
+    """Within 10 days of the request made with the contract (R-9h)."""
     b = call.body
     return AwardOut.of(awards.furnish_surety(call.deps, call.actor, award_id, b.form, b.amount, b.reference))
 
 
 @operation(bp, "POST", "/awards/{award_id}/corrections", summary="Correct a clerical error of an award", tag=TAG, roles={Role.PURCHASING}, body=AwardCorrectionIn, response=AwardOut, status=201, rules=("R-8g",), errors=(404, 409))
 def correction(call: Call, award_id: str):
-    """Until the award becomes a contract (then 409: amend the contract, R-9c); recorded with its reason and audited, and a bidder already notified is told."""
+    """Of a share not yet a contract (pending, or a conditional award not yet accepted); then 409: amend the contract (R-9c). Recorded with its reason and audited; a bidder already notified is told."""
     b = call.body
     return AwardOut.of(awards.correct_award(call.deps, call.actor, award_id, b.field, b.value, b.reason, line_id=b.line_id))
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.tabulation import DeterminationOut, TabulationRow
 from chalicelib.api.views import LocalTime
+from chalicelib.domain import awards as award_rules
 from chalicelib.domain.bids import Finding
 from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGroup, LineItem, SolicitationStatus
 from chalicelib.services import awards, bids, solicitations
@@ -170,13 +171,15 @@ class AwardIn(BaseModel):
     basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
     reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
     reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
+    responsibility: dict[str, str] = Field(default_factory=dict, description="R-18a/b: per bid id, a note of the responsibility findings considered for that bidder, stated in the award and its notice; a bidder without one has no adverse finding.")
 
 
 class AwardSummary(BaseModel):
     id: str = Field(description="Award id (GET /awards/{id}).")
     scope: str = Field(description="all, item:<line> or group:<group>.")
-    bidder_name: str = Field(description="The first-ranked bidder, offered the award.")
-    amount: Decimal = Field(description="Award amount in dollars.")
+    bidder_name: str = Field(description="The lowest eligible bidder, awarded first.")
+    bidders: list[str] = Field(description="Every bidder awarded a share (R-8b: by item, the line is split down the ranking).")
+    amount: Decimal = Field(description="Award amount in dollars, all shares.")
     conditional: bool = Field(description="R-8c: made after the award period; binds on the bidder's acceptance.")
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
 
@@ -260,8 +263,10 @@ def award(call: Call, solicitation_id: str):
     if b.reject_all:
         sol = awards.reject_all(call.deps, call.actor, solicitation_id, b.reason or "")
         return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[])
-    sol, made = awards.make_award(call.deps, call.actor, solicitation_id, b.basis)
+    sol, made = awards.make_award(call.deps, call.actor, solicitation_id, b.basis, b.responsibility)
     return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[
-        AwardSummary(id=a.id, scope=a.scope, bidder_name=a.current.bidder_name, amount=a.current.amount,
+        AwardSummary(id=a.id, scope=a.scope, bidder_name=a.shares[0].candidate.bidder_name,
+                     bidders=[s.candidate.bidder_name for s in a.shares],
+                     amount=sum((award_rules.share_amount(a, s) for s in a.shares), Decimal(0)),
                      conditional=a.conditional, notes=list(a.notes)) for a in made])
 

@@ -1,19 +1,34 @@
 """The contract formed when the State accepts a bid (R-9a), shared by award (R-8, R-9g/h) and performance
-(orders, delivery, invoices: R-9 to R-14). Its id is the contract number printed on every order (R-9k)."""
+(orders, delivery, invoices: R-9 to R-14). Its id is the contract number printed on every order (R-9k).
+
+A contractor's refusal within 10 days of the notice (R-9g) is recorded on the contract, which stands until
+purchasing decides; purchasing cancels a contract for missing surety or non-performance (R-9h), after which
+nothing more is ordered, delivered or invoiced under it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
+from chalicelib.domain.errors import Conflict, ValidationFailed
+
 
 class ContractStatus(str, enum.Enum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
+
+
+class CancellationGround(str, enum.Enum):
+    """Why purchasing cancels a contract (R-9h), or why the award cancelled it (R-9g)."""
+
+    MISSING_SURETY = "missing_surety"  # R-9h: surety not furnished within 10 days of the request
+    NON_PERFORMANCE = "non_performance"  # R-9h
+    REFUSED = "refused"  # R-9g: refused within 10 days; purchasing gave the award to the next bidder
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,11 @@ class Contract:
     term_start: Optional[dt.date] = None  # R-9d: the contract period (Connecticut dates), set by purchasing
     term_end: Optional[dt.date] = None  # extended only by an amendment the contractor accepted (R-9c, R-9d)
     accepted_agencies: tuple[str, ...] = ()  # R-9b: agencies not named that the contractor accepted
+    refused_at: Optional[dt.datetime] = None  # R-9g: the contractor refused within 10 days of the notice
+    refusal_reason: Optional[str] = None
+    cancelled_at: Optional[dt.datetime] = None  # R-9h
+    cancellation_ground: Optional[CancellationGround] = None
+    cancellation_reason: Optional[str] = None
     version: int = 0
 
     @property
@@ -62,3 +82,33 @@ class Contract:
 
     def line(self, line_id: str) -> Optional[ContractLine]:
         return next((line for line in self.lines if line.line_id == line_id), None)
+
+
+class ContractCancelled(Conflict):
+    """Nothing is ordered, delivered or invoiced under a cancelled contract (R-9h)."""
+
+
+def ensure_active(contract: Contract) -> None:
+    """R-9h: orders, deliveries and invoices are refused once the contract is cancelled."""
+    if contract.status is ContractStatus.CANCELLED:
+        why = f" ({contract.cancellation_ground.value}): {contract.cancellation_reason}" if contract.cancellation_ground else ""
+        raise ContractCancelled(
+            f"Contract {contract.id} was cancelled{why}; nothing is ordered, delivered or invoiced under it.",
+            rule="R-9h", details=[{"field": "contract_id", "problem": f"contract {contract.id} is cancelled"}],
+        )
+
+
+def mark_refused(contract: Contract, reason: str, now: dt.datetime) -> Contract:
+    """R-9g: the refusal is recorded; the contract stands until purchasing gives the award to the next bidder."""
+    return dataclasses.replace(contract, refused_at=now, refusal_reason=reason)
+
+
+def cancel(contract: Contract, ground: CancellationGround, reason: str, now: dt.datetime) -> Contract:
+    """R-9h (or R-9g after a refusal): a recorded decision with its reason; a contract is cancelled once."""
+    rule = "R-9g" if ground is CancellationGround.REFUSED else "R-9h"
+    if contract.status is not ContractStatus.ACTIVE:
+        raise Conflict(f"Contract {contract.id} is {contract.status.value}; only an active contract is cancelled.", rule=rule)
+    if not reason.strip():
+        raise ValidationFailed("A cancellation states its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}])
+    return dataclasses.replace(contract, status=ContractStatus.CANCELLED, cancelled_at=now, cancellation_ground=ground,
+                               cancellation_reason=reason.strip())

@@ -1,4 +1,5 @@
-"""Ranking (R-8a, R-8b, R-8f): lowest evaluated price among responsive, responsible bids, per item, group or whole.
+"""Ranking (R-8a, R-8b, R-8f): lowest evaluated price among responsive, responsible bids, per item, group or whole,
+and the split of an item down its ranking (R-5f, R-8b).
 
 Bids stream in (a solicitation may have 10,000); only the best `keep` candidates of each scope are held."""
 
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,13 @@ class Candidate:
     cash_discount_days: int | None = None
     acceptance_period_days: int | None = None  # R-8c: a shorter period the bid states
     alternate: int | None = None  # R-5g: the number of the bid's alternate offered; None for the base bid
+    quantities: tuple[Decimal, ...] = ()  # offered per line of `line_ids` (R-5f: an item bid may offer part of it)
+    unit_prices: tuple[Decimal, ...] = ()  # bid per line of `line_ids`
+
+    @property
+    def offered(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """(quantity, unit price) the bid offers per line of the scope."""
+        return dict(zip(self.line_ids, zip(self.quantities, self.unit_prices)))
 
     def sort_key(self):
         # R-8f: the discount only breaks a tie of evaluated price; then the earlier receipt.
@@ -81,7 +89,8 @@ def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...]
     amount = to_cents(sum((line.extension for line in lines), Decimal(0)))
     return Candidate(bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_name, bid.bidder_email, evaluated, amount,
                      line_ids, bid.received_at, content.cash_discount_percent, content.cash_discount_days,
-                     content.acceptance_period_days, alternate)
+                     content.acceptance_period_days, alternate, tuple(line.quantity for line in lines),
+                     tuple(line.unit_price for line in lines))
 
 
 def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = KEEP) -> list[Ranking]:
@@ -107,6 +116,30 @@ def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = 
         ordered = sorted(best[scope], key=Candidate.sort_key)[:keep]
         rankings.append(Ranking(scope, tuple(ordered), tuple(tie_notes(ordered))))
     return rankings
+
+
+def split(ranking: Sequence[Candidate], needed: Mapping[str, Decimal], held: Mapping[str, Mapping[str, Decimal]],
+          excluded: set[str], partial: bool) -> list[tuple[Candidate, dict[str, Decimal]]]:
+    """R-8b: down the ranking, each eligible bid takes what it offered of the quantity still needed (less what it already
+    holds); the rest goes to the next ranked bid, and so on. Without `partial` (group, whole) a bid takes every line in
+    full or nothing. Bids in `excluded` (refused, lapsed, cancelled) are passed over, and a bid takes one share with
+    its best-ranked offer only: its alternates (R-5g) are other offers of the same bid, not more bids (R-5h)."""
+    remaining = {line_id: quantity for line_id, quantity in needed.items() if quantity > 0}
+    shares = []
+    for found in ranking:
+        if not remaining:
+            break
+        if found.bid_id in excluded or any(taken.bid_id == found.bid_id for taken, _ in shares):
+            continue
+        offered, holding = found.offered, held.get(found.bid_id, {})
+        free = {lid: offered[lid][0] - holding.get(lid, Decimal(0)) if lid in offered else Decimal(0) for lid in remaining}
+        take = {lid: min(free[lid], quantity) for lid, quantity in remaining.items() if free[lid] > 0}
+        if not take or (not partial and take != remaining):
+            continue
+        shares.append((found, take))
+        remaining = {lid: quantity - take.get(lid, Decimal(0)) for lid, quantity in remaining.items()}
+        remaining = {lid: quantity for lid, quantity in remaining.items() if quantity > 0}
+    return shares
 
 
 def tie_notes(ordered: list[Candidate]) -> list[str]:

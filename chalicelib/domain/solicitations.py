@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.calendar import require_aware, to_utc
+from chalicelib.domain.calendar import days_after, require_aware, to_utc
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
 from chalicelib.domain.vendors import COMMODITY_CODE
 
@@ -102,8 +102,8 @@ class Solicitation:
 
     @property
     def award_period_ends_at(self) -> dt.datetime | None:
-        """R-8c: the award period runs from the opening."""
-        return None if self.opened_at is None else self.opened_at + dt.timedelta(days=self.award_period_days)
+        """R-8c: the first instant after the award period, counted in calendar days from the opening."""
+        return None if self.opened_at is None else days_after(self.opened_at, self.award_period_days)
 
     def line(self, line_id: str) -> LineItem | None:
         return next((line for line in self.lines if line.id == line_id), None)

@@ -1,19 +1,22 @@
-"""Award (R-8a/b/c/f), acceptance down the ranking (R-9g), performance surety (R-9h) and the contract (R-9a).
+"""Award (R-8a/b/c/f), the notice that forms the contract (R-9a, R-9g), refusal and the next bidder (R-9g),
+performance surety and cancellation (R-9h), and clerical corrections (R-8g).
 
-Each awarded scope runs its own award-acceptance execution: notice → 10 days to accept → surety → contract;
-a refusal or a lapse moves the award to the next ranked bidder. Purchasing corrects clerical errors of an award
-until it becomes a contract (R-8g)."""
+Each share of an award (one awarded bidder) runs its own award-acceptance execution: notice (the contract, unless
+the award is conditional) → acceptance of a conditional award → surety timer. Nothing moves by itself: purchasing is
+emailed where it must decide (a refusal, a lapsed conditional award, missing surety)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from chalicelib.domain import awards as rules
+from chalicelib.domain import contracts as contract_rules
 from chalicelib.domain import evaluation
-from chalicelib.domain.awards import Award, AwardStatus, CorrectedField
+from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.calendar import iso_local
-from chalicelib.domain.contracts import Contract
+from chalicelib.domain.calendar import last_day_of
+from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.services.bids import opened_bids, vendor_of
@@ -22,15 +25,18 @@ from chalicelib.services.solicitations import load
 
 PROCESS = "award-acceptance"
 CHUNK = 40  # entities per transaction: DynamoDB allows 100 items, each change writes two
+ENDED = "AwardRefused"  # the error a waiting task gets when the bidder refuses or the contract is cancelled
 
 
-def execution_name(award_id: str) -> str:
-    return f"award-{award_id}"
+def execution_name(award_id: str, share: int) -> str:
+    return f"award-{award_id}-{share}"
 
 
-def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis | None = None) -> tuple[Solicitation, list[Award]]:
-    """R-8a/b: rank eligible bids per scope and offer each scope to its first bidder. After the award period the
-    awards are conditional on the bidder's acceptance (R-8c)."""
+def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis | None = None,
+               responsibility: dict[str, str] | None = None) -> tuple[Solicitation, list[Award]]:
+    """R-8a/b: rank eligible bids per scope, split each down its ranking and send each share its notice. After the
+    award period a share is conditional on the bidder's acceptance (R-8c). `responsibility`: a note per bid id of the
+    responsibility findings considered (R-18a/b), stated in the award and its notice."""
     require_role(actor, Role.PURCHASING)
     sol = _opened(deps, solicitation_id)
     basis = basis or sol.award_basis
@@ -38,19 +44,17 @@ def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis
         raise ValidationFailed("An all-or-none invitation is awarded as a whole.", rule="R-5f", details=[{"field": "basis", "problem": "must be 'all'"}])
     if basis is AwardBasis.GROUP and not sol.groups:
         raise ValidationFailed("The invitation has no groups of lines.", rule="R-8b", details=[{"field": "basis", "problem": "no groups to award"}])
-    now = deps.clock.now()
-    conditional = rules.is_conditional(sol, now)  # of the first ranked bid; each notice checks its own bid again
-    awards = []
-    for ranking in evaluation.rank(sol, opened_bids(deps, sol.id), basis):
-        if not ranking.candidates:
-            continue
-        awards.append(Award(
-            id=deps.ids.new("AW"), solicitation_id=sol.id, agency=sol.agency, scope=ranking.scope,
-            candidates=ranking.candidates, created_at=now, conditional=conditional, surety_percent=sol.surety_percent,
-            notes=ranking.notes,
-        ))
-    if not awards:
+    rankings = [r for r in evaluation.rank(sol, opened_bids(deps, sol.id), basis) if r.candidates]
+    if not rankings:
         raise Conflict(f"No responsive, responsible bid covers any scope of {sol.id}; reject all bids instead.", rule="R-8a")
+    notes = {bid_id: note.strip() for bid_id, note in (responsibility or {}).items()}
+    ranked = {c.bid_id for r in rankings for c in r.candidates}
+    unknown = [{"field": f"responsibility.{bid_id}", "problem": "is not a ranked eligible bid of this award"} for bid_id in notes if bid_id not in ranked]
+    unknown += [{"field": f"responsibility.{bid_id}", "problem": "must not be blank"} for bid_id, note in notes.items() if not note]
+    if unknown:
+        raise ValidationFailed("A responsibility note names no ranked bid or is blank.", rule="R-18a/b", details=unknown)
+    now = deps.clock.now()
+    awards = [rules.new_award(deps.ids.new("AW"), sol, ranking, now, notes) for ranking in rankings]
     for start in range(0, len(awards), CHUNK):
         deps.store.commit(actor, now, [Change("award.made", a) for a in awards[start:start + CHUNK]])
     awarded = dataclasses.replace(sol, status=SolicitationStatus.AWARDED, awarded_at=now,
@@ -59,10 +63,7 @@ def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis
     if sol.award_token:  # answered before any start: moto cannot answer a token while an execution is starting
         deps.workflows.resume(sol.award_token, {"status": "awarded", "awards": len(awards)})
     for award in awards:
-        deps.workflows.start(PROCESS, execution_name(award.id), {
-            "award_id": award.id, "acceptance_seconds": int(rules.ACCEPTANCE_WINDOW.total_seconds()),
-            "surety_seconds": int(rules.SURETY_WINDOW.total_seconds()),
-        })
+        _start(deps, award, award.shares)
     return awarded, awards
 
 
@@ -112,37 +113,113 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
 
 
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
-    """R-9g: the awarded bidder accepts within 10 days; it also confirms a conditional award (R-8c)."""
+    """R-8c: the bidder confirms a conditional award within 10 days of its notice; that forms the contract (R-9a)."""
     vendor = vendor_of(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
-    accepted = rules.accept(award, vendor.id, now)
-    (accepted,) = deps.store.commit(actor, now, [Change("award.accepted", accepted, award)])
-    deps.workflows.resume(award.offer_token, {"accepted": True, "surety_required": accepted.status is AwardStatus.AWAITING_SURETY})
+    accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
+    share = next(s for s in accepted.shares if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL)
+    contract = _contract(deps, accepted, share, now)
+    (accepted, _) = deps.store.commit(actor, now, [Change("award.accepted", accepted, award), Change("contract.created", contract)])
+    _tell_contract_formed(deps, accepted, share, contract, "your acceptance of the conditional award (R-8c)")
+    token = award.share(share.number).acceptance_token
+    if token:  # otherwise the waiting task, still to come, finds the contract and goes on
+        deps.workflows.resume(token, _step(accepted.share(share.number), now))
     return accepted
 
 
-def decline(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
-    """R-9g: a refusal moves the award to the next ranked bidder at once; both are told."""
+def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
+    """R-9g: a refusal within 10 days of the notice is recorded and purchasing is asked to decide; the contract stands
+    until purchasing gives the award to the next bidder."""
     vendor = vendor_of(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
-    rules.decline(award, vendor.id, now)
-    moved = _move_on(deps, actor, award, "declined", reason.strip() or "declined by the bidder")
-    deps.workflows.fail(award.offer_token, "AwardDeclined", reason or "declined")
+    refused, share = rules.refuse(award, vendor.id, reason, now)
+    changes = [Change("award.refused", refused, award)]
+    if share.contract_id:
+        contract = deps.load(Contract, share.contract_id)
+        changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
+    (refused, *_) = deps.store.commit(actor, now, changes)
+    _end_waits(deps, award.share(share.number), f"refused: {share.refusal_reason}")
+    formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
+    _alert_purchasing(deps, refused, share, "refused", f"Award {award.id} refused by {share.candidate.bidder_name}", (
+        f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
+        f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
+        f"or leave it: the contract stands and the default remedies apply (R-9i)."))
+    return refused
+
+
+def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
+    """R-9g/R-9h: purchasing gives refused, lapsed or cancelled shares to the next ranked eligible bidders (new
+    notices); a refused share's contract is cancelled, and each bidder passed over is told."""
+    require_role(actor, Role.PURCHASING)
+    award = deps.load(Award, award_id)
+    sol = load(deps, award.solicitation_id)
+    now = deps.clock.now()
+    moved, passed, new = rules.pass_on(award, sol, now)
+    changes = [Change("award.passed_on", moved, award)]
+    for share in passed:
+        if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
+            contract = deps.load(Contract, share.contract_id)
+            reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
+            changes.append(Change("contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract))
+    (moved, *_) = deps.store.commit(actor, now, changes)
+    following = ", ".join(s.candidate.bidder_name for s in new)
+    for share in passed:
+        deps.send_once(f"award:{award.id}:{share.number}:passed-on", Email(
+            to=(share.candidate.bidder_email,), subject=f"Award {award.id} given to the next bidder",
+            text=f"Your share {share.number} of award {award.id} ({award.scope}) now goes to the next ranked bidder: {following} (R-9g).",
+        ))
+    _start(deps, moved, new)
     return moved
 
 
 def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: str, reference: str) -> Award:
-    """R-9h: the surety requested, within 10 days of the request."""
+    """R-9h: the surety requested with the contract, within 10 days of the request."""
     vendor = vendor_of(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
     furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)
     (furnished,) = deps.store.commit(actor, now, [Change("award.surety_furnished", furnished, award)])
-    if award.surety_token:  # otherwise the request task, still to come, finds the surety and goes on
-        deps.workflows.resume(award.surety_token, {"surety": True})
+    share = next(s for s in furnished.shares if s.surety is not None and award.share(s.number).surety is None)
+    deps.send_once(f"award:{award.id}:{share.number}:surety-received", Email(
+        to=(share.candidate.bidder_email,), subject=f"Contract {share.contract_id}: performance surety received",
+        text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
+    ))
+    token = award.share(share.number).surety_token
+    if token:  # otherwise the waiting task, still to come, finds the surety and ends
+        deps.workflows.resume(token, {"surety": True})
     return furnished
+
+
+def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: CancellationGround, reason: str) -> Contract:
+    """R-9h: purchasing cancels for surety not furnished within 10 days of its request, or for non-performance, with
+    a reason; the contractor is told. The State may then buy elsewhere at the contractor's expense (R-9i) or give the
+    award to the next bidder."""
+    require_role(actor, Role.PURCHASING)
+    if ground is CancellationGround.REFUSED:
+        raise ValidationFailed("A refused award is cancelled by giving it to the next bidder.", rule="R-9h",
+                               details=[{"field": "ground", "problem": "must be missing_surety or non_performance"}])
+    contract = deps.load(Contract, contract_id)
+    award = deps.store.get(Award, contract.award_id) if contract.award_id else None
+    now = deps.clock.now()
+    if ground is CancellationGround.MISSING_SURETY:
+        if award is None:
+            raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
+        rules.ensure_surety_missing(award, contract.id, now)
+    ended = contract_rules.cancel(contract, ground, reason, now)
+    changes = [Change("contract.cancelled", ended, contract)]
+    if award is not None:
+        changes.append(Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award))
+    (ended, *_) = deps.store.commit(actor, now, changes)
+    if award is not None:
+        _end_waits(deps, rules.share_of_contract(award, contract.id), "contract cancelled")
+    deps.send_once(f"contract:{contract.id}:cancelled", Email(
+        to=(contract.contractor_email,), subject=f"Contract {contract.id} cancelled",
+        text=(f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
+              f"Deliveries not made may be bought on the open market at your expense (R-9i)."),
+    ))
+    return ended
 
 
 def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField, value: str, reason: str,
@@ -151,112 +228,164 @@ def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField
     require_role(actor, Role.PURCHASING)
     award = deps.load(Award, award_id)
     sol = load(deps, award.solicitation_id)
-    bid = deps.store.get(Bid, award.current.bid_id) if award.current else None
     now = deps.clock.now()
-    corrected = rules.correct(award, sol, bid.content if bid else None, field, value, reason, actor.sub, now, line_id=line_id)
+    corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
     (corrected,) = deps.store.commit(actor, now, [Change("award.corrected", corrected, award)])
-    fix, current = corrected.corrections[-1], corrected.current
-    if corrected.offered_at is not None:
+    fix = corrected.corrections[-1]
+    share = corrected.share(fix.share)
+    if share.noticed_at is not None:
         where = f" of line {fix.line_id}" if fix.line_id else ""
         deps.send_once(f"award:{award.id}:correction:{fix.number}", Email(
-            to=(current.bidder_email,), subject=f"Award {award.id} corrected",
+            to=(share.candidate.bidder_email,), subject=f"Award {award.id} corrected",
             text=(f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
-                  f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${current.amount}."),
+                  f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."),
         ))
     return corrected
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------
-def offer(deps: Deps, execution: str, award_id: str, task_token: str) -> None:
-    """R-9g: the notice of award, to the current bidder; the token waits for its answer (10 days)."""
+def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
+    """R-9g: the notice of award. A firm share's contract is formed in the same transaction (R-9a); a retried task
+    finds the notice recorded and neither forms a second contract nor mails twice."""
     award = deps.load(Award, award_id)
     sol = load(deps, award.solicitation_id)
     now = deps.clock.now()
-    offered = rules.offer(award, task_token, now, sol)
-    (offered,) = deps.store.commit(Actor.system(execution), now, [Change("award.offered", offered, award)])
-    current = offered.current
-    conditional = (
-        "This award is made after the award period (R-8c): it binds only if you confirm it by accepting.\n"
-        if offered.conditional else ""
-    )
-    surety = (f"Performance surety of {offered.surety_percent}% (${offered.surety_amount}) will be requested after acceptance (R-9h).\n"
-              if offered.surety_percent else "")
-    deps.send_once(f"{execution}:notice:{offered.position}", Email(
-        to=(current.bidder_email,), subject=f"Notice of award {offered.id}: {sol.title} ({offered.scope})",
-        text=(f"Your bid {current.bid_id} is awarded {offered.scope} of {sol.id} for ${current.amount}.\n{conditional}{surety}"
-              f"Accept by {iso_local(offered.accept_by)} with POST /awards/{offered.id}/accept, or decline with "
-              f"POST /awards/{offered.id}/decline. Without acceptance within 10 days the award goes to the next bidder (R-9g)."),
-    ))
+    share = award.share(number)
+    if share.status is ShareStatus.PENDING:
+        contract_id = None if share.conditional else deps.ids.new("CT")
+        noticed = rules.notice(award, number, now, contract_id)
+        share = noticed.share(number)
+        changes = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
+        if contract_id:
+            changes.append(Change("contract.created", _contract(deps, noticed, share, now)))
+        (award, *_) = deps.store.commit(Actor.system(execution), now, changes)
+    if share.noticed_at is not None:
+        deps.send_once(f"award:{award.id}:{number}:notice", _notice_email(award, share, sol))
+    return _step(share, now)
 
 
-def request_surety(deps: Deps, execution: str, award_id: str, task_token: str) -> None:
-    """R-9h: email the request and wait 10 days; surety furnished already answers at once."""
+def await_acceptance(deps: Deps, execution: str, award_id: str, number: int, task_token: str) -> None:
+    """R-8c: the conditional award waits for the bidder until 10 days after its notice; an earlier answer goes on."""
     award = deps.load(Award, award_id)
-    if award.status is AwardStatus.ACCEPTED and award.surety is not None:
+    share = award.share(number)
+    if share.status is ShareStatus.CONDITIONAL:
+        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.acceptance_awaited", rules.await_acceptance(award, number, task_token), award)])
+    elif share.status is ShareStatus.CONTRACTED:
+        deps.workflows.resume(task_token, _step(share, deps.clock.now()))
+    else:
+        deps.workflows.fail(task_token, ENDED, share.status.value)
+
+
+def await_surety(deps: Deps, execution: str, award_id: str, number: int, task_token: str) -> None:
+    """R-9h: wait for the surety requested with the contract; surety already furnished answers at once."""
+    award = deps.load(Award, award_id)
+    share = award.share(number)
+    if share.status is ShareStatus.CONTRACTED and share.surety_missing:
+        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.surety_awaited", rules.await_surety(award, number, task_token), award)])
+    elif share.surety is not None:
         deps.workflows.resume(task_token, {"surety": True})
-        return
-    now = deps.clock.now()
-    requested = rules.request_surety(award, task_token, now)
-    (requested,) = deps.store.commit(Actor.system(execution), now, [Change("award.surety_requested", requested, award)])
-    deps.send_once(f"{execution}:surety:{requested.position}", Email(
-        to=(requested.current.bidder_email,), subject=f"Performance surety for award {requested.id}",
-        text=(f"Furnish performance surety of ${requested.surety_amount} ({requested.surety_percent}% of the award) as a "
-              f"performance bond, certified check or irrevocable letter of credit by {iso_local(requested.surety_due)} "
-              f"with POST /awards/{requested.id}/surety; otherwise the award is cancelled and offered to the next bidder (R-9h)."),
-    ))
+    else:
+        deps.workflows.fail(task_token, ENDED, share.status.value)
 
 
-def move_on(deps: Deps, execution: str, award_id: str, outcome: str) -> dict:
-    """After a lapse (R-9g) or a missing surety (R-9h); a refusal was already recorded by the decline call.
-
-    The callback timeout is the rule's timer and is trusted as such (a timer may fire a moment before the server
-    clock reads the deadline); the API refuses any acceptance or surety at or after the deadline by server time."""
+def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
+    """R-8c: a conditional award not accepted within 10 days lapses; purchasing is told and decides. The callback
+    timeout is the rule's timer; the API refuses an acceptance at or after the deadline by server time."""
     award = deps.load(Award, award_id)
-    if outcome == "lapsed" and award.status is AwardStatus.OFFERED:
-        award = _move_on(deps, Actor.system(execution), award, "lapsed", "not accepted within 10 days of the notice (R-9g)")
-    elif outcome == "surety_lapsed" and award.status is AwardStatus.AWAITING_SURETY:
-        award = _move_on(deps, Actor.system(execution), award, "surety_lapsed", "performance surety not furnished within 10 days (R-9h)")
-    return {"award_id": award.id, "has_next": award.status is AwardStatus.PENDING}
+    moved = rules.lapse(award, number, deps.clock.now())
+    if moved is not award:
+        (moved,) = deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.lapsed", moved, award)])
+    share = moved.share(number)
+    if share.status is ShareStatus.LAPSED:
+        _alert_purchasing(deps, moved, share, "lapsed", f"Conditional award {award.id} lapsed", (
+            f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
+            f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it."))
+    return {"award_id": award.id, "status": share.status.value}
 
 
-def make_contract(deps: Deps, execution: str, award_id: str) -> dict:
-    """R-9a: acceptance (and surety) forms the contract; a retried task finds the one already made."""
+def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
+    """R-9h: the 10 days from the request passed without surety; purchasing is alerted and may cancel. Nothing is
+    cancelled by itself."""
     award = deps.load(Award, award_id)
-    if award.contract_id:
-        return {"award_id": award.id, "contract_id": award.contract_id}
+    moved = rules.surety_lapsed(award, number, deps.clock.now())
+    if moved is not award:
+        (moved,) = deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.surety_lapsed", moved, award)])
+    share = moved.share(number)
+    if share.status is ShareStatus.CONTRACTED and share.surety_missing:
+        _alert_purchasing(deps, moved, share, "surety", f"Performance surety missing for contract {share.contract_id}", (
+            f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
+            f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
+            f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
+            f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next."))
+    return {"award_id": award.id, "contract_id": share.contract_id}
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def _start(deps: Deps, award: Award, shares: tuple[Share, ...]) -> None:
+    for share in shares:
+        deps.workflows.start(PROCESS, execution_name(award.id, share.number), {"award_id": award.id, "share": share.number})
+
+
+def _step(share: Share, now) -> dict:
+    """What the execution waits for next, and for how long: a conditional award's acceptance, or surety."""
+    conditional = share.status is ShareStatus.CONDITIONAL
+    deadline = share.respond_by if conditional else share.surety_due
+    seconds = 1 if deadline is None else max(1, math.ceil((deadline - now).total_seconds()))
+    return {"conditional": conditional, "surety_required": share.status is ShareStatus.CONTRACTED and share.surety_missing, "seconds": seconds}
+
+
+def _contract(deps: Deps, award: Award, share: Share, now) -> Contract:
     sol = load(deps, award.solicitation_id)
-    bid = deps.store.get(Bid, award.current.bid_id)
-    now = deps.clock.now()
-    contract = rules.contract_for(award, sol, bid.content, deps.ids.new("CT"), now)
-    done = rules.contracted(award, contract.id)
-    deps.store.commit(Actor.system(execution), now, [Change("contract.created", contract), Change("award.contracted", done, award)])
-    deps.send_once(f"{execution}:contract", Email(
-        to=(contract.contractor_email,), subject=f"Contract {contract.id} for {sol.title}",
-        text=(f"Contract {contract.id} is formed by your acceptance of award {award.id} (R-9a): {len(contract.lines)} line(s), "
-              f"total ${contract.total:.2f}. Orders bear this contract number (R-9k)."),
+    bid = deps.load(Bid, share.candidate.bid_id)
+    return rules.contract_for(award, share, sol, bid.content, share.contract_id, now)
+
+
+def _lines_text(award: Award, share: Share, sol: Solicitation) -> str:
+    return "; ".join(f"line {lid} {sol.line(lid).description}: {q} {sol.line(lid).unit} at ${p}"
+                     for lid, (q, p) in rules.awarded_lines(award, share).items())
+
+
+def _surety_text(award: Award, share: Share) -> str:
+    if not share.surety_missing:
+        return ""
+    return (f"Furnish performance surety of ${rules.surety_amount(award, share)} ({award.surety_percent}% of the award) as a "
+            f"performance bond, certified check or irrevocable letter of credit by the end of {last_day_of(share.surety_due)} "
+            f"with POST /awards/{award.id}/surety; otherwise the State may cancel the contract (R-9h).\n")
+
+
+def _notice_email(award: Award, share: Share, sol: Solicitation) -> Email:
+    c = share.candidate
+    head = (f"Your bid {c.bid_id} is awarded {award.scope} of {sol.id} for ${rules.share_amount(award, share)}: "
+            f"{_lines_text(award, share, sol)}.\nResponsibility findings considered (R-18a/b): {share.responsibility}.\n")
+    if share.status is ShareStatus.CONDITIONAL:
+        body = (f"This award is made after the award period (R-8c): it binds only if you confirm it by accepting by the end of "
+                f"{last_day_of(share.respond_by)} with POST /awards/{award.id}/accept, or refuse it with POST /awards/{award.id}/decline.\n"
+                + ("Performance surety will be requested with the contract (R-9h).\n" if award.surety_percent else ""))
+    else:
+        body = (f"This notice is the State's acceptance of your bid: it forms contract {share.contract_id} (R-9a, R-9g).\n"
+                f"{_surety_text(award, share)}"
+                f"You may refuse the award by the end of {last_day_of(share.respond_by)} with POST /awards/{award.id}/decline; "
+                f"a refusal after that is not considered and you are bound by the contract (R-9g, R-9i).")
+    return Email(to=(c.bidder_email,), subject=f"Notice of award {award.id}: {sol.title} ({award.scope})", text=head + body)
+
+
+def _tell_contract_formed(deps: Deps, award: Award, share: Share, contract: Contract, by: str) -> None:
+    deps.send_once(f"award:{award.id}:{share.number}:contract", Email(
+        to=(contract.contractor_email,), subject=f"Contract {contract.id} for award {award.id}",
+        text=(f"Contract {contract.id} is formed by {by} (R-9a): {len(contract.lines)} line(s), total ${contract.total:.2f}. "
+              f"Orders bear this contract number (R-9k).\n{_surety_text(award, share)}"),
     ))
-    return {"award_id": award.id, "contract_id": contract.id}
 
 
-def exhausted(deps: Deps, execution: str, award_id: str) -> dict:
-    award = deps.load(Award, award_id)
-    if award.status is not AwardStatus.EXHAUSTED:
-        ended = dataclasses.replace(award, status=AwardStatus.EXHAUSTED)
-        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.exhausted", ended, award)])
-    return {"award_id": award.id, "status": AwardStatus.EXHAUSTED.value}
+def _alert_purchasing(deps: Deps, award: Award, share: Share, what: str, subject: str, text: str) -> None:
+    deps.send_once(f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text))
 
 
-def _move_on(deps: Deps, actor: Actor, award: Award, outcome: str, reason: str) -> Award:
-    now = deps.clock.now()
-    loser = award.current
-    moved = rules.move_on(award, outcome, reason, now)
-    (moved,) = deps.store.commit(actor, now, [Change(f"award.{outcome}", moved, award)])
-    following = f"It is offered to the next ranked bidder, {moved.current.bidder_name}." if moved.current else "No ranked bidder is left."
-    deps.send_once(f"award:{award.id}:{award.position}:{outcome}", Email(
-        to=(loser.bidder_email,), subject=f"Award {award.id} withdrawn from {loser.bidder_name}",
-        text=f"Award {award.id} ({award.scope}) no longer goes to your bid {loser.bid_id}: {reason}. {following}",
-    ))
-    return moved
+def _end_waits(deps: Deps, share: Share, cause: str) -> None:
+    """A refusal or cancellation ends the execution's wait for acceptance or surety."""
+    for token in (share.acceptance_token, share.surety_token):
+        if token:
+            deps.workflows.fail(token, ENDED, cause)
 
 
 def _opened(deps: Deps, solicitation_id: str) -> Solicitation:

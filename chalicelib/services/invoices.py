@@ -16,6 +16,7 @@ from decimal import Decimal
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as rules
 from chalicelib.domain import orders as order_rules
+from chalicelib.domain.contracts import ensure_active
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
@@ -47,6 +48,7 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     in the contract's payment days (45 unless the invitation says otherwise) after the later of goods receipt and
     invoice receipt; inspection does not delay it (R-13a). Unrecovered open-market charges are set off (R-13d)."""
     contract = order_services.get_contract(deps, actor, contract_id)
+    ensure_active(contract)
     require_role(actor, Role.VENDOR)
     order_rules.require_active(contract, "R-13a")
     order = deps.store.get(PurchaseOrder, order_id)

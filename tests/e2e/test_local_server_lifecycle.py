@@ -58,7 +58,7 @@ def test_ctrl_c_stops_the_server_within_five_seconds_even_with_executions_waitin
     try:
         wait_until_serving(process, base)
         status, _ = call("POST", f"{base}/vendors", {"legal_name": "Acme", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]},
-                         token("vendor", "acme-stop"))
+                         token("vendor", "acme-stop", base))
         assert status == 201
 
         # When Ctrl-C is pressed

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import ROOT
 
-pytestmark = [pytest.mark.rule("R-4"), pytest.mark.rule("R-5b"), pytest.mark.rule("R-5n"), pytest.mark.rule("R-9g"), pytest.mark.rule("R-9h")]
+pytestmark = [pytest.mark.rule("R-4"), pytest.mark.rule("R-5b"), pytest.mark.rule("R-5n"), pytest.mark.rule("R-9a"), pytest.mark.rule("R-9g"), pytest.mark.rule("R-9h")]
 
 
 def walkthrough() -> str:
@@ -29,5 +29,6 @@ def test_the_readme_story_runs_from_notice_to_contract(server, tmp_path: Path):
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     *_, contract_notice, last_action = result.stdout.strip().splitlines()
-    assert contract_notice.startswith("Contract CT-") and last_action == "award.contracted"
-    assert '"contractor_name": "ACME Paper"' in result.stdout and '"status": "active"' in result.stdout
+    assert contract_notice.startswith("Contract CT-") and last_action == "award.surety_furnished"
+    assert "refused by Bolt Paper" in result.stdout
+    assert '"contractor_name": "Acme Paper"' in result.stdout and '"status": "active"' in result.stdout

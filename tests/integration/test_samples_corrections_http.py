@@ -71,8 +71,9 @@ def award_id(api, stack, clock):
     sol_id = publish(api, stack)
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).status == 201
     clock.advance(to=OPENING)
+    clock.advance(days=31)  # a conditional award (R-8c): no contract until the bidder accepts, so it can be corrected
     (summary,) = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"]
-    assert summary["amount"] == "3600.00"
+    assert summary["amount"] == "3600.00" and summary["conditional"] is True
     return summary["id"]
 
 
@@ -83,10 +84,10 @@ def test_a_corrected_unit_price_is_recorded_told_to_the_bidder_and_carried_into_
     assert reply.status == 201, reply.json
     (recorded,) = reply.json["corrections"]
     assert (recorded["field"], recorded["before"], recorded["after"], recorded["reason"]) == ("unit_price", "30.00", "29.50", fix["reason"])
-    assert reply.json["ranking"][0]["amount"] == "3550.00" and "award.corrected" in trail(api, f"award:{award_id}")
+    assert reply.json["shares"][0]["amount"] == "3550.00" and "award.corrected" in trail(api, f"award:{award_id}")
     assert mails_to(stack, "acme")[-1]["subject"] == f"Award {award_id} corrected"
 
-    assert api.as_vendor("acme").post(f"/awards/{award_id}/accept").json["surety_amount"] == "355.00"
+    assert api.as_vendor("acme").post(f"/awards/{award_id}/accept").json["shares"][0]["surety_amount"] == "355.00"
     surety = {"form": "performance_bond", "amount": "355.00", "reference": "PB-1"}
     assert api.as_vendor("acme").post(f"/awards/{award_id}/surety", json=surety).status == 200
     contract_id = api.as_purchasing().get(f"/awards/{award_id}").json["contract_id"]

@@ -4,13 +4,13 @@ withdrawal (R-5c), server time deciding with refused attempts recorded, the open
 import base64
 import dataclasses
 import json
+from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.awards import Award, AwardStatus
+from chalicelib.domain.awards import Award
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Sealed
-from chalicelib.domain.contracts import Contract
-from chalicelib.domain.errors import Conflict, DeadlinePassed, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, solicitations
@@ -226,21 +226,32 @@ def test_an_addendum_is_emailed_to_invited_vendors_and_bidders(deps, sealer, sol
     assert all("Addendum 1" in m.subject for m in deps.notifier.sent)
 
 
-def make_awards(deps, sealer, sol, surety=None):
+def make_awards(deps, sealer, sol, surety=None, responsibility=None):
     if surety:
         current = deps.store.get(Solicitation, sol.id)
         deps.store.commit(PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)])
     bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, priced("30.00"))
     bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
     open_now(deps, sealer, sol)
-    return awards.make_award(deps, PURCHASING, sol.id)
+    return awards.make_award(deps, PURCHASING, sol.id, responsibility=responsibility)
+
+
+BOLT = Actor("u", Role.VENDOR, "bolt")
+
+
+def contracts_in(deps):
+    return [e for (kind, _), e in deps.store.items.items() if kind == "contract"]
+
+
+def to_purchasing(deps):
+    return [m for m in deps.notifier.sent if m.to == (deps.mailboxes.purchasing,)]
 
 
 @pytest.mark.rule("R-8a")
-def test_the_award_goes_to_the_lowest_bid_and_starts_the_acceptance_workflow(deps, sealer, sol):
+def test_the_award_goes_to_the_lowest_bid_and_starts_one_execution_per_share(deps, sealer, sol):
     awarded, (award,) = make_awards(deps, sealer, sol)
-    assert awarded.status is SolicitationStatus.AWARDED and award.current.vendor_id == "V-bolt"
-    assert deps.workflows.started[-1][:2] == ("award-acceptance", f"award-{award.id}")
+    assert awarded.status is SolicitationStatus.AWARDED and award.share(1).candidate.vendor_id == "V-bolt"
+    assert deps.workflows.started[-1] == ("award-acceptance", f"award-{award.id}-1", {"award_id": award.id, "share": 1})
     with pytest.raises(Conflict):
         awards.make_award(deps, PURCHASING, sol.id)
 
@@ -255,58 +266,129 @@ def test_rejecting_all_bids_ends_the_invitation_and_tells_the_bidders(deps, seal
     assert ended.status is SolicitationStatus.CANCELLED and "budget" in deps.notifier.sent[-1].text
 
 
-@pytest.mark.rule("R-9g")
-def test_a_decline_passes_the_award_on_and_fails_the_waiting_task(deps, sealer, sol):
-    _, (award,) = make_awards(deps, sealer, sol)
-    awards.offer(deps, "award-x", award.id, "tok-1")
-    moved = awards.decline(deps, Actor("u", Role.VENDOR, "bolt"), award.id, "no stock")
-    assert moved.current.vendor_id == "V-acme" and moved.outcomes[0].outcome == "declined"
-    assert deps.workflows.failed == [("tok-1", "AwardDeclined", "no stock")]
-    assert awards.move_on(deps, "award-x", award.id, "declined") == {"award_id": award.id, "has_next": True}
-    assert deps.notifier.sent[-1].to == ("bids@bolt.example",)
-
-
-@pytest.mark.rule("R-9g")
-def test_the_lapse_task_passes_an_unanswered_offer_to_the_next_bidder_once(deps, sealer, sol):
-    _, (award,) = make_awards(deps, sealer, sol)
-    awards.offer(deps, "award-x", award.id, "tok-1")
-    deps.clock.advance(days=10)
-    assert awards.move_on(deps, "award-x", award.id, "lapsed")["has_next"] is True
-    assert awards.move_on(deps, "award-x", award.id, "lapsed")["has_next"] is True  # a retried task moves nothing
-    moved = deps.store.get(Award, award.id)
-    assert moved.position == 1 and [o.outcome for o in moved.outcomes] == ["lapsed"]
-
-
-@pytest.mark.rule("R-9h")
 @pytest.mark.rule("R-9a")
-def test_acceptance_and_surety_form_one_contract_even_if_the_task_is_retried(deps, sealer, sol):
-    from decimal import Decimal
-
-    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
-    bolt = Actor("u", Role.VENDOR, "bolt")
-    awards.offer(deps, "award-x", award.id, "tok-1")
-    assert awards.accept(deps, bolt, award.id).status is AwardStatus.AWAITING_SURETY
-    assert deps.workflows.resumed[-1] == ("tok-1", {"accepted": True, "surety_required": True})
-    awards.request_surety(deps, "award-x", award.id, "tok-2")
-    awards.furnish_surety(deps, bolt, award.id, "performance_bond", "406.00", "PB-1")
-    first = awards.make_contract(deps, "award-x", award.id)
-    assert awards.make_contract(deps, "award-x", award.id) == first
-    contract = deps.store.get(Contract, first["contract_id"])
-    assert contract.contractor_id == "V-bolt" and contract.award_id == award.id
-    assert awards.get_contract(deps, bolt, contract.id) == contract
+@pytest.mark.rule("R-9g")
+def test_the_notice_task_forms_one_contract_and_sends_one_notice_even_if_retried(deps, sealer, sol):
+    # Given a firm award
+    _, (award,) = make_awards(deps, sealer, sol)
+    # When the notice task runs twice (a retry)
+    first = awards.notice(deps, "award-x", award.id, 1)
+    assert awards.notice(deps, "award-x", award.id, 1) == first == {"conditional": False, "surety_required": False, "seconds": 1}
+    # Then one contract exists, recorded with the notice, and one notice was mailed
+    (contract,) = contracts_in(deps)
+    stored = deps.store.get(Award, award.id)
+    assert stored.contract_id == contract.id and contract.contractor_id == "V-bolt" and stored.share(1).noticed_at == OPENING
+    notices = [m for m in deps.notifier.sent if m.subject.startswith(f"Notice of award {award.id}")]
+    assert len(notices) == 1 and f"forms contract {contract.id}" in notices[0].text
+    assert awards.get_contract(deps, BOLT, contract.id) == contract
     with pytest.raises(NotFound):
         awards.get_contract(deps, Actor("u", Role.VENDOR, "acme"), contract.id)
 
 
+@pytest.mark.rule("R-18a/b")
+def test_the_award_and_its_notice_state_the_responsibility_findings_considered(deps, sealer, sol):
+    bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
+    open_now(deps, sealer, sol)
+    bid_id = next(iter(bids.opened_bids(deps, sol.id))).id
+    _, (award,) = awards.make_award(deps, PURCHASING, sol.id, responsibility={bid_id: "Financial statements for 2025 reviewed; adequate."})
+    awards.notice(deps, "award-x", award.id, 1)
+    assert award.share(1).responsibility == "Financial statements for 2025 reviewed; adequate."
+    assert "Responsibility findings considered (R-18a/b): Financial statements for 2025 reviewed; adequate." in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-18a/b")
+def test_a_responsibility_note_for_a_bid_not_ranked_is_refused_and_nothing_is_stored(deps, sealer, sol):
+    bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
+    open_now(deps, sealer, sol)
+    before = dict(deps.store.items)
+    with pytest.raises(ValidationFailed) as exc:
+        awards.make_award(deps, PURCHASING, sol.id, responsibility={"BID-nobody": "fine"})
+    assert exc.value.rule == "R-18a/b" and exc.value.details[0]["field"] == "responsibility.BID-nobody"
+    assert deps.store.items == before
+
+
+@pytest.mark.rule("R-9g")
+def test_a_refusal_is_recorded_on_the_contract_and_purchasing_is_asked_to_decide(deps, sealer, sol):
+    # Given a firm award with surety, its notice sent and the surety wait started
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    awards.await_surety(deps, "award-x", award.id, 1, "tok-surety")
+    # When the bidder refuses within 10 days
+    refused = awards.refuse(deps, BOLT, award.id, "no stock")
+    # Then the refusal is on the award and the contract, which stands; the wait ends; purchasing is asked
+    (contract,) = contracts_in(deps)
+    assert refused.share(1).status.value == "refused" and contract.refused_at == OPENING and contract.status.value == "active"
+    assert deps.workflows.failed == [("tok-surety", "AwardRefused", "refused: no stock")]
+    (alert,) = to_purchasing(deps)
+    assert "refused" in alert.subject and f"POST /awards/{award.id}/next" in alert.text
+    assert len(refused.shares) == 1  # nobody else is offered it until purchasing decides
+
+
+@pytest.mark.rule("R-9g")
+def test_next_cancels_the_refused_contract_tells_the_refuser_and_starts_the_next_bidders_notice(deps, sealer, sol):
+    _, (award,) = make_awards(deps, sealer, sol)
+    awards.notice(deps, "award-x", award.id, 1)
+    awards.refuse(deps, BOLT, award.id, "no stock")
+    with pytest.raises(Forbidden):
+        awards.next_bidder(deps, BOLT, award.id)
+    moved = awards.next_bidder(deps, PURCHASING, award.id)
+    (refused_contract,) = contracts_in(deps)
+    assert refused_contract.status.value == "cancelled" and refused_contract.cancellation_ground.value == "refused"
+    assert moved.share(2).candidate.vendor_id == "V-acme"
+    assert deps.workflows.started[-1][:2] == ("award-acceptance", f"award-{award.id}-2")
+    assert deps.notifier.sent[-1].to == ("bids@bolt.example",) and "next ranked bidder" in deps.notifier.sent[-1].text
+
+
 @pytest.mark.rule("R-9h")
-def test_surety_furnished_before_the_request_arrives_lets_the_workflow_go_on(deps, sealer, sol):
-    from decimal import Decimal
+def test_missing_surety_alerts_purchasing_once_and_cancels_nothing(deps, sealer, sol):
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    step = awards.notice(deps, "award-x", award.id, 1)
+    assert step["surety_required"] is True and step["seconds"] == 11 * 86400 - 10 * 3600  # to the start of 27 March, local
+    awards.await_surety(deps, "award-x", award.id, 1, "tok-1")
+    deps.clock.advance(days=11)
+    awards.surety_lapsed(deps, "award-x", award.id, 1)
+    awards.surety_lapsed(deps, "award-x", award.id, 1)  # a retried task alerts nobody twice
+    (alert,) = to_purchasing(deps)
+    (contract,) = contracts_in(deps)
+    assert f"POST /contracts/{contract.id}/cancel" in alert.text and contract.status.value == "active"
+
+
+@pytest.mark.rule("R-9h")
+def test_cancellation_for_missing_surety_tells_the_contractor_and_the_award_can_go_to_the_next_bidder(deps, sealer, sol):
+    from chalicelib.domain.contracts import CancellationGround
 
     _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
-    bolt = Actor("u", Role.VENDOR, "bolt")
-    awards.offer(deps, "award-x", award.id, "tok-1")
-    awards.accept(deps, bolt, award.id)
-    awards.furnish_surety(deps, bolt, award.id, "certified_check", "406.00", "CC-1")
-    awards.request_surety(deps, "award-x", award.id, "tok-2")
+    awards.notice(deps, "award-x", award.id, 1)
+    (contract,) = contracts_in(deps)
+    with pytest.raises(Conflict) as early:
+        awards.cancel_contract(deps, PURCHASING, contract.id, CancellationGround.MISSING_SURETY, "no bond")
+    assert early.value.rule == "R-9h"
+    deps.clock.advance(days=11)
+    ended = awards.cancel_contract(deps, PURCHASING, contract.id, CancellationGround.MISSING_SURETY, "no bond")
+    assert ended.status.value == "cancelled" and deps.notifier.sent[-1].subject == f"Contract {contract.id} cancelled"
+    assert awards.next_bidder(deps, PURCHASING, award.id).share(2).candidate.vendor_id == "V-acme"
+
+
+@pytest.mark.rule("R-8c")
+@pytest.mark.rule("R-9a")
+def test_accepting_a_conditional_award_forms_the_contract_and_answers_the_waiting_task(deps, sealer, sol):
+    bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
+    open_now(deps, sealer, sol)
+    deps.clock.advance(days=31)
+    _, (award,) = awards.make_award(deps, PURCHASING, sol.id)
+    assert awards.notice(deps, "award-x", award.id, 1)["conditional"] is True and contracts_in(deps) == []
+    awards.await_acceptance(deps, "award-x", award.id, 1, "tok-1")
+    accepted = awards.accept(deps, BOLT, award.id)
+    (contract,) = contracts_in(deps)
+    assert accepted.contract_id == contract.id and deps.workflows.resumed[-1][0] == "tok-1"
+    assert deps.notifier.sent[-1].subject == f"Contract {contract.id} for award {award.id}"
+
+
+@pytest.mark.rule("R-9h")
+def test_surety_furnished_before_the_wait_starts_lets_the_workflow_go_on(deps, sealer, sol):
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1")
+    awards.await_surety(deps, "award-x", award.id, 1, "tok-2")
     assert deps.workflows.resumed[-1] == ("tok-2", {"surety": True})
-    assert not any("Performance surety" in m.subject for m in deps.notifier.sent)
+    assert deps.notifier.sent[-1].subject.endswith("performance surety received")

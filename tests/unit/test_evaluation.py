@@ -15,10 +15,11 @@ from tests.unit.test_bids import opened_bid, sealed_bid
 from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body, opened_solicitation
 
 
-def priced(vendor, p1, p2="38.00", p3="80.00", discount=None, received_at=NOW, lines=None):
+def priced(vendor, p1, p2="38.00", p3="80.00", discount=None, received_at=NOW, lines=None, quantities=None):
     body = bid_body()
     for line, price in zip(body["lines"], (p1, p2, p3)):
         line["unit_price"] = price
+        line["quantity"] = (quantities or {}).get(line["line_id"], line["quantity"])
     if lines is not None:
         body["lines"] = [line for line in body["lines"] if line["line_id"] in lines]
     if discount:
@@ -68,6 +69,52 @@ def test_a_partial_bid_does_not_compete_for_an_award_of_all():
     sol = opened_solicitation()
     (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "1.00", lines={"1"})], AwardBasis.ALL)
     assert names(ranking) == ["A"]
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.rule("R-5f")
+def test_a_bid_for_part_of_a_lines_quantity_does_not_compete_for_a_group_award():
+    # Given B bids every line of the paper group but only 40 of the 100 cases of line 1, at a lower price
+    sol = opened_solicitation(award_basis=AwardBasis.GROUP)
+    bids = [priced("A", "30.00"), priced("B", "20.00", quantities={"1": "40"})]
+    # Then only A, covering the full quantities, competes for the group
+    rankings = {r.scope: names(r) for r in evaluation.rank(sol, bids, AwardBasis.GROUP)}
+    assert rankings["group:paper"] == ["A"]
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.rule("R-5f")
+def test_a_bid_for_part_of_a_lines_quantity_does_not_compete_for_a_whole_award():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "20.00", quantities={"3": "9"})], AwardBasis.ALL)
+    assert names(ranking) == ["A"]
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.rule("R-5f")
+def test_a_bid_for_part_of_a_lines_quantity_competes_for_that_item_at_its_unit_price():
+    sol = opened_solicitation(award_basis=AwardBasis.ITEM)
+    rankings = {r.scope: r for r in evaluation.rank(sol, [priced("A", "30.00"), priced("B", "20.00", quantities={"1": "40"})], AwardBasis.ITEM)}
+    assert names(rankings["item:1"]) == ["B", "A"] and rankings["item:1"].candidates[0].offered["1"] == (Decimal(40), Decimal("20.00"))
+
+
+@pytest.mark.rule("R-8b")
+def test_the_split_passes_over_excluded_bids_and_what_bids_already_hold():
+    # Given line 1 ranked A (40), B (100), C (100); A is out and B already holds 90 of its 100
+    sol = opened_solicitation(award_basis=AwardBasis.ITEM)
+    bids = [priced("A", "20.00", quantities={"1": "40"}), priced("B", "21.00"), priced("C", "22.00")]
+    ranking = next(r for r in evaluation.rank(sol, bids, AwardBasis.ITEM) if r.scope == "item:1")
+    shares = evaluation.split(ranking.candidates, {"1": Decimal(50)}, {"BID-B": {"1": Decimal(90)}}, {"BID-A"}, partial=True)
+    # Then 50 cases go 10 to B and 40 to C
+    assert [(c.vendor_id, take) for c, take in shares] == [("B", {"1": Decimal(10)}), ("C", {"1": Decimal(40)})]
+
+
+@pytest.mark.rule("R-8b")
+def test_a_whole_award_goes_to_one_bid_taking_every_line_in_full():
+    sol = opened_solicitation()
+    (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "25.00")], AwardBasis.ALL)
+    needed = {line.id: line.quantity for line in sol.lines}
+    assert [(c.vendor_id, take) for c, take in evaluation.split(ranking.candidates, needed, {}, set(), partial=False)] == [("B", needed)]
 
 
 @pytest.mark.rule("R-8f")
@@ -134,3 +181,21 @@ def test_an_accepted_quantity_change_is_ranked_and_priced_at_the_new_quantity():
     # When ranked for an award of all, Then it still covers the scope, at the new quantity
     (ranking,) = evaluation.rank(sol, [changed], AwardBasis.ALL)
     assert ranking.candidates[0].amount == Decimal("4560.00")
+
+
+@pytest.mark.rule("R-5g")
+@pytest.mark.rule("R-8b")
+def test_a_bid_splitting_an_item_takes_one_share_with_its_best_offer_not_one_per_alternate():
+    # Given one bid whose alternate and base both offer part of the line, ranked first and second
+    from chalicelib.domain.evaluation import Candidate, split
+
+    D, NOW = Decimal, dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+
+    def offer(alternate, price, quantity):
+        return Candidate("BID-1", "V-1", "acme", "Acme", "a@x", D(price), D(price) * D(quantity), ("1",), NOW,
+                         alternate=alternate, quantities=(D(quantity),), unit_prices=(D(price),))
+
+    other = Candidate("BID-2", "V-2", "bolt", "Bolt", "b@x", D("12"), D("1200"), ("1",), NOW, quantities=(D("100"),), unit_prices=(D("12"),))
+    shares = split([offer(1, "9", "40"), offer(None, "10", "40"), other], {"1": D("100")}, {}, set(), partial=True)
+    # Then the bid holds one share (its alternate's 40) and the next bidder takes the remaining 60
+    assert [(c.bid_id, c.alternate, take["1"]) for c, take in shares] == [("BID-1", 1, D("40")), ("BID-2", None, D("60"))]

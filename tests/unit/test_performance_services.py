@@ -114,13 +114,13 @@ def test_an_invoice_starts_its_payment_clock(deps, invoice):
     assert deps.workflows.started[-1] == ("invoice-payment", f"invoice-{invoice.id}", {"invoice_id": invoice.id})
 
 
-@pytest.mark.rule("R-13a")
+@pytest.mark.rule("R-9h")
 def test_an_invoice_on_a_cancelled_contract_is_refused_and_changes_nothing(deps, contract, approved_order, accepted):
     deps.store.commit(PURCHASING, deps.clock.now(), [Change("contract.cancelled", dataclasses.replace(contract, status=ContractStatus.CANCELLED), contract)])
     before = snapshot(deps)
     with pytest.raises(Conflict) as err:
         invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("10.00"))
-    assert err.value.rule == "R-13a" and snapshot(deps) == before
+    assert err.value.rule == "R-9h" and snapshot(deps) == before
 
 
 @pytest.mark.rule("R-13a")

@@ -1,6 +1,7 @@
 """Samples (R-7): an invitation may require them, purchasing records their receipt, and a bid without one is flagged
 for purchasing's determination. Award corrections (R-8g): a clerical error of an award is corrected with a written
-reason until the award becomes a contract, and the contract follows the correction."""
+reason until it becomes a contract (a pending notice, or a conditional award not yet accepted), and the contract follows
+the correction."""
 
 import dataclasses
 import datetime as dt
@@ -10,11 +11,11 @@ import pytest
 
 from chalicelib.domain import awards
 from chalicelib.domain import bids as rules
-from chalicelib.domain.awards import AwardStatus, CorrectedField
+from chalicelib.domain.awards import CorrectedField, ShareStatus
 from chalicelib.domain.bids import SAMPLE_MISSING, BidStatus, Finding
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.solicitations import SolicitationStatus
-from tests.unit.test_awards import AT, offered
+from tests.unit.test_awards import AT, award, noticed
 from tests.unit.test_bids import sealed_bid
 from tests.unit.test_evaluation import priced
 from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body, draft, open_solicitation, opened_solicitation
@@ -102,37 +103,48 @@ CONTENT_B = priced("B", "25.00").content  # the first-ranked bid of tests.unit.t
 
 
 def correct(award, field, value, reason="Keyed from the wrong bid sheet", line_id=None):
-    return awards.correct(award, opened_solicitation(), CONTENT_B, field, value, reason, "officer", AT, line_id=line_id)
+    return awards.correct(award, opened_solicitation(), field, value, reason, "officer", AT, line_id=line_id)
+
+
+def contract_of(a):
+    formed = awards.notice(a, 1, AT, "CT-1")
+    return awards.contract_for(formed, formed.share(1), opened_solicitation(), CONTENT_B, "CT-1", AT)
 
 
 @pytest.mark.rule("R-8g")
 def test_a_misspelt_bidder_name_is_corrected_with_its_reason_and_the_contract_follows():
-    fixed = correct(offered(), CorrectedField.BIDDER_NAME, "Bidder B Incorporated")
+    fixed = correct(award(), CorrectedField.BIDDER_NAME, "Bidder B Incorporated")
     (fix,) = fixed.corrections
     assert (fix.number, fix.bid_id, fix.before, fix.after, fix.reason) == (1, "BID-B", "Bidder B", "Bidder B Incorporated", "Keyed from the wrong bid sheet")
-    assert fixed.current.bidder_name == "Bidder B Incorporated" and fixed.status is AwardStatus.OFFERED
-    contract = awards.contract_for(awards.accept(fixed, "B", AT), opened_solicitation(), CONTENT_B, "CT-1", AT)
-    assert contract.contractor_name == "Bidder B Incorporated"
+    assert fixed.share(1).candidate.bidder_name == "Bidder B Incorporated" and fixed.share(1).status is ShareStatus.PENDING
+    assert contract_of(fixed).contractor_name == "Bidder B Incorporated"
 
 
 @pytest.mark.rule("R-8g")
 def test_a_corrected_unit_price_or_quantity_changes_the_award_amount_and_the_contract_line():
-    fixed = correct(offered(), CorrectedField.UNIT_PRICE, "24.90", line_id="1")
+    fixed = correct(award(), CorrectedField.UNIT_PRICE, "24.90", line_id="1")
     fixed = correct(fixed, CorrectedField.QUANTITY, "90", line_id="1")
     assert [(c.field, c.before, c.after) for c in fixed.corrections] == [
         (CorrectedField.UNIT_PRICE, "25.00", "24.90"), (CorrectedField.QUANTITY, "100", "90")]
-    assert fixed.current.amount == Decimal("3801.00")  # 90 x 24.90 + 760 + 800
-    contract = awards.contract_for(awards.accept(fixed, "B", AT), opened_solicitation(), CONTENT_B, "CT-1", AT)
+    assert awards.share_amount(fixed, fixed.share(1)) == Decimal("3801.00")  # 90 x 24.90 + 760 + 800
+    contract = contract_of(fixed)
     assert (contract.lines[0].quantity, contract.lines[0].unit_price) == (Decimal(90), Decimal("24.90"))
     assert contract.total == Decimal("3801.00")
 
 
 @pytest.mark.rule("R-8g")
+def test_a_conditional_award_not_yet_accepted_is_corrected():
+    late = OPENING + dt.timedelta(days=40)
+    conditional = awards.notice(award(at=late), 1, late, None)
+    assert correct(conditional, CorrectedField.UNIT_PRICE, "24.90", line_id="1").corrections[0].share == 1
+
+
+@pytest.mark.rule("R-8g")
 def test_a_correction_of_one_bidders_award_does_not_follow_the_award_to_the_next_bidder():
-    fixed = correct(offered(), CorrectedField.UNIT_PRICE, "24.90", line_id="1")
-    moved = awards.move_on(fixed, "declined", "no", AT)
-    lines = awards.awarded_lines(moved, priced("A", "30.00").content)
-    assert lines["1"] == (Decimal(100), Decimal("30.00"))
+    fixed = awards.notice(correct(award(), CorrectedField.UNIT_PRICE, "24.90", line_id="1"), 1, AT, "CT-1")
+    refused, _ = awards.refuse(fixed, "B", "no", AT)
+    moved, _, (new,) = awards.pass_on(refused, opened_solicitation(), AT)
+    assert awards.awarded_lines(moved, new)["1"] == (Decimal(100), Decimal("30.00"))
 
 
 @pytest.mark.rule("R-8g")
@@ -151,21 +163,21 @@ def test_a_correction_of_one_bidders_award_does_not_follow_the_award_to_the_next
         "unchanged price", "blank name", "unchanged name", "name with a line"])
 def test_a_malformed_correction_is_refused_naming_the_rule_and_field(field, value, line_id, reason, failing):
     with pytest.raises(ValidationFailed) as exc:
-        correct(offered(), field, value, reason=reason, line_id=line_id)
+        correct(award(), field, value, reason=reason, line_id=line_id)
     assert exc.value.rule == "R-8g" and {d["field"] for d in exc.value.details} == failing
 
 
 @pytest.mark.rule("R-8g")
-def test_an_award_that_became_a_contract_is_amended_as_a_contract_instead():
-    contracted = awards.contracted(awards.accept(offered(), "B", AT), "CT-1")
+def test_an_award_whose_notice_formed_the_contract_is_amended_as_a_contract_instead():
     with pytest.raises(Conflict) as exc:
-        correct(contracted, CorrectedField.BIDDER_NAME, "Bidder B Inc")
+        correct(noticed(), CorrectedField.BIDDER_NAME, "Bidder B Inc")
     assert exc.value.rule == "R-8g" and "R-9c" in exc.value.message
 
 
 @pytest.mark.rule("R-8g")
-def test_an_exhausted_award_has_nothing_to_correct():
-    once = awards.move_on(offered(), "declined", "no", AT)
-    exhausted = awards.move_on(awards.offer(once, "t2", AT), "declined", "no", AT)
-    with pytest.raises(Conflict):
-        awards.correct(exhausted, opened_solicitation(), None, CorrectedField.BIDDER_NAME, "X", "typo", "officer", AT)
+def test_an_award_refused_by_its_only_bidder_has_nothing_to_correct():
+    refused, _ = awards.refuse(noticed(), "B", "no", AT)
+    refused = awards.cancelled(refused, "CT-1", "refused", AT)
+    with pytest.raises(Conflict) as exc:
+        correct(refused, CorrectedField.BIDDER_NAME, "X")
+    assert exc.value.rule == "R-8g"

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain import solicitations as rules
+from chalicelib.domain.calendar import CT
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, SolicitationStatus
 from tests.unit.test_solicitations_examples import FACTORS, NOW, OPENING, draft, open_solicitation
@@ -74,7 +75,8 @@ def test_award_by_group_needs_groups_and_groups_name_known_lines():
 @pytest.mark.rule("R-8c")
 def test_the_award_period_defaults_to_thirty_days_from_opening():
     sol = dataclasses.replace(open_solicitation(), opened_at=OPENING)
-    assert sol.award_period_ends_at == OPENING + dt.timedelta(days=30)
+    # opened Monday 16 March: the 30 calendar days run through 15 April, Connecticut time
+    assert sol.award_period_ends_at == dt.datetime(2026, 4, 16, 0, 0, tzinfo=CT)
 
 
 @pytest.mark.rule("R-4")

@@ -1,5 +1,6 @@
-"""A full invitation to bid under virtual time: notice, sealed bids, opening, tabulation, award down the ranking,
-surety and contract (R-4 to R-9h), through HTTP with the state machines executed by moto."""
+"""A full invitation to bid under virtual time: notice, sealed bids, opening, tabulation, the notice of award that
+forms the contract, refusal and the next bidder, surety and cancellation, split awards (R-4 to R-9i), through HTTP
+with the state machines executed by moto."""
 
 import datetime as dt
 
@@ -57,6 +58,24 @@ def mails_to(stack, org):
     return [m for m in stack.outbox() if m["to"] == [VENDORS[org][1]]]
 
 
+PURCHASING_MAILBOX = "purchasing@example.gov"
+LOCAL = dt.timezone(dt.timedelta(hours=-4))  # Connecticut in March and April 2026 (EDT)
+
+
+def to_purchasing(stack):
+    return [m for m in stack.outbox() if m["to"] == [PURCHASING_MAILBOX]]
+
+
+def award_two(api, clock, sol_id):
+    """acme 30.00 and bolt 25.00 (lowest); the award at the opening forms bolt's contract with its notice."""
+    for org, prices in (("acme", ("30.00", "40.00")), ("bolt", ("25.00", "38.00"))):
+        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(*prices)).status == 201
+    clock.advance(to=OPENING)
+    reply = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
+    assert reply.status == 201, reply.json
+    return reply.json["awards"][0]["id"]
+
+
 @pytest.fixture
 def published(api, stack):
     for org in VENDORS:
@@ -108,75 +127,178 @@ def test_a_full_procurement_from_notice_to_contract(api, stack, clock, published
     for org in ("acme", "bolt", "cobra"):
         assert mails_to(stack, org)[-1]["subject"] == f"Bid tabulation of {sol_id}: Copy paper, statewide"
 
-    # R-8a: award to the lowest; bolt lets the 10 days pass (R-9g), cobra is offered it.
+    # R-8a, R-9a: award to the lowest; its notice is the State's acceptance and forms bolt's contract at once.
     award = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
     assert award.status == 201, award.json
     (summary,) = award.json["awards"]
     assert summary["bidder_name"] == "Bolt Paper Co" and summary["conditional"] is False
     award_id = summary["id"]
-    assert mails_to(stack, "bolt")[-1]["subject"].startswith(f"Notice of award {award_id}")
-    clock.advance(days=10)
-    assert mails_to(stack, "bolt")[-1]["subject"] == f"Award {award_id} withdrawn from Bolt Paper Co"
-    assert mails_to(stack, "cobra")[-1]["subject"].startswith(f"Notice of award {award_id}")
-    assert api.as_vendor("bolt").post(f"/awards/{award_id}/accept").status == 403
+    notice = mails_to(stack, "bolt")[-1]
+    done = api.as_purchasing().get(f"/awards/{award_id}").json
+    assert notice["subject"].startswith(f"Notice of award {award_id}") and f"forms contract {done['contract_id']}" in notice["text"]
+    assert done["status"] == "contracted" and done["shares"][0]["surety_amount"] == "327.00"
+    assert api.as_vendor("bolt").post(f"/awards/{award_id}/accept").status == 409  # nothing to accept: R-9a
 
-    accepted = api.as_vendor("cobra").post(f"/awards/{award_id}/accept")
-    assert accepted.status == 200 and accepted.json["status"] == "awaiting_surety"
-    assert mails_to(stack, "cobra")[-1]["subject"] == f"Performance surety for award {award_id}"
-    surety = api.as_vendor("cobra").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "338.00", "reference": "PB-1"})
+    surety = api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "PB-1"})
     assert surety.status == 200, surety.json
+    contract = api.as_purchasing().get(f"/contracts/{done['contract_id']}")
+    assert contract.status == 200 and contract.json["contractor_name"] == "Bolt Paper Co" and contract.json["status"] == "active"
+    assert contract.json["total"] in ("3270.00", "3270.0000", "3270")
+    assert mails_to(stack, "bolt")[-1]["subject"] == f"Contract {done['contract_id']}: performance surety received"
 
-    done = api.as_purchasing().get(f"/awards/{award_id}")
-    assert done.json["status"] == "contracted"
-    contract = api.as_purchasing().get(f"/contracts/{done.json['contract_id']}")
-    assert contract.status == 200 and contract.json["contractor_name"] == "Cobra Stationers Inc"
-    assert contract.json["total"] in ("3380.00", "3380.0000", "3380")
-    assert mails_to(stack, "cobra")[-1]["subject"].startswith(f"Contract {contract.json['id']}")
-
-    # The execution histories: the opening waited for its timestamp, the award passed on after a timeout.
+    # The execution histories: the opening waited for its timestamp; the award's execution ended with the surety.
     itb = [e["type"] for e in stack.history("invitation-to-bid", f"itb-{sol_id}")]
     assert "WaitStateExited" in itb and itb[-1] == "ExecutionSucceeded"
-    acceptance = stack.history("award-acceptance", f"award-{award_id}")
-    types = [e["type"] for e in acceptance]
-    assert "TaskTimedOut" in types and types[-1] == "ExecutionSucceeded"
+    assert stack.execution("award-acceptance", f"award-{award_id}-1")["status"] == "SUCCEEDED"
 
 
 @pytest.mark.rule("R-9g")
-def test_a_declined_award_passes_at_once_to_the_next_bidder(api, stack, clock, published):
+@pytest.mark.rule("R-9a")
+def test_a_firm_award_whose_bidder_stays_silent_for_eleven_days_stands_and_nobody_else_is_told(api, stack, clock, published):
+    # Given bolt's contract formed by the notice, and its surety furnished the next day
     sol_id = published["id"]
-    for org, prices in (("acme", ("30.00", "40.00")), ("bolt", ("25.00", "38.00"))):
-        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(*prices)).status == 201
-    clock.advance(to=OPENING)
-    award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
-    declined = api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "cannot supply"})
-    assert declined.status == 200 and declined.json["current_bidder"] == "Acme Office Supply LLC"
+    award_id = award_two(api, clock, sol_id)
+    clock.advance(days=1)
+    assert api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "certified_check", "amount": "327.00", "reference": "CC-1"}).status == 200
+    acme_mails = len(mails_to(stack, "acme"))
+    # When bolt says nothing for 11 days
+    clock.advance(days=10)
+    # Then the contract stands, acme is told nothing, purchasing is not alerted, and a refusal is no longer considered
+    award = api.as_purchasing().get(f"/awards/{award_id}").json
+    assert award["status"] == "contracted" and len(award["shares"]) == 1 and award["outcomes"] == []
+    assert api.as_purchasing().get(f"/contracts/{award['contract_id']}").json["status"] == "active"
+    assert len(mails_to(stack, "acme")) == acme_mails and to_purchasing(stack) == []
+    late = api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "changed our mind"})
+    assert late.status == 409 and late.json["rule"] == "R-9g"
+
+
+@pytest.mark.rule("R-9g")
+def test_a_refusal_on_day_ten_at_four_pm_is_recorded_and_next_gives_the_award_to_the_next_bidder(api, stack, clock, published):
+    # Given bolt's contract formed by the notice on Monday 16 March
+    sol_id = published["id"]
+    award_id = award_two(api, clock, sol_id)
+    first_contract = api.as_purchasing().get(f"/awards/{award_id}").json["contract_id"]
+    # When bolt refuses on Thursday 26 March (day 10) at 16:00
+    clock.advance(to=dt.datetime(2026, 3, 26, 16, 0, tzinfo=LOCAL))
+    refused = api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "cannot supply"})
+    # Then it is recorded, the contract stands for now, and purchasing is asked to decide
+    assert refused.status == 200, refused.json
+    assert refused.json["status"] == "refused" and refused.json["shares"][0]["refusal_reason"] == "cannot supply"
+    assert api.as_purchasing().get(f"/contracts/{first_contract}").json["refused_at"] is not None
+    assert to_purchasing(stack)[-1]["subject"] == f"Award {award_id} refused by Bolt Paper Co"
+    assert not any(m["subject"].startswith("Notice of award") for m in mails_to(stack, "acme"))
+    assert stack.execution("award-acceptance", f"award-{award_id}-1")["status"] == "SUCCEEDED"  # its surety wait ended
+
+    # When purchasing offers the award to the next ranked bidder
+    assert api.as_vendor("bolt").post(f"/awards/{award_id}/next").status == 403
+    moved = api.as_purchasing().post(f"/awards/{award_id}/next")
+    # Then acme's notice forms its contract, bolt's refused contract is cancelled and bolt is told
+    assert moved.status == 200, moved.json
+    second = api.as_purchasing().get(f"/awards/{award_id}").json
+    assert [s["status"] for s in second["shares"]] == ["passed_on", "contracted"] and second["contract_id"] != first_contract
     assert mails_to(stack, "acme")[-1]["subject"].startswith(f"Notice of award {award_id}")
-    assert api.as_vendor("acme").post(f"/awards/{award_id}/accept").status == 200
+    assert mails_to(stack, "bolt")[-1]["subject"] == f"Award {award_id} given to the next bidder"
+    assert api.as_purchasing().get(f"/contracts/{first_contract}").json["cancellation_ground"] == "refused"
+    assert api.as_purchasing().get(f"/contracts/{second['contract_id']}").json["contractor_name"] == "Acme Office Supply LLC"
+
+
+@pytest.mark.rule("R-9g")
+def test_a_refusal_on_day_eleven_is_refused_and_the_contract_stands(api, stack, clock, published):
+    sol_id = published["id"]
+    award_id = award_two(api, clock, sol_id)
+    clock.advance(to=dt.datetime(2026, 3, 27, 0, 0, tzinfo=LOCAL))  # the first second of day 11
+    late = api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "cannot supply"})
+    assert late.status == 409 and late.json["rule"] == "R-9g" and "stands" in late.json["Message"]
+    award = api.as_purchasing().get(f"/awards/{award_id}").json
+    assert award["status"] == "contracted" and award["outcomes"][0]["outcome"] == "surety_lapsed"
+    assert api.as_purchasing().post(f"/awards/{award_id}/next").status == 409
 
 
 @pytest.mark.rule("R-9h")
-def test_missing_surety_cancels_the_award_and_offers_it_to_the_next_bidder(api, stack, clock, published):
+@pytest.mark.rule("R-9i")
+def test_missing_surety_alerts_purchasing_who_cancels_and_offers_the_award_to_the_next_bidder(api, stack, clock, published):
+    # Given bolt's contract, with surety requested by the notice on 16 March
     sol_id = published["id"]
-    for org, prices in (("acme", ("30.00", "40.00")), ("bolt", ("25.00", "38.00"))):
-        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(*prices)).status == 201
-    clock.advance(to=OPENING)
-    award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
-    assert api.as_vendor("bolt").post(f"/awards/{award_id}/accept").status == 200
-    clock.advance(days=10)
+    award_id = award_two(api, clock, sol_id)
+    contract_id = api.as_purchasing().get(f"/awards/{award_id}").json["contract_id"]
+    # When the 10 days pass without surety: at the first second of 27 March purchasing is alerted, nothing is cancelled
+    clock.advance(to=dt.datetime(2026, 3, 26, 23, 59, 59, tzinfo=LOCAL))
+    assert to_purchasing(stack) == []
+    early = api.as_purchasing().post(f"/contracts/{contract_id}/cancel", json={"ground": "missing_surety", "reason": "no bond"})
+    assert early.status == 409 and early.json["rule"] == "R-9h"
+    clock.advance(seconds=1)
+    assert to_purchasing(stack)[-1]["subject"] == f"Performance surety missing for contract {contract_id}"
+    assert api.as_purchasing().get(f"/contracts/{contract_id}").json["status"] == "active"
+    late = api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "X"})
+    assert late.status == 409 and late.json["rule"] == "R-9h"
+    # When purchasing cancels the contract
+    cancelled = api.as_purchasing().post(f"/contracts/{contract_id}/cancel", json={"ground": "missing_surety", "reason": "No performance bond received"})
+    # Then bolt is told, no order is accepted under it, and the award can go to the next bidder
+    assert cancelled.status == 200 and cancelled.json["status"] == "cancelled"
+    assert mails_to(stack, "bolt")[-1]["subject"] == f"Contract {contract_id} cancelled"
+    order = api.as_("agency", "DAS").post(f"/contracts/{contract_id}/orders", json={"lines": [{"line_id": "1", "quantity": "5"}], "deliver_by": "2026-04-30", "contact_email": "r@das.example"})
+    assert order.status == 409 and order.json["rule"] == "R-9h"
+    moved = api.as_purchasing().post(f"/awards/{award_id}/next")
+    assert moved.status == 200 and moved.json["shares"][1]["bidder_name"] == "Acme Office Supply LLC"
     assert mails_to(stack, "acme")[-1]["subject"].startswith(f"Notice of award {award_id}")
-    late = api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "500", "reference": "X"})
-    assert late.status == 403
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.rule("R-5f")
+def test_a_split_award_by_item_gives_each_of_three_bidders_what_it_offered_of_the_line(api, stack, clock, published):
+    # Given an invitation awarded by item: line 1 (100 cases) bid 40 at 24.00, 30 at 25.00 and 100 at 26.00
+    draft = {**INVITATION, "award_basis": "item"}
+    sol_id = api.as_purchasing().post("/solicitations", json=draft).json["id"]
+    assert api.as_purchasing().post(f"/solicitations/{sol_id}/publish").status == 200
+    for org, price, quantity in (("acme", "24.00", "40"), ("bolt", "25.00", "30"), ("cobra", "26.00", "100")):
+        body = bid(price, "40.00")
+        body["lines"][0]["quantity"] = quantity
+        reply = api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=body)
+        assert reply.status == 201, reply.json
+    clock.advance(to=OPENING)
+    # When purchasing awards
+    made = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"]
+    line1 = next(a for a in made if a["scope"] == "item:1")
+    assert line1["bidders"] == ["Acme Office Supply LLC", "Bolt Paper Co", "Cobra Stationers Inc"]
+    # Then each notice forms a contract for the quantity that bidder takes
+    award = api.as_purchasing().get(f"/awards/{line1['id']}").json
+    assert [(s["bidder_name"], s["lines"][0]["quantity"], s["status"]) for s in award["shares"]] == [
+        ("Acme Office Supply LLC", "40", "contracted"), ("Bolt Paper Co", "30", "contracted"), ("Cobra Stationers Inc", "30", "contracted")]
+    quantities = [api.as_purchasing().get(f"/contracts/{s['contract_id']}").json["lines"][0]["quantity"] for s in award["shares"]]
+    assert quantities == ["40", "30", "30"]
+    for org in ("acme", "bolt", "cobra"):
+        assert any(m["subject"].startswith(f"Notice of award {line1['id']}") for m in mails_to(stack, org))
 
 
 @pytest.mark.rule("R-8c")
-def test_an_award_after_the_award_period_is_conditional(api, stack, clock, published):
+def test_an_award_after_the_award_period_is_conditional_and_its_acceptance_forms_the_contract(api, stack, clock, published):
     sol_id = published["id"]
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
     clock.advance(to=OPENING)
     clock.advance(days=31)
     award = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
+    award_id = award.json["awards"][0]["id"]
     assert award.json["awards"][0]["conditional"] is True
     assert "binds only if you confirm it" in mails_to(stack, "acme")[-1]["text"]
+    assert api.as_purchasing().get(f"/awards/{award_id}").json["contract_id"] is None
+    accepted = api.as_vendor("acme").post(f"/awards/{award_id}/accept")
+    assert accepted.status == 200 and accepted.json["contract_id"] is not None
+    assert mails_to(stack, "acme")[-1]["subject"] == f"Contract {accepted.json['contract_id']} for award {award_id}"
+
+
+@pytest.mark.rule("R-8c")
+def test_a_conditional_award_not_accepted_in_ten_days_alerts_purchasing_and_moves_nothing(api, stack, clock, published):
+    sol_id = published["id"]
+    for org, prices in (("acme", ("30.00", "40.00")), ("bolt", ("25.00", "38.00"))):
+        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(*prices)).status == 201
+    clock.advance(to=OPENING)
+    clock.advance(days=31)
+    award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
+    clock.advance(days=11)
+    assert to_purchasing(stack)[-1]["subject"] == f"Conditional award {award_id} lapsed"
+    assert api.as_purchasing().get(f"/awards/{award_id}").json["status"] == "lapsed"
+    assert not any(m["subject"].startswith("Notice of award") for m in mails_to(stack, "acme"))
+    assert api.as_vendor("bolt").post(f"/awards/{award_id}/accept").status == 409
 
 
 @pytest.mark.rule("R-5o")

@@ -225,13 +225,13 @@ def test_a_solicitation_payment_term_below_one_day_is_refused_with_the_field(api
     assert reply.status == 400 and any(d["field"] == "payment_days" for d in reply.json["details"])
 
 
-@pytest.mark.rule("R-13a")
+@pytest.mark.rule("R-9h")
 def test_an_invoice_on_a_cancelled_contract_is_refused_with_the_rule_and_nothing_changes(vendor, contract, order):
     store = bootstrap.deps().store
     current = store.get(type(contract), contract.id)
     store.commit(Actor.system("test"), bootstrap.deps().clock.now(), [Change("contract.cancelled", dataclasses.replace(current, status=ContractStatus.CANCELLED), current)])
     reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": order["id"], "amount": "10.00"})
-    assert reply.status == 409 and reply.json["rule"] == "R-13a"
+    assert reply.status == 409 and reply.json["rule"] == "R-9h"
     assert vendor.get("/payments?status=upcoming").json["payments"] == []
 
 
