@@ -132,9 +132,16 @@ def split(ranking: Sequence[Candidate], needed: Mapping[str, Decimal], held: Map
         if found.bid_id in excluded or any(taken.bid_id == found.bid_id for taken, _ in shares):
             continue
         offered, holding = found.offered, held.get(found.bid_id, {})
+        if not partial:
+            # a group or whole candidate covers every line in full (`candidate`), at the quantity the State asks of
+            # that bid, which an accepted R-8e change may have moved: it takes the whole scope
+            if not holding:
+                shares.append((found, {lid: offered[lid][0] for lid in remaining}))
+                break
+            continue
         free = {lid: offered[lid][0] - holding.get(lid, Decimal(0)) if lid in offered else Decimal(0) for lid in remaining}
         take = {lid: min(free[lid], quantity) for lid, quantity in remaining.items() if free[lid] > 0}
-        if not take or (not partial and take != remaining):
+        if not take:
             continue
         shares.append((found, take))
         remaining = {lid: quantity - take.get(lid, Decimal(0)) for lid, quantity in remaining.items()}

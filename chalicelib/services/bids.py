@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -201,6 +202,12 @@ def open_bids(deps: Deps, sealer: Sealer, execution: str, solicitation_id: str, 
 EMAIL_BATCH = 500
 
 
+def award_period_seconds(sol: Solicitation, now: dt.datetime) -> int:
+    """The award timer's timeout: it ends at the award period's end in calendar days (R-8c), the same instant at which
+    the API starts to make awards conditional."""
+    return max(1, math.ceil((sol.award_period_ends_at - now).total_seconds()))
+
+
 def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after: str = "", batch: int | None = None,
                      time_left: Callable[[], int] | None = None) -> dict:
     """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
@@ -210,7 +217,7 @@ def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after:
     handled, last = 0, after
     for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
-            return {"solicitation_id": sol.id, "done": False, "after": last}
+            return {"solicitation_id": sol.id, "done": False, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
         last = bid.id
         if bid.status is not BidStatus.OPENED:
             continue
@@ -222,7 +229,7 @@ def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after:
                   + "".join(f"Flag: {flag}\n" for flag in bid.flags)
                   + f"Tabulation: GET /solicitations/{sol.id}/tabulation."),
         ))
-    return {"solicitation_id": sol.id, "done": True, "after": last}
+    return {"solicitation_id": sol.id, "done": True, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
 
 
 def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, what: str, rule: str) -> None:

@@ -16,7 +16,6 @@ from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 
 PROCESS = "invitation-to-bid"
-DAY_SECONDS = 86400
 
 
 def execution_name(solicitation_id: str) -> str:
@@ -42,7 +41,6 @@ def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
     deps.workflows.start(PROCESS, execution_name(sol.id), {
         "solicitation_id": sol.id,
         "schedule": {"opening_at": iso_utc(published.opening_at), "due": False},  # R-5o: re-read after each wait
-        "award_period_seconds": published.award_period_days * DAY_SECONDS,
         "opening": {"done": False, "after": "", "opened": 0},  # cursor of the opening, in batches
         "tabulation": {"done": False, "after": ""},
     })

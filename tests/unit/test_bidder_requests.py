@@ -108,7 +108,9 @@ def test_the_award_uses_the_quantity_the_bidder_accepted(deps, sol, opened):
     change = bidder_requests.propose_quantity(deps, PURCHASING, sol.id, bid_id, "1", "80", "Agency needs fewer")
     bidder_requests.decide_quantity(deps, actor, sol.id, bid_id, change.id, True)
     _, (award,) = awards.make_award(deps, PURCHASING, sol.id)
-    assert award.current.bid_id == bid_id and award.current.amount == Decimal("25.00") * 80 + Decimal("760.00") + Decimal("800.00")
+    (share,) = award.shares
+    assert share.candidate.bid_id == bid_id and share.candidate.amount == Decimal("25.00") * 80 + Decimal("760.00") + Decimal("800.00")
+    assert {line.line_id: line.quantity for line in share.lines}["1"] == Decimal(80)
 
 
 @pytest.mark.rule("R-8e")

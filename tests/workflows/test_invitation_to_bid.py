@@ -3,10 +3,12 @@ forms the contract, refusal and the next bidder, surety and cancellation, split 
 with the state machines executed by moto."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
 OPENING = dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)  # Monday 16 March 2026, 10:00 in Connecticut
+CT = ZoneInfo("America/New_York")
 VENDORS = {
     "acme": ("Acme Office Supply LLC", "bids@acme.example"),
     "bolt": ("Bolt Paper Co", "sales@bolt.example"),
@@ -355,3 +357,22 @@ def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_t
     assert opened.json["opened_at"] == "2026-03-23T10:00:00-04:00"
     waits = [e for e in stack.history("invitation-to-bid", f"itb-{sol_id}") if e["type"] == "WaitStateEntered"]
     assert len(waits) == 2
+
+
+def _award_period_timer_fired(stack, sol_id) -> bool:
+    return any(e.get("stateEnteredEventDetails", {}).get("name") == "Make later awards conditional"
+               for e in stack.history("invitation-to-bid", f"itb-{sol_id}"))
+
+
+@pytest.mark.rule("R-8c")
+def test_the_award_period_timer_ends_with_the_thirtieth_connecticut_day_not_thirty_times_24_hours(api, stack, clock, published):
+    # Given bids opened at 10:00 on Monday 16 March
+    sol_id = published["id"]
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
+    clock.advance(to=OPENING)
+    # When the clock reaches the last second of 15 April, 30 calendar days later (and past 30 x 24 hours)
+    clock.advance(to=dt.datetime(2026, 4, 15, 23, 59, 59, tzinfo=CT))
+    # Then the award period still runs; from the first second of 16 April it has ended
+    assert not _award_period_timer_fired(stack, sol_id)
+    clock.advance(to=dt.datetime(2026, 4, 16, 0, 0, 1, tzinfo=CT))
+    assert _award_period_timer_fired(stack, sol_id)
