@@ -101,8 +101,9 @@ def _solicitation(deps):
 
 
 def _seed(deps, sealer, sol, count: int) -> None:
-    """N sealed bids as submit_bid stores them (hash, KMS envelope), written 40 to a transaction."""
+    """N sealed bids as submit_bid stores them (commitment, KMS envelope of salt and bid), written 40 to a transaction."""
     from chalicelib.domain import bids as rules
+    from chalicelib.domain import commitment
     from chalicelib.domain.bids import Bid
     from chalicelib.services.ports import Actor, Change, Role
 
@@ -114,11 +115,11 @@ def _seed(deps, sealer, sol, count: int) -> None:
             "signer": {"name": f"Signer {i}", "title": "President"}, "signed": True, "non_collusion": True,
         }
         rules.check_bid(sol, body, START)
-        bid_id = f"BID-{i:06d}"
+        bid_id, salt = f"BID-{i:06d}", i.to_bytes(32, "big")
         batch.append(Change("bid.received", Bid(
             id=bid_id, solicitation_id=sol.id, vendor_id=f"V-{i:06d}", vendor_org=f"org-{i}", bidder_name=f"Bidder {i:05d}",
-            bidder_email=f"bids@v{i}.example", received_at=START, sha256=rules.digest(body),
-            sealed=sealer.seal(rules.canonical(body), sol.id, bid_id),
+            bidder_email=f"bids@v{i}.example", received_at=START, commitment=commitment.commitment(rules.canonical(body), salt),
+            sealed=sealer.seal(commitment.envelope(rules.canonical(body), salt), sol.id, bid_id),
         )))
         if len(batch) == 40:
             deps.store.commit(actor, START, batch)

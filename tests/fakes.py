@@ -37,6 +37,10 @@ class SequentialIds:
     def secret(self, digits: int) -> str:
         return "1" * digits
 
+    def salt(self) -> bytes:
+        self._salts = getattr(self, "_salts", 0) + 1
+        return self._salts.to_bytes(32, "big")
+
 
 class InMemoryStore:
     """Same semantics as DynamoStore: versions checked on commit, audit written with each change."""

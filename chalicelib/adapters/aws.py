@@ -74,3 +74,6 @@ class RandomIds:
 
     def secret(self, digits: int) -> str:
         return "".join(secrets.choice("0123456789") for _ in range(digits))
+
+    def salt(self) -> bytes:
+        return secrets.token_bytes(32)

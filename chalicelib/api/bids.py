@@ -84,7 +84,7 @@ class BidReceipt(BaseModel):
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time: it decides lateness (R-5b).")
-    sha256: str = Field(description="SHA-256 (hex) of the canonical bid: the JSON body as sent, keys sorted, separators ',' and ':', UTF-8.")
+    commitment: str = Field(description="HMAC-SHA-256 (hex) of the canonical bid (the JSON body as sent, keys sorted, separators ',' and ':', UTF-8) under a random 256-bit salt sealed with the bid. It reveals nothing before the opening; the salt is published with the tabulation, and then HMAC-SHA-256(salt, canonical bid) must equal this value (`python -m local.verify_receipt`).")
     status: str = Field(description="sealed, replaced, withdrawn or opened.")
     replaces: str | None = Field(None, description="The bidder's earlier bid this one replaces (R-5h).")
     corrections: list[BidCorrectionOut] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l), told to the bidder only.")

@@ -50,7 +50,9 @@ class TabulationRow(BaseModel):
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="Bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time (R-5b).")
-    sha256: str = Field(description="SHA-256 of the bid as received, as on the bidder's receipt.")
+    commitment: str = Field(description="The commitment on the bidder's receipt (R-5b).")
+    salt: Optional[str] = Field(None, description="The commitment's salt (hex), published at opening: HMAC-SHA-256(salt, document) equals the commitment.")
+    document: Optional[str] = Field(None, description="The bid as sent, in canonical form (keys sorted, no spaces, UTF-8), open to public inspection (R-5n).")
     status: str = Field(description="opened, or withdrawn once its acceptance period ended (R-8c).")
     flags: list[str] = Field(description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l), alternates (R-5g).")
     total: Optional[Decimal] = Field(None, description="Bid total after corrections, in cents.")
@@ -66,7 +68,8 @@ class TabulationRow(BaseModel):
 
     @classmethod
     def of(cls, bid: Bid) -> "TabulationRow":
-        row = cls(bid_id=bid.id, bidder_name=bid.bidder_name, received_at=bid.received_at, sha256=bid.sha256,
+        row = cls(bid_id=bid.id, bidder_name=bid.bidder_name, received_at=bid.received_at, commitment=bid.commitment,
+                  salt=bid.salt, document=bid.document,
                   status=bid.status.value, flags=list(bid.flags), eligible=bid.eligible,
                   determinations=[DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
                                   for d in bid.determinations])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -160,7 +159,7 @@ class Bid:
     bidder_name: str
     bidder_email: str
     received_at: dt.datetime
-    sha256: str
+    commitment: str  # R-5b: HMAC-SHA-256 of the canonical bid under a sealed salt (domain/commitment.py)
     sealed: Sealed | None
     status: BidStatus = BidStatus.SEALED
     replaces: str | None = None
@@ -171,6 +170,8 @@ class Bid:
     flags: tuple[str, ...] = ()
     determinations: tuple[Determination, ...] = ()
     samples: tuple[SampleReceipt, ...] = ()  # R-7
+    salt: str | None = None  # hex, published at opening so anyone can check the commitment
+    document: str | None = None  # the canonical bid as sent, public from the opening (R-5n)
     version: int = 0
 
     @property
@@ -183,9 +184,9 @@ class Bid:
         return self.status is BidStatus.OPENED and not any(d.finding in EXCLUDING for d in self.determinations)
 
     def receipt_view(self) -> dict:
-        """All anyone may see of a sealed bid (R-5b): who, when, and the hash."""
+        """All anyone may see of a sealed bid (R-5b): who, when, and the commitment, which reveals nothing."""
         return {"bid_id": self.id, "solicitation_id": self.solicitation_id, "bidder_name": self.bidder_name,
-                "received_at": self.received_at, "sha256": self.sha256, "status": self.status.value}
+                "received_at": self.received_at, "commitment": self.commitment, "status": self.status.value}
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,8 @@ class BidAttempt:
 
 # ---------------------------------------------------------------------------------------------------------------
 def canonical(submitted: dict) -> bytes:
-    """The canonical bid: the JSON the bidder sent, keys sorted, no spaces, UTF-8. The bidder can recompute its hash."""
+    """The canonical bid: the JSON the bidder sent, keys sorted, no spaces, UTF-8: what the commitment covers."""
     return json.dumps(submitted, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def digest(submitted: dict) -> str:
-    return hashlib.sha256(canonical(submitted)).hexdigest()
 
 
 def _p(field: str, problem: str, rule: str) -> dict:

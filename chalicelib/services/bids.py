@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import math
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from chalicelib.domain import bids as rules
+from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
 from chalicelib.domain.calendar import iso_local
@@ -54,11 +54,12 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
     _before_opening(deps, actor, sol, vendor, now, "submit", "a bid or replacement", "R-5b")
     content = rules.check_bid(sol, submitted, now)
     bid_id = deps.ids.new("BID")
-    sealed = sealer.seal(rules.canonical(submitted), sol.id, bid_id)
+    document, salt = rules.canonical(submitted), deps.ids.salt()
+    sealed = sealer.seal(commitment.envelope(document, salt), sol.id, bid_id)
     previous = live_bid_of(deps, vendor.id, sol.id)
     bid = Bid(
         id=bid_id, solicitation_id=sol.id, vendor_id=vendor.id, vendor_org=vendor.org, bidder_name=vendor.legal_name,
-        bidder_email=vendor.contact_email, received_at=now, sha256=rules.digest(submitted), sealed=sealed,
+        bidder_email=vendor.contact_email, received_at=now, commitment=commitment.commitment(document, salt), sealed=sealed,
         replaces=previous.id if previous else None,
     )
     changes = [Change("bid.received", bid)]
@@ -186,11 +187,12 @@ def open_bids(deps: Deps, sealer: Sealer, execution: str, solicitation_id: str, 
             continue
         if bid.status is not BidStatus.SEALED:
             continue
-        plaintext = sealer.open(bid.sealed, sol.id, bid.id)
-        if hashlib.sha256(plaintext).hexdigest() != bid.sha256:
-            raise SealBroken(f"Bid {bid.id} does not match its receipt hash.", rule="R-5b")
-        content = rules.check_bid(sol, json.loads(plaintext), bid.received_at)
-        deps.store.commit(system, now, [Change("bid.opened", rules.opened(bid, content, sol, now), bid)])
+        document, salt = commitment.open_envelope(sealer.open(bid.sealed, sol.id, bid.id))
+        if not commitment.verifies(document, salt.hex(), bid.commitment):
+            raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
+        content = rules.check_bid(sol, json.loads(document), bid.received_at)
+        public = dataclasses.replace(rules.opened(bid, content, sol, now), salt=salt.hex(), document=document.decode())
+        deps.store.commit(system, now, [Change("bid.opened", public, bid)])
         opened += 1
         handled += 1
     current = load(deps, solicitation_id)

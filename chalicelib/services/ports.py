@@ -85,6 +85,10 @@ class Ids(Protocol):
 
     def secret(self, digits: int) -> str: ...
 
+    def salt(self) -> bytes:
+        """32 random bytes (a bid commitment's salt, R-5b)."""
+        ...
+
 
 class Store(Protocol):
     def get(self, cls: type[T], entity_id: str) -> Optional[T]: ...

@@ -67,7 +67,7 @@ def test_a_price_sent_as_a_json_number_is_refused(api, stack, sol_id):
 @pytest.mark.rule("R-5b")
 def test_before_opening_no_route_role_or_table_reader_sees_a_price(api, stack, sol_id):
     receipt = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("25.1234", "30.00"))
-    assert receipt.status == 201 and len(receipt.json["sha256"]) == 64
+    assert receipt.status == 201 and len(receipt.json["commitment"]) == 64
     bid_id = receipt.json["bid_id"]
     assert api.as_vendor("acme").get(f"/solicitations/{sol_id}/bids/{bid_id}").json["opened"] is None
     assert api.as_vendor("bolt").get(f"/solicitations/{sol_id}/bids/{bid_id}").status == 404

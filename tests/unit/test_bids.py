@@ -3,7 +3,6 @@ determinations after opening (R-19, R-5e)."""
 
 import dataclasses
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
 import pytest
@@ -205,10 +204,9 @@ def test_an_annual_bond_below_five_thousand_dollars_is_rejected():
 
 
 @pytest.mark.rule("R-5b")
-def test_the_canonical_bid_hash_is_the_sha256_of_sorted_compact_json():
+def test_the_canonical_bid_is_the_sorted_compact_utf8_json_the_commitment_covers():
     body = {"signed": True, "lines": [{"unit_price": "1", "line_id": "1"}]}
-    expected = hashlib.sha256(b'{"lines":[{"line_id":"1","unit_price":"1"}],"signed":true}').hexdigest()
-    assert rules.digest(body) == expected
+    assert rules.canonical(body) == b'{"lines":[{"line_id":"1","unit_price":"1"}],"signed":true}'
 
 
 @pytest.mark.rule("R-5o")
@@ -279,7 +277,7 @@ def test_a_bidder_found_not_responsible_on_past_performance_is_not_eligible():
 
 def sealed_bid(bid_id="BID-1", vendor="V-1", received_at=NOW) -> Bid:
     return Bid(id=bid_id, solicitation_id="ITB-1", vendor_id=vendor, vendor_org=vendor.lower(), bidder_name=f"Bidder {vendor}",
-               bidder_email=f"{vendor.lower()}@example.com", received_at=received_at, sha256="0" * 64,
+               bidder_email=f"{vendor.lower()}@example.com", received_at=received_at, commitment="0" * 64,
                sealed=rules.Sealed("c", "k", "n"))
 
 

@@ -75,11 +75,28 @@ def test_a_bid_is_stored_sealed_with_no_price_readable(deps, sealer, sol):
 
 
 @pytest.mark.rule("R-5b")
-def test_the_receipt_carries_server_time_and_the_hash_of_the_canonical_bid(deps, sealer, sol):
-    from chalicelib.domain.bids import digest
+def test_the_receipt_carries_server_time_and_a_salted_commitment_not_a_plain_hash(deps, sealer, sol):
+    import hashlib
+
+    from chalicelib.domain.bids import canonical
 
     receipt = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body())
-    assert receipt.bid.received_at == deps.clock.now() and receipt.bid.sha256 == digest(bid_body())
+    assert receipt.bid.received_at == deps.clock.now() and len(receipt.bid.commitment) == 64
+    assert receipt.bid.commitment != hashlib.sha256(canonical(bid_body())).hexdigest()
+
+
+@pytest.mark.rule("R-5b")
+def test_the_opening_publishes_the_salt_and_the_bid_as_sent_which_verify_the_receipt(deps, sealer, sol):
+    from chalicelib.domain.bids import canonical
+    from chalicelib.domain.commitment import verifies
+
+    receipt = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body())
+    assert receipt.bid.salt is None and receipt.bid.document is None  # nothing of the seal before opening
+    deps.clock.set(sol.opening_at)
+    bids.open_bids(deps, sealer, "itb-x", sol.id)
+    opened = deps.store.get(type(receipt.bid), receipt.bid.id)
+    assert opened.document == canonical(bid_body()).decode()
+    assert verifies(opened.document.encode(), opened.salt, receipt.bid.commitment)
 
 
 @pytest.mark.rule("R-5b")
@@ -185,9 +202,9 @@ def test_the_opening_stops_early_when_the_lambda_is_about_to_time_out(deps, seal
 
 
 @pytest.mark.rule("R-5b")
-def test_a_bid_not_matching_its_receipt_hash_stops_the_opening(deps, sealer, sol):
+def test_a_bid_not_matching_its_receipt_commitment_stops_the_opening(deps, sealer, sol):
     bid = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body()).bid
-    forged = dataclasses.replace(bid, sealed=sealer.seal(b'{"lines":[]}', sol.id, bid.id))
+    forged = dataclasses.replace(bid, sealed=sealer.seal(bytes(32) + b'{"lines":[]}', sol.id, bid.id))
     deps.store.commit(PURCHASING, deps.clock.now(), [Change("bid.tampered", forged, bid)])
     deps.clock.set(OPENING)
     with pytest.raises(bids.SealBroken):
