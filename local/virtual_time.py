@@ -40,6 +40,11 @@ _HOOK_POINTS = {
 }
 
 
+# The wall clock moves in whole microseconds, while jittered retry delays are arbitrary floats: a deadline within
+# this much of the clock is due, or a timer could wait for an instant the clock never reads.
+RESOLUTION = 1e-6
+
+
 class HookPointMissing(RuntimeError):
     """moto's internals moved: the virtual clock would silently wait in real time."""
 
@@ -104,7 +109,7 @@ class VirtualClock:
             if self._closing:
                 return False
             now = self._timestamp()
-            if deadline is not None and now >= deadline:
+            if deadline is not None and now >= deadline - RESOLUTION:
                 return False
             self._parked[ident] = _Parked(deadline, event)
             try:
@@ -196,7 +201,7 @@ class VirtualClock:
             self._move_to(ts)
             now = self._timestamp()
             for ident, parked in list(self._parked.items()):
-                if parked.deadline is not None and parked.deadline <= now:
+                if parked.deadline is not None and parked.deadline <= now + RESOLUTION:
                     del self._parked[ident]
             self.cond.notify_all()
 
