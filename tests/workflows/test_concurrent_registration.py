@@ -16,7 +16,7 @@ def test_ten_simultaneous_registrations_of_one_organisation_create_one_vendor(ap
     def register():
         start.wait()
         replies.append(acme.client.http.request(
-            "POST", "/vendors", headers={"Content-Type": "application/json", "Authorization": f"Bearer {acme.token}"},
+            "POST", "/vendors", headers={"Content-Type": "application/json", "Authorization": f"Bearer {acme.bearer()}"},
             body=json.dumps(GOOD).encode(),
         ))
 
