@@ -88,14 +88,17 @@ class ContractCancelled(Conflict):
     """Nothing is ordered, delivered or invoiced under a cancelled contract (R-9h)."""
 
 
-def ensure_active(contract: Contract) -> None:
-    """R-9h: orders, deliveries and invoices are refused once the contract is cancelled."""
+def require_active(contract: Contract, rule: str) -> None:
+    """Nothing is ordered, delivered, invoiced or changed under a contract that is not active: a cancelled one is
+    refused under R-9h with its ground, a completed one under `rule`, the rule of what was asked."""
     if contract.status is ContractStatus.CANCELLED:
         why = f" ({contract.cancellation_ground.value}): {contract.cancellation_reason}" if contract.cancellation_ground else ""
         raise ContractCancelled(
             f"Contract {contract.id} was cancelled{why}; nothing is ordered, delivered or invoiced under it.",
             rule="R-9h", details=[{"field": "contract_id", "problem": f"contract {contract.id} is cancelled"}],
         )
+    if contract.status is not ContractStatus.ACTIVE:
+        raise Conflict(f"Contract {contract.id} is {contract.status.value}; nothing may be ordered, delivered or invoiced against it.", rule=rule, details=[{"contract_id": contract.id, "status": contract.status.value}])
 
 
 def mark_refused(contract: Contract, reason: str, now: dt.datetime) -> Contract:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain import calendar
-from chalicelib.domain.contracts import Contract, ContractStatus
+from chalicelib.domain.contracts import Contract, require_active
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
 from chalicelib.domain.money import to_cents
 
@@ -83,11 +83,6 @@ class PurchaseOrder:
 
     def line(self, line_id: str) -> OrderLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
-
-
-def require_active(contract: Contract, rule: str) -> None:
-    if contract.status is not ContractStatus.ACTIVE:
-        raise Conflict(f"Contract {contract.id} is {contract.status.value}; nothing may be ordered, delivered or invoiced against it.", rule=rule, details=[{"contract_id": contract.id, "status": contract.status.value}])
 
 
 def _positive_quantities(lines: list[tuple[str, Decimal]], rule: str, known: set[str]) -> None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain import calendar
-from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus
+from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus, require_active
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.orders import PurchaseOrder, Shortfall, require_active, shortfalls, term_closes_at
+from chalicelib.domain.orders import PurchaseOrder, Shortfall, shortfalls, term_closes_at
 
 
 class Decision(str, enum.Enum):

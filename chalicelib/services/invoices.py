@@ -15,8 +15,7 @@ from decimal import Decimal
 
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as rules
-from chalicelib.domain import orders as order_rules
-from chalicelib.domain.contracts import ensure_active
+from chalicelib.domain.contracts import require_active
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
@@ -48,9 +47,8 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     in the contract's payment days (45 unless the invitation says otherwise) after the later of goods receipt and
     invoice receipt; inspection does not delay it (R-13a). Unrecovered open-market charges are set off (R-13d)."""
     contract = order_services.get_contract(deps, actor, contract_id)
-    ensure_active(contract)
     require_role(actor, Role.VENDOR)
-    order_rules.require_active(contract, "R-13a")
+    require_active(contract, "R-13a")
     order = deps.store.get(PurchaseOrder, order_id)
     if order is None or order.contract_id != contract.id:
         raise ValidationFailed("The invoice must name an order of this contract.", rule="R-13a", details=[{"field": "order_id", "problem": f"{order_id} is not an order of contract {contract.id}"}])

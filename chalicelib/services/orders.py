@@ -12,7 +12,7 @@ from decimal import Decimal
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as invoice_rules
 from chalicelib.domain import orders as rules
-from chalicelib.domain.contracts import Contract, ensure_active
+from chalicelib.domain.contracts import Contract, require_active
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
@@ -89,7 +89,6 @@ def place_order(
     (R-9d/e); it waits for the Comptroller (R-9k). An agency not yet accepted is told so, with the rule."""
     require_role(actor, Role.AGENCY)
     contract = deps.load(Contract, contract_id)
-    ensure_active(contract)
     now = deps.clock.now()
     order = rules.new_order(
         order_id=deps.ids.new("PO"), contract=contract, agency=actor.org, existing=orders_of(deps, contract.id), lines=lines,
@@ -163,8 +162,7 @@ def receive_delivery(
     order = get_order(deps, actor, order_id)
     _require_agency_of(actor, order.agency)
     contract = deps.store.get(Contract, order.contract_id)
-    ensure_active(contract)
-    rules.require_active(contract, "R-11")
+    require_active(contract, "R-11")
     now = deps.clock.now()
     delivery = rules.receive(
         delivery_id=deps.ids.new("DL"), order=order, deliveries=deliveries_of(deps, order.id), lines=lines, now=now,

@@ -220,11 +220,11 @@ def test_a_cancelled_contract_takes_no_more_orders_deliveries_or_invoices():
     sol = opened_solicitation()
     a = noticed()
     contract = rules.contract_for(a, a.share(1), sol, priced("B", "25.00").content, "CT-1", AT)
-    contracts.ensure_active(contract)
+    contracts.require_active(contract, "R-9k")
     ended = contracts.cancel(contract, CancellationGround.NON_PERFORMANCE, "no deliveries", AT)
     assert ended.status is ContractStatus.CANCELLED and ended.cancellation_reason == "no deliveries"
     with pytest.raises(contracts.ContractCancelled) as exc:
-        contracts.ensure_active(ended)
+        contracts.require_active(ended, "R-9k")
     assert exc.value.rule == "R-9h"
     with pytest.raises(Conflict):
         contracts.cancel(ended, CancellationGround.NON_PERFORMANCE, "again", AT)
