@@ -10,7 +10,7 @@ import uuid
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.throttling import aws_throttling_as_unavailable
+from chalicelib.adapters.throttling import throttling_as_unavailable
 from chalicelib.services.ports import Email
 
 
@@ -20,7 +20,7 @@ class SesNotifier:
         self._ses = boto3.client("ses", region_name=region)
 
     def send(self, email: Email) -> None:
-        with aws_throttling_as_unavailable("The email service"):
+        with throttling_as_unavailable("The email service"):
             self._send(email)
 
     def _send(self, email: Email) -> None:

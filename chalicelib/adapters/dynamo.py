@@ -11,19 +11,18 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
-from chalicelib.adapters.throttling import THROTTLED, unavailable
+from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, entity_ref
 
@@ -98,7 +97,7 @@ class DynamoStore:
     def get(self, cls, entity_id: str):
         et = entity_type(cls)
         try:
-            with _throttling_asunavailable():
+            with throttling_as_unavailable("The database"):
                 record = self.Entity.get(f"{et.kind}#{entity_id}", ROOT, consistent_read=True)
         except DoesNotExist:
             return None
@@ -119,7 +118,7 @@ class DynamoStore:
             condition = sk_attr.startswith(sk_begins_with)
         elif sk_between is not None:
             condition = sk_attr.between(*sk_between)
-        with _throttling_asunavailable():
+        with throttling_as_unavailable("The database"):
             for record in gsi.query(
                 partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
             ):
@@ -174,7 +173,7 @@ class DynamoStore:
     def claim(self, key: str, at: dt.datetime) -> bool:
         record = self.Entity(pk=f"claim#{key}", sk=ROOT, kind="claim", body=json.dumps({"at": at.isoformat()}), version=1)
         try:
-            with _throttling_asunavailable():
+            with throttling_as_unavailable("The database"):
                 record.save(condition=self.Entity.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -288,16 +287,6 @@ def _taken(guard: Guard, held: Optional[dict]) -> AlreadyTaken:
         f"{guard.key} is already held by {holder or 'another record'}.", key=guard.key, held_by=holder,
         details=[{"key": guard.key, "held_by": holder}],
     )
-
-
-@contextmanager
-def _throttling_asunavailable():
-    try:
-        yield
-    except PynamoDBException as exc:
-        if exc.cause_response_code in THROTTLED:
-            raise unavailable() from exc
-        raise
 
 
 def _dumps(value):

@@ -13,7 +13,7 @@ import os
 import boto3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from chalicelib.adapters.throttling import aws_throttling_as_unavailable
+from chalicelib.adapters.throttling import throttling_as_unavailable
 from chalicelib.domain.bids import Sealed
 
 
@@ -32,7 +32,7 @@ class KmsSealer:
 
     def seal(self, plaintext: bytes, solicitation_id: str, bid_id: str) -> Sealed:
         context = context_for(solicitation_id, bid_id)
-        with aws_throttling_as_unavailable("The sealing key service"):
+        with throttling_as_unavailable("The sealing key service"):
             key = self._kms.generate_data_key(KeyId=self.key_id, KeySpec="AES_256", EncryptionContext=context)
         nonce = os.urandom(12)
         ciphertext = AESGCM(key["Plaintext"]).encrypt(nonce, plaintext, _aad(context))
@@ -44,6 +44,6 @@ class KmsSealer:
 
     def open(self, sealed: Sealed, solicitation_id: str, bid_id: str) -> bytes:
         context = context_for(solicitation_id, bid_id)
-        with aws_throttling_as_unavailable("The sealing key service"):
+        with throttling_as_unavailable("The sealing key service"):
             key = self._kms.decrypt(CiphertextBlob=base64.b64decode(sealed.encrypted_key), EncryptionContext=context, KeyId=self.key_id)
         return AESGCM(key["Plaintext"]).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(context))

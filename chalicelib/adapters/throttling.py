@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.domain.errors import TemporarilyUnavailable
 
@@ -21,12 +22,18 @@ def unavailable(what: str = "The database") -> TemporarilyUnavailable:
     return TemporarilyUnavailable(f"{what} is busy; retry in {RETRY_AFTER_SECONDS} second(s).", retry_after=RETRY_AFTER_SECONDS)
 
 
+def _code(exc: Exception) -> str | None:
+    if isinstance(exc, PynamoDBException):
+        return exc.cause_response_code
+    return exc.response.get("Error", {}).get("Code")
+
+
 @contextmanager
-def aws_throttling_as_unavailable(what: str):
-    """Around a boto3 call: a throttling answer becomes TemporarilyUnavailable; any other error stays as it is."""
+def throttling_as_unavailable(what: str):
+    """Around a boto3 or pynamodb call: a throttling answer becomes TemporarilyUnavailable; any other error stays."""
     try:
         yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in THROTTLED:
+    except (ClientError, PynamoDBException) as exc:
+        if _code(exc) in THROTTLED:
             raise unavailable(what) from exc
         raise
