@@ -7,6 +7,7 @@ on the America/New_York calendar date and the result is the end or start of that
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,12 @@ def days_after(event: dt.datetime, days: int) -> dt.datetime:
     if days < 0:
         raise ValueError("days must not be negative")
     return start_of_local_day(local_date(event) + dt.timedelta(days=days + 1))
+
+
+def timer_seconds(deadline: dt.datetime, now: dt.datetime) -> int:
+    """A Step Functions timeout (whole seconds, at least 1) that ends at `deadline`: rounded up, so the timer never
+    fires before the instant the API checks."""
+    return max(1, math.ceil((deadline - now).total_seconds()))
 
 
 def last_day_of(period_end: dt.datetime) -> dt.date:

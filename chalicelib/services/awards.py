@@ -8,14 +8,13 @@ emailed where it must decide (a refusal, a lapsed conditional award, missing sur
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from chalicelib.domain import awards as rules
 from chalicelib.domain import contracts as contract_rules
 from chalicelib.domain import evaluation
 from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.calendar import last_day_of
+from chalicelib.domain.calendar import last_day_of, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
@@ -330,7 +329,7 @@ def _step(share: Share, now) -> dict:
     """What the execution waits for next, and for how long: a conditional award's acceptance, or surety."""
     conditional = share.status is ShareStatus.CONDITIONAL
     deadline = share.respond_by if conditional else share.surety_due
-    seconds = 1 if deadline is None else max(1, math.ceil((deadline - now).total_seconds()))
+    seconds = 1 if deadline is None else timer_seconds(deadline, now)
     return {"conditional": conditional, "surety_required": share.status is ShareStatus.CONTRACTED and share.surety_missing, "seconds": seconds}
 
 

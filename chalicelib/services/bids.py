@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -15,7 +14,7 @@ from chalicelib.domain import bids as rules
 from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
-from chalicelib.domain.calendar import iso_local
+from chalicelib.domain.calendar import iso_local, timer_seconds
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound
 from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
@@ -207,7 +206,7 @@ EMAIL_BATCH = 500
 def award_period_seconds(sol: Solicitation, now: dt.datetime) -> int:
     """The award timer's timeout: it ends at the award period's end in calendar days (R-8c), the same instant at which
     the API starts to make awards conditional."""
-    return max(1, math.ceil((sol.award_period_ends_at - now).total_seconds()))
+    return timer_seconds(sol.award_period_ends_at, now)
 
 
 def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after: str = "", batch: int | None = None,

@@ -292,3 +292,9 @@ def test_a_period_across_the_spring_clock_change_still_ends_at_local_midnight():
     end = calendar.days_after(event, 10)
     assert end.astimezone(calendar.CT) == dt.datetime(2027, 3, 16, 0, 0, tzinfo=calendar.CT)
     assert end.astimezone(calendar.CT).utcoffset() == dt.timedelta(hours=-4)
+
+
+def test_a_timer_until_a_deadline_is_rounded_up_to_whole_seconds_so_it_never_fires_early():
+    now = dt.datetime(2026, 12, 1, 12, 0, 0, 500_000, tzinfo=UTC)
+    assert calendar.timer_seconds(dt.datetime(2026, 12, 1, 12, 0, 10, tzinfo=UTC), now) == 10
+    assert calendar.timer_seconds(now, now) == 1
