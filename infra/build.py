@@ -262,9 +262,10 @@ def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "--asl-dir":
         out = Path(argv[2])
         out.mkdir(parents=True, exist_ok=True)
-        for spec in state_machines():
+        specs = state_machines()
+        for spec in specs:
             (out / f"{spec.process}.asl.json").write_text(json.dumps(spec.definition, indent=2))
-        print(f"wrote {len(state_machines())} deployed definitions to {out}")
+        print(f"wrote {len(specs)} deployed definitions to {out}")
         return 0
     sys.path.insert(0, str(ROOT))
     from app import app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import hashlib
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import Conflict
@@ -38,8 +39,6 @@ class Attention:
 
 def attention_id(execution: str, state: str) -> str:
     """One record per failed step of an execution, so a retried task finds the record it made."""
-    import hashlib
-
     return "NA-" + hashlib.sha256(f"{execution}\n{state}".encode()).hexdigest()[:16]
 
 

@@ -13,14 +13,12 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
     """Record the failed step with the token that resumes it, and tell purchasing once per occurrence."""
     now = deps.clock.now()
     cause = (cause or "")[:CAUSE_LIMIT]
-    existing = deps.store.get(Attention, rules.attention_id(execution, state))
-    if existing is None:
-        record = Attention(id=rules.attention_id(execution, state), process=process, execution=execution, state=state,
-                           error=error, cause=cause, raised_at=now, token=task_token)
-        (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record)])
-    else:
-        record = rules.raise_again(existing, error, cause, task_token, now)
-        (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record, existing)])
+    record_id = rules.attention_id(execution, state)
+    existing = deps.store.get(Attention, record_id)
+    record = (Attention(id=record_id, process=process, execution=execution, state=state, error=error, cause=cause,
+                        raised_at=now, token=task_token)
+              if existing is None else rules.raise_again(existing, error, cause, task_token, now))
+    (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record, existing)])
     deps.send_once(f"attention:{record.id}:{record.occurrences}", Email(
         to=(deps.mailboxes.purchasing,), subject=f"Workflow step needs attention: {state}",
         text=(f"The step \"{state}\" of the {process} process ({execution}) failed after its automatic retries with "

@@ -165,13 +165,13 @@ def test_an_edit_that_would_outgrow_the_record_is_refused_and_the_plan_is_unchan
 
 
 def test_a_throttled_email_or_key_service_is_temporarily_unavailable_by_the_name_workflows_retry():
-    from chalicelib.adapters.throttling import aws_throttling_as_unavailable
+    from chalicelib.adapters.throttling import throttling_as_unavailable
     from chalicelib.domain.errors import TemporarilyUnavailable
 
     for code in ("Throttling", "ThrottlingException"):  # SES, KMS
         with pytest.raises(TemporarilyUnavailable, match="retry in 1 second"):
-            with aws_throttling_as_unavailable("The email service"):
+            with throttling_as_unavailable("The email service"):
                 raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "SendEmail")
     with pytest.raises(ClientError):
-        with aws_throttling_as_unavailable("The email service"):
+        with throttling_as_unavailable("The email service"):
             raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
