@@ -8,6 +8,7 @@ from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import contracts as contract_tasks
 from chalicelib.tasks import deliveries as delivery_tasks
+from chalicelib.tasks import outbox as outbox_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
 from chalicelib.tasks import solicitations as solicitation_tasks
@@ -19,6 +20,7 @@ idempotency.register(app)
 
 BLUEPRINTS = (
     meta.bp,
+    outbox_tasks.bp,  # emails written with the changes that cause them, delivered with retries
     audit.bp,
     attention.bp, attention_tasks.bp,  # workflow steps that failed after their retries
     vendors.bp, vendor_tasks.bp,  # vendor registration

@@ -53,7 +53,7 @@ class FunctionRegistry:
 
     def register_chalice_app(self, app, stage: str) -> None:
         """Dispatch to what Lambda runs: the object the function's handler string names (middleware included)."""
-        for fn in app.pure_lambda_functions:
+        for fn in [*app.pure_lambda_functions, *app.event_sources]:
             module, _, attr = fn.handler_string.rpartition(".")
             handler = getattr(importlib.import_module(module), attr)
             self.register(f"{app.app_name}-{stage}-{fn.name}", handler)

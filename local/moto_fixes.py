@@ -77,6 +77,10 @@ def uninstall() -> None:
     _originals.clear()
 
 
+# called after each transaction that wrote an item whose key begins with one of theirs: (prefix, callback)
+WRITE_LISTENERS: list[tuple[str, Any]] = []
+
+
 def check_then_write(self, transact_items: list[dict[str, Any]]) -> None:
     """TransactWriteItems as AWS does it: every condition is checked first; any failure cancels the whole
     transaction before a write, with one reason per item. Otherwise every write is applied."""
@@ -108,6 +112,10 @@ def check_then_write(self, transact_items: list[dict[str, Any]]) -> None:
         if any(code is not None for code, _, _ in reasons):
             raise TransactionCanceledException(reasons)
         _write_all(self, operations)
+    written = {str(key.get("pk", {}).get("S", "")) for _, _, key in operations}
+    for prefix, callback in list(WRITE_LISTENERS):
+        if any(k.startswith(prefix) for k in written):
+            callback()
 
 
 def _key_of(backend, op_type: str, op: dict) -> dict:

@@ -21,6 +21,7 @@ import boto3
 
 from infra.build import cfn_name, resources, state_machines
 from local import lambda_dispatch, moto_fixes, virtual_time
+from local.schedules import Schedules
 from local.virtual_time import VirtualClock
 
 ACCOUNT = "123456789012"
@@ -101,6 +102,7 @@ class LocalStack:
         self.functions = lambda_dispatch.FunctionRegistry()
         self.functions.register_chalice_app(app, STAGE)
         self.env: dict[str, str] = {}
+        self.schedules = Schedules(self)
 
     def install_hooks(self) -> None:
         virtual_time.install(self.clock)
@@ -113,9 +115,11 @@ class LocalStack:
         self.env = create_resources(self.app)
         os.environ.update(self.env)
         bootstrap.reset()
+        self.schedules.start()
 
     def close(self) -> None:
         """Stop every execution still waiting, let its threads end, and unhook moto."""
+        self.schedules.stop()
         try:
             sfn = boto3.client("stepfunctions", region_name=REGION)
             for machine in sfn.list_state_machines()["stateMachines"]:

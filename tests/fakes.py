@@ -9,7 +9,7 @@ from typing import Any, Optional, Sequence
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged
-from chalicelib.services.ports import Actor, AuditEntry, Change, Deps, Email, Guard, entity_ref
+from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Deps, Email, Guard, Send, entity_ref, queued
 
 
 class FakeClock:
@@ -48,7 +48,6 @@ class InMemoryStore:
     def __init__(self):
         self.items: dict[tuple[str, str], Any] = {}
         self.audit: list[AuditEntry] = []
-        self.claims: set[str] = set()
         self.guards: dict[str, str] = {}  # key -> holder
 
     def get(self, cls, entity_id: str):
@@ -76,15 +75,16 @@ class InMemoryStore:
         found.sort(key=lambda pair: pair[0], reverse=newest_first)
         return iter([e for _, e in found][:limit])
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Change | Guard]) -> list[Any]:
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Any]) -> list[Any]:
         guards = [c for c in changes if isinstance(c, Guard)]
+        messages = [queued(c, at) for c in changes if isinstance(c, (Send, Broadcast))]
         for guard in guards:
             holder = self.guards.get(guard.key)
             if holder not in (None, guard.holder):
                 raise AlreadyTaken(f"{guard.key} is already held by {holder}.", key=guard.key, held_by=holder)
         staged = []
         for change in changes:
-            if isinstance(change, Guard):
+            if not isinstance(change, Change):
                 continue
             et = entity_type_of(change.after)
             current = self.items.get((et.kind, change.after.id))
@@ -97,8 +97,12 @@ class InMemoryStore:
                 self.guards.pop(guard.key, None)
             else:
                 self.guards[guard.key] = guard.holder
+        for message in messages:
+            self.items.setdefault(("message", message.id), dataclasses.replace(message, version=1))
         for et, change, after in staged:
             self.items[(et.kind, after.id)] = after
+            if not et.audited:
+                continue
             self.audit.append(
                 AuditEntry(entity_ref(et.kind, after.id), at, actor.sub, actor.role.value, actor.org, change.action,
                            et.audit_view(change.before), et.audit_view(after))
@@ -108,14 +112,6 @@ class InMemoryStore:
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [a for a in self.audit if a.entity == entity]
 
-    def claim(self, key: str, at: dt.datetime) -> bool:
-        if key in self.claims:
-            return False
-        self.claims.add(key)
-        return True
-
-    def release(self, key: str) -> None:
-        self.claims.discard(key)
 
 
 class RecordingNotifier:

@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.throttling import throttling_as_unavailable
@@ -17,7 +18,8 @@ from chalicelib.services.ports import Email
 class SesNotifier:
     def __init__(self, sender: str, region: str):
         self.sender = sender
-        self._ses = boto3.client("ses", region_name=region)
+        # no retries inside a send: a failed send is retried by the outbox worker, never by a request that waits for it
+        self._ses = boto3.client("ses", region_name=region, config=Config(retries={"total_max_attempts": 1}))
 
     def send(self, email: Email) -> None:
         with throttling_as_unavailable("The email service"):

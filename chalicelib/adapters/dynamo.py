@@ -12,11 +12,11 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -24,7 +24,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
-from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, entity_ref
+from chalicelib.domain.outbox import Message
+from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Guard, Send, Write, entity_ref, queued
 
 ROOT = "#"
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
@@ -124,11 +125,14 @@ class DynamoStore:
             ):
                 yield self._decode(et, record)
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         writes, stored = [], []
         for change in changes:
             if isinstance(change, Guard):
                 writes.append(self._guard_write(change))
+                continue
+            if isinstance(change, (Send, Broadcast)):
+                writes.append(self._message_write(queued(change, at)))
                 continue
             et = entity_type_of(change.after)
             expected = None if change.before is None else change.before.version
@@ -136,7 +140,8 @@ class DynamoStore:
             ref = entity_ref(et.kind, after.id)
             condition = self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
             writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
-            writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
+            if et.audited:
+                writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
             stored.append(after)
         writes.sort(key=lambda w: not w.delete)  # TransactWrite sends deletes before puts: reasons come in that order
         _check_limits(writes)
@@ -145,6 +150,8 @@ class DynamoStore:
                 for w in writes:
                     if w.delete:
                         tx.delete(w.record, condition=w.condition)
+                    elif w.upsert:
+                        tx.update(w.record, actions=self._if_not_exists(w.record), add_version_condition=False)
                     else:
                         tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
         except TransactWriteError as exc:
@@ -161,6 +168,15 @@ class DynamoStore:
         condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
         return _Write(record, condition, f"guard {guard.key}", guard=guard, delete=guard.release)
 
+    def _message_write(self, message: Message) -> "_Write":
+        """A message is written only if its key is new: written again (a retried task), it stays as it is."""
+        et = entity_type_of(message)
+        return _Write(self._record(et, dataclasses.replace(message, version=1)), None, f"the email {message.id}", upsert=True)
+
+    def _if_not_exists(self, record) -> list:
+        return [getattr(self.Entity, name).set(getattr(self.Entity, name) | value)
+                for name, value in record.attribute_values.items() if name not in ("pk", "sk")]
+
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [
             AuditEntry(
@@ -169,20 +185,6 @@ class DynamoStore:
             )
             for r in self.Audit.query(entity)
         ]
-
-    def claim(self, key: str, at: dt.datetime) -> bool:
-        record = self.Entity(pk=f"claim#{key}", sk=ROOT, kind="claim", body=json.dumps({"at": at.isoformat()}), version=1)
-        try:
-            with throttling_as_unavailable("The database"):
-                record.save(condition=self.Entity.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def release(self, key: str) -> None:
-        self.Entity(pk=f"claim#{key}", sk=ROOT).delete()
 
     def _record(self, et, entity):
         return self.Entity(
@@ -213,6 +215,7 @@ class _Write:
     expected: Optional[int] = None
     guard: Optional[Guard] = None
     delete: bool = False
+    upsert: bool = False  # written only where absent (an outbox message)
     limit: int = ITEM_LIMIT_BYTES
 
     @property

@@ -19,6 +19,7 @@ from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
+from chalicelib.domain.outbox import Message, MessageStatus, due_key
 from chalicelib.domain.performance_changes import (
     ContractAmendment, ContractAssignment, OrderingAgencyRequest, TermShortfallReport, UnorderedBalanceStatement,
 )
@@ -39,6 +40,7 @@ class EntityType:
     # entity -> {index name: (partition value, sort value)}; an index left out is not set for that entity
     keys: Callable[[Any], dict[str, tuple[str, str]]] = lambda e: {}
     redact: frozenset[str] = field(default_factory=frozenset)
+    audited: bool = True  # False: a record of the system's own (an outbox message), not a change anyone made
 
     def __post_init__(self):
         unknown = set(self.slots.values()) - set(GSIS)
@@ -79,6 +81,13 @@ class EntityType:
 _adapters: dict[type, TypeAdapter] = {}
 
 ENTITY_TYPES: dict[type, EntityType] = {
+    # the outbox (domain/outbox.py): pending messages by when they are due; settled ones leave that partition
+    Message: EntityType(
+        "message", Message,
+        slots={"due": "gsi1"},
+        keys=lambda m: {"due": ("pending" if m.status is MessageStatus.PENDING else "settled", f"{due_key(m.next_attempt_at)}#{m.id}")},
+        audited=False,
+    ),
     Vendor: EntityType(
         "vendor", Vendor,
         slots={"by_org": "gsi1", "by_status": "gsi2"},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chalicelib.domain import attention as rules
 from chalicelib.domain.attention import Attention, AttentionStatus
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
 
+OUTBOX = "outbox"  # an email that kept failing (services/outbox.py): its "execution" is the message key
 CAUSE_LIMIT = 2000  # characters of the error's cause kept and mailed
 
 
@@ -18,13 +19,15 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
     record = (Attention(id=record_id, process=process, execution=execution, state=state, error=error, cause=cause,
                         raised_at=now, token=task_token)
               if existing is None else rules.raise_again(existing, error, cause, task_token, now))
-    (record,) = deps.store.commit(Actor.system(execution), now, [Change("attention.raised", record, existing)])
-    deps.send_once(f"attention:{record.id}:{record.occurrences}", Email(
-        to=(deps.mailboxes.purchasing,), subject=f"Workflow step needs attention: {state}",
-        text=(f"The step \"{state}\" of the {process} process ({execution}) failed after its automatic retries with "
-              f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
-              f"again and skips the work already done. Reference: {record.id}."),
-    ))
+    (record,) = deps.commit(Actor.system(execution), now, [
+        Change("attention.raised", record, existing),
+        Send(f"attention:{record.id}:{record.occurrences}", Email(
+            to=(deps.mailboxes.purchasing,), subject=f"Workflow step needs attention: {state}",
+            text=(f"The step \"{state}\" of the {process} process ({execution}) failed after its automatic retries with "
+                  f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
+                  f"again and skips the work already done. Reference: {record.id}."),
+        )),
+    ])
     return record
 
 
@@ -40,5 +43,10 @@ def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
     now = deps.clock.now()
     resumed = rules.resume(record, actor.sub, now)
     (resumed,) = deps.store.commit(actor, now, [Change("attention.resumed", resumed, record)])
-    deps.workflows.resume(record.token, {"resumed_by": actor.sub})
+    if record.process == OUTBOX:
+        from chalicelib.services import outbox
+
+        outbox.retry_now(deps, record.execution)
+    else:
+        deps.workflows.resume(record.token, {"resumed_by": actor.sub})
     return resumed

@@ -20,7 +20,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
 from chalicelib.services import orders as order_services
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
 
 PAYMENT = "invoice-payment"
 BUCKETS = ("upcoming", "overdue", "withheld", "paid")
@@ -117,17 +117,19 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
     _require_agency(actor, invoice)
     now = deps.clock.now()
     noticed = rules.notice_defect(invoice, reason, now)
-    (noticed,) = deps.store.commit(actor, now, [Change("invoice.defect_noticed", noticed, invoice)])
-    deps.send_once(f"invoice-{invoice.id}:defect", Email(
-        to=(invoice.contractor_email,),
-        subject=f"Invoice {invoice.id} is defective",
-        text=(
-            f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
-            f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
-            f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
-            + _late_notice_text(noticed)
-        ),
-    ))
+    (noticed,) = deps.commit(actor, now, [
+        Change("invoice.defect_noticed", noticed, invoice),
+        Send(f"invoice-{invoice.id}:defect", Email(
+            to=(invoice.contractor_email,),
+            subject=f"Invoice {invoice.id} is defective",
+            text=(
+                f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
+                f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
+                f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
+                + _late_notice_text(noticed)
+            ),
+        )),
+    ])
     return noticed
 
 
@@ -163,12 +165,14 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
     now = deps.clock.now()
     invoice, others = _current(deps, stored)
     withheld = rules.withhold(invoice, amount, reason, now)
-    withheld = deps.store.commit(actor, now, [Change("invoice.payment_withheld", withheld, stored)] + others)[0]
-    deps.send_once(f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}", Email(
-        to=(invoice.contractor_email,),
-        subject=f"Payment withheld on invoice {invoice.id}",
-        text=f"The State withholds {amount} of invoice {invoice.id} (contract {invoice.contract_id}) for non-performance: {reason}",
-    ))
+    withheld = deps.commit(actor, now, [
+        Change("invoice.payment_withheld", withheld, stored),
+        Send(f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}", Email(
+            to=(invoice.contractor_email,),
+            subject=f"Payment withheld on invoice {invoice.id}",
+            text=f"The State withholds {amount} of invoice {invoice.id} (contract {invoice.contract_id}) for non-performance: {reason}",
+        )),
+    ] + others)[0]
     return withheld
 
 
@@ -183,16 +187,18 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
     restart = stored.payment_clock is None
     if restart:
         released = dataclasses.replace(released, payment_clock=_clock_name(invoice, f"-released-{number}"))
-    released = deps.store.commit(actor, now, [Change("invoice.withholding_released", released, stored)] + others)[0]
     withholding = released.withholdings[number - 1]
-    deps.send_once(f"invoice-{invoice.id}:withholding-{number}:released", Email(
-        to=(invoice.contractor_email, invoice.agency_email),
-        subject=f"Withholding released on invoice {invoice.id}",
-        text=(
-            f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
-            f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
-        ),
-    ))
+    released = deps.commit(actor, now, [
+        Change("invoice.withholding_released", released, stored),
+        Send(f"invoice-{invoice.id}:withholding-{number}:released", Email(
+            to=(invoice.contractor_email, invoice.agency_email),
+            subject=f"Withholding released on invoice {invoice.id}",
+            text=(
+                f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
+                f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
+            ),
+        )),
+    ] + others)[0]
     if restart:
         _start_clock(deps, released)
     return released
@@ -218,14 +224,9 @@ def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, t
         interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
         payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
-    changes = [Change("invoice.payment_recorded", paid, stored)]
+    changes: list[Write] = [Change("invoice.payment_recorded", paid, stored)]
     if interest_invoice is not None:
-        changes.append(Change("invoice.interest_invoiced", interest_invoice))
-    committed = deps.store.commit(actor, now, changes + others)
-    paid = committed[0]
-    if interest_invoice is not None:
-        interest_invoice = committed[1]
-        deps.send_once(f"invoice-{interest_invoice.id}:issued", Email(
+        changes += [Change("invoice.interest_invoiced", interest_invoice), Send(f"invoice-{interest_invoice.id}:issued", Email(
             to=(invoice.contractor_email,),
             subject=f"Interest invoice {interest_invoice.id} for late payment of invoice {invoice.id}",
             text=(
@@ -234,7 +235,11 @@ def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, t
                 f"Interest at 1% per month, compounded every 30 days (R-13c): {payment.interest}.\n"
                 f"Interest invoice {interest_invoice.id} for {payment.interest} is due on {interest_invoice.due_date.isoformat()}."
             ),
-        ))
+        ))]
+    committed = deps.commit(actor, now, changes + others)
+    paid = committed[0]
+    if interest_invoice is not None:
+        interest_invoice = committed[1]
         _start_clock(deps, interest_invoice)
     return paid, interest_invoice
 
@@ -295,28 +300,32 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
     if event.name.startswith("reminder-"):
         days = int(event.name.split("-")[1])
         reminded = rules.mark_reminded(invoice, event, days)
-        deps.store.commit(system, now, [Change("invoice.payment_reminder_sent", reminded, invoice)])
-        deps.send_once(f"invoice-{invoice.id}:{due}:reminder-{days}", Email(
-            to=(invoice.agency_email,),
-            subject=f"Payment due in {days} days: invoice {invoice.id}",
-            text=(
-                f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
-                f"{due} (R-13a). Balance due: {invoice.balance}.\n"
-                f"Late payment earns the contractor interest of 1% per month (R-13c)."
-            ),
-        ))
+        deps.commit(system, now, [
+            Change("invoice.payment_reminder_sent", reminded, invoice),
+            Send(f"invoice-{invoice.id}:{due}:reminder-{days}", Email(
+                to=(invoice.agency_email,),
+                subject=f"Payment due in {days} days: invoice {invoice.id}",
+                text=(
+                    f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
+                    f"{due} (R-13a). Balance due: {invoice.balance}.\n"
+                    f"Late payment earns the contractor interest of 1% per month (R-13c)."
+                ),
+            )),
+        ])
     elif event.name == "overdue":
         overdue = rules.mark_overdue(invoice, now)
-        deps.store.commit(system, now, [Change("invoice.overdue", overdue, invoice)])
-        deps.send_once(f"invoice-{invoice.id}:{due}:overdue", Email(
-            to=(invoice.agency_email,),
-            subject=f"Payment overdue: invoice {invoice.id}",
-            text=(
-                f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
-                f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
-                f"from today and compounds every 30 days (R-13c)."
-            ),
-        ))
+        deps.commit(system, now, [
+            Change("invoice.overdue", overdue, invoice),
+            Send(f"invoice-{invoice.id}:{due}:overdue", Email(
+                to=(invoice.agency_email,),
+                subject=f"Payment overdue: invoice {invoice.id}",
+                text=(
+                    f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
+                    f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
+                    f"from today and compounds every 30 days (R-13c)."
+                ),
+            )),
+        ])
     elif event.name.startswith("period-"):
         period = int(event.name.split("-")[1])
         accrued = rules.record_period(invoice, period)

@@ -16,7 +16,7 @@ from chalicelib.domain.contracts import Contract, require_active
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
 
 REJECTED_GOODS = "rejected-goods"
 
@@ -109,17 +109,19 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
     order = get_order(deps, actor, order_id)
     now = deps.clock.now()
     approved = rules.approve(order, reference, now)
-    (approved,) = deps.store.commit(actor, now, [Change("order.comptroller_approved", approved, order)])
     lines = "\n".join(f"  line {line.line_id}: {line.quantity} at {line.unit_price}" for line in approved.lines)
-    deps.send_once(f"order-{approved.id}:issued", Email(
-        to=(approved.contractor_email,),
-        subject=f"Purchase order {approved.id} under contract {approved.contract_id}",
-        text=(
-            f"Purchase order {approved.id}\nContract number: {approved.contract_id}\n"
-            f"Comptroller approval: {approved.comptroller_approval}\nDeliver by: {approved.deliver_by.isoformat()}\n{lines}\n"
-            f"Ordering agency contact: {approved.contact_email}."
-        ),
-    ))
+    (approved,) = deps.commit(actor, now, [
+        Change("order.comptroller_approved", approved, order),
+        Send(f"order-{approved.id}:issued", Email(
+            to=(approved.contractor_email,),
+            subject=f"Purchase order {approved.id} under contract {approved.contract_id}",
+            text=(
+                f"Purchase order {approved.id}\nContract number: {approved.contract_id}\n"
+                f"Comptroller approval: {approved.comptroller_approval}\nDeliver by: {approved.deliver_by.isoformat()}\n{lines}\n"
+                f"Ordering agency contact: {approved.contact_email}."
+            ),
+        )),
+    ])
     return approved
 
 
@@ -129,12 +131,14 @@ def request_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, deliv
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     requested = rules.request_extension(order, deliver_by, reason, actor.sub, now)
-    (requested,) = deps.store.commit(actor, now, [Change("order.delivery_extension_requested", requested, order)])
-    deps.send_once(f"order-{order.id}:extension-{len(requested.extensions)}:requested", Email(
-        to=(order.contact_email,),
-        subject=f"Delivery extension requested for purchase order {order.id}",
-        text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
-    ))
+    (requested,) = deps.commit(actor, now, [
+        Change("order.delivery_extension_requested", requested, order),
+        Send(f"order-{order.id}:extension-{len(requested.extensions)}:requested", Email(
+            to=(order.contact_email,),
+            subject=f"Delivery extension requested for purchase order {order.id}",
+            text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
+        )),
+    ])
     return requested
 
 
@@ -144,13 +148,15 @@ def decide_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, approv
     require_role(actor, Role.AGENCY, Role.PURCHASING)
     now = deps.clock.now()
     decided = rules.decide_extension(order, approve=approve, reason=reason, actor=actor.sub, now=now)
-    (decided,) = deps.store.commit(actor, now, [Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order)])
     extension = decided.extensions[-1]
-    deps.send_once(f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}", Email(
-        to=(order.contractor_email,),
-        subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
-        text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
-    ))
+    (decided,) = deps.commit(actor, now, [
+        Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order),
+        Send(f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}", Email(
+            to=(order.contractor_email,),
+            subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
+            text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
+        )),
+    ])
     return decided
 
 
@@ -182,10 +188,10 @@ def inspect_delivery(
     order = deps.store.get(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     inspected = rules.inspect(delivery, order, results, reason, now)
-    (inspected,) = deps.store.commit(actor, now, [Change("delivery.inspected", inspected, delivery)])
+    emails: list[Write] = []
     if inspected.removal_deadline is not None:
         rejected = "\n".join(f"  line {line.line_id}: {line.rejected}" for line in inspected.lines if line.rejected)
-        deps.send_once(f"delivery-{inspected.id}:rejected", Email(
+        emails.append(Send(f"delivery-{inspected.id}:rejected", Email(
             to=(inspected.contractor_email,),
             subject=f"Goods rejected: delivery {inspected.id} of purchase order {inspected.order_id}",
             text=(
@@ -195,17 +201,19 @@ def inspect_delivery(
                 f"abandoned to the State (R-9j). Replace them as ordered, or the State may buy them on the open market "
                 f"at your expense (R-9i)."
             ),
-        ))
-        deps.workflows.start(REJECTED_GOODS, f"rejected-{inspected.id}", {
-            "delivery_id": inspected.id, "removal_deadline": calendar.iso_utc(inspected.removal_deadline),
-        })
+        )))
     if inspected.awaiting_price_determination:
         proposed = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.proposed_unit_price}" for line in inspected.lines if line.proposed_unit_price is not None)
-        deps.send_once(f"delivery-{inspected.id}:price-proposed", Email(
+        emails.append(Send(f"delivery-{inspected.id}:price-proposed", Email(
             to=(deps.mailboxes.purchasing,),
             subject=f"Adjusted price to determine: delivery {inspected.id} of purchase order {inspected.order_id}",
             text=f"Agency {inspected.agency} accepted substandard goods and proposes these prices (contract {inspected.contract_id}):\n{proposed}\nPurchasing determines the price (R-12).",
-        ))
+        )))
+    (inspected,) = deps.commit(actor, now, [Change("delivery.inspected", inspected, delivery), *emails])
+    if inspected.removal_deadline is not None:
+        deps.workflows.start(REJECTED_GOODS, f"rejected-{inspected.id}", {
+            "delivery_id": inspected.id, "removal_deadline": calendar.iso_utc(inspected.removal_deadline),
+        })
     return inspected
 
 
@@ -217,13 +225,15 @@ def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict
     order = deps.load(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     determined = rules.determine_prices(delivery, order, prices, reason, actor.sub, now)
-    (determined,) = deps.store.commit(actor, now, [Change("delivery.prices_determined", determined, delivery)])
     lines = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.adjusted_unit_price}" for line in determined.lines if line.adjusted_unit_price is not None)
-    deps.send_once(f"delivery-{determined.id}:prices-determined", Email(
-        to=(determined.contractor_email, order.contact_email),
-        subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
-        text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
-    ))
+    (determined,) = deps.commit(actor, now, [
+        Change("delivery.prices_determined", determined, delivery),
+        Send(f"delivery-{determined.id}:prices-determined", Email(
+            to=(determined.contractor_email, order.contact_email),
+            subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
+            text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
+        )),
+    ])
     return determined
 
 
@@ -246,16 +256,18 @@ def abandon_rejected_goods(deps: Deps, execution: str, delivery_id: str) -> dict
     abandoned = rules.abandon(delivery, now)
     if abandoned is None:
         return {"delivery_id": delivery_id, "rejected_goods": delivery.rejected_goods.value}
-    deps.store.commit(Actor.system(execution), now, [Change("delivery.rejected_goods_abandoned", abandoned, delivery)])
-    deps.send_once(f"{execution}:abandoned", Email(
-        to=(delivery.contractor_email,),
-        subject=f"Rejected goods abandoned: delivery {delivery.id}",
-        text=(
-            f"The rejected goods of delivery {delivery.id} (contract {delivery.contract_id}) were not removed by "
-            f"{calendar.iso_local(delivery.removal_deadline)}. They are abandoned to the State, which may dispose of "
-            f"them as its own property (R-9j)."
-        ),
-    ))
+    deps.commit(Actor.system(execution), now, [
+        Change("delivery.rejected_goods_abandoned", abandoned, delivery),
+        Send(f"{execution}:abandoned", Email(
+            to=(delivery.contractor_email,),
+            subject=f"Rejected goods abandoned: delivery {delivery.id}",
+            text=(
+                f"The rejected goods of delivery {delivery.id} (contract {delivery.contract_id}) were not removed by "
+                f"{calendar.iso_local(delivery.removal_deadline)}. They are abandoned to the State, which may dispose of "
+                f"them as its own property (R-9j)."
+            ),
+        )),
+    ])
     return {"delivery_id": delivery_id, "rejected_goods": abandoned.rejected_goods.value}
 
 
@@ -309,10 +321,10 @@ def record_open_market_purchase(
     for change in set_offs:
         if change.after.id == purchase.id:
             recorded = [Change("open_market_purchase.recorded", change.after)]
-    stored = deps.store.commit(actor, now, recorded + [c for c in set_offs if c.after.id != purchase.id])
-    purchase = stored[0]
+    purchase = recorded[0].after
+    emails: list[Write] = []
     if purchase.excess > 0:
-        deps.send_once(f"open-market-{purchase.id}:charged", Email(
+        emails.append(Send(f"open-market-{purchase.id}:charged", Email(
             to=(order.contractor_email,),
             subject=f"Excess cost charged: open-market purchase {purchase.id} under contract {purchase.contract_id}",
             text=(
@@ -321,8 +333,9 @@ def record_open_market_purchase(
                 f"The excess cost {purchase.excess} is charged to you (R-9i); {purchase.set_off} was deducted from your "
                 f"open invoices and the rest from the next amounts due (R-13d)."
             ),
-        ))
-    return purchase
+        )))
+    stored = deps.commit(actor, now, recorded + [c for c in set_offs if c.after.id != purchase.id] + emails)
+    return stored[0]
 
 
 def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str) -> list[OpenMarketPurchase]:

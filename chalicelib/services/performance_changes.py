@@ -17,7 +17,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services.orders import get_contract, orders_of, visible_to
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
 
 CONTRACT_TERM = "contract-term"
 
@@ -52,23 +52,25 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
     to purchasing and the ordering agencies' contacts (R-9a). Idempotent: the report's id names the term."""
     contract = deps.load(Contract, contract_id)
     orders = orders_of(deps, contract.id)
-    report = deps.store.get(TermShortfallReport, rules.term_report_id(contract.id, term_end))
+    if deps.store.get(TermShortfallReport, rules.term_report_id(contract.id, term_end)) is not None:
+        return {"contract_id": contract.id, "reported": True}  # a retried task: reported with its email before
+    now = deps.clock.now()
+    report = rules.term_shortfall(contract, term_end, orders, now)
     if report is None:
-        now = deps.clock.now()
-        report = rules.term_shortfall(contract, term_end, orders, now)
-        if report is None:
-            return {"contract_id": contract.id, "reported": False}
-        (report,) = deps.store.commit(Actor.system(execution), now, [Change("contract.term_shortfall_reported", report)])
+        return {"contract_id": contract.id, "reported": False}
     contacts = sorted({o.contact_email for o in orders})
-    deps.send_once(f"term-shortfall-{report.id}", Email(
-        to=(deps.mailboxes.purchasing, *contacts),
-        subject=f"Contract {contract.id}: orders below 90% at the end of the term",
-        text="\n".join(
-            [f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
-             f"These lines were ordered below 90% of the contract quantity (R-9a):"]
-            + [f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})" for s in report.lines]
-        ),
-    ))
+    deps.commit(Actor.system(execution), now, [
+        Change("contract.term_shortfall_reported", report),
+        Send(f"term-shortfall-{report.id}", Email(
+            to=(deps.mailboxes.purchasing, *contacts),
+            subject=f"Contract {contract.id}: orders below 90% at the end of the term",
+            text="\n".join(
+                [f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
+                 f"These lines were ordered below 90% of the contract quantity (R-9a):"]
+                + [f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})" for s in report.lines]
+            ),
+        )),
+    ])
     return {"contract_id": contract.id, "reported": True}
 
 
@@ -86,15 +88,17 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
         contract, statement_id=deps.ids.new("UBS"), previous=list_balance_statements(deps, actor, contract.id),
         requested_by=actor.sub, now=now,
     )
-    (statement,) = deps.store.commit(actor, now, [Change("unordered_balance_statement.requested", statement)])
-    deps.send_once(f"balance-statement-{statement.id}:requested", Email(
-        to=(contract.contractor_email,),
-        subject=f"Statement of unordered balances requested: contract {contract.id}",
-        text=(
-            f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
-            f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
-        ),
-    ))
+    (statement,) = deps.commit(actor, now, [
+        Change("unordered_balance_statement.requested", statement),
+        Send(f"balance-statement-{statement.id}:requested", Email(
+            to=(contract.contractor_email,),
+            subject=f"Statement of unordered balances requested: contract {contract.id}",
+            text=(
+                f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
+                f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
+            ),
+        )),
+    ])
     return statement
 
 
@@ -130,12 +134,14 @@ def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agenc
         contract, request_id=deps.ids.new("OAR"), ordering_agency=ordering_agency,
         previous=list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id)), requested_by=actor.sub, now=now,
     )
-    (request,) = deps.store.commit(actor, now, [Change("ordering_agency.requested", request)])
-    deps.send_once(f"ordering-agency-{request.id}:requested", Email(
-        to=(contract.contractor_email,),
-        subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
-        text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
-    ))
+    (request,) = deps.commit(actor, now, [
+        Change("ordering_agency.requested", request),
+        Send(f"ordering-agency-{request.id}:requested", Email(
+            to=(contract.contractor_email,),
+            subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
+            text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
+        )),
+    ])
     return request
 
 
@@ -171,19 +177,21 @@ def amend_contract(deps: Deps, actor: Actor, contract_id: str, *, changes: list[
         contract, amendment_id=deps.ids.new("AMD"), changes=changes, term_end=term_end,
         outstanding=list_amendments(deps, actor, contract.id), reason=reason, signed_by=actor.sub, now=now,
     )
-    _, amendment = deps.store.commit(actor, now, [Change("contract.amendment_numbered", numbered, contract), Change("contract_amendment.signed", amendment)])
     changed = [f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
                for b, a in zip(amendment.lines_before, amendment.lines_after) if a != b]
     if amendment.term_end_after != amendment.term_end_before:
         changed.append(f"  term end: {amendment.term_end_before.isoformat()} -> {amendment.term_end_after.isoformat()}")
-    deps.send_once(f"amendment-{amendment.id}", Email(
-        to=(contract.contractor_email,),
-        subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
-        text="\n".join(
-            [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
-            + changed + ["The amendment takes effect when you accept it (R-9c)."]
-        ),
-    ))
+    _, amendment = deps.commit(actor, now, [
+        Change("contract.amendment_numbered", numbered, contract), Change("contract_amendment.signed", amendment),
+        Send(f"amendment-{amendment.id}", Email(
+            to=(contract.contractor_email,),
+            subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
+            text="\n".join(
+                [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
+                + changed + ["The amendment takes effect when you accept it (R-9c)."]
+            ),
+        )),
+    ])
     return amendment
 
 
@@ -199,14 +207,13 @@ def decide_amendment(deps: Deps, actor: Actor, contract_id: str, amendment_id: s
     changes = [Change(f"contract_amendment.{decided.status.value}", decided, amendment)]
     if amended is not None:
         changes.append(Change("contract.amended", amended, contract))
-    decided, *stored = deps.store.commit(actor, now, changes)
-    if stored and decided.term_end_after != decided.term_end_before:
-        _start_term_timer(deps, stored[0])
-    deps.send_once(f"amendment-{decided.id}:{decided.status.value}", Email(
+    decided, *stored = deps.commit(actor, now, [*changes, Send(f"amendment-{decided.id}:{decided.status.value}", Email(
         to=(deps.mailboxes.purchasing,),
         subject=f"Amendment {decided.number} to contract {contract.id}: {decided.status.value} by the contractor",
         text=f"{contract.contractor_name} {decided.status.value} amendment {decided.number} of contract {contract.id}. {reason}".strip(),
-    ))
+    ))])
+    if stored and decided.term_end_after != decided.term_end_before:
+        _start_term_timer(deps, stored[0])
     return decided
 
 
@@ -243,13 +250,12 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
     changes = [Change(f"contract_assignment.{decided.status.value}", decided, assignment)]
     if assigned is not None:
         changes.append(Change("contract.assigned", assigned, contract))
-    (decided, *_) = deps.store.commit(actor, now, changes)
     word = "consents to" if consent else "refuses"
-    deps.send_once(f"assignment-{decided.id}:decided", Email(
+    (decided, *_) = deps.commit(actor, now, [*changes, Send(f"assignment-{decided.id}:decided", Email(
         to=tuple(sorted({contract.contractor_email, decided.assignee_email})),
         subject=f"Assignment of contract {contract.id}: {decided.status.value}",
         text=f"The Commissioner {word} the assignment of contract {contract.id} from {decided.contractor_org} to {decided.assignee_name}. {reason}".strip(),
-    ))
+    ))])
     return decided
 
 

@@ -21,7 +21,7 @@ from chalicelib.domain import plans_amendments as amend
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role, retry_on_conflict
+from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role, retry_on_conflict
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -57,22 +57,22 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
 
     def submit() -> Plan:
         plan = _own_plan(deps, actor, plan_id)
-        (submitted,) = deps.store.commit(actor, now, [Change("plan.submitted", rules.submit(plan, now), plan)])
+        submitted = rules.submit(plan, now)
+        (submitted,) = deps.commit(actor, now, [Change("plan.submitted", submitted, plan), Send(
+            f"plan-{plan.id}-submitted-{submitted.submissions}",
+            Email(
+                to=(deps.mailboxes.opm_reviewers,),
+                subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
+                text=(
+                    f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
+                    f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
+                    f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
+                ),
+            ),
+        )])
         return submitted
 
     plan = retry_on_conflict(submit)
-    deps.send_once(
-        f"plan-{plan.id}-submitted-{plan.submissions}",
-        Email(
-            to=(deps.mailboxes.opm_reviewers,),
-            subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
-            text=(
-                f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
-                f"Services on the schedule: {len(plan.procurement_schedule)}.\n"
-                f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
-            ),
-        ),
-    )
     return plan
 
 
@@ -83,15 +83,14 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
 
     def approve() -> Plan:
         plan = deps.load(Plan, plan_id)
-        (approved,) = deps.store.commit(actor, now, [Change("plan.approved", rules.approve(plan, now, actor.sub, note), plan)])
+        approved = rules.approve(plan, now, actor.sub, note)
+        (approved,) = deps.commit(actor, now, [Change("plan.approved", approved, plan), *_agency_email(
+            approved, f"plan-{approved.id}-approved", f"Procurement plan {approved.id} for {approved.period} approved by OPM",
+            f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
+            f"OPM's note: {approved.decision_note}")])
         return approved
 
-    approved = retry_on_conflict(approve)
-    _email_agency(deps, approved, f"plan-{approved.id}-approved",
-                  f"Procurement plan {approved.id} for {approved.period} approved by OPM",
-                  f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
-                  f"OPM's note: {approved.decision_note}")
-    return approved
+    return retry_on_conflict(approve)
 
 
 def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> Plan:
@@ -99,18 +98,17 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
     require_role(actor, Role.OPM)
     now = deps.clock.now()
 
-    def return_it() -> tuple[Plan, Plan]:
+    def return_it() -> Plan:
         plan = deps.load(Plan, plan_id)
-        (returned,) = deps.store.commit(actor, now, [Change("plan.returned", rules.return_to_agency(plan, now, actor.sub, reasons), plan)])
-        return plan, returned
+        returned = rules.return_to_agency(plan, now, actor.sub, reasons)
+        listed = "\n".join(f"- {r}" for r in returned.return_reasons)
+        (returned,) = deps.commit(actor, now, [Change("plan.returned", returned, plan), *_agency_email(
+            returned, f"plan-{plan.id}-returned-{plan.submissions}", f"Procurement plan {plan.id} for {plan.period} returned by OPM",
+            f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
+            f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.")])
+        return returned
 
-    plan, returned = retry_on_conflict(return_it)
-    listed = "\n".join(f"- {r}" for r in returned.return_reasons)
-    _email_agency(deps, returned, f"plan-{plan.id}-returned-{plan.submissions}",
-                  f"Procurement plan {plan.id} for {plan.period} returned by OPM",
-                  f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
-                  f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.")
-    return returned
+    return retry_on_conflict(return_it)
 
 
 def get_plan(deps: Deps, actor: Actor | None, plan_id: str) -> Plan:
@@ -166,10 +164,8 @@ def request_amendment(deps: Deps, actor: Actor, plan_id: str, *, service_id: str
         amendment_id=deps.ids.new("RAPS"), plan=plan, open_amendments=requests, service_id=service_id, change=change,
         reason=reason, competitive_procurement_date=competitive_procurement_date, now=now, by=actor.sub,
     )
-    (amendment,) = deps.store.commit(actor, now, [Change("plan_amendment.requested", amendment)])
-    deps.workflows.start(PROCESS, f"amendment-{amendment.id}", {"amendment_id": amendment.id})
     what = "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
-    deps.send_once(
+    (amendment,) = deps.commit(actor, now, [Change("plan_amendment.requested", amendment), Send(
         f"amendment-{amendment.id}-requested",
         Email(
             to=(deps.mailboxes.opm_reviewers,),
@@ -181,7 +177,8 @@ def request_amendment(deps: Deps, actor: Actor, plan_id: str, *, service_id: str
                 f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
             ),
         ),
-    )
+    )])
+    deps.workflows.start(PROCESS, f"amendment-{amendment.id}", {"amendment_id": amendment.id})
     return amendment
 
 
@@ -272,20 +269,19 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
     reminded = amend.mark_reminded(amendment, now)
     if reminded is None:
         return {**timers, "reminded": False}
-    if reminded is not amendment:
-        deps.store.commit(Actor.system(execution), now, [Change("plan_amendment.reminder_sent", reminded, amendment)])
-    deps.send_once(
-        f"{execution}:reminder",
-        Email(
-            to=(deps.mailboxes.opm_reviewers,),
-            subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
-            text=(
-                f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
-                f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
-                f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+    if reminded is not amendment:  # else a retried task: written with its email before
+        deps.commit(Actor.system(execution), now, [Change("plan_amendment.reminder_sent", reminded, amendment), Send(
+            f"{execution}:reminder",
+            Email(
+                to=(deps.mailboxes.opm_reviewers,),
+                subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
+                text=(
+                    f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
+                    f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
+                    f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+                ),
             ),
-        ),
-    )
+        )])
     return {**timers, "reminded": True}
 
 
@@ -296,20 +292,19 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
     escalated = amend.mark_escalated(amendment, now)
     if escalated is None:
         return {"escalated": False}
-    if escalated is not amendment:
-        deps.store.commit(Actor.system(execution), now, [Change("plan_amendment.review_overdue", escalated, amendment)])
-    deps.send_once(
-        f"{execution}:escalation",
-        Email(
-            to=(deps.mailboxes.opm_reviewers,),
-            subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
-            text=(
-                f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
-                f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
-                f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
+    if escalated is not amendment:  # else a retried task: written with its email before
+        deps.commit(Actor.system(execution), now, [Change("plan_amendment.review_overdue", escalated, amendment), Send(
+            f"{execution}:escalation",
+            Email(
+                to=(deps.mailboxes.opm_reviewers,),
+                subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
+                text=(
+                    f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
+                    f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
+                    f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
+                ),
             ),
-        ),
-    )
+        )])
     return {"escalated": True}
 
 
@@ -327,7 +322,7 @@ def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
         subject = f"Request To Amend Procurement Schedule {amendment.id} denied"
         text = (f"OPM denied your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
                 f"OPM's reasons: {amendment.decision_note}\nThe procurement schedule is unchanged.")
-    _email_agency(deps, plan, f"{execution}:decision", subject, text)
+    deps.commit(Actor.system(execution), deps.clock.now(), _agency_email(plan, f"{execution}:decision", subject, text))
     return {"approved": amendment.approved}
 
 
@@ -351,9 +346,8 @@ def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
         return {"notified": 0}
     plan = deps.load(Plan, amendment.plan_id)
     before = plan.schedule_version(amendment.schedule_version - 1).service(amendment.service_id)
-    notified = 0
-    for contractor in before.current_contractors:
-        deps.send_once(
+    deps.commit(Actor.system(execution), deps.clock.now(), [
+        Send(
             f"{execution}:courtesy:{contractor.email}",
             Email(
                 to=(contractor.email,),
@@ -368,8 +362,9 @@ def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
                 ),
             ),
         )
-        notified += 1
-    return {"notified": notified}
+        for contractor in before.current_contractors
+    ])
+    return {"notified": len(before.current_contractors)}
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -388,9 +383,9 @@ def _own_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
 
 
 
-def _email_agency(deps: Deps, plan: Plan, key: str, subject: str, text: str) -> None:
-    if plan.contact is not None:
-        deps.send_once(key, Email(to=(plan.contact.email,), subject=subject, text=text))
+def _agency_email(plan: Plan, key: str, subject: str, text: str) -> list[Send]:
+    """The email to the agency's plan contact, if it named one."""
+    return [] if plan.contact is None else [Send(key, Email(to=(plan.contact.email,), subject=subject, text=text))]
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar, Union
 
 from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
+from chalicelib.domain import outbox
+from chalicelib.domain.outbox import Audience
 
 T = TypeVar("T")
 
@@ -58,6 +60,45 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Send:
+    """In a commit: the email `key` names, written to the outbox with the changes beside it (domain/outbox.py).
+
+    The same key written again (a retried task) is the same message: it is delivered once."""
+
+    key: str
+    email: Email
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """In a commit: one email to every address of `audience` (and of `extra`), expanded and delivered by the
+    outbox worker page by page, never by the request or task that writes it."""
+
+    key: str
+    audience: Audience
+    subject: str
+    text: str
+    extra: tuple[str, ...] = ()
+
+
+Write = Union[Change, Guard, Send, Broadcast]
+
+
+def queued(write: Union[Send, Broadcast], at: dt.datetime) -> outbox.Message:
+    """The outbox message a Send or Broadcast writes (both stores write it the same way)."""
+    if isinstance(write, Send):
+        return outbox.new_message(write.key, write.email.to, write.email.subject, write.email.text, at, first_try=True)
+    return outbox.new_broadcast(write.key, write.audience, write.subject, write.text, write.extra, at)
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     entity: str
     at: dt.datetime
@@ -67,13 +108,6 @@ class AuditEntry:
     action: str
     before: Optional[dict]
     after: Optional[dict]
-
-
-@dataclass(frozen=True)
-class Email:
-    to: tuple[str, ...]
-    subject: str
-    text: str
 
 
 class Clock(Protocol):
@@ -101,18 +135,15 @@ class Store(Protocol):
     ) -> Iterator[T]:
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
-        """Write every change with its audit record, and every guard, atomically; return the stored entities.
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
+        """Write every change with its audit record, every guard and every outbox message, atomically; return the
+        stored entities of the changes.
 
         Fails, storing nothing, with RecordChanged when a record changed since it was read, AlreadyTaken
-        when a guard is held, TooLarge past a storage limit, TemporarilyUnavailable when throttled."""
+        when a guard is held, TooLarge past a storage limit, TemporarilyUnavailable when throttled. A message
+        whose key is already in the outbox is left as it is (written once, delivered once)."""
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
-
-    def claim(self, key: str, at: dt.datetime) -> bool:
-        """Record that a once-only effect (an email, a workflow start) happened; False if it already had."""
-
-    def release(self, key: str) -> None: ...
 
 
 class Notifier(Protocol):
@@ -153,16 +184,20 @@ class Deps:
             raise NotFound(f"No {noun} {entity_id}.")
         return entity
 
-    def send_once(self, key: str, email: Email) -> bool:
-        """Send an email at most once per key, so a retried task never mails twice."""
-        if not self.store.claim(f"email#{key}", self.clock.now()):
-            return False
-        try:
-            self.notifier.send(email)
-        except Exception:
-            self.store.release(f"email#{key}")
-            raise
-        return True
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
+        """`store.commit`, then a first try at delivering the emails it wrote: one that fails is retried by the
+        outbox worker, and the caller never sees the failure (the change is stored either way)."""
+        stored = self.store.commit(actor, at, changes)
+        keys = [c.key for c in changes if isinstance(c, Send)]
+        if keys:
+            from chalicelib.services import outbox
+
+            outbox.first_try(self, keys)
+        return stored
+
+    def send_once(self, key: str, email: Email) -> None:
+        """TRANSITIONAL: an email written alone, after the change that caused it."""
+        self.commit(Actor.system("outbox"), self.clock.now(), [Send(key, email)])
 
 
 def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 
 from chalicelib.domain import solicitations as rules
-from chalicelib.domain.bids import Bid
+from chalicelib.domain.bids import Bid, BidStatus
 from chalicelib.domain.calendar import iso_local, iso_utc
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.domain.outbox import Audience
+from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Role, require_role
 
 PROCESS = "invitation-to-bid"
 
@@ -68,16 +68,16 @@ def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str, open
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     amended = rules.add_addendum(sol, text, now, opening_at)
-    (amended,) = deps.store.commit(actor, now, [Change("solicitation.addendum_issued", amended, sol)])
     addendum = amended.addenda[-1]
     postponed = (f"The opening is postponed from {iso_local(sol.opening_at)} to {iso_local(amended.opening_at)}; bids are "
                  f"received until the new time.\n" if addendum.opening_at else "")
-    for email in recipients(deps, amended):
-        deps.send_once(f"{sol.id}:addendum:{addendum.number}:{email}", Email(
-            to=(email,), subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
-            text=(f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
-                  f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}."),
-        ))
+    (amended,) = deps.commit(actor, now, [
+        Change("solicitation.addendum_issued", amended, sol),
+        Broadcast(f"{sol.id}:addendum:{addendum.number}", Audience("solicitation-recipients", sol.id),
+                  subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
+                  text=(f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
+                        f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}.")),
+    ])
     return amended
 
 
@@ -87,48 +87,63 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     cancelled = rules.cancel(sol, reason, now)
-    (cancelled,) = deps.store.commit(actor, now, [Change("solicitation.cancelled", cancelled, sol)])
-    for email in recipients(deps, cancelled):
-        deps.send_once(f"{sol.id}:cancelled:{email}", Email(
-            to=(email,), subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
-            text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}",
-        ))
+    (cancelled,) = deps.commit(actor, now, [
+        Change("solicitation.cancelled", cancelled, sol),
+        Broadcast(f"{sol.id}:cancelled", Audience("solicitation-recipients", sol.id),
+                  subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
+                  text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}"),
+    ])
     return cancelled
 
 
-def invited_vendors(deps: Deps, sol: Solicitation) -> Iterator[Vendor]:
-    """R-4: active vendors of a matching commodity. Pages the active vendors (Query on by_status) and filters their
-    codes: adequate for thousands of vendors; a per-commodity index would replace it at larger scale."""
-    for vendor in deps.store.iterate(Vendor, "by_status", VendorStatus.ACTIVE.value):
-        if rules.commodity_matches(sol.commodity_codes, vendor.commodity_codes):
-            yield vendor
+# -- audiences of broadcasts (services/outbox.py): one page after a cursor, and the next cursor ----------------
+def invited_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
+    """R-4: a page of the active vendors (by id), those of a matching commodity. A per-commodity index would
+    spare reading the others at very large scale."""
+    sol = load(deps, solicitation_id)
+    page = list(deps.store.iterate(Vendor, "by_status", VendorStatus.ACTIVE.value, sk_between=_after(cursor), limit=size))
+    emails = [v.contact_email for v in page if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)]
+    return emails, (page[-1].id if len(page) == size else None)
 
 
-def bidders(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
-    for bid in deps.store.iterate(Bid, "by_solicitation", solicitation_id):
-        if bid.live:
-            yield bid
+def recipients_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
+    """R-5o: the invited vendors, then every bidder (cursor `vendor:<id>`, then `bid:<id>`)."""
+    phase, _, after = (cursor or "vendor:").partition(":")
+    if phase == "vendor":
+        emails, last = invited_page(deps, solicitation_id, after, size)
+        return emails, (f"vendor:{last}" if last else "bid:")
+    emails, last = _bids_page(deps, solicitation_id, after, size, lambda b: b.live)
+    return emails, (f"bid:{last}" if last else None)
 
 
-def recipients(deps: Deps, sol: Solicitation) -> list[str]:
-    emails = {v.contact_email for v in invited_vendors(deps, sol)} | {b.bidder_email for b in bidders(deps, sol.id)}
-    return sorted(emails)
+def opened_bidders_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
+    """R-8b: every bidder whose bid was opened."""
+    return _bids_page(deps, solicitation_id, cursor, size, lambda b: b.status is BidStatus.OPENED)
+
+
+def _bids_page(deps: Deps, solicitation_id: str, after: str, size: int, chosen) -> tuple[list[str], str | None]:
+    page = list(deps.store.iterate(Bid, "by_solicitation", solicitation_id, sk_between=_after(after), limit=size))
+    return [b.bidder_email for b in page if chosen(b)], (page[-1].id if len(page) == size else None)
+
+
+def _after(cursor: str) -> tuple[str, str] | None:
+    return (cursor + "\x00", "\uffff") if cursor else None
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------
 def give_notice(deps: Deps, execution: str, solicitation_id: str) -> dict:
-    """R-4: email each registered vendor of the commodity (once, however often the task is retried)."""
+    """R-4: the notice to each registered vendor of the commodity, as one broadcast the outbox worker pages through
+    (written once, however often the task is retried)."""
     sol = load(deps, solicitation_id)
-    sent = 0
-    for vendor in invited_vendors(deps, sol):
-        sent += deps.send_once(f"{execution}:notice:{vendor.id}", Email(
-            to=(vendor.contact_email,), subject=f"Invitation to bid {sol.id}: {sol.title}",
-            text=(f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
-                  f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
-                  f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
-                  f"bid: POST /solicitations/{sol.id}/bids."),
-        ))
-    return {"solicitation_id": sol.id, "invited": sent}
+    key = f"{execution}:notice"
+    deps.commit(Actor.system(execution), deps.clock.now(), [Broadcast(
+        key, Audience("invited-vendors", sol.id), subject=f"Invitation to bid {sol.id}: {sol.title}",
+        text=(f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
+              f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
+              f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
+              f"bid: POST /solicitations/{sol.id}/bids."),
+    )])
+    return {"solicitation_id": sol.id, "broadcast": key}
 
 
 def opening_schedule(deps: Deps, solicitation_id: str) -> dict:

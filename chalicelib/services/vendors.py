@@ -7,7 +7,7 @@ import dataclasses
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, require_role, retry_on_conflict
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, Send, require_role, retry_on_conflict
 
 ONBOARDING = "vendor-onboarding"
 
@@ -70,8 +70,10 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     reissued = rules.reissue_code(vendor, deps.ids.secret(6), now)
-    (reissued,) = deps.store.commit(actor, now, [Change("vendor.confirmation_code_reissued", reissued, vendor)])
-    deps.send_once(f"vendor-{vendor.id}:code:{reissued.version}", _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}"))
+    (reissued,) = deps.commit(actor, now, [
+        Change("vendor.confirmation_code_reissued", reissued, vendor),
+        Send(f"vendor-{vendor.id}:code:{vendor.version + 1}", _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}")),
+    ])
     return reissued
 
 
@@ -96,29 +98,30 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         return
     now = deps.clock.now()
     waiting = dataclasses.replace(vendor, confirmation_token=task_token)
-    deps.store.commit(Actor.system(execution), now, [Change("vendor.confirmation_requested", waiting, vendor)])
-    deps.send_once(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}"))
+    deps.commit(Actor.system(execution), now, [
+        Change("vendor.confirmation_requested", waiting, vendor),
+        Send(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}")),
+    ])
 
 
 def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
     """Workflow task after 7 days without confirmation, with a new code (the first one lived a day). Raises
     AlreadyConfirmed if the confirmation came meanwhile."""
     vendor = deps.load(Vendor, vendor_id)
-    if vendor.reminder_sent_at is None:  # a retried task keeps the first instant, code and single audit record
+    if vendor.reminder_sent_at is None:  # a retried task: the reminder was written with its first run
         now = deps.clock.now()
         reminded = rules.reissue_code(rules.mark_reminded(vendor, now), deps.ids.secret(6), now)
-        (vendor,) = deps.store.commit(Actor.system(execution), now, [Change("vendor.reminder_sent", reminded, vendor)])
-    deps.send_once(
-        f"{execution}:reminder",
-        Email(
-            to=(vendor.contact_email,),
-            subject=f"Reminder: confirm your vendor registration {vendor.id}",
-            text=(
-                f"{vendor.legal_name} has not confirmed its registration of "
-                f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
-                f"Confirmation code: {vendor.confirmation_code}\n"
-                f"Confirm with POST /vendors/{vendor.id}/confirm."
-            ),
-        ),
-    )
+        deps.commit(Actor.system(execution), now, [
+            Change("vendor.reminder_sent", reminded, vendor),
+            Send(f"{execution}:reminder", Email(
+                to=(reminded.contact_email,),
+                subject=f"Reminder: confirm your vendor registration {vendor.id}",
+                text=(
+                    f"{vendor.legal_name} has not confirmed its registration of "
+                    f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
+                    f"Confirmation code: {reminded.confirmation_code}\n"
+                    f"Confirm with POST /vendors/{vendor.id}/confirm."
+                ),
+            )),
+        ])
     return {"vendor_id": vendor.id, "reminded": True}

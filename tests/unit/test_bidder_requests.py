@@ -10,7 +10,7 @@ import pytest
 from chalicelib.domain.bids import Bid
 from chalicelib.domain.errors import Conflict, DeadlinePassed, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import Solicitation
-from chalicelib.services import awards, bidder_requests, bids, solicitations
+from chalicelib.services import awards, bidder_requests, bids, outbox, solicitations
 from tests.unit.test_bids_services import PURCHASING, open_now, priced, sealer, sol, vendor  # noqa: F401 (fixtures)
 from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body
 
@@ -149,6 +149,7 @@ def test_an_addendum_postponing_the_opening_moves_it_and_tells_every_vendor_and_
     vendor(deps, "acme")
     bids.submit_bid(deps, sealer, vendor(deps, "bolt", codes=("999",)), sol.id, bid_body())
     amended = solicitations.add_addendum(deps, PURCHASING, sol.id, "Opening postponed a week.", LATER)
+    outbox.deliver_due(deps)
     assert amended.opening_at == LATER and amended.addenda[-1].opening_at == LATER
     assert sorted(m.to[0] for m in deps.notifier.sent) == ["bids@acme.example", "bids@bolt.example"]
     assert all("postponed" in m.text and "2026-03-23T10:00:00-04:00" in m.text for m in deps.notifier.sent)

@@ -13,7 +13,7 @@ from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Sealed
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services import awards, bids, solicitations
+from chalicelib.services import awards, bids, outbox, solicitations
 from chalicelib.services.ports import Actor, Change, Role
 from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
 
@@ -220,6 +220,8 @@ def test_publication_starts_the_workflow_and_notice_goes_to_active_vendors_of_th
     assert (process, name, payload["schedule"]["opening_at"]) == ("invitation-to-bid", f"itb-{sol.id}", "2026-03-16T14:00:00Z")
     solicitations.give_notice(deps, "itb-x", sol.id)
     solicitations.give_notice(deps, "itb-x", sol.id)  # a retried task mails no one twice
+    outbox.deliver_due(deps)
+    outbox.deliver_due(deps)
     assert [m.to for m in deps.notifier.sent] == [("bids@acme.example",)]
 
 
@@ -238,6 +240,7 @@ def test_an_addendum_is_emailed_to_invited_vendors_and_bidders(deps, sealer, sol
     vendor(deps, "acme")
     bids.submit_bid(deps, sealer, vendor(deps, "bolt", codes=("999",)), sol.id, bid_body())
     solicitations.add_addendum(deps, PURCHASING, sol.id, "Line 1 is 24 lb paper.")
+    outbox.deliver_due(deps)
     assert sorted(m.to[0] for m in deps.notifier.sent) == ["bids@acme.example", "bids@bolt.example"]
     assert all("Addendum 1" in m.subject for m in deps.notifier.sent)
 
