@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
-from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, entity_ref
+from chalicelib.services.ports import Actor, AuditEntry, Change, Guard, Item, Member, Unchanged, entity_ref
 
 ROOT = "#"
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
@@ -124,11 +124,17 @@ class DynamoStore:
             ):
                 yield self._decode(et, record)
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Union[Change, Guard]]) -> list[Any]:
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Item]) -> list[Any]:
         writes, stored = [], []
         for change in changes:
             if isinstance(change, Guard):
                 writes.append(self._guard_write(change))
+                continue
+            if isinstance(change, Unchanged):
+                writes.append(self._unchanged_check(change.entity))
+                continue
+            if isinstance(change, Member):
+                writes.append(self._member_write(change))
                 continue
             et = entity_type_of(change.after)
             expected = None if change.before is None else change.before.version
@@ -138,12 +144,14 @@ class DynamoStore:
             writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
             writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
             stored.append(after)
-        writes.sort(key=lambda w: not w.delete)  # TransactWrite sends deletes before puts: reasons come in that order
+        writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, then puts: reasons come in that order
         _check_limits(writes)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 for w in writes:
-                    if w.delete:
+                    if w.check:
+                        tx.condition_check(self.Entity, w.record.pk, w.record.sk, condition=w.condition)
+                    elif w.delete:
                         tx.delete(w.record, condition=w.condition)
                     else:
                         tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
@@ -157,9 +165,36 @@ class DynamoStore:
     def _guard_write(self, guard: Guard) -> "_Write":
         body = json.dumps({"holder": guard.holder})
         record = self.Entity(pk=f"guard#{guard.key}", sk=ROOT, kind="guard", body=body, version=1)
-        # the holder may claim its own key again (a retried task); a release frees only the holder's key
-        condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
+        if guard.handed_over_by is not None:  # only from the holder handing it over
+            condition = self.Entity.body == json.dumps({"holder": guard.handed_over_by})
+        else:  # the holder may claim its own key again (a retried task); a release frees only the holder's key
+            condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
         return _Write(record, condition, f"guard {guard.key}", guard=guard, delete=guard.release)
+
+    def _unchanged_check(self, entity) -> "_Write":
+        et = entity_type_of(entity)
+        record = self.Entity(pk=f"{et.kind}#{entity.id}", sk=ROOT)
+        return _Write(record, self.Entity.version == entity.version, entity_ref(et.kind, entity.id), expected=entity.version, check=True)
+
+    def _member_write(self, member: Member) -> "_Write":
+        record = self.Entity(pk=member.collection, sk=member.member, kind="member", body="{}", version=1)
+        return _Write(record, None, f"member {member.member} of {member.collection}")
+
+    def holder(self, key: str) -> Optional[str]:
+        try:
+            with throttling_as_unavailable("The database"):
+                record = self.Entity.get(f"guard#{key}", ROOT, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return json.loads(record.body)["holder"]
+
+    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None):
+        """A Query of the collection's partition in the base table, strongly consistent, never the eventually
+        consistent GSIs."""
+        condition = self.Entity.sk > after if after else None
+        with throttling_as_unavailable("The database"):
+            for record in self.Entity.query(collection, range_key_condition=condition, consistent_read=True, limit=limit):
+                yield record.sk
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [
@@ -213,11 +248,16 @@ class _Write:
     expected: Optional[int] = None
     guard: Optional[Guard] = None
     delete: bool = False
+    check: bool = False  # a condition only: nothing is written
     limit: int = ITEM_LIMIT_BYTES
 
     @property
+    def order(self) -> int:
+        return 0 if self.check else 1 if self.delete else 2
+
+    @property
     def size(self) -> int:
-        return item_size(self.record.serialize())
+        return item_size(self.record.serialize(null_check=not self.check))  # a check holds its key only
 
 
 def item_size(attributes: dict) -> int:
