@@ -9,7 +9,7 @@ from typing import Any, Optional, Sequence
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged
-from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Deps, Email, Guard, Send, entity_ref, queued
+from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Deps, Email, Guard, Member, Send, Unchanged, Write, entity_ref, queued
 
 
 class FakeClock:
@@ -49,6 +49,13 @@ class InMemoryStore:
         self.items: dict[tuple[str, str], Any] = {}
         self.audit: list[AuditEntry] = []
         self.guards: dict[str, str] = {}  # key -> holder
+        self.collections: dict[str, set[str]] = {}
+        self._index_view: Optional[dict] = None  # what the secondary indexes show while they lag
+
+    def freeze_indexes(self) -> None:
+        """From now on `iterate` shows the items as they are now, as a lagging GSI on AWS may; `get` and `members`
+        stay strongly consistent."""
+        self._index_view = dict(self.items)
 
     def get(self, cls, entity_id: str):
         return self.items.get((entity_type(cls).kind, entity_id))
@@ -60,7 +67,7 @@ class InMemoryStore:
         et = entity_type(cls)
         et.partition(index, key)  # unknown index -> LookupError, as in DynamoStore
         found = []
-        for (kind, _), entity in self.items.items():
+        for (kind, _), entity in (self.items if self._index_view is None else self._index_view).items():
             if kind != et.kind:
                 continue
             keys = et.keys(entity).get(index)
@@ -75,13 +82,18 @@ class InMemoryStore:
         found.sort(key=lambda pair: pair[0], reverse=newest_first)
         return iter([e for _, e in found][:limit])
 
-    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Any]) -> list[Any]:
+    def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         guards = [c for c in changes if isinstance(c, Guard)]
         messages = [queued(c, at) for c in changes if isinstance(c, (Send, Broadcast))]
         for guard in guards:
             holder = self.guards.get(guard.key)
-            if holder not in (None, guard.holder):
+            allowed = (guard.handed_over_by,) if guard.handed_over_by is not None else (None, guard.holder)
+            if holder not in allowed:
                 raise AlreadyTaken(f"{guard.key} is already held by {holder}.", key=guard.key, held_by=holder)
+        for check in (c for c in changes if isinstance(c, Unchanged)):
+            current = self.items.get((entity_type_of(check.entity).kind, check.entity.id))
+            if current is None or current.version != check.entity.version:
+                raise RecordChanged("The record changed while this request was processed; read it again and retry.")
         staged = []
         for change in changes:
             if not isinstance(change, Change):
@@ -99,6 +111,8 @@ class InMemoryStore:
                 self.guards[guard.key] = guard.holder
         for message in messages:
             self.items.setdefault(("message", message.id), dataclasses.replace(message, version=1))
+        for member in (c for c in changes if isinstance(c, Member)):
+            self.collections.setdefault(member.collection, set()).add(member.member)
         for et, change, after in staged:
             self.items[(et.kind, after.id)] = after
             if not et.audited:
@@ -108,6 +122,12 @@ class InMemoryStore:
                            et.audit_view(change.before), et.audit_view(after))
             )
         return [after for _, _, after in staged]
+
+    def holder(self, key: str) -> Optional[str]:
+        return self.guards.get(key)
+
+    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None):
+        return iter(sorted(m for m in self.collections.get(collection, ()) if m > after)[:limit])
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [a for a in self.audit if a.entity == entity]

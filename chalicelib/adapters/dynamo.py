@@ -25,7 +25,7 @@ from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.domain.outbox import Message
-from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Guard, Send, Write, entity_ref, queued
+from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Guard, Member, Send, Unchanged, Write, entity_ref, queued
 
 ROOT = "#"
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
@@ -134,6 +134,12 @@ class DynamoStore:
             if isinstance(change, (Send, Broadcast)):
                 writes.append(self._message_write(queued(change, at)))
                 continue
+            if isinstance(change, Unchanged):
+                writes.append(self._unchanged_check(change.entity))
+                continue
+            if isinstance(change, Member):
+                writes.append(self._member_write(change))
+                continue
             et = entity_type_of(change.after)
             expected = None if change.before is None else change.before.version
             after = dataclasses.replace(change.after, version=(expected or 0) + 1)
@@ -143,12 +149,14 @@ class DynamoStore:
             if et.audited:
                 writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
             stored.append(after)
-        writes.sort(key=lambda w: not w.delete)  # TransactWrite sends deletes before puts: reasons come in that order
+        writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, puts, then updates: reasons come in that order
         _check_limits(writes)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 for w in writes:
-                    if w.delete:
+                    if w.check:
+                        tx.condition_check(self.Entity, w.record.pk, w.record.sk, condition=w.condition)
+                    elif w.delete:
                         tx.delete(w.record, condition=w.condition)
                     elif w.upsert:
                         tx.update(w.record, actions=self._if_not_exists(w.record), add_version_condition=False)
@@ -164,8 +172,10 @@ class DynamoStore:
     def _guard_write(self, guard: Guard) -> "_Write":
         body = json.dumps({"holder": guard.holder})
         record = self.Entity(pk=f"guard#{guard.key}", sk=ROOT, kind="guard", body=body, version=1)
-        # the holder may claim its own key again (a retried task); a release frees only the holder's key
-        condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
+        if guard.handed_over_by is not None:  # only from the holder handing it over
+            condition = self.Entity.body == json.dumps({"holder": guard.handed_over_by})
+        else:  # the holder may claim its own key again (a retried task); a release frees only the holder's key
+            condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
         return _Write(record, condition, f"guard {guard.key}", guard=guard, delete=guard.release)
 
     def _message_write(self, message: Message) -> "_Write":
@@ -176,6 +186,30 @@ class DynamoStore:
     def _if_not_exists(self, record) -> list:
         return [getattr(self.Entity, name).set(getattr(self.Entity, name) | value)
                 for name, value in record.attribute_values.items() if name not in ("pk", "sk")]
+    def _unchanged_check(self, entity) -> "_Write":
+        et = entity_type_of(entity)
+        record = self.Entity(pk=f"{et.kind}#{entity.id}", sk=ROOT)
+        return _Write(record, self.Entity.version == entity.version, entity_ref(et.kind, entity.id), expected=entity.version, check=True)
+
+    def _member_write(self, member: Member) -> "_Write":
+        record = self.Entity(pk=member.collection, sk=member.member, kind="member", body="{}", version=1)
+        return _Write(record, None, f"member {member.member} of {member.collection}")
+
+    def holder(self, key: str) -> Optional[str]:
+        try:
+            with throttling_as_unavailable("The database"):
+                record = self.Entity.get(f"guard#{key}", ROOT, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return json.loads(record.body)["holder"]
+
+    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None):
+        """A Query of the collection's partition in the base table, strongly consistent, never the eventually
+        consistent GSIs."""
+        condition = self.Entity.sk > after if after else None
+        with throttling_as_unavailable("The database"):
+            for record in self.Entity.query(collection, range_key_condition=condition, consistent_read=True, limit=limit):
+                yield record.sk
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [
@@ -216,11 +250,16 @@ class _Write:
     guard: Optional[Guard] = None
     delete: bool = False
     upsert: bool = False  # written only where absent (an outbox message)
+    check: bool = False  # a condition only: nothing is written
     limit: int = ITEM_LIMIT_BYTES
 
     @property
+    def order(self) -> int:
+        return 0 if self.check else 1 if self.delete else 3 if self.upsert else 2
+
+    @property
     def size(self) -> int:
-        return item_size(self.record.serialize())
+        return item_size(self.record.serialize(null_check=not self.check))  # a check holds its key only
 
 
 def item_size(attributes: dict) -> int:

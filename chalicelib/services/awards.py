@@ -16,14 +16,14 @@ from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
 from chalicelib.domain.calendar import last_day_of, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.services.bids import opened_bids, vendor_of
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
 PROCESS = "award-acceptance"
-CHUNK = 40  # entities per transaction: DynamoDB allows 100 items, each change writes two
+TRANSACTION_ITEMS = 100  # DynamoDB's limit of items per transaction
 ENDED = "AwardRefused"  # the error a waiting task gets when the bidder refuses or the contract is cancelled
 
 
@@ -35,47 +35,84 @@ def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis
                responsibility: dict[str, str] | None = None) -> tuple[Solicitation, list[Award]]:
     """R-8a/b: rank eligible bids per scope, split each down its ranking and send each share its notice. After the
     award period a share is conditional on the bidder's acceptance (R-8c). `responsibility`: a note per bid id of the
-    responsibility findings considered (R-18a/b), stated in the award and its notice."""
+    responsibility findings considered (R-18a/b), stated in the award and its notice.
+
+    One decision per solicitation and per line, by construction: the solicitation's change and a guard per awarded
+    line are written with the awards, so of two officers deciding at once one is told the invitation is awarded."""
     require_role(actor, Role.PURCHASING)
-    sol = _opened(deps, solicitation_id)
-    basis = basis or sol.award_basis
-    if sol.all_or_none and basis is not AwardBasis.ALL:
-        raise ValidationFailed("An all-or-none invitation is awarded as a whole.", rule="R-5f", details=[{"field": "basis", "problem": "must be 'all'"}])
-    if basis is AwardBasis.GROUP and not sol.groups:
-        raise ValidationFailed("The invitation has no groups of lines.", rule="R-8b", details=[{"field": "basis", "problem": "no groups to award"}])
-    rankings = [r for r in evaluation.rank(sol, opened_bids(deps, sol.id), basis) if r.candidates]
-    if not rankings:
-        raise Conflict(f"No responsive, responsible bid covers any scope of {sol.id}; reject all bids instead.", rule="R-8a")
     notes = {bid_id: note.strip() for bid_id, note in (responsibility or {}).items()}
-    ranked = {c.bid_id for r in rankings for c in r.candidates}
-    unknown = [{"field": f"responsibility.{bid_id}", "problem": "is not a ranked eligible bid of this award"} for bid_id in notes if bid_id not in ranked]
-    unknown += [{"field": f"responsibility.{bid_id}", "problem": "must not be blank"} for bid_id, note in notes.items() if not note]
-    if unknown:
-        raise ValidationFailed("A responsibility note names no ranked bid or is blank.", rule="R-18a/b", details=unknown)
-    now = deps.clock.now()
-    awards = [rules.new_award(deps.ids.new("AW"), sol, ranking, now, notes) for ranking in rankings]
-    for start in range(0, len(awards), CHUNK):
-        deps.store.commit(actor, now, [Change("award.made", a) for a in awards[start:start + CHUNK]])
-    awarded = dataclasses.replace(sol, status=SolicitationStatus.AWARDED, awarded_at=now,
-                                  award_ids=tuple(a.id for a in awards), award_token=None)
-    (awarded,) = deps.store.commit(actor, now, [Change("solicitation.awarded", awarded, sol)])
-    if sol.award_token:  # answered before any start: moto cannot answer a token while an execution is starting
-        deps.workflows.resume(sol.award_token, {"status": "awarded", "awards": len(awards)})
+
+    def decide() -> tuple[Solicitation, list[Award], str | None]:
+        sol = _opened(deps, solicitation_id)
+        chosen = basis or sol.award_basis
+        if sol.all_or_none and chosen is not AwardBasis.ALL:
+            raise ValidationFailed("An all-or-none invitation is awarded as a whole.", rule="R-5f", details=[{"field": "basis", "problem": "must be 'all'"}])
+        if chosen is AwardBasis.GROUP and not sol.groups:
+            raise ValidationFailed("The invitation has no groups of lines.", rule="R-8b", details=[{"field": "basis", "problem": "no groups to award"}])
+        rankings = [r for r in evaluation.rank(sol, opened_bids(deps, sol.id), chosen) if r.candidates]
+        if not rankings:
+            raise Conflict(f"No responsive, responsible bid covers any scope of {sol.id}; reject all bids instead.", rule="R-8a")
+        ranked = {c.bid_id for r in rankings for c in r.candidates}
+        unknown = [{"field": f"responsibility.{bid_id}", "problem": "is not a ranked eligible bid of this award"} for bid_id in notes if bid_id not in ranked]
+        unknown += [{"field": f"responsibility.{bid_id}", "problem": "must not be blank"} for bid_id, note in notes.items() if not note]
+        if unknown:
+            raise ValidationFailed("A responsibility note names no ranked bid or is blank.", rule="R-18a/b", details=unknown)
+        now = deps.clock.now()
+        awards = [rules.new_award(deps.ids.new("AW"), sol, ranking, now, notes) for ranking in rankings]
+        awarded = dataclasses.replace(sol, status=SolicitationStatus.AWARDED, awarded_at=now,
+                                      award_ids=tuple(a.id for a in awards), award_token=None)
+        stored = []
+        try:
+            for batch in _decision_transactions(Change("solicitation.awarded", awarded, sol), awards):
+                stored += deps.store.commit(actor, now, batch)
+        except AlreadyTaken as taken:
+            raise Conflict(f"{taken.key.split('#', 1)[1]} is already awarded by award {taken.held_by}; an award comes once.",
+                           rule="R-8b", details=[{"award_id": taken.held_by}]) from None
+        return stored[0], stored[1:], sol.award_token
+
+    awarded, awards, token = retry_on_conflict(decide)
+    if token:  # answered before any start: moto cannot answer a token while an execution is starting
+        deps.workflows.resume(token, {"status": "awarded", "awards": len(awards)})
     for award in awards:
         _start(deps, award, award.shares)
     return awarded, awards
 
 
+def awarded_line_guard(solicitation_id: str, line_id: str) -> str:
+    """The unique key of a line's award: one award decision per line (R-8b)."""
+    return f"awarded-line#{solicitation_id} line {line_id}"
+
+
+def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
+    """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two, a guard one). The
+    first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
+    batches, batch, size = [], [decided], 2
+    for award in awards:
+        items = [Change("award.made", award)] + [Guard(awarded_line_guard(award.solicitation_id, lid), award.id)
+                                                 for lid in award.candidates[0].line_ids]
+        cost = len(items) + 1
+        if size + cost > TRANSACTION_ITEMS:
+            batches.append(batch)
+            batch, size = [], 0
+        batch, size = batch + items, size + cost
+    return batches + [batch]
+
+
 def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solicitation:
     """R-8b: any or all bids may be rejected; the invitation ends with the reason, and bidders are told."""
     require_role(actor, Role.PURCHASING)
-    sol = _opened(deps, solicitation_id)
     if not reason.strip():
         raise ValidationFailed("Rejecting all bids states a reason.", rule="R-8b", details=[{"field": "reason", "problem": "must not be blank"}])
-    now = deps.clock.now()
-    ended = dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, rejected_all_reason=reason.strip(),
-                                cancel_reason=f"all bids rejected: {reason.strip()}", award_token=None)
-    (ended,) = deps.store.commit(actor, now, [Change("solicitation.all_bids_rejected", ended, sol)])
+
+    def decide() -> tuple[Solicitation, Solicitation]:
+        sol = _opened(deps, solicitation_id)
+        now = deps.clock.now()
+        ended = dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, rejected_all_reason=reason.strip(),
+                                    cancel_reason=f"all bids rejected: {reason.strip()}", award_token=None)
+        (ended,) = deps.store.commit(actor, now, [Change("solicitation.all_bids_rejected", ended, sol)])
+        return sol, ended
+
+    sol, ended = retry_on_conflict(decide)
     for bid in opened_bids(deps, sol.id):
         deps.send_once(f"{sol.id}:rejected-all:{bid.id}", Email(
             to=(bid.bidder_email,), subject=f"All bids rejected: {sol.id} {sol.title}",
@@ -114,12 +151,17 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
     """R-8c: the bidder confirms a conditional award within 10 days of its notice; that forms the contract (R-9a)."""
     vendor = vendor_of(deps, actor)
-    award = deps.load(Award, award_id)
-    now = deps.clock.now()
-    accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
-    share = next(s for s in accepted.shares if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL)
-    contract = _contract(deps, accepted, share, now)
-    (accepted, _) = deps.store.commit(actor, now, [Change("award.accepted", accepted, award), Change("contract.created", contract)])
+
+    def decide():
+        award = deps.load(Award, award_id)
+        now = deps.clock.now()
+        accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
+        share = next(s for s in accepted.shares if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL)
+        contract = _contract(deps, accepted, share, now)
+        (accepted, _) = deps.store.commit(actor, now, [Change("award.accepted", accepted, award), Change("contract.created", contract)])
+        return award, accepted, share, contract, now
+
+    award, accepted, share, contract, now = retry_on_conflict(decide)
     _tell_contract_formed(deps, accepted, share, contract, "your acceptance of the conditional award (R-8c)")
     token = award.share(share.number).acceptance_token
     if token:  # otherwise the waiting task, still to come, finds the contract and goes on
@@ -131,14 +173,19 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
     """R-9g: a refusal within 10 days of the notice is recorded and purchasing is asked to decide; the contract stands
     until purchasing gives the award to the next bidder."""
     vendor = vendor_of(deps, actor)
-    award = deps.load(Award, award_id)
-    now = deps.clock.now()
-    refused, share = rules.refuse(award, vendor.id, reason, now)
-    changes = [Change("award.refused", refused, award)]
-    if share.contract_id:
-        contract = deps.load(Contract, share.contract_id)
-        changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
-    (refused, *_) = deps.store.commit(actor, now, changes)
+
+    def decide():
+        award = deps.load(Award, award_id)
+        now = deps.clock.now()
+        refused, share = rules.refuse(award, vendor.id, reason, now)
+        changes = [Change("award.refused", refused, award)]
+        if share.contract_id:
+            contract = deps.load(Contract, share.contract_id)
+            changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
+        (refused, *_) = deps.store.commit(actor, now, changes)
+        return award, refused, share
+
+    award, refused, share = retry_on_conflict(decide)
     _end_waits(deps, award.share(share.number), f"refused: {share.refusal_reason}")
     formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
     _alert_purchasing(deps, refused, share, "refused", f"Award {award.id} refused by {share.candidate.bidder_name}", (
@@ -152,17 +199,22 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
     """R-9g/R-9h: purchasing gives refused, lapsed or cancelled shares to the next ranked eligible bidders (new
     notices); a refused share's contract is cancelled, and each bidder passed over is told."""
     require_role(actor, Role.PURCHASING)
-    award = deps.load(Award, award_id)
-    sol = load(deps, award.solicitation_id)
-    now = deps.clock.now()
-    moved, passed, new = rules.pass_on(award, sol, now)
-    changes = [Change("award.passed_on", moved, award)]
-    for share in passed:
-        if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
-            contract = deps.load(Contract, share.contract_id)
-            reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
-            changes.append(Change("contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract))
-    (moved, *_) = deps.store.commit(actor, now, changes)
+
+    def decide():
+        award = deps.load(Award, award_id)
+        sol = load(deps, award.solicitation_id)
+        now = deps.clock.now()
+        moved, passed, new = rules.pass_on(award, sol, now)
+        changes = [Change("award.passed_on", moved, award)]
+        for share in passed:
+            if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
+                contract = deps.load(Contract, share.contract_id)
+                reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
+                changes.append(Change("contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract))
+        (moved, *_) = deps.store.commit(actor, now, changes)
+        return award, moved, passed, new
+
+    award, moved, passed, new = retry_on_conflict(decide)
     following = ", ".join(s.candidate.bidder_name for s in new)
     for share in passed:
         deps.send_once(f"award:{award.id}:{share.number}:passed-on", Email(
@@ -176,10 +228,15 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
 def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: str, reference: str) -> Award:
     """R-9h: the surety requested with the contract, within 10 days of the request."""
     vendor = vendor_of(deps, actor)
-    award = deps.load(Award, award_id)
-    now = deps.clock.now()
-    furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)
-    (furnished,) = deps.store.commit(actor, now, [Change("award.surety_furnished", furnished, award)])
+
+    def decide():
+        award = deps.load(Award, award_id)
+        now = deps.clock.now()
+        furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)
+        (furnished,) = deps.store.commit(actor, now, [Change("award.surety_furnished", furnished, award)])
+        return award, furnished
+
+    award, furnished = retry_on_conflict(decide)
     share = next(s for s in furnished.shares if s.surety is not None and award.share(s.number).surety is None)
     deps.send_once(f"award:{award.id}:{share.number}:surety-received", Email(
         to=(share.candidate.bidder_email,), subject=f"Contract {share.contract_id}: performance surety received",
@@ -199,18 +256,23 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
     if ground is CancellationGround.REFUSED:
         raise ValidationFailed("A refused award is cancelled by giving it to the next bidder.", rule="R-9h",
                                details=[{"field": "ground", "problem": "must be missing_surety or non_performance"}])
-    contract = deps.load(Contract, contract_id)
-    award = deps.store.get(Award, contract.award_id) if contract.award_id else None
-    now = deps.clock.now()
-    if ground is CancellationGround.MISSING_SURETY:
-        if award is None:
-            raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
-        rules.ensure_surety_missing(award, contract.id, now)
-    ended = contract_rules.cancel(contract, ground, reason, now)
-    changes = [Change("contract.cancelled", ended, contract)]
-    if award is not None:
-        changes.append(Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award))
-    (ended, *_) = deps.store.commit(actor, now, changes)
+
+    def decide():
+        contract = deps.load(Contract, contract_id)
+        award = deps.store.get(Award, contract.award_id) if contract.award_id else None
+        now = deps.clock.now()
+        if ground is CancellationGround.MISSING_SURETY:
+            if award is None:
+                raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
+            rules.ensure_surety_missing(award, contract.id, now)
+        ended = contract_rules.cancel(contract, ground, reason, now)
+        changes = [Change("contract.cancelled", ended, contract)]
+        if award is not None:
+            changes.append(Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award))
+        (ended, *_) = deps.store.commit(actor, now, changes)
+        return contract, award, ended
+
+    contract, award, ended = retry_on_conflict(decide)
     if award is not None:
         _end_waits(deps, rules.share_of_contract(award, contract.id), "contract cancelled")
     deps.send_once(f"contract:{contract.id}:cancelled", Email(
@@ -225,11 +287,16 @@ def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField
                   line_id: str | None = None) -> Award:
     """R-8g: a recorded, audited correction of a clerical or administrative error; a bidder already notified is told."""
     require_role(actor, Role.PURCHASING)
-    award = deps.load(Award, award_id)
-    sol = load(deps, award.solicitation_id)
-    now = deps.clock.now()
-    corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
-    (corrected,) = deps.store.commit(actor, now, [Change("award.corrected", corrected, award)])
+
+    def decide() -> Award:
+        award = deps.load(Award, award_id)
+        sol = load(deps, award.solicitation_id)
+        now = deps.clock.now()
+        corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
+        (corrected,) = deps.store.commit(actor, now, [Change("award.corrected", corrected, award)])
+        return corrected
+
+    award = corrected = retry_on_conflict(decide)
     fix = corrected.corrections[-1]
     share = corrected.share(fix.share)
     if share.noticed_at is not None:
@@ -289,17 +356,21 @@ def await_surety(deps: Deps, execution: str, award_id: str, number: int, task_to
 
 def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
     """R-8c: a conditional award not accepted within 10 days lapses; purchasing is told and decides. The callback
-    timeout is the rule's timer; the API refuses an acceptance at or after the deadline by server time."""
+    timeout is the rule's timer; the API refuses an acceptance at or after the deadline by server time.
+
+    An acceptance made before the deadline may reach the execution after its timer fired: the bidder's acceptance is
+    then what happened, and the answer says so (`accepted`) with the next step, so the execution goes on to surety."""
     award = deps.load(Award, award_id)
-    moved = rules.lapse(award, number, deps.clock.now())
+    now = deps.clock.now()
+    moved = rules.lapse(award, number, now)
     if moved is not award:
-        (moved,) = deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.lapsed", moved, award)])
+        (moved,) = deps.store.commit(Actor.system(execution), now, [Change("award.lapsed", moved, award)])
     share = moved.share(number)
     if share.status is ShareStatus.LAPSED:
         _alert_purchasing(deps, moved, share, "lapsed", f"Conditional award {award.id} lapsed", (
             f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
             f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it."))
-    return {"award_id": award.id, "status": share.status.value}
+    return {"award_id": award.id, "status": share.status.value, "accepted": share.status is ShareStatus.CONTRACTED, **_step(share, now)}
 
 
 def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:

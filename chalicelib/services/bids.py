@@ -15,11 +15,11 @@ from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
 from chalicelib.domain.calendar import iso_local, timer_seconds
-from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound
+from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, Forbidden, NotFound, RecordChanged
 from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Unchanged, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
 
@@ -46,7 +46,13 @@ def vendor_of(deps: Deps, actor: Actor) -> Vendor:
 
 
 def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, submitted: dict) -> Receipt:
-    """Check (R-5, R-6a), hash, seal and store; a bidder's earlier live bid is replaced, not deleted (R-5h)."""
+    """Check (R-5, R-6a), hash and seal, then store: a receipt means the opening will open the bid (R-5b).
+
+    Sealing takes time, so the deadline is checked again when KMS returns, on a fresh read of the solicitation and the
+    clock, and the write is one transaction conditioned on that read (the opening changes the solicitation before it
+    lists the bids): either the bid is in the solicitation's collection before the opening lists it, or it is refused
+    as late and the attempt recorded. A bidder's live bid is replaced, not deleted (R-5h): its live-bid guard passes to
+    the new bid in the same transaction, so simultaneous submissions leave one live bid."""
     vendor = vendor_of(deps, actor)
     sol = public_solicitation(deps, solicitation_id)
     now = deps.clock.now()
@@ -55,37 +61,53 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
     bid_id = deps.ids.new("BID")
     document, salt = rules.canonical(submitted), deps.ids.salt()
     sealed = sealer.seal(commitment.envelope(document, salt), sol.id, bid_id)
-    previous = live_bid_of(deps, vendor.id, sol.id)
-    bid = Bid(
-        id=bid_id, solicitation_id=sol.id, vendor_id=vendor.id, vendor_org=vendor.org, bidder_name=vendor.legal_name,
-        bidder_email=vendor.contact_email, received_at=now, commitment=commitment.commitment(document, salt), sealed=sealed,
-        replaces=previous.id if previous else None,
-    )
-    changes = [Change("bid.received", bid)]
-    if previous is not None:
-        changes.append(Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous))
-    stored = deps.store.commit(actor, now, changes)
-    return Receipt(stored[0], content.corrections)
+
+    def store() -> Bid:
+        current = public_solicitation(deps, solicitation_id)
+        received = deps.clock.now()
+        _before_opening(deps, actor, current, vendor, received, "submit", "a bid or replacement", "R-5b")
+        previous = live_bid_of(deps, vendor.id, sol.id)
+        bid = Bid(
+            id=bid_id, solicitation_id=sol.id, vendor_id=vendor.id, vendor_org=vendor.org, bidder_name=vendor.legal_name,
+            bidder_email=vendor.contact_email, received_at=received, commitment=commitment.commitment(document, salt),
+            sealed=sealed, replaces=previous.id if previous else None,
+        )
+        changes = [Change("bid.received", bid), Member(bids_collection(sol.id), bid.id), Unchanged(current),
+                   Guard(live_bid_guard(sol.id, vendor.id), bid.id, handed_over_by=bid.replaces)]
+        if previous is not None:
+            changes.append(Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous))
+        try:
+            return deps.store.commit(actor, received, changes)[0]
+        except AlreadyTaken:  # another bid of this bidder became live since the guard was read: decide again
+            raise RecordChanged(f"Another bid of {vendor.org} for {sol.id} was stored meanwhile; send the bid again.") from None
+
+    return Receipt(retry_on_conflict(store), content.corrections)
 
 
 def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
-    """R-5c: before opening; after it only once the bid's acceptance period has ended, before the award (R-8c)."""
+    """R-5c: before opening; after it only once the bid's acceptance period has ended, before the award (R-8c). The
+    bid's live-bid guard is released in the same transaction."""
     vendor = vendor_of(deps, actor)
-    sol = public_solicitation(deps, solicitation_id)
-    bid = bid_of(deps, sol.id, bid_id)
-    rules.ensure_owner(bid, vendor.id)
-    now = deps.clock.now()
-    if sol.status is SolicitationStatus.OPENED and bid.status is BidStatus.OPENED:
-        try:
-            rules.ensure_withdrawable_after_opening(sol, bid, now)
-        except rules.BidBinding as exc:
-            _record_refusal(deps, actor, sol, vendor, now, "withdraw", exc)
-            raise
-    else:
-        _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
-    withdrawn = rules.withdraw(bid, now)
-    (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid)])
-    return withdrawn
+
+    def withdraw() -> Bid:
+        sol = public_solicitation(deps, solicitation_id)
+        bid = bid_of(deps, sol.id, bid_id)
+        rules.ensure_owner(bid, vendor.id)
+        now = deps.clock.now()
+        if sol.status is SolicitationStatus.OPENED and bid.status is BidStatus.OPENED:
+            try:
+                rules.ensure_withdrawable_after_opening(sol, bid, now)
+            except rules.BidBinding as exc:
+                _record_refusal(deps, actor, sol, vendor, now, "withdraw", exc)
+                raise
+        else:
+            _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
+        withdrawn = rules.withdraw(bid, now)
+        release = Guard(live_bid_guard(sol.id, vendor.id), bid.id, release=True)
+        (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid), release])
+        return withdrawn
+
+    return retry_on_conflict(withdraw)
 
 
 def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
@@ -145,15 +167,30 @@ def record_sample(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, r
     return recorded
 
 
+def live_bid_guard(solicitation_id: str, vendor_id: str) -> str:
+    """The unique key of a bidder's live bid: one per bidder and solicitation (R-5h)."""
+    return f"live-bid#{solicitation_id}#{vendor_id}"
+
+
+def bids_collection(solicitation_id: str) -> str:
+    """The collection every bid of a solicitation joins when it is stored, read strongly consistently."""
+    return f"bids-of#{solicitation_id}"
+
+
 def live_bid_of(deps: Deps, vendor_id: str, solicitation_id: str) -> Bid | None:
-    for bid in deps.store.iterate(Bid, "by_vendor", vendor_id, sk_begins_with=f"{solicitation_id}#"):
-        if bid.live:
-            return bid
-    return None
+    holder = deps.store.holder(live_bid_guard(solicitation_id, vendor_id))
+    return None if holder is None else deps.load(Bid, holder)
+
+
+def bids_of(deps: Deps, solicitation_id: str, *, after: str = "") -> Iterator[Bid]:
+    """Every bid of a solicitation in id order after `after`, from its collection and strongly consistent reads: the
+    opening and the award see each bid stored before them, where an index on AWS may still lag (R-5b, R-8a)."""
+    for bid_id in deps.store.members(bids_collection(solicitation_id), after=after):
+        yield deps.load(Bid, bid_id)
 
 
 def opened_bids(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
-    for bid in deps.store.iterate(Bid, "by_solicitation", solicitation_id):
+    for bid in bids_of(deps, solicitation_id):
         if bid.status is BidStatus.OPENED:
             yield bid
 
@@ -169,15 +206,19 @@ def open_bids(deps: Deps, sealer: Sealer, execution: str, solicitation_id: str, 
 
     Bids are paged from the index (Query) after the `after` bid id and written one by one, so memory holds one page
     whatever the number of bids. At most `batch` bids per call (and never closer than 10 s to the Lambda timeout):
-    the answer says `done` or where to continue, and the workflow loops. A retry skips bids already opened."""
+    the answer says `done` or where to continue, and the workflow loops. A retry skips bids already opened.
+
+    The first call closes the bids before listing them: it writes the solicitation, so a bid still being sealed,
+    whose write is conditioned on the solicitation as read before, is refused as late instead of stored unopened."""
     batch = batch or OPENING_BATCH
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     sol_rules.mark_opened(sol, now, 0)  # refuses a cancelled or early opening before touching any bid
     system = Actor.system(execution)
-    bound = (after + "\x00", "\uffff") if after else None
+    if not after and sol.status is SolicitationStatus.OPEN:
+        deps.store.commit(system, now, [Change("solicitation.bids_closed", sol, sol)])
     handled, last = 0, after
-    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
+    for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
             return {"solicitation_id": sol.id, "done": False, "after": last, "opened": opened}
         last = bid.id
@@ -214,9 +255,8 @@ def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after:
     """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
     batch = batch or EMAIL_BATCH
     sol = load(deps, solicitation_id)
-    bound = (after + "\x00", "\uffff") if after else None
     handled, last = 0, after
-    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
+    for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
             return {"solicitation_id": sol.id, "done": False, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
         last = bid.id

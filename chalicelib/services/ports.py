@@ -51,12 +51,35 @@ class Guard:
 
     `commit` writes the key only if no record holds it, so "one vendor per organisation" holds by construction,
     not by a read before the write; when another holds it the commit fails with AlreadyTaken naming the holder.
-    A release frees the key only if `holder` has it. Keys read `what-is-unique#value`, e.g. `vendor-org#acme`.
+    A release frees the key only if `holder` has it; `handed_over_by` moves it from that holder to `holder` (a bid
+    replacing the bidder's live bid), and fails with AlreadyTaken if another holds it by then. Keys read
+    `what-is-unique#value`, e.g. `vendor-org#acme`.
     """
 
     key: str
     holder: str
     release: bool = False
+    handed_over_by: Optional[str] = None  # the holder giving the key to `holder` in this transaction (a replacement)
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A condition-only item: the commit stores nothing unless `entity` is still at the version read, so a decision
+    taken on a record (a bid before its solicitation's opening) holds at the instant it is written, not only when read.
+    Fails with RecordChanged like a stale Change."""
+
+    entity: Any
+
+
+@dataclass(frozen=True)
+class Member:
+    """An id added to a collection in the same transaction as the changes beside it (`bids-of#<solicitation>`).
+
+    `store.members` lists a collection with a strongly consistent read of the base table, where a secondary index on
+    AWS may still lack a write just acknowledged: what was committed before the listing is in it."""
+
+    collection: str
+    member: str
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,7 @@ class Broadcast:
     extra: tuple[str, ...] = ()
 
 
-Write = Union[Change, Guard, Send, Broadcast]
+Write = Union[Change, Guard, Unchanged, Member, Send, Broadcast]
 
 
 def queued(write: Union[Send, Broadcast], at: dt.datetime) -> outbox.Message:
@@ -136,12 +159,18 @@ class Store(Protocol):
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
-        """Write every change with its audit record, every guard and every outbox message, atomically; return the
+        """Write every change with its audit record, every guard, member and outbox message, atomically; return the
         stored entities of the changes.
 
-        Fails, storing nothing, with RecordChanged when a record changed since it was read, AlreadyTaken
-        when a guard is held, TooLarge past a storage limit, TemporarilyUnavailable when throttled. A message
-        whose key is already in the outbox is left as it is (written once, delivered once)."""
+        Fails, storing nothing, with RecordChanged when a record (changed or Unchanged) changed since it was read,
+        AlreadyTaken when a guard is held by another, TooLarge past a storage limit, TemporarilyUnavailable when
+        throttled. A message whose key is already in the outbox is left as it is (written once, delivered once)."""
+
+    def holder(self, key: str) -> Optional[str]:
+        """Who holds a guard's key now (a strongly consistent read); None when it is free."""
+
+    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None) -> Iterator[str]:
+        """The ids of a collection in id order after `after`, read strongly consistently, page by page."""
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
 
