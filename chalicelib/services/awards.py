@@ -19,7 +19,8 @@ from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.services.bids import opened_bids, vendor_of
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, require_role, retry_on_conflict
+from chalicelib.domain.outbox import Audience
+from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Email, Guard, Role, Send, Write, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
 PROCESS = "award-acceptance"
@@ -109,15 +110,14 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
         now = deps.clock.now()
         ended = dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, rejected_all_reason=reason.strip(),
                                     cancel_reason=f"all bids rejected: {reason.strip()}", award_token=None)
-        (ended,) = deps.store.commit(actor, now, [Change("solicitation.all_bids_rejected", ended, sol)])
+        (ended,) = deps.commit(actor, now, [
+            Change("solicitation.all_bids_rejected", ended, sol),
+            Broadcast(f"{sol.id}:rejected-all", Audience("opened-bidders", sol.id), subject=f"All bids rejected: {sol.id} {sol.title}",
+                      text=f"The State rejected all bids of {sol.id} (R-8b). Reason: {ended.rejected_all_reason}"),
+        ])
         return sol, ended
 
     sol, ended = retry_on_conflict(decide)
-    for bid in opened_bids(deps, sol.id):
-        deps.send_once(f"{sol.id}:rejected-all:{bid.id}", Email(
-            to=(bid.bidder_email,), subject=f"All bids rejected: {sol.id} {sol.title}",
-            text=f"The State rejected all bids of {sol.id} (R-8b). Reason: {ended.rejected_all_reason}",
-        ))
     if sol.award_token:
         deps.workflows.resume(sol.award_token, {"status": "rejected"})
     return ended
@@ -158,11 +158,13 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
         accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
         share = next(s for s in accepted.shares if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL)
         contract = _contract(deps, accepted, share, now)
-        (accepted, _) = deps.store.commit(actor, now, [Change("award.accepted", accepted, award), Change("contract.created", contract)])
-        return award, accepted, share, contract, now
+        (accepted, _) = deps.commit(actor, now, [
+            Change("award.accepted", accepted, award), Change("contract.created", contract),
+            _contract_formed_email(accepted, share, contract, "your acceptance of the conditional award (R-8c)"),
+        ])
+        return award, accepted, share, now
 
-    award, accepted, share, contract, now = retry_on_conflict(decide)
-    _tell_contract_formed(deps, accepted, share, contract, "your acceptance of the conditional award (R-8c)")
+    award, accepted, share, now = retry_on_conflict(decide)
     token = award.share(share.number).acceptance_token
     if token:  # otherwise the waiting task, still to come, finds the contract and goes on
         deps.workflows.resume(token, _step(accepted.share(share.number), now))
@@ -182,16 +184,16 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
         if share.contract_id:
             contract = deps.load(Contract, share.contract_id)
             changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
-        (refused, *_) = deps.store.commit(actor, now, changes)
+        formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
+        changes.append(_purchasing_alert(deps, award, share, "refused", f"Award {award.id} refused by {share.candidate.bidder_name}", (
+            f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
+            f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
+            f"or leave it: the contract stands and the default remedies apply (R-9i).")))
+        (refused, *_) = deps.commit(actor, now, changes)
         return award, refused, share
 
     award, refused, share = retry_on_conflict(decide)
     _end_waits(deps, award.share(share.number), f"refused: {share.refusal_reason}")
-    formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
-    _alert_purchasing(deps, refused, share, "refused", f"Award {award.id} refused by {share.candidate.bidder_name}", (
-        f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
-        f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
-        f"or leave it: the contract stands and the default remedies apply (R-9i)."))
     return refused
 
 
@@ -211,16 +213,15 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
                 contract = deps.load(Contract, share.contract_id)
                 reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
                 changes.append(Change("contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract))
-        (moved, *_) = deps.store.commit(actor, now, changes)
-        return award, moved, passed, new
-
-    award, moved, passed, new = retry_on_conflict(decide)
-    following = ", ".join(s.candidate.bidder_name for s in new)
-    for share in passed:
-        deps.send_once(f"award:{award.id}:{share.number}:passed-on", Email(
+        following = ", ".join(s.candidate.bidder_name for s in new)
+        changes += [Send(f"award:{award.id}:{share.number}:passed-on", Email(
             to=(share.candidate.bidder_email,), subject=f"Award {award.id} given to the next bidder",
             text=f"Your share {share.number} of award {award.id} ({award.scope}) now goes to the next ranked bidder: {following} (R-9g).",
-        ))
+        )) for share in passed]
+        (moved, *_) = deps.commit(actor, now, changes)
+        return moved, new
+
+    moved, new = retry_on_conflict(decide)
     _start(deps, moved, new)
     return moved
 
@@ -233,15 +234,15 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
         award = deps.load(Award, award_id)
         now = deps.clock.now()
         furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)
-        (furnished,) = deps.store.commit(actor, now, [Change("award.surety_furnished", furnished, award)])
-        return award, furnished
+        share = next(s for s in furnished.shares if s.surety is not None and award.share(s.number).surety is None)
+        (furnished,) = deps.commit(actor, now, [Change("award.surety_furnished", furnished, award), Send(
+            f"award:{award.id}:{share.number}:surety-received", Email(
+                to=(share.candidate.bidder_email,), subject=f"Contract {share.contract_id}: performance surety received",
+                text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
+            ))])
+        return award, furnished, share
 
-    award, furnished = retry_on_conflict(decide)
-    share = next(s for s in furnished.shares if s.surety is not None and award.share(s.number).surety is None)
-    deps.send_once(f"award:{award.id}:{share.number}:surety-received", Email(
-        to=(share.candidate.bidder_email,), subject=f"Contract {share.contract_id}: performance surety received",
-        text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
-    ))
+    award, furnished, share = retry_on_conflict(decide)
     token = award.share(share.number).surety_token
     if token:  # otherwise the waiting task, still to come, finds the surety and ends
         deps.workflows.resume(token, {"surety": True})
@@ -269,17 +270,17 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
         changes = [Change("contract.cancelled", ended, contract)]
         if award is not None:
             changes.append(Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award))
-        (ended, *_) = deps.store.commit(actor, now, changes)
+        changes.append(Send(f"contract:{contract.id}:cancelled", Email(
+            to=(contract.contractor_email,), subject=f"Contract {contract.id} cancelled",
+            text=(f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
+                  f"Deliveries not made may be bought on the open market at your expense (R-9i)."),
+        )))
+        (ended, *_) = deps.commit(actor, now, changes)
         return contract, award, ended
 
     contract, award, ended = retry_on_conflict(decide)
     if award is not None:
         _end_waits(deps, rules.share_of_contract(award, contract.id), "contract cancelled")
-    deps.send_once(f"contract:{contract.id}:cancelled", Email(
-        to=(contract.contractor_email,), subject=f"Contract {contract.id} cancelled",
-        text=(f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
-              f"Deliveries not made may be bought on the open market at your expense (R-9i)."),
-    ))
     return ended
 
 
@@ -293,20 +294,20 @@ def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField
         sol = load(deps, award.solicitation_id)
         now = deps.clock.now()
         corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
-        (corrected,) = deps.store.commit(actor, now, [Change("award.corrected", corrected, award)])
+        fix = corrected.corrections[-1]
+        share = corrected.share(fix.share)
+        changes: list[Write] = [Change("award.corrected", corrected, award)]
+        if share.noticed_at is not None:
+            where = f" of line {fix.line_id}" if fix.line_id else ""
+            changes.append(Send(f"award:{award.id}:correction:{fix.number}", Email(
+                to=(share.candidate.bidder_email,), subject=f"Award {award.id} corrected",
+                text=(f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
+                      f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."),
+            )))
+        (corrected,) = deps.commit(actor, now, changes)
         return corrected
 
-    award = corrected = retry_on_conflict(decide)
-    fix = corrected.corrections[-1]
-    share = corrected.share(fix.share)
-    if share.noticed_at is not None:
-        where = f" of line {fix.line_id}" if fix.line_id else ""
-        deps.send_once(f"award:{award.id}:correction:{fix.number}", Email(
-            to=(share.candidate.bidder_email,), subject=f"Award {award.id} corrected",
-            text=(f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
-                  f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."),
-        ))
-    return corrected
+    return retry_on_conflict(decide)
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------
@@ -324,9 +325,8 @@ def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
         changes = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
         if contract_id:
             changes.append(Change("contract.created", _contract(deps, noticed, share, now)))
-        (award, *_) = deps.store.commit(Actor.system(execution), now, changes)
-    if share.noticed_at is not None:
-        deps.send_once(f"award:{award.id}:{number}:notice", _notice_email(award, share, sol))
+        changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(noticed, share, sol)))
+        deps.commit(Actor.system(execution), now, changes)  # a retried task finds it done, its notice written
     return _step(share, now)
 
 
@@ -363,13 +363,12 @@ def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
     award = deps.load(Award, award_id)
     now = deps.clock.now()
     moved = rules.lapse(award, number, now)
-    if moved is not award:
-        (moved,) = deps.store.commit(Actor.system(execution), now, [Change("award.lapsed", moved, award)])
     share = moved.share(number)
-    if share.status is ShareStatus.LAPSED:
-        _alert_purchasing(deps, moved, share, "lapsed", f"Conditional award {award.id} lapsed", (
+    if moved is not award:  # a retried task finds it lapsed, its alert written
+        deps.commit(Actor.system(execution), now, [Change("award.lapsed", moved, award), _purchasing_alert(
+            deps, moved, share, "lapsed", f"Conditional award {award.id} lapsed",
             f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
-            f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it."))
+            f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it.")])
     return {"award_id": award.id, "status": share.status.value, "accepted": share.status is ShareStatus.CONTRACTED, **_step(share, now)}
 
 
@@ -378,15 +377,17 @@ def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dic
     cancelled by itself."""
     award = deps.load(Award, award_id)
     moved = rules.surety_lapsed(award, number, deps.clock.now())
-    if moved is not award:
-        (moved,) = deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.surety_lapsed", moved, award)])
     share = moved.share(number)
-    if share.status is ShareStatus.CONTRACTED and share.surety_missing:
-        _alert_purchasing(deps, moved, share, "surety", f"Performance surety missing for contract {share.contract_id}", (
-            f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
-            f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
-            f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
-            f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next."))
+    if moved is not award:  # a retried task finds it recorded, its alert written
+        changes: list[Write] = [Change("award.surety_lapsed", moved, award)]
+        if share.status is ShareStatus.CONTRACTED and share.surety_missing:
+            changes.append(_purchasing_alert(
+                deps, moved, share, "surety", f"Performance surety missing for contract {share.contract_id}",
+                f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
+                f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
+                f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
+                f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next."))
+        deps.commit(Actor.system(execution), deps.clock.now(), changes)
     return {"award_id": award.id, "contract_id": share.contract_id}
 
 
@@ -439,16 +440,16 @@ def _notice_email(award: Award, share: Share, sol: Solicitation) -> Email:
     return Email(to=(c.bidder_email,), subject=f"Notice of award {award.id}: {sol.title} ({award.scope})", text=head + body)
 
 
-def _tell_contract_formed(deps: Deps, award: Award, share: Share, contract: Contract, by: str) -> None:
-    deps.send_once(f"award:{award.id}:{share.number}:contract", Email(
+def _contract_formed_email(award: Award, share: Share, contract: Contract, by: str) -> Send:
+    return Send(f"award:{award.id}:{share.number}:contract", Email(
         to=(contract.contractor_email,), subject=f"Contract {contract.id} for award {award.id}",
         text=(f"Contract {contract.id} is formed by {by} (R-9a): {len(contract.lines)} line(s), total ${contract.total:.2f}. "
               f"Orders bear this contract number (R-9k).\n{_surety_text(award, share)}"),
     ))
 
 
-def _alert_purchasing(deps: Deps, award: Award, share: Share, what: str, subject: str, text: str) -> None:
-    deps.send_once(f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text))
+def _purchasing_alert(deps: Deps, award: Award, share: Share, what: str, subject: str, text: str) -> Send:
+    return Send(f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text))
 
 
 def _end_waits(deps: Deps, share: Share, cause: str) -> None:

@@ -19,7 +19,7 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, For
 from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Unchanged, require_role, retry_on_conflict
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Send, Unchanged, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
 
@@ -255,21 +255,23 @@ def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after:
     """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
     batch = batch or EMAIL_BATCH
     sol = load(deps, solicitation_id)
-    handled, last = 0, after
+    handled, last, emails = 0, after, []
     for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
+            deps.send_all(Actor.system(execution), emails)
             return {"solicitation_id": sol.id, "done": False, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
         last = bid.id
         if bid.status is not BidStatus.OPENED:
             continue
         handled += 1
-        deps.send_once(f"{execution}:tabulation:{bid.id}", Email(
+        emails.append(Send(f"{execution}:tabulation:{bid.id}", Email(
             to=(bid.bidder_email,), subject=f"Bid tabulation of {sol.id}: {sol.title}",
             text=(f"Bids of {sol.id} were opened at {iso_local(sol.opened_at)}: {sol.bid_count} bid(s).\n"
                   f"Your bid {bid.id} totals ${to_cents(bid.content.total)}.\n"
                   + "".join(f"Flag: {flag}\n" for flag in bid.flags)
                   + f"Tabulation: GET /solicitations/{sol.id}/tabulation."),
-        ))
+        )))
+    deps.send_all(Actor.system(execution), emails)
     return {"solicitation_id": sol.id, "done": True, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
 
 

@@ -224,9 +224,10 @@ class Deps:
             outbox.first_try(self, keys)
         return stored
 
-    def send_once(self, key: str, email: Email) -> None:
-        """TRANSITIONAL: an email written alone, after the change that caused it."""
-        self.commit(Actor.system("outbox"), self.clock.now(), [Send(key, email)])
+    def send_all(self, actor: Actor, emails: Sequence[Send]) -> None:
+        """Emails a task writes in a batch, caused by no one change: in transactions of at most 100 items."""
+        for start in range(0, len(emails), 100):
+            self.commit(actor, self.clock.now(), emails[start:start + 100])
 
 
 def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:
