@@ -282,6 +282,7 @@ def test_rejecting_all_bids_ends_the_invitation_and_tells_the_bidders(deps, seal
     with pytest.raises(ValidationFailed):
         awards.reject_all(deps, PURCHASING, sol.id, " ")
     ended = awards.reject_all(deps, PURCHASING, sol.id, "All prices above the budget")
+    outbox.deliver_due(deps)
     assert ended.status is SolicitationStatus.CANCELLED and "budget" in deps.notifier.sent[-1].text
 
 
