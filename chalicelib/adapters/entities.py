@@ -79,10 +79,12 @@ class EntityType:
 _adapters: dict[type, TypeAdapter] = {}
 
 ENTITY_TYPES: dict[type, EntityType] = {
+    # by_status: "pending_confirmation", "active" (invited to bid, R-4) or "suspended", sorted by normalised legal
+    # name, so that equal names are adjacent and duplicates are found by Query (services/vendors.duplicates)
     Vendor: EntityType(
         "vendor", Vendor,
         slots={"by_org": "gsi1", "by_status": "gsi2"},
-        keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.status.value, v.id)},
+        keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.standing, f"{v.name_key}#{v.id}")},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
     ),
     Contract: EntityType(

@@ -18,7 +18,7 @@ from chalicelib.domain.calendar import last_day_of, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
-from chalicelib.services.bids import opened_bids, vendor_of
+from chalicelib.services.bids import acting_vendor, opened_bids
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, require_role
 from chalicelib.services.solicitations import load
 
@@ -113,7 +113,7 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
 
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
     """R-8c: the bidder confirms a conditional award within 10 days of its notice; that forms the contract (R-9a)."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
     accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
@@ -130,7 +130,7 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
 def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
     """R-9g: a refusal within 10 days of the notice is recorded and purchasing is asked to decide; the contract stands
     until purchasing gives the award to the next bidder."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
     refused, share = rules.refuse(award, vendor.id, reason, now)
@@ -175,7 +175,7 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
 
 def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: str, reference: str) -> Award:
     """R-9h: the surety requested with the contract, within 10 days of the request."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
     award = deps.load(Award, award_id)
     now = deps.clock.now()
     furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)

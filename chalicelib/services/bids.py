@@ -13,6 +13,7 @@ from typing import Protocol
 from chalicelib.domain import bids as rules
 from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
+from chalicelib.domain import vendors as vendor_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
 from chalicelib.domain.calendar import iso_local, timer_seconds
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound
@@ -45,9 +46,15 @@ def vendor_of(deps: Deps, actor: Actor) -> Vendor:
     return vendor
 
 
+def acting_vendor(deps: Deps, actor: Actor) -> Vendor:
+    """The caller's vendor when it bids or answers an award: confirmed and not suspended (R-4). Reading its own
+    records and withdrawing a bid need no more than `vendor_of`."""
+    return vendor_rules.ensure_may_act(vendor_of(deps, actor))
+
+
 def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, submitted: dict) -> Receipt:
-    """Check (R-5, R-6a), hash, seal and store; a bidder's earlier live bid is replaced, not deleted (R-5h)."""
-    vendor = vendor_of(deps, actor)
+    """Check (R-4, R-5, R-6a), hash, seal and store; a bidder's earlier live bid is replaced, not deleted (R-5h)."""
+    vendor = acting_vendor(deps, actor)
     sol = public_solicitation(deps, solicitation_id)
     now = deps.clock.now()
     _before_opening(deps, actor, sol, vendor, now, "submit", "a bid or replacement", "R-5b")
