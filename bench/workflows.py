@@ -16,7 +16,7 @@ VARIANTS = ((1, 0), (100, 0), (100, 60))
 
 
 def _registration(i: int) -> dict:
-    return {"legal_name": f"Bench Vendor {i:03d} LLC", "contact_email": f"bids@vendor{i:03d}.example", "commodity_codes": ["61500"]}
+    return {"legal_name": f"Bench Vendor {i:03d} LLC", "fein": f"06-{i:07d}", "contact_email": f"bids@vendor{i:03d}.example", "commodity_codes": ["61500"]}
 
 
 def onboarding(pending: int, stagger: int = 0) -> dict:

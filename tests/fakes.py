@@ -82,6 +82,10 @@ class InMemoryStore:
         found.sort(key=lambda pair: pair[0], reverse=newest_first)
         return iter([e for _, e in found][:limit])
 
+    def page(self, cls, index: str, key: str, *, after: str = "", limit: int):
+        found = list(self.iterate(cls, index, key, sk_between=(after + "\x00", "\uffff") if after else None, limit=limit))
+        return found, (entity_type(cls).keys(found[-1])[index][1] if len(found) == limit else None)
+
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         guards = [c for c in changes if isinstance(c, Guard)]
         messages = [queued(c, at) for c in changes if isinstance(c, (Send, Broadcast))]

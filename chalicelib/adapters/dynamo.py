@@ -125,6 +125,10 @@ class DynamoStore:
             ):
                 yield self._decode(et, record)
 
+    def page(self, cls, index: str, key: str, *, after: str = "", limit: int):
+        found = list(self.iterate(cls, index, key, sk_between=(after + "\x00", "\uffff") if after else None, limit=limit))
+        return found, (entity_type(cls).keys(found[-1])[index][1] if len(found) == limit else None)
+
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         writes, stored = [], []
         for change in changes:

@@ -88,10 +88,12 @@ ENTITY_TYPES: dict[type, EntityType] = {
         keys=lambda m: {"due": ("pending" if m.status is MessageStatus.PENDING else "settled", f"{due_key(m.next_attempt_at)}#{m.id}")},
         audited=False,
     ),
+    # by_status: "pending_confirmation", "active" (invited to bid, R-4) or "suspended", sorted by normalised legal
+    # name, so that equal names are adjacent and duplicates are found by Query (services/vendors.duplicates)
     Vendor: EntityType(
         "vendor", Vendor,
         slots={"by_org": "gsi1", "by_status": "gsi2"},
-        keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.status.value, v.id)},
+        keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.standing, f"{v.name_key}#{v.id}")},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
     ),
     Contract: EntityType(

@@ -1,4 +1,5 @@
-"""Vendor registration: POST /vendors, GET /vendors/{id}, POST /vendors/{id}/confirm."""
+"""Vendor registration (POST /vendors, GET /vendors/{id}, POST /vendors/{id}/confirm) and purchasing's view of
+duplicates with suspension and reinstatement (R-4)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ bp = Blueprint(__name__)
 class RegisterVendor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     legal_name: str = Field(min_length=1, max_length=200, description="Legal name of the bidder.")
+    fein: str = Field(min_length=9, max_length=10, description="Federal employer identification number, NN-NNNNNNN or NNNNNNNNN: one registration per FEIN (R-4). Shown only to the vendor itself and the Bureau of Purchases.")
     contact_email: str = Field(min_length=3, max_length=254, description="Where invitations to bid and notices go.")
     commodity_codes: list[str] = Field(min_length=1, max_length=200, description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).")
 
@@ -27,28 +29,88 @@ class ConfirmVendor(BaseModel):
     code: str = Field(min_length=1, max_length=20, description="The code emailed to the contact address.")
 
 
+class SuspendVendor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the vendor is suspended (kept in the audit trail).")
+
+
 class VendorOut(BaseModel):
+    """A registration as the vendor itself and the Bureau of Purchases see it."""
+
     id: str
     org: str = Field(description="The registering organisation (the token's org claim).")
     legal_name: str
+    fein: str = Field(description="The FEIN, 9 digits.")
     contact_email: str
     commodity_codes: list[str]
     status: str = Field(description="pending_confirmation or active")
     registered_at: LocalTime
     confirmed_at: Optional[LocalTime] = None
     reminder_sent_at: Optional[LocalTime] = None
+    suspended_at: Optional[LocalTime] = Field(default=None, description="Set while the Bureau of Purchases suspends the vendor: it may not bid or answer an award, and is not invited (R-4).")
+    suspension_reason: Optional[str] = None
 
     @classmethod
     def of(cls, vendor) -> "VendorOut":
-        return cls.model_validate(vendor.public_view())
+        return cls.model_validate(vendor.own_view())
+
+
+class DuplicateVendor(BaseModel):
+    id: str
+    org: str
+    legal_name: str
+    fein_last4: str = Field(description="The last 4 digits of the FEIN.")
+    confirmed: bool
+    suspended: bool
+    registered_at: LocalTime
+
+
+class DuplicateGroup(BaseModel):
+    name_key: str = Field(description="The legal name compared: case-folded, without punctuation and corporate suffixes (LLC, Inc, Corp, Co, Ltd...).")
+    vendors: list[DuplicateVendor] = Field(description="In registration order.")
+
+
+class Duplicates(BaseModel):
+    groups: list[DuplicateGroup]
+
+    @classmethod
+    def of(cls, groups) -> "Duplicates":
+        return cls(groups=[
+            DuplicateGroup(name_key=group[0].name_key, vendors=[
+                DuplicateVendor(id=v.id, org=v.org, legal_name=v.legal_name, fein_last4=v.fein_last4, confirmed=v.confirmed,
+                                suspended=v.suspended, registered_at=v.registered_at)
+                for v in group
+            ])
+            for group in groups
+        ])
 
 
 @operation(bp, "POST", "/vendors", summary="Register a vendor", tag="vendors", roles={Role.VENDOR}, body=RegisterVendor, response=VendorOut, status=201, rules=("R-4",), errors=(409,))
 def register_vendor(call: Call):
     """Registers the caller's organisation as a vendor and emails a confirmation code; a reminder follows after 7 days if it is not confirmed."""
     b = call.body
-    vendor = vendors.register_vendor(call.deps, call.actor, legal_name=b.legal_name, contact_email=b.contact_email, commodity_codes=b.commodity_codes)
+    vendor = vendors.register_vendor(call.deps, call.actor, legal_name=b.legal_name, fein=b.fein, contact_email=b.contact_email, commodity_codes=b.commodity_codes)
     return VendorOut.of(vendor)
+
+
+@operation(bp, "GET", "/vendors/duplicates", summary="List vendors sharing a legal name", tag="vendors", roles={Role.PURCHASING}, response=Duplicates, rules=("R-4",))
+def duplicates(call: Call):
+    """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored:
+    candidates for a closer look and, where one impersonates another, suspension."""
+    return Duplicates.of(vendors.duplicates(call.deps, call.actor))
+
+
+@operation(bp, "POST", "/vendors/{vendor_id}/suspend", summary="Suspend a vendor", tag="vendors", roles={Role.PURCHASING}, body=SuspendVendor, response=VendorOut, rules=("R-4",), errors=(404, 409))
+def suspend_vendor(call: Call, vendor_id: str):
+    """A suspended vendor may not bid, accept or refuse an award, or furnish surety, and is not invited to bid,
+    until reinstated. The reason is audited."""
+    return VendorOut.of(vendors.suspend_vendor(call.deps, call.actor, vendor_id, call.body.reason))
+
+
+@operation(bp, "POST", "/vendors/{vendor_id}/reinstate", summary="Reinstate a suspended vendor", tag="vendors", roles={Role.PURCHASING}, response=VendorOut, rules=("R-4",), errors=(404, 409))
+def reinstate_vendor(call: Call, vendor_id: str):
+    """Lifts a suspension: the vendor may bid again (if confirmed) and is invited again."""
+    return VendorOut.of(vendors.reinstate_vendor(call.deps, call.actor, vendor_id))
 
 
 @operation(bp, "GET", "/vendors/{vendor_id}", summary="Read a vendor registration", tag="vendors", roles={Role.VENDOR, Role.PURCHASING}, response=VendorOut, errors=(404,))

@@ -1,4 +1,6 @@
-"""Vendor registration: who may be invited to bid (R-4 emails registered vendors of a commodity)."""
+"""Vendor registration: who may be invited to bid (R-4 emails registered vendors of a commodity), who may bid and
+answer an award (a confirmed vendor in good standing, R-4), and the identity that makes one vendor one company
+(its FEIN, and its legal name compared without punctuation or corporate suffixes)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ import datetime as dt
 import enum
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 
-from chalicelib.domain.errors import Conflict, DomainError, ValidationFailed
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 # Registrations not confirmed within this period get one reminder email.
 CONFIRMATION_REMINDER_AFTER = dt.timedelta(days=7)
@@ -18,6 +21,21 @@ CONFIRMATION_CODE_LIFETIME = dt.timedelta(hours=24)
 CONFIRMATION_ATTEMPTS = 5
 COMMODITY_CODE = re.compile(r"[0-9]{3,11}")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits); fullmatch
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+FEIN = re.compile(r"([0-9]{2})-?([0-9]{7})")  # NN-NNNNNNN or NNNNNNNNN; fullmatch
+# The prefixes the IRS assigns (IRS, "How EINs are assigned and valid EIN prefixes",
+# https://www.irs.gov/businesses/small-businesses-self-employed/how-eins-are-assigned-and-valid-ein-prefixes):
+# campuses Andover, Atlanta, Austin, Brookhaven, Cincinnati, Fresno, Kansas City, Memphis, Ogden, Philadelphia,
+# the Internet application and the SBA. Never assigned: 00, 07-09, 17-19, 28, 29, 49, 69, 70, 78, 79, 89, 96, 97.
+FEIN_PREFIXES = frozenset(
+    f"{n:02d}" for n in (
+        *range(1, 7), *range(10, 17), *range(20, 28), *range(30, 49), *range(50, 69), *range(71, 78),
+        *range(80, 89), *range(90, 96), 98, 99,
+    )
+)
+# Words that say what kind of company it is, not which: "Acme, Inc." and "ACME LLC" name the same company.
+CORPORATE_SUFFIXES = frozenset({
+    "llc", "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp", "plc", "pc",
+})
 
 
 class VendorStatus(str, enum.Enum):
@@ -25,11 +43,15 @@ class VendorStatus(str, enum.Enum):
     ACTIVE = "active"
 
 
+SUSPENDED = "suspended"  # the standing of a suspended vendor, whatever its confirmation status
+
+
 @dataclass(frozen=True)
 class Vendor:
     id: str
     org: str
     legal_name: str
+    fein: str  # 9 digits, normalised; shown to the vendor itself and purchasing only
     contact_email: str
     commodity_codes: tuple[str, ...]
     registered_at: dt.datetime
@@ -40,7 +62,30 @@ class Vendor:
     confirmation_token: str | None = field(default=None, repr=False)
     code_issued_at: dt.datetime | None = None  # None: issued at registration
     failed_attempts: int = 0  # wrong codes given since the current code was issued
+    suspended_at: dt.datetime | None = None
+    suspension_reason: str | None = None
     version: int = 0
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status is VendorStatus.ACTIVE
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def standing(self) -> str:
+        """Confirmation status, or "suspended": only an "active" vendor is invited to bid (R-4)."""
+        return SUSPENDED if self.suspended else self.status.value
+
+    @property
+    def name_key(self) -> str:
+        return legal_name_key(self.legal_name)
+
+    @property
+    def fein_last4(self) -> str:
+        return self.fein[-4:]
 
     @property
     def reminder_due_at(self) -> dt.datetime:
@@ -50,19 +95,25 @@ class Vendor:
     def code_expires_at(self) -> dt.datetime:
         return (self.code_issued_at or self.registered_at) + CONFIRMATION_CODE_LIFETIME
 
-    def public_view(self) -> dict:
-        """What the vendor itself and purchasing see: never the confirmation secrets."""
+    def own_view(self) -> dict:
+        """What the vendor itself and purchasing see (the FEIN included): never the confirmation secrets. No one
+        else sees a registration."""
         hidden = {"confirmation_code", "confirmation_token", "version"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in hidden}
 
 
 def new_vendor(
-    *, vendor_id: str, org: str, legal_name: str, contact_email: str, commodity_codes: list[str],
+    *, vendor_id: str, org: str, legal_name: str, fein: str, contact_email: str, commodity_codes: list[str],
     now: dt.datetime, confirmation_code: str,
 ) -> Vendor:
     problems = []
     if not legal_name.strip():
         problems.append({"field": "legal_name", "problem": "must not be blank"})
+    elif not legal_name_key(legal_name):
+        problems.append({"field": "legal_name", "problem": "must contain a name besides punctuation and corporate suffixes"})
+    fein_problem = _fein_problem(fein)
+    if fein_problem:
+        problems.append({"field": "fein", "problem": fein_problem})
     if not EMAIL.fullmatch(contact_email.strip()):
         problems.append({"field": "contact_email", "problem": "is not an email address"})
     if not commodity_codes:
@@ -73,9 +124,64 @@ def new_vendor(
     if problems:
         raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)
     return Vendor(
-        id=vendor_id, org=org, legal_name=legal_name.strip(), contact_email=contact_email.strip().lower(),
+        id=vendor_id, org=org, legal_name=legal_name.strip(), fein=normalise_fein(fein), contact_email=contact_email.strip().lower(),
         commodity_codes=tuple(sorted(set(commodity_codes))), registered_at=now, confirmation_code=confirmation_code,
     )
+
+
+def normalise_fein(fein: str) -> str:
+    """The 9 digits of a FEIN given as NN-NNNNNNN or NNNNNNNNN."""
+    return "".join(FEIN.fullmatch(fein.strip()).groups())
+
+
+def _fein_problem(fein: str) -> str | None:
+    match = FEIN.fullmatch(fein.strip())
+    if match is None:
+        return "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN"
+    if match.group(1) not in FEIN_PREFIXES:
+        return f"prefix {match.group(1)} is never assigned by the IRS"
+    return None
+
+
+def legal_name_key(legal_name: str) -> str:
+    """The legal name as compared for duplicates: case-folded, without punctuation, without trailing corporate
+    suffixes ("Acme Office Supply, L.L.C." and "ACME OFFICE SUPPLY" give "acme office supply")."""
+    text = unicodedata.normalize("NFKC", legal_name).casefold()
+    text = re.sub(r"[.'\u2019]", "", text)  # L.L.C. -> llc, O'Brien -> obrien
+    words = re.sub(r"[\W_]+", " ", text).split()
+    while words and words[-1] in CORPORATE_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def ensure_may_act(vendor: Vendor) -> Vendor:
+    """R-4: only a vendor whose registration is confirmed, and not suspended by purchasing, may bid or answer an
+    award (accept, refuse, furnish surety)."""
+    if vendor.suspended:
+        raise Forbidden(
+            f"Vendor {vendor.id} is suspended by the Bureau of Purchases since {vendor.suspended_at:%Y-%m-%d} "
+            f"({vendor.suspension_reason}); it may not bid or answer an award until reinstated (R-4).", rule="R-4")
+    if not vendor.confirmed:
+        raise Forbidden(
+            f"Vendor {vendor.id} has not confirmed its contact email; only a confirmed vendor may bid or answer an award "
+            f"(R-4). Confirm with POST /vendors/{vendor.id}/confirm and the emailed code, or ask for a new code with "
+            f"POST /vendors/{vendor.id}/confirmation-code.", rule="R-4")
+    return vendor
+
+
+def suspend(vendor: Vendor, reason: str, now: dt.datetime) -> Vendor:
+    """Purchasing suspends a vendor (a duplicate or impostor registration, for instance), stating why."""
+    if not reason.strip():
+        raise ValidationFailed("A suspension states its reason.", rule="R-4", details=[{"field": "reason", "problem": "must not be blank"}])
+    if vendor.suspended:
+        raise Conflict(f"Vendor {vendor.id} is already suspended since {vendor.suspended_at:%Y-%m-%d}.", rule="R-4")
+    return dataclasses.replace(vendor, suspended_at=now, suspension_reason=reason.strip())
+
+
+def reinstate(vendor: Vendor) -> Vendor:
+    if not vendor.suspended:
+        raise Conflict(f"Vendor {vendor.id} is not suspended.", rule="R-4")
+    return dataclasses.replace(vendor, suspended_at=None, suspension_reason=None)
 
 
 @dataclass(frozen=True)

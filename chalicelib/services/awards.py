@@ -18,8 +18,8 @@ from chalicelib.domain.calendar import last_day_of, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
-from chalicelib.services.bids import opened_bids, vendor_of
 from chalicelib.domain.outbox import Audience
+from chalicelib.services.bids import acting_vendor, opened_bids
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Email, Guard, Role, Send, Write, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
@@ -150,7 +150,7 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
 
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
     """R-8c: the bidder confirms a conditional award within 10 days of its notice; that forms the contract (R-9a)."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
 
     def decide():
         award = deps.load(Award, award_id)
@@ -174,7 +174,7 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
 def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
     """R-9g: a refusal within 10 days of the notice is recorded and purchasing is asked to decide; the contract stands
     until purchasing gives the award to the next bidder."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
 
     def decide():
         award = deps.load(Award, award_id)
@@ -228,7 +228,7 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
 
 def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: str, reference: str) -> Award:
     """R-9h: the surety requested with the contract, within 10 days of the request."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
 
     def decide():
         award = deps.load(Award, award_id)

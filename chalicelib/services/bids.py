@@ -13,6 +13,7 @@ from typing import Protocol
 from chalicelib.domain import bids as rules
 from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
+from chalicelib.domain import vendors as vendor_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
 from chalicelib.domain.calendar import iso_local, timer_seconds
 from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, Forbidden, NotFound, RecordChanged
@@ -45,15 +46,21 @@ def vendor_of(deps: Deps, actor: Actor) -> Vendor:
     return vendor
 
 
+def acting_vendor(deps: Deps, actor: Actor) -> Vendor:
+    """The caller's vendor when it bids or answers an award: confirmed and not suspended (R-4). Reading its own
+    records and withdrawing a bid need no more than `vendor_of`."""
+    return vendor_rules.ensure_may_act(vendor_of(deps, actor))
+
+
 def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, submitted: dict) -> Receipt:
-    """Check (R-5, R-6a), hash and seal, then store: a receipt means the opening will open the bid (R-5b).
+    """Check (R-4, R-5, R-6a), hash and seal, then store: a receipt means the opening will open the bid (R-5b).
 
     Sealing takes time, so the deadline is checked again when KMS returns, on a fresh read of the solicitation and the
     clock, and the write is one transaction conditioned on that read (the opening changes the solicitation before it
     lists the bids): either the bid is in the solicitation's collection before the opening lists it, or it is refused
     as late and the attempt recorded. A bidder's live bid is replaced, not deleted (R-5h): its live-bid guard passes to
     the new bid in the same transaction, so simultaneous submissions leave one live bid."""
-    vendor = vendor_of(deps, actor)
+    vendor = acting_vendor(deps, actor)
     sol = public_solicitation(deps, solicitation_id)
     now = deps.clock.now()
     _before_opening(deps, actor, sol, vendor, now, "submit", "a bid or replacement", "R-5b")

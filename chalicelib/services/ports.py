@@ -158,6 +158,9 @@ class Store(Protocol):
     ) -> Iterator[T]:
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
+    def page(self, cls: type[T], index: str, key: str, *, after: str = "", limit: int) -> tuple[list[T], Optional[str]]:
+        """One page of an index partition after the opaque cursor `after`; the next cursor, None after the last page."""
+
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         """Write every change with its audit record, every guard, member and outbox message, atomically; return the
         stored entities of the changes.

@@ -101,14 +101,13 @@ def invited_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tu
     """R-4: a page of the active vendors (by id), those of a matching commodity. A per-commodity index would
     spare reading the others at very large scale."""
     sol = load(deps, solicitation_id)
-    page = list(deps.store.iterate(Vendor, "by_status", VendorStatus.ACTIVE.value, sk_between=_after(cursor), limit=size))
-    emails = [v.contact_email for v in page if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)]
-    return emails, (page[-1].id if len(page) == size else None)
+    page, cursor = deps.store.page(Vendor, "by_status", VendorStatus.ACTIVE.value, after=cursor, limit=size)
+    return [v.contact_email for v in page if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)], cursor
 
 
 def recipients_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
     """R-5o: the invited vendors, then every bidder (cursor `vendor:<id>`, then `bid:<id>`)."""
-    phase, _, after = (cursor or "vendor:").partition(":")
+    phase, _, after = (cursor or "vendor:").partition(":")  # a cursor of the page after the phase
     if phase == "vendor":
         emails, last = invited_page(deps, solicitation_id, after, size)
         return emails, (f"vendor:{last}" if last else "bid:")
@@ -122,12 +121,8 @@ def opened_bidders_page(deps: Deps, solicitation_id: str, cursor: str, size: int
 
 
 def _bids_page(deps: Deps, solicitation_id: str, after: str, size: int, chosen) -> tuple[list[str], str | None]:
-    page = list(deps.store.iterate(Bid, "by_solicitation", solicitation_id, sk_between=_after(after), limit=size))
-    return [b.bidder_email for b in page if chosen(b)], (page[-1].id if len(page) == size else None)
-
-
-def _after(cursor: str) -> tuple[str, str] | None:
-    return (cursor + "\x00", "\uffff") if cursor else None
+    page, cursor = deps.store.page(Bid, "by_solicitation", solicitation_id, after=after, limit=size)
+    return [b.bidder_email for b in page if chosen(b)], cursor
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Vendor registration and the onboarding workflow (confirmation email, 7-day reminder)."""
+"""Vendor registration and the onboarding workflow (confirmation email, 7-day reminder); purchasing's view of
+duplicate registrations and its suspension of a vendor (R-4)."""
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
 
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
@@ -12,32 +15,52 @@ from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, S
 ONBOARDING = "vendor-onboarding"
 
 
-def register_vendor(deps: Deps, actor: Actor, *, legal_name: str, contact_email: str, commodity_codes: list[str]) -> Vendor:
-    """A vendor organisation registers once (a guard on the organisation, written with the vendor, makes it so
-    even for simultaneous requests); the onboarding workflow then asks it to confirm its email."""
+def register_vendor(
+    deps: Deps, actor: Actor, *, legal_name: str, fein: str, contact_email: str, commodity_codes: list[str],
+) -> Vendor:
+    """A vendor organisation registers once, and a FEIN once (R-4): guards on both, written with the vendor, make it
+    so even for simultaneous requests; the onboarding workflow then asks it to confirm its email."""
     require_role(actor, Role.VENDOR)
 
     def register() -> Vendor:
         now = deps.clock.now()
         vendor = rules.new_vendor(
-            vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, contact_email=contact_email,
+            vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, fein=fein, contact_email=contact_email,
             commodity_codes=commodity_codes, now=now, confirmation_code=deps.ids.secret(6),
         )
-        (vendor,) = deps.store.commit(actor, now, [Change("vendor.registered", vendor), Guard(org_guard(actor.org), vendor.id)])
+        (vendor,) = deps.store.commit(actor, now, [
+            Change("vendor.registered", vendor), Guard(org_guard(actor.org), vendor.id), Guard(fein_guard(vendor.fein), vendor.id),
+        ])
         return vendor
 
     try:
         vendor = retry_on_conflict(register)
     except AlreadyTaken as taken:
-        raise Conflict(f"Organisation {actor.org} is already registered as vendor {taken.held_by}.", details=[{"vendor_id": taken.held_by}]) from None
+        raise _registration_refused(actor, taken) from None
     reminder_after = int((vendor.reminder_due_at - vendor.registered_at).total_seconds())
     deps.workflows.start(ONBOARDING, f"vendor-{vendor.id}", {"vendor_id": vendor.id, "reminder_after_seconds": reminder_after})
     return vendor
 
 
+def _registration_refused(actor: Actor, taken: AlreadyTaken) -> Conflict:
+    """The organisation's own vendor is named to it; another company's registration of the FEIN is not."""
+    if taken.key == org_guard(actor.org):
+        return Conflict(f"Organisation {actor.org} is already registered as vendor {taken.held_by}.", details=[{"vendor_id": taken.held_by}])
+    return Conflict(
+        "A vendor with this FEIN is already registered: one registration per FEIN (R-4). If it is yours, act through "
+        "that registration; otherwise ask the Bureau of Purchases.", rule="R-4",
+        details=[{"field": "fein", "problem": "already registered"}],
+    )
+
+
 def org_guard(org: str) -> str:
     """The unique key of a vendor organisation: one vendor per organisation."""
     return f"vendor-org#{org}"
+
+
+def fein_guard(fein: str) -> str:
+    """The unique key of a company: one vendor per FEIN (normalised, 9 digits)."""
+    return f"vendor-fein#{fein}"
 
 
 def get_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
@@ -62,6 +85,37 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     if vendor.confirmation_token:
         deps.workflows.resume(vendor.confirmation_token, {"vendor_id": vendor.id, "confirmed": True})
     return stored
+
+
+def duplicates(deps: Deps, actor: Actor) -> list[list[Vendor]]:
+    """Purchasing's list of vendors sharing a normalised legal name, each group in registration order. Reads the
+    by_status partitions, each sorted by normalised name (Query, never Scan), merged into one order."""
+    require_role(actor, Role.PURCHASING)
+    standings = [status.value for status in rules.VendorStatus] + [rules.SUSPENDED]
+    in_name_order = heapq.merge(
+        *(deps.store.iterate(Vendor, "by_status", standing) for standing in standings), key=lambda v: (v.name_key, v.id))
+    groups = (list(group) for _, group in itertools.groupby(in_name_order, key=lambda v: v.name_key))
+    return [sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1]
+
+
+def suspend_vendor(deps: Deps, actor: Actor, vendor_id: str, reason: str) -> Vendor:
+    """Purchasing suspends a vendor, stating why (audited): it may not bid or answer an award, nor is it invited
+    to bid, until reinstated (R-4)."""
+    require_role(actor, Role.PURCHASING)
+    return retry_on_conflict(lambda: _decide(deps, actor, vendor_id, "vendor.suspended", lambda v, now: rules.suspend(v, reason, now)))
+
+
+def reinstate_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
+    """Purchasing lifts a suspension (audited); the vendor is as it was before it."""
+    require_role(actor, Role.PURCHASING)
+    return retry_on_conflict(lambda: _decide(deps, actor, vendor_id, "vendor.reinstated", lambda v, now: rules.reinstate(v)))
+
+
+def _decide(deps: Deps, actor: Actor, vendor_id: str, action: str, decision) -> Vendor:
+    vendor = deps.load(Vendor, vendor_id)
+    now = deps.clock.now()
+    (decided,) = deps.store.commit(actor, now, [Change(action, decision(vendor, now), vendor)])
+    return decided
 
 
 def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:

@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 from tests.e2e.conftest import ROOT, call, free_port, token
+from tests.vendor_support import fein_for
 
 
 def launch(port: int, moto_port: int, output) -> subprocess.Popen:
@@ -57,7 +58,7 @@ def test_ctrl_c_stops_the_server_within_five_seconds_even_with_executions_waitin
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, base)
-        status, _ = call("POST", f"{base}/vendors", {"legal_name": "Acme", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]},
+        status, _ = call("POST", f"{base}/vendors", {"legal_name": "Acme", "fein": fein_for("acme-stop"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]},
                          token("vendor", "acme-stop", base))
         assert status == 201
 

@@ -8,8 +8,9 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import Actor, Change, Role
+from tests.vendor_support import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import jwt
 import pytest
 
 from local.stack import DEV_JWT_SECRET
+from tests.vendor_support import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 
 
 def assert_error_shape(reply, status, code):

@@ -2,7 +2,9 @@
 
 import json
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+from tests.vendor_support import fein_for
+
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 
 
 def log_lines(caplog):

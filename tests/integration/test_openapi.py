@@ -35,6 +35,15 @@ def test_request_fields_are_described(document):
     assert schema["additionalProperties"] is False
 
 
+@pytest.mark.rule("R-4")
+def test_the_registration_requires_a_fein_and_the_duplicates_list_shows_only_its_last_four_digits(document):
+    schemas = document["components"]["schemas"]
+    assert "fein" in schemas["RegisterVendor"]["required"] and "fein" in schemas["VendorOut"]["properties"]
+    assert "fein_last4" in schemas["DuplicateVendor"]["properties"] and "fein" not in schemas["DuplicateVendor"]["properties"]
+    assert {"/vendors/duplicates", "/vendors/{vendor_id}/suspend", "/vendors/{vendor_id}/reinstate"} <= set(document["paths"])
+    assert "Roles: purchasing." in document["paths"]["/vendors/duplicates"]["get"]["description"]
+
+
 def test_errors_are_documented_with_the_one_error_shape(document):
     responses = document["paths"]["/vendors"]["post"]["responses"]
     for status in ("400", "401", "403", "409"):

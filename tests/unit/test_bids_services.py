@@ -13,9 +13,10 @@ from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Sealed
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services import awards, bids, outbox, solicitations
+from chalicelib.services import awards, bids, outbox, solicitations, vendors
 from chalicelib.services.ports import Actor, Change, Role
 from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
+from tests.vendor_support import fein_for
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS-BOP")
 
@@ -37,7 +38,7 @@ def sealer():
 
 
 def vendor(deps, org, codes=("640",), status=VendorStatus.ACTIVE):
-    v = Vendor(id=f"V-{org}", org=org, legal_name=f"{org.title()} LLC", contact_email=f"bids@{org}.example",
+    v = Vendor(id=f"V-{org}", org=org, legal_name=f"{org.title()} LLC", fein=fein_for(org).replace("-", ""), contact_email=f"bids@{org}.example",
                commodity_codes=codes, registered_at=deps.clock.now(), confirmation_code="1", status=status)
     deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change("vendor.registered", v)])
     return Actor(f"user@{org}", Role.VENDOR, org)
@@ -412,3 +413,88 @@ def test_surety_furnished_before_the_wait_starts_lets_the_workflow_go_on(deps, s
     awards.await_surety(deps, "award-x", award.id, 1, "tok-2")
     assert deps.workflows.resumed[-1] == ("tok-2", {"surety": True})
     assert deps.notifier.sent[-1].subject.endswith("performance surety received")
+
+
+# -- only a confirmed vendor in good standing bids or answers an award ------------------------------------
+
+
+def suspend(deps, org):
+    vendors.suspend_vendor(deps, PURCHASING, f"V-{org}", "registered another company's name")
+
+
+@pytest.mark.rule("R-4")
+def test_an_unconfirmed_vendor_may_not_bid_and_nothing_is_stored(deps, sealer, sol):
+    # Given a registered vendor that has not confirmed its email
+    pending = vendor(deps, "pending", status=VendorStatus.PENDING_CONFIRMATION)
+    # When it bids / Then Forbidden under R-4, telling it to confirm; no bid is stored
+    with pytest.raises(Forbidden) as refused:
+        bids.submit_bid(deps, sealer, pending, sol.id, bid_body())
+    assert refused.value.rule == "R-4" and "confirmation-code" in refused.value.message
+    assert not [e for (kind, _), e in deps.store.items.items() if kind == "bid"]
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_vendor_may_not_bid(deps, sealer, sol):
+    acme = vendor(deps, "acme")
+    suspend(deps, "acme")
+    with pytest.raises(Forbidden) as refused:
+        bids.submit_bid(deps, sealer, acme, sol.id, bid_body())
+    assert refused.value.rule == "R-4" and "suspended" in refused.value.message
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_bidder_may_still_withdraw_its_bid(deps, sealer, sol):
+    # Given acme bid, then was suspended / When it withdraws before the opening / Then the withdrawal is accepted
+    acme = vendor(deps, "acme")
+    bid = bids.submit_bid(deps, sealer, acme, sol.id, bid_body()).bid
+    suspend(deps, "acme")
+    assert bids.withdraw_bid(deps, acme, sol.id, bid.id).status is BidStatus.WITHDRAWN
+
+
+@pytest.mark.rule("R-4")
+def test_a_reinstated_vendor_may_bid_again(deps, sealer, sol):
+    acme = vendor(deps, "acme")
+    suspend(deps, "acme")
+    vendors.reinstate_vendor(deps, PURCHASING, "V-acme")
+    assert bids.submit_bid(deps, sealer, acme, sol.id, bid_body()).bid.vendor_id == "V-acme"
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_vendor_is_not_invited_to_bid(deps, sol):
+    # Given two confirmed vendors of the commodity, one suspended
+    vendor(deps, "acme")
+    vendor(deps, "bolt")
+    suspend(deps, "bolt")
+    # When the notice is given / Then only the vendor in good standing is emailed
+    solicitations.give_notice(deps, "itb-x", sol.id)
+    outbox.deliver_due(deps)
+    assert [m.to for m in deps.notifier.sent] == [("bids@acme.example",)]
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_awardee_may_not_refuse_nor_furnish_surety(deps, sealer, sol):
+    # Given bolt's firm award with surety, then bolt suspended
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    suspend(deps, "bolt")
+    # When bolt refuses or furnishes surety / Then each is Forbidden under R-4 and the award is unchanged
+    before = deps.store.get(Award, award.id)
+    for answer in (lambda: awards.refuse(deps, BOLT, award.id, "no stock"),
+                   lambda: awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1")):
+        with pytest.raises(Forbidden) as refused:
+            answer()
+        assert refused.value.rule == "R-4"
+    assert deps.store.get(Award, award.id) == before
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_awardee_may_not_accept_a_conditional_award(deps, sealer, sol):
+    bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
+    open_now(deps, sealer, sol)
+    deps.clock.advance(days=31)
+    _, (award,) = awards.make_award(deps, PURCHASING, sol.id)
+    awards.notice(deps, "award-x", award.id, 1)
+    suspend(deps, "bolt")
+    with pytest.raises(Forbidden) as refused:
+        awards.accept(deps, BOLT, award.id)
+    assert refused.value.rule == "R-4" and contracts_in(deps) == []

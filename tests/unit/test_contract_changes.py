@@ -30,7 +30,7 @@ def contract(deps):
 
 @pytest.fixture
 def successor(deps):
-    vendor = Vendor(id="V-0900", org="bolt", legal_name="Bolt Supply Inc", contact_email="sales@bolt.example", commodity_codes=("61500",),
+    vendor = Vendor(id="V-0900", org="bolt", legal_name="Bolt Supply Inc", fein="061234567", contact_email="sales@bolt.example", commodity_codes=("61500",),
                     registered_at=deps.clock.now(), confirmation_code="111111", status=VendorStatus.ACTIVE)
     deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.registered", vendor)])
     return vendor

@@ -9,12 +9,13 @@ from chalicelib.services import plans, vendors
 from chalicelib.services.ports import Actor, Change, Guard, Role, retry_on_conflict
 from tests.unit.test_plans import complete_sections
 from tests.unit.test_plans_services import DSS, OPM, approved, waiver
+from tests.vendor_support import fein_for
 
 ACME = Actor("vendor-user@acme", Role.VENDOR, "acme")
 
 
 def a_vendor(deps, vendor_id="V-1", org="acme"):
-    return vendors.rules.new_vendor(vendor_id=vendor_id, org=org, legal_name="Acme", contact_email="bids@acme.example",
+    return vendors.rules.new_vendor(vendor_id=vendor_id, org=org, legal_name="Acme", fein=fein_for(org), contact_email="bids@acme.example",
                                     commodity_codes=["61500"], now=deps.clock.now(), confirmation_code="111111")
 
 
@@ -102,15 +103,15 @@ def test_a_refusal_of_the_rules_is_not_retried():
 
 def test_a_second_registration_of_an_organisation_is_refused_by_its_guard_naming_the_first_vendor(deps):
     # Given acme registered
-    first = vendors.register_vendor(deps, ACME, legal_name="Acme", contact_email="bids@acme.example", commodity_codes=["61500"])
+    first = vendors.register_vendor(deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"])
 
     # When acme registers again
     with pytest.raises(Conflict) as refused:
-        vendors.register_vendor(deps, ACME, legal_name="Acme", contact_email="bids@acme.example", commodity_codes=["61500"])
+        vendors.register_vendor(deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"])
 
     # Then the guard refuses it, naming the vendor that holds the organisation, and only one onboarding started
     assert refused.value.details == [{"vendor_id": first.id}] and first.id in refused.value.message
-    assert deps.store.guards == {"vendor-org#acme": first.id}
+    assert deps.store.guards == {"vendor-org#acme": first.id, f"vendor-fein#{first.fein}": first.id}
     assert len(deps.workflows.started) == 1
 
 

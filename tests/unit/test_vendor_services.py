@@ -9,6 +9,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.vendors import AlreadyConfirmed, CodeLocked, VendorStatus
 from chalicelib.services import audit, outbox, vendors
 from chalicelib.services.ports import Actor, Role
+from tests.vendor_support import fein_for
 
 ACME = Actor(sub="alice@acme", role=Role.VENDOR, org="acme")
 GLOBEX = Actor(sub="bob@globex", role=Role.VENDOR, org="globex")
@@ -20,8 +21,8 @@ CODE = "111111"  # what tests.fakes.SequentialIds.secret(6) hands out
 SEVEN_DAYS = 7 * 24 * 3600
 
 
-def register(deps, actor=ACME):
-    return vendors.register_vendor(deps, actor, **REGISTRATION)
+def register(deps, actor=ACME, **overrides):
+    return vendors.register_vendor(deps, actor, **{**REGISTRATION, "fein": fein_for(actor.org), **overrides})
 
 
 def execution_of(vendor) -> str:
@@ -79,6 +80,27 @@ def test_another_organisation_may_register_alongside(deps):
     assert one.id != two.id and len(deps.workflows.started) == 2
 
 
+@pytest.mark.rule("R-4")
+def test_a_second_registration_of_a_taken_fein_is_refused_without_naming_the_first_vendor(deps):
+    # Given acme registered its FEIN
+    first = register(deps)
+    # When globex registers with the same FEIN, written without its hyphen
+    with pytest.raises(Conflict) as excinfo:
+        register(deps, GLOBEX, fein=first.fein)
+    # Then a conflict under R-4 says only "already registered": nothing of acme's registration; nothing stored
+    refused = excinfo.value
+    assert refused.rule == "R-4" and refused.details == [{"field": "fein", "problem": "already registered"}]
+    assert first.id not in refused.message and "acme" not in refused.message.lower()
+    assert [e.org for (kind, _), e in deps.store.items.items() if kind == "vendor"] == ["acme"]
+    assert "vendor-org#globex" not in deps.store.guards and len(deps.workflows.started) == 1
+
+
+@pytest.mark.rule("R-4")
+def test_the_fein_guard_holds_the_normalised_fein(deps):
+    vendor = register(deps, fein="06-1234567")
+    assert deps.store.guards["vendor-fein#061234567"] == vendor.id
+
+
 @pytest.mark.parametrize("actor", [PURCHASING, AGENCY, OPM], ids=lambda a: a.role.value)
 def test_only_a_vendor_may_register(deps, actor):
     with pytest.raises(Forbidden):
@@ -89,7 +111,7 @@ def test_only_a_vendor_may_register(deps, actor):
 @pytest.mark.rule("R-4")
 def test_an_invalid_registration_stores_nothing_and_starts_no_workflow(deps):
     with pytest.raises(ValidationFailed):
-        vendors.register_vendor(deps, ACME, legal_name="Acme", contact_email="bids@acme.example", commodity_codes=[])
+        vendors.register_vendor(deps, ACME, legal_name="Acme", fein="06-1234567", contact_email="bids@acme.example", commodity_codes=[])
     assert deps.store.items == {} and deps.store.audit == [] and deps.workflows.started == []
 
 
@@ -398,3 +420,75 @@ def test_the_seven_day_reminder_carries_a_new_code_because_the_first_expired(dep
     reminded = deps.store.get(type(vendor), vendor.id)
     assert reminded.code_issued_at == deps.clock.now()
     assert vendors.confirm_vendor(deps, ACME, vendor.id, reminded.confirmation_code).status is VendorStatus.ACTIVE
+
+
+# -- duplicates and suspension (R-4) ----------------------------------------------------------------------------
+
+
+def registered(deps, org, legal_name):
+    return register(deps, Actor(sub=f"user@{org}", role=Role.VENDOR, org=org), legal_name=legal_name, contact_email=f"bids@{org}.example")
+
+
+@pytest.mark.rule("R-4")
+def test_purchasing_sees_vendors_whose_normalised_legal_names_are_equal_grouped_in_registration_order(deps):
+    # Given the real Acme, two look-alikes (one confirmed, one suspended), and two unrelated vendors
+    real = registered(deps, "acme", "Acme Office Supply LLC")
+    deps.clock.advance(hours=1)
+    impostor = registered(deps, "acme-2", "ACME OFFICE SUPPLY, INC.")
+    deps.clock.advance(hours=1)
+    third = registered(deps, "acme-3", "Acme Office Supply")
+    vendors.confirm_vendor(deps, Actor("u", Role.VENDOR, "acme-3"), third.id, CODE)
+    vendors.suspend_vendor(deps, PURCHASING, impostor.id, "impersonates acme")
+    registered(deps, "globex", "Globex Corp")
+    registered(deps, "initech", "Acme Office Supplies")
+    # When purchasing lists duplicates
+    (group,) = vendors.duplicates(deps, PURCHASING)
+    # Then one group holds the three, oldest first, with their standing
+    assert [v.id for v in group] == [real.id, impostor.id, third.id]
+    assert [(v.confirmed, v.suspended) for v in group] == [(False, False), (False, True), (True, False)]
+
+
+@pytest.mark.rule("R-4")
+def test_duplicates_are_found_by_querying_the_name_sorted_index_never_a_scan(deps):
+    registered(deps, "acme", "Acme LLC")
+    registered(deps, "acme-2", "Acme Inc")
+    queried = []
+    iterate = deps.store.iterate
+    deps.store.iterate = lambda cls, index, key, **kw: queried.append((index, key)) or iterate(cls, index, key, **kw)
+    assert len(vendors.duplicates(deps, PURCHASING)) == 1
+    assert queried == [("by_status", "pending_confirmation"), ("by_status", "active"), ("by_status", "suspended")]
+
+
+@pytest.mark.parametrize("actor", [ACME, AGENCY, OPM], ids=lambda a: a.role.value)
+def test_only_purchasing_lists_duplicates_suspends_and_reinstates(deps, actor):
+    vendor = register(deps)
+    with pytest.raises(Forbidden):
+        vendors.duplicates(deps, actor)
+    with pytest.raises(Forbidden):
+        vendors.suspend_vendor(deps, actor, vendor.id, "duplicate")
+    vendors.suspend_vendor(deps, PURCHASING, vendor.id, "duplicate")
+    with pytest.raises(Forbidden):
+        vendors.reinstate_vendor(deps, actor, vendor.id)
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspension_and_a_reinstatement_are_audited_with_the_reason_and_who(deps):
+    vendor = register(deps)
+    vendors.suspend_vendor(deps, PURCHASING, vendor.id, "impersonates acme")
+    vendors.reinstate_vendor(deps, PURCHASING, vendor.id)
+    *_, suspended, reinstated = trail(deps, vendor)
+    assert (suspended.action, suspended.actor, suspended.after["suspension_reason"]) == ("vendor.suspended", PURCHASING.sub, "impersonates acme")
+    assert (reinstated.action, reinstated.before["suspension_reason"], reinstated.after["suspended_at"]) == ("vendor.reinstated", "impersonates acme", None)
+
+
+def test_suspending_an_unknown_vendor_is_not_found(deps):
+    with pytest.raises(NotFound):
+        vendors.suspend_vendor(deps, PURCHASING, "V-404", "duplicate")
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspension_without_a_reason_stores_nothing(deps):
+    vendor = register(deps)
+    with pytest.raises(ValidationFailed):
+        vendors.suspend_vendor(deps, PURCHASING, vendor.id, " ")
+    assert not deps.store.get(type(vendor), vendor.id).suspended and len(trail(deps, vendor)) == 1

@@ -1,4 +1,5 @@
-"""domain/vendors.py: registration (R-4: registered vendors of a commodity are invited to bid), confirmation, reminder."""
+"""domain/vendors.py: registration with a FEIN (R-4: registered vendors of a commodity are invited to bid), confirmation,
+reminder, who may bid or answer an award (confirmed, not suspended), and legal names compared for duplicates."""
 
 import dataclasses
 import datetime as dt
@@ -6,12 +7,12 @@ import datetime as dt
 import pytest
 
 from chalicelib.domain import vendors
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.vendors import AlreadyConfirmed, VendorStatus
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=2)
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": "06-1234567", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
 
 
 def register(**overrides):
@@ -107,11 +108,134 @@ def test_every_failing_field_is_listed_in_one_answer_under_r4():
     # Given a blank name, a bad email and two bad codes among a good one
     # When registering / Then one ValidationFailed lists all four problems, each with a reason
     with pytest.raises(ValidationFailed) as excinfo:
-        register(legal_name=" ", contact_email="nobody", commodity_codes=["x", "615", "12"])
+        register(legal_name=" ", fein="1234", contact_email="nobody", commodity_codes=["x", "615", "12"])
     error = excinfo.value
     assert error.rule == "R-4" and error.code == "ValidationFailed"
-    assert failing_fields(excinfo) == ["legal_name", "contact_email", "commodity_codes[0]", "commodity_codes[2]"]
+    assert failing_fields(excinfo) == ["legal_name", "fein", "contact_email", "commodity_codes[0]", "commodity_codes[2]"]
     assert all(d["problem"] for d in error.details)
+
+
+# -- FEIN -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("given", ["06-1234567", "061234567", " 06-1234567 "])
+def test_a_fein_given_with_or_without_its_hyphen_is_stored_as_nine_digits(given):
+    assert register(fein=given).fein == "061234567"
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("given", ["", "1234567", "06-123456", "06-12345678", "0612345678", "061-234567", "06 1234567", "O6-1234567", "٠٦-١٢٣٤٥٦٧"])
+def test_a_fein_that_is_not_nine_digits_is_refused_naming_the_field(given):
+    # Given a FEIN of the wrong length, shape or digits / When registering / Then the fein field is refused under R-4
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(fein=given)
+    assert excinfo.value.rule == "R-4" and failing_fields(excinfo) == ["fein"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("prefix", ["00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"])
+def test_a_fein_with_a_prefix_the_irs_never_assigns_is_refused(prefix):
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(fein=f"{prefix}-1234567")
+    assert failing_fields(excinfo) == ["fein"] and prefix in excinfo.value.details[0]["problem"]
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("prefix", ["01", "06", "10", "16", "20", "27", "30", "48", "50", "68", "71", "77", "80", "88", "90", "95", "98", "99"])
+def test_a_fein_with_an_assigned_prefix_is_accepted(prefix):
+    assert register(fein=f"{prefix}1234567").fein == f"{prefix}1234567"
+
+
+def test_exactly_the_irs_prefixes_are_valid():
+    never = {"00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"}
+    assert vendors.FEIN_PREFIXES == {f"{n:02d}" for n in range(100)} - never
+
+
+# -- legal names compared -------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("name", [
+    "Acme Office Supply LLC", "ACME OFFICE SUPPLY", "Acme Office Supply, L.L.C.", "acme office supply inc.",
+    "Acme  Office-Supply Co., Inc.", "Acme Office Supply Corporation", "Acme Office Supply Ltd",
+])
+def test_legal_names_differing_in_case_punctuation_or_corporate_suffix_compare_equal(name):
+    assert vendors.legal_name_key(name) == "acme office supply"
+
+
+def test_a_suffix_word_inside_a_name_is_kept():
+    assert vendors.legal_name_key("Co-Op Supply Inc") == "co op supply"
+
+
+def test_different_names_compare_different():
+    assert vendors.legal_name_key("Acme Office Supply") != vendors.legal_name_key("Acme Office Supplies")
+
+
+@pytest.mark.rule("R-4")
+def test_a_legal_name_of_only_a_corporate_suffix_is_refused():
+    with pytest.raises(ValidationFailed) as excinfo:
+        register(legal_name="L.L.C.")
+    assert failing_fields(excinfo) == ["legal_name"]
+
+
+# -- who may bid or answer an award ---------------------------------------------------------------
+
+
+@pytest.mark.rule("R-4")
+def test_an_unconfirmed_vendor_may_not_act_and_is_told_how_to_confirm():
+    # Given a registration whose email is not confirmed
+    # When it would bid or answer an award / Then Forbidden under R-4, pointing to confirm and to a new code
+    with pytest.raises(Forbidden) as excinfo:
+        vendors.ensure_may_act(register())
+    assert excinfo.value.rule == "R-4"
+    assert "POST /vendors/V-1/confirm" in excinfo.value.message and "POST /vendors/V-1/confirmation-code" in excinfo.value.message
+
+
+@pytest.mark.rule("R-4")
+def test_a_confirmed_vendor_may_act():
+    confirmed = confirm(register(), "482913", LATER)
+    assert vendors.ensure_may_act(confirmed) is confirmed
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_vendor_may_not_act_even_when_confirmed():
+    # Given a confirmed vendor that purchasing suspended / When it would act / Then Forbidden under R-4 with the reason
+    suspended = vendors.suspend(confirm(register(), "482913", LATER), "impersonates another company", LATER)
+    with pytest.raises(Forbidden) as excinfo:
+        vendors.ensure_may_act(suspended)
+    assert excinfo.value.rule == "R-4" and "suspended" in excinfo.value.message and "impersonates another company" in excinfo.value.message
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_vendor_is_out_of_the_active_standing_and_reinstated_back_into_it():
+    confirmed = confirm(register(), "482913", LATER)
+    suspended = vendors.suspend(confirmed, " duplicate ", LATER)
+    assert (suspended.standing, suspended.suspension_reason, suspended.suspended_at) == ("suspended", "duplicate", LATER)
+    reinstated = vendors.reinstate(suspended)
+    assert reinstated.standing == "active" and vendors.ensure_may_act(reinstated) is reinstated
+
+
+@pytest.mark.rule("R-4")
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_a_suspension_without_a_reason_is_refused(reason):
+    with pytest.raises(ValidationFailed) as excinfo:
+        vendors.suspend(register(), reason, LATER)
+    assert failing_fields(excinfo) == ["reason"]
+
+
+def test_a_suspended_vendor_is_not_suspended_twice_nor_an_active_one_reinstated():
+    suspended = vendors.suspend(register(), "duplicate", LATER)
+    with pytest.raises(Conflict):
+        vendors.suspend(suspended, "again", LATER)
+    with pytest.raises(Conflict):
+        vendors.reinstate(register())
+
+
+@pytest.mark.rule("R-4")
+def test_a_suspended_vendor_that_confirms_its_email_stays_suspended():
+    confirmed = confirm(vendors.suspend(register(), "duplicate", NOW), "482913", LATER)
+    assert confirmed.confirmed and confirmed.standing == "suspended"
 
 
 # -- confirmation ---------------------------------------------------------------------------------
@@ -205,8 +329,8 @@ def test_a_reminder_after_confirmation_raises_already_confirmed():
 # -- what is shown --------------------------------------------------------------------------------
 
 
-def test_the_public_view_never_shows_the_confirmation_code_or_token():
-    view = dataclasses.replace(register(), confirmation_token="token-1").public_view()
+def test_the_own_view_never_shows_the_confirmation_code_or_token():
+    view = dataclasses.replace(register(), confirmation_token="token-1").own_view()
     assert not {"confirmation_code", "confirmation_token", "version"} & set(view)
     assert "482913" not in repr(view) and "token-1" not in repr(view)
     assert view["legal_name"] == "Acme Office Supply LLC"

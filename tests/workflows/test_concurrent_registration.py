@@ -4,8 +4,9 @@ import json
 import threading
 
 from chalicelib.domain.vendors import Vendor
+from tests.vendor_support import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 
 
 def test_ten_simultaneous_registrations_of_one_organisation_create_one_vendor(api, stack):

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.vendor_support import fein_for
+
 OPENING = dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)  # Monday 16 March 2026, 10:00 in Connecticut
 CT = ZoneInfo("America/New_York")
 VENDORS = {
@@ -48,7 +50,7 @@ def bid(price1, price2, *, extension1=None, signed=True, discount=None):
 
 def register_and_confirm(api, stack, org):
     name, email = VENDORS[org]
-    reply = api.as_vendor(org).post("/vendors", json={"legal_name": name, "contact_email": email, "commodity_codes": ["640"]})
+    reply = api.as_vendor(org).post("/vendors", json={"legal_name": name, "fein": fein_for(org), "contact_email": email, "commodity_codes": ["640"]})
     assert reply.status == 201, reply.json
     mail = [m for m in stack.outbox() if m["to"] == [email]][-1]
     code = mail["text"].split("Confirmation code: ")[1].split()[0]

@@ -1,11 +1,12 @@
 """The vendor-onboarding state machine, executed by moto under virtual time."""
 
+from tests.vendor_support import fein_for
 
-REGISTRATION = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
 
 
 def register(api, org="acme"):
-    reply = api.as_vendor(org).post("/vendors", json=REGISTRATION)
+    reply = api.as_vendor(org).post("/vendors", json={**REGISTRATION, "fein": fein_for(org)})
     assert reply.status == 201, reply.json
     return reply.json
 
