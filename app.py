@@ -3,7 +3,9 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import attention, audit, awards, bids, contracts, idempotency, invoices, meta, orders, plans, solicitations, vendors
+from chalicelib.api import (
+    attention, audit, awards, bids, contracts, framework, idempotency, invoices, meta, orders, plans, solicitations, vendors,
+)
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import contracts as contract_tasks
@@ -16,6 +18,7 @@ from chalicelib.tasks import vendors as vendor_tasks
 
 app = Chalice(app_name="ct-procurement")
 observability.register(app)
+framework.register_cors(app)  # outside idempotency: replayed answers get the headers too
 idempotency.register(app)
 
 BLUEPRINTS = (

@@ -136,6 +136,10 @@ class InMemoryStore:
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [a for a in self.audit if a.entity == entity]
 
+    def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
+        for entity in entities:
+            self.audit.append(AuditEntry(entity, at, actor.sub, actor.role.value, actor.org, action, None, None))
+
 
 
 class RecordingNotifier:

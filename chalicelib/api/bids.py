@@ -10,6 +10,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import bootstrap
+from chalicelib.api import idempotency
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.tabulation import TabulationRow
 from chalicelib.api.views import LocalTime
@@ -120,14 +121,26 @@ def samples_of(bid) -> list[SampleReceiptOut]:
     return [SampleReceiptOut(received_on=x.received_on, description=x.description, recorded_at=x.recorded_at) for x in bid.samples]
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/bids", summary="Submit a sealed bid", tag=TAG, roles={Role.VENDOR}, body=BidIn, response=BidReceipt, status=201,
+SUBMISSIONS = "/solicitations/{solicitation_id}/bids"
+
+
+@operation(bp, "POST", SUBMISSIONS, summary="Submit a sealed bid", tag=TAG, roles={Role.VENDOR}, body=BidIn, response=BidReceipt, status=201,
            rules=("R-5d", "R-5b", "R-5c", "R-5e", "R-5f", "R-5g", "R-5h", "R-5i", "R-5j/k", "R-5l", "R-5m", "R-6a"), errors=(404, 409))
 def submit(call: Call, solicitation_id: str):
-    """Checked, hashed and sealed with KMS before it is stored; replaces the bidder's earlier bid (R-5h). At or after the opening: 409 and the attempt is recorded."""
+    """Checked, hashed and sealed with KMS before it is stored; replaces the bidder's earlier bid (R-5h). At or after the opening: 409 and the attempt is recorded. A retry with the same Idempotency-Key gets the receipt re-read (its status as it stands) with the same corrections."""
     submitted = call.body.model_dump(mode="json", exclude_unset=True)
-    receipt = bids.submit_bid(call.deps, bootstrap.sealer(), call.actor, solicitation_id, submitted)
-    return BidReceipt(**receipt.bid.receipt_view(), replaces=receipt.bid.replaces,
-                      corrections=[c.__dict__ for c in receipt.corrections])
+    return receipt_of(bids.submit_bid(call.deps, bootstrap.sealer(), call.actor, solicitation_id, submitted))
+
+
+@idempotency.sealed_route("POST", SUBMISSIONS, reference=lambda receipt: {"bid_id": receipt["bid_id"]})
+def replay_submission(actor, path_params: dict, body: bytes, reference: dict) -> BidReceipt:
+    """The idempotency record keeps the bid id only: the corrections it told derive from the sealed prices (R-5b)."""
+    submitted = BidIn.model_validate_json(body).model_dump(mode="json", exclude_unset=True)
+    return receipt_of(bids.submission_receipt(bootstrap.deps(), actor, path_params["solicitation_id"], reference["bid_id"], submitted))
+
+
+def receipt_of(receipt: bids.Receipt) -> BidReceipt:
+    return BidReceipt(**receipt.bid.receipt_view(), replaces=receipt.bid.replaces, corrections=[c.__dict__ for c in receipt.corrections])
 
 
 @operation(bp, "DELETE", "/solicitations/{solicitation_id}/bids/{bid_id}", summary="Withdraw a bid", tag=TAG, roles={Role.VENDOR}, response=BidReceipt, rules=("R-5c", "R-8c"), errors=(404, 409))

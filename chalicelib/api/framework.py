@@ -2,7 +2,8 @@
 
 It authenticates the bearer token, checks the role, parses the body and query with pydantic, calls the
 view, and maps every error to the one JSON shape (`Code`, `Message`, `rule`, `details`). It also records
-the operation so the OpenAPI document covers every route.
+the operation so the OpenAPI document covers every route, and gives each path an OPTIONS route for CORS
+preflights, answered by `register_cors`'s middleware for the configured portal origins only.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+_PREFLIGHT_PATHS: set[str] = set()
+# What a portal sends: the bearer token, a JSON body, a retry key; and what it may read of the answer.
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSE_HEADERS = "Idempotent-Replayed, Retry-After, WWW-Authenticate"
+CORS_MAX_AGE_SECONDS = 600
 
 
 @dataclass
@@ -151,6 +157,9 @@ def operation(
             )
         )
         rule = rules[0] if rules else None
+        if path not in _PREFLIGHT_PATHS:
+            _PREFLIGHT_PATHS.add(path)
+            bp.route(path, methods=["OPTIONS"], name=f"preflight_{name}")(_preflight)
 
         @bp.route(path, methods=[method.upper()], content_types=["application/json"], name=name)
         def handler(**path_params):
@@ -176,6 +185,39 @@ def operation(
         return view
 
     return decorator
+
+
+def _preflight(**path_params) -> Response:
+    """A browser's CORS preflight: no content; `register_cors` adds the headers for an allowed origin."""
+    return Response(body="", status_code=204)
+
+
+def register_cors(app) -> None:
+    """CORS for the portal origins of `CORS_ALLOWED_ORIGINS` only (none by default: no CORS header at all).
+
+    Chalice's own `cors=` sends one fixed origin per route (and its preflight is an API Gateway mock), so it
+    cannot serve a list: this middleware answers an allowed Origin with that origin and `Vary: Origin`."""
+
+    @app.middleware("http")
+    def allow_portal_origins(event, get_response):
+        response = get_response(event)
+        allowed = bootstrap.settings().cors_allowed_origins
+        if not allowed:
+            return response
+        response.headers["Vary"] = ", ".join(filter(None, (response.headers.get("Vary"), "Origin")))
+        origin = event.headers.get("origin")
+        if origin not in allowed:
+            return response
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if event.method == "OPTIONS":
+            methods = sorted({op.method for op in OPERATIONS if op.path == event.context.get("resourcePath")})
+            response.headers.update({
+                "Access-Control-Allow-Methods": ", ".join(methods), "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
+            })
+        else:
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+        return response
 
 
 def _caller(request, *, required: bool, optional: bool) -> Optional[Actor]:

@@ -237,10 +237,10 @@ def get(call: Call, solicitation_id: str):
     return SolicitationOut.of(solicitations.get_solicitation(call.deps, call.actor, solicitation_id))
 
 
-@operation(bp, "GET", "/solicitations/{solicitation_id}/tabulation", summary="Read the bid tabulation", tag=TAG, query=TabulationQuery, response=TabulationOut, rules=("R-5n", "R-5b"), errors=(404, 409))
+@operation(bp, "GET", "/solicitations/{solicitation_id}/tabulation", summary="Read the bid tabulation", tag=TAG, query=TabulationQuery, response=TabulationOut, rules=("R-5n", "R-5b"), errors=(404, 409), optional_auth=True)
 def tabulation(call: Call, solicitation_id: str):
-    """Public after the opening (409 before): every opened bid with its prices, corrections and flags."""
-    sol, rows = bids.tabulation(call.deps, solicitation_id, after=call.query.after, limit=call.query.limit)
+    """Public after the opening (409 before): every opened bid with its prices, corrections and flags. A signed-in reader's read is audited on each bid."""
+    sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, after=call.query.after, limit=call.query.limit)
     next_after = rows[-1].id if len(rows) == call.query.limit else None
     return TabulationOut(solicitation_id=sol.id, opened_at=sol.opened_at, bid_count=sol.bid_count,
                          rows=[TabulationRow.of(b) for b in rows], next_after=next_after)

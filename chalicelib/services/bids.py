@@ -20,7 +20,7 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, For
 from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Send, Unchanged, require_role, retry_on_conflict
+from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Send, Unchanged, entity_ref, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load
 
 
@@ -118,22 +118,37 @@ def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) ->
 
 
 def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
-    """Before opening the owner sees its receipt (no one can read a sealed bid); after opening purchasing sees all."""
+    """Before opening the owner sees its receipt (no one can read a sealed bid); after opening purchasing sees all.
+    Every read, and purchasing's refused read of a sealed bid, is in the bid's audit trail."""
     sol = public_solicitation(deps, solicitation_id)
     bid = bid_of(deps, sol.id, bid_id)
     if actor.role is Role.VENDOR:
         vendor = vendor_of(deps, actor)
         rules.ensure_owner(bid, vendor.id)
+        _record_reads(deps, actor, [bid], "bid.read")
         return bid
     if actor.role is Role.PURCHASING:
         if bid.status is BidStatus.SEALED or sol.opened_at is None:
+            _record_reads(deps, actor, [bid], "bid.read_refused")
             raise Conflict(f"Bid {bid.id} is sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
+        _record_reads(deps, actor, [bid], "bid.read")
         return bid
     raise NotFound(f"No bid {bid_id} visible to the caller.")
 
 
-def tabulation(deps: Deps, solicitation_id: str, *, after: str | None = None, limit: int = 1000) -> tuple[Solicitation, list[Bid]]:
-    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order)."""
+def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, submitted: dict) -> Receipt:
+    """The answer to a retried submission, re-read by its owner: the bid as stored, with the R-5l corrections
+    recomputed from the body sent again (the idempotency layer checked it is the first one). No record keeps the
+    corrections: they derive from the sealed prices (R-5b)."""
+    bid = get_bid(deps, actor, solicitation_id, bid_id)
+    content = rules.check_bid(public_solicitation(deps, solicitation_id), submitted, bid.received_at)
+    return Receipt(bid, content.corrections)
+
+
+def tabulation(deps: Deps, solicitation_id: str, actor: Actor | None = None, *, after: str | None = None,
+               limit: int = 1000) -> tuple[Solicitation, list[Bid]]:
+    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order). The
+    tabulation is public; a signed-in reader's reads are audited like single reads."""
     sol = public_solicitation(deps, solicitation_id)
     if sol.opened_at is None:
         raise Conflict(f"Bids of {sol.id} are sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
@@ -144,7 +159,14 @@ def tabulation(deps: Deps, solicitation_id: str, *, after: str | None = None, li
             rows.append(bid)
             if len(rows) >= limit:
                 break
+    if actor is not None:
+        _record_reads(deps, actor, rows, "bid.read_in_tabulation")
     return sol, rows
+
+
+def _record_reads(deps: Deps, actor: Actor, read: list[Bid], action: str) -> None:
+    if read:
+        deps.store.record_access(actor, deps.clock.now(), [entity_ref("bid", bid.id) for bid in read], action)
 
 
 def determine(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, finding: Finding, text: str, *,

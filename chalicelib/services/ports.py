@@ -177,6 +177,10 @@ class Store(Protocol):
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
 
+    def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
+        """Audit-only: `actor` read these records (`kind:id`) at `at`. The trail shows who saw what and when;
+        no entity changes, and the record holds no before or after."""
+
 
 class Notifier(Protocol):
     def send(self, email: Email) -> None: ...

@@ -73,3 +73,19 @@ def test_the_api_stage_is_throttled_by_rate_and_burst(packaged):
     (setting,) = packaged["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
     assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
     assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"} and setting["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+
+
+def test_every_api_path_has_a_preflight_answered_by_the_api_function(packaged):
+    # Given the packaged REST API; Then each operation's path has an OPTIONS going to the API function, which answers
+    # CORS itself (no API Gateway mock with one fixed origin)
+    paths = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    operations = {path: methods for path, methods in paths.items() if path != "/openapi.json"}
+    assert operations and all("options" in methods for methods in operations.values())
+    integration = paths["/vendors"]["options"]["x-amazon-apigateway-integration"]
+    assert integration["type"] == "aws_proxy" and "APIHandler" in json.dumps(integration["uri"])
+
+
+def test_the_portal_origins_are_a_stack_parameter_empty_by_default(packaged):
+    assert packaged["Parameters"]["CorsAllowedOrigins"]["Default"] == ""
+    variables = packaged["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CORS_ALLOWED_ORIGINS"] == {"Ref": "CorsAllowedOrigins"}
