@@ -12,13 +12,14 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps run test pytest lint lint-asl lint-cfn package bench token rules clean
+.PHONY: help deps run seed test pytest lint lint-asl lint-cfn package bench token rules clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
+	@echo "make seed     (with make run going) a demo data set written through the API: vendors, bids, a contract, plans"
 	@echo "make test     ASL + CloudFormation checks and the full pytest suite (TZ=America/New_York)"
 	@echo "make package  CloudFormation template for AWS in build/package/"
-	@echo "make bench    import time, DynamoDB calls per operation, workflow timings"
+	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
 	@echo "make rules    rules of RULES.md with and without tests"
 
@@ -35,6 +36,9 @@ deps: $(VENV)/.installed node_modules/.installed
 
 run: deps
 	$(PY) -m local.server --host $(HOST) --port $(PORT) --moto-port $(MOTO_PORT)
+
+seed: deps
+	@LOCAL_API=http://$(HOST):$(PORT) $(PY) -m local.seed
 
 test: lint pytest
 

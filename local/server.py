@@ -4,6 +4,10 @@ A moto server (state machines executed for real, Lambda tasks dispatched in-proc
 handlers) and the Chalice API on one virtual clock that ticks with real time and jumps forward with
 `POST /_local/clock`. Every record lives in moto's memory: stopping the server discards it. Ctrl-C stops
 everything within STOP_SECONDS; a port already in use stops the start with a message naming it.
+
+Concurrent requests run in parallel threads, as concurrent Lambdas do on AWS: Chalice's local server makes
+`app.current_request` thread-local (it turns the app into a `LocalChalice`), so each handler reads its own
+request; the listen backlog takes a burst of connections, where the socketserver default of 5 resets them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_SECONDS = 5
+LISTEN_BACKLOG = 1024  # connections waiting to be accepted; API Gateway refuses none
 
 
 class PortTaken(Exception):
@@ -53,6 +58,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{moto_port}"
 
     from chalice.cli.factory import CLIFactory
+    from chalice.local import LocalChalice
     from moto.server import ThreadedMotoServer
 
     from app import app
@@ -79,6 +85,9 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     os.environ.update(config.environment_variables)
     os.environ.update(stack.env)
     api = factory.create_local_server(app, config, host, port)
+    if not isinstance(app, LocalChalice):  # concurrent handlers would read each other's request
+        raise RuntimeError("chalice's local server no longer makes app.current_request thread-local")
+    api.server.socket.listen(LISTEN_BACKLOG)
     threading.Thread(target=api.serve_forever, name="chalice-local", daemon=True).start()
     if not quiet:
         print(f"API      http://{host}:{port}  (GET /openapi.json)")
@@ -104,7 +113,8 @@ def main(argv=None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(0.2):  # a bare wait() never wakes when the signal lands on another thread
+        pass
     print("\nstopping (the in-memory data is discarded)...", flush=True)
     _exit_after(STOP_SECONDS - 1)  # a request or an execution still running does not hold the stop up
     api.shutdown()

@@ -10,7 +10,13 @@ import pydantic
 
 from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
-_ERRORS = {400: "Invalid input (each bad field listed)", 401: "Missing or invalid bearer token", 403: "The caller's role may not do this", 404: "No such record visible to the caller", 409: "The record's state or a deadline does not allow this", 422: "A rule forbids this"}
+_ERRORS = {400: "Invalid input (each bad field listed)", 401: "Missing or invalid bearer token", 403: "The caller's role may not do this", 404: "No such record visible to the caller", 409: "The record's state or a deadline does not allow this", 413: "The input exceeds a storage limit (400 KB per record, 100 writes per transaction); nothing is stored", 422: "A rule forbids this", 503: "The database is throttling requests; retry the same request after Retry-After seconds"}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying the same request.", "required": True, "schema": {"type": "integer", "minimum": 1}}}
+
+
+def _storage_errors(method: str) -> set[int]:
+    """Every operation reads the database and may be throttled (503); every write may also exceed its limits (413)."""
+    return {503} if method == "GET" else {413, 503}
 
 
 def _content(model) -> dict:
@@ -35,9 +41,9 @@ def _operation(op: Operation) -> dict:
     roles = "public" if op.roles is None else ", ".join(sorted(r.value for r in op.roles))
     description = op.description + f"\n\nRoles: {roles}." + (f" Rules: {', '.join(op.rules)}." if op.rules else "")
     responses = {str(op.status): {"description": "Success", **({"content": _content(op.response)} if op.response else {})}}
-    statuses = {400, 500, *op.errors} | ({401, 403} if op.roles is not None else set())
+    statuses = {400, 500, *op.errors, *_storage_errors(op.method)} | ({401, 403} if op.roles is not None else set())
     for status in sorted(statuses):
-        responses[str(status)] = {"description": _ERRORS.get(status, "Server error"), "content": _content(ErrorBody)}
+        responses[str(status)] = {"description": _ERRORS.get(status, "Server error"), "content": _content(ErrorBody), **({"headers": RETRY_AFTER} if status == 503 else {})}
     parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
     if op.query is not None:
         query_schema = op.query.model_json_schema()
