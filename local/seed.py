@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chalicelib.api.auth import issue_dev_token
+from local.fein import fein_for
 from local.stack import DEV_JWT_SECRET
 from local.token import DEFAULT_API, stack_now
 
@@ -44,8 +45,8 @@ class AlreadySeeded(Exception):
 
 
 def vendor_registration(legal_name: str, contact_email: str) -> dict:
-    """The body of POST /vendors: every field of a registration lives here."""
-    return {"legal_name": legal_name, "contact_email": contact_email, "commodity_codes": ["640"]}
+    """The body of POST /vendors: every field of a registration lives here (a FEIN of its own per legal name)."""
+    return {"legal_name": legal_name, "fein": fein_for(legal_name), "contact_email": contact_email, "commodity_codes": ["640"]}
 
 
 def invitation(title: str, opening_at: dt.datetime, quantity: str) -> dict:

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 
 from tests.e2e.conftest import call, token
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 
 def test_openapi_document_is_served_on_loopback(server):

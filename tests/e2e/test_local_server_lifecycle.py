@@ -9,7 +9,7 @@ import time
 import urllib.request
 
 from tests.e2e.conftest import ROOT, call, free_port, token
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 
 def launch(port: int, moto_port: int, output) -> subprocess.Popen:

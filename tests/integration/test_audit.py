@@ -8,7 +8,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import Actor, Change, Role
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import ENTITY_LIMIT_BYTES, DynamoStore
 from chalicelib.services import vendors
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 from tests.workflows.test_plan_amendments import PLAN
 
 GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}

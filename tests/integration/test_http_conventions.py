@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from local.stack import DEV_JWT_SECRET
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 

@@ -3,7 +3,7 @@ purchasing, only a confirmed vendor in good standing bids, and purchasing's dupl
 
 import pytest
 
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, VENDORS, bid, register_and_confirm
 
 ACME_NAME, ACME_EMAIL = VENDORS["acme"]

@@ -16,7 +16,7 @@ from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, outbox, solicitations, vendors
 from chalicelib.services.ports import Actor, Change, Role
 from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS-BOP")
 

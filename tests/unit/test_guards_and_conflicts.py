@@ -9,7 +9,7 @@ from chalicelib.services import plans, vendors
 from chalicelib.services.ports import Actor, Change, Guard, Role, retry_on_conflict
 from tests.unit.test_plans import complete_sections
 from tests.unit.test_plans_services import DSS, OPM, approved, waiver
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 ACME = Actor("vendor-user@acme", Role.VENDOR, "acme")
 

@@ -9,7 +9,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.vendors import AlreadyConfirmed, CodeLocked, VendorStatus
 from chalicelib.services import audit, outbox, vendors
 from chalicelib.services.ports import Actor, Role
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 ACME = Actor(sub="alice@acme", role=Role.VENDOR, org="acme")
 GLOBEX = Actor(sub="bob@globex", role=Role.VENDOR, org="globex")

@@ -5,7 +5,7 @@ import pytest
 
 from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.services import vendors
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 OPENING = dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)  # Monday 16 March 2026, 10:00 in Connecticut
 CT = ZoneInfo("America/New_York")

@@ -1,6 +1,6 @@
 """The vendor-onboarding state machine, executed by moto under virtual time."""
 
-from tests.vendor_support import fein_for
+from local.fein import fein_for
 
 REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
 

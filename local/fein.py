@@ -1,4 +1,4 @@
-"""A valid, distinct FEIN for each test vendor, derived from its organisation (R-4: one registration per FEIN)."""
+"""A valid, distinct FEIN for each demo or test vendor, derived from its organisation (R-4: one registration per FEIN)."""
 
 import hashlib
 
