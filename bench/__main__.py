@@ -26,6 +26,7 @@ SECTIONS = [
     ("bench.dynamo_calls", "DynamoDB calls per API operation (in-process stack, counted at botocore)"),
     ("bench.workflows", "Workflow timings: vendor-onboarding under the virtual clock"),
     ("bench.bid_race", "Bid race: 320 concurrent bids across the opening instant on a `make run` server process"),
+    ("bench.notice_fanout", "Notice to 10,000 registered vendors: one broadcast, expanded and sent by the outbox worker"),
 ]
 # (module, title); reported as "not available" when the module does not exist
 OPTIONAL = [

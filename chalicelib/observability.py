@@ -27,13 +27,19 @@ def _request_id(event) -> str:
     )
 
 
+def correlate(correlation_id: str | None) -> None:
+    """The correlation id of this thread's log lines: one Lambda runs one request at a time, but the local server runs
+    requests in threads, and a process-wide key would give one request's lines another's id."""
+    logger.thread_safe_append_keys(correlation_id=correlation_id)
+
+
 def register(app) -> None:
     """Register before any route or function: Chalice binds middleware when a handler is registered."""
 
     @app.middleware("http")
     def observe_request(event, get_response):
         request_id = _request_id(event)
-        logger.set_correlation_id(request_id)
+        correlate(request_id)
         route = event.context.get("resourcePath")
         started = time.perf_counter()
         with tracer.provider.in_subsegment(f"## {event.method} {route}"):
@@ -55,7 +61,7 @@ def register(app) -> None:
     @app.middleware("pure_lambda")
     def observe_task(event, get_response):
         payload = event.to_dict() if hasattr(event, "to_dict") else {}
-        logger.set_correlation_id(payload.get("execution") if isinstance(payload, dict) else None)
+        correlate(payload.get("execution") if isinstance(payload, dict) else None)
         function = getattr(event.context, "function_name", "task")
         with tracer.provider.in_subsegment(f"## task {function}"):
             try:

@@ -111,8 +111,8 @@ def state_machines() -> list[StateMachineSpec]:
 
 
 def function_roles(app) -> list[str]:
-    """Role logical ids chalice generates for the app's functions (one role per function)."""
-    return ["ApiHandlerRole"] + [cfn_name(f.name) + "Role" for f in app.pure_lambda_functions]
+    """Role logical ids chalice generates for the app's functions (one role per function, scheduled ones included)."""
+    return ["ApiHandlerRole"] + [cfn_name(f.name) + "Role" for f in [*app.pure_lambda_functions, *app.event_sources]]
 
 
 def _table_arns() -> list:

@@ -60,6 +60,9 @@ class InMemoryStore:
     def get(self, cls, entity_id: str):
         return self.items.get((entity_type(cls).kind, entity_id))
 
+    def get_many(self, cls, entity_ids):
+        return [e for e in (self.get(cls, i) for i in entity_ids) if e is not None]
+
     def find(self, cls, index: str, key: str, **options) -> list:
         return list(self.iterate(cls, index, key, **options))
 

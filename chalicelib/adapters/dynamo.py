@@ -104,6 +104,12 @@ class DynamoStore:
             return None
         return self._decode(et, record)
 
+    def get_many(self, cls, entity_ids):
+        et = entity_type(cls)
+        with throttling_as_unavailable("The database"):
+            records = list(self.Entity.batch_get([(f"{et.kind}#{i}", ROOT) for i in entity_ids], consistent_read=True))
+        return [self._decode(et, r) for r in records]
+
     def find(self, cls, index: str, key: str, **options) -> list:
         return list(self.iterate(cls, index, key, **options))
 
@@ -153,25 +159,32 @@ class DynamoStore:
             if et.audited:
                 writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
             stored.append(after)
-        writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, puts, then updates: reasons come in that order
+        writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, then puts: reasons come in that order
         _check_limits(writes)
         try:
-            with TransactWrite(connection=self._connection) as tx:
-                for w in writes:
-                    if w.check:
-                        tx.condition_check(self.Entity, w.record.pk, w.record.sk, condition=w.condition)
-                    elif w.delete:
-                        tx.delete(w.record, condition=w.condition)
-                    elif w.upsert:
-                        tx.update(w.record, actions=self._if_not_exists(w.record), add_version_condition=False)
-                    else:
-                        tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
+            self._transact(writes)
         except TransactWriteError as exc:
-            refusal = _refusal(exc, writes)
-            if refusal is None:
-                raise
-            raise refusal from exc
+            written_before = _messages_written_before(exc, writes)
+            if not written_before:
+                _raise_refusal(exc, writes)
+            # only outbox messages already written (a retried task) refused it: the rest goes without them
+            rest = [w for w in writes if w not in written_before]
+            if rest:
+                try:
+                    self._transact(rest)
+                except TransactWriteError as again:
+                    _raise_refusal(again, rest)
         return stored
+
+    def _transact(self, writes: list["_Write"]) -> None:
+        with TransactWrite(connection=self._connection) as tx:
+            for w in writes:
+                if w.check:
+                    tx.condition_check(self.Entity, w.record.pk, w.record.sk, condition=w.condition)
+                elif w.delete:
+                    tx.delete(w.record, condition=w.condition)
+                else:
+                    tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
 
     def _guard_write(self, guard: Guard) -> "_Write":
         body = json.dumps({"holder": guard.holder})
@@ -185,11 +198,8 @@ class DynamoStore:
     def _message_write(self, message: Message) -> "_Write":
         """A message is written only if its key is new: written again (a retried task), it stays as it is."""
         et = entity_type_of(message)
-        return _Write(self._record(et, dataclasses.replace(message, version=1)), None, f"the email {message.id}", upsert=True)
-
-    def _if_not_exists(self, record) -> list:
-        return [getattr(self.Entity, name).set(getattr(self.Entity, name) | value)
-                for name, value in record.attribute_values.items() if name not in ("pk", "sk")]
+        return _Write(self._record(et, dataclasses.replace(message, version=1)), self.Entity.pk.does_not_exist(),
+                      f"the email {message.id}", message=True)
     def _unchanged_check(self, entity) -> "_Write":
         et = entity_type_of(entity)
         record = self.Entity(pk=f"{et.kind}#{entity.id}", sk=ROOT)
@@ -261,13 +271,13 @@ class _Write:
     expected: Optional[int] = None
     guard: Optional[Guard] = None
     delete: bool = False
-    upsert: bool = False  # written only where absent (an outbox message)
+    message: bool = False  # an outbox message: written only where absent, and then never refusing the rest
     check: bool = False  # a condition only: nothing is written
     limit: int = ITEM_LIMIT_BYTES
 
     @property
     def order(self) -> int:
-        return 0 if self.check else 1 if self.delete else 3 if self.upsert else 2
+        return 0 if self.check else 1 if self.delete else 2
 
     @property
     def size(self) -> int:
@@ -306,6 +316,23 @@ def _check_limits(writes: list[_Write]) -> None:
         )
 
 
+def _raise_refusal(exc: TransactWriteError, writes: list[_Write]) -> None:
+    refusal = _refusal(exc, writes)
+    if refusal is None:
+        raise exc
+    raise refusal from exc
+
+
+def _messages_written_before(exc: TransactWriteError, writes: list[_Write]) -> list[_Write]:
+    """The outbox messages that refused a transaction because their key exists, if nothing else refused it."""
+    if exc.cause_response_code != "TransactionCanceledException":
+        return []
+    refused = [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
+    if refused and all(w.message and r.code == "ConditionalCheckFailed" for w, r in refused):
+        return [w for w, _ in refused]
+    return []
+
+
 def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exception]:
     """The domain error for a refused transaction (a held guard first, then a stale record, then throttling);
     None when the refusal is not the caller's doing (a 500, never replayed)."""
@@ -317,7 +344,7 @@ def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exceptio
     for w, reason in refused:
         if reason.code == "ConditionalCheckFailed" and w.guard is not None:
             return _taken(w.guard, reason.raw_item)
-    stale = [w for w, reason in refused if reason.code in ("ConditionalCheckFailed", "TransactionConflict")]
+    stale = [w for w, reason in refused if reason.code in ("ConditionalCheckFailed", "TransactionConflict") and not w.message]
     if stale:
         return RecordChanged(
             "Another request changed " + ", ".join(w.what for w in stale) + " while this one was processed; "

@@ -9,7 +9,7 @@ one transaction with the broadcast's cursor, so a page is written once however o
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional, Sequence
 
 from chalicelib.domain import outbox as rules
 from chalicelib.domain.errors import DomainError, NotFound
@@ -31,15 +31,19 @@ AUDIENCES: dict[str, Callable[[Deps, str, str, int], tuple[list[str], Optional[s
 }
 
 
-def first_try(deps: Deps, keys: Iterable[str]) -> None:
+def first_try(deps: Deps, keys: Sequence[str]) -> None:
     """Send each message just written, unless it was written before (then it is sent or being retried)."""
-    for key in keys:
+    try:
+        written = deps.store.get_many(Message, keys)
+    except Exception:  # noqa: BLE001 - the changes are stored; the worker delivers their messages later
+        log.exception("first try of %d email(s) could not read them; the outbox worker sends them", len(keys))
+        return
+    for message in written:
         try:
-            message = deps.store.get(Message, key)
-            if message is not None and rules.awaits_first_try(message, deps.clock.now()):
+            if rules.awaits_first_try(message, deps.clock.now()):
                 _attempt(deps, message)
-        except Exception:  # noqa: BLE001 - the change is stored; the worker delivers the message later
-            log.exception("first try of email %s failed; the outbox worker retries it", key)
+        except Exception:  # noqa: BLE001 - as above
+            log.exception("first try of email %s failed; the outbox worker retries it", message.id)
 
 
 def deliver_due(deps: Deps, time_left: Optional[Callable[[], int]] = None) -> dict:

@@ -227,8 +227,9 @@ def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_o
     contract = get_contract(deps, actor, contract_id)
     require_role(actor, Role.VENDOR)
     assignee = next(iter(deps.store.iterate(Vendor, "by_org", assignee_org)), None)
-    if assignee is None or assignee.status is not VendorStatus.ACTIVE:
-        raise ValidationFailed("The assignee must be a registered, confirmed vendor.", rule="R-9f", details=[{"field": "assignee_org", "problem": f"{assignee_org} is not an active vendor"}])
+    if assignee is None or assignee.status is not VendorStatus.ACTIVE or assignee.suspended:
+        raise ValidationFailed("The assignee must be a registered, confirmed vendor in good standing.", rule="R-9f",
+                               details=[{"field": "assignee_org", "problem": f"{assignee_org} is not an active vendor"}])
     now = deps.clock.now()
     assignment = rules.request_assignment(
         contract, assignment_id=deps.ids.new("ASG"), assignee_id=assignee.id, assignee_org=assignee.org,

@@ -150,6 +150,9 @@ class Ids(Protocol):
 class Store(Protocol):
     def get(self, cls: type[T], entity_id: str) -> Optional[T]: ...
 
+    def get_many(self, cls: type[T], entity_ids: Sequence[str]) -> list[T]:
+        """The entities that exist among `entity_ids` (strongly consistent, in batches), in no particular order."""
+
     def find(self, cls: type[T], index: str, key: str, **options) -> list[T]: ...
 
     def iterate(

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.api.auth import issue_dev_token
+from local.fein import fein_for
 from local.stack import DEV_JWT_SECRET
 from tests.e2e.conftest import call
 from tests.e2e.logged_server import logged_server
@@ -30,7 +31,7 @@ def vendor_token(base: str, org: str) -> str:
 
 
 def registration(n: int) -> dict:
-    return {"legal_name": f"Concurrent Vendor {n}", "contact_email": f"bids@v{n}.example", "commodity_codes": [f"{600 + n % 50}"]}
+    return {"legal_name": f"Concurrent Vendor {n}", "fein": fein_for(f"v{n}"), "contact_email": f"bids@v{n}.example", "commodity_codes": [f"{600 + n % 50}"]}
 
 
 def register(base, token, n) -> list[str]:

@@ -4,10 +4,11 @@ origin back with Vary: Origin, its preflight is answered, and any other origin g
 import pytest
 
 from chalicelib import bootstrap
+from local.fein import fein_for
 
 PORTAL = "https://vendors.portal.ct.example"
 OTHER_PORTAL = "https://agencies.portal.ct.example"
-GOOD = {"legal_name": "Acme Office Supply LLC", "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
 
 
 @pytest.fixture

@@ -176,3 +176,22 @@ def test_a_throttled_email_or_key_service_is_temporarily_unavailable_by_the_name
     with pytest.raises(ClientError):
         with throttling_as_unavailable("The email service"):
             raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
+
+
+def test_an_email_written_again_leaves_the_first_as_it_is_and_never_refuses_the_change_beside_it(stack):
+    # Given a message already in the outbox (sent) / When a retried task writes it again with a new change
+    from chalicelib import bootstrap
+    from chalicelib.domain.attention import Attention
+    from chalicelib.domain.outbox import Message, MessageStatus
+    from chalicelib.services.ports import Actor, Change, Email, Send
+
+    deps, system = bootstrap.deps(), Actor.system("test")
+    first = Email(to=("bids@acme.example",), subject="First", text="once")
+    deps.commit(system, deps.clock.now(), [Send("the-key", first)])
+    record = Attention(id="NA-1", process="p", execution="e", state="s", error="E", cause="c", raised_at=deps.clock.now())
+    (stored,) = deps.commit(system, deps.clock.now(), [Change("attention.raised", record), Send("the-key", Email(("x@y.z",), "Second", "again"))])
+    # Then the change is stored and the message is the first one, still sent, and mailed once
+    assert stored.version == 1 and deps.store.get(Attention, "NA-1") is not None
+    message = deps.store.get(Message, "the-key")
+    assert (message.subject, message.status) == ("First", MessageStatus.SENT)
+    assert [m["subject"] for m in stack.outbox()] == ["First"]

@@ -32,4 +32,25 @@ def test_workflow_task_logs_carry_the_execution_name(api, stack, clock, caplog):
     stack.functions.invoke("ct-procurement-dev-vendor_send_reminder", json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}), {})
     entries = [e for e in log_lines(caplog) if e.get("message") == "task raised"]
     assert entries and entries[-1]["correlation_id"] == f"vendor-{vendor['id']}" and entries[-1]["error"] == "AlreadyConfirmed"
-    assert logger.get_correlation_id() == f"vendor-{vendor['id']}"
+    assert logger.thread_safe_get_current_keys().get("correlation_id") == f"vendor-{vendor['id']}"
+
+
+def test_requests_in_threads_each_log_their_own_correlation_id():
+    # Given two threads correlating different requests at once (the local server) / Then each keeps its own id
+    import threading
+
+    from chalicelib import observability
+
+    both_set, seen = threading.Barrier(2), {}
+
+    def handle(request_id):
+        observability.correlate(request_id)
+        both_set.wait()
+        seen[request_id] = observability.logger.thread_safe_get_current_keys().get("correlation_id")
+
+    threads = [threading.Thread(target=handle, args=(f"req-{n}",)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"req-0": "req-0", "req-1": "req-1"}

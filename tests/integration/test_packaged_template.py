@@ -89,3 +89,15 @@ def test_the_portal_origins_are_a_stack_parameter_empty_by_default(packaged):
     assert packaged["Parameters"]["CorsAllowedOrigins"]["Default"] == ""
     variables = packaged["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["CORS_ALLOWED_ORIGINS"] == {"Ref": "CorsAllowedOrigins"}
+
+
+def test_the_outbox_worker_runs_every_minute_alone_with_the_app_policy(packaged):
+    # Given the packaged stack / Then the outbox function is scheduled each minute, one instance at a time, and may
+    # send email and read and write the tables like every function of the app
+    resources = packaged["Resources"]
+    worker = resources["OutboxDeliver"]["Properties"]
+    (event,) = worker["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == "rate(1 minute)"
+    assert worker["ReservedConcurrentExecutions"] == 1 and worker["Timeout"] == 300
+    (policy,) = resources["OutboxDeliverRole"]["Properties"]["Policies"]
+    assert any(_allows(s, "ses:SendEmail") for s in policy["PolicyDocument"]["Statement"])

@@ -92,8 +92,10 @@ def duplicates_of(api):
 
 
 @pytest.mark.rule("R-4")
-def test_purchasing_lists_vendors_sharing_a_normalised_legal_name_with_the_last_four_fein_digits(api, stack, sol_id):
-    # Given the real Acme (confirmed), an impostor "ACME OFFICE SUPPLY, INC." (unconfirmed) and an unrelated vendor
+def test_purchasing_lists_vendors_sharing_a_normalised_legal_name_with_the_last_four_fein_digits(api, stack, clock, sol_id):
+    # Given the real Acme (confirmed), an impostor "ACME OFFICE SUPPLY, INC." (unconfirmed) a minute later, and an
+    # unrelated vendor
+    clock.advance(minutes=1)
     impostor = api.as_vendor("acme-impostor").post("/vendors", json=registration("acme-impostor", legal_name="ACME OFFICE SUPPLY, INC.")).json
     api.as_vendor("globex").post("/vendors", json=registration("globex", legal_name="Globex Corp", email="bids@globex.example"))
     # When purchasing asks for duplicates

@@ -3,6 +3,7 @@ ordering agencies the contractor accepts (R-9b), amendments only by purchasing t
 acceptance (R-9c); assignment only with purchasing's written consent (R-9f)."""
 
 import copy
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -372,3 +373,14 @@ def test_a_contract_is_assigned_only_to_a_registered_confirmed_vendor(deps, cont
     with pytest.raises(ValidationFailed) as err:
         performance_changes.request_assignment(deps, VENDOR, contract.id, assignee_org="nobody", reason="sale")
     assert err.value.rule == "R-9f"
+
+
+@pytest.mark.rule("R-9f")
+def test_a_contract_is_not_assigned_to_a_suspended_vendor(deps, contract, successor):
+    # Given the assignee confirmed but suspended by purchasing / Then the request is refused naming the field
+    stored = deps.store.get(Vendor, successor.id)
+    suspended = dataclasses.replace(stored, suspended_at=deps.clock.now(), suspension_reason="duplicate registration")
+    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.suspended", suspended, stored)])
+    with pytest.raises(ValidationFailed) as err:
+        performance_changes.request_assignment(deps, VENDOR, contract.id, assignee_org="bolt", reason="sale of business")
+    assert err.value.rule == "R-9f" and err.value.details[0]["field"] == "assignee_org"
