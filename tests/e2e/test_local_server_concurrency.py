@@ -30,14 +30,16 @@ def vendor_token(base: str, org: str) -> str:
     return issue_dev_token(DEV_JWT_SECRET, sub=f"user@{org}", role="vendor", org=org, now=dt.datetime.fromisoformat(clock["utc"]))
 
 
-def registration(n: int) -> dict:
-    return {"legal_name": f"Concurrent Vendor {n}", "fein": fein_for(f"v{n}"), "contact_email": f"bids@v{n}.example", "commodity_codes": [f"{600 + n % 50}"]}
+def registration(n: int, org: str) -> dict:
+    """Registration n of organisation `org`, with the organisation's own FEIN (one registration per FEIN)."""
+    return {"legal_name": f"Concurrent Vendor {n}", "fein": fein_for(org), "contact_email": f"bids@v{n}.example", "commodity_codes": [f"{600 + n % 50}"]}
 
 
 def register(base, token, n) -> list[str]:
-    status, body = call("POST", f"{base}/vendors", registration(n), token)
-    expected = registration(n)
-    return [] if status == 201 and body["org"] == f"org-{n}" and all(body[k] == v for k, v in expected.items()) else [f"register {n}: {status} {body}"]
+    expected = registration(n, f"org-{n}")
+    status, body = call("POST", f"{base}/vendors", expected, token)
+    same = status == 201 and body["org"] == f"org-{n}" and body["fein"] == expected.pop("fein").replace("-", "")
+    return [] if same and all(body[k] == v for k, v in expected.items()) else [f"register {n}: {status} {body}"]
 
 
 def read_own(base, token, n, vendor_id) -> list[str]:
@@ -51,7 +53,7 @@ def read_anothers(base, token, n, vendor_id) -> list[str]:
 
 
 def register_badly(base, token, n) -> list[str]:
-    status, body = call("POST", f"{base}/vendors", {**registration(n), "legal_name": ""}, token)
+    status, body = call("POST", f"{base}/vendors", {**registration(n, f"org-{n}"), "legal_name": ""}, token)
     fields = [d.get("field") for d in (body or {}).get("details", [])]
     return [] if status == 400 and fields == ["legal_name"] else [f"bad register {n}: {status} {body}"]
 
@@ -74,7 +76,7 @@ def known_vendors(server):
     for n in range(8):
         org = f"known-{n}"
         token = vendor_token(base, org)
-        status, body = call("POST", f"{base}/vendors", {**registration(n), "legal_name": f"Known Vendor {n}"}, token)
+        status, body = call("POST", f"{base}/vendors", {**registration(n, org), "legal_name": f"Known Vendor {n}"}, token)
         assert status == 201, body
         known.append((token, body["id"]))
     return known
