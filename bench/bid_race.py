@@ -13,7 +13,6 @@ has run, every accepted receipt must be in the public tabulation (lost must be 0
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import socket
@@ -28,6 +27,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Self
+
+from local.seed import call
 
 ROOT = Path(__file__).resolve().parent.parent
 BIDS, THREADS = 320, 32
@@ -74,17 +75,6 @@ class Server:
                 self.process.wait()
         self.log.close()
         os.unlink(self.log.name)
-
-
-def call(base: str, method: str, path: str, body=None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as reply:
-            return reply.status, json.loads(reply.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
 
 
 def _ok(answer: tuple[int, dict], *expected: int) -> dict:

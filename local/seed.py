@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from chalicelib.api.auth import issue_dev_token
 from local.fein import fein_for
@@ -87,6 +88,18 @@ def plan(competitive_date: dt.date, period: str, contact_email: str) -> dict:
     }
 
 
+def call(base: str, method: str, path: str, body=None, token: str | None = None, timeout: float = 120) -> tuple[int, Any]:
+    """One HTTP call to the local stack: its status and decoded JSON answer, an error status included."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
 @dataclass
 class Api:
     """HTTP calls to the local stack, each with a token minted at its clock (which the seed moves)."""
@@ -101,18 +114,11 @@ class Api:
         return answer
 
     def send(self, method: str, path: str, body, who) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
+        token = None
         if who is not None:
             role, org = who
             token = issue_dev_token(DEV_JWT_SECRET, sub=f"{role}-user@{org}", role=role, org=org, now=stack_now(self.base))
-            headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
-                return reply.status, json.loads(reply.read() or b"null")
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"null")
+        return call(self.base, method, path, body, token)
 
     def now(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.call("GET", "/_local/clock")["now"])

@@ -63,9 +63,6 @@ class Message:
     def is_broadcast(self) -> bool:
         return self.audience is not None
 
-    def is_due(self, now: dt.datetime) -> bool:
-        return self.status is MessageStatus.PENDING and self.next_attempt_at <= now
-
 
 def due_key(instant: dt.datetime) -> str:
     """A fixed-width UTC instant, the sort key of the pending messages: keys compare as the instants do."""

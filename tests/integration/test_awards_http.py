@@ -3,15 +3,12 @@ on bad input with nothing changed (R-9h), and every new request field described.
 
 import pytest
 
-from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, mails_to, register_and_confirm
+from tests.workflows.test_invitation_to_bid import OPENING, bid, mails_to, publish_with_two_vendors
 
 
 @pytest.fixture
 def opened(api, stack, clock):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol_id = api.as_purchasing().post("/solicitations", json=INVITATION).json["id"]
-    assert api.as_purchasing().post(f"/solicitations/{sol_id}/publish").status == 200
+    sol_id = publish_with_two_vendors(api, stack)
     bids = {org: api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(price, "40.00")).json["bid_id"]
             for org, price in (("acme", "30.00"), ("bolt", "25.00"))}
     clock.advance(to=OPENING)

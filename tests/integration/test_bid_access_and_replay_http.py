@@ -7,16 +7,12 @@ import json
 import boto3
 import pytest
 
-from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, register_and_confirm
+from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors, register_and_confirm
 
 
 @pytest.fixture
 def sol_id(api, stack):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol = api.as_purchasing().post("/solicitations", json=INVITATION).json
-    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
-    return sol["id"]
+    return publish_with_two_vendors(api, stack)
 
 
 def reads_in_audit(api, bid_id):

@@ -6,16 +6,12 @@ import datetime as dt
 import boto3
 import pytest
 
-from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, register_and_confirm
+from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors, register_and_confirm
 
 
 @pytest.fixture
 def sol_id(api, stack):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol = api.as_purchasing().post("/solicitations", json=INVITATION).json
-    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
-    return sol["id"]
+    return publish_with_two_vendors(api, stack)
 
 
 @pytest.mark.rule("R-18a/b")
@@ -208,11 +204,7 @@ def test_malformed_bids_are_answered_with_a_4xx_never_a_500(api, stack, sol_id, 
 
 @pytest.fixture
 def alternates_sol(api, stack):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol = api.as_purchasing().post("/solicitations", json={**INVITATION, "alternates_allowed": True}).json
-    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
-    return sol["id"]
+    return publish_with_two_vendors(api, stack, alternates_allowed=True)
 
 
 @pytest.mark.rule("R-5g")

@@ -3,17 +3,9 @@ contract show, refusals naming the rule, and nothing stored (entity or audit rec
 
 import pytest
 
-from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, mails_to, register_and_confirm
+from tests.workflows.test_invitation_to_bid import OPENING, bid, mails_to, publish_with_two_vendors
 
 MISSING = "sample required, none recorded (R-7)"
-
-
-def publish(api, stack, **changes):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol = api.as_purchasing().post("/solicitations", json={**INVITATION, **changes}).json
-    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
-    return sol["id"]
 
 
 def trail(api, entity):
@@ -26,7 +18,7 @@ def flags(api, sol_id):
 
 @pytest.mark.rule("R-7")
 def test_a_bid_without_a_recorded_sample_is_flagged_until_purchasing_records_one(api, stack, clock):
-    sol_id = publish(api, stack, samples_required=True)
+    sol_id = publish_with_two_vendors(api, stack, samples_required=True)
     assert api.get(f"/solicitations/{sol_id}").json["samples_required"] is True
     acme = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json["bid_id"]
     bolt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("31.00", "30.00")).json["bid_id"]
@@ -52,7 +44,7 @@ def test_a_bid_without_a_recorded_sample_is_flagged_until_purchasing_records_one
     ("vendor", {"received_on": "2026-03-16", "description": "A ream"}, 403, None),
 ], ids=["blank and future", "before publication", "unknown field", "not purchasing"])
 def test_a_bad_sample_receipt_is_refused_and_nothing_is_stored(api, stack, clock, who, body, status, fields):
-    sol_id = publish(api, stack, samples_required=True)
+    sol_id = publish_with_two_vendors(api, stack, samples_required=True)
     bid_id = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json["bid_id"]
     clock.advance(to=OPENING)
     audited = trail(api, f"bid:{bid_id}")
@@ -68,7 +60,7 @@ def test_a_bad_sample_receipt_is_refused_and_nothing_is_stored(api, stack, clock
 
 @pytest.fixture
 def award_id(api, stack, clock):
-    sol_id = publish(api, stack)
+    sol_id = publish_with_two_vendors(api, stack)
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).status == 201
     clock.advance(to=OPENING)
     clock.advance(days=31)  # a conditional award (R-8c): no contract until the bidder accepts, so it can be corrected

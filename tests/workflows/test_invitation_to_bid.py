@@ -58,6 +58,15 @@ def register_and_confirm(api, stack, org):
     return reply.json["id"]
 
 
+def publish_with_two_vendors(api, stack, **changes) -> str:
+    """Acme and Bolt registered and confirmed, and the invitation (with `changes`) published: its id."""
+    for org in ("acme", "bolt"):
+        register_and_confirm(api, stack, org)
+    sol = api.as_purchasing().post("/solicitations", json={**INVITATION, **changes}).json
+    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
+    return sol["id"]
+
+
 def mails_to(stack, org):
     return [m for m in stack.outbox() if m["to"] == [VENDORS[org][1]]]
 

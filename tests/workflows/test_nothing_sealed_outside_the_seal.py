@@ -10,7 +10,7 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, register_and_confirm
+from tests.workflows.test_invitation_to_bid import OPENING, publish_with_two_vendors
 
 REGION = "us-east-1"
 GUARANTY_PERCENT = "5"
@@ -110,11 +110,7 @@ def leaks(stack, caplog, capfd) -> dict[str, set[str]]:
 
 @pytest.fixture
 def invitation(api, stack):
-    for org in ("acme", "bolt"):
-        register_and_confirm(api, stack, org)
-    sol = api.as_purchasing().post("/solicitations", json={**INVITATION, "guaranty_percent": GUARANTY_PERCENT}).json
-    assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
-    return sol["id"]
+    return publish_with_two_vendors(api, stack, guaranty_percent=GUARANTY_PERCENT)
 
 
 @pytest.mark.rule("R-5b")
