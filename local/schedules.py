@@ -2,7 +2,8 @@
 
 On AWS the outbox worker runs every minute. Here it runs at each minute boundary at which the outbox has a message
 due, which are the only runs that do anything: a test that advances 30 days does not run it 43,200 times. A
-transaction that writes an outbox message wakes the schedule to look again (local/moto_fixes.py WRITE_LISTENERS).
+transaction that writes an outbox message (local/moto_fixes.py WRITE_LISTENERS) brings the next run to the next
+minute boundary at the latest, without a query per write; each run then plans the next from the earliest message due.
 The run is an invocation of the same handler AWS invokes, through the in-process Lambda dispatch.
 """
 
@@ -58,28 +59,39 @@ class Schedules:
             self.stack.functions.invoke(name, json.dumps(event), {})
 
     def _run(self) -> None:
-        last_run = None
+        last_run: Optional[float] = None
+        deadline = self._planned(last_run)
         while not self._stopping:
-            self._wake.clear()
-            deadline = self._next_run()
-            if deadline is not None and last_run is not None:
-                deadline = max(deadline, last_run + 60)  # once a minute at most, as on AWS (and a failing run is no busy loop)
             timeout = None if deadline is None else max(0.0, deadline - self.stack.clock.now().timestamp())
-            if self._wake.wait(timeout) or self._stopping:
-                continue  # a message was written (or the stack closes): look again
+            if self._wake.wait(timeout):
+                self._wake.clear()
+                # a message was written: the next minute boundary at the latest (that run looks at what is due)
+                soonest = self._boundary(self.stack.clock.now().timestamp(), last_run)
+                deadline = soonest if deadline is None else min(deadline, soonest)
+                continue
             last_run = self.stack.clock.now().timestamp()
             self.run_now()
+            self._wake.clear()  # what the run wrote is in the query below
+            deadline = self._planned(last_run)
 
-    def _next_run(self) -> Optional[float]:
-        """The first minute boundary at or after the earliest pending message's due time."""
+    @staticmethod
+    def _boundary(at: float, last_run: Optional[float]) -> float:
+        """The first minute boundary at or after `at`, and a minute after the last run at the earliest, as on AWS."""
+        return max(math.ceil(at / 60) * 60, (last_run + 60) if last_run is not None else 0)
+
+    def _planned(self, last_run: Optional[float]) -> Optional[float]:
+        due = self._earliest_due()
+        return None if due is None else self._boundary(max(due, self.stack.clock.now().timestamp()), last_run)
+
+    def _earliest_due(self) -> Optional[float]:
+        """When the earliest pending message is due (epoch seconds), or None."""
         if self._dynamodb is None:
             self._dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        table = self.stack.env["ENTITIES_TABLE"]
         found = self._dynamodb.query(
-            TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+            TableName=self.stack.env["ENTITIES_TABLE"], IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": PENDING_PARTITION}}, Limit=1, ProjectionExpression="gsi1sk",
         )["Items"]
         if not found:
             return None
-        due = dt.datetime.strptime(found[0]["gsi1sk"]["S"].split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
-        return math.ceil(max(due.timestamp(), self.stack.clock.now().timestamp()) / 60) * 60
+        due = dt.datetime.strptime(found[0]["gsi1sk"]["S"].split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+        return due.replace(tzinfo=dt.timezone.utc).timestamp()

@@ -33,6 +33,10 @@ class PortTaken(Exception):
     """A port the stack needs is already in use; the message says which and what to do."""
 
 
+# a burst of requests (hundreds of registrations) may start more executions than park again within a test's 30 s
+SETTLE_TIMEOUT_S = 300.0
+
+
 def check_free(host: str, ports: dict[str, tuple[int, str]]) -> None:
     """Bind each port once, as the servers will: moto's own start would wait forever on a taken port."""
     for role, (port, variable) in ports.items():
@@ -75,7 +79,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     )
     urllib.request.urlopen(request, timeout=10).read()
 
-    stack = LocalStack(app, VirtualClock(dt.datetime.now(dt.timezone.utc), tick=True).start())
+    stack = LocalStack(app, VirtualClock(dt.datetime.now(dt.timezone.utc), tick=True, idle_timeout=SETTLE_TIMEOUT_S).start())
     stack.install_hooks()
     stack.provision()
     devroutes.attach(app, stack)

@@ -58,10 +58,11 @@ class _Parked:
 class VirtualClock:
     """Virtual UTC time shared by the test/server thread and every interpreter thread."""
 
-    def __init__(self, start: _dt.datetime, *, tick: bool = False):
+    def __init__(self, start: _dt.datetime, *, tick: bool = False, idle_timeout: float = 30.0):
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         self.tick = tick
+        self.idle_timeout = idle_timeout  # real seconds executions may take to park again before it is an error
         self.cond = threading.Condition()
         self._parked: dict[int, _Parked] = {}
         self._closing = False
@@ -152,8 +153,9 @@ class VirtualClock:
                     return False
             return True
 
-    def run_until_idle(self, timeout: float = 30.0) -> None:
+    def run_until_idle(self, timeout: Optional[float] = None) -> None:
         """Wait (real time) until every execution is parked; raise if that takes longer than `timeout`."""
+        timeout = self.idle_timeout if timeout is None else timeout
         limit = time.monotonic() + timeout
         while not self.is_idle():
             if time.monotonic() > limit:
