@@ -20,6 +20,7 @@ app = Chalice(app_name="ct-procurement")
 observability.register(app)
 framework.register_cors(app)  # outside idempotency: replayed answers get the headers too
 idempotency.register(app)
+framework.register_error_shape(app)  # inside idempotency: a kept answer already has the one error shape
 
 BLUEPRINTS = (
     meta.bp,

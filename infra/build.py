@@ -209,6 +209,76 @@ def api_throttling() -> dict:
     }]}
 
 
+# API Gateway's own answers (it never calls the app for them), in the one error shape of chalicelib/api/framework.py:
+# type -> (status, or None to keep API Gateway's own; Code; Message, or None for API Gateway's message; headers).
+# They go into the API definition itself (x-amazon-apigateway-gateway-responses), not into AWS::ApiGateway::GatewayResponse
+# resources: those are not part of the stage deployment SAM makes from the definition, and a redeployment drops them.
+GATEWAY_MESSAGE = "$context.error.messageString"  # API Gateway's message, quoted and escaped as a JSON string
+THROTTLE_RETRY_AFTER_SECONDS = 1  # the stage's limits are per second (api_throttling)
+UNKNOWN_ROUTE = "MISSING_AUTHENTICATION_TOKEN"  # API Gateway's answer to a path it has no resource for
+NO_ROUTE_MESSAGE = "No route of the API has this path; GET /openapi.json lists every route and its methods."
+GATEWAY_RESPONSES = {
+    "DEFAULT_4XX": (None, "BadRequest", None, {}),
+    "DEFAULT_5XX": (None, "GatewayError", None, {}),
+    UNKNOWN_ROUTE: (404, "NotFound", NO_ROUTE_MESSAGE, {}),
+    "RESOURCE_NOT_FOUND": (404, "NotFound", NO_ROUTE_MESSAGE, {}),
+    "ACCESS_DENIED": (403, "Forbidden", None, {}),
+    "UNAUTHORIZED": (401, "Unauthenticated", None, {"WWW-Authenticate": 'Bearer realm="ct-procurement"'}),
+    "THROTTLED": (429, "TooManyRequests", "Too many requests to the API; retry the same request after Retry-After seconds.",
+                  {"Retry-After": str(THROTTLE_RETRY_AFTER_SECONDS)}),
+    "QUOTA_EXCEEDED": (429, "QuotaExceeded", "The request quota of this API key is used up; retry in its next quota period.", {}),
+    "REQUEST_TOO_LARGE": (413, "TooLarge", "The request is larger than API Gateway accepts (10 MB); send a smaller body.", {}),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "UnsupportedMediaType", "The body must be JSON; send it with Content-Type: application/json.", {}),
+    "INTEGRATION_TIMEOUT": (504, "Timeout", "The API did not answer within 29 seconds; retry the same request with the same Idempotency-Key.", {}),
+}
+
+
+def gateway_response_template(code: str, message) -> str:
+    """The one error shape as a template of simple substitutions (API Gateway runs no VTL on gateway responses)."""
+    from chalicelib.api.framework import ErrorBody
+
+    if message is not None:
+        if "$" in message:
+            raise SystemExit(f"gateway response {code}: a static message may not contain $ (API Gateway would substitute it)")
+        return ErrorBody(Code=code, Message=message).model_dump_json()
+    placeholder = "GATEWAY-MESSAGE"
+    return ErrorBody(Code=code, Message=placeholder).model_dump_json().replace(f'"{placeholder}"', GATEWAY_MESSAGE)
+
+
+def gateway_responses() -> dict:
+    responses = {}
+    for kind, (status, code, message, headers) in GATEWAY_RESPONSES.items():
+        response = {"responseTemplates": {"application/json": gateway_response_template(code, message)}}
+        if status:
+            response["statusCode"] = str(status)
+        if headers:
+            response["responseParameters"] = {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in headers.items()}
+        responses[kind] = response
+    return responses
+
+
+def unknown_route_answer() -> tuple[int, bytes]:
+    """The deployed API's answer to an unknown route, which the local server and the test client give too."""
+    status, code, message, _ = GATEWAY_RESPONSES[UNKNOWN_ROUTE]
+    return status, gateway_response_template(code, message).encode()
+
+
+def every_method_to_the_app(app) -> dict:
+    """Each path's other methods (ANY) go to the API function too, which answers 405 naming the path's methods, as
+    Chalice does locally; without this API Gateway would answer them as an unknown route."""
+    integration = {
+        "type": "aws_proxy", "httpMethod": "POST", "passthroughBehavior": "when_no_match", "contentHandling": "CONVERT_TO_TEXT",
+        "uri": {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}/invocations"},
+    }
+    return {path: {"x-amazon-apigateway-any-method": {"responses": {"405": {"description": "The path does not take this method"}}, "x-amazon-apigateway-integration": copy.deepcopy(integration)}}
+            for path in app.routes}
+
+
+def api_definition(app) -> dict:
+    """What the merge adds to the definition chalice generates from the routes."""
+    return {"x-amazon-apigateway-gateway-responses": gateway_responses(), "paths": every_method_to_the_app(app)}
+
+
 def merge_template(app) -> dict:
     template = resources()
     res = template["Resources"]
@@ -254,7 +324,7 @@ def merge_template(app) -> dict:
     for role in function_roles(app):
         res[role] = {"Properties": {"Policies": [app_policy()]}}
     res["BidSealingKey"]["Properties"]["KeyPolicy"] = bid_sealing_key_policy()
-    res["RestAPI"] = {"Properties": api_throttling()}
+    res["RestAPI"] = {"Properties": api_throttling() | {"DefinitionBody": api_definition(app)}}
     return template
 
 

@@ -110,9 +110,8 @@ def clock(stack):
 
 @pytest.fixture
 def api(stack):
-    from chalice.test import Client
-
     from app import app
+    from local.server import GatewayClient
 
-    with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+    with GatewayClient(app, stage_name="dev", project_dir=str(ROOT)) as client:
         yield Api(client, stack)

@@ -8,12 +8,14 @@ everything within STOP_SECONDS; a port already in use stops the start with a mes
 Concurrent requests run in parallel threads, as concurrent Lambdas do on AWS: Chalice's local server makes
 `app.current_request` thread-local (it turns the app into a `LocalChalice`), so each handler reads its own
 request; the listen backlog takes a burst of connections, where the socketserver default of 5 resets them.
+An unknown route gets the deployed API's answer (`as_deployed`), here and in the test client (`GatewayClient`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -24,6 +26,9 @@ import threading
 import urllib.request
 from pathlib import Path
 
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
+from chalice.test import Client, TestHTTPClient
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_SECONDS = 5
 LISTEN_BACKLOG = 1024  # connections waiting to be accepted; API Gateway refuses none
@@ -31,6 +36,41 @@ LISTEN_BACKLOG = 1024  # connections waiting to be accepted; API Gateway refuses
 
 class PortTaken(Exception):
     """A port the stack needs is already in use; the message says which and what to do."""
+
+
+class GatewayAnswer(LocalGatewayException):
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__({"Content-Type": "application/json"}, body)
+        self.CODE = status
+
+
+def as_deployed(refusal: LocalGatewayException) -> LocalGatewayException:
+    """Chalice's LocalGateway refuses an unknown route as a bare API Gateway does (403 "Missing Authentication Token");
+    the deployed API answers it with its gateway response (infra/build.py), and so does this. The app has no Chalice
+    authorizer, so LocalGateway refuses nothing else."""
+    from infra import build
+
+    return GatewayAnswer(*build.unknown_route_answer()) if isinstance(refusal, ForbiddenError) else refusal
+
+
+class GatewayRequestHandler(ChaliceRequestHandler):
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        super()._send_error_response(as_deployed(error))
+
+
+class GatewayHTTPClient(TestHTTPClient):
+    def _error_response(self, e: LocalGatewayException):
+        return super()._error_response(as_deployed(e))
+
+
+class GatewayClient(Client):
+    """chalice.test.Client whose HTTP calls get the deployed API's answer to an unknown route."""
+
+    @property
+    def http(self) -> GatewayHTTPClient:
+        if self._http_client is None:
+            self._http_client = GatewayHTTPClient(self._app, self._chalice_config)
+        return self._http_client
 
 
 # a burst of requests (hundreds of registrations) may start more executions than park again within a test's 30 s
@@ -89,6 +129,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     os.environ.update(config.environment_variables)
     os.environ.update(stack.env)
     api = factory.create_local_server(app, config, host, port)
+    api.server.RequestHandlerClass = functools.partial(GatewayRequestHandler, app_object=app, config=config)
     if not isinstance(app, LocalChalice):  # concurrent handlers would read each other's request
         raise RuntimeError("chalice's local server no longer makes app.current_request thread-local")
     api.server.socket.listen(LISTEN_BACKLOG)

@@ -3,7 +3,9 @@
 It authenticates the bearer token, checks the role, parses the body and query with pydantic, calls the
 view, and maps every error to the one JSON shape (`Code`, `Message`, `rule`, `details`). It also records
 the operation so the OpenAPI document covers every route, and gives each path an OPTIONS route for CORS
-preflights, answered by `register_cors`'s middleware for the configured portal origins only.
+preflights, answered by `register_cors`'s middleware for the configured portal origins only. The answers no
+view gives have the same shape: Chalice's own 405 and 415 (`register_error_shape`), and API Gateway's own
+(its gateway responses, infra/build.py; the local server and the test client answer an unknown route alike).
 """
 
 from __future__ import annotations
@@ -218,6 +220,33 @@ def register_cors(app) -> None:
         else:
             response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
         return response
+
+
+def register_error_shape(app) -> None:
+    """Chalice itself answers a method the path lacks (405) and a body that is not JSON (415), before any view and
+    in a shape of its own; this middleware gives them the one error shape. On AWS such requests reach the app too
+    (infra/build.py sends every method of a known path to the API function), so both answers are the same there."""
+
+    @app.middleware("http")
+    def one_error_shape(event, get_response):
+        response = get_response(event)
+        chalice_code = response.body.get("Code") if isinstance(response.body, dict) else None
+        if chalice_code == "MethodNotAllowedError":
+            return method_not_allowed(event.method, event.context["resourcePath"], app.routes[event.context["resourcePath"]])
+        if chalice_code == "UnsupportedMediaType":
+            return unsupported_media_type(event.headers.get("content-type", ""))
+        return response
+
+
+def method_not_allowed(method: str, path: str, methods) -> Response:
+    operations = " or ".join(sorted(m for m in methods if m != "OPTIONS"))
+    return error_response(405, "MethodNotAllowed", f"{path} does not take {method}; use {operations} (see GET /openapi.json).",
+                          headers={"Allow": ", ".join(sorted(methods))})
+
+
+def unsupported_media_type(content_type: str) -> Response:
+    return error_response(415, "UnsupportedMediaType",
+                          f"The body must be JSON, not {content_type}; send it with Content-Type: application/json.")
 
 
 def _caller(request, *, required: bool, optional: bool) -> Optional[Actor]:

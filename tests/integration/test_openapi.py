@@ -79,3 +79,21 @@ def test_two_api_models_of_one_name_are_refused(monkeypatch):
     monkeypatch.setattr(openapi, "OPERATIONS", framework.OPERATIONS)
     with pytest.raises(ValueError, match="two API schemas are named ErrorBody"):
         openapi._check_model_names()
+
+
+def test_operations_with_a_body_document_415_and_operations_with_an_id_404(document):
+    # Given every documented operation
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            responses = op["responses"]
+            # Then a body must be JSON (415), and an id in the path may name no record (404), in the one error shape
+            assert ("415" in responses) == ("requestBody" in op), (method, path)
+            assert ("404" in responses) == ("{" in path), (method, path)
+            for status in {"404", "415"} & set(responses):
+                assert responses[status]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody"
+
+
+def test_the_answers_of_no_operation_are_described_once(document):
+    # Then the document says what an unknown path, a method a path lacks and throttling answer
+    description = document["info"]["description"]
+    assert "404 NotFound" in description and "405 MethodNotAllowed" in description and "429" in description

@@ -1,4 +1,5 @@
-"""The packaged CloudFormation template (`make package`): who may use the bid-sealing key, and API throttling."""
+"""The packaged CloudFormation template (`make package`): who may use the bid-sealing key, API throttling, and API
+Gateway's own answers in the one error shape."""
 
 import fnmatch
 import json
@@ -101,3 +102,51 @@ def test_the_outbox_worker_runs_every_minute_alone_with_the_app_policy(packaged)
     assert worker["ReservedConcurrentExecutions"] == 1 and worker["Timeout"] == 300
     (policy,) = resources["OutboxDeliverRole"]["Properties"]["Policies"]
     assert any(_allows(s, "ses:SendEmail") for s in policy["PolicyDocument"]["Statement"])
+
+
+GATEWAY_ERRORS = ("DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND", "ACCESS_DENIED", "UNAUTHORIZED",
+                  "THROTTLED", "REQUEST_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "QUOTA_EXCEEDED", "INTEGRATION_TIMEOUT")
+
+
+def _gateway_responses(packaged) -> dict:
+    return packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+
+
+def _rendered(template: str) -> dict:
+    """The body API Gateway sends: its own message substituted as the quoted JSON string it is."""
+    return json.loads(template.replace("$context.error.messageString", json.dumps('Say "why"')))
+
+
+def test_every_answer_of_api_gateway_itself_has_the_one_error_shape(packaged):
+    # Given the gateway responses of the deployed API definition
+    responses = _gateway_responses(packaged)
+    for kind in GATEWAY_ERRORS:
+        # Then each answers JSON with Code and Message, no rule and no details
+        body = _rendered(responses[kind]["responseTemplates"]["application/json"])
+        assert set(body) == {"Code", "Message", "rule", "details"}, kind
+        assert body["Code"] and body["Message"] and body["rule"] is None and body["details"] == [], kind
+
+
+def test_api_gateways_own_message_is_inserted_as_an_escaped_json_string(packaged):
+    # Given the default 4XX answer, whose message is API Gateway's / Then it is the quoted, escaped messageString
+    body = _rendered(_gateway_responses(packaged)["DEFAULT_4XX"]["responseTemplates"]["application/json"])
+    assert body["Message"] == 'Say "why"'
+
+
+def test_an_unknown_route_answers_404_not_found_and_throttling_429_with_retry_after(packaged):
+    responses = _gateway_responses(packaged)
+    unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown["statusCode"] == "404" and _rendered(unknown["responseTemplates"]["application/json"])["Code"] == "NotFound"
+    throttled = responses["THROTTLED"]
+    assert throttled["statusCode"] == "429" and throttled["responseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+def test_every_method_of_a_known_path_reaches_the_api_function_which_answers_405(packaged):
+    # Given the packaged REST API; Then each path sends its other methods (ANY) to the API function, so a method it
+    # does not take gets the app's 405 naming its methods, not API Gateway's answer to an unknown route
+    paths = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert set(paths) == set(app.routes)
+    for path, methods in paths.items():
+        integration = methods["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy" and "APIHandler.Arn" in json.dumps(integration["uri"]), path
+        assert {m for m in methods if m != "x-amazon-apigateway-any-method"} == {m.lower() for m in app.routes[path]}, path
