@@ -43,8 +43,8 @@ def fanout(count: int) -> dict:
     from moto.ses.models import ses_backends
 
     from app import app
-    from chalicelib import bootstrap
     from bench.opening import _solicitation
+    from chalicelib import bootstrap
     from chalicelib.services import outbox, solicitations
     from local.stack import ACCOUNT, REGION, in_process
 

@@ -17,8 +17,8 @@ from chalicelib.domain.bids import Bid
 from chalicelib.domain.calendar import last_day_of, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
-from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.outbox import Audience
+from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.services.bids import acting_vendor, opened_bids
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Email, Guard, Role, Send, Write, require_role, retry_on_conflict
 from chalicelib.services.solicitations import load

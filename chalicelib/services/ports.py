@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar, Union
 
-from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
 from chalicelib.domain import outbox
+from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
 from chalicelib.domain.outbox import Audience
 
 T = TypeVar("T")

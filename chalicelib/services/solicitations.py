@@ -10,9 +10,9 @@ from chalicelib.domain import solicitations as rules
 from chalicelib.domain.bids import Bid, BidStatus
 from chalicelib.domain.calendar import iso_local, iso_utc
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.domain.outbox import Audience
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Role, require_role
 
 PROCESS = "invitation-to-bid"

@@ -3,8 +3,8 @@ delivered once by the scheduled worker, and notices to every vendor are broadcas
 
 import pytest
 
-from tests.workflows.test_payment import agency, at_local, contract, invoice, order, vendor  # noqa: F401 - fixtures
 from tests.performance_support import CONTRACTOR_EMAIL
+from tests.workflows.test_payment import agency, at_local, contract, invoice, order, vendor  # noqa: F401 - fixtures
 
 
 @pytest.fixture
