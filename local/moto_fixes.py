@@ -77,7 +77,7 @@ def uninstall() -> None:
     _originals.clear()
 
 
-# called after each transaction that wrote an item whose key begins with one of theirs: (prefix, callback)
+# (prefix, callback): after each transaction, callback(items) with the items it put whose key begins with prefix
 WRITE_LISTENERS: list[tuple[str, Any]] = []
 
 
@@ -112,10 +112,11 @@ def check_then_write(self, transact_items: list[dict[str, Any]]) -> None:
         if any(code is not None for code, _, _ in reasons):
             raise TransactionCanceledException(reasons)
         _write_all(self, operations)
-    written = {str(key.get("pk", {}).get("S", "")) for _, _, key in operations}
+    put = [op["Item"] for op_type, op, _ in operations if op_type == "Put"]
     for prefix, callback in list(WRITE_LISTENERS):
-        if any(k.startswith(prefix) for k in written):
-            callback()
+        mine = [item for item in put if str(item.get("pk", {}).get("S", "")).startswith(prefix)]
+        if mine:
+            callback(mine)
 
 
 def _key_of(backend, op_type: str, op: dict) -> dict:

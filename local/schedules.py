@@ -2,8 +2,9 @@
 
 On AWS the outbox worker runs every minute. Here it runs at each minute boundary at which the outbox has a message
 due, which are the only runs that do anything: a test that advances 30 days does not run it 43,200 times. A
-transaction that writes an outbox message (local/moto_fixes.py WRITE_LISTENERS) brings the next run to the next
-minute boundary at the latest, without a query per write; each run then plans the next from the earliest message due.
+transaction that writes a pending outbox message (local/moto_fixes.py WRITE_LISTENERS) brings the next run to the
+first boundary at or after that message's due time, without a query per write; each run then plans the next from
+the earliest message due.
 The run is an invocation of the same handler AWS invokes, through the in-process Lambda dispatch.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
 import uuid
 from typing import Optional
 
@@ -28,6 +30,8 @@ class Schedules:
     def __init__(self, stack):
         self.stack = stack
         self._wake: Optional[VirtualEvent] = None
+        self._lock = threading.Lock()
+        self._written_due: Optional[float] = None  # the earliest due time of the pending messages written since the last look
         self._stopping = False
         self._dynamodb = None
         self._functions = [e.name for e in stack.app.event_sources if type(e).__name__ == "ScheduledEventConfig"]
@@ -36,7 +40,7 @@ class Schedules:
         from moto.stepfunctions.parser.utils import TMP_THREADS
 
         self._wake = VirtualEvent()
-        moto_fixes.WRITE_LISTENERS.append((MESSAGE_KEY_PREFIX, self._wake.set))
+        moto_fixes.WRITE_LISTENERS.append((MESSAGE_KEY_PREFIX, self._written))
         thread = VirtualThread(target=self._run, name="local-schedules", daemon=True)
         TMP_THREADS.append(thread)  # counted by the clock's idle check, like an execution's thread
         thread.start()
@@ -45,6 +49,14 @@ class Schedules:
         self._stopping = True
         moto_fixes.WRITE_LISTENERS[:] = [w for w in moto_fixes.WRITE_LISTENERS if w[0] != MESSAGE_KEY_PREFIX]
         if self._wake is not None:
+            self._wake.set()
+
+    def _written(self, items: list[dict]) -> None:
+        """A transaction wrote outbox messages: note when the pending ones are due, and wake the schedule."""
+        due = [_due_of(item["gsi1sk"]["S"]) for item in items if item.get("gsi1pk", {}).get("S") == PENDING_PARTITION]
+        if due:
+            with self._lock:
+                self._written_due = min([*due, *([self._written_due] if self._written_due is not None else [])])
             self._wake.set()
 
     def run_now(self) -> None:
@@ -65,13 +77,17 @@ class Schedules:
             timeout = None if deadline is None else max(0.0, deadline - self.stack.clock.now().timestamp())
             if self._wake.wait(timeout):
                 self._wake.clear()
-                # a message was written: the next minute boundary at the latest (that run looks at what is due)
-                soonest = self._boundary(self.stack.clock.now().timestamp(), last_run)
-                deadline = soonest if deadline is None else min(deadline, soonest)
+                with self._lock:
+                    written, self._written_due = self._written_due, None
+                if written is not None:  # a message written is due then: the boundary at or after it
+                    soonest = self._boundary(max(written, self.stack.clock.now().timestamp()), last_run)
+                    deadline = soonest if deadline is None else min(deadline, soonest)
                 continue
             last_run = self.stack.clock.now().timestamp()
             self.run_now()
             self._wake.clear()  # what the run wrote is in the query below
+            with self._lock:
+                self._written_due = None
             deadline = self._planned(last_run)
 
     @staticmethod
@@ -91,7 +107,10 @@ class Schedules:
             TableName=self.stack.env["ENTITIES_TABLE"], IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": PENDING_PARTITION}}, Limit=1, ProjectionExpression="gsi1sk",
         )["Items"]
-        if not found:
-            return None
-        due = dt.datetime.strptime(found[0]["gsi1sk"]["S"].split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
-        return due.replace(tzinfo=dt.timezone.utc).timestamp()
+        return _due_of(found[0]["gsi1sk"]["S"]) if found else None
+
+
+def _due_of(sort_key: str) -> float:
+    """The due instant (epoch seconds) of a pending message's index sort key `<due>#<key>` (domain/outbox.due_key)."""
+    due = dt.datetime.strptime(sort_key.split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return due.replace(tzinfo=dt.timezone.utc).timestamp()
