@@ -110,7 +110,7 @@ def run() -> list:
                 "partitions sorted by normalised legal name, never a Scan).")
     rows.append("workflow tasks = calls of the vendor-onboarding Lambda tasks the request set off, run before it returned "
                 "(GetItem + TransactWriteItems = token stored with its audit record and the confirmation email in the outbox; "
-                "BatchGetItem + TransactWriteItems = the email's first try read back and marked sent; Query = the vendor by organisation).")
+                "BatchGetItem + TransactWriteItems = the email's first try read back and marked sent).")
     rows.append("Idempotency-Key: the first request adds PutItem (in-progress record) and UpdateItem (saved answer); the "
                 "replay is one conditional PutItem that fails and returns the saved answer.")
     return rows + warnings
