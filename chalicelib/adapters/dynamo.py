@@ -323,11 +323,16 @@ def _raise_refusal(exc: TransactWriteError, writes: list[_Write]) -> None:
     raise refusal from exc
 
 
-def _messages_written_before(exc: TransactWriteError, writes: list[_Write]) -> list[_Write]:
-    """The outbox messages that refused a transaction because their key exists, if nothing else refused it."""
+def _refused(exc: TransactWriteError, writes: list[_Write]) -> list[tuple[_Write, Any]]:
+    """Each write a cancelled transaction names with its reason; none when it was not cancelled."""
     if exc.cause_response_code != "TransactionCanceledException":
         return []
-    refused = [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
+    return [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
+
+
+def _messages_written_before(exc: TransactWriteError, writes: list[_Write]) -> list[_Write]:
+    """The outbox messages that refused a transaction because their key exists, if nothing else refused it."""
+    refused = _refused(exc, writes)
     if refused and all(w.message and r.code == "ConditionalCheckFailed" for w, r in refused):
         return [w for w, _ in refused]
     return []
@@ -340,7 +345,7 @@ def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exceptio
         return unavailable()
     if exc.cause_response_code != "TransactionCanceledException":
         return None
-    refused = [(w, r) for w, r in zip(writes, exc.cancellation_reasons) if r is not None and r.code not in (None, "None")]
+    refused = _refused(exc, writes)
     for w, reason in refused:
         if reason.code == "ConditionalCheckFailed" and w.guard is not None:
             return _taken(w.guard, reason.raw_item)
