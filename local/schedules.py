@@ -10,7 +10,6 @@ The run is an invocation of the same handler AWS invokes, through the in-process
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import threading
@@ -19,11 +18,13 @@ from typing import Optional
 
 import boto3
 
+from chalicelib.adapters.entities import entity_type
+from chalicelib.domain.outbox import Message, due_of_sort_key
 from local import moto_fixes
 from local.virtual_time import VirtualEvent, VirtualThread
 
 MESSAGE_KEY_PREFIX = "message#"
-PENDING_PARTITION = "message#due#pending"
+PENDING_PARTITION = entity_type(Message).partition("due", "pending")  # the index partition of the messages due
 
 
 class Schedules:
@@ -53,7 +54,7 @@ class Schedules:
 
     def _written(self, items: list[dict]) -> None:
         """A transaction wrote outbox messages: note when the pending ones are due, and wake the schedule."""
-        due = [_due_of(item["gsi1sk"]["S"]) for item in items if item.get("gsi1pk", {}).get("S") == PENDING_PARTITION]
+        due = [due_of_sort_key(item["gsi1sk"]["S"]).timestamp() for item in items if item.get("gsi1pk", {}).get("S") == PENDING_PARTITION]
         if due:
             with self._lock:
                 self._written_due = min([*due, *([self._written_due] if self._written_due is not None else [])])
@@ -107,10 +108,4 @@ class Schedules:
             TableName=self.stack.env["ENTITIES_TABLE"], IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": PENDING_PARTITION}}, Limit=1, ProjectionExpression="gsi1sk",
         )["Items"]
-        return _due_of(found[0]["gsi1sk"]["S"]) if found else None
-
-
-def _due_of(sort_key: str) -> float:
-    """The due instant (epoch seconds) of a pending message's index sort key `<due>#<key>` (domain/outbox.due_key)."""
-    due = dt.datetime.strptime(sort_key.split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
-    return due.replace(tzinfo=dt.timezone.utc).timestamp()
+        return due_of_sort_key(found[0]["gsi1sk"]["S"]).timestamp() if found else None

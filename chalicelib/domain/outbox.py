@@ -64,9 +64,17 @@ class Message:
         return self.audience is not None
 
 
+DUE_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def due_key(instant: dt.datetime) -> str:
     """A fixed-width UTC instant, the sort key of the pending messages: keys compare as the instants do."""
-    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return instant.astimezone(dt.timezone.utc).strftime(DUE_KEY_FORMAT)
+
+
+def due_of_sort_key(sort_key: str) -> dt.datetime:
+    """The due instant of a pending message's index sort key `<due_key>#<message key>`."""
+    return dt.datetime.strptime(sort_key.split("#", 1)[0], DUE_KEY_FORMAT).replace(tzinfo=dt.timezone.utc)
 
 
 def new_message(key: str, to: tuple[str, ...], subject: str, text: str, now: dt.datetime, *, first_try: bool) -> Message:

@@ -159,3 +159,8 @@ def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_wit
 def test_the_due_key_orders_instants_as_strings():
     early = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)
     assert rules.due_key(early) < rules.due_key(early + dt.timedelta(microseconds=1)) < rules.due_key(early + dt.timedelta(seconds=1))
+
+
+def test_the_due_instant_is_read_back_from_a_pending_messages_sort_key():
+    due = dt.datetime(2026, 3, 2, 14, 0, 0, 1, tzinfo=dt.timezone.utc)
+    assert rules.due_of_sort_key(f"{rules.due_key(due)}#award:AW-1:1:notice") == due
