@@ -24,13 +24,13 @@ SEED_BATCH = 50  # vendors per transaction (each with its audit record: DynamoDB
 
 
 def _seed_vendors(deps, count: int) -> None:
-    from chalicelib.domain.vendors import Vendor, VendorStatus
+    from chalicelib.domain.vendors import Vendor, VendorStatus, normalise_fein
     from chalicelib.services.ports import Actor, Change
     from local.fein import fein_for
 
     system = Actor.system("bench")
     vendors = [
-        Vendor(id=f"V-{n:06d}", org=f"org{n:06d}", legal_name=f"Vendor {n:06d} LLC", fein=fein_for(f"org{n:06d}").replace("-", ""),
+        Vendor(id=f"V-{n:06d}", org=f"org{n:06d}", legal_name=f"Vendor {n:06d} LLC", fein=normalise_fein(fein_for(f"org{n:06d}")),
                contact_email=f"bids@org{n:06d}.example", commodity_codes=("640",), registered_at=START, confirmation_code="0",
                status=VendorStatus.ACTIVE, confirmed_at=START)
         for n in range(count)

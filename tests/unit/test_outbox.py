@@ -1,6 +1,7 @@
 """The outbox (domain/outbox.py, services/outbox.py): an email is written with the change that causes it, sent once,
 retried after a failure without the change ever failing, and a broadcast is expanded page by page."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,6 +10,7 @@ from chalicelib.domain import outbox as rules
 from chalicelib.domain.attention import Attention
 from chalicelib.domain.errors import RecordChanged
 from chalicelib.domain.outbox import Audience, Message, MessageStatus
+from chalicelib.domain.vendors import Vendor
 from chalicelib.services import outbox
 from chalicelib.services.ports import Actor, Broadcast, Change, Email, Role, Send
 from tests.unit.test_bids_services import sol, vendor  # noqa: F401 - fixtures
@@ -68,8 +70,8 @@ def test_a_failed_send_keeps_the_change_and_the_worker_delivers_the_email_once_a
 def test_a_refused_commit_writes_no_email(deps):
     # Given a change that lost a race (stale version) / Then its email is neither stored nor sent
     acme = vendor(deps, "acme")
-    stored = deps.store.get(type(deps.store.items[("vendor", "V-acme")]), "V-acme")
-    stale = type(stored)(**{**stored.__dict__, "version": stored.version - 1})
+    stored = deps.store.get(Vendor, "V-acme")
+    stale = dataclasses.replace(stored, version=stored.version - 1)
     with pytest.raises(RecordChanged):
         deps.commit(acme, deps.clock.now(), [Change("vendor.edited", stale, stale), Send("edited", HELLO)])
     assert message(deps, "edited") is None and deps.notifier.sent == []
