@@ -4,7 +4,19 @@ from chalice import Chalice
 
 from chalicelib import observability
 from chalicelib.api import (
-    attention, audit, awards, bids, contracts, framework, idempotency, invoices, meta, orders, plans, solicitations, vendors,
+    attention,
+    audit,
+    awards,
+    bids,
+    contracts,
+    framework,
+    idempotency,
+    invoices,
+    meta,
+    orders,
+    plans,
+    solicitations,
+    vendors,
 )
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
@@ -26,11 +38,23 @@ BLUEPRINTS = (
     meta.bp,
     outbox_tasks.bp,  # emails written with the changes that cause them, delivered with retries
     audit.bp,
-    attention.bp, attention_tasks.bp,  # workflow steps that failed after their retries
-    vendors.bp, vendor_tasks.bp,  # vendor registration
-    solicitations.bp, bids.bp, awards.bp, contracts.bp, solicitation_tasks.bp, award_tasks.bp,  # invitation to bid (R-4 to R-9h)
-    orders.bp, invoices.bp, contract_tasks.bp, delivery_tasks.bp, payment_tasks.bp,  # contract performance
-    plans.bp, plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+    attention.bp,
+    attention_tasks.bp,  # workflow steps that failed after their retries
+    vendors.bp,
+    vendor_tasks.bp,  # vendor registration
+    solicitations.bp,
+    bids.bp,
+    awards.bp,
+    contracts.bp,
+    solicitation_tasks.bp,
+    award_tasks.bp,  # invitation to bid (R-4 to R-9h)
+    orders.bp,
+    invoices.bp,
+    contract_tasks.bp,
+    delivery_tasks.bp,
+    payment_tasks.bp,  # contract performance
+    plans.bp,
+    plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -60,7 +60,7 @@ def _table(rows: list, header: list[str] | None) -> list[str]:
     if header:
         out.append(line(header))
         out.append("  " + "  ".join("-" * w for w in widths))
-    out += [line(r) for r in grid[1 if header else 0:]]
+    out += [line(r) for r in grid[1 if header else 0 :]]
     return out
 
 
@@ -171,8 +171,11 @@ def main(argv: list[str]) -> int:
             failed.append(module_name)
         if warning:
             warned.append(module_name)
-    print(f"\n== total {time.perf_counter() - started:.1f} s" + (f"; errors in {', '.join(failed)}" if failed else "")
-          + (f"; warnings in {', '.join(warned)}" if warned else ""))
+    print(
+        f"\n== total {time.perf_counter() - started:.1f} s"
+        + (f"; errors in {', '.join(failed)}" if failed else "")
+        + (f"; warnings in {', '.join(warned)}" if warned else "")
+    )
     return 1 if failed or warned else 0
 
 

@@ -50,7 +50,10 @@ class Server:
         self.log = tempfile.NamedTemporaryFile("w", prefix="bid-race-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local.server", "--port", str(self.port), "--moto-port", str(_free_port())],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.base = f"http://127.0.0.1:{self.port}"
         limit = time.monotonic() + 60
@@ -112,7 +115,12 @@ def _vendors(stack: Stack, count: int, pool: ThreadPoolExecutor) -> list[str]:
     email = {org: f"bids@{org}.example" for org in orgs}
 
     def register(org: str) -> str:
-        body = _ok(call(stack.base, "POST", "/vendors", vendor_registration(f"Racer {org}", email[org]), stack.token("vendor", org, now)), 201)
+        body = _ok(
+            call(
+                stack.base, "POST", "/vendors", vendor_registration(f"Racer {org}", email[org]), stack.token("vendor", org, now)
+            ),
+            201,
+        )
         return body["id"]
 
     ids = dict(zip(orgs, pool.map(register, orgs)))
@@ -120,17 +128,38 @@ def _vendors(stack: Stack, count: int, pool: ThreadPoolExecutor) -> list[str]:
     for message in _ok(call(stack.base, "GET", "/_local/outbox"), 200)["messages"]:
         if "Confirmation code: " in message["text"] and message["to"]:
             codes[message["to"][0]] = message["text"].split("Confirmation code: ")[1].split()[0]
-    list(pool.map(lambda org: _ok(call(stack.base, "POST", f"/vendors/{ids[org]}/confirm", {"code": codes[email[org]]}, stack.token("vendor", org, now)), 200), orgs))
+    list(
+        pool.map(
+            lambda org: _ok(
+                call(
+                    stack.base,
+                    "POST",
+                    f"/vendors/{ids[org]}/confirm",
+                    {"code": codes[email[org]]},
+                    stack.token("vendor", org, now),
+                ),
+                200,
+            ),
+            orgs,
+        )
+    )
     return orgs
 
 
 def _invitation(stack: Stack) -> tuple[str, dt.datetime]:
     opening = (stack.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     body = {
-        "title": "Bid race", "agency": "DAS", "commodity_codes": ["64000"],
+        "title": "Bid race",
+        "agency": "DAS",
+        "commodity_codes": ["64000"],
         "lines": [{"id": "1", "description": "Copy paper, case", "quantity": "100", "unit": "case"}],
-        "opening_at": opening.isoformat(), "award_basis": "all",
-        "evaluation_factors": [{"name": "price", "weight": "70"}, {"name": "past_performance", "weight": "20"}, {"name": "financial_responsibility", "weight": "10"}],
+        "opening_at": opening.isoformat(),
+        "award_basis": "all",
+        "evaluation_factors": [
+            {"name": "price", "weight": "70"},
+            {"name": "past_performance", "weight": "20"},
+            {"name": "financial_responsibility", "weight": "10"},
+        ],
     }
     bureau = stack.token("purchasing", "DAS-BOP")
     sol = _ok(call(stack.base, "POST", "/solicitations", body, bureau), 201)
@@ -139,8 +168,12 @@ def _invitation(stack: Stack) -> tuple[str, dt.datetime]:
 
 
 def _bid(n: int) -> dict:
-    return {"lines": [{"line_id": "1", "unit_price": f"{20 + n % 97}.{n % 100:02d}", "quantity": "100"}],
-            "signer": {"name": "Pat Doe", "title": "President"}, "signed": True, "non_collusion": True}
+    return {
+        "lines": [{"line_id": "1", "unit_price": f"{20 + n % 97}.{n % 100:02d}", "quantity": "100"}],
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": True,
+        "non_collusion": True,
+    }
 
 
 def _kind(status: int, body) -> str:
@@ -192,10 +225,18 @@ def race(bids: int = BIDS, threads: int = THREADS) -> dict:
     kinds = Counter("connection error" if s == 0 else _kind(s, b) for s, b, _ in results)
     latencies = sorted(elapsed for *_, elapsed in results)
     return {
-        "bids": bids, "threads": threads, "kinds": kinds, "lost": sorted(receipts[b] for b in set(receipts) - tabulated), "opening": opening,
-        "tabulation": status, "tabulated": len(tabulated), "p50": latencies[len(latencies) // 2],
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "prepared s": prepared,
-        "fired s": fired, "crossed s": crossed["at"],
+        "bids": bids,
+        "threads": threads,
+        "kinds": kinds,
+        "lost": sorted(receipts[b] for b in set(receipts) - tabulated),
+        "opening": opening,
+        "tabulation": status,
+        "tabulated": len(tabulated),
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "prepared s": prepared,
+        "fired s": fired,
+        "crossed s": crossed["at"],
     }
 
 
@@ -203,21 +244,33 @@ def run(bids: int = BIDS, threads: int = THREADS) -> list:
     """Rows for `make bench` (see bench/__main__.py)."""
     result = race(bids, threads)
     kinds = result["kinds"]
-    rows: list = [{
-        "bids": result["bids"], "threads": result["threads"], "accepted": kinds["accepted"], "refused-late": kinds["refused-late"],
-        "retryable (409/503)": kinds["retryable"], "lost": len(result["lost"]), "5xx": kinds["5xx"],
-        "p50 ms": f"{result['p50'] * 1000:.0f}", "p99 ms": f"{result['p99'] * 1000:.0f}",
-    }]
+    rows: list = [
+        {
+            "bids": result["bids"],
+            "threads": result["threads"],
+            "accepted": kinds["accepted"],
+            "refused-late": kinds["refused-late"],
+            "retryable (409/503)": kinds["retryable"],
+            "lost": len(result["lost"]),
+            "5xx": kinds["5xx"],
+            "p50 ms": f"{result['p50'] * 1000:.0f}",
+            "p99 ms": f"{result['p99'] * 1000:.0f}",
+        }
+    ]
     others = {k: n for k, n in kinds.items() if k not in ("accepted", "refused-late", "retryable", "5xx")}
-    rows.append(f"{result['bids']} vendors registered and confirmed and the invitation published in {result['prepared s']:.1f} s; "
-                f"bids fired in {result['fired s']:.1f} s, the clock moved across the opening after {result['crossed s']:.1f} s "
-                f"({CROSS_AFTER:.0%} of the answers in). Tabulation: {result['tabulation']}, {result['tabulated']} bids."
-                + (f" Other answers: {others}." if others else ""))
+    rows.append(
+        f"{result['bids']} vendors registered and confirmed and the invitation published in {result['prepared s']:.1f} s; "
+        f"bids fired in {result['fired s']:.1f} s, the clock moved across the opening after {result['crossed s']:.1f} s "
+        f"({CROSS_AFTER:.0%} of the answers in). Tabulation: {result['tabulation']}, {result['tabulated']} bids."
+        + (f" Other answers: {others}." if others else "")
+    )
     if result["tabulation"] != 200:
         rows.append(f"WARNING: the tabulation answered {result['tabulation']} after the opening")
     if result["lost"]:
-        rows.append(f"WARNING: {len(result['lost'])} bids got a receipt (201) but are not in the tabulation; received at "
-                    f"{', '.join(result['lost'])}, the opening at {result['opening'].isoformat()}")
+        rows.append(
+            f"WARNING: {len(result['lost'])} bids got a receipt (201) but are not in the tabulation; received at "
+            f"{', '.join(result['lost'])}, the opening at {result['opening'].isoformat()}"
+        )
     if kinds["5xx"] or kinds["connection error"]:
         rows.append(f"WARNING: {kinds['5xx']} answers were 5xx and {kinds['connection error']} connections failed")
     if not kinds["accepted"] or not kinds["refused-late"]:

@@ -9,7 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": "06-1234567", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+REGISTRATION = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": "06-1234567",
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500", "615"],
+}
 
 
 class CallCounter:
@@ -68,7 +73,11 @@ def run() -> list:
 
     rows: list = []
     warnings: list[str] = []
-    with in_process(app, DEFAULT_START) as stack, Client(app, stage_name="dev", project_dir=str(ROOT)) as client, counting() as counter:
+    with (
+        in_process(app, DEFAULT_START) as stack,
+        Client(app, stage_name="dev", project_dir=str(ROOT)) as client,
+        counting() as counter,
+    ):
         api = Api(client, stack)
         vendor, purchasing, public = api.as_vendor("acme"), api.as_purchasing(), api
 
@@ -81,13 +90,15 @@ def run() -> list:
                 if needed:
                     raise RuntimeError(problem)
                 warnings.append(f"WARNING: {problem}")
-            rows.append({
-                "operation": label,
-                "status": reply.status,
-                "handler calls": sum(handler.values()),
-                "by API (handler)": _fmt(handler),
-                "workflow tasks it set off": _fmt(workflow),
-            })
+            rows.append(
+                {
+                    "operation": label,
+                    "status": reply.status,
+                    "handler calls": sum(handler.values()),
+                    "by API (handler)": _fmt(handler),
+                    "workflow tasks it set off": _fmt(workflow),
+                }
+            )
             return reply
 
         created = measure("POST /vendors", lambda: vendor.post("/vendors", json=REGISTRATION), 201, needed=True).json
@@ -100,17 +111,27 @@ def run() -> list:
         measure("GET /openapi.json", lambda: public.get("/openapi.json"), 200)
         other, other_registration = api.as_vendor("globex"), {**REGISTRATION, "fein": "13-7654321"}
         key = {"Idempotency-Key": "bench-1"}
-        measure("POST /vendors + Idempotency-Key (first)", lambda: other.post("/vendors", json=other_registration, headers=key), 201)
-        replay = measure("POST /vendors + Idempotency-Key (replay)", lambda: other.post("/vendors", json=other_registration, headers=key), 201)
+        measure(
+            "POST /vendors + Idempotency-Key (first)", lambda: other.post("/vendors", json=other_registration, headers=key), 201
+        )
+        replay = measure(
+            "POST /vendors + Idempotency-Key (replay)", lambda: other.post("/vendors", json=other_registration, headers=key), 201
+        )
         measure("GET /vendors/duplicates", lambda: purchasing.get("/vendors/duplicates"), 200)
         if replay.headers.get("Idempotent-Replayed") != "true":
             warnings.append("WARNING: the replay was not answered from the idempotency record")
-    rows.append("handler = calls made by the HTTP request itself (TransactWriteItems = entity + audit record + the organisation "
-                "and FEIN guards in one transaction; Query = one index partition, e.g. duplicates read the three by_status "
-                "partitions sorted by normalised legal name, never a Scan).")
-    rows.append("workflow tasks = calls of the vendor-onboarding Lambda tasks the request set off, run before it returned "
-                "(GetItem + TransactWriteItems = token stored with its audit record and the confirmation email in the outbox; "
-                "BatchGetItem + TransactWriteItems = the email's first try read back and marked sent).")
-    rows.append("Idempotency-Key: the first request adds PutItem (in-progress record) and UpdateItem (saved answer); the "
-                "replay is one conditional PutItem that fails and returns the saved answer.")
+    rows.append(
+        "handler = calls made by the HTTP request itself (TransactWriteItems = entity + audit record + the organisation "
+        "and FEIN guards in one transaction; Query = one index partition, e.g. duplicates read the three by_status "
+        "partitions sorted by normalised legal name, never a Scan)."
+    )
+    rows.append(
+        "workflow tasks = calls of the vendor-onboarding Lambda tasks the request set off, run before it returned "
+        "(GetItem + TransactWriteItems = token stored with its audit record and the confirmation email in the outbox; "
+        "BatchGetItem + TransactWriteItems = the email's first try read back and marked sent)."
+    )
+    rows.append(
+        "Idempotency-Key: the first request adds PutItem (in-progress record) and UpdateItem (saved answer); the "
+        "replay is one conditional PutItem that fails and returns the saved answer."
+    )
     return rows + warnings

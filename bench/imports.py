@@ -41,7 +41,12 @@ def _child_env() -> dict[str, str]:
 def _run(statement: str, *extra_args: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [sys.executable, *extra_args, "-c", _PROBE.format(statement=statement)],
-        cwd=ROOT, env=_child_env(), capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
@@ -62,7 +67,7 @@ def heaviest_packages(limit: int = 6) -> list[tuple[str, float]]:
         for line in _run(statement, "-X", "importtime").stderr.splitlines():
             if not line.startswith("import time:") or line.count("|") != 2:
                 continue
-            own, _, name = line[len("import time:"):].split("|")
+            own, _, name = line[len("import time:") :].split("|")
             if not own.strip().isdigit():
                 continue  # the header line
             top = name.strip().split(".")[0]
@@ -97,13 +102,18 @@ def run() -> list:
         }
         for statement, values in samples.items()
     ]
-    rows.append(f"ratio app / baseline (medians of {REPEATS} fresh processes each): {app / base:.2f}x "
-                f"(+{(app - base) * 1000:.1f} ms)")
+    rows.append(
+        f"ratio app / baseline (medians of {REPEATS} fresh processes each): {app / base:.2f}x (+{(app - base) * 1000:.1f} ms)"
+    )
     known = {"AWS_EXECUTION_ENV": "set by chalice.Chalice() itself for the botocore user agent"}
-    rows.append("environment variables changed by `import app`: "
-                + (", ".join(f"{k} ({known[k]})" if k in known else k for k in sorted(env_changed)) or "none"))
+    rows.append(
+        "environment variables changed by `import app`: "
+        + (", ".join(f"{k} ({known[k]})" if k in known else k for k in sorted(env_changed)) or "none")
+    )
     heavy = heaviest_packages()
     if heavy:
-        rows.append("where the extra time goes (-X importtime self time per top-level package, app minus baseline): "
-                    + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heavy))
+        rows.append(
+            "where the extra time goes (-X importtime self time per top-level package, app minus baseline): "
+            + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heavy)
+        )
     return rows

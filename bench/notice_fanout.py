@@ -30,13 +30,22 @@ def _seed_vendors(deps, count: int) -> None:
 
     system = Actor.system("bench")
     vendors = [
-        Vendor(id=f"V-{n:06d}", org=f"org{n:06d}", legal_name=f"Vendor {n:06d} LLC", fein=normalise_fein(fein_for(f"org{n:06d}")),
-               contact_email=f"bids@org{n:06d}.example", commodity_codes=("640",), registered_at=START, confirmation_code="0",
-               status=VendorStatus.ACTIVE, confirmed_at=START)
+        Vendor(
+            id=f"V-{n:06d}",
+            org=f"org{n:06d}",
+            legal_name=f"Vendor {n:06d} LLC",
+            fein=normalise_fein(fein_for(f"org{n:06d}")),
+            contact_email=f"bids@org{n:06d}.example",
+            commodity_codes=("640",),
+            registered_at=START,
+            confirmation_code="0",
+            status=VendorStatus.ACTIVE,
+            confirmed_at=START,
+        )
         for n in range(count)
     ]
     for start in range(0, count, SEED_BATCH):
-        deps.store.commit(system, START, [Change("vendor.registered", v) for v in vendors[start:start + SEED_BATCH]])
+        deps.store.commit(system, START, [Change("vendor.registered", v) for v in vendors[start : start + SEED_BATCH]])
 
 
 def fanout(count: int) -> dict:
@@ -66,11 +75,15 @@ def fanout(count: int) -> dict:
         tracemalloc.stop()
         emails = len(ses_backends[ACCOUNT][REGION].sent_messages) - sent_before
         return {
-            "vendors": count, "notice task ms": round(task_ms, 1), "worker s": round(worker_s, 1),
-            "pages": -(-result["expanded"] // outbox.PAGE), "emails": emails,
+            "vendors": count,
+            "notice task ms": round(task_ms, 1),
+            "worker s": round(worker_s, 1),
+            "pages": -(-result["expanded"] // outbox.PAGE),
+            "emails": emails,
             "worker runs at 300 s": max(1, -(-int(worker_s) // WORKER_TIMEOUT_S)),
             "AWS calls/email": round(sum(calls.values()) / max(emails, 1), 2),
-            "peak MiB": round(peak / 2**20, 1), "done": result["done"],
+            "peak MiB": round(peak / 2**20, 1),
+            "done": result["done"],
         }
 
 
@@ -81,10 +94,12 @@ def run(sizes=(10_000,)) -> list:
         rows.append(row)
         if row["emails"] != count:
             rows.append(f"WARNING: {count} vendors invited but {row['emails']} emails sent")
-    rows.append("The notice task writes one broadcast whatever the number of vendors; the worker pages the vendors "
-                "(Query, 99 per page) and writes each page with its cursor in one transaction. On AWS, SES's sending "
-                "rate (e.g. 14/s in a new account) bounds the worker; a run stops 30 s before its timeout and the next "
-                "minute's run continues from the cursor.")
+    rows.append(
+        "The notice task writes one broadcast whatever the number of vendors; the worker pages the vendors "
+        "(Query, 99 per page) and writes each page with its cursor in one transaction. On AWS, SES's sending "
+        "rate (e.g. 14/s in a new account) bounds the worker; a run stops 30 s before its timeout and the next "
+        "minute's run continues from the cursor."
+    )
     return rows
 
 

@@ -90,10 +90,21 @@ def _solicitation(deps):
     from chalicelib.services.ports import Actor, Change, Role
 
     lines = [LineItem(str(i), f"Article {i}", Decimal(100), "each") for i in range(1, 6)]
-    factors = [EvaluationFactor(n, Decimal(w)) for n, w in (("price", 70), ("past_performance", 20), ("financial_responsibility", 10))]
+    factors = [
+        EvaluationFactor(n, Decimal(w)) for n, w in (("price", 70), ("past_performance", 20), ("financial_responsibility", 10))
+    ]
     sol = rules.new_solicitation(
-        solicitation_id="ITB-BENCH", title="Bench", agency="DAS", commodity_codes=["64000"], lines=lines, groups=[],
-        opening_at=OPENING, award_basis=AwardBasis.ALL, evaluation_factors=factors, now=START, created_by="bench",
+        solicitation_id="ITB-BENCH",
+        title="Bench",
+        agency="DAS",
+        commodity_codes=["64000"],
+        lines=lines,
+        groups=[],
+        opening_at=OPENING,
+        award_basis=AwardBasis.ALL,
+        evaluation_factors=factors,
+        now=START,
+        created_by="bench",
     )
     sol = rules.publish(sol, START)  # committed directly: no workflow, so only the measured task runs
     deps.store.commit(Actor("bench", Role.PURCHASING, "DAS-BOP"), START, [Change("solicitation.published", sol)])
@@ -111,16 +122,32 @@ def _seed(deps, sealer, sol, count: int) -> None:
     batch = []
     for i in range(count):
         body = {
-            "lines": [{"line_id": str(n), "unit_price": f"{10 + (i * 7 + n) % 991}.{i % 100:02d}", "quantity": "100"} for n in range(1, 6)],
-            "signer": {"name": f"Signer {i}", "title": "President"}, "signed": True, "non_collusion": True,
+            "lines": [
+                {"line_id": str(n), "unit_price": f"{10 + (i * 7 + n) % 991}.{i % 100:02d}", "quantity": "100"}
+                for n in range(1, 6)
+            ],
+            "signer": {"name": f"Signer {i}", "title": "President"},
+            "signed": True,
+            "non_collusion": True,
         }
         rules.check_bid(sol, body, START)
         bid_id, salt = f"BID-{i:06d}", i.to_bytes(32, "big")
-        batch.append(Change("bid.received", Bid(
-            id=bid_id, solicitation_id=sol.id, vendor_id=f"V-{i:06d}", vendor_org=f"org-{i}", bidder_name=f"Bidder {i:05d}",
-            bidder_email=f"bids@v{i}.example", received_at=START, commitment=commitment.commitment(rules.canonical(body), salt),
-            sealed=sealer.seal(commitment.envelope(rules.canonical(body), salt), sol.id, bid_id),
-        )))
+        batch.append(
+            Change(
+                "bid.received",
+                Bid(
+                    id=bid_id,
+                    solicitation_id=sol.id,
+                    vendor_id=f"V-{i:06d}",
+                    vendor_org=f"org-{i}",
+                    bidder_name=f"Bidder {i:05d}",
+                    bidder_email=f"bids@v{i}.example",
+                    received_at=START,
+                    commitment=commitment.commitment(rules.canonical(body), salt),
+                    sealed=sealer.seal(commitment.envelope(rules.canonical(body), salt), sol.id, bid_id),
+                ),
+            )
+        )
         if len(batch) == 40:
             deps.store.commit(actor, START, batch)
             batch = []
@@ -205,7 +232,12 @@ def procurement() -> dict:
             stack.clock.advance(days=3)
             call(api.as_vendor("bolt").post(f"/awards/{award_id}/decline", json={"reason": "cannot supply"}), 200)
             call(api.as_purchasing().post(f"/awards/{award_id}/next"), 200)
-            call(api.as_vendor("cobra").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "338.00", "reference": "PB-1"}), 200)
+            call(
+                api.as_vendor("cobra").post(
+                    f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "338.00", "reference": "PB-1"}
+                ),
+                200,
+            )
             contract_id = call(api.as_purchasing().get(f"/awards/{award_id}"), 200)["contract_id"]
             call(api.as_purchasing().get(f"/contracts/{contract_id}"), 200)
             stack.clock.advance(days=31)  # the invitation-to-bid execution ends
@@ -214,7 +246,9 @@ def procurement() -> dict:
                 "award-acceptance": stack.history("award-acceptance", f"award-{award_id}-2"),
             }
     transitions = {p: sum(1 for e in h if e["type"].endswith("StateEntered")) for p, h in histories.items()}
-    tasks = sum(1 for h in histories.values() for e in h if e["type"] == "LambdaFunctionScheduled" or e["type"] == "TaskScheduled")
+    tasks = sum(
+        1 for h in histories.values() for e in h if e["type"] == "LambdaFunctionScheduled" or e["type"] == "TaskScheduled"
+    )
     writes = sum(n for (svc, op), n in calls.items() if svc == "dynamodb" and op in WRITES)
     reads = sum(n for (svc, op), n in calls.items() if svc == "dynamodb" and op in READS)
     kms = sum(n for (svc, _), n in calls.items() if svc == "kms")
@@ -229,8 +263,14 @@ def procurement() -> dict:
         "SES": SES_PER_EMAIL * emails,
     }
     return {
-        "events": {p: len(h) for p, h in histories.items()}, "transitions": transitions, "lambda requests": lambda_requests,
-        "dynamodb writes": writes, "dynamodb reads": reads, "kms": kms, "emails": emails, "cost": cost,
+        "events": {p: len(h) for p, h in histories.items()},
+        "transitions": transitions,
+        "lambda requests": lambda_requests,
+        "dynamodb writes": writes,
+        "dynamodb reads": reads,
+        "kms": kms,
+        "emails": emails,
+        "cost": cost,
     }
 
 
@@ -245,20 +285,28 @@ def run(sizes=(100, 1000, 10000)) -> list:
         peak, state = result.pop("_peak"), result.pop("_size")
         rows.append(result)
         if peak > LAMBDA_MEMORY_MB * 2**20 / 4:
-            rows.append(f"WARNING: opening {size} bids needed {peak / 2**20:.0f} MiB of working memory, over a quarter of {LAMBDA_MEMORY_MB} MB")
+            rows.append(
+                f"WARNING: opening {size} bids needed {peak / 2**20:.0f} MiB of working memory, over a quarter of {LAMBDA_MEMORY_MB} MB"
+            )
         if state > STATE_LIMIT:
             rows.append(f"WARNING: the opening task's output ({state} B) exceeds the 256 KB state limit")
-    rows.append("Opening: bids paged by Query (never Scan), one KMS Decrypt and one 2-item transaction (bid + audit) per bid, "
-                f"at most {OPENING_BATCH} bids per Lambda invocation (the state machine loops); memory holds one page. Times: in-process moto with tracemalloc on (slower than Lambda), moto's per-transaction "
-                "table backup skipped. peak = all Python allocations during the task, including moto's in-memory tables "
-                "growing by the audit records; working = peak minus what is still allocated at the end (the task's transient memory).")
+    rows.append(
+        "Opening: bids paged by Query (never Scan), one KMS Decrypt and one 2-item transaction (bid + audit) per bid, "
+        f"at most {OPENING_BATCH} bids per Lambda invocation (the state machine loops); memory holds one page. Times: in-process moto with tracemalloc on (slower than Lambda), moto's per-transaction "
+        "table backup skipped. peak = all Python allocations during the task, including moto's in-memory tables "
+        "growing by the audit records; working = peak minus what is still allocated at the end (the task's transient memory)."
+    )
     result = procurement()
     total = sum(result["cost"].values(), Decimal(0))
     rows.append({"full procurement": "history events", **result["events"]})
     rows.append({"full procurement": "state transitions", **result["transitions"]})
-    rows.append(f"Lambda requests {result['lambda requests']} (API calls + tasks), DynamoDB writes {result['dynamodb writes']}, "
-                f"reads {result['dynamodb reads']}, KMS calls {result['kms']}, emails {result['emails']}.")
-    rows.append("Cost of one procurement: " + "; ".join(f"{k} ${v:.6f}" for k, v in result["cost"].items()) + f"; total ${total:.6f}.")
+    rows.append(
+        f"Lambda requests {result['lambda requests']} (API calls + tasks), DynamoDB writes {result['dynamodb writes']}, "
+        f"reads {result['dynamodb reads']}, KMS calls {result['kms']}, emails {result['emails']}."
+    )
+    rows.append(
+        "Cost of one procurement: " + "; ".join(f"{k} ${v:.6f}" for k, v in result["cost"].items()) + f"; total ${total:.6f}."
+    )
     return rows
 
 
@@ -271,4 +319,3 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv))
-

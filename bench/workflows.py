@@ -16,7 +16,12 @@ VARIANTS = ((1, 0), (100, 0), (100, 60))
 
 
 def _registration(i: int) -> dict:
-    return {"legal_name": f"Bench Vendor {i:03d} LLC", "fein": f"06-{i:07d}", "contact_email": f"bids@vendor{i:03d}.example", "commodity_codes": ["61500"]}
+    return {
+        "legal_name": f"Bench Vendor {i:03d} LLC",
+        "fein": f"06-{i:07d}",
+        "contact_email": f"bids@vendor{i:03d}.example",
+        "commodity_codes": ["61500"],
+    }
 
 
 def onboarding(pending: int, stagger: int = 0) -> dict:
@@ -93,16 +98,24 @@ def run() -> list:
     for r in results:
         if not r["expected"]:
             pending = r["row"]["pending executions"]
-            rows.append(f"WARNING: with {pending} pending executions ({r['row']['timers']}) not every execution succeeded with 2 emails "
-                        f"({r['row']['outcome']}, {r['row']['emails']} emails).")
+            rows.append(
+                f"WARNING: with {pending} pending executions ({r['row']['timers']}) not every execution succeeded with 2 emails "
+                f"({r['row']['outcome']}, {r['row']['emails']} emails)."
+            )
             rows += [f"WARNING:   {n} x {failure}" for failure, n in r["failures"].most_common()]
             if any("dictionary changed size" in failure for failure in r["failures"]):
-                rows.append("WARNING:   (tasks whose timers fire at the same instant run in parallel interpreter threads and "
-                            "race inside moto's in-memory DynamoDB: transact_write_items deep-copies a table another "
-                            "thread is writing. Local stack only; in-process Lambda invocations need serialising.)")
-    rows.append("each vendor registers (confirmation email, task token wait), nobody confirms: at day 7 the wait times out, "
-                "the reminder task runs and the execution succeeds; 'advance 30 d' = advance(days=7) + advance(days=23).")
-    rows.append("history events = all get_execution_history events of the executions (state entered/exited, task "
-                "scheduled/started/submitted/succeeded/timed out, execution started/succeeded); states entered = the "
-                "*StateEntered events among them, closest to the state transitions Step Functions bills.")
+                rows.append(
+                    "WARNING:   (tasks whose timers fire at the same instant run in parallel interpreter threads and "
+                    "race inside moto's in-memory DynamoDB: transact_write_items deep-copies a table another "
+                    "thread is writing. Local stack only; in-process Lambda invocations need serialising.)"
+                )
+    rows.append(
+        "each vendor registers (confirmation email, task token wait), nobody confirms: at day 7 the wait times out, "
+        "the reminder task runs and the execution succeeds; 'advance 30 d' = advance(days=7) + advance(days=23)."
+    )
+    rows.append(
+        "history events = all get_execution_history events of the executions (state entered/exited, task "
+        "scheduled/started/submitted/succeeded/timed out, execution started/succeeded); states entered = the "
+        "*StateEntered events among them, closest to the state transitions Step Functions bills."
+    )
     return rows

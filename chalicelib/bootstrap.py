@@ -44,8 +44,13 @@ def token_verifier():
     from chalicelib.api.auth import TokenVerifier
 
     s = settings()
-    return TokenVerifier(secret=s.jwt_secret, jwks_url=s.jwt_jwks_url, issuer=s.jwt_issuer, audience=s.jwt_audience,
-                         max_lifetime=dt.timedelta(hours=s.jwt_max_lifetime_hours))
+    return TokenVerifier(
+        secret=s.jwt_secret,
+        jwks_url=s.jwt_jwks_url,
+        issuer=s.jwt_issuer,
+        audience=s.jwt_audience,
+        max_lifetime=dt.timedelta(hours=s.jwt_max_lifetime_hours),
+    )
 
 
 @lru_cache(maxsize=1)

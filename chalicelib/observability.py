@@ -20,11 +20,7 @@ tracer = Tracer(service=SERVICE)
 
 def _request_id(event) -> str:
     """API Gateway's request id; the Lambda request id (or a fresh one) where there is no gateway."""
-    return (
-        event.context.get("requestId")
-        or getattr(event.lambda_context, "aws_request_id", None)
-        or uuid.uuid4().hex
-    )
+    return event.context.get("requestId") or getattr(event.lambda_context, "aws_request_id", None) or uuid.uuid4().hex
 
 
 def correlate(correlation_id: str | None) -> None:
@@ -54,7 +50,13 @@ def register(app) -> None:
         metrics.clear_metrics()
         logger.info(
             "request handled",
-            extra={"request_id": request_id, "method": event.method, "route": route, "status": response.status_code, "ms": round(elapsed_ms, 1)},
+            extra={
+                "request_id": request_id,
+                "method": event.method,
+                "route": route,
+                "status": response.status_code,
+                "ms": round(elapsed_ms, 1),
+            },
         )
         return response
 

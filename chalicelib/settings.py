@@ -25,7 +25,7 @@ class Settings:
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1"),
@@ -42,5 +42,7 @@ class Settings:
             jwt_issuer=env.get("JWT_ISSUER") or None,
             jwt_audience=env.get("JWT_AUDIENCE") or None,
             jwt_max_lifetime_hours=float(env.get("JWT_MAX_LIFETIME_HOURS") or 12),
-            cors_allowed_origins=frozenset(o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()),
+            cors_allowed_origins=frozenset(
+                o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
         )

@@ -47,13 +47,30 @@ def resources() -> dict:
 # exponential backoff and full jitter, per error class; whatever still fails parks the execution on a "needs
 # attention" step that records it, emails purchasing and resumes the failed step when purchasing says so
 # (services/attention.py). ASL files therefore declare no Retry and no catch-all of their own.
-LAMBDA_ERRORS = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-                 "Lambda.TooManyRequestsException", "Lambda.Unknown"]
+LAMBDA_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.Unknown",
+]
 TRANSIENT_ERRORS = ["RecordChanged", "TemporarilyUnavailable"]  # domain.errors: optimistic conflicts, throttling
-LAMBDA_RETRY = {"ErrorEquals": LAMBDA_ERRORS, "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
-                "MaxDelaySeconds": 60, "JitterStrategy": "FULL"}
-TRANSIENT_RETRY = {"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 1, "MaxAttempts": 8, "BackoffRate": 2,
-                   "MaxDelaySeconds": 30, "JitterStrategy": "FULL"}
+LAMBDA_RETRY = {
+    "ErrorEquals": LAMBDA_ERRORS,
+    "IntervalSeconds": 2,
+    "MaxAttempts": 6,
+    "BackoffRate": 2,
+    "MaxDelaySeconds": 60,
+    "JitterStrategy": "FULL",
+}
+TRANSIENT_RETRY = {
+    "ErrorEquals": TRANSIENT_ERRORS,
+    "IntervalSeconds": 1,
+    "MaxAttempts": 8,
+    "BackoffRate": 2,
+    "MaxDelaySeconds": 30,
+    "JitterStrategy": "FULL",
+}
 FAULT_POLICY = [LAMBDA_RETRY, TRANSIENT_RETRY]
 ATTENTION_FUNCTION = "AttentionRaise"
 STATE_NAME_LIMIT = 80  # Step Functions' limit on state names
@@ -71,11 +88,15 @@ def with_fault_policy(process: str, definition: dict) -> dict:
         if state["Type"] != "Task":
             continue
         if "Retry" in state or any("States.ALL" in c["ErrorEquals"] for c in state.get("Catch", [])):
-            raise SystemExit(f"{process}.asl.json: state {name!r} declares its own Retry or States.ALL catch; the fault policy "
-                             "of infra/build.py applies to every Task")
+            raise SystemExit(
+                f"{process}.asl.json: state {name!r} declares its own Retry or States.ALL catch; the fault policy "
+                "of infra/build.py applies to every Task"
+            )
         fallback = attention_state(name)
         if len(fallback) > STATE_NAME_LIMIT:
-            raise SystemExit(f"{process}.asl.json: shorten state {name!r} to at most {STATE_NAME_LIMIT - len(attention_state(''))} characters")
+            raise SystemExit(
+                f"{process}.asl.json: shorten state {name!r} to at most {STATE_NAME_LIMIT - len(attention_state(''))} characters"
+            )
         state["Retry"] = copy.deepcopy(FAULT_POLICY)
         state["Catch"] = state.get("Catch", []) + [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.fault", "Next": fallback}]
         states[fallback] = {
@@ -84,8 +105,14 @@ def with_fault_policy(process: str, definition: dict) -> dict:
             "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
             "Parameters": {
                 "FunctionName": "${" + ATTENTION_FUNCTION + "Arn}",
-                "Payload": {"process": process, "state": name, "error.$": "$.fault.Error", "cause.$": "$.fault.Cause",
-                            "execution.$": "$$.Execution.Name", "task_token.$": "$$.Task.Token"},
+                "Payload": {
+                    "process": process,
+                    "state": name,
+                    "error.$": "$.fault.Error",
+                    "cause.$": "$.fault.Cause",
+                    "execution.$": "$$.Execution.Name",
+                    "task_token.$": "$$.Task.Token",
+                },
             },
             "ResultPath": "$.fault",
             "Retry": [copy.deepcopy(LAMBDA_RETRY)],
@@ -125,7 +152,9 @@ def _table_arns() -> list:
 
 def app_policy() -> dict:
     """What every function of the app may do, and nothing more."""
-    state_machine_arns = {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-*"}
+    state_machine_arns = {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-*"
+    }
     return {
         "PolicyName": "ct-procurement-app",
         "PolicyDocument": {
@@ -147,15 +176,25 @@ def app_policy() -> dict:
                     "Sid": "Records",
                     "Effect": "Allow",
                     "Action": [
-                        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                        "dynamodb:Query", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:Query",
+                        "dynamodb:ConditionCheckItem",
+                        "dynamodb:DescribeTable",
                     ],
                     "Resource": _table_arns(),
                 },
                 {
                     "Sid": "Workflows",
                     "Effect": "Allow",
-                    "Action": ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                    "Action": [
+                        "states:StartExecution",
+                        "states:SendTaskSuccess",
+                        "states:SendTaskFailure",
+                        "states:SendTaskHeartbeat",
+                    ],
                     "Resource": state_machine_arns,
                 },
                 {
@@ -176,8 +215,20 @@ def app_policy() -> dict:
 SEALING_FUNCTIONS = ("api_handler",)
 DECRYPTING_FUNCTIONS = ("itb_open_bids",)
 KEY_ADMINISTRATION = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*",
-    "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
 ]
 # A data key is only generated or opened for one bid of one solicitation (adapters/sealing.context_for).
 BID_CONTEXT = {"Null": {"kms:EncryptionContext:solicitation_id": "false", "kms:EncryptionContext:bid_id": "false"}}
@@ -191,22 +242,45 @@ def bid_sealing_key_policy() -> dict:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "AdministratorsManageButCannotUseTheKey", "Effect": "Allow", "Principal": {"AWS": {"Ref": "KeyAdminRoleArn"}},
-             "Action": KEY_ADMINISTRATION, "Resource": "*"},
-            {"Sid": "TheApiSealsBids", "Effect": "Allow", "Principal": {"AWS": _role_arns(SEALING_FUNCTIONS)},
-             "Action": ["kms:GenerateDataKey"], "Resource": "*", "Condition": BID_CONTEXT},
-            {"Sid": "OnlyTheOpeningDecrypts", "Effect": "Allow", "Principal": {"AWS": _role_arns(DECRYPTING_FUNCTIONS)},
-             "Action": ["kms:Decrypt"], "Resource": "*", "Condition": BID_CONTEXT},
+            {
+                "Sid": "AdministratorsManageButCannotUseTheKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": {"Ref": "KeyAdminRoleArn"}},
+                "Action": KEY_ADMINISTRATION,
+                "Resource": "*",
+            },
+            {
+                "Sid": "TheApiSealsBids",
+                "Effect": "Allow",
+                "Principal": {"AWS": _role_arns(SEALING_FUNCTIONS)},
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": BID_CONTEXT,
+            },
+            {
+                "Sid": "OnlyTheOpeningDecrypts",
+                "Effect": "Allow",
+                "Principal": {"AWS": _role_arns(DECRYPTING_FUNCTIONS)},
+                "Action": ["kms:Decrypt"],
+                "Resource": "*",
+                "Condition": BID_CONTEXT,
+            },
         ],
     }
 
 
 def api_throttling() -> dict:
     """Rate and burst limits on every method of the stage: a flood of bids or guesses is refused with 429."""
-    return {"MethodSettings": [{
-        "ResourcePath": "/*", "HttpMethod": "*",
-        "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"}, "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
-    }]}
+    return {
+        "MethodSettings": [
+            {
+                "ResourcePath": "/*",
+                "HttpMethod": "*",
+                "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"},
+                "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
+            }
+        ]
+    }
 
 
 # API Gateway's own answers (it never calls the app for them), in the one error shape of chalicelib/api/framework.py:
@@ -224,12 +298,26 @@ GATEWAY_RESPONSES = {
     "RESOURCE_NOT_FOUND": (404, "NotFound", NO_ROUTE_MESSAGE, {}),
     "ACCESS_DENIED": (403, "Forbidden", None, {}),
     "UNAUTHORIZED": (401, "Unauthenticated", None, {"WWW-Authenticate": 'Bearer realm="ct-procurement"'}),
-    "THROTTLED": (429, "TooManyRequests", "Too many requests to the API; retry the same request after Retry-After seconds.",
-                  {"Retry-After": str(THROTTLE_RETRY_AFTER_SECONDS)}),
+    "THROTTLED": (
+        429,
+        "TooManyRequests",
+        "Too many requests to the API; retry the same request after Retry-After seconds.",
+        {"Retry-After": str(THROTTLE_RETRY_AFTER_SECONDS)},
+    ),
     "QUOTA_EXCEEDED": (429, "QuotaExceeded", "The request quota of this API key is used up; retry in its next quota period.", {}),
     "REQUEST_TOO_LARGE": (413, "TooLarge", "The request is larger than API Gateway accepts (10 MB); send a smaller body.", {}),
-    "UNSUPPORTED_MEDIA_TYPE": (415, "UnsupportedMediaType", "The body must be JSON; send it with Content-Type: application/json.", {}),
-    "INTEGRATION_TIMEOUT": (504, "Timeout", "The API did not answer within 29 seconds; retry the same request with the same Idempotency-Key.", {}),
+    "UNSUPPORTED_MEDIA_TYPE": (
+        415,
+        "UnsupportedMediaType",
+        "The body must be JSON; send it with Content-Type: application/json.",
+        {},
+    ),
+    "INTEGRATION_TIMEOUT": (
+        504,
+        "Timeout",
+        "The API did not answer within 29 seconds; retry the same request with the same Idempotency-Key.",
+        {},
+    ),
 }
 
 
@@ -267,11 +355,23 @@ def every_method_to_the_app(app) -> dict:
     """Each path's other methods (ANY) go to the API function too, which answers 405 naming the path's methods, as
     Chalice does locally; without this API Gateway would answer them as an unknown route."""
     integration = {
-        "type": "aws_proxy", "httpMethod": "POST", "passthroughBehavior": "when_no_match", "contentHandling": "CONVERT_TO_TEXT",
-        "uri": {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}/invocations"},
+        "type": "aws_proxy",
+        "httpMethod": "POST",
+        "passthroughBehavior": "when_no_match",
+        "contentHandling": "CONVERT_TO_TEXT",
+        "uri": {
+            "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}/invocations"
+        },
     }
-    return {path: {"x-amazon-apigateway-any-method": {"responses": {"405": {"description": "The path does not take this method"}}, "x-amazon-apigateway-integration": copy.deepcopy(integration)}}
-            for path in app.routes}
+    return {
+        path: {
+            "x-amazon-apigateway-any-method": {
+                "responses": {"405": {"description": "The path does not take this method"}},
+                "x-amazon-apigateway-integration": copy.deepcopy(integration),
+            }
+        }
+        for path in app.routes
+    }
 
 
 def api_definition(app) -> dict:
@@ -314,7 +414,12 @@ def merge_template(app) -> dict:
                     },
                     {
                         "Effect": "Allow",
-                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                        "Action": [
+                            "xray:PutTraceSegments",
+                            "xray:PutTelemetryRecords",
+                            "xray:GetSamplingRules",
+                            "xray:GetSamplingTargets",
+                        ],
                         "Resource": "*",
                     },
                 ],

@@ -9,7 +9,6 @@ GET  /_local/outbox           every email sent, newest last (once running execut
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import pydantic
 from chalice import Blueprint
@@ -23,8 +22,8 @@ _stack = None
 
 class ClockChange(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
-    advance: Optional[dt.timedelta] = pydantic.Field(None, description="ISO 8601 duration, e.g. P10D or PT48H")
-    to: Optional[dt.datetime] = pydantic.Field(None, description="ISO 8601 instant with offset")
+    advance: dt.timedelta | None = pydantic.Field(None, description="ISO 8601 duration, e.g. P10D or PT48H")
+    to: dt.datetime | None = pydantic.Field(None, description="ISO 8601 instant with offset")
 
     @pydantic.model_validator(mode="after")
     def exactly_one(self):

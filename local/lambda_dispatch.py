@@ -13,8 +13,9 @@ import json
 import threading
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from local.virtual_time import HookPointMissing
 

@@ -46,7 +46,8 @@ def install() -> None:
     call_action = _require(DynamoHandler, "call_action", ["self"])
     _require(DynamoDBBackend, "transact_write_items", ["self", "transact_items"])
     _originals.update(
-        get_executions=get_executions, call_action=call_action,
+        get_executions=get_executions,
+        call_action=call_action,
         transact_write_items=DynamoDBBackend.transact_write_items,
     )
 
@@ -113,7 +114,7 @@ def check_then_write(self, transact_items: list[dict[str, Any]]) -> None:
             raise TransactionCanceledException(reasons)
         _write_all(self, operations)
     put = [op["Item"] for op_type, op, _ in operations if op_type == "Put"]
-    for prefix, callback in list(WRITE_LISTENERS):
+    for prefix, callback in WRITE_LISTENERS:
         mine = [item for item in put if str(item.get("pk", {}).get("S", "")).startswith(prefix)]
         if mine:
             callback(mine)
@@ -172,6 +173,9 @@ def _write(backend, op_type: str, op: dict, key: dict) -> None:
         backend.delete_item(op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values)
     elif op_type == "Update":
         backend.update_item(
-            op["TableName"], key, update_expression=op["UpdateExpression"],
-            expression_attribute_names=names, expression_attribute_values=values,
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
         )

@@ -1,9 +1,9 @@
 """pytest fixtures on the emulated stack: `stack`, `clock`, `api` (HTTP through Chalice's test client).
 
-    def test_reminder_fires_after_seven_days(api, clock, stack):
-        api.as_vendor("acme").post("/vendors", json={...})
-        clock.advance(days=7)
-        assert stack.outbox()[-1]["subject"].startswith("Reminder")
+def test_reminder_fires_after_seven_days(api, clock, stack):
+    api.as_vendor("acme").post("/vendors", json={...})
+    clock.advance(days=7)
+    assert stack.outbox()[-1]["subject"].startswith("Reminder")
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Monday 2 March 2026, 9:00 in Connecticut: a business day far from holidays.
-DEFAULT_START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)
+DEFAULT_START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 
 def pytest_configure(config):
@@ -43,14 +43,14 @@ class Api:
 
     client: Any
     stack: Any
-    token: Optional[str] = None  # a raw token to send as is (tests of refused tokens)
+    token: str | None = None  # a raw token to send as is (tests of refused tokens)
     extra_headers: dict = field(default_factory=dict)
-    identity: Optional[tuple[str, str, str]] = None  # (sub, role, org): a token is minted at each call's virtual now
+    identity: tuple[str, str, str] | None = None  # (sub, role, org): a token is minted at each call's virtual now
 
-    def as_(self, role: str, org: str, sub: Optional[str] = None) -> "Api":
+    def as_(self, role: str, org: str, sub: str | None = None) -> Api:
         return Api(self.client, self.stack, identity=(sub or f"{role}-user@{org}", role, org))
 
-    def bearer(self) -> Optional[str]:
+    def bearer(self) -> str | None:
         """The raw token, else a fresh 12-hour token on the stack's clock, as a portal holds after signing in."""
         if self.token is not None or self.identity is None:
             return self.token
@@ -60,13 +60,15 @@ class Api:
         sub, role, org = self.identity
         return issue_dev_token(DEV_JWT_SECRET, sub=sub, role=role, org=org, now=self.stack.clock.now())
 
-    def as_vendor(self, org: str) -> "Api":
+    def as_vendor(self, org: str) -> Api:
         return self.as_("vendor", org)
 
-    def as_purchasing(self) -> "Api":
+    def as_purchasing(self) -> Api:
         return self.as_("purchasing", "DAS-BOP")
 
-    def request(self, method: str, path: str, *, json_body: Any = None, raw: Optional[bytes] = None, headers: Optional[dict] = None) -> Reply:
+    def request(
+        self, method: str, path: str, *, json_body: Any = None, raw: bytes | None = None, headers: dict | None = None
+    ) -> Reply:
         all_headers = {"Content-Type": "application/json", **self.extra_headers, **(headers or {})}
         token = self.bearer()
         if token:

@@ -14,7 +14,6 @@ import json
 import math
 import threading
 import uuid
-from typing import Optional
 
 import boto3
 
@@ -30,9 +29,9 @@ PENDING_PARTITION = entity_type(Message).partition("due", "pending")  # the inde
 class Schedules:
     def __init__(self, stack):
         self.stack = stack
-        self._wake: Optional[VirtualEvent] = None
+        self._wake: VirtualEvent | None = None
         self._lock = threading.Lock()
-        self._written_due: Optional[float] = None  # the earliest due time of the pending messages written since the last look
+        self._written_due: float | None = None  # the earliest due time of the pending messages written since the last look
         self._stopping = False
         self._dynamodb = None
         self._functions = [e.name for e in stack.app.event_sources if type(e).__name__ == "ScheduledEventConfig"]
@@ -54,7 +53,11 @@ class Schedules:
 
     def _written(self, items: list[dict]) -> None:
         """A transaction wrote outbox messages: note when the pending ones are due, and wake the schedule."""
-        due = [due_of_sort_key(item["gsi1sk"]["S"]).timestamp() for item in items if item.get("gsi1pk", {}).get("S") == PENDING_PARTITION]
+        due = [
+            due_of_sort_key(item["gsi1sk"]["S"]).timestamp()
+            for item in items
+            if item.get("gsi1pk", {}).get("S") == PENDING_PARTITION
+        ]
         if due:
             with self._lock:
                 self._written_due = min([*due, *([self._written_due] if self._written_due is not None else [])])
@@ -65,14 +68,20 @@ class Schedules:
         now = self.stack.clock.now()
         for name in self._functions:
             event = {
-                "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{name}"], "detail": {},
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": "us-east-1",
+                "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{name}"],
+                "detail": {},
             }
             self.stack.functions.invoke(name, json.dumps(event), {})
 
     def _run(self) -> None:
-        last_run: Optional[float] = None
+        last_run: float | None = None
         deadline = self._planned(last_run)
         while not self._stopping:
             timeout = None if deadline is None else max(0.0, deadline - self.stack.clock.now().timestamp())
@@ -92,20 +101,24 @@ class Schedules:
             deadline = self._planned(last_run)
 
     @staticmethod
-    def _boundary(at: float, last_run: Optional[float]) -> float:
+    def _boundary(at: float, last_run: float | None) -> float:
         """The first minute boundary at or after `at`, and a minute after the last run at the earliest, as on AWS."""
         return max(math.ceil(at / 60) * 60, (last_run + 60) if last_run is not None else 0)
 
-    def _planned(self, last_run: Optional[float]) -> Optional[float]:
+    def _planned(self, last_run: float | None) -> float | None:
         due = self._earliest_due()
         return None if due is None else self._boundary(max(due, self.stack.clock.now().timestamp()), last_run)
 
-    def _earliest_due(self) -> Optional[float]:
+    def _earliest_due(self) -> float | None:
         """When the earliest pending message is due (epoch seconds), or None."""
         if self._dynamodb is None:
             self._dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         found = self._dynamodb.query(
-            TableName=self.stack.env["ENTITIES_TABLE"], IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": {"S": PENDING_PARTITION}}, Limit=1, ProjectionExpression="gsi1sk",
+            TableName=self.stack.env["ENTITIES_TABLE"],
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": PENDING_PARTITION}},
+            Limit=1,
+            ProjectionExpression="gsi1sk",
         )["Items"]
         return due_of_sort_key(found[0]["gsi1sk"]["S"]).timestamp() if found else None

@@ -34,7 +34,11 @@ VENDORS = {  # org: (legal name, contact email, unit price bid on the opened inv
     "seed-cobra": ("Cobra Stationers Inc", "office@cobra.example", "26.40"),
     "seed-dune": ("Dune Supplies", "bids@dune.example", "28.75"),
 }
-EVALUATION = [{"name": "price", "weight": "70"}, {"name": "past_performance", "weight": "20"}, {"name": "financial_responsibility", "weight": "10"}]
+EVALUATION = [
+    {"name": "price", "weight": "70"},
+    {"name": "past_performance", "weight": "20"},
+    {"name": "financial_responsibility", "weight": "10"},
+]
 
 
 class SeedFailed(Exception):
@@ -52,15 +56,26 @@ def vendor_registration(legal_name: str, contact_email: str) -> dict:
 
 def invitation(title: str, opening_at: dt.datetime, quantity: str) -> dict:
     return {
-        "title": title, "agency": "DAS", "commodity_codes": ["64000"],
-        "lines": [{"id": "1", "description": "Copy paper, letter, 20 lb, case of 10 reams", "quantity": quantity, "unit": "case"}],
-        "opening_at": opening_at.isoformat(), "award_basis": "all", "surety_percent": "10", "evaluation_factors": EVALUATION,
+        "title": title,
+        "agency": "DAS",
+        "commodity_codes": ["64000"],
+        "lines": [
+            {"id": "1", "description": "Copy paper, letter, 20 lb, case of 10 reams", "quantity": quantity, "unit": "case"}
+        ],
+        "opening_at": opening_at.isoformat(),
+        "award_basis": "all",
+        "surety_percent": "10",
+        "evaluation_factors": EVALUATION,
     }
 
 
 def sealed_bid(unit_price: str, quantity: str) -> dict:
-    return {"lines": [{"line_id": "1", "unit_price": unit_price, "quantity": quantity}],
-            "signer": {"name": "Pat Doe", "title": "President"}, "signed": True, "non_collusion": True}
+    return {
+        "lines": [{"line_id": "1", "unit_price": unit_price, "quantity": quantity}],
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": True,
+        "non_collusion": True,
+    }
 
 
 def text(narrative: str) -> dict:
@@ -74,11 +89,21 @@ def plan(competitive_date: dt.date, period: str, contact_email: str) -> dict:
         "agency_overview": text("Social services for Connecticut residents."),
         "needs_assessment": text("Caseloads grow 4% a year."),
         "procurement_schedule": [
-            {"service_id": "HOME-CARE", "description": "Home care for elders", "service_type": "POS", "method": "competitive",
-             "competitive_procurement_date": competitive_date.isoformat(),
-             "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}]},
-            {"service_id": "SHELTER", "description": "Emergency shelter", "service_type": "POS", "method": "non_competitive",
-             "current_contractors": [{"name": "Helping Hands", "email": "contracts@helping-hands.example"}]},
+            {
+                "service_id": "HOME-CARE",
+                "description": "Home care for elders",
+                "service_type": "POS",
+                "method": "competitive",
+                "competitive_procurement_date": competitive_date.isoformat(),
+                "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}],
+            },
+            {
+                "service_id": "SHELTER",
+                "description": "Emergency shelter",
+                "service_type": "POS",
+                "method": "non_competitive",
+                "current_contractors": [{"name": "Helping Hands", "email": "contracts@helping-hands.example"}],
+            },
         ],
         "competition_strategy": text("RFPs on the State Contracting Portal."),
         "waiver_justifications": [{"service_id": "SHELTER", "basis": "Single provider with licensed beds in the region."}],
@@ -136,7 +161,9 @@ class Api:
 
 
 def confirmation_code(api: Api, email: str) -> str:
-    mail = [m for m in api.call("GET", "/_local/outbox")["messages"] if m["to"] == [email] and "Confirmation code: " in m["text"]][-1]
+    mail = [
+        m for m in api.call("GET", "/_local/outbox")["messages"] if m["to"] == [email] and "Confirmation code: " in m["text"]
+    ][-1]
     return mail["text"].split("Confirmation code: ")[1].split()[0]
 
 
@@ -174,7 +201,12 @@ def contract_of(api: Api, sol_id: str) -> tuple[str, str]:
     award = api.call("GET", f"/awards/{award_id}", who=BUREAU)
     share = award["shares"][0]
     contractor = next(org for org, (name, _, _) in VENDORS.items() if name == share["bidder_name"])
-    api.call("POST", f"/awards/{award_id}/surety", {"form": "performance_bond", "amount": share["surety_amount"], "reference": "PB-DEMO-1"}, who=("vendor", contractor))
+    api.call(
+        "POST",
+        f"/awards/{award_id}/surety",
+        {"form": "performance_bond", "amount": share["surety_amount"], "reference": "PB-DEMO-1"},
+        who=("vendor", contractor),
+    )
     contract_id = api.call("GET", f"/awards/{award_id}", who=BUREAU)["contract_id"]
     api.note(f"award {award_id}: contract {contract_id} with {share['bidder_name']}, surety furnished")
     return contract_id, contractor
@@ -190,15 +222,31 @@ def order_delivered_and_invoiced(api: Api, contract_id: str, contractor: str, ag
     """An order approved by the Comptroller, delivered, accepted and invoiced; paid when `paid`."""
     contact = f"receiving@{agency.lower()}.example.gov"
     deliver_by = (api.now() + dt.timedelta(days=10)).date().isoformat()
-    order = api.call("POST", f"/contracts/{contract_id}/orders", {"lines": [{"line_id": "1", "quantity": cases}], "deliver_by": deliver_by, "contact_email": contact}, who=("agency", agency))
+    order = api.call(
+        "POST",
+        f"/contracts/{contract_id}/orders",
+        {"lines": [{"line_id": "1", "quantity": cases}], "deliver_by": deliver_by, "contact_email": contact},
+        who=("agency", agency),
+    )
     api.call("POST", f"/orders/{order['id']}/comptroller-approval", {"approval_reference": f"OSC-{order['id']}"}, who=BUREAU)
-    delivery = api.call("POST", f"/orders/{order['id']}/deliveries", {"lines": [{"line_id": "1", "quantity": cases}]}, who=("agency", agency))
-    api.call("POST", f"/deliveries/{delivery['id']}/inspection", {"lines": [{"line_id": "1", "accepted": cases}]}, who=("agency", agency))
+    delivery = api.call(
+        "POST", f"/orders/{order['id']}/deliveries", {"lines": [{"line_id": "1", "quantity": cases}]}, who=("agency", agency)
+    )
+    api.call(
+        "POST",
+        f"/deliveries/{delivery['id']}/inspection",
+        {"lines": [{"line_id": "1", "accepted": cases}]},
+        who=("agency", agency),
+    )
     amount = order_amount(api, contract_id, cases)
-    invoice = api.call("POST", f"/contracts/{contract_id}/invoices", {"order_id": order["id"], "amount": amount}, who=("vendor", contractor))
+    invoice = api.call(
+        "POST", f"/contracts/{contract_id}/invoices", {"order_id": order["id"], "amount": amount}, who=("vendor", contractor)
+    )
     if paid:
         api.call("POST", f"/invoices/{invoice['id']}/payments", {"amount": amount}, who=("agency", agency))
-    api.note(f"order {order['id']} of {agency}: {cases} cases delivered, invoice {invoice['id']} of ${amount} {'paid' if paid else 'due ' + invoice['due_date']}")
+    api.note(
+        f"order {order['id']} of {agency}: {cases} cases delivered, invoice {invoice['id']} of ${amount} {'paid' if paid else 'due ' + invoice['due_date']}"
+    )
 
 
 def order_amount(api: Api, contract_id: str, cases: str) -> str:
@@ -209,7 +257,9 @@ def order_amount(api: Api, contract_id: str, cases: str) -> str:
 
 def open_invitation(api: Api) -> str:
     """Published, opening in 14 days, with two sealed bids."""
-    sol = api.call("POST", "/solicitations", invitation("Copy paper, second half year (demo)", api.opening_in(14), "80"), who=BUREAU)
+    sol = api.call(
+        "POST", "/solicitations", invitation("Copy paper, second half year (demo)", api.opening_in(14), "80"), who=BUREAU
+    )
     api.call("POST", f"/solicitations/{sol['id']}/publish", who=BUREAU)
     for org in ("seed-acme", "seed-cobra"):
         api.call("POST", f"/solicitations/{sol['id']}/bids", sealed_bid(VENDORS[org][2], "80"), who=("vendor", org))
@@ -223,8 +273,15 @@ def plans(api: Api) -> None:
     approved = api.call("POST", "/plans", plan(competitive, "FY 26-28", "procurement@dss.example.gov"), who=dss)
     api.call("POST", f"/plans/{approved['id']}/submit", who=dss)
     api.call("POST", f"/plans/{approved['id']}/approve", {"note": "Approved as filed."}, who=OPM)
-    amendment = api.call("POST", f"/plans/{approved['id']}/amendments", {"service_id": "HOME-CARE", "change": "to_non_competitive", "reason": "Program redesign."}, who=dss)
-    api.note(f"plan {approved['id']} of DSS approved; amendment {amendment['id']} under review until {amendment['review_due_at']}")
+    amendment = api.call(
+        "POST",
+        f"/plans/{approved['id']}/amendments",
+        {"service_id": "HOME-CARE", "change": "to_non_competitive", "reason": "Program redesign."},
+        who=dss,
+    )
+    api.note(
+        f"plan {approved['id']} of DSS approved; amendment {amendment['id']} under review until {amendment['review_due_at']}"
+    )
     draft = api.call("POST", "/plans", plan(competitive, "FY 26-28", "procurement@dcf.example.gov"), who=("agency", "DCF"))
     api.note(f"plan {draft['id']} of DCF drafted")
 

@@ -114,12 +114,14 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
     request = urllib.request.Request(
-        f"http://{host}:{moto_port}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST",
+        f"http://{host}:{moto_port}/moto-api/config",
+        data=json.dumps(MOTO_CONFIG).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     urllib.request.urlopen(request, timeout=10).read()
 
-    stack = LocalStack(app, VirtualClock(dt.datetime.now(dt.timezone.utc), tick=True, idle_timeout=SETTLE_TIMEOUT_S).start())
+    stack = LocalStack(app, VirtualClock(dt.datetime.now(dt.UTC), tick=True, idle_timeout=SETTLE_TIMEOUT_S).start())
     stack.install_hooks()
     stack.provision()
     devroutes.attach(app, stack)
@@ -131,7 +133,7 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
     api = factory.create_local_server(app, config, host, port)
     api.server.RequestHandlerClass = functools.partial(GatewayRequestHandler, app_object=app, config=config)
     if not isinstance(app, LocalChalice):  # concurrent handlers would read each other's request
-        raise RuntimeError("chalice's local server no longer makes app.current_request thread-local")
+        raise TypeError("chalice's local server no longer makes app.current_request thread-local")
     api.server.socket.listen(LISTEN_BACKLOG)
     threading.Thread(target=api.serve_forever, name="chalice-local", daemon=True).start()
     if not quiet:
@@ -147,8 +149,8 @@ def start(host: str, port: int, moto_port: int, *, quiet: bool = False):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", 5000)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     args = parser.parse_args(argv)
     try:
         api, moto, stack = start(args.host, args.port, args.moto_port)

@@ -14,8 +14,8 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 import boto3
 
@@ -73,7 +73,9 @@ def create_resources(app) -> dict[str, str]:
         props = resource["Properties"]
         dynamodb.create_table(**_table_kwargs(logical_id, props))
         if "TimeToLiveSpecification" in props:
-            dynamodb.update_time_to_live(TableName=f"{STACK_NAME}-{logical_id}", TimeToLiveSpecification=props["TimeToLiveSpecification"])
+            dynamodb.update_time_to_live(
+                TableName=f"{STACK_NAME}-{logical_id}", TimeToLiveSpecification=props["TimeToLiveSpecification"]
+            )
     key_id = boto3.client("kms", region_name=REGION).create_key(Description="bid sealing (local)")["KeyMetadata"]["KeyId"]
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
     sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -82,12 +84,15 @@ def create_resources(app) -> dict[str, str]:
         definition = json.dumps(spec.definition)
         missing = set(spec.functions) - set(functions)
         if missing:
-            raise LookupError(f"statemachines/{spec.process}.asl.json names functions app.py does not register: {sorted(missing)}")
+            raise LookupError(
+                f"statemachines/{spec.process}.asl.json names functions app.py does not register: {sorted(missing)}"
+            )
         for logical_id in spec.functions:
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{app.app_name}-{STAGE}-{functions[logical_id]}"
             definition = definition.replace("${" + logical_id + "Arn}", arn)
         sfn.create_state_machine(
-            name=f"{STACK_NAME}-{spec.process}", definition=definition,
+            name=f"{STACK_NAME}-{spec.process}",
+            definition=definition,
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK_NAME}-StateMachineRole",
         )
     return app_environment(key_id)
@@ -152,7 +157,7 @@ class LocalStack:
             for m in ses_backends[ACCOUNT][REGION].sent_messages
         ]
 
-    def executions(self, process: Optional[str] = None) -> list[dict]:
+    def executions(self, process: str | None = None) -> list[dict]:
         sfn = boto3.client("stepfunctions", region_name=REGION)
         found = []
         for machine in sfn.list_state_machines()["stateMachines"]:

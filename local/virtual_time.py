@@ -16,12 +16,12 @@ import math
 import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import time_machine
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 _SF = "moto.stepfunctions.parser"
 # module -> attributes it must still have for the hooks to mean anything
@@ -51,7 +51,7 @@ class HookPointMissing(RuntimeError):
 
 @dataclass
 class _Parked:
-    deadline: Optional[float]  # epoch seconds, None = until signalled
+    deadline: float | None  # epoch seconds, None = until signalled
     event: object | None
 
 
@@ -71,7 +71,7 @@ class VirtualClock:
         self._coordinates = None
 
     # -- wall clock -------------------------------------------------------------------------------
-    def start(self) -> "VirtualClock":
+    def start(self) -> VirtualClock:
         self._coordinates = self._traveller.start()
         self._timestamp()  # time-machine anchors ticking at the first read after a move: read now
         return self
@@ -98,7 +98,7 @@ class VirtualClock:
             self._timestamp()
 
     # -- parking ----------------------------------------------------------------------------------
-    def park(self, deadline: Optional[float], event=None, woken: Callable[[], bool] = lambda: False) -> bool:
+    def park(self, deadline: float | None, event=None, woken: Callable[[], bool] = lambda: False) -> bool:
         """Block the calling thread until `woken()` or the virtual deadline; True if woken.
 
         Must be called with `self.cond` held.
@@ -153,7 +153,7 @@ class VirtualClock:
                     return False
             return True
 
-    def run_until_idle(self, timeout: Optional[float] = None) -> None:
+    def run_until_idle(self, timeout: float | None = None) -> None:
         """Wait (real time) until every execution is parked; raise if that takes longer than `timeout`."""
         timeout = self.idle_timeout if timeout is None else timeout
         limit = time.monotonic() + timeout
@@ -165,7 +165,7 @@ class VirtualClock:
     def _describe_busy(self) -> str:
         return ", ".join(t.name for t in self._threads() if t.ident not in self._parked)
 
-    def next_deadline(self) -> Optional[float]:
+    def next_deadline(self) -> float | None:
         with self.cond:
             deadlines = [p.deadline for p in self._parked.values() if p.deadline is not None]
         return min(deadlines) if deadlines else None
@@ -212,7 +212,7 @@ class VirtualClock:
 # Clock-aware replacements for the primitives moto's interpreter waits on
 # ------------------------------------------------------------------------------------------------
 
-_CLOCK: Optional[VirtualClock] = None
+_CLOCK: VirtualClock | None = None
 
 
 def _clock() -> VirtualClock:
@@ -244,7 +244,7 @@ class VirtualEvent:
         with _clock().cond:
             self._flag = False
 
-    def wait(self, timeout: Optional[float] = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         clock = _clock()
         with clock.cond:
             if self._flag:
@@ -268,7 +268,7 @@ class VirtualThread(threading.Thread):
                 self._finished = True
                 clock.release_event_waiters(self)
 
-    def join(self, timeout: Optional[float] = None) -> None:
+    def join(self, timeout: float | None = None) -> None:
         clock = _clock()
         with clock.cond:
             deadline = None if timeout is None else clock._timestamp() + timeout
@@ -280,7 +280,7 @@ class VirtualThread(threading.Thread):
 class VirtualCondition(threading.Condition):
     """Condition whose untimed wait() counts as parked (Map/Parallel latches)."""
 
-    def wait(self, timeout: Optional[float] = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         clock = _clock()
         ident = threading.get_ident()
         with clock.cond:

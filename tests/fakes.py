@@ -5,11 +5,26 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged
-from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Deps, Email, Guard, Member, Send, Unchanged, Write, entity_ref, queued
+from chalicelib.services.ports import (
+    Actor,
+    AuditEntry,
+    Broadcast,
+    Change,
+    Deps,
+    Email,
+    Guard,
+    Member,
+    Send,
+    Unchanged,
+    Write,
+    entity_ref,
+    queued,
+)
 
 
 class FakeClock:
@@ -50,7 +65,7 @@ class InMemoryStore:
         self.audit: list[AuditEntry] = []
         self.guards: dict[str, str] = {}  # key -> holder
         self.collections: dict[str, set[str]] = {}
-        self._index_view: Optional[dict] = None  # what the secondary indexes show while they lag
+        self._index_view: dict | None = None  # what the secondary indexes show while they lag
 
     def freeze_indexes(self) -> None:
         """From now on `iterate` shows the items as they are now, as a lagging GSI on AWS may; `get` and `members`
@@ -125,15 +140,23 @@ class InMemoryStore:
             if not et.audited:
                 continue
             self.audit.append(
-                AuditEntry(entity_ref(et.kind, after.id), at, actor.sub, actor.role.value, actor.org, change.action,
-                           et.audit_view(change.before), et.audit_view(after))
+                AuditEntry(
+                    entity_ref(et.kind, after.id),
+                    at,
+                    actor.sub,
+                    actor.role.value,
+                    actor.org,
+                    change.action,
+                    et.audit_view(change.before),
+                    et.audit_view(after),
+                )
             )
         return [after for _, _, after in staged]
 
-    def holder(self, key: str) -> Optional[str]:
+    def holder(self, key: str) -> str | None:
         return self.guards.get(key)
 
-    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None):
+    def members(self, collection: str, *, after: str = "", limit: int | None = None):
         return iter(sorted(m for m in self.collections.get(collection, ()) if m > after)[:limit])
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
@@ -142,7 +165,6 @@ class InMemoryStore:
     def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
         for entity in entities:
             self.audit.append(AuditEntry(entity, at, actor.sub, actor.role.value, actor.org, action, None, None))
-
 
 
 class RecordingNotifier:
@@ -177,10 +199,10 @@ class RecordingWorkflows:
         return True
 
 
-def fake_deps(now: Optional[dt.datetime] = None) -> Deps:
+def fake_deps(now: dt.datetime | None = None) -> Deps:
     return Deps(
         store=InMemoryStore(),
-        clock=FakeClock(now or dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)),
+        clock=FakeClock(now or dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)),
         ids=SequentialIds(),
         notifier=RecordingNotifier(),
         workflows=RecordingWorkflows(),

@@ -36,7 +36,7 @@ class SesNotifier:
 class StepFunctionsWorkflows:
     """Processes are state machines named `<prefix><process>`; executions get deterministic names."""
 
-    _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+    _GONE = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
     def __init__(self, state_machine_arn_prefix: str, region: str):
         self.prefix = state_machine_arn_prefix
@@ -44,7 +44,9 @@ class StepFunctionsWorkflows:
 
     def start(self, process: str, name: str, payload: dict) -> None:
         try:
-            self._sfn.start_execution(stateMachineArn=f"{self.prefix}{process}", name=name, input=json.dumps(payload, default=str))
+            self._sfn.start_execution(
+                stateMachineArn=f"{self.prefix}{process}", name=name, input=json.dumps(payload, default=str)
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
@@ -67,7 +69,7 @@ class StepFunctionsWorkflows:
 
 class SystemClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 class RandomIds:

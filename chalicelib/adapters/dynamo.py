@@ -11,8 +11,9 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -25,7 +26,19 @@ from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.domain.outbox import Message
-from chalicelib.services.ports import Actor, AuditEntry, Broadcast, Change, Guard, Member, Send, Unchanged, Write, entity_ref, queued
+from chalicelib.services.ports import (
+    Actor,
+    AuditEntry,
+    Broadcast,
+    Change,
+    Guard,
+    Member,
+    Send,
+    Unchanged,
+    Write,
+    entity_ref,
+    queued,
+)
 
 ROOT = "#"
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
@@ -127,7 +140,10 @@ class DynamoStore:
             condition = sk_attr.between(*sk_between)
         with throttling_as_unavailable("The database"):
             for record in gsi.query(
-                partition, range_key_condition=condition, scan_index_forward=not newest_first, limit=limit,
+                partition,
+                range_key_condition=condition,
+                scan_index_forward=not newest_first,
+                limit=limit,
             ):
                 yield self._decode(et, record)
 
@@ -157,7 +173,9 @@ class DynamoStore:
             condition = self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
             writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
             if et.audited:
-                writes.append(_Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)"))
+                writes.append(
+                    _Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)")
+                )
             stored.append(after)
         writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, then puts: reasons come in that order
         _check_limits(writes)
@@ -176,7 +194,7 @@ class DynamoStore:
                     _raise_refusal(again, rest)
         return stored
 
-    def _transact(self, writes: list["_Write"]) -> None:
+    def _transact(self, writes: list[_Write]) -> None:
         with TransactWrite(connection=self._connection) as tx:
             for w in writes:
                 if w.check:
@@ -186,7 +204,7 @@ class DynamoStore:
                 else:
                     tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
 
-    def _guard_write(self, guard: Guard) -> "_Write":
+    def _guard_write(self, guard: Guard) -> _Write:
         body = json.dumps({"holder": guard.holder})
         record = self.Entity(pk=f"guard#{guard.key}", sk=ROOT, kind="guard", body=body, version=1)
         if guard.handed_over_by is not None:  # only from the holder handing it over
@@ -195,21 +213,28 @@ class DynamoStore:
             condition = self.Entity.pk.does_not_exist() | (self.Entity.body == body)
         return _Write(record, condition, f"guard {guard.key}", guard=guard, delete=guard.release)
 
-    def _message_write(self, message: Message) -> "_Write":
+    def _message_write(self, message: Message) -> _Write:
         """A message is written only if its key is new: written again (a retried task), it stays as it is."""
         et = entity_type_of(message)
-        return _Write(self._record(et, dataclasses.replace(message, version=1)), self.Entity.pk.does_not_exist(),
-                      f"the email {message.id}", message=True)
-    def _unchanged_check(self, entity) -> "_Write":
+        return _Write(
+            self._record(et, dataclasses.replace(message, version=1)),
+            self.Entity.pk.does_not_exist(),
+            f"the email {message.id}",
+            message=True,
+        )
+
+    def _unchanged_check(self, entity) -> _Write:
         et = entity_type_of(entity)
         record = self.Entity(pk=f"{et.kind}#{entity.id}", sk=ROOT)
-        return _Write(record, self.Entity.version == entity.version, entity_ref(et.kind, entity.id), expected=entity.version, check=True)
+        return _Write(
+            record, self.Entity.version == entity.version, entity_ref(et.kind, entity.id), expected=entity.version, check=True
+        )
 
-    def _member_write(self, member: Member) -> "_Write":
+    def _member_write(self, member: Member) -> _Write:
         record = self.Entity(pk=member.collection, sk=member.member, kind="member", body="{}", version=1)
         return _Write(record, None, f"member {member.member} of {member.collection}")
 
-    def holder(self, key: str) -> Optional[str]:
+    def holder(self, key: str) -> str | None:
         try:
             with throttling_as_unavailable("The database"):
                 record = self.Entity.get(f"guard#{key}", ROOT, consistent_read=True)
@@ -217,7 +242,7 @@ class DynamoStore:
             return None
         return json.loads(record.body)["holder"]
 
-    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None):
+    def members(self, collection: str, *, after: str = "", limit: int | None = None):
         """A Query of the collection's partition in the base table, strongly consistent, never the eventually
         consistent GSIs."""
         condition = self.Entity.sk > after if after else None
@@ -228,8 +253,14 @@ class DynamoStore:
     def audit_trail(self, entity: str) -> list[AuditEntry]:
         return [
             AuditEntry(
-                entity=r.entity, at=dt.datetime.fromisoformat(r.seq.split("|")[0]), actor=r.actor, role=r.role,
-                org=r.org, action=r.action, before=_loads(r.before), after=_loads(r.after),
+                entity=r.entity,
+                at=dt.datetime.fromisoformat(r.seq.split("|")[0]),
+                actor=r.actor,
+                role=r.role,
+                org=r.org,
+                action=r.action,
+                before=_loads(r.before),
+                after=_loads(r.after),
             )
             for r in self.Audit.query(entity)
         ]
@@ -239,21 +270,37 @@ class DynamoStore:
         same instant."""
         with throttling_as_unavailable("The database"), self.Audit.batch_write() as batch:
             for entity in entities:
-                batch.save(self.Audit(entity=entity, seq=_seq(at, "access"), actor=actor.sub, role=actor.role.value,
-                                      org=actor.org, action=action))
+                batch.save(
+                    self.Audit(
+                        entity=entity,
+                        seq=_seq(at, "access"),
+                        actor=actor.sub,
+                        role=actor.role.value,
+                        org=actor.org,
+                        action=action,
+                    )
+                )
 
     def _record(self, et, entity):
         return self.Entity(
-            pk=f"{et.kind}#{entity.id}", sk=ROOT, kind=et.kind, body=json.dumps(et.encode(entity)),
-            version=entity.version, **et.index_items(entity),
+            pk=f"{et.kind}#{entity.id}",
+            sk=ROOT,
+            kind=et.kind,
+            body=json.dumps(et.encode(entity)),
+            version=entity.version,
+            **et.index_items(entity),
         )
 
     def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after):
         return self.Audit(
             entity=entity_ref(et.kind, after.id),
             seq=_seq(at, f"{after.version:010d}"),
-            actor=actor.sub, role=actor.role.value, org=actor.org, action=change.action,
-            before=_dumps(et.audit_view(change.before)), after=_dumps(et.audit_view(after)),
+            actor=actor.sub,
+            role=actor.role.value,
+            org=actor.org,
+            action=change.action,
+            before=_dumps(et.audit_view(change.before)),
+            after=_dumps(et.audit_view(after)),
         )
 
     @staticmethod
@@ -268,8 +315,8 @@ class _Write:
     record: Any
     condition: Any
     what: str
-    expected: Optional[int] = None
-    guard: Optional[Guard] = None
+    expected: int | None = None
+    guard: Guard | None = None
     delete: bool = False
     message: bool = False  # an outbox message: written only where absent, and then never refusing the rest
     check: bool = False  # a condition only: nothing is written
@@ -297,7 +344,13 @@ def _check_limits(writes: list[_Write]) -> None:
     if len(writes) > TRANSACTION_LIMIT_ITEMS:
         raise TooLarge(
             f"This change writes {len(writes)} records at once; one transaction holds at most {TRANSACTION_LIMIT_ITEMS}.",
-            details=[{"field": "(body)", "problem": f"{len(writes)} records > {TRANSACTION_LIMIT_ITEMS}", "limit": TRANSACTION_LIMIT_ITEMS}],
+            details=[
+                {
+                    "field": "(body)",
+                    "problem": f"{len(writes)} records > {TRANSACTION_LIMIT_ITEMS}",
+                    "limit": TRANSACTION_LIMIT_ITEMS,
+                }
+            ],
         )
     sizes = [(w, w.size) for w in writes]
     for w, size in sizes:
@@ -312,7 +365,9 @@ def _check_limits(writes: list[_Write]) -> None:
     if total > TRANSACTION_LIMIT_BYTES:
         raise TooLarge(
             f"This change would write {total:,} bytes at once; one transaction holds at most {TRANSACTION_LIMIT_BYTES:,}.",
-            details=[{"field": "(body)", "problem": f"{total:,} bytes > {TRANSACTION_LIMIT_BYTES:,}", "limit": TRANSACTION_LIMIT_BYTES}],
+            details=[
+                {"field": "(body)", "problem": f"{total:,} bytes > {TRANSACTION_LIMIT_BYTES:,}", "limit": TRANSACTION_LIMIT_BYTES}
+            ],
         )
 
 
@@ -338,7 +393,7 @@ def _messages_written_before(exc: TransactWriteError, writes: list[_Write]) -> l
     return []
 
 
-def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Optional[Exception]:
+def _refusal(exc: TransactWriteError, writes: list[_Write]) -> Exception | None:
     """The domain error for a refused transaction (a held guard first, then a stale record, then throttling);
     None when the refusal is not the caller's doing (a 500, never replayed)."""
     if exc.cause_response_code in THROTTLED:
@@ -367,17 +422,19 @@ def _what_changed(w: _Write) -> str:
     return f"changed by another request since it was read at version {w.expected}"
 
 
-def _taken(guard: Guard, held: Optional[dict]) -> AlreadyTaken:
+def _taken(guard: Guard, held: dict | None) -> AlreadyTaken:
     holder = json.loads(held["body"]["S"])["holder"] if held and "body" in held else None
     return AlreadyTaken(
-        f"{guard.key} is already held by {holder or 'another record'}.", key=guard.key, held_by=holder,
+        f"{guard.key} is already held by {holder or 'another record'}.",
+        key=guard.key,
+        held_by=holder,
         details=[{"key": guard.key, "held_by": holder}],
     )
 
 
 def _seq(at: dt.datetime, middle: str) -> str:
     """An audit item's sort key: UTC time | entity version (or `access`) | random, chronological."""
-    return f"{at.astimezone(dt.timezone.utc).isoformat()}|{middle}|{uuid.uuid4().hex[:8]}"
+    return f"{at.astimezone(dt.UTC).isoformat()}|{middle}|{uuid.uuid4().hex[:8]}"
 
 
 def _dumps(value):

@@ -7,8 +7,9 @@ A feature adds its entities to ENTITY_TYPES.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -21,7 +22,11 @@ from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
 from chalicelib.domain.outbox import Message, MessageStatus, due_key
 from chalicelib.domain.performance_changes import (
-    ContractAmendment, ContractAssignment, OrderingAgencyRequest, TermShortfallReport, UnorderedBalanceStatement,
+    ContractAmendment,
+    ContractAssignment,
+    OrderingAgencyRequest,
+    TermShortfallReport,
+    UnorderedBalanceStatement,
 )
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
@@ -83,37 +88,45 @@ _adapters: dict[type, TypeAdapter] = {}
 ENTITY_TYPES: dict[type, EntityType] = {
     # the outbox (domain/outbox.py): pending messages by when they are due; settled ones leave that partition
     Message: EntityType(
-        "message", Message,
+        "message",
+        Message,
         slots={"due": "gsi1"},
-        keys=lambda m: {"due": ("pending" if m.status is MessageStatus.PENDING else "settled", f"{due_key(m.next_attempt_at)}#{m.id}")},
+        keys=lambda m: {
+            "due": ("pending" if m.status is MessageStatus.PENDING else "settled", f"{due_key(m.next_attempt_at)}#{m.id}")
+        },
         audited=False,
     ),
     # by_status: "pending_confirmation", "active" (invited to bid, R-4) or "suspended", sorted by normalised legal
     # name, so that equal names are adjacent and duplicates are found by Query (services/vendors.duplicates)
     Vendor: EntityType(
-        "vendor", Vendor,
+        "vendor",
+        Vendor,
         slots={"by_org": "gsi1", "by_status": "gsi2"},
         keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.standing, f"{v.name_key}#{v.id}")},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
     ),
     Contract: EntityType(
-        "contract", Contract,
+        "contract",
+        Contract,
         slots={"by_agency": "gsi1", "by_contractor": "gsi2"},
         keys=lambda c: {"by_agency": (c.agency, c.id), "by_contractor": (c.contractor_org, c.id)},
     ),
     # contract performance: payments are listed per agency / contractor and status, by due date
     PurchaseOrder: EntityType(
-        "purchase_order", PurchaseOrder,
+        "purchase_order",
+        PurchaseOrder,
         slots={"by_contract": "gsi1"},
         keys=lambda o: {"by_contract": (o.contract_id, f"{o.created_at.isoformat()}#{o.id}")},
     ),
     Delivery: EntityType(
-        "delivery", Delivery,
+        "delivery",
+        Delivery,
         slots={"by_order": "gsi1"},
         keys=lambda d: {"by_order": (d.order_id, f"{d.received_at.isoformat()}#{d.id}")},
     ),
     Invoice: EntityType(
-        "invoice", Invoice,
+        "invoice",
+        Invoice,
         slots={"by_agency_status": "gsi1", "by_contractor_status": "gsi2"},
         keys=lambda i: {
             "by_agency_status": (f"{i.agency}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
@@ -121,91 +134,113 @@ ENTITY_TYPES: dict[type, EntityType] = {
         },
     ),
     OpenMarketPurchase: EntityType(
-        "open_market_purchase", OpenMarketPurchase,
+        "open_market_purchase",
+        OpenMarketPurchase,
         slots={"by_contract": "gsi1"},
         keys=lambda p: {"by_contract": (p.contract_id, f"{p.recorded_at.isoformat()}#{p.id}")},
     ),
     ForceMajeureNotice: EntityType(
-        "force_majeure_notice", ForceMajeureNotice,
+        "force_majeure_notice",
+        ForceMajeureNotice,
         slots={"by_contract": "gsi1"},
         keys=lambda n: {"by_contract": (n.contract_id, f"{n.noticed_at.isoformat()}#{n.id}")},
     ),
     ContractAmendment: EntityType(
-        "contract_amendment", ContractAmendment,
+        "contract_amendment",
+        ContractAmendment,
         slots={"by_contract": "gsi1"},
         keys=lambda a: {"by_contract": (a.contract_id, f"{a.number:06d}#{a.id}")},
     ),
     ContractAssignment: EntityType(
-        "contract_assignment", ContractAssignment,
+        "contract_assignment",
+        ContractAssignment,
         slots={"by_contract": "gsi1"},
         keys=lambda a: {"by_contract": (a.contract_id, f"{a.requested_at.isoformat()}#{a.id}")},
     ),
     # contract life (R-9a, R-9b, R-9d/e): ordering agencies the contractor accepts, balances, the term's report
     OrderingAgencyRequest: EntityType(
-        "ordering_agency_request", OrderingAgencyRequest,
+        "ordering_agency_request",
+        OrderingAgencyRequest,
         slots={"by_contract": "gsi1"},
         keys=lambda r: {"by_contract": (r.contract_id, f"{r.requested_at.isoformat()}#{r.id}")},
     ),
     UnorderedBalanceStatement: EntityType(
-        "unordered_balance_statement", UnorderedBalanceStatement,
+        "unordered_balance_statement",
+        UnorderedBalanceStatement,
         slots={"by_contract": "gsi1"},
         keys=lambda b: {"by_contract": (b.contract_id, f"{b.requested_at.isoformat()}#{b.id}")},
     ),
     TermShortfallReport: EntityType(
-        "term_shortfall_report", TermShortfallReport,
+        "term_shortfall_report",
+        TermShortfallReport,
         slots={"by_contract": "gsi1"},
         keys=lambda r: {"by_contract": (r.contract_id, f"{r.term_end.isoformat()}#{r.id}")},
     ),
     # invitation to bid (R-4 to R-9h): sealed bids; the audit omits the ciphertext (the hash proves as much)
     Solicitation: EntityType(
-        "solicitation", Solicitation,
+        "solicitation",
+        Solicitation,
         slots={"by_status": "gsi1", "by_agency": "gsi2"},
         keys=lambda s: {"by_status": (s.status.value, f"{s.opening_at.isoformat()}#{s.id}"), "by_agency": (s.agency, s.id)},
         redact=frozenset({"award_token"}),
     ),
     Bid: EntityType(
-        "bid", Bid,
+        "bid",
+        Bid,
         slots={"by_solicitation": "gsi1", "by_vendor": "gsi2"},
         keys=lambda b: {"by_solicitation": (b.solicitation_id, b.id), "by_vendor": (b.vendor_id, f"{b.solicitation_id}#{b.id}")},
         redact=frozenset({"sealed"}),
     ),
     BidAttempt: EntityType(
-        "bid_attempt", BidAttempt,
+        "bid_attempt",
+        BidAttempt,
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, f"{a.at.isoformat()}#{a.id}")},
     ),
     # requests to one bidder between opening and award: evidence (R-8d) and quantity changes (R-8e)
     EvidenceRequest: EntityType(
-        "evidence_request", EvidenceRequest,
+        "evidence_request",
+        EvidenceRequest,
         slots={"by_bid": "gsi1"},
         keys=lambda r: {"by_bid": (r.bid_id, f"{r.requested_at.isoformat()}#{r.id}")},
     ),
     QuantityChange: EntityType(
-        "quantity_change", QuantityChange,
+        "quantity_change",
+        QuantityChange,
         slots={"by_bid": "gsi1"},
         keys=lambda c: {"by_bid": (c.bid_id, f"{c.proposed_at.isoformat()}#{c.id}")},
     ),
     Award: EntityType(
-        "award", Award,
+        "award",
+        Award,
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, a.id)},
         redact=frozenset({"offer_token", "surety_token"}),
     ),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
-        "plan", Plan,
+        "plan",
+        Plan,
         slots={"by_agency": "gsi1", "by_status": "gsi2"},
-        keys=lambda p: {"by_agency": (p.agency, f"{p.period}#{p.id}"), "by_status": (p.status.value, f"{p.agency}#{p.period}#{p.id}")},
+        keys=lambda p: {
+            "by_agency": (p.agency, f"{p.period}#{p.id}"),
+            "by_status": (p.status.value, f"{p.agency}#{p.period}#{p.id}"),
+        },
     ),
     PlanAmendment: EntityType(
-        "plan_amendment", PlanAmendment,
+        "plan_amendment",
+        PlanAmendment,
         slots={"by_plan": "gsi1", "by_status": "gsi2"},
-        keys=lambda a: {"by_plan": (a.plan_id, f"{a.submitted_at.isoformat()}#{a.id}"), "by_status": (a.status.value, f"{a.submitted_at.isoformat()}#{a.id}")},
+        keys=lambda a: {
+            "by_plan": (a.plan_id, f"{a.submitted_at.isoformat()}#{a.id}"),
+            "by_status": (a.status.value, f"{a.submitted_at.isoformat()}#{a.id}"),
+        },
         redact=frozenset({"decision_token", "publication_token"}),
     ),
     # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
     Attention: EntityType(
-        "attention", Attention,
+        "attention",
+        Attention,
         slots={"by_status": "gsi1"},
         keys=lambda a: {"by_status": (a.status.value, f"{a.raised_at.isoformat()}#{a.id}")},
         redact=frozenset({"token"}),

@@ -45,5 +45,9 @@ class KmsSealer:
     def open(self, sealed: Sealed, solicitation_id: str, bid_id: str) -> bytes:
         context = context_for(solicitation_id, bid_id)
         with throttling_as_unavailable("The sealing key service"):
-            key = self._kms.decrypt(CiphertextBlob=base64.b64decode(sealed.encrypted_key), EncryptionContext=context, KeyId=self.key_id)
-        return AESGCM(key["Plaintext"]).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(context))
+            key = self._kms.decrypt(
+                CiphertextBlob=base64.b64decode(sealed.encrypted_key), EncryptionContext=context, KeyId=self.key_id
+            )
+        return AESGCM(key["Plaintext"]).decrypt(
+            base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(context)
+        )

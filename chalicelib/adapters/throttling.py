@@ -11,10 +11,17 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.domain.errors import TemporarilyUnavailable
 
-THROTTLED = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError",
-    "Throttling", "TooManyRequestsException", "LimitExceededException",  # KMS and SES say it so
-})
+THROTTLED = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "ThrottlingError",
+        "Throttling",
+        "TooManyRequestsException",
+        "LimitExceededException",  # KMS and SES say it so
+    }
+)
 RETRY_AFTER_SECONDS = 1
 
 

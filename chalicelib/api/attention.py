@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from chalice import Blueprint
 from pydantic import BaseModel, Field
 
@@ -26,8 +24,8 @@ class AttentionOut(BaseModel):
     raised_at: LocalTime
     status: AttentionStatus = Field(description="open: the execution waits; resumed: it went on.")
     occurrences: int = Field(description="How many times this step needed attention.")
-    resumed_at: Optional[LocalTime] = None
-    resumed_by: Optional[str] = None
+    resumed_at: LocalTime | None = None
+    resumed_by: str | None = None
 
 
 class AttentionList(BaseModel):
@@ -38,13 +36,30 @@ def _out(record) -> AttentionOut:
     return AttentionOut.model_validate(record, from_attributes=True)
 
 
-@operation(bp, "GET", "/attention", summary="List workflow steps that need attention", tag="operations", roles={Role.PURCHASING}, response=AttentionList)
+@operation(
+    bp,
+    "GET",
+    "/attention",
+    summary="List workflow steps that need attention",
+    tag="operations",
+    roles={Role.PURCHASING},
+    response=AttentionList,
+)
 def list_attention(call: Call):
     """Open items: each is an execution parked on a step that failed after its automatic retries."""
     return AttentionList(items=[_out(r) for r in attention.open_attention(call.deps, call.actor)])
 
 
-@operation(bp, "POST", "/attention/{attention_id}/resume", summary="Resume a workflow step", tag="operations", roles={Role.PURCHASING}, response=AttentionOut, errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/attention/{attention_id}/resume",
+    summary="Resume a workflow step",
+    tag="operations",
+    roles={Role.PURCHASING},
+    response=AttentionOut,
+    errors=(404, 409),
+)
 def resume_attention(call: Call, attention_id: str):
     """Runs the failed step again; its tasks skip what they already finished, so nothing is done twice."""
     return _out(attention.resume(call.deps, call.actor, attention_id))

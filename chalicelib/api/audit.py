@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,15 +27,24 @@ class AuditEntryOut(BaseModel):
     role: str
     org: str
     action: str
-    before: Optional[dict[str, Any]] = None
-    after: Optional[dict[str, Any]] = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
 
 class AuditTrail(BaseModel):
     items: list[AuditEntryOut]
 
 
-@operation(bp, "GET", "/audit", summary="Read the audit trail of a record", tag="audit", roles={Role.PURCHASING}, query=AuditQuery, response=AuditTrail)
+@operation(
+    bp,
+    "GET",
+    "/audit",
+    summary="Read the audit trail of a record",
+    tag="audit",
+    roles={Role.PURCHASING},
+    query=AuditQuery,
+    response=AuditTrail,
+)
 def audit_trail(call: Call):
     """Every state change of the record, oldest first: who, when, what, before and after."""
     entries = audit.audit_trail(call.deps, call.actor, call.query.entity)

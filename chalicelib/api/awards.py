@@ -22,7 +22,9 @@ TAG = "awards"
 
 class DeclineAwardIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(None, max_length=2000, description="Why the bidder refuses (recorded and sent to purchasing, R-9g).")
+    reason: str | None = Field(
+        None, max_length=2000, description="Why the bidder refuses (recorded and sent to purchasing, R-9g)."
+    )
 
 
 class SuretyIn(BaseModel):
@@ -36,8 +38,13 @@ class AwardCorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     field: CorrectedField = Field(description="What is corrected: bidder_name, or a line's quantity or unit_price (R-8g).")
     line_id: str | None = Field(None, max_length=40, description="For quantity and unit_price: the awarded line corrected.")
-    value: str = Field(max_length=300, description="The correct value: the name, or a decimal string (quantity up to the invited one; unit price at most 4 places).")
-    reason: str = Field(max_length=5000, description="The clerical or administrative error corrected, in writing (R-8g); not blank.")
+    value: str = Field(
+        max_length=300,
+        description="The correct value: the name, or a decimal string (quantity up to the invited one; unit price at most 4 places).",
+    )
+    reason: str = Field(
+        max_length=5000, description="The clerical or administrative error corrected, in writing (R-8g); not blank."
+    )
 
 
 class AwardCorrectionOut(BaseModel):
@@ -55,7 +62,9 @@ class CandidateOut(BaseModel):
     rank: int = Field(description="1 is the lowest evaluated price (R-8a).")
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="The bidder.")
-    evaluated_price: Decimal = Field(description="Unit price (by item) or total of full quantities (group, all); discounts excluded (R-8f).")
+    evaluated_price: Decimal = Field(
+        description="Unit price (by item) or total of full quantities (group, all); discounts excluded (R-8f)."
+    )
     amount: Decimal = Field(description="The bid's amount for the scope, at the quantities it offered.")
     cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount: breaks ties only (R-8f).")
 
@@ -63,7 +72,9 @@ class CandidateOut(BaseModel):
 class AwardOutcomeOut(BaseModel):
     bid_id: str = Field(description="The bid concerned.")
     bidder_name: str = Field(description="Its bidder.")
-    outcome: str = Field(description="refused (R-9g), lapsed (R-8c), surety_lapsed, cancelled (R-9h) or passed_on (to the next bidder).")
+    outcome: str = Field(
+        description="refused (R-9g), lapsed (R-8c), surety_lapsed, cancelled (R-9h) or passed_on (to the next bidder)."
+    )
     at: LocalTime = Field(description="When.")
     reason: str = Field(description="Why.")
     share: int = Field(description="The share concerned.")
@@ -85,7 +96,9 @@ class ShareOut(BaseModel):
     amount: Decimal = Field(description="Award amount of the share.")
     responsibility: str = Field(description="The responsibility findings considered (R-18a/b).")
     noticed_at: LocalTime | None = Field(None, description="Notice of award sent: the State's acceptance (R-9g).")
-    respond_by: LocalTime | None = Field(None, description="First instant after the 10 days to refuse (or to accept a conditional award).")
+    respond_by: LocalTime | None = Field(
+        None, description="First instant after the 10 days to refuse (or to accept a conditional award)."
+    )
     accepted_at: LocalTime | None = Field(None, description="When the bidder accepted a conditional award (R-8c).")
     contract_id: str | None = Field(None, description="The contract its notice (or acceptance) formed (R-9a).")
     surety_amount: Decimal | None = Field(None, description="Performance surety required (R-6b).")
@@ -97,12 +110,25 @@ class ShareOut(BaseModel):
     @classmethod
     def of(cls, a, s) -> ShareOut:
         return cls(
-            number=s.number, bid_id=s.candidate.bid_id, bidder_name=s.candidate.bidder_name, status=s.status.value,
-            conditional=s.conditional, amount=award_rules.share_amount(a, s), responsibility=s.responsibility,
-            lines=[AwardedLineOut(line_id=lid, quantity=q, unit_price=p) for lid, (q, p) in award_rules.awarded_lines(a, s).items()],
-            noticed_at=s.noticed_at, respond_by=s.respond_by, accepted_at=s.accepted_at, contract_id=s.contract_id,
-            surety_amount=award_rules.surety_amount(a, s) if s.surety_requested_at else None, surety_due=s.surety_due,
-            surety_furnished_at=s.surety.furnished_at if s.surety else None, refused_at=s.refused_at, refusal_reason=s.refusal_reason,
+            number=s.number,
+            bid_id=s.candidate.bid_id,
+            bidder_name=s.candidate.bidder_name,
+            status=s.status.value,
+            conditional=s.conditional,
+            amount=award_rules.share_amount(a, s),
+            responsibility=s.responsibility,
+            lines=[
+                AwardedLineOut(line_id=lid, quantity=q, unit_price=p) for lid, (q, p) in award_rules.awarded_lines(a, s).items()
+            ],
+            noticed_at=s.noticed_at,
+            respond_by=s.respond_by,
+            accepted_at=s.accepted_at,
+            contract_id=s.contract_id,
+            surety_amount=award_rules.surety_amount(a, s) if s.surety_requested_at else None,
+            surety_due=s.surety_due,
+            surety_furnished_at=s.surety.furnished_at if s.surety else None,
+            refused_at=s.refused_at,
+            refusal_reason=s.refusal_reason,
         )
 
 
@@ -110,64 +136,160 @@ class AwardOut(BaseModel):
     id: str = Field(description="Award id.")
     solicitation_id: str = Field(description="The solicitation.")
     scope: str = Field(description="all, item:<line> or group:<group> (R-8b).")
-    status: str = Field(description="The share most needing attention: pending, conditional, refused, lapsed, cancelled, contracted, or passed_on.")
+    status: str = Field(
+        description="The share most needing attention: pending, conditional, refused, lapsed, cancelled, contracted, or passed_on."
+    )
     conditional: bool = Field(description="R-8c: a share still held is conditional on the bidder's acceptance.")
     contract_id: str | None = Field(None, description="The contract formed (R-9a); with a split award, the first share's.")
     shares: list[ShareOut] = Field(description="One per awarded bidder (R-8b split), in the order awarded.")
     ranking: list[CandidateOut] = Field(description="Ranked eligible bids of the scope (R-8a).")
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
-    outcomes: list[AwardOutcomeOut] = Field(description="Refusals, lapses, missing surety, cancellations and passing on, in order.")
-    corrections: list[AwardCorrectionOut] = Field(default_factory=list, description="Clerical corrections of the award (R-8g); the contract follows them.")
+    outcomes: list[AwardOutcomeOut] = Field(
+        description="Refusals, lapses, missing surety, cancellations and passing on, in order."
+    )
+    corrections: list[AwardCorrectionOut] = Field(
+        default_factory=list, description="Clerical corrections of the award (R-8g); the contract follows them."
+    )
 
     @classmethod
     def of(cls, a) -> AwardOut:
         return cls(
-            id=a.id, solicitation_id=a.solicitation_id, scope=a.scope, status=a.status, conditional=a.conditional,
-            contract_id=a.contract_id, notes=list(a.notes), shares=[ShareOut.of(a, s) for s in a.shares],
-            ranking=[CandidateOut(rank=i + 1, bid_id=c.bid_id, bidder_name=c.bidder_name, evaluated_price=c.evaluated_price,
-                                  amount=c.amount, cash_discount_percent=c.cash_discount_percent) for i, c in enumerate(a.candidates)],
+            id=a.id,
+            solicitation_id=a.solicitation_id,
+            scope=a.scope,
+            status=a.status,
+            conditional=a.conditional,
+            contract_id=a.contract_id,
+            notes=list(a.notes),
+            shares=[ShareOut.of(a, s) for s in a.shares],
+            ranking=[
+                CandidateOut(
+                    rank=i + 1,
+                    bid_id=c.bid_id,
+                    bidder_name=c.bidder_name,
+                    evaluated_price=c.evaluated_price,
+                    amount=c.amount,
+                    cash_discount_percent=c.cash_discount_percent,
+                )
+                for i, c in enumerate(a.candidates)
+            ],
             outcomes=[AwardOutcomeOut(**o.__dict__) for o in a.outcomes],
-            corrections=[AwardCorrectionOut(number=c.number, bid_id=c.bid_id, field=c.field.value, line_id=c.line_id, before=c.before,
-                                            after=c.after, reason=c.reason, at=c.at) for c in a.corrections],
+            corrections=[
+                AwardCorrectionOut(
+                    number=c.number,
+                    bid_id=c.bid_id,
+                    field=c.field.value,
+                    line_id=c.line_id,
+                    before=c.before,
+                    after=c.after,
+                    reason=c.reason,
+                    at=c.at,
+                )
+                for c in a.corrections
+            ],
         )
 
 
-@operation(bp, "POST", "/awards/{award_id}/accept", summary="Accept a conditional award", tag=TAG, roles={Role.VENDOR}, response=AwardOut, rules=("R-8c", "R-9a"), errors=(403, 404, 409))
+@operation(
+    bp,
+    "POST",
+    "/awards/{award_id}/accept",
+    summary="Accept a conditional award",
+    tag=TAG,
+    roles={Role.VENDOR},
+    response=AwardOut,
+    rules=("R-8c", "R-9a"),
+    errors=(403, 404, 409),
+)
 def accept(call: Call, award_id: str):
     """Only a conditional award (R-8c) waits for it: within 10 days of its notice; the acceptance forms the contract.
     A firm award's notice already formed it (409, R-9a)."""
     return AwardOut.of(awards.accept(call.deps, call.actor, award_id))
 
 
-@operation(bp, "POST", "/awards/{award_id}/decline", summary="Refuse an award within 10 days of its notice", tag=TAG, roles={Role.VENDOR}, body=DeclineAwardIn, response=AwardOut, rules=("R-9g",), errors=(403, 404, 409))
+@operation(
+    bp,
+    "POST",
+    "/awards/{award_id}/decline",
+    summary="Refuse an award within 10 days of its notice",
+    tag=TAG,
+    roles={Role.VENDOR},
+    body=DeclineAwardIn,
+    response=AwardOut,
+    rules=("R-9g",),
+    errors=(403, 404, 409),
+)
 def decline(call: Call, award_id: str):
     """Recorded, and purchasing is asked to decide (POST /awards/{id}/next, or leave it: the contract stands). After the
     10 days the refusal is not considered (409, R-9g): the contract stands (R-9i)."""
     return AwardOut.of(awards.refuse(call.deps, call.actor, award_id, call.body.reason or ""))
 
 
-@operation(bp, "POST", "/awards/{award_id}/next", summary="Offer a refused, lapsed or cancelled award to the next bidder", tag=TAG, roles={Role.PURCHASING}, response=AwardOut, rules=("R-9g", "R-9h", "R-8b"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/awards/{award_id}/next",
+    summary="Offer a refused, lapsed or cancelled award to the next bidder",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    response=AwardOut,
+    rules=("R-9g", "R-9h", "R-8b"),
+    errors=(404, 409),
+)
 def next_bidder(call: Call, award_id: str):
     """The quantity of refused, lapsed or cancelled shares goes to the next ranked eligible bidders with quantity left
     (new notices); a refused share's contract is cancelled and its bidder told. 409 when none is left."""
     return AwardOut.of(awards.next_bidder(call.deps, call.actor, award_id))
 
 
-@operation(bp, "POST", "/awards/{award_id}/surety", summary="Furnish performance surety", tag=TAG, roles={Role.VENDOR}, body=SuretyIn, response=AwardOut, rules=("R-9h", "R-6b"), errors=(403, 404, 409))
+@operation(
+    bp,
+    "POST",
+    "/awards/{award_id}/surety",
+    summary="Furnish performance surety",
+    tag=TAG,
+    roles={Role.VENDOR},
+    body=SuretyIn,
+    response=AwardOut,
+    rules=("R-9h", "R-6b"),
+    errors=(403, 404, 409),
+)
 def surety(call: Call, award_id: str):
     """Within 10 days of the request made with the contract (R-9h)."""
     b = call.body
     return AwardOut.of(awards.furnish_surety(call.deps, call.actor, award_id, b.form, b.amount, b.reference))
 
 
-@operation(bp, "POST", "/awards/{award_id}/corrections", summary="Correct a clerical error of an award", tag=TAG, roles={Role.PURCHASING}, body=AwardCorrectionIn, response=AwardOut, status=201, rules=("R-8g",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/awards/{award_id}/corrections",
+    summary="Correct a clerical error of an award",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=AwardCorrectionIn,
+    response=AwardOut,
+    status=201,
+    rules=("R-8g",),
+    errors=(404, 409),
+)
 def correction(call: Call, award_id: str):
     """Of a share not yet a contract (pending, or a conditional award not yet accepted); then 409: amend the contract (R-9c). Recorded with its reason and audited; a bidder already notified is told."""
     b = call.body
     return AwardOut.of(awards.correct_award(call.deps, call.actor, award_id, b.field, b.value, b.reason, line_id=b.line_id))
 
 
-@operation(bp, "GET", "/awards/{award_id}", summary="Read an award", tag=TAG, roles={Role.PURCHASING, Role.AGENCY, Role.VENDOR}, response=AwardOut, rules=("R-8a",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/awards/{award_id}",
+    summary="Read an award",
+    tag=TAG,
+    roles={Role.PURCHASING, Role.AGENCY, Role.VENDOR},
+    response=AwardOut,
+    rules=("R-8a",),
+    errors=(404,),
+)
 def get(call: Call, award_id: str):
     """Purchasing, the agency and the ranked bidders."""
     return AwardOut.of(awards.get_award(call.deps, call.actor, award_id))

@@ -25,10 +25,20 @@ TAG = "bids"
 class BidLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     line_id: str | None = Field(None, description="Line of the bid form (required, R-5d).")
-    unit_price: str | None = Field(None, description="Net unit price, delivery included, taxes excluded: a decimal string, at most 4 places, not negative (R-5j/k). It governs the extension (R-5l).")
-    quantity: str | None = Field(None, description="Quantity offered, a decimal string; at most the quantity invited, all of it when all-or-none (R-5f).")
-    extension: str | None = Field(None, description="Optional unit price x quantity as the bidder computed it; a differing value is corrected and the correction recorded (R-5l).")
-    substitute_article: str | None = Field(None, description="The exact article offered instead of the named brand (R-5i); not allowed on no-substitute lines.")
+    unit_price: str | None = Field(
+        None,
+        description="Net unit price, delivery included, taxes excluded: a decimal string, at most 4 places, not negative (R-5j/k). It governs the extension (R-5l).",
+    )
+    quantity: str | None = Field(
+        None, description="Quantity offered, a decimal string; at most the quantity invited, all of it when all-or-none (R-5f)."
+    )
+    extension: str | None = Field(
+        None,
+        description="Optional unit price x quantity as the bidder computed it; a differing value is corrected and the correction recorded (R-5l).",
+    )
+    substitute_article: str | None = Field(
+        None, description="The exact article offered instead of the named brand (R-5i); not allowed on no-substitute lines."
+    )
 
 
 class SignerIn(BaseModel):
@@ -39,13 +49,17 @@ class SignerIn(BaseModel):
 
 class CashDiscountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    percent: str | None = Field(None, description="Prompt-payment discount percent, decimal string; used only to break ties (R-8f).")
+    percent: str | None = Field(
+        None, description="Prompt-payment discount percent, decimal string; used only to break ties (R-8f)."
+    )
     days: int | None = Field(None, description="Days within which payment earns the discount.")
 
 
 class GuarantyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    form: str | None = Field(None, description="annual_bond ($5,000, covers bids up to $50,000 within its year), bid_bond or certified_check (R-6a).")
+    form: str | None = Field(
+        None, description="annual_bond ($5,000, covers bids up to $50,000 within its year), bid_bond or certified_check (R-6a)."
+    )
     amount: str | None = Field(None, description="Amount in dollars, decimal string.")
     reference: str | None = Field(None, description="Bond or check number.")
     valid_from: str | None = Field(None, description="Annual bond only: first day of its year (YYYY-MM-DD).")
@@ -53,22 +67,42 @@ class GuarantyIn(BaseModel):
 
 class AlternateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    description: str | None = Field(None, max_length=5000, description="What the alternate offers instead of the base bid (R-5g); not blank.")
-    lines: list[BidLineIn] = Field(default_factory=list, description="The alternate's own priced lines, checked like the base bid's.")
+    description: str | None = Field(
+        None, max_length=5000, description="What the alternate offers instead of the base bid (R-5g); not blank."
+    )
+    lines: list[BidLineIn] = Field(
+        default_factory=list, description="The alternate's own priced lines, checked like the base bid's."
+    )
 
 
 class BidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lines: list[BidLineIn] = Field(default_factory=list, description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).")
+    lines: list[BidLineIn] = Field(
+        default_factory=list,
+        description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).",
+    )
     signer: SignerIn | None = Field(None, description="Who signs the bid (R-5c).")
     signed: bool = Field(False, description="Attestation that the signer signs this bid (R-5c); must be true.")
     non_collusion: bool = Field(False, description="Declaration that the bid is not collusive (R-5m); must be true.")
-    conditions: str | None = Field(None, max_length=5000, description="Conditions limiting or modifying the terms: the bid is flagged and may be rejected (R-5e).")
-    alternates: list[AlternateIn] = Field(default_factory=list, max_length=10, description="Alternate bids in addition to the base bid, only when the invitation calls for them (R-5g); sealed with the bid, tabulated beside it and ranked as offers of the bidder.")
+    conditions: str | None = Field(
+        None,
+        max_length=5000,
+        description="Conditions limiting or modifying the terms: the bid is flagged and may be rejected (R-5e).",
+    )
+    alternates: list[AlternateIn] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Alternate bids in addition to the base bid, only when the invitation calls for them (R-5g); sealed with the bid, tabulated beside it and ranked as offers of the bidder.",
+    )
     cash_discount: CashDiscountIn | None = Field(None, description="Prompt-payment discount (R-8f).")
-    acceptance_period_days: int | None = Field(None, description="Calendar days after the opening within which the bid must be accepted, if shorter than the award period (R-8c); once they end, the bid may be withdrawn.")
+    acceptance_period_days: int | None = Field(
+        None,
+        description="Calendar days after the opening within which the bid must be accepted, if shorter than the award period (R-8c); once they end, the bid may be withdrawn.",
+    )
     guaranty: GuarantyIn | None = Field(None, description="Bid guaranty, when the invitation requires one (R-6a).")
-    addenda_acknowledged: list[int] = Field(default_factory=list, description="Numbers of the addenda the bidder acknowledges (R-5o).")
+    addenda_acknowledged: list[int] = Field(
+        default_factory=list, description="Numbers of the addenda the bidder acknowledges (R-5o)."
+    )
 
 
 class BidCorrectionOut(BaseModel):
@@ -85,16 +119,24 @@ class BidReceipt(BaseModel):
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time: it decides lateness (R-5b).")
-    commitment: str = Field(description="HMAC-SHA-256 (hex) of the canonical bid (the JSON body as sent, keys sorted, separators ',' and ':', UTF-8) under a random 256-bit salt sealed with the bid. It reveals nothing before the opening; the salt is published with the tabulation, and then HMAC-SHA-256(salt, canonical bid) must equal this value (`python -m local.verify_receipt`).")
+    commitment: str = Field(
+        description="HMAC-SHA-256 (hex) of the canonical bid (the JSON body as sent, keys sorted, separators ',' and ':', UTF-8) under a random 256-bit salt sealed with the bid. It reveals nothing before the opening; the salt is published with the tabulation, and then HMAC-SHA-256(salt, canonical bid) must equal this value (`python -m local.verify_receipt`)."
+    )
     status: str = Field(description="sealed, replaced, withdrawn or opened.")
     replaces: str | None = Field(None, description="The bidder's earlier bid this one replaces (R-5h).")
-    corrections: list[BidCorrectionOut] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l), told to the bidder only.")
+    corrections: list[BidCorrectionOut] = Field(
+        default_factory=list, description="Extensions recomputed from unit prices (R-5l), told to the bidder only."
+    )
 
 
 class SampleReceiptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    received_on: dt.date = Field(description="Connecticut date the sample arrived (YYYY-MM-DD); not in the future, not before publication (R-7).")
-    description: str = Field(max_length=2000, description="What arrived, as on the bidder's descriptive memorandum invoice (R-7); not blank.")
+    received_on: dt.date = Field(
+        description="Connecticut date the sample arrived (YYYY-MM-DD); not in the future, not before publication (R-7)."
+    )
+    description: str = Field(
+        max_length=2000, description="What arrived, as on the bidder's descriptive memorandum invoice (R-7); not blank."
+    )
 
 
 class SampleReceiptOut(BaseModel):
@@ -118,14 +160,27 @@ class BidSamplesOut(BaseModel):
 
 
 def samples_of(bid) -> list[SampleReceiptOut]:
-    return [SampleReceiptOut(received_on=x.received_on, description=x.description, recorded_at=x.recorded_at) for x in bid.samples]
+    return [
+        SampleReceiptOut(received_on=x.received_on, description=x.description, recorded_at=x.recorded_at) for x in bid.samples
+    ]
 
 
 SUBMISSIONS = "/solicitations/{solicitation_id}/bids"
 
 
-@operation(bp, "POST", SUBMISSIONS, summary="Submit a sealed bid", tag=TAG, roles={Role.VENDOR}, body=BidIn, response=BidReceipt, status=201,
-           rules=("R-5d", "R-5b", "R-5c", "R-5e", "R-5f", "R-5g", "R-5h", "R-5i", "R-5j/k", "R-5l", "R-5m", "R-6a"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    SUBMISSIONS,
+    summary="Submit a sealed bid",
+    tag=TAG,
+    roles={Role.VENDOR},
+    body=BidIn,
+    response=BidReceipt,
+    status=201,
+    rules=("R-5d", "R-5b", "R-5c", "R-5e", "R-5f", "R-5g", "R-5h", "R-5i", "R-5j/k", "R-5l", "R-5m", "R-6a"),
+    errors=(404, 409),
+)
 def submit(call: Call, solicitation_id: str):
     """Checked, hashed and sealed with KMS before it is stored; replaces the bidder's earlier bid (R-5h). At or after the opening: 409 and the attempt is recorded. A retry with the same Idempotency-Key gets the receipt re-read (its status as it stands) with the same corrections."""
     submitted = call.body.model_dump(mode="json", exclude_unset=True)
@@ -136,21 +191,45 @@ def submit(call: Call, solicitation_id: str):
 def replay_submission(actor, path_params: dict, body: bytes, reference: dict) -> BidReceipt:
     """The idempotency record keeps the bid id only: the corrections it told derive from the sealed prices (R-5b)."""
     submitted = BidIn.model_validate_json(body).model_dump(mode="json", exclude_unset=True)
-    return receipt_of(bids.submission_receipt(bootstrap.deps(), actor, path_params["solicitation_id"], reference["bid_id"], submitted))
+    return receipt_of(
+        bids.submission_receipt(bootstrap.deps(), actor, path_params["solicitation_id"], reference["bid_id"], submitted)
+    )
 
 
 def receipt_of(receipt: bids.Receipt) -> BidReceipt:
-    return BidReceipt(**receipt.bid.receipt_view(), replaces=receipt.bid.replaces, corrections=[c.__dict__ for c in receipt.corrections])
+    return BidReceipt(
+        **receipt.bid.receipt_view(), replaces=receipt.bid.replaces, corrections=[c.__dict__ for c in receipt.corrections]
+    )
 
 
-@operation(bp, "DELETE", "/solicitations/{solicitation_id}/bids/{bid_id}", summary="Withdraw a bid", tag=TAG, roles={Role.VENDOR}, response=BidReceipt, rules=("R-5c", "R-8c"), errors=(404, 409))
+@operation(
+    bp,
+    "DELETE",
+    "/solicitations/{solicitation_id}/bids/{bid_id}",
+    summary="Withdraw a bid",
+    tag=TAG,
+    roles={Role.VENDOR},
+    response=BidReceipt,
+    rules=("R-5c", "R-8c"),
+    errors=(404, 409),
+)
 def withdraw(call: Call, solicitation_id: str, bid_id: str):
     """The bidder withdraws its bid before the opening, or after it once the bid's own shorter acceptance period has ended (before the award); otherwise 409 and the attempt is recorded."""
     bid = bids.withdraw_bid(call.deps, call.actor, solicitation_id, bid_id)
     return BidReceipt(**bid.receipt_view(), replaces=bid.replaces)
 
 
-@operation(bp, "GET", "/solicitations/{solicitation_id}/bids/{bid_id}", summary="Read a bid", tag=TAG, roles={Role.VENDOR, Role.PURCHASING}, response=BidOut, rules=("R-5b",), errors=(404, 409))
+@operation(
+    bp,
+    "GET",
+    "/solicitations/{solicitation_id}/bids/{bid_id}",
+    summary="Read a bid",
+    tag=TAG,
+    roles={Role.VENDOR, Role.PURCHASING},
+    response=BidOut,
+    rules=("R-5b",),
+    errors=(404, 409),
+)
 def read(call: Call, solicitation_id: str, bid_id: str):
     """Before opening: its owner sees the receipt (nobody can read a sealed bid's prices). After opening: the owner and purchasing see the content."""
     bid = bids.get_bid(call.deps, call.actor, solicitation_id, bid_id)
@@ -158,25 +237,48 @@ def read(call: Call, solicitation_id: str, bid_id: str):
     return BidOut(**bid.receipt_view(), replaces=bid.replaces, opened=opened, samples=samples_of(bid))
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/bids/{bid_id}/sample", summary="Record a sample received", tag=TAG, roles={Role.PURCHASING}, body=SampleReceiptIn, response=BidSamplesOut, status=201, rules=("R-7",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/bids/{bid_id}/sample",
+    summary="Record a sample received",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=SampleReceiptIn,
+    response=BidSamplesOut,
+    status=201,
+    rules=("R-7",),
+    errors=(404, 409),
+)
 def sample(call: Call, solicitation_id: str, bid_id: str):
     """Purchasing records a bidder's sample as received, with the bid or after the opening, until the award; a bid of an invitation requiring samples is flagged until one is recorded."""
     bid = bids.record_sample(call.deps, call.actor, solicitation_id, bid_id, call.body.received_on, call.body.description)
-    return BidSamplesOut(bid_id=bid.id, solicitation_id=bid.solicitation_id, bidder_name=bid.bidder_name, status=bid.status.value,
-                         samples=samples_of(bid), flags=list(bid.flags))
+    return BidSamplesOut(
+        bid_id=bid.id,
+        solicitation_id=bid.solicitation_id,
+        bidder_name=bid.bidder_name,
+        status=bid.status.value,
+        samples=samples_of(bid),
+        flags=list(bid.flags),
+    )
 
 
 # -- R-8d evidence of responsibility, R-8e quantity changes ------------------------------------------------------
 class EvidenceRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    requested: str = Field(max_length=5000, description="The evidence requested: experience, ability, service facilities, factory authorization, financial standing (R-8d).")
+    requested: str = Field(
+        max_length=5000,
+        description="The evidence requested: experience, ability, service facilities, factory authorization, financial standing (R-8d).",
+    )
     response_days: int = Field(description="Calendar days for the answer, counted from the day after the request (1 to 60).")
 
 
 class EvidenceResponseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(None, max_length=20000, description="The evidence, in words.")
-    document: str | None = Field(None, max_length=2000, description="A reference to a document supplied (file name, URL or registry number).")
+    document: str | None = Field(
+        None, max_length=2000, description="A reference to a document supplied (file name, URL or registry number)."
+    )
 
 
 class EvidenceRequestOut(BaseModel):
@@ -191,10 +293,18 @@ class EvidenceRequestOut(BaseModel):
     responded_at: LocalTime | None = Field(None, description="When the bidder answered.")
 
     @classmethod
-    def of(cls, r) -> "EvidenceRequestOut":
-        return cls(id=r.id, bid_id=r.bid_id, requested=r.requested, requested_at=r.requested_at, respond_by=r.respond_by,
-                   last_day=last_day_of(r.respond_by), response_text=r.response_text, response_document=r.response_document,
-                   responded_at=r.responded_at)
+    def of(cls, r) -> EvidenceRequestOut:
+        return cls(
+            id=r.id,
+            bid_id=r.bid_id,
+            requested=r.requested,
+            requested_at=r.requested_at,
+            respond_by=r.respond_by,
+            last_day=last_day_of(r.respond_by),
+            response_text=r.response_text,
+            response_document=r.response_document,
+            responded_at=r.responded_at,
+        )
 
 
 class EvidenceRequestList(BaseModel):
@@ -220,9 +330,18 @@ class QuantityChangeOut(BaseModel):
     decided_at: LocalTime | None = Field(None, description="When the bidder accepted or declined.")
 
     @classmethod
-    def of(cls, c) -> "QuantityChangeOut":
-        return cls(id=c.id, bid_id=c.bid_id, line_id=c.line_id, quantity_before=c.quantity_before, quantity=c.quantity,
-                   reason=c.reason, status=c.status.value, proposed_at=c.proposed_at, decided_at=c.decided_at)
+    def of(cls, c) -> QuantityChangeOut:
+        return cls(
+            id=c.id,
+            bid_id=c.bid_id,
+            line_id=c.line_id,
+            quantity_before=c.quantity_before,
+            quantity=c.quantity,
+            reason=c.reason,
+            status=c.status.value,
+            proposed_at=c.proposed_at,
+            decided_at=c.decided_at,
+        )
 
 
 class QuantityChangeList(BaseModel):
@@ -233,46 +352,133 @@ EVIDENCE = "/solicitations/{solicitation_id}/bids/{bid_id}/evidence-requests"
 QUANTITY = "/solicitations/{solicitation_id}/bids/{bid_id}/quantity-changes"
 
 
-@operation(bp, "POST", EVIDENCE, summary="Request evidence from a bidder", tag=TAG, roles={Role.PURCHASING}, body=EvidenceRequestIn, response=EvidenceRequestOut, status=201, rules=("R-8d",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    EVIDENCE,
+    summary="Request evidence from a bidder",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=EvidenceRequestIn,
+    response=EvidenceRequestOut,
+    status=201,
+    rules=("R-8d",),
+    errors=(404, 409),
+)
 def request_evidence(call: Call, solicitation_id: str, bid_id: str):
     """Between opening and award: evidence of experience, ability and financial standing, with a response period in calendar days; the bidder is emailed."""
-    request = bidder_requests.request_evidence(call.deps, call.actor, solicitation_id, bid_id, call.body.requested, call.body.response_days)
+    request = bidder_requests.request_evidence(
+        call.deps, call.actor, solicitation_id, bid_id, call.body.requested, call.body.response_days
+    )
     return EvidenceRequestOut.of(request)
 
 
-@operation(bp, "GET", EVIDENCE, summary="List evidence requests of a bid", tag=TAG, roles={Role.VENDOR, Role.PURCHASING}, response=EvidenceRequestList, rules=("R-8d",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    EVIDENCE,
+    summary="List evidence requests of a bid",
+    tag=TAG,
+    roles={Role.VENDOR, Role.PURCHASING},
+    response=EvidenceRequestList,
+    rules=("R-8d",),
+    errors=(404,),
+)
 def list_evidence(call: Call, solicitation_id: str, bid_id: str):
     """Purchasing and the bidder only."""
-    return EvidenceRequestList(items=[EvidenceRequestOut.of(r) for r in bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id)])
+    return EvidenceRequestList(
+        items=[
+            EvidenceRequestOut.of(r) for r in bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id)
+        ]
+    )
 
 
-@operation(bp, "POST", EVIDENCE + "/{request_id}/response", summary="Answer an evidence request", tag=TAG, roles={Role.VENDOR}, body=EvidenceResponseIn, response=EvidenceRequestOut, rules=("R-8d",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    EVIDENCE + "/{request_id}/response",
+    summary="Answer an evidence request",
+    tag=TAG,
+    roles={Role.VENDOR},
+    body=EvidenceResponseIn,
+    response=EvidenceRequestOut,
+    rules=("R-8d",),
+    errors=(404, 409),
+)
 def answer_evidence(call: Call, solicitation_id: str, bid_id: str, request_id: str):
     """The bidder answers once, with text or a document reference, by the end of the last day (409 after)."""
-    answered = bidder_requests.answer_evidence(call.deps, call.actor, solicitation_id, bid_id, request_id, call.body.text, call.body.document)
+    answered = bidder_requests.answer_evidence(
+        call.deps, call.actor, solicitation_id, bid_id, request_id, call.body.text, call.body.document
+    )
     return EvidenceRequestOut.of(answered)
 
 
-@operation(bp, "POST", QUANTITY, summary="Offer a bidder a changed quantity", tag=TAG, roles={Role.PURCHASING}, body=QuantityChangeIn, response=QuantityChangeOut, status=201, rules=("R-8e",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    QUANTITY,
+    summary="Offer a bidder a changed quantity",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=QuantityChangeIn,
+    response=QuantityChangeOut,
+    status=201,
+    rules=("R-8e",),
+    errors=(404, 409),
+)
 def propose_quantity(call: Call, solicitation_id: str, bid_id: str):
     """Between opening and award; the bid changes only when the bidder accepts. The bidder is emailed."""
     b = call.body
-    return QuantityChangeOut.of(bidder_requests.propose_quantity(call.deps, call.actor, solicitation_id, bid_id, b.line_id, b.quantity, b.reason))
+    return QuantityChangeOut.of(
+        bidder_requests.propose_quantity(call.deps, call.actor, solicitation_id, bid_id, b.line_id, b.quantity, b.reason)
+    )
 
 
-@operation(bp, "GET", QUANTITY, summary="List quantity changes of a bid", tag=TAG, roles={Role.VENDOR, Role.PURCHASING}, response=QuantityChangeList, rules=("R-8e",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    QUANTITY,
+    summary="List quantity changes of a bid",
+    tag=TAG,
+    roles={Role.VENDOR, Role.PURCHASING},
+    response=QuantityChangeList,
+    rules=("R-8e",),
+    errors=(404,),
+)
 def list_quantity_changes(call: Call, solicitation_id: str, bid_id: str):
     """Purchasing and the bidder only."""
-    return QuantityChangeList(items=[QuantityChangeOut.of(c) for c in bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id)])
+    return QuantityChangeList(
+        items=[QuantityChangeOut.of(c) for c in bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id)]
+    )
 
 
-@operation(bp, "POST", QUANTITY + "/{change_id}/accept", summary="Accept a quantity change", tag=TAG, roles={Role.VENDOR}, response=QuantityChangeOut, rules=("R-8e",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    QUANTITY + "/{change_id}/accept",
+    summary="Accept a quantity change",
+    tag=TAG,
+    roles={Role.VENDOR},
+    response=QuantityChangeOut,
+    rules=("R-8e",),
+    errors=(404, 409),
+)
 def accept_quantity(call: Call, solicitation_id: str, bid_id: str, change_id: str):
     """The bidder accepts: its bid carries the new quantity at its unit price, for ranking and award."""
     return QuantityChangeOut.of(bidder_requests.decide_quantity(call.deps, call.actor, solicitation_id, bid_id, change_id, True))
 
 
-@operation(bp, "POST", QUANTITY + "/{change_id}/decline", summary="Decline a quantity change", tag=TAG, roles={Role.VENDOR}, response=QuantityChangeOut, rules=("R-8e",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    QUANTITY + "/{change_id}/decline",
+    summary="Decline a quantity change",
+    tag=TAG,
+    roles={Role.VENDOR},
+    response=QuantityChangeOut,
+    rules=("R-8e",),
+    errors=(404, 409),
+)
 def decline_quantity(call: Call, solicitation_id: str, bid_id: str, change_id: str):
     """The bidder declines: its bid stands as submitted."""
     return QuantityChangeOut.of(bidder_requests.decide_quantity(call.deps, call.actor, solicitation_id, bid_id, change_id, False))

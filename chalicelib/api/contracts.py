@@ -32,44 +32,86 @@ class AwardedContract(BaseModel):
     contractor_name: str = Field(description="The contractor's legal name.")
     lines: list[AwardedContractLine] = Field(description="Contract lines.")
     total: Decimal = Field(description="Sum of quantity x unit price.")
-    created_at: LocalTime = Field(description="When the notice of award (or the acceptance of a conditional award) formed the contract.")
+    created_at: LocalTime = Field(
+        description="When the notice of award (or the acceptance of a conditional award) formed the contract."
+    )
     solicitation_id: str | None = Field(None, description="The invitation to bid.")
     award_id: str | None = Field(None, description="The award accepted.")
     cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount offered in the bid.")
     cash_discount_days: int | None = Field(None, description="Its days.")
     status: str = Field(description="active, cancelled or completed.")
     amendment_number: int = Field(description="Written amendments so far (R-9c).")
-    refused_at: LocalTime | None = Field(None, description="R-9g: the contractor refused within 10 days of the notice; the contract stands until purchasing decides.")
+    refused_at: LocalTime | None = Field(
+        None,
+        description="R-9g: the contractor refused within 10 days of the notice; the contract stands until purchasing decides.",
+    )
     refusal_reason: str | None = Field(None, description="The contractor's reason.")
-    cancelled_at: LocalTime | None = Field(None, description="When it was cancelled (R-9h; R-9g when a refused award went to the next bidder).")
+    cancelled_at: LocalTime | None = Field(
+        None, description="When it was cancelled (R-9h; R-9g when a refused award went to the next bidder)."
+    )
     cancellation_ground: str | None = Field(None, description="missing_surety, non_performance (R-9h) or refused (R-9g).")
     cancellation_reason: str | None = Field(None, description="Purchasing's recorded reason.")
 
     @classmethod
     def of(cls, c) -> AwardedContract:
         return cls(
-            id=c.id, agency=c.agency, contractor_id=c.contractor_id, contractor_name=c.contractor_name,
-            lines=[AwardedContractLine(**line.__dict__) for line in c.lines], total=c.total, created_at=c.created_at,
-            solicitation_id=c.solicitation_id, award_id=c.award_id, cash_discount_percent=c.cash_discount_percent,
-            cash_discount_days=c.cash_discount_days, status=c.status.value, amendment_number=c.amendment_number,
-            refused_at=c.refused_at, refusal_reason=c.refusal_reason, cancelled_at=c.cancelled_at,
-            cancellation_ground=c.cancellation_ground.value if c.cancellation_ground else None, cancellation_reason=c.cancellation_reason,
+            id=c.id,
+            agency=c.agency,
+            contractor_id=c.contractor_id,
+            contractor_name=c.contractor_name,
+            lines=[AwardedContractLine(**line.__dict__) for line in c.lines],
+            total=c.total,
+            created_at=c.created_at,
+            solicitation_id=c.solicitation_id,
+            award_id=c.award_id,
+            cash_discount_percent=c.cash_discount_percent,
+            cash_discount_days=c.cash_discount_days,
+            status=c.status.value,
+            amendment_number=c.amendment_number,
+            refused_at=c.refused_at,
+            refusal_reason=c.refusal_reason,
+            cancelled_at=c.cancelled_at,
+            cancellation_ground=c.cancellation_ground.value if c.cancellation_ground else None,
+            cancellation_reason=c.cancellation_reason,
         )
 
 
 class CancelContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ground: CancellationGround = Field(description="missing_surety (only once the 10 days from the surety request passed without it) or non_performance (R-9h).")
+    ground: CancellationGround = Field(
+        description="missing_surety (only once the 10 days from the surety request passed without it) or non_performance (R-9h)."
+    )
     reason: str = Field(max_length=5000, description="The recorded reason, emailed to the contractor; not blank.")
 
 
-@operation(bp, "GET", "/contracts/{contract_id}", summary="Read a contract", tag="contracts", roles={Role.PURCHASING, Role.AGENCY, Role.VENDOR}, response=AwardedContract, rules=("R-9a",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}",
+    summary="Read a contract",
+    tag="contracts",
+    roles={Role.PURCHASING, Role.AGENCY, Role.VENDOR},
+    response=AwardedContract,
+    rules=("R-9a",),
+    errors=(404,),
+)
 def get(call: Call, contract_id: str):
     """Purchasing, the contract's agency and the contractor."""
     return AwardedContract.of(awards.get_contract(call.deps, call.actor, contract_id))
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/cancel", summary="Cancel a contract for missing surety or non-performance", tag="contracts", roles={Role.PURCHASING}, body=CancelContractIn, response=AwardedContract, rules=("R-9h", "R-9i"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/cancel",
+    summary="Cancel a contract for missing surety or non-performance",
+    tag="contracts",
+    roles={Role.PURCHASING},
+    body=CancelContractIn,
+    response=AwardedContract,
+    rules=("R-9h", "R-9i"),
+    errors=(404, 409),
+)
 def cancel(call: Call, contract_id: str):
     """The contractor is emailed; no order, delivery or invoice is accepted afterwards. Purchasing may then record
     open-market purchases at the contractor's expense (R-9i) or offer the award to the next bidder (POST /awards/{id}/next)."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pydantic
 from chalice import Blueprint, Response
@@ -34,8 +35,13 @@ from chalicelib.observability import logger
 from chalicelib.services.ports import Actor, Role
 
 _STATUS = [
-    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (ValidationFailed, 400),
-    (TooLarge, 413), (TemporarilyUnavailable, 503),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (ValidationFailed, 400),
+    (TooLarge, 413),
+    (TemporarilyUnavailable, 503),
 ]
 
 
@@ -44,7 +50,7 @@ class ErrorBody(pydantic.BaseModel):
 
     Code: str = pydantic.Field(description="Error class, e.g. BidAfterDeadline; also its ASL error name.")
     Message: str = pydantic.Field(description="What is wrong and what to do.")
-    rule: Optional[str] = pydantic.Field(None, description="ID of the rule in RULES.md that applies.")
+    rule: str | None = pydantic.Field(None, description="ID of the rule in RULES.md that applies.")
     details: list[Any] = pydantic.Field(default_factory=list, description="Each failing field or fact.")
 
 
@@ -56,10 +62,10 @@ class Operation:
     summary: str
     description: str
     tag: str
-    roles: Optional[frozenset[Role]]
-    body: Optional[type[pydantic.BaseModel]]
-    query: Optional[type[pydantic.BaseModel]]
-    response: Optional[type[pydantic.BaseModel]]
+    roles: frozenset[Role] | None
+    body: type[pydantic.BaseModel] | None
+    query: type[pydantic.BaseModel] | None
+    response: type[pydantic.BaseModel] | None
     status: int
     rules: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
@@ -81,7 +87,7 @@ CORS_MAX_AGE_SECONDS = 600
 class Call:
     """What a view receives: the caller (None on public routes without a token) and parsed input."""
 
-    actor: Optional[Actor]
+    actor: Actor | None
     body: Any
     query: Any
     request: Any
@@ -98,8 +104,14 @@ def status_of(exc: DomainError) -> int:
     return 422
 
 
-def error_response(status: int, code: str, message: str, rule: Optional[str] = None, details: Optional[list] = None,
-                   headers: Optional[dict] = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    rule: str | None = None,
+    details: list | None = None,
+    headers: dict | None = None,
+) -> Response:
     headers = {"Content-Type": "application/json", **(headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="ct-procurement"'
@@ -135,10 +147,10 @@ def operation(
     *,
     summary: str,
     tag: str,
-    roles: Optional[set[Role]] = None,
-    body: Optional[type[pydantic.BaseModel]] = None,
-    query: Optional[type[pydantic.BaseModel]] = None,
-    response: Optional[type[pydantic.BaseModel]] = None,
+    roles: set[Role] | None = None,
+    body: type[pydantic.BaseModel] | None = None,
+    query: type[pydantic.BaseModel] | None = None,
+    response: type[pydantic.BaseModel] | None = None,
     status: int = 200,
     rules: tuple[str, ...] = (),
     errors: tuple[int, ...] = (),
@@ -152,10 +164,19 @@ def operation(
             raise ValueError(f"operation {name} ({method} {path}) is declared twice")
         OPERATIONS.append(
             Operation(
-                name=name, method=method.upper(), path=path, summary=summary,
-                description=(view.__doc__ or "").strip(), tag=tag,
-                roles=frozenset(roles) if roles is not None else None, body=body, query=query,
-                response=response, status=status, rules=rules, errors=errors,
+                name=name,
+                method=method.upper(),
+                path=path,
+                summary=summary,
+                description=(view.__doc__ or "").strip(),
+                tag=tag,
+                roles=frozenset(roles) if roles is not None else None,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                rules=rules,
+                errors=errors,
             )
         )
         rule = rules[0] if rules else None
@@ -170,7 +191,10 @@ def operation(
                 actor = _caller(request, required=roles is not None, optional=optional_auth)
                 if roles is not None and actor.role not in roles:
                     allowed = " or ".join(sorted(r.value for r in roles))
-                    raise Forbidden(f"Only {allowed} may {summary[0].lower()}{summary[1:]}; the token's role is {actor.role.value}.", rule=rule)
+                    raise Forbidden(
+                        f"Only {allowed} may {summary[0].lower()}{summary[1:]}; the token's role is {actor.role.value}.",
+                        rule=rule,
+                    )
                 parsed_body = _parse_body(request, body, rule)
                 parsed_query = _parse_query(request, query, rule)
                 result = view(Call(actor, parsed_body, parsed_query, request), **path_params)
@@ -213,10 +237,13 @@ def register_cors(app) -> None:
         response.headers["Access-Control-Allow-Origin"] = origin
         if event.method == "OPTIONS":
             methods = sorted({op.method for op in OPERATIONS if op.path == event.context.get("resourcePath")})
-            response.headers.update({
-                "Access-Control-Allow-Methods": ", ".join(methods), "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-                "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
-            })
+            response.headers.update(
+                {
+                    "Access-Control-Allow-Methods": ", ".join(methods),
+                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                    "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
+                }
+            )
         else:
             response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
         return response
@@ -240,16 +267,21 @@ def register_error_shape(app) -> None:
 
 def method_not_allowed(method: str, path: str, methods) -> Response:
     operations = " or ".join(sorted(m for m in methods if m != "OPTIONS"))
-    return error_response(405, "MethodNotAllowed", f"{path} does not take {method}; use {operations} (see GET /openapi.json).",
-                          headers={"Allow": ", ".join(sorted(methods))})
+    return error_response(
+        405,
+        "MethodNotAllowed",
+        f"{path} does not take {method}; use {operations} (see GET /openapi.json).",
+        headers={"Allow": ", ".join(sorted(methods))},
+    )
 
 
 def unsupported_media_type(content_type: str) -> Response:
-    return error_response(415, "UnsupportedMediaType",
-                          f"The body must be JSON, not {content_type}; send it with Content-Type: application/json.")
+    return error_response(
+        415, "UnsupportedMediaType", f"The body must be JSON, not {content_type}; send it with Content-Type: application/json."
+    )
 
 
-def _caller(request, *, required: bool, optional: bool) -> Optional[Actor]:
+def _caller(request, *, required: bool, optional: bool) -> Actor | None:
     header = request.headers.get("authorization")
     if not required and not (optional and header):
         return None
@@ -263,7 +295,9 @@ def _parse_body(request, model, rule):
     try:
         return model.model_validate_json(raw or b"{}")
     except pydantic.ValidationError as exc:
-        raise ValidationFailed("The request body is invalid; see details for each field.", rule=rule, details=validation_details(exc)) from None
+        raise ValidationFailed(
+            "The request body is invalid; see details for each field.", rule=rule, details=validation_details(exc)
+        ) from None
 
 
 def _parse_query(request, model, rule):
@@ -273,4 +307,6 @@ def _parse_query(request, model, rule):
     try:
         return model.model_validate(params)
     except pydantic.ValidationError as exc:
-        raise ValidationFailed("The query string is invalid; see details for each parameter.", rule=rule, details=validation_details(exc)) from None
+        raise ValidationFailed(
+            "The query string is invalid; see details for each parameter.", rule=rule, details=validation_details(exc)
+        ) from None

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -37,8 +38,6 @@ _CONFIG = IdempotencyConfig(
     payload_validation_jmespath="body_mac",
     expires_after_seconds=24 * 3600,
 )
-
-
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,10 @@ def register(app) -> None:
             return get_response(event)  # the route itself answers 401 (never cached)
         sealed = SEALED_ROUTES.get((event.method, event.context.get("resourcePath")))
         request = {
-            "key": key, "caller": actor.sub, "method": event.method, "path": event.path,
+            "key": key,
+            "caller": actor.sub,
+            "method": event.method,
+            "path": event.path,
             "body_mac": body_mac(key, event.raw_body),
         }
 
@@ -96,17 +98,22 @@ def register(app) -> None:
 
         try:
             first = idempotent_function(
-                data_keyword_argument="request", persistence_store=bootstrap.idempotency_store(), config=_CONFIG,
+                data_keyword_argument="request",
+                persistence_store=bootstrap.idempotency_store(),
+                config=_CONFIG,
             )(respond)(request=request)
         except _NotKept as answered:
             return answered.response
         except IdempotencyValidationError:
             return error_response(
-                422, "IdempotencyKeyReused",
+                422,
+                "IdempotencyKeyReused",
                 "This Idempotency-Key was already used with a different request body; use a new key.",
             )
         except IdempotencyAlreadyInProgressError:
-            return error_response(409, "RequestInProgress", "A request with this Idempotency-Key is still being processed; retry shortly.")
+            return error_response(
+                409, "RequestInProgress", "A request with this Idempotency-Key is still being processed; retry shortly."
+            )
         if executed:
             return executed[0]
         if sealed:

@@ -25,7 +25,10 @@ ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 class SubmitInvoice(RequestBody):
     order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
-    amount: Decimal = Field(decimal_places=2, description="Dollars, for goods of the order delivered, not rejected and not yet invoiced; an invoice may be sent on delivery, before inspection (R-13a).")
+    amount: Decimal = Field(
+        decimal_places=2,
+        description="Dollars, for goods of the order delivered, not rejected and not yet invoiced; an invoice may be sent on delivery, before inspection (R-13a).",
+    )
 
 
 class DefectNoticeIn(RequestBody):
@@ -46,8 +49,13 @@ class ReleaseIn(RequestBody):
 
 
 class PaymentIn(RequestBody):
-    amount: Decimal = Field(decimal_places=2, description="Dollars of the balance the payment settles, cash discount included; at most the balance due.")
-    take_cash_discount: bool = Field(False, description="Take the contract's prompt-payment discount (R-13a); refused after its period.")
+    amount: Decimal = Field(
+        decimal_places=2,
+        description="Dollars of the balance the payment settles, cash discount included; at most the balance due.",
+    )
+    take_cash_discount: bool = Field(
+        False, description="Take the contract's prompt-payment discount (R-13a); refused after its period."
+    )
 
 
 class PaymentsQuery(RequestBody):
@@ -60,7 +68,9 @@ class DefectOut(BaseModel):
     noticed_at: LocalTime
     reason: str
     correction_deadline: dt.date
-    days_late: int = Field(description="Days the notice came after the tenth day; they shorten a late correction's period (R-13b).")
+    days_late: int = Field(
+        description="Days the notice came after the tenth day; they shorten a late correction's period (R-13b)."
+    )
 
 
 class WithholdingOut(BaseModel):
@@ -68,7 +78,9 @@ class WithholdingOut(BaseModel):
     reason: str
     noticed_at: LocalTime
     released_at: LocalTime | None = None
-    released_due_date: dt.date | None = Field(None, description="The released amount is due and payable by the end of this day (R-13a).")
+    released_due_date: dt.date | None = Field(
+        None, description="The released amount is due and payable by the end of this day (R-13a)."
+    )
 
 
 class SetOffOut(BaseModel):
@@ -101,9 +113,13 @@ class InvoiceOut(BaseModel):
     period_starts_at: LocalTime = Field(description="The later of goods receipt and the proper invoice's receipt (R-13a).")
     payment_days: int = Field(description="The contract's payment terms: 45 unless the invitation says otherwise (R-13a).")
     original_due_date: dt.date
-    due_date: dt.date = Field(description="Last day of the payment period after the later of goods and proper invoice receipt (R-13a, R-13b).")
+    due_date: dt.date = Field(
+        description="Last day of the payment period after the later of goods and proper invoice receipt (R-13a, R-13b)."
+    )
     status: str = Field(description="open, overdue, withheld (nothing payable until a release) or paid")
-    not_due: Decimal = Field(description="Invoiced goods rejected at inspection or accepted at a lower price: never due (R-13a, R-12).")
+    not_due: Decimal = Field(
+        description="Invoiced goods rejected at inspection or accepted at a lower price: never due (R-13a, R-12)."
+    )
     defect: DefectOut | None = None
     corrected_at: LocalTime | None = None
     withholdings: list[WithholdingOut]
@@ -134,54 +150,141 @@ def _today(call: Call) -> dt.date:
     return calendar.local_date(call.deps.clock.now())
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/invoices", summary="Submit an invoice", tag="payments", roles={Role.VENDOR}, body=SubmitInvoice, response=InvoiceOut, status=201, rules=("R-13a", "R-13d"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/invoices",
+    summary="Submit an invoice",
+    tag="payments",
+    roles={Role.VENDOR},
+    body=SubmitInvoice,
+    response=InvoiceOut,
+    status=201,
+    rules=("R-13a", "R-13d"),
+    errors=(404, 409),
+)
 def submit_invoice(call: Call, contract_id: str):
     """The contractor invoices accepted goods; payment is due 45 days after the later of goods receipt and invoice receipt."""
     b = call.body
-    return InvoiceOut.of(invoices.submit_invoice(call.deps, call.actor, contract_id, order_id=b.order_id, amount=b.amount), _today(call))
+    return InvoiceOut.of(
+        invoices.submit_invoice(call.deps, call.actor, contract_id, order_id=b.order_id, amount=b.amount), _today(call)
+    )
 
 
-@operation(bp, "GET", "/invoices/{invoice_id}", summary="Read an invoice", tag="payments", roles=ALL, response=InvoiceOut, errors=(404,))
+@operation(
+    bp, "GET", "/invoices/{invoice_id}", summary="Read an invoice", tag="payments", roles=ALL, response=InvoiceOut, errors=(404,)
+)
 def get_invoice(call: Call, invoice_id: str):
     """The invoice with its due date, balance and interest to date."""
     return InvoiceOut.of(invoices.get_invoice(call.deps, call.actor, invoice_id), _today(call))
 
 
-@operation(bp, "POST", "/invoices/{invoice_id}/defect-notice", summary="Notify the contractor of a defective invoice", tag="payments", roles={Role.AGENCY}, body=DefectNoticeIn, response=InvoiceOut, rules=("R-13b",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/invoices/{invoice_id}/defect-notice",
+    summary="Notify the contractor of a defective invoice",
+    tag="payments",
+    roles={Role.AGENCY},
+    body=DefectNoticeIn,
+    response=InvoiceOut,
+    rules=("R-13b",),
+    errors=(404, 409),
+)
 def notice_defect(call: Call, invoice_id: str):
     """Allowed within 10 days of receipt; the contractor has 5 business days to correct and keep the due date."""
     return InvoiceOut.of(invoices.notice_defect(call.deps, call.actor, invoice_id, call.body.reason), _today(call))
 
 
-@operation(bp, "POST", "/invoices/{invoice_id}/correction", summary="Correct a defective invoice", tag="payments", roles={Role.VENDOR}, body=CorrectionIn, response=InvoiceOut, rules=("R-13b",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/invoices/{invoice_id}/correction",
+    summary="Correct a defective invoice",
+    tag="payments",
+    roles={Role.VENDOR},
+    body=CorrectionIn,
+    response=InvoiceOut,
+    rules=("R-13b",),
+    errors=(404, 409),
+)
 def correct_invoice(call: Call, invoice_id: str):
     """A correction within 5 business days keeps the original due date; a later one moves it."""
     return InvoiceOut.of(invoices.correct_invoice(call.deps, call.actor, invoice_id, call.body.amount), _today(call))
 
 
-@operation(bp, "POST", "/invoices/{invoice_id}/withholdings", summary="Withhold payment for non-performance", tag="payments", roles={Role.AGENCY}, body=WithholdingIn, response=InvoiceOut, rules=("R-13a",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/invoices/{invoice_id}/withholdings",
+    summary="Withhold payment for non-performance",
+    tag="payments",
+    roles={Role.AGENCY},
+    body=WithholdingIn,
+    response=InvoiceOut,
+    rules=("R-13a",),
+    errors=(404, 409),
+)
 def withhold_payment(call: Call, invoice_id: str):
     """Written notice to the contractor, recorded before the due date ends."""
     b = call.body
-    return InvoiceOut.of(invoices.withhold_payment(call.deps, call.actor, invoice_id, amount=b.amount, reason=b.reason), _today(call))
+    return InvoiceOut.of(
+        invoices.withhold_payment(call.deps, call.actor, invoice_id, amount=b.amount, reason=b.reason), _today(call)
+    )
 
 
-@operation(bp, "POST", "/invoices/{invoice_id}/withholding-releases", summary="Release a withholding", tag="payments", roles={Role.AGENCY}, body=ReleaseIn, response=InvoiceOut, rules=("R-13a",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/invoices/{invoice_id}/withholding-releases",
+    summary="Release a withholding",
+    tag="payments",
+    roles={Role.AGENCY},
+    body=ReleaseIn,
+    response=InvoiceOut,
+    rules=("R-13a",),
+    errors=(404, 409),
+)
 def release_withholding(call: Call, invoice_id: str):
     """The released amount is due and payable: by the due date, or by the end of the day of release if later."""
     return InvoiceOut.of(invoices.release_withholding(call.deps, call.actor, invoice_id, call.body.number), _today(call))
 
 
-@operation(bp, "POST", "/invoices/{invoice_id}/payments", summary="Record a payment", tag="payments", roles={Role.AGENCY}, body=PaymentIn, response=PaymentRecorded, status=201, rules=("R-13a", "R-13c"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/invoices/{invoice_id}/payments",
+    summary="Record a payment",
+    tag="payments",
+    roles={Role.AGENCY},
+    body=PaymentIn,
+    response=PaymentRecorded,
+    status=201,
+    rules=("R-13a", "R-13c"),
+    errors=(404, 409),
+)
 def record_payment(call: Call, invoice_id: str):
     """A payment of at most the balance due; when late, an interest invoice is generated and emailed to the contractor."""
     b = call.body
     paid, interest = invoices.record_payment(call.deps, call.actor, invoice_id, b.amount, b.take_cash_discount)
     today = _today(call)
-    return PaymentRecorded(invoice=InvoiceOut.of(paid, today), interest_invoice=InvoiceOut.of(interest, today) if interest else None)
+    return PaymentRecorded(
+        invoice=InvoiceOut.of(paid, today), interest_invoice=InvoiceOut.of(interest, today) if interest else None
+    )
 
 
-@operation(bp, "GET", "/payments", summary="List upcoming, overdue or paid payments", tag="payments", roles=ALL, query=PaymentsQuery, response=PaymentList, rules=("R-13a",), errors=(403,))
+@operation(
+    bp,
+    "GET",
+    "/payments",
+    summary="List upcoming, overdue or paid payments",
+    tag="payments",
+    roles=ALL,
+    query=PaymentsQuery,
+    response=PaymentList,
+    rules=("R-13a",),
+    errors=(403,),
+)
 def list_payments(call: Call):
     """An agency's or a contractor's invoices by due date, read from an index (never a scan)."""
     q = call.query

@@ -10,8 +10,24 @@ import pydantic
 
 from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
-_ERRORS = {400: "Invalid input (each bad field listed)", 401: "Missing or invalid bearer token", 403: "The caller's role may not do this", 404: "No such record visible to the caller", 409: "The record's state or a deadline does not allow this", 413: "The input exceeds a storage limit (400 KB per record, 100 writes per transaction); nothing is stored", 415: "The body is not sent with Content-Type: application/json", 422: "A rule forbids this", 503: "The database is throttling requests; retry the same request after Retry-After seconds"}
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying the same request.", "required": True, "schema": {"type": "integer", "minimum": 1}}}
+_ERRORS = {
+    400: "Invalid input (each bad field listed)",
+    401: "Missing or invalid bearer token",
+    403: "The caller's role may not do this",
+    404: "No such record visible to the caller",
+    409: "The record's state or a deadline does not allow this",
+    413: "The input exceeds a storage limit (400 KB per record, 100 writes per transaction); nothing is stored",
+    415: "The body is not sent with Content-Type: application/json",
+    422: "A rule forbids this",
+    503: "The database is throttling requests; retry the same request after Retry-After seconds",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying the same request.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def _storage_errors(method: str) -> set[int]:
@@ -46,18 +62,47 @@ def _operation(op: Operation) -> dict:
     roles = "public" if op.roles is None else ", ".join(sorted(r.value for r in op.roles))
     description = op.description + f"\n\nRoles: {roles}." + (f" Rules: {', '.join(op.rules)}." if op.rules else "")
     responses = {str(op.status): {"description": "Success", **({"content": _content(op.response)} if op.response else {})}}
-    statuses = {400, 500, *op.errors, *_storage_errors(op.method), *_request_errors(op)} | ({401, 403} if op.roles is not None else set())
+    statuses = {400, 500, *op.errors, *_storage_errors(op.method), *_request_errors(op)} | (
+        {401, 403} if op.roles is not None else set()
+    )
     for status in sorted(statuses):
-        responses[str(status)] = {"description": _ERRORS.get(status, "Server error"), "content": _content(ErrorBody), **({"headers": RETRY_AFTER} if status == 503 else {})}
+        responses[str(status)] = {
+            "description": _ERRORS.get(status, "Server error"),
+            "content": _content(ErrorBody),
+            **({"headers": RETRY_AFTER} if status == 503 else {}),
+        }
     parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
     if op.query is not None:
         query_schema = op.query.model_json_schema()
         for name, field in op.query.model_fields.items():
             schema = _inline(query_schema["properties"][name], query_schema.get("$defs", {}))
-            parameters.append({"name": field.alias or name, "in": "query", "required": field.is_required(), "description": field.description, "schema": schema})
+            parameters.append(
+                {
+                    "name": field.alias or name,
+                    "in": "query",
+                    "required": field.is_required(),
+                    "description": field.description,
+                    "schema": schema,
+                }
+            )
     if op.method == "POST":
-        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False, "description": "Retry-safe POST: the first answer is replayed for 24 hours.", "schema": {"type": "string", "maxLength": 255}})
-    result = {"operationId": op.name, "summary": op.summary, "description": description.strip(), "tags": [op.tag], "parameters": parameters, "responses": responses}
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Retry-safe POST: the first answer is replayed for 24 hours.",
+                "schema": {"type": "string", "maxLength": 255},
+            }
+        )
+    result = {
+        "operationId": op.name,
+        "summary": op.summary,
+        "description": description.strip(),
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": responses,
+    }
     if op.body is not None:
         result["requestBody"] = {"required": True, "content": _content(op.body)}
     if op.roles is not None:
@@ -101,7 +146,11 @@ def document() -> dict:
     spec = OpenAPI.model_validate(
         {
             "openapi": "3.1.0",
-            "info": {"title": "Connecticut State Purchasing workflow API", "version": "1.0.0", "description": "Regulations of Connecticut State Agencies 4a-52-1 to 4a-52-22 and OPM procurement-plan rules. Times are ISO 8601; responses show them in America/New_York. Money is a decimal string in US dollars. Every error answer has the ErrorBody shape, API Gateway's own included: a path of no route answers 404 NotFound, a method a path does not take 405 MethodNotAllowed (with an Allow header and the path's methods in Message), throttling 429 TooManyRequests with Retry-After."},
+            "info": {
+                "title": "Connecticut State Purchasing workflow API",
+                "version": "1.0.0",
+                "description": "Regulations of Connecticut State Agencies 4a-52-1 to 4a-52-22 and OPM procurement-plan rules. Times are ISO 8601; responses show them in America/New_York. Money is a decimal string in US dollars. Every error answer has the ErrorBody shape, API Gateway's own included: a path of no route answers 404 NotFound, a method a path does not take 405 MethodNotAllowed (with an Allow header and the path's methods in Message), throttling 429 TooManyRequests with Retry-After.",
+            },
             "paths": paths,
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         }

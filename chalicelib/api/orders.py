@@ -23,20 +23,30 @@ bp = Blueprint(__name__)
 ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 
-
 class QuantityIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A line of the contract.")
     quantity: Decimal = Field(description="Decimal quantity, greater than 0.")
 
 
 class PlaceOrder(RequestBody):
-    lines: list[QuantityIn] = Field(min_length=1, max_length=200, description="Quantities ordered per contract line; all orders together stay within +10% of the contract quantity (R-9a).")
+    lines: list[QuantityIn] = Field(
+        min_length=1,
+        max_length=200,
+        description="Quantities ordered per contract line; all orders together stay within +10% of the contract quantity (R-9a).",
+    )
     deliver_by: dt.date = Field(description="Delivery date (Connecticut calendar date).")
-    contact_email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Agency contact for deliveries, invoices and payment reminders.")
+    contact_email: str = Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Agency contact for deliveries, invoices and payment reminders.",
+    )
 
 
 class ApproveOrder(RequestBody):
-    approval_reference: str = Field(min_length=1, max_length=100, description="Reference of the State Comptroller's approval (R-9k).")
+    approval_reference: str = Field(
+        min_length=1, max_length=100, description="Reference of the State Comptroller's approval (R-9k)."
+    )
 
 
 class RequestExtension(RequestBody):
@@ -58,7 +68,11 @@ class InspectLine(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A delivered line.")
     accepted: Decimal = Field(description="Quantity accepted.")
     rejected: Decimal = Field(Decimal(0), description="Quantity rejected; accepted + rejected = delivered.")
-    proposed_unit_price: Decimal | None = Field(None, decimal_places=4, description="Substandard goods accepted: the adjusted unit price the agency proposes, below the contract price; purchasing determines it (R-12).")
+    proposed_unit_price: Decimal | None = Field(
+        None,
+        decimal_places=4,
+        description="Substandard goods accepted: the adjusted unit price the agency proposes, below the contract price; purchasing determines it (R-12).",
+    )
 
 
 class InspectDelivery(RequestBody):
@@ -149,12 +163,20 @@ class DeliveryOut(BaseModel):
     removed_at: LocalTime | None = None
     abandoned_at: LocalTime | None = None
     price_determination: PriceDeterminationOut | None = None
-    awaiting_price_determination: bool = Field(description="Adjusted prices proposed and not yet determined; those goods are not yet payable.")
+    awaiting_price_determination: bool = Field(
+        description="Adjusted prices proposed and not yet determined; those goods are not yet payable."
+    )
 
     @classmethod
     def of(cls, delivery) -> DeliveryOut:
         determination = delivery.price_determination and dataclasses.asdict(delivery.price_determination)
-        return cls.model_validate({**_fields(delivery), "price_determination": determination, "awaiting_price_determination": delivery.awaiting_price_determination})
+        return cls.model_validate(
+            {
+                **_fields(delivery),
+                "price_determination": determination,
+                "awaiting_price_determination": delivery.awaiting_price_determination,
+            }
+        )
 
 
 class OpenMarketOut(BaseModel):
@@ -206,50 +228,149 @@ def _quantities(lines: list[QuantityIn]) -> list[tuple[str, Decimal]]:
     return [(line.line_id, line.quantity) for line in lines]
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/orders", summary="Place a purchase order", tag="performance", roles={Role.AGENCY}, body=PlaceOrder, response=OrderOut, status=201, rules=("R-9a", "R-9k"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/orders",
+    summary="Place a purchase order",
+    tag="performance",
+    roles={Role.AGENCY},
+    body=PlaceOrder,
+    response=OrderOut,
+    status=201,
+    rules=("R-9a", "R-9k"),
+    errors=(404, 409),
+)
 def place_order(call: Call, contract_id: str):
     """The contract's agency writes an order bearing the contract number; it is sent to the contractor once the Comptroller's approval is recorded."""
     b = call.body
-    return OrderOut.of(orders.place_order(call.deps, call.actor, contract_id, lines=_quantities(b.lines), deliver_by=b.deliver_by, contact_email=b.contact_email))
+    return OrderOut.of(
+        orders.place_order(
+            call.deps, call.actor, contract_id, lines=_quantities(b.lines), deliver_by=b.deliver_by, contact_email=b.contact_email
+        )
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/orders", summary="List a contract's purchase orders", tag="performance", roles=ALL, response=OrderList, errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/orders",
+    summary="List a contract's purchase orders",
+    tag="performance",
+    roles=ALL,
+    response=OrderList,
+    errors=(404,),
+)
 def list_orders(call: Call, contract_id: str):
     """The contract's agency, its contractor and purchasing see its orders."""
     return OrderList(orders=[OrderOut.of(o) for o in orders.list_orders(call.deps, call.actor, contract_id)])
 
 
-@operation(bp, "POST", "/orders/{order_id}/comptroller-approval", summary="Record the Comptroller's approval of an order", tag="performance", roles={Role.PURCHASING}, body=ApproveOrder, response=OrderOut, rules=("R-9k",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/orders/{order_id}/comptroller-approval",
+    summary="Record the Comptroller's approval of an order",
+    tag="performance",
+    roles={Role.PURCHASING},
+    body=ApproveOrder,
+    response=OrderOut,
+    rules=("R-9k",),
+    errors=(404, 409),
+)
 def approve_order(call: Call, order_id: str):
     """The Bureau of Purchases records the State Comptroller's approval; the written order is then emailed to the contractor."""
     return OrderOut.of(orders.approve_order(call.deps, call.actor, order_id, call.body.approval_reference))
 
 
-@operation(bp, "POST", "/orders/{order_id}/delivery-extensions", summary="Request a delivery extension", tag="performance", roles={Role.VENDOR}, body=RequestExtension, response=OrderOut, status=201, rules=("R-11",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/orders/{order_id}/delivery-extensions",
+    summary="Request a delivery extension",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=RequestExtension,
+    response=OrderOut,
+    status=201,
+    rules=("R-11",),
+    errors=(404, 409),
+)
 def request_delivery_extension(call: Call, order_id: str):
     """The contractor asks for a later delivery date of this order only; it applies once the State approves it."""
-    return OrderOut.of(orders.request_delivery_extension(call.deps, call.actor, order_id, deliver_by=call.body.deliver_by, reason=call.body.reason))
+    return OrderOut.of(
+        orders.request_delivery_extension(
+            call.deps, call.actor, order_id, deliver_by=call.body.deliver_by, reason=call.body.reason
+        )
+    )
 
 
-@operation(bp, "POST", "/orders/{order_id}/delivery-extensions/decision", summary="Approve or refuse a delivery extension", tag="performance", roles={Role.AGENCY, Role.PURCHASING}, body=DecideExtension, response=OrderOut, rules=("R-11",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/orders/{order_id}/delivery-extensions/decision",
+    summary="Approve or refuse a delivery extension",
+    tag="performance",
+    roles={Role.AGENCY, Role.PURCHASING},
+    body=DecideExtension,
+    response=OrderOut,
+    rules=("R-11",),
+    errors=(404, 409),
+)
 def decide_delivery_extension(call: Call, order_id: str):
     """The State (the ordering agency or purchasing) decides the pending request; the contractor is told."""
-    return OrderOut.of(orders.decide_delivery_extension(call.deps, call.actor, order_id, approve=call.body.approve, reason=call.body.reason))
+    return OrderOut.of(
+        orders.decide_delivery_extension(call.deps, call.actor, order_id, approve=call.body.approve, reason=call.body.reason)
+    )
 
 
-@operation(bp, "POST", "/orders/{order_id}/deliveries", summary="Record a delivery received", tag="performance", roles={Role.AGENCY}, body=ReceiveDelivery, response=DeliveryOut, status=201, rules=("R-11",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/orders/{order_id}/deliveries",
+    summary="Record a delivery received",
+    tag="performance",
+    roles={Role.AGENCY},
+    body=ReceiveDelivery,
+    response=DeliveryOut,
+    status=201,
+    rules=("R-11",),
+    errors=(404, 409),
+)
 def receive_delivery(call: Call, order_id: str):
     """Receipt of goods against an approved order, as ordered; a replacement names the rejected delivery."""
-    return DeliveryOut.of(orders.receive_delivery(call.deps, call.actor, order_id, lines=_quantities(call.body.lines), replaces=call.body.replaces))
+    return DeliveryOut.of(
+        orders.receive_delivery(call.deps, call.actor, order_id, lines=_quantities(call.body.lines), replaces=call.body.replaces)
+    )
 
 
-@operation(bp, "GET", "/deliveries/{delivery_id}", summary="Read a delivery", tag="performance", roles=ALL, response=DeliveryOut, errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/deliveries/{delivery_id}",
+    summary="Read a delivery",
+    tag="performance",
+    roles=ALL,
+    response=DeliveryOut,
+    errors=(404,),
+)
 def get_delivery(call: Call, delivery_id: str):
     """A delivery with its inspection result and the state of rejected goods."""
     return DeliveryOut.of(orders.get_delivery(call.deps, call.actor, delivery_id))
 
 
-@operation(bp, "POST", "/deliveries/{delivery_id}/inspection", summary="Record the inspection of a delivery", tag="performance", roles={Role.AGENCY}, body=InspectDelivery, response=DeliveryOut, rules=("R-12", "R-9j"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/deliveries/{delivery_id}/inspection",
+    summary="Record the inspection of a delivery",
+    tag="performance",
+    roles={Role.AGENCY},
+    body=InspectDelivery,
+    response=DeliveryOut,
+    rules=("R-12", "R-9j"),
+    errors=(404, 409),
+)
 def inspect_delivery(call: Call, delivery_id: str):
     """Accepts, rejects or accepts at an adjusted price each line; a rejection emails the contractor and gives it 48 hours to remove the goods."""
     results = [LineInspection(r.line_id, r.accepted, r.rejected, r.proposed_unit_price) for r in call.body.lines]
@@ -266,46 +387,124 @@ class DeterminePrices(RequestBody):
     reason: str = Field(min_length=1, max_length=4000, description="The basis of the determination.")
 
 
-@operation(bp, "POST", "/deliveries/{delivery_id}/price-determination", summary="Determine the adjusted prices of substandard goods", tag="performance", roles={Role.PURCHASING}, body=DeterminePrices, response=DeliveryOut, rules=("R-12",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/deliveries/{delivery_id}/price-determination",
+    summary="Determine the adjusted prices of substandard goods",
+    tag="performance",
+    roles={Role.PURCHASING},
+    body=DeterminePrices,
+    response=DeliveryOut,
+    rules=("R-12",),
+    errors=(404, 409),
+)
 def determine_prices(call: Call, delivery_id: str):
     """Purchasing's determination for the Commissioner, final and binding; the goods are then payable at these prices."""
     prices = {line.line_id: line.adjusted_unit_price for line in call.body.lines}
     return DeliveryOut.of(orders.determine_prices(call.deps, call.actor, delivery_id, prices=prices, reason=call.body.reason))
 
 
-@operation(bp, "POST", "/deliveries/{delivery_id}/removal", summary="Record removal of rejected goods", tag="performance", roles={Role.AGENCY}, response=DeliveryOut, rules=("R-9j",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/deliveries/{delivery_id}/removal",
+    summary="Record removal of rejected goods",
+    tag="performance",
+    roles={Role.AGENCY},
+    response=DeliveryOut,
+    rules=("R-9j",),
+    errors=(404, 409),
+)
 def record_removal(call: Call, delivery_id: str):
     """The contractor took the rejected goods away within 48 hours of the notice."""
     return DeliveryOut.of(orders.record_removal(call.deps, call.actor, delivery_id))
 
 
-@operation(bp, "POST", "/orders/{order_id}/open-market-purchases", summary="Record an open-market purchase", tag="performance", roles={Role.AGENCY}, body=OpenMarketIn, response=OpenMarketOut, status=201, rules=("R-9i", "R-13d"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/orders/{order_id}/open-market-purchases",
+    summary="Record an open-market purchase",
+    tag="performance",
+    roles={Role.AGENCY},
+    body=OpenMarketIn,
+    response=OpenMarketOut,
+    status=201,
+    rules=("R-9i", "R-13d"),
+    errors=(404, 409),
+)
 def open_market_purchase(call: Call, order_id: str):
     """Goods bought elsewhere for a late delivery or unreplaced rejected goods; the excess cost is charged to the contractor and deducted from its open invoices."""
     b = call.body
-    return OpenMarketOut.of(orders.record_open_market_purchase(call.deps, call.actor, order_id, line_id=b.line_id, quantity=b.quantity, cost=b.cost, reason=b.reason))
+    return OpenMarketOut.of(
+        orders.record_open_market_purchase(
+            call.deps, call.actor, order_id, line_id=b.line_id, quantity=b.quantity, cost=b.cost, reason=b.reason
+        )
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/open-market-purchases", summary="List open-market purchases of a contract", tag="performance", roles=ALL, response=OpenMarketList, rules=("R-9i",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/open-market-purchases",
+    summary="List open-market purchases of a contract",
+    tag="performance",
+    roles=ALL,
+    response=OpenMarketList,
+    rules=("R-9i",),
+    errors=(404,),
+)
 def list_open_market_purchases(call: Call, contract_id: str):
     """Charges against the contractor and how much of each was set off."""
-    return OpenMarketList(purchases=[OpenMarketOut.of(p) for p in orders.list_open_market_purchases(call.deps, call.actor, contract_id)])
+    return OpenMarketList(
+        purchases=[OpenMarketOut.of(p) for p in orders.list_open_market_purchases(call.deps, call.actor, contract_id)]
+    )
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/force-majeure-notices", summary="Give notice of a delay beyond the contractor's control", tag="performance", roles={Role.VENDOR}, body=ForceMajeureIn, response=ForceMajeureOut, status=201, rules=("R-14",), errors=(404,))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/force-majeure-notices",
+    summary="Give notice of a delay beyond the contractor's control",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=ForceMajeureIn,
+    response=ForceMajeureOut,
+    status=201,
+    rules=("R-14",),
+    errors=(404,),
+)
 def give_force_majeure_notice(call: Call, contract_id: str):
     """The contractor's immediate written notice of the cause and probable duration of a delay."""
     b = call.body
-    return ForceMajeureOut.of(orders.give_force_majeure_notice(call.deps, call.actor, contract_id, cause=b.cause, probable_duration_days=b.probable_duration_days))
+    return ForceMajeureOut.of(
+        orders.give_force_majeure_notice(
+            call.deps, call.actor, contract_id, cause=b.cause, probable_duration_days=b.probable_duration_days
+        )
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/force-majeure-notices", summary="List force-majeure notices of a contract", tag="performance", roles=ALL, response=ForceMajeureList, rules=("R-14",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/force-majeure-notices",
+    summary="List force-majeure notices of a contract",
+    tag="performance",
+    roles=ALL,
+    response=ForceMajeureList,
+    rules=("R-14",),
+    errors=(404,),
+)
 def list_force_majeure_notices(call: Call, contract_id: str):
     """Notices recorded against the contract."""
-    return ForceMajeureList(notices=[ForceMajeureOut.of(n) for n in orders.list_force_majeure_notices(call.deps, call.actor, contract_id)])
+    return ForceMajeureList(
+        notices=[ForceMajeureOut.of(n) for n in orders.list_force_majeure_notices(call.deps, call.actor, contract_id)]
+    )
 
 
 # --- amendments (R-9c) and assignment (R-9f) ----------------------------------------------------------------
+
 
 class LineChangeIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="The contract line amended.")
@@ -357,7 +556,9 @@ class ContractAmendmentList(BaseModel):
 
 
 class RequestAssignment(RequestBody):
-    assignee_org: str = Field(min_length=1, max_length=80, description="The registered vendor organisation to take over the contract.")
+    assignee_org: str = Field(
+        min_length=1, max_length=80, description="The registered vendor organisation to take over the contract."
+    )
     reason: str = Field(min_length=1, max_length=4000, description="Why the contractor wants to assign the contract.")
 
 
@@ -383,38 +584,113 @@ class AssignmentOut(BaseModel):
         return cls.model_validate(dataclasses.asdict(a))
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/amendments", summary="Amend a contract", tag="performance", roles={Role.PURCHASING}, body=AmendContract, response=ContractAmendmentOut, status=201, rules=("R-9c",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/amendments",
+    summary="Amend a contract",
+    tag="performance",
+    roles={Role.PURCHASING},
+    body=AmendContract,
+    response=ContractAmendmentOut,
+    status=201,
+    rules=("R-9c",),
+    errors=(404, 409),
+)
 def amend_contract(call: Call, contract_id: str):
     """A written amendment signed for the Commissioner: new quantities, prices or term end, numbered and kept with the previous ones; it takes effect when the contractor accepts it."""
     changes = [LineChange(line.line_id, line.quantity, line.unit_price) for line in call.body.lines]
-    return ContractAmendmentOut.of(performance_changes.amend_contract(call.deps, call.actor, contract_id, changes=changes, term_end=call.body.term_end, reason=call.body.reason))
+    return ContractAmendmentOut.of(
+        performance_changes.amend_contract(
+            call.deps, call.actor, contract_id, changes=changes, term_end=call.body.term_end, reason=call.body.reason
+        )
+    )
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/amendments/{amendment_id}/decision", summary="Accept or refuse a contract amendment", tag="performance", roles={Role.VENDOR}, body=DecideAmendment, response=ContractAmendmentOut, rules=("R-9c", "R-9d/e"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/amendments/{amendment_id}/decision",
+    summary="Accept or refuse a contract amendment",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=DecideAmendment,
+    response=ContractAmendmentOut,
+    rules=("R-9c", "R-9d/e"),
+    errors=(404, 409),
+)
 def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
     """The contractor's acceptance puts the amendment in effect (new lines, extended term); a refusal leaves the contract unchanged."""
-    return ContractAmendmentOut.of(performance_changes.decide_amendment(call.deps, call.actor, contract_id, amendment_id, accept=call.body.accept, reason=call.body.reason))
+    return ContractAmendmentOut.of(
+        performance_changes.decide_amendment(
+            call.deps, call.actor, contract_id, amendment_id, accept=call.body.accept, reason=call.body.reason
+        )
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/amendments", summary="List a contract's amendments", tag="performance", roles=ALL, response=ContractAmendmentList, rules=("R-9c",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/amendments",
+    summary="List a contract's amendments",
+    tag="performance",
+    roles=ALL,
+    response=ContractAmendmentList,
+    rules=("R-9c",),
+    errors=(404,),
+)
 def list_contract_amendments(call: Call, contract_id: str):
     """Every amendment in order, each with the lines before and after."""
-    return ContractAmendmentList(amendments=[ContractAmendmentOut.of(a) for a in performance_changes.list_amendments(call.deps, call.actor, contract_id)])
+    return ContractAmendmentList(
+        amendments=[ContractAmendmentOut.of(a) for a in performance_changes.list_amendments(call.deps, call.actor, contract_id)]
+    )
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/assignments", summary="Request consent to assign a contract", tag="performance", roles={Role.VENDOR}, body=RequestAssignment, response=AssignmentOut, status=201, rules=("R-9f",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/assignments",
+    summary="Request consent to assign a contract",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=RequestAssignment,
+    response=AssignmentOut,
+    status=201,
+    rules=("R-9f",),
+    errors=(404, 409),
+)
 def request_contract_assignment(call: Call, contract_id: str):
     """The contractor asks the Commissioner's consent to assign the contract to another registered vendor."""
-    return AssignmentOut.of(performance_changes.request_assignment(call.deps, call.actor, contract_id, assignee_org=call.body.assignee_org, reason=call.body.reason))
+    return AssignmentOut.of(
+        performance_changes.request_assignment(
+            call.deps, call.actor, contract_id, assignee_org=call.body.assignee_org, reason=call.body.reason
+        )
+    )
 
 
-@operation(bp, "POST", "/assignments/{assignment_id}/decision", summary="Consent to or refuse an assignment", tag="performance", roles={Role.PURCHASING}, body=DecideAssignment, response=AssignmentOut, rules=("R-9f",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/assignments/{assignment_id}/decision",
+    summary="Consent to or refuse an assignment",
+    tag="performance",
+    roles={Role.PURCHASING},
+    body=DecideAssignment,
+    response=AssignmentOut,
+    rules=("R-9f",),
+    errors=(404, 409),
+)
 def decide_contract_assignment(call: Call, assignment_id: str):
     """With consent the contract names the assignee from now on; a refusal leaves it unchanged."""
-    return AssignmentOut.of(performance_changes.decide_assignment(call.deps, call.actor, assignment_id, consent=call.body.consent, reason=call.body.reason))
+    return AssignmentOut.of(
+        performance_changes.decide_assignment(
+            call.deps, call.actor, assignment_id, consent=call.body.consent, reason=call.body.reason
+        )
+    )
 
 
 # --- term, unordered balances, 90% report (R-9a, R-9d/e) and ordering agencies (R-9b) -------------------------
+
 
 class SetTerm(RequestBody):
     start: dt.date = Field(description="First day of the term (Connecticut date).")
@@ -431,8 +707,14 @@ class ContractTermOut(BaseModel):
 
     @classmethod
     def of(cls, c) -> ContractTermOut:
-        return cls(contract_id=c.id, term_start=c.term_start, term_end=c.term_end, ordering_ends_at=term_closes_at(c),
-                   ordering_agencies=list(c.ordering_agencies), amendment_number=c.amendment_number)
+        return cls(
+            contract_id=c.id,
+            term_start=c.term_start,
+            term_end=c.term_end,
+            ordering_ends_at=term_closes_at(c),
+            ordering_agencies=list(c.ordering_agencies),
+            amendment_number=c.amendment_number,
+        )
 
 
 class BalanceLineIn(RequestBody):
@@ -487,7 +769,12 @@ class TermReportList(BaseModel):
 
 
 class RequestOrderingAgency(RequestBody):
-    agency: str | None = Field(None, min_length=1, max_length=80, description="The agency that will order; an agency asks for itself, purchasing names it.")
+    agency: str | None = Field(
+        None,
+        min_length=1,
+        max_length=80,
+        description="The agency that will order; an agency asks for itself, purchasing names it.",
+    )
 
 
 class DecideOrderingAgency(RequestBody):
@@ -514,56 +801,173 @@ class OrderingAgencyList(BaseModel):
     requests: list[OrderingAgencyOut]
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/term", summary="Record a contract's term", tag="performance", roles={Role.PURCHASING}, body=SetTerm, response=ContractTermOut, rules=("R-9d/e", "R-9a"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/term",
+    summary="Record a contract's term",
+    tag="performance",
+    roles={Role.PURCHASING},
+    body=SetTerm,
+    response=ContractTermOut,
+    rules=("R-9d/e", "R-9a"),
+    errors=(404, 409),
+)
 def set_term(call: Call, contract_id: str):
     """Purchasing records the term of a contract that has none; at its end orders below 90% are reported. Later changes are amendments."""
-    return ContractTermOut.of(performance_changes.set_term(call.deps, call.actor, contract_id, start=call.body.start, end=call.body.end))
+    return ContractTermOut.of(
+        performance_changes.set_term(call.deps, call.actor, contract_id, start=call.body.start, end=call.body.end)
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/term", summary="Read a contract's term and ordering agencies", tag="performance", roles=ALL, response=ContractTermOut, rules=("R-9b", "R-9d/e"), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/term",
+    summary="Read a contract's term and ordering agencies",
+    tag="performance",
+    roles=ALL,
+    response=ContractTermOut,
+    rules=("R-9b", "R-9d/e"),
+    errors=(404,),
+)
 def get_term(call: Call, contract_id: str):
     """The term in effect (as extended by accepted amendments) and who may order."""
     return ContractTermOut.of(orders.get_contract(call.deps, call.actor, contract_id))
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/unordered-balance-statements", summary="Request the statement of unordered balances", tag="performance", roles={Role.PURCHASING}, response=BalanceStatementOut, status=201, rules=("R-9d/e",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/unordered-balance-statements",
+    summary="Request the statement of unordered balances",
+    tag="performance",
+    roles={Role.PURCHASING},
+    response=BalanceStatementOut,
+    status=201,
+    rules=("R-9d/e",),
+    errors=(404, 409),
+)
 def request_balance_statement(call: Call, contract_id: str):
     """Before the end of the term, purchasing asks the contractor for its unordered balances."""
     return BalanceStatementOut.of(performance_changes.request_balance_statement(call.deps, call.actor, contract_id))
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/unordered-balance-statements", summary="List statements of unordered balances", tag="performance", roles=ALL, response=BalanceStatementList, rules=("R-9d/e",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/unordered-balance-statements",
+    summary="List statements of unordered balances",
+    tag="performance",
+    roles=ALL,
+    response=BalanceStatementList,
+    rules=("R-9d/e",),
+    errors=(404,),
+)
 def list_balance_statements(call: Call, contract_id: str):
     """Requests and the contractor's statements."""
-    return BalanceStatementList(statements=[BalanceStatementOut.of(b) for b in performance_changes.list_balance_statements(call.deps, call.actor, contract_id)])
+    return BalanceStatementList(
+        statements=[
+            BalanceStatementOut.of(b) for b in performance_changes.list_balance_statements(call.deps, call.actor, contract_id)
+        ]
+    )
 
 
-@operation(bp, "POST", "/unordered-balance-statements/{statement_id}/statement", summary="State the unordered balances", tag="performance", roles={Role.VENDOR}, body=StateBalances, response=BalanceStatementOut, rules=("R-9d/e",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/unordered-balance-statements/{statement_id}/statement",
+    summary="State the unordered balances",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=StateBalances,
+    response=BalanceStatementOut,
+    rules=("R-9d/e",),
+    errors=(404, 409),
+)
 def state_balances(call: Call, statement_id: str):
     """The contractor states each line's unordered balance, before the end of the term."""
     lines = [BalanceLine(line.line_id, line.unordered) for line in call.body.lines]
     return BalanceStatementOut.of(performance_changes.state_balances(call.deps, call.actor, statement_id, lines=lines))
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/term-reports", summary="List end-of-term reports of orders below 90%", tag="performance", roles=ALL, response=TermReportList, rules=("R-9a",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/term-reports",
+    summary="List end-of-term reports of orders below 90%",
+    tag="performance",
+    roles=ALL,
+    response=TermReportList,
+    rules=("R-9a",),
+    errors=(404,),
+)
 def list_term_reports(call: Call, contract_id: str):
     """Recorded when a term ended with a line ordered below 90% of its contract quantity."""
-    return TermReportList(reports=[TermReportOut.model_validate(dataclasses.asdict(r)) for r in performance_changes.list_term_reports(call.deps, call.actor, contract_id)])
+    return TermReportList(
+        reports=[
+            TermReportOut.model_validate(dataclasses.asdict(r))
+            for r in performance_changes.list_term_reports(call.deps, call.actor, contract_id)
+        ]
+    )
 
 
-@operation(bp, "POST", "/contracts/{contract_id}/ordering-agencies", summary="Ask to add an ordering agency", tag="performance", roles={Role.AGENCY, Role.PURCHASING}, body=RequestOrderingAgency, response=OrderingAgencyOut, status=201, rules=("R-9b",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/contracts/{contract_id}/ordering-agencies",
+    summary="Ask to add an ordering agency",
+    tag="performance",
+    roles={Role.AGENCY, Role.PURCHASING},
+    body=RequestOrderingAgency,
+    response=OrderingAgencyOut,
+    status=201,
+    rules=("R-9b",),
+    errors=(404, 409),
+)
 def request_ordering_agency(call: Call, contract_id: str):
     """An agency not named in the contract asks to order against it; it may once the contractor accepts."""
-    return OrderingAgencyOut.of(performance_changes.request_ordering_agency(call.deps, call.actor, contract_id, agency=call.body.agency))
+    return OrderingAgencyOut.of(
+        performance_changes.request_ordering_agency(call.deps, call.actor, contract_id, agency=call.body.agency)
+    )
 
 
-@operation(bp, "GET", "/contracts/{contract_id}/ordering-agencies", summary="List requests to add ordering agencies", tag="performance", roles=ALL, response=OrderingAgencyList, rules=("R-9b",), errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/ordering-agencies",
+    summary="List requests to add ordering agencies",
+    tag="performance",
+    roles=ALL,
+    response=OrderingAgencyList,
+    rules=("R-9b",),
+    errors=(404,),
+)
 def list_ordering_agency_requests(call: Call, contract_id: str):
     """Each request with the contractor's answer."""
-    return OrderingAgencyList(requests=[OrderingAgencyOut.of(r) for r in performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id)])
+    return OrderingAgencyList(
+        requests=[
+            OrderingAgencyOut.of(r) for r in performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id)
+        ]
+    )
 
 
-@operation(bp, "POST", "/ordering-agency-requests/{request_id}/decision", summary="Accept or refuse an ordering agency", tag="performance", roles={Role.VENDOR}, body=DecideOrderingAgency, response=OrderingAgencyOut, rules=("R-9b",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/ordering-agency-requests/{request_id}/decision",
+    summary="Accept or refuse an ordering agency",
+    tag="performance",
+    roles={Role.VENDOR},
+    body=DecideOrderingAgency,
+    response=OrderingAgencyOut,
+    rules=("R-9b",),
+    errors=(404, 409),
+)
 def decide_ordering_agency(call: Call, request_id: str):
     """The contractor's acceptance lets the agency order against the contract."""
-    return OrderingAgencyOut.of(performance_changes.decide_ordering_agency(call.deps, call.actor, request_id, accept=call.body.accept, reason=call.body.reason))
+    return OrderingAgencyOut.of(
+        performance_changes.decide_ordering_agency(
+            call.deps, call.actor, request_id, accept=call.body.accept, reason=call.body.reason
+        )
+    )

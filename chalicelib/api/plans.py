@@ -24,6 +24,7 @@ TAG = "procurement plans"
 
 # -- request bodies ----------------------------------------------------------------------------------
 
+
 class PlanNarrativeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=20000, description="The component's text.")
@@ -37,12 +38,18 @@ class PlanContractorIn(BaseModel):
 
 class ScheduledServiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    service_id: str = Field(min_length=1, max_length=40, description="The agency's identifier of the service, unique in the schedule.")
+    service_id: str = Field(
+        min_length=1, max_length=40, description="The agency's identifier of the service, unique in the schedule."
+    )
     description: str = Field(min_length=1, max_length=500, description="The service procured.")
     service_type: ServiceType = Field(description="POS (health and human services) or PSA (personal services).")
     method: ProcurementMethod = Field(description="competitive or non_competitive (an OPM waiver).")
-    competitive_procurement_date: dt.date | None = Field(None, description="Scheduled competitive procurement (Connecticut date); required when competitive.")
-    current_contractors: list[PlanContractorIn] = Field(default_factory=list, max_length=100, description="Current contractor(s) with their contact email.")
+    competitive_procurement_date: dt.date | None = Field(
+        None, description="Scheduled competitive procurement (Connecticut date); required when competitive."
+    )
+    current_contractors: list[PlanContractorIn] = Field(
+        default_factory=list, max_length=100, description="Current contractor(s) with their contact email."
+    )
 
 
 class WaiverJustificationIn(BaseModel):
@@ -54,7 +61,9 @@ class WaiverJustificationIn(BaseModel):
 class PlanContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200, description="Agency contact for OPM.")
-    email: str = Field(min_length=3, max_length=254, description="Where OPM's decisions on the plan and its amendments are emailed.")
+    email: str = Field(
+        min_length=3, max_length=254, description="Where OPM's decisions on the plan and its amendments are emailed."
+    )
     title: str = Field("", max_length=200, description="Job title.")
     phone: str = Field("", max_length=40, description="Telephone.")
 
@@ -63,13 +72,25 @@ class PlanSections(BaseModel):
     """The eight required components (OPM-1); each may be sent separately while the plan is a draft."""
 
     model_config = ConfigDict(extra="forbid")
-    agency_overview: PlanNarrativeIn | None = Field(None, description="1. Mission, programs and populations the services support.")
+    agency_overview: PlanNarrativeIn | None = Field(
+        None, description="1. Mission, programs and populations the services support."
+    )
     needs_assessment: PlanNarrativeIn | None = Field(None, description="2. Why the services are needed (C.G.S. 4-217(a)(1)).")
-    procurement_schedule: list[ScheduledServiceIn] | None = Field(None, max_length=500, description="3. The procurement schedule (OPM-3).")
-    competition_strategy: PlanNarrativeIn | None = Field(None, description="4. How requests for proposals are developed and advertised, and competition increased.")
-    waiver_justifications: list[WaiverJustificationIn] | None = Field(None, max_length=500, description="5. A justification per non-competitive service (empty when all are competitive).")
-    evaluation_and_selection: PlanNarrativeIn | None = Field(None, description="6. How proposals are evaluated and contractors selected (incl. set-asides, C.G.S. 4a-60g).")
-    contract_monitoring: PlanNarrativeIn | None = Field(None, description="7. How contractor performance is monitored and evaluated.")
+    procurement_schedule: list[ScheduledServiceIn] | None = Field(
+        None, max_length=500, description="3. The procurement schedule (OPM-3)."
+    )
+    competition_strategy: PlanNarrativeIn | None = Field(
+        None, description="4. How requests for proposals are developed and advertised, and competition increased."
+    )
+    waiver_justifications: list[WaiverJustificationIn] | None = Field(
+        None, max_length=500, description="5. A justification per non-competitive service (empty when all are competitive)."
+    )
+    evaluation_and_selection: PlanNarrativeIn | None = Field(
+        None, description="6. How proposals are evaluated and contractors selected (incl. set-asides, C.G.S. 4a-60g)."
+    )
+    contract_monitoring: PlanNarrativeIn | None = Field(
+        None, description="7. How contractor performance is monitored and evaluated."
+    )
     contact: PlanContactIn | None = Field(None, description="8. The agency's contact for OPM.")
 
     def to_domain(self) -> dict:
@@ -97,9 +118,13 @@ class ReturnPlan(BaseModel):
 class RequestAmendment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service_id: str = Field(min_length=1, max_length=40, description="The service on the published schedule.")
-    change: ScheduleChange = Field(description="to_non_competitive (waiver; at least three months before its competitive procurement, OPM-4) or to_competitive (rescind a waiver; any time, OPM-7).")
+    change: ScheduleChange = Field(
+        description="to_non_competitive (waiver; at least three months before its competitive procurement, OPM-4) or to_competitive (rescind a waiver; any time, OPM-7)."
+    )
     reason: str = Field(min_length=1, max_length=5000, description="Why the agency asks.")
-    competitive_procurement_date: dt.date | None = Field(None, description="The service's scheduled competitive procurement after the change; required for to_competitive.")
+    competitive_procurement_date: dt.date | None = Field(
+        None, description="The service's scheduled competitive procurement after the change; required for to_competitive."
+    )
 
 
 class PlanQuery(BaseModel):
@@ -107,7 +132,9 @@ class PlanQuery(BaseModel):
     agency: str | None = Field(None, max_length=40, description="Agency code.")
     period: str | None = Field(None, max_length=20, description="Period, e.g. 'FY 20-22'.")
     # Literal, not the enum: query-parameter schemas are inlined in OpenAPI and cannot carry a $ref.
-    status: Literal["draft", "submitted", "approved", "returned"] | None = Field(None, description="Default approved (public); other statuses need an opm or agency token.")
+    status: Literal["draft", "submitted", "approved", "returned"] | None = Field(
+        None, description="Default approved (public); other statuses need an opm or agency token."
+    )
 
 
 class PlanAmendmentQuery(BaseModel):
@@ -116,6 +143,7 @@ class PlanAmendmentQuery(BaseModel):
 
 
 # -- responses ---------------------------------------------------------------------------------------
+
 
 class ScheduleVersionSummary(BaseModel):
     number: int
@@ -135,7 +163,9 @@ class PlanOut(BaseModel):
     status: PlanStatus
     agency_overview: PlanNarrativeIn | None = None
     needs_assessment: PlanNarrativeIn | None = None
-    procurement_schedule: list[ScheduledServiceIn] | None = Field(None, description="For an approved plan, the latest published version.")
+    procurement_schedule: list[ScheduledServiceIn] | None = Field(
+        None, description="For an approved plan, the latest published version."
+    )
     competition_strategy: PlanNarrativeIn | None = None
     waiver_justifications: list[WaiverJustificationIn] | None = None
     evaluation_and_selection: PlanNarrativeIn | None = None
@@ -217,63 +247,170 @@ class PlanAmendmentList(BaseModel):
 
 # -- routes ------------------------------------------------------------------------------------------
 
-@operation(bp, "POST", "/plans", summary="Open a procurement plan", tag=TAG, roles={Role.AGENCY}, body=CreatePlan, response=PlanOut, status=201, rules=("OPM-1",), errors=(409,))
+
+@operation(
+    bp,
+    "POST",
+    "/plans",
+    summary="Open a procurement plan",
+    tag=TAG,
+    roles={Role.AGENCY},
+    body=CreatePlan,
+    response=PlanOut,
+    status=201,
+    rules=("OPM-1",),
+    errors=(409,),
+)
 def create_plan(call: Call):
     """Opens the calling agency's draft plan for a fiscal-year period; components may come now or later."""
     return PlanOut.of(plans.create_plan(call.deps, call.actor, period=call.body.period, sections=call.body.to_domain()))
 
 
-@operation(bp, "GET", "/plans", summary="List approved procurement plans", tag=TAG, query=PlanQuery, response=PlanList, rules=("OPM-2",), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/plans",
+    summary="List approved procurement plans",
+    tag=TAG,
+    query=PlanQuery,
+    response=PlanList,
+    rules=("OPM-2",),
+    optional_auth=True,
+)
 def list_plans(call: Call):
     """Public: approved plans by agency and period, past periods included. OPM (any agency) and an agency (its own) may ask for other statuses."""
     q = call.query
     status = PlanStatus(q.status) if q.status else None
     found = plans.list_plans(call.deps, call.actor, agency=q.agency, period=q.period, status=status)
-    return PlanList(plans=[
-        PlanSummary(id=p.id, agency=p.agency, period=p.period, status=p.status, decided_at=p.decided_at,
-                    schedule_version=p.public_schedule.number if p.public_schedule else None)
-        for p in found
-    ])
+    return PlanList(
+        plans=[
+            PlanSummary(
+                id=p.id,
+                agency=p.agency,
+                period=p.period,
+                status=p.status,
+                decided_at=p.decided_at,
+                schedule_version=p.public_schedule.number if p.public_schedule else None,
+            )
+            for p in found
+        ]
+    )
 
 
-@operation(bp, "GET", "/plans/{plan_id}", summary="Read a procurement plan", tag=TAG, response=PlanOut, rules=("OPM-2",), errors=(404,), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/plans/{plan_id}",
+    summary="Read a procurement plan",
+    tag=TAG,
+    response=PlanOut,
+    rules=("OPM-2",),
+    errors=(404,),
+    optional_auth=True,
+)
 def get_plan(call: Call, plan_id: str):
     """Public once approved (with the latest published schedule); before that only its agency and OPM see it."""
     return PlanOut.of(plans.get_plan(call.deps, call.actor, plan_id))
 
 
-@operation(bp, "PATCH", "/plans/{plan_id}", summary="Edit plan components", tag=TAG, roles={Role.AGENCY}, body=PlanSections, response=PlanOut, rules=("OPM-1",), errors=(404, 409))
+@operation(
+    bp,
+    "PATCH",
+    "/plans/{plan_id}",
+    summary="Edit plan components",
+    tag=TAG,
+    roles={Role.AGENCY},
+    body=PlanSections,
+    response=PlanOut,
+    rules=("OPM-1",),
+    errors=(404, 409),
+)
 def update_plan(call: Call, plan_id: str):
     """Replaces the components sent, while the plan is a draft or returned."""
     return PlanOut.of(plans.update_plan(call.deps, call.actor, plan_id, call.body.to_domain()))
 
 
-@operation(bp, "POST", "/plans/{plan_id}/submit", summary="Submit a plan to OPM", tag=TAG, roles={Role.AGENCY}, response=PlanOut, rules=("OPM-1",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/plans/{plan_id}/submit",
+    summary="Submit a plan to OPM",
+    tag=TAG,
+    roles={Role.AGENCY},
+    response=PlanOut,
+    rules=("OPM-1",),
+    errors=(404, 409),
+)
 def submit_plan(call: Call, plan_id: str):
     """Rejected while any of the eight components is missing (each is listed); OPM reviewers are emailed."""
     return PlanOut.of(plans.submit_plan(call.deps, call.actor, plan_id))
 
 
-@operation(bp, "POST", "/plans/{plan_id}/approve", summary="Approve a submitted plan", tag=TAG, roles={Role.OPM}, body=OpmDecision, response=PlanOut, rules=("OPM-1", "OPM-2"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/plans/{plan_id}/approve",
+    summary="Approve a submitted plan",
+    tag=TAG,
+    roles={Role.OPM},
+    body=OpmDecision,
+    response=PlanOut,
+    rules=("OPM-1", "OPM-2"),
+    errors=(404, 409),
+)
 def approve_plan(call: Call, plan_id: str):
     """OPM approves in writing; the plan and its schedule (version 1) become public and the agency is emailed."""
     return PlanOut.of(plans.approve_plan(call.deps, call.actor, plan_id, call.body.note))
 
 
-@operation(bp, "POST", "/plans/{plan_id}/return", summary="Return a submitted plan with reasons", tag=TAG, roles={Role.OPM}, body=ReturnPlan, response=PlanOut, rules=("OPM-1",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/plans/{plan_id}/return",
+    summary="Return a submitted plan with reasons",
+    tag=TAG,
+    roles={Role.OPM},
+    body=ReturnPlan,
+    response=PlanOut,
+    rules=("OPM-1",),
+    errors=(404, 409),
+)
 def return_plan(call: Call, plan_id: str):
     """OPM sends the plan back with written reasons; it stays private and the agency is emailed."""
     return PlanOut.of(plans.return_plan(call.deps, call.actor, plan_id, call.body.reasons))
 
 
-@operation(bp, "GET", "/plans/{plan_id}/schedule/versions", summary="List published schedule versions", tag=TAG, response=ScheduleVersionList, rules=("OPM-6",), errors=(404,), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/plans/{plan_id}/schedule/versions",
+    summary="List published schedule versions",
+    tag=TAG,
+    response=ScheduleVersionList,
+    rules=("OPM-6",),
+    errors=(404,),
+    optional_auth=True,
+)
 def list_versions(call: Call, plan_id: str):
     """Every published version of an approved plan's schedule, oldest first."""
     versions = plans.schedule_versions(call.deps, call.actor, plan_id)
-    return ScheduleVersionList(plan_id=plan_id, versions=[ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at) for v in versions])
+    return ScheduleVersionList(
+        plan_id=plan_id,
+        versions=[ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at) for v in versions],
+    )
 
 
-@operation(bp, "GET", "/plans/{plan_id}/schedule/versions/{number}", summary="Read a schedule version", tag=TAG, response=ScheduleVersionOut, rules=("OPM-6",), errors=(404,), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/plans/{plan_id}/schedule/versions/{number}",
+    summary="Read a schedule version",
+    tag=TAG,
+    response=ScheduleVersionOut,
+    rules=("OPM-6",),
+    errors=(404,),
+    optional_auth=True,
+)
 def get_version(call: Call, plan_id: str, number: str):
     """One published schedule version; older versions stay retrievable after an amendment."""
     if not number.isdigit():
@@ -282,22 +419,61 @@ def get_version(call: Call, plan_id: str, number: str):
     return ScheduleVersionOut.model_validate({"plan_id": plan_id, **dataclasses.asdict(version)})
 
 
-@operation(bp, "POST", "/plans/{plan_id}/amendments", summary="Request To Amend Procurement Schedule", tag=TAG, roles={Role.AGENCY}, body=RequestAmendment, response=PlanAmendmentOut, status=201, rules=("OPM-4", "OPM-5", "OPM-7"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/plans/{plan_id}/amendments",
+    summary="Request To Amend Procurement Schedule",
+    tag=TAG,
+    roles={Role.AGENCY},
+    body=RequestAmendment,
+    response=PlanAmendmentOut,
+    status=201,
+    rules=("OPM-4", "OPM-5", "OPM-7"),
+    errors=(404, 409),
+)
 def request_amendment(call: Call, plan_id: str):
     """A waiver (to non-competitive) at least three months before the competitive procurement, or a rescinded waiver at any time. OPM has 15 business days to review."""
     b = call.body
-    amendment = plans.request_amendment(call.deps, call.actor, plan_id, service_id=b.service_id, change=b.change,
-                                        reason=b.reason, competitive_procurement_date=b.competitive_procurement_date)
+    amendment = plans.request_amendment(
+        call.deps,
+        call.actor,
+        plan_id,
+        service_id=b.service_id,
+        change=b.change,
+        reason=b.reason,
+        competitive_procurement_date=b.competitive_procurement_date,
+    )
     return PlanAmendmentOut.of(amendment)
 
 
-@operation(bp, "GET", "/plans/{plan_id}/amendments", summary="List a plan's amendment requests", tag=TAG, roles={Role.AGENCY, Role.OPM}, response=PlanAmendmentList, errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/plans/{plan_id}/amendments",
+    summary="List a plan's amendment requests",
+    tag=TAG,
+    roles={Role.AGENCY, Role.OPM},
+    response=PlanAmendmentList,
+    errors=(404,),
+)
 def list_plan_amendments(call: Call, plan_id: str):
     """The plan's requests, oldest first (its agency and OPM)."""
-    return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in plans.list_amendments(call.deps, call.actor, plan_id=plan_id)])
+    return PlanAmendmentList(
+        amendments=[PlanAmendmentOut.of(a) for a in plans.list_amendments(call.deps, call.actor, plan_id=plan_id)]
+    )
 
 
-@operation(bp, "GET", "/amendments", summary="List amendment requests by status", tag=TAG, roles={Role.OPM}, query=PlanAmendmentQuery, response=PlanAmendmentList)
+@operation(
+    bp,
+    "GET",
+    "/amendments",
+    summary="List amendment requests by status",
+    tag=TAG,
+    roles={Role.OPM},
+    query=PlanAmendmentQuery,
+    response=PlanAmendmentList,
+)
 def list_amendments(call: Call):
     """OPM's queue: requests under review by default, oldest first."""
     status = PlanAmendmentStatus(call.query.status) if call.query.status else None
@@ -305,25 +481,66 @@ def list_amendments(call: Call):
     return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in found])
 
 
-@operation(bp, "GET", "/amendments/{amendment_id}", summary="Read an amendment request", tag=TAG, roles={Role.AGENCY, Role.OPM}, response=PlanAmendmentOut, errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/amendments/{amendment_id}",
+    summary="Read an amendment request",
+    tag=TAG,
+    roles={Role.AGENCY, Role.OPM},
+    response=PlanAmendmentOut,
+    errors=(404,),
+)
 def get_amendment(call: Call, amendment_id: str):
     """Its agency and OPM see the request, its review dates and its publication task."""
     return PlanAmendmentOut.of(plans.get_amendment(call.deps, call.actor, amendment_id))
 
 
-@operation(bp, "POST", "/amendments/{amendment_id}/approve", summary="Approve an amendment request", tag=TAG, roles={Role.OPM}, body=OpmDecision, response=PlanAmendmentOut, rules=("OPM-5",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/amendments/{amendment_id}/approve",
+    summary="Approve an amendment request",
+    tag=TAG,
+    roles={Role.OPM},
+    body=OpmDecision,
+    response=PlanAmendmentOut,
+    rules=("OPM-5",),
+    errors=(404, 409),
+)
 def approve_amendment(call: Call, amendment_id: str):
     """OPM's written approval; the agency is emailed and must publish the amended schedule (OPM-6)."""
     return PlanAmendmentOut.of(plans.decide_amendment(call.deps, call.actor, amendment_id, approve=True, note=call.body.note))
 
 
-@operation(bp, "POST", "/amendments/{amendment_id}/deny", summary="Deny an amendment request", tag=TAG, roles={Role.OPM}, body=OpmDecision, response=PlanAmendmentOut, rules=("OPM-5",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/amendments/{amendment_id}/deny",
+    summary="Deny an amendment request",
+    tag=TAG,
+    roles={Role.OPM},
+    body=OpmDecision,
+    response=PlanAmendmentOut,
+    rules=("OPM-5",),
+    errors=(404, 409),
+)
 def deny_amendment(call: Call, amendment_id: str):
     """OPM's written denial; the schedule stays unchanged and the agency is emailed."""
     return PlanAmendmentOut.of(plans.decide_amendment(call.deps, call.actor, amendment_id, approve=False, note=call.body.note))
 
 
-@operation(bp, "POST", "/amendments/{amendment_id}/publish", summary="Publish the amended schedule", tag=TAG, roles={Role.AGENCY}, response=PlanAmendmentOut, rules=("OPM-6", "OPM-7"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/amendments/{amendment_id}/publish",
+    summary="Publish the amended schedule",
+    tag=TAG,
+    roles={Role.AGENCY},
+    response=PlanAmendmentOut,
+    rules=("OPM-6", "OPM-7"),
+    errors=(404, 409),
+)
 def publish_amendment(call: Call, amendment_id: str):
     """The agency's publication task: the amended schedule becomes the public version; older versions are kept. A rescinded waiver's contractors are then emailed."""
     _, amendment = plans.publish_amendment(call.deps, call.actor, amendment_id)
@@ -332,20 +549,28 @@ def publish_amendment(call: Call, amendment_id: str):
 
 # -- conversion --------------------------------------------------------------------------------------
 
+
 def _component(name: str, value):
     if value is None:
         return None
     if name == "procurement_schedule":
         return tuple(
             domain.ScheduledService(
-                service_id=s.service_id.strip(), description=s.description.strip(), service_type=s.service_type,
-                method=s.method, competitive_procurement_date=s.competitive_procurement_date,
-                current_contractors=tuple(domain.Contractor(c.name.strip(), c.email.strip().lower()) for c in s.current_contractors),
+                service_id=s.service_id.strip(),
+                description=s.description.strip(),
+                service_type=s.service_type,
+                method=s.method,
+                competitive_procurement_date=s.competitive_procurement_date,
+                current_contractors=tuple(
+                    domain.Contractor(c.name.strip(), c.email.strip().lower()) for c in s.current_contractors
+                ),
             )
             for s in value
         )
     if name == "waiver_justifications":
         return tuple(domain.WaiverJustification(j.service_id.strip(), j.basis.strip()) for j in value)
     if name == "contact":
-        return domain.PlanContact(name=value.name.strip(), email=value.email.strip().lower(), title=value.title, phone=value.phone)
+        return domain.PlanContact(
+            name=value.name.strip(), email=value.email.strip().lower(), title=value.title, phone=value.phone
+        )
     return domain.Narrative(value.text)

@@ -24,7 +24,11 @@ TAG = "invitations to bid"
 class SolicitationLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=40, description="Line number on the bid form, unique in the invitation.")
-    description: str = Field(min_length=1, max_length=2000, description="The article or service, with brand name if any (a brand means 'or equal' unless no_substitute: R-5i).")
+    description: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The article or service, with brand name if any (a brand means 'or equal' unless no_substitute: R-5i).",
+    )
     quantity: Decimal = Field(gt=0, description="Quantity invited, a decimal string.")
     unit: str = Field(min_length=1, max_length=40, description="Unit of measure, e.g. each, case, hour.")
     no_substitute: bool = Field(False, description="R-5i: only the named article is accepted; substitutes are rejected.")
@@ -38,7 +42,11 @@ class LineGroupIn(BaseModel):
 
 class FactorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=80, description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18a/b).")
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18a/b).",
+    )
     weight: Decimal = Field(description="Relative importance of the factor (R-18a/b), a positive decimal.")
 
 
@@ -46,25 +54,53 @@ class DraftSolicitation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=300, description="What is bought.")
     agency: str = Field(min_length=1, max_length=40, description="The purchasing agency's org code; the contract is for it.")
-    commodity_codes: list[str] = Field(min_length=1, max_length=50, description="NIGP or UNSPSC codes; registered vendors of these commodities are emailed the notice (R-4).")
+    commodity_codes: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="NIGP or UNSPSC codes; registered vendors of these commodities are emailed the notice (R-4).",
+    )
     lines: list[SolicitationLineIn] = Field(min_length=1, max_length=500, description="Line items of the bid form (R-5a).")
     groups: list[LineGroupIn] = Field(default_factory=list, description="Groups of lines for award by group (R-8b).")
-    opening_at: dt.datetime = Field(description="Opening date and time, ISO 8601 with offset; bids at or after it are not considered (R-5b).")
+    opening_at: dt.datetime = Field(
+        description="Opening date and time, ISO 8601 with offset; bids at or after it are not considered (R-5b)."
+    )
     award_basis: AwardBasis = Field(AwardBasis.ALL, description="item, group or all: how the award is made (R-8b).")
     all_or_none: bool = Field(False, description="R-5f: bids must cover every line at full quantity.")
     alternates_allowed: bool = Field(False, description="R-5g: alternate bids are considered only when true.")
-    guaranty_percent: Decimal | None = Field(None, description="R-6a: bid guaranty required, percent of the bid (at most 10); null when none.")
-    surety_percent: Decimal | None = Field(None, description="R-6b: performance surety required, percent of the award (at most 100); null when none.")
-    award_period_days: int = Field(30, ge=1, le=365, description="R-8c: days after opening within which the award is made; later awards are conditional.")
-    samples_required: bool = Field(False, description="R-7: each bid needs a sample; purchasing records its receipt (POST /solicitations/{id}/bids/{bid_id}/sample) and a bid without one is flagged at evaluation.")
-    payment_days: int | None = Field(None, ge=1, le=365, description="R-13a: payment terms stated by the invitation, in days after the later of receipt of the goods and of a proper invoice; null means 45.")
-    evaluation_factors: list[FactorIn] = Field(min_length=1, description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18a/b).")
+    guaranty_percent: Decimal | None = Field(
+        None, description="R-6a: bid guaranty required, percent of the bid (at most 10); null when none."
+    )
+    surety_percent: Decimal | None = Field(
+        None, description="R-6b: performance surety required, percent of the award (at most 100); null when none."
+    )
+    award_period_days: int = Field(
+        30, ge=1, le=365, description="R-8c: days after opening within which the award is made; later awards are conditional."
+    )
+    samples_required: bool = Field(
+        False,
+        description="R-7: each bid needs a sample; purchasing records its receipt (POST /solicitations/{id}/bids/{bid_id}/sample) and a bid without one is flagged at evaluation.",
+    )
+    payment_days: int | None = Field(
+        None,
+        ge=1,
+        le=365,
+        description="R-13a: payment terms stated by the invitation, in days after the later of receipt of the goods and of a proper invoice; null means 45.",
+    )
+    evaluation_factors: list[FactorIn] = Field(
+        min_length=1,
+        description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18a/b).",
+    )
 
 
 class AddendumIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number.")
-    opening_at: dt.datetime | None = Field(None, description="R-5o: a new, later opening date and time (ISO 8601 with offset) when the addendum postpones the opening; bids are received until then.")
+    text: str = Field(
+        min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number."
+    )
+    opening_at: dt.datetime | None = Field(
+        None,
+        description="R-5o: a new, later opening date and time (ISO 8601 with offset) when the addendum postpones the opening; bids are received until then.",
+    )
 
 
 class CancelSolicitationIn(BaseModel):
@@ -74,7 +110,9 @@ class CancelSolicitationIn(BaseModel):
 
 class SolicitationListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: SolicitationStatus = Field(SolicitationStatus.OPEN, description="open (accepting bids), opened, awarded or cancelled; draft for purchasing only.")
+    status: SolicitationStatus = Field(
+        SolicitationStatus.OPEN, description="open (accepting bids), opened, awarded or cancelled; draft for purchasing only."
+    )
 
 
 class SolicitationLineOut(BaseModel):
@@ -151,12 +189,20 @@ class TabulationOut(BaseModel):
 class DeterminationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bid_id: str = Field(description="The opened bid the determination is about.")
-    finding: Finding = Field(description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19).")
+    finding: Finding = Field(
+        description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19)."
+    )
     text: str = Field(min_length=1, max_length=5000, description="The written determination (R-19).")
     field: str | None = Field(None, description="The bid field the determination is about, if one.")
     line_id: str | None = Field(None, description="For 'correct': the line whose unit price is corrected.")
-    unit_price: str | None = Field(None, description="For 'correct': the corrected unit price (decimal string, at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).")
-    factor: str | None = Field(None, description="For 'not_responsible': past_performance, financial_responsibility or another factor the invitation states (R-18a/b).")
+    unit_price: str | None = Field(
+        None,
+        description="For 'correct': the corrected unit price (decimal string, at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).",
+    )
+    factor: str | None = Field(
+        None,
+        description="For 'not_responsible': past_performance, financial_responsibility or another factor the invitation states (R-18a/b).",
+    )
 
 
 class BidFindingOut(BaseModel):
@@ -171,7 +217,10 @@ class AwardIn(BaseModel):
     basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
     reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
     reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
-    responsibility: dict[str, str] = Field(default_factory=dict, description="R-18a/b: per bid id, a note of the responsibility findings considered for that bidder, stated in the award and its notice; a bidder without one has no adverse finding.")
+    responsibility: dict[str, str] = Field(
+        default_factory=dict,
+        description="R-18a/b: per bid id, a note of the responsibility findings considered for that bidder, stated in the award and its notice; a bidder without one has no adverse finding.",
+    )
 
 
 class AwardSummary(BaseModel):
@@ -190,73 +239,199 @@ class AwardResult(BaseModel):
     awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")
 
 
-@operation(bp, "POST", "/solicitations", summary="Draft an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=DraftSolicitation, response=SolicitationOut, status=201, rules=("R-4", "R-18a/b", "R-8b", "R-5f", "R-6a", "R-7"))
+@operation(
+    bp,
+    "POST",
+    "/solicitations",
+    summary="Draft an invitation to bid",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=DraftSolicitation,
+    response=SolicitationOut,
+    status=201,
+    rules=("R-4", "R-18a/b", "R-8b", "R-5f", "R-6a", "R-7"),
+)
 def draft(call: Call):
     """A draft, visible only to purchasing; publishing it is the public notice."""
     b = call.body
     sol = solicitations.create_solicitation(
-        call.deps, call.actor, title=b.title, agency=b.agency, commodity_codes=b.commodity_codes,
+        call.deps,
+        call.actor,
+        title=b.title,
+        agency=b.agency,
+        commodity_codes=b.commodity_codes,
         lines=[LineItem(x.id, x.description, x.quantity, x.unit, x.no_substitute) for x in b.lines],
-        groups=[LineGroup(g.id, tuple(g.line_ids)) for g in b.groups], opening_at=b.opening_at, award_basis=b.award_basis,
+        groups=[LineGroup(g.id, tuple(g.line_ids)) for g in b.groups],
+        opening_at=b.opening_at,
+        award_basis=b.award_basis,
         evaluation_factors=[EvaluationFactor(f.name.strip().lower(), f.weight) for f in b.evaluation_factors],
-        all_or_none=b.all_or_none, alternates_allowed=b.alternates_allowed, guaranty_percent=b.guaranty_percent,
-        surety_percent=b.surety_percent, award_period_days=b.award_period_days, samples_required=b.samples_required,
+        all_or_none=b.all_or_none,
+        alternates_allowed=b.alternates_allowed,
+        guaranty_percent=b.guaranty_percent,
+        surety_percent=b.surety_percent,
+        award_period_days=b.award_period_days,
+        samples_required=b.samples_required,
         payment_days=b.payment_days,
     )
     return SolicitationOut.of(sol)
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/publish", summary="Publish an invitation to bid", tag=TAG, roles={Role.PURCHASING}, response=SolicitationOut, rules=("R-4", "R-18a/b"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/publish",
+    summary="Publish an invitation to bid",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    response=SolicitationOut,
+    rules=("R-4", "R-18a/b"),
+    errors=(404, 409),
+)
 def publish(call: Call, solicitation_id: str):
     """The public notice: registered vendors of the commodity are emailed; the opening timer starts."""
     return SolicitationOut.of(solicitations.publish(call.deps, call.actor, solicitation_id))
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/addenda", summary="Issue an addendum", tag=TAG, roles={Role.PURCHASING}, body=AddendumIn, response=SolicitationOut, status=201, rules=("R-5o",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/addenda",
+    summary="Issue an addendum",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=AddendumIn,
+    response=SolicitationOut,
+    status=201,
+    rules=("R-5o",),
+    errors=(404, 409),
+)
 def addendum(call: Call, solicitation_id: str):
     """Before opening only; it may postpone the opening to a later time. Invited vendors and bidders are emailed."""
-    return SolicitationOut.of(solicitations.add_addendum(call.deps, call.actor, solicitation_id, call.body.text, call.body.opening_at))
+    return SolicitationOut.of(
+        solicitations.add_addendum(call.deps, call.actor, solicitation_id, call.body.text, call.body.opening_at)
+    )
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/cancel", summary="Cancel an invitation to bid", tag=TAG, roles={Role.PURCHASING}, body=CancelSolicitationIn, response=SolicitationOut, rules=("R-5o",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/cancel",
+    summary="Cancel an invitation to bid",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=CancelSolicitationIn,
+    response=SolicitationOut,
+    rules=("R-5o",),
+    errors=(404, 409),
+)
 def cancel(call: Call, solicitation_id: str):
     """Before opening only; invited vendors and bidders are emailed."""
     return SolicitationOut.of(solicitations.cancel(call.deps, call.actor, solicitation_id, call.body.reason))
 
 
-@operation(bp, "GET", "/solicitations", summary="List invitations to bid", tag=TAG, query=SolicitationListQuery, response=SolicitationList, rules=("R-4",), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/solicitations",
+    summary="List invitations to bid",
+    tag=TAG,
+    query=SolicitationListQuery,
+    response=SolicitationList,
+    rules=("R-4",),
+    optional_auth=True,
+)
 def list_solicitations(call: Call):
     """Public: published invitations by status (default open), ordered by opening time."""
     items = solicitations.list_solicitations(call.deps, call.actor, call.query.status)
     return SolicitationList(items=[SolicitationOut.of(s) for s in items])
 
 
-@operation(bp, "GET", "/solicitations/{solicitation_id}", summary="Read an invitation to bid", tag=TAG, response=SolicitationOut, rules=("R-4",), errors=(404,), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/solicitations/{solicitation_id}",
+    summary="Read an invitation to bid",
+    tag=TAG,
+    response=SolicitationOut,
+    rules=("R-4",),
+    errors=(404,),
+    optional_auth=True,
+)
 def get(call: Call, solicitation_id: str):
     """Public once published; drafts only for purchasing."""
     return SolicitationOut.of(solicitations.get_solicitation(call.deps, call.actor, solicitation_id))
 
 
-@operation(bp, "GET", "/solicitations/{solicitation_id}/tabulation", summary="Read the bid tabulation", tag=TAG, query=TabulationQuery, response=TabulationOut, rules=("R-5n", "R-5b"), errors=(404, 409), optional_auth=True)
+@operation(
+    bp,
+    "GET",
+    "/solicitations/{solicitation_id}/tabulation",
+    summary="Read the bid tabulation",
+    tag=TAG,
+    query=TabulationQuery,
+    response=TabulationOut,
+    rules=("R-5n", "R-5b"),
+    errors=(404, 409),
+    optional_auth=True,
+)
 def tabulation(call: Call, solicitation_id: str):
     """Public after the opening (409 before): every opened bid with its prices, corrections and flags. A signed-in reader's read is audited on each bid."""
     sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, after=call.query.after, limit=call.query.limit)
     next_after = rows[-1].id if len(rows) == call.query.limit else None
-    return TabulationOut(solicitation_id=sol.id, opened_at=sol.opened_at, bid_count=sol.bid_count,
-                         rows=[TabulationRow.of(b) for b in rows], next_after=next_after)
+    return TabulationOut(
+        solicitation_id=sol.id,
+        opened_at=sol.opened_at,
+        bid_count=sol.bid_count,
+        rows=[TabulationRow.of(b) for b in rows],
+        next_after=next_after,
+    )
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/determinations", summary="Record a determination on a bid", tag=TAG, roles={Role.PURCHASING}, body=DeterminationIn, response=BidFindingOut, status=201, rules=("R-19", "R-5e", "R-8a", "R-18a/b"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/determinations",
+    summary="Record a determination on a bid",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=DeterminationIn,
+    response=BidFindingOut,
+    status=201,
+    rules=("R-19", "R-5e", "R-8a", "R-18a/b"),
+    errors=(404, 409),
+)
 def determination(call: Call, solicitation_id: str):
     """Responsiveness and responsibility findings, waivers and corrections of minor irregularities, each written."""
     b = call.body
-    bid = bids.determine(call.deps, call.actor, solicitation_id, b.bid_id, b.finding, b.text, field=b.field, line_id=b.line_id,
-                         unit_price=b.unit_price, factor=b.factor)
+    bid = bids.determine(
+        call.deps,
+        call.actor,
+        solicitation_id,
+        b.bid_id,
+        b.finding,
+        b.text,
+        field=b.field,
+        line_id=b.line_id,
+        unit_price=b.unit_price,
+        factor=b.factor,
+    )
     row = TabulationRow.of(bid)
     return BidFindingOut(bid_id=bid.id, eligible=bid.eligible, determinations=row.determinations, total=row.total)
 
 
-@operation(bp, "POST", "/solicitations/{solicitation_id}/award", summary="Award or reject all bids", tag=TAG, roles={Role.PURCHASING}, body=AwardIn, response=AwardResult, status=201, rules=("R-8a", "R-8b", "R-8c", "R-8f"), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/solicitations/{solicitation_id}/award",
+    summary="Award or reject all bids",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    body=AwardIn,
+    response=AwardResult,
+    status=201,
+    rules=("R-8a", "R-8b", "R-8c", "R-8f"),
+    errors=(404, 409),
+)
 def award(call: Call, solicitation_id: str):
     """Ranks eligible bids by evaluated price per item, group or whole and sends each notice of award; or rejects all."""
     b = call.body
@@ -264,9 +439,19 @@ def award(call: Call, solicitation_id: str):
         sol = awards.reject_all(call.deps, call.actor, solicitation_id, b.reason or "")
         return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[])
     sol, made = awards.make_award(call.deps, call.actor, solicitation_id, b.basis, b.responsibility)
-    return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[
-        AwardSummary(id=a.id, scope=a.scope, bidder_name=a.shares[0].candidate.bidder_name,
-                     bidders=[s.candidate.bidder_name for s in a.shares],
-                     amount=sum((award_rules.share_amount(a, s) for s in a.shares), Decimal(0)),
-                     conditional=a.conditional, notes=list(a.notes)) for a in made])
-
+    return AwardResult(
+        solicitation_id=sol.id,
+        status=sol.status.value,
+        awards=[
+            AwardSummary(
+                id=a.id,
+                scope=a.scope,
+                bidder_name=a.shares[0].candidate.bidder_name,
+                bidders=[s.candidate.bidder_name for s in a.shares],
+                amount=sum((award_rules.share_amount(a, s) for s in a.shares), Decimal(0)),
+                conditional=a.conditional,
+                notes=list(a.notes),
+            )
+            for a in made
+        ],
+    )

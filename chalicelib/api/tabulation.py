@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
 
 from pydantic import BaseModel, Field
 
@@ -17,7 +16,7 @@ class TabulatedLine(BaseModel):
     unit_price: Decimal = Field(description="Unit price as bid; it governs (R-5l).")
     quantity: Decimal = Field(description="Quantity bid (R-5f: any part unless all-or-none).")
     extension: Decimal = Field(description="Unit price x quantity, in cents.")
-    substitute_article: Optional[str] = Field(None, description="The exact article offered instead of the named brand (R-5i).")
+    substitute_article: str | None = Field(None, description="The exact article offered instead of the named brand (R-5i).")
 
 
 class TabulatedAlternate(BaseModel):
@@ -25,12 +24,14 @@ class TabulatedAlternate(BaseModel):
     description: str = Field(description="What the alternate offers instead of the base bid.")
     total: Decimal = Field(description="Alternate total, in cents.")
     lines: list[TabulatedLine] = Field(description="Prices per line of the alternate.")
-    corrections: list["BidCorrection"] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l).")
+    corrections: list[BidCorrection] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l).")
 
 
 class BidCorrection(BaseModel):
     line_id: str = Field(description="Corrected line.")
-    field: str = Field(description="Corrected field: extension (R-5l), unit_price (R-19) or quantity (R-8e, accepted by the bidder).")
+    field: str = Field(
+        description="Corrected field: extension (R-5l), unit_price (R-19) or quantity (R-8e, accepted by the bidder)."
+    )
     submitted: str = Field(description="Value as submitted.")
     corrected: str = Field(description="Value the bid is read with.")
     rule: str = Field(description="Rule that corrects it (R-5l, R-19, R-8e).")
@@ -42,8 +43,8 @@ class DeterminationOut(BaseModel):
     text: str = Field(description="The written determination (R-19).")
     rule: str = Field(description="Rule it applies.")
     at: LocalTime = Field(description="When it was recorded.")
-    field: Optional[str] = Field(None, description="Bid field it concerns, if one.")
-    factor: Optional[str] = Field(None, description="not_responsible only: the factor it rests on (R-18a/b).")
+    field: str | None = Field(None, description="Bid field it concerns, if one.")
+    factor: str | None = Field(None, description="not_responsible only: the factor it rests on (R-18a/b).")
 
 
 class TabulationRow(BaseModel):
@@ -51,41 +52,82 @@ class TabulationRow(BaseModel):
     bidder_name: str = Field(description="Bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time (R-5b).")
     commitment: str = Field(description="The commitment on the bidder's receipt (R-5b).")
-    salt: Optional[str] = Field(None, description="The commitment's salt (hex), published at opening: HMAC-SHA-256(salt, document) equals the commitment.")
-    document: Optional[str] = Field(None, description="The bid as sent, in canonical form (keys sorted, no spaces, UTF-8), open to public inspection (R-5n).")
+    salt: str | None = Field(
+        None, description="The commitment's salt (hex), published at opening: HMAC-SHA-256(salt, document) equals the commitment."
+    )
+    document: str | None = Field(
+        None, description="The bid as sent, in canonical form (keys sorted, no spaces, UTF-8), open to public inspection (R-5n)."
+    )
     status: str = Field(description="opened, or withdrawn once its acceptance period ended (R-8c).")
-    flags: list[str] = Field(description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l), alternates (R-5g).")
-    total: Optional[Decimal] = Field(None, description="Bid total after corrections, in cents.")
+    flags: list[str] = Field(
+        description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l), alternates (R-5g)."
+    )
+    total: Decimal | None = Field(None, description="Bid total after corrections, in cents.")
     lines: list[TabulatedLine] = Field(default_factory=list, description="Prices per line.")
     corrections: list[BidCorrection] = Field(default_factory=list, description="Recorded corrections (R-5l, R-19).")
-    cash_discount_percent: Optional[Decimal] = Field(None, description="Prompt-payment discount; breaks ties only (R-8f).")
-    cash_discount_days: Optional[int] = Field(None, description="Days within which the discount applies.")
-    conditions: Optional[str] = Field(None, description="Conditions the bidder attached (R-5e).")
-    alternates: list[TabulatedAlternate] = Field(default_factory=list, description="Alternates offered beside the base bid, where the invitation calls for them (R-5g).")
+    cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount; breaks ties only (R-8f).")
+    cash_discount_days: int | None = Field(None, description="Days within which the discount applies.")
+    conditions: str | None = Field(None, description="Conditions the bidder attached (R-5e).")
+    alternates: list[TabulatedAlternate] = Field(
+        default_factory=list, description="Alternates offered beside the base bid, where the invitation calls for them (R-5g)."
+    )
     addenda_acknowledged: list[int] = Field(default_factory=list, description="Addenda the bidder acknowledged (R-5o).")
-    determinations: list[DeterminationOut] = Field(default_factory=list, description="Determinations recorded on the bid (R-19, R-8a).")
+    determinations: list[DeterminationOut] = Field(
+        default_factory=list, description="Determinations recorded on the bid (R-19, R-8a)."
+    )
     eligible: bool = Field(False, description="Responsive and responsible: may be awarded (R-8a).")
 
     @classmethod
-    def of(cls, bid: Bid) -> "TabulationRow":
-        row = cls(bid_id=bid.id, bidder_name=bid.bidder_name, received_at=bid.received_at, commitment=bid.commitment,
-                  salt=bid.salt, document=bid.document,
-                  status=bid.status.value, flags=list(bid.flags), eligible=bid.eligible,
-                  determinations=[DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
-                                  for d in bid.determinations])
+    def of(cls, bid: Bid) -> TabulationRow:
+        row = cls(
+            bid_id=bid.id,
+            bidder_name=bid.bidder_name,
+            received_at=bid.received_at,
+            commitment=bid.commitment,
+            salt=bid.salt,
+            document=bid.document,
+            status=bid.status.value,
+            flags=list(bid.flags),
+            eligible=bid.eligible,
+            determinations=[
+                DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
+                for d in bid.determinations
+            ],
+        )
         content = bid.content
         if content is None:
             return row
-        return row.model_copy(update=dict(
-            total=to_cents(content.total),
-            lines=tabulated(content.lines), corrections=[BidCorrection(**vars(c)) for c in content.corrections],
-            cash_discount_percent=content.cash_discount_percent, cash_discount_days=content.cash_discount_days,
-            conditions=content.conditions, addenda_acknowledged=list(content.addenda_acknowledged),
-            alternates=[TabulatedAlternate(number=a.number, description=a.description, total=to_cents(a.total), lines=tabulated(a.lines),
-                                           corrections=[BidCorrection(**vars(c)) for c in a.corrections]) for a in content.alternates],
-        ))
+        return row.model_copy(
+            update={
+                "total": to_cents(content.total),
+                "lines": tabulated(content.lines),
+                "corrections": [BidCorrection(**vars(c)) for c in content.corrections],
+                "cash_discount_percent": content.cash_discount_percent,
+                "cash_discount_days": content.cash_discount_days,
+                "conditions": content.conditions,
+                "addenda_acknowledged": list(content.addenda_acknowledged),
+                "alternates": [
+                    TabulatedAlternate(
+                        number=a.number,
+                        description=a.description,
+                        total=to_cents(a.total),
+                        lines=tabulated(a.lines),
+                        corrections=[BidCorrection(**vars(c)) for c in a.corrections],
+                    )
+                    for a in content.alternates
+                ],
+            }
+        )
 
 
 def tabulated(lines) -> list[TabulatedLine]:
-    return [TabulatedLine(line_id=line.line_id, unit_price=line.unit_price, quantity=line.quantity,
-                          extension=to_cents(line.extension), substitute_article=line.substitute_article) for line in lines]
+    return [
+        TabulatedLine(
+            line_id=line.line_id,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            extension=to_cents(line.extension),
+            substitute_article=line.substitute_article,
+        )
+        for line in lines
+    ]

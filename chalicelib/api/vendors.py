@@ -3,8 +3,6 @@ duplicates with suspension and reinstatement (R-4)."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,9 +17,17 @@ bp = Blueprint(__name__)
 class RegisterVendor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     legal_name: str = Field(min_length=1, max_length=200, description="Legal name of the bidder.")
-    fein: str = Field(min_length=9, max_length=10, description="Federal employer identification number, NN-NNNNNNN or NNNNNNNNN: one registration per FEIN (R-4). Shown only to the vendor itself and the Bureau of Purchases.")
+    fein: str = Field(
+        min_length=9,
+        max_length=10,
+        description="Federal employer identification number, NN-NNNNNNN or NNNNNNNNN: one registration per FEIN (R-4). Shown only to the vendor itself and the Bureau of Purchases.",
+    )
     contact_email: str = Field(min_length=3, max_length=254, description="Where invitations to bid and notices go.")
-    commodity_codes: list[str] = Field(min_length=1, max_length=200, description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).")
+    commodity_codes: list[str] = Field(
+        min_length=1,
+        max_length=200,
+        description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).",
+    )
 
 
 class ConfirmVendor(BaseModel):
@@ -45,13 +51,16 @@ class VendorOut(BaseModel):
     commodity_codes: list[str]
     status: str = Field(description="pending_confirmation or active")
     registered_at: LocalTime
-    confirmed_at: Optional[LocalTime] = None
-    reminder_sent_at: Optional[LocalTime] = None
-    suspended_at: Optional[LocalTime] = Field(default=None, description="Set while the Bureau of Purchases suspends the vendor: it may not bid or answer an award, and is not invited (R-4).")
-    suspension_reason: Optional[str] = None
+    confirmed_at: LocalTime | None = None
+    reminder_sent_at: LocalTime | None = None
+    suspended_at: LocalTime | None = Field(
+        default=None,
+        description="Set while the Bureau of Purchases suspends the vendor: it may not bid or answer an award, and is not invited (R-4).",
+    )
+    suspension_reason: str | None = None
 
     @classmethod
-    def of(cls, vendor) -> "VendorOut":
+    def of(cls, vendor) -> VendorOut:
         return cls.model_validate(vendor.own_view())
 
 
@@ -66,7 +75,9 @@ class DuplicateVendor(BaseModel):
 
 
 class DuplicateGroup(BaseModel):
-    name_key: str = Field(description="The legal name compared: case-folded, without punctuation and corporate suffixes (LLC, Inc, Corp, Co, Ltd...).")
+    name_key: str = Field(
+        description="The legal name compared: case-folded, without punctuation and corporate suffixes (LLC, Inc, Corp, Co, Ltd...)."
+    )
     vendors: list[DuplicateVendor] = Field(description="In registration order.")
 
 
@@ -74,59 +85,150 @@ class Duplicates(BaseModel):
     groups: list[DuplicateGroup]
 
     @classmethod
-    def of(cls, groups) -> "Duplicates":
-        return cls(groups=[
-            DuplicateGroup(name_key=group[0].name_key, vendors=[
-                DuplicateVendor(id=v.id, org=v.org, legal_name=v.legal_name, fein_last4=v.fein_last4, confirmed=v.confirmed,
-                                suspended=v.suspended, registered_at=v.registered_at)
-                for v in group
-            ])
-            for group in groups
-        ])
+    def of(cls, groups) -> Duplicates:
+        return cls(
+            groups=[
+                DuplicateGroup(
+                    name_key=group[0].name_key,
+                    vendors=[
+                        DuplicateVendor(
+                            id=v.id,
+                            org=v.org,
+                            legal_name=v.legal_name,
+                            fein_last4=v.fein_last4,
+                            confirmed=v.confirmed,
+                            suspended=v.suspended,
+                            registered_at=v.registered_at,
+                        )
+                        for v in group
+                    ],
+                )
+                for group in groups
+            ]
+        )
 
 
-@operation(bp, "POST", "/vendors", summary="Register a vendor", tag="vendors", roles={Role.VENDOR}, body=RegisterVendor, response=VendorOut, status=201, rules=("R-4",), errors=(409,))
+@operation(
+    bp,
+    "POST",
+    "/vendors",
+    summary="Register a vendor",
+    tag="vendors",
+    roles={Role.VENDOR},
+    body=RegisterVendor,
+    response=VendorOut,
+    status=201,
+    rules=("R-4",),
+    errors=(409,),
+)
 def register_vendor(call: Call):
     """Registers the caller's organisation as a vendor and emails a confirmation code; a reminder follows after 7 days if it is not confirmed."""
     b = call.body
-    vendor = vendors.register_vendor(call.deps, call.actor, legal_name=b.legal_name, fein=b.fein, contact_email=b.contact_email, commodity_codes=b.commodity_codes)
+    vendor = vendors.register_vendor(
+        call.deps,
+        call.actor,
+        legal_name=b.legal_name,
+        fein=b.fein,
+        contact_email=b.contact_email,
+        commodity_codes=b.commodity_codes,
+    )
     return VendorOut.of(vendor)
 
 
-@operation(bp, "GET", "/vendors/duplicates", summary="List vendors sharing a legal name", tag="vendors", roles={Role.PURCHASING}, response=Duplicates, rules=("R-4",))
+@operation(
+    bp,
+    "GET",
+    "/vendors/duplicates",
+    summary="List vendors sharing a legal name",
+    tag="vendors",
+    roles={Role.PURCHASING},
+    response=Duplicates,
+    rules=("R-4",),
+)
 def duplicates(call: Call):
     """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored:
     candidates for a closer look and, where one impersonates another, suspension."""
     return Duplicates.of(vendors.duplicates(call.deps, call.actor))
 
 
-@operation(bp, "POST", "/vendors/{vendor_id}/suspend", summary="Suspend a vendor", tag="vendors", roles={Role.PURCHASING}, body=SuspendVendor, response=VendorOut, rules=("R-4",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/vendors/{vendor_id}/suspend",
+    summary="Suspend a vendor",
+    tag="vendors",
+    roles={Role.PURCHASING},
+    body=SuspendVendor,
+    response=VendorOut,
+    rules=("R-4",),
+    errors=(404, 409),
+)
 def suspend_vendor(call: Call, vendor_id: str):
     """A suspended vendor may not bid, accept or refuse an award, or furnish surety, and is not invited to bid,
     until reinstated. The reason is audited."""
     return VendorOut.of(vendors.suspend_vendor(call.deps, call.actor, vendor_id, call.body.reason))
 
 
-@operation(bp, "POST", "/vendors/{vendor_id}/reinstate", summary="Reinstate a suspended vendor", tag="vendors", roles={Role.PURCHASING}, response=VendorOut, rules=("R-4",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/vendors/{vendor_id}/reinstate",
+    summary="Reinstate a suspended vendor",
+    tag="vendors",
+    roles={Role.PURCHASING},
+    response=VendorOut,
+    rules=("R-4",),
+    errors=(404, 409),
+)
 def reinstate_vendor(call: Call, vendor_id: str):
     """Lifts a suspension: the vendor may bid again (if confirmed) and is invited again."""
     return VendorOut.of(vendors.reinstate_vendor(call.deps, call.actor, vendor_id))
 
 
-@operation(bp, "GET", "/vendors/{vendor_id}", summary="Read a vendor registration", tag="vendors", roles={Role.VENDOR, Role.PURCHASING}, response=VendorOut, errors=(404,))
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}",
+    summary="Read a vendor registration",
+    tag="vendors",
+    roles={Role.VENDOR, Role.PURCHASING},
+    response=VendorOut,
+    errors=(404,),
+)
 def get_vendor(call: Call, vendor_id: str):
     """The vendor itself and the Bureau of Purchases may read a registration."""
     return VendorOut.of(vendors.get_vendor(call.deps, call.actor, vendor_id))
 
 
-@operation(bp, "POST", "/vendors/{vendor_id}/confirm", summary="Confirm a vendor's contact email", tag="vendors", roles={Role.VENDOR}, body=ConfirmVendor, response=VendorOut, rules=("R-4",), errors=(404, 409, 422))
+@operation(
+    bp,
+    "POST",
+    "/vendors/{vendor_id}/confirm",
+    summary="Confirm a vendor's contact email",
+    tag="vendors",
+    roles={Role.VENDOR},
+    body=ConfirmVendor,
+    response=VendorOut,
+    rules=("R-4",),
+    errors=(404, 409, 422),
+)
 def confirm_vendor(call: Call, vendor_id: str):
     """Confirms the contact email with the emailed code (valid 24 hours and 5 attempts); the vendor then receives
     invitations to bid and may bid. An expired or exhausted code answers 422: ask for a new one."""
     return VendorOut.of(vendors.confirm_vendor(call.deps, call.actor, vendor_id, call.body.code))
 
 
-@operation(bp, "POST", "/vendors/{vendor_id}/confirmation-code", summary="Send a new confirmation code", tag="vendors", roles={Role.VENDOR}, response=VendorOut, rules=("R-4",), errors=(404, 409))
+@operation(
+    bp,
+    "POST",
+    "/vendors/{vendor_id}/confirmation-code",
+    summary="Send a new confirmation code",
+    tag="vendors",
+    roles={Role.VENDOR},
+    response=VendorOut,
+    rules=("R-4",),
+    errors=(404, 409),
+)
 def reissue_confirmation_code(call: Call, vendor_id: str):
     """Emails a new code to the contact address; the previous code stops working."""
     return VendorOut.of(vendors.reissue_confirmation_code(call.deps, call.actor, vendor_id))

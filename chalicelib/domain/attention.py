@@ -45,8 +45,17 @@ def attention_id(execution: str, state: str) -> str:
 def raise_again(existing: Attention, error: str, cause: str, token: str, now: dt.datetime) -> Attention:
     """The same step failed again (or its task was retried): the record is reopened with the new token."""
     occurrences = existing.occurrences + (existing.status is AttentionStatus.RESUMED)
-    return dataclasses.replace(existing, error=error, cause=cause, token=token, raised_at=now, status=AttentionStatus.OPEN,
-                               occurrences=occurrences, resumed_at=None, resumed_by=None)
+    return dataclasses.replace(
+        existing,
+        error=error,
+        cause=cause,
+        token=token,
+        raised_at=now,
+        status=AttentionStatus.OPEN,
+        occurrences=occurrences,
+        resumed_at=None,
+        resumed_by=None,
+    )
 
 
 def resume(attention: Attention, by: str, now: dt.datetime) -> Attention:

@@ -194,20 +194,36 @@ def _shares_for(award: Award, sol: Solicitation, needed: Mapping[str, Decimal], 
     shares = []
     for found, take in split(award.candidates, needed, held, out, partial=award.scope.startswith("item:")):
         number += 1
-        shares.append(Share(
-            number, found, tuple(AwardedLine(lid, q) for lid, q in take.items()),
-            is_conditional(sol, now, found.acceptance_period_days), now, notes.get(found.bid_id, NO_ADVERSE_FINDING),
-        ))
+        shares.append(
+            Share(
+                number,
+                found,
+                tuple(AwardedLine(lid, q) for lid, q in take.items()),
+                is_conditional(sol, now, found.acceptance_period_days),
+                now,
+                notes.get(found.bid_id, NO_ADVERSE_FINDING),
+            )
+        )
     return tuple(shares)
 
 
-def new_award(award_id: str, sol: Solicitation, ranking: Ranking, now: dt.datetime,
-              responsibility: Mapping[str, str] | None = None) -> Award:
+def new_award(
+    award_id: str, sol: Solicitation, ranking: Ranking, now: dt.datetime, responsibility: Mapping[str, str] | None = None
+) -> Award:
     """R-8a/b: the scope's full quantities go to the lowest eligible bid; by item, a bid offering part of a line takes
     what it offered and the rest goes to the next ranked bid (R-5f)."""
     notes = tuple((c.bid_id, responsibility[c.bid_id]) for c in ranking.candidates if c.bid_id in (responsibility or {}))
-    award = Award(id=award_id, solicitation_id=sol.id, agency=sol.agency, scope=ranking.scope, candidates=ranking.candidates,
-                  created_at=now, surety_percent=sol.surety_percent, notes=ranking.notes, responsibility=notes)
+    award = Award(
+        id=award_id,
+        solicitation_id=sol.id,
+        agency=sol.agency,
+        scope=ranking.scope,
+        candidates=ranking.candidates,
+        created_at=now,
+        surety_percent=sol.surety_percent,
+        notes=ranking.notes,
+        responsibility=notes,
+    )
     needed = {lid: sol.line(lid).quantity for lid in ranking.candidates[0].line_ids}
     return dataclasses.replace(award, shares=_shares_for(award, sol, needed, now))
 
@@ -226,7 +242,9 @@ def pass_on(award: Award, sol: Solicitation, now: dt.datetime) -> tuple[Award, t
     if not new:
         raise NoBidderLeft(f"No ranked eligible bidder of award {award.id} has quantity left to take.", rule="R-9g")
     done = tuple(dataclasses.replace(s, status=ShareStatus.PASSED_ON, acceptance_token=None, surety_token=None) for s in passed)
-    records = tuple(_outcome(s, "passed_on", now, f"awarded to the next ranked bidder, {new[0].candidate.bidder_name}") for s in passed)
+    records = tuple(
+        _outcome(s, "passed_on", now, f"awarded to the next ranked bidder, {new[0].candidate.bidder_name}") for s in passed
+    )
     moved = award
     for s in done:
         moved = with_share(moved, s)
@@ -256,24 +274,42 @@ def surety_amount(award: Award, share: Share) -> Decimal | None:
     return to_cents(share_amount(award, share) * award.surety_percent / 100)
 
 
-def contract_for(award: Award, share: Share, sol: Solicitation, content: BidContent, contract_id: str, now: dt.datetime) -> Contract:
+def contract_for(
+    award: Award, share: Share, sol: Solicitation, content: BidContent, contract_id: str, now: dt.datetime
+) -> Contract:
     """R-9a: the share's lines at the awarded quantities and the bid's unit prices, as corrected (R-8g)."""
     c = share.candidate
-    lines = tuple(ContractLine(lid, sol.line(lid).description, sol.line(lid).unit, quantity, price)
-                  for lid, (quantity, price) in awarded_lines(award, share).items())
+    lines = tuple(
+        ContractLine(lid, sol.line(lid).description, sol.line(lid).unit, quantity, price)
+        for lid, (quantity, price) in awarded_lines(award, share).items()
+    )
     return Contract(
-        id=contract_id, agency=sol.agency, contractor_id=c.vendor_id, contractor_org=c.vendor_org,
-        contractor_name=c.bidder_name, contractor_email=c.bidder_email, lines=lines, created_at=now,
-        solicitation_id=sol.id, award_id=award.id, cash_discount_percent=content.cash_discount_percent,
-        cash_discount_days=content.cash_discount_days, payment_days=sol.payment_days,
+        id=contract_id,
+        agency=sol.agency,
+        contractor_id=c.vendor_id,
+        contractor_org=c.vendor_org,
+        contractor_name=c.bidder_name,
+        contractor_email=c.bidder_email,
+        lines=lines,
+        created_at=now,
+        solicitation_id=sol.id,
+        award_id=award.id,
+        cash_discount_percent=content.cash_discount_percent,
+        cash_discount_days=content.cash_discount_days,
+        payment_days=sol.payment_days,
     )
 
 
 # -- notice, acceptance, refusal ----------------------------------------------------------------------------------
 def _formed(award: Award, share: Share, contract_id: str, now: dt.datetime, **changes) -> Share:
     """The contract exists from now; surety, where required, is requested with it (R-9h)."""
-    return dataclasses.replace(share, status=ShareStatus.CONTRACTED, contract_id=contract_id,
-                               surety_requested_at=now if award.surety_percent else None, **changes)
+    return dataclasses.replace(
+        share,
+        status=ShareStatus.CONTRACTED,
+        contract_id=contract_id,
+        surety_requested_at=now if award.surety_percent else None,
+        **changes,
+    )
 
 
 def notice(award: Award, number: int, now: dt.datetime, contract_id: str | None) -> Award:
@@ -301,11 +337,17 @@ def accept(award: Award, vendor_id: str, now: dt.datetime, contract_id: str) -> 
     """R-8c: the bidder's acceptance, within 10 days of the notice, confirms a conditional award and forms the contract.
     A firm award needs none: its notice formed the contract (R-9a)."""
     mine = [s for s in award.shares if s.candidate.vendor_id == vendor_id]
-    if mine and not any(s.status is ShareStatus.CONDITIONAL for s in mine) and any(s.status is ShareStatus.CONTRACTED for s in mine):
+    if (
+        mine
+        and not any(s.status is ShareStatus.CONDITIONAL for s in mine)
+        and any(s.status is ShareStatus.CONTRACTED for s in mine)
+    ):
         raise Conflict(f"The notice of award {award.id} already formed your contract; there is nothing to accept.", rule="R-9a")
     share = _share_of(award, vendor_id, (ShareStatus.CONDITIONAL,), "R-8c", "accept")
     if now >= share.respond_by:
-        raise DeadlinePassed(f"The 10 days to accept conditional award {award.id} ended {calendar.last_day_of(share.respond_by)}.", rule="R-8c")
+        raise DeadlinePassed(
+            f"The 10 days to accept conditional award {award.id} ended {calendar.last_day_of(share.respond_by)}.", rule="R-8c"
+        )
     return with_share(award, _formed(award, share, contract_id, now, accepted_at=now, acceptance_token=None))
 
 
@@ -316,12 +358,16 @@ def refuse(award: Award, vendor_id: str, reason: str, now: dt.datetime) -> tuple
     if now >= share.respond_by:
         raise DeadlinePassed(
             f"The 10 days to refuse award {award.id} ended with {calendar.last_day_of(share.respond_by)}: the refusal is not "
-            f"considered and contract {share.contract_id} stands (R-9i).", rule="R-9g",
-            details=[{"field": "award_id", "problem": f"refusals were open until the end of {calendar.last_day_of(share.respond_by)}"}],
+            f"considered and contract {share.contract_id} stands (R-9i).",
+            rule="R-9g",
+            details=[
+                {"field": "award_id", "problem": f"refusals were open until the end of {calendar.last_day_of(share.respond_by)}"}
+            ],
         )
     reason = reason.strip() or "refused by the bidder"
-    refused = dataclasses.replace(share, status=ShareStatus.REFUSED, refused_at=now, refusal_reason=reason,
-                                  acceptance_token=None, surety_token=None)
+    refused = dataclasses.replace(
+        share, status=ShareStatus.REFUSED, refused_at=now, refusal_reason=reason, acceptance_token=None, surety_token=None
+    )
     moved = with_share(award, refused)
     return dataclasses.replace(moved, outcomes=award.outcomes + (_outcome(share, "refused", now, reason),)), refused
 
@@ -338,7 +384,11 @@ def lapse(award: Award, number: int, now: dt.datetime) -> Award:
 
 def await_acceptance(award: Award, number: int, token: str) -> Award:
     share = award.share(number)
-    return with_share(award, dataclasses.replace(share, acceptance_token=token)) if share.status is ShareStatus.CONDITIONAL else award
+    return (
+        with_share(award, dataclasses.replace(share, acceptance_token=token))
+        if share.status is ShareStatus.CONDITIONAL
+        else award
+    )
 
 
 # -- surety and cancellation --------------------------------------------------------------------------------------
@@ -353,7 +403,9 @@ def furnish_surety(award: Award, vendor_id: str, form: str, amount: str, referen
     if not share.surety_missing:
         raise Conflict(f"No surety is requested for your share of award {award.id}.", rule="R-9h")
     if now >= share.surety_due:
-        raise DeadlinePassed(f"Surety for award {award.id} was due by the end of {calendar.last_day_of(share.surety_due)}.", rule="R-9h")
+        raise DeadlinePassed(
+            f"Surety for award {award.id} was due by the end of {calendar.last_day_of(share.surety_due)}.", rule="R-9h"
+        )
     required = surety_amount(award, share)
     problems = []
     if form not in SURETY_FORMS:
@@ -363,7 +415,13 @@ def furnish_surety(award: Award, vendor_id: str, form: str, amount: str, referen
     try:
         value = parse_amount(amount, max_places=2)
         if value < required:
-            problems.append({"field": "amount", "problem": f"must be at least ${required} ({award.surety_percent}% of the award)", "rule": "R-6b"})
+            problems.append(
+                {
+                    "field": "amount",
+                    "problem": f"must be at least ${required} ({award.surety_percent}% of the award)",
+                    "rule": "R-6b",
+                }
+            )
     except ValueError as exc:
         value = None
         problems.append({"field": "amount", "problem": str(exc), "rule": "R-6b"})
@@ -379,8 +437,10 @@ def surety_lapsed(award: Award, number: int, now: dt.datetime) -> Award:
     if share.status is not ShareStatus.CONTRACTED or not share.surety_missing or recorded:
         return award
     reason = f"performance surety not furnished by the end of {calendar.last_day_of(share.surety_due)} (R-9h)"
-    return dataclasses.replace(with_share(award, dataclasses.replace(share, surety_token=None)),
-                               outcomes=award.outcomes + (_outcome(share, "surety_lapsed", now, reason),))
+    return dataclasses.replace(
+        with_share(award, dataclasses.replace(share, surety_token=None)),
+        outcomes=award.outcomes + (_outcome(share, "surety_lapsed", now, reason),),
+    )
 
 
 def share_of_contract(award: Award, contract_id: str) -> Share:
@@ -393,8 +453,11 @@ def ensure_surety_missing(award: Award, contract_id: str, now: dt.datetime) -> N
     if not share.surety_missing:
         raise Conflict(f"Contract {contract_id} has no surety outstanding; cancel it for non-performance instead.", rule="R-9h")
     if now < share.surety_due:
-        raise Conflict(f"Surety for contract {contract_id} is due until the end of {calendar.last_day_of(share.surety_due)}.", rule="R-9h",
-                       details=[{"field": "ground", "problem": "surety is not yet overdue"}])
+        raise Conflict(
+            f"Surety for contract {contract_id} is due until the end of {calendar.last_day_of(share.surety_due)}.",
+            rule="R-9h",
+            details=[{"field": "ground", "problem": "surety is not yet overdue"}],
+        )
 
 
 def cancelled(award: Award, contract_id: str, reason: str, now: dt.datetime) -> Award:
@@ -409,15 +472,25 @@ def _fault(field: str, problem: str) -> dict:
     return {"field": field, "problem": problem, "rule": "R-8g"}
 
 
-def correct(award: Award, sol: Solicitation, field: CorrectedField, value: str, reason: str, by: str, now: dt.datetime,
-            line_id: str | None = None) -> Award:
+def correct(
+    award: Award,
+    sol: Solicitation,
+    field: CorrectedField,
+    value: str,
+    reason: str,
+    by: str,
+    now: dt.datetime,
+    line_id: str | None = None,
+) -> Award:
     """R-8g: correct the bidder's name, or a line's quantity or unit price, of a share not yet a contract (pending,
     or a conditional award not yet accepted). A contract already formed is changed only by a written amendment (R-9c)."""
     share = next((s for s in award.shares if s.status in (ShareStatus.PENDING, ShareStatus.CONDITIONAL)), None)
     if share is None:
         formed = award.contract_id
         if formed:
-            raise Conflict(f"Award {award.id} became contract {formed}; amend the contract in writing instead (R-9c).", rule="R-8g")
+            raise Conflict(
+                f"Award {award.id} became contract {formed}; amend the contract in writing instead (R-9c).", rule="R-8g"
+            )
         raise Conflict(f"Award {award.id} is {award.status}; no share awaits a contract to correct.", rule="R-8g")
     problems = []
     if not reason.strip():
@@ -444,14 +517,22 @@ def correct(award: Award, sol: Solicitation, field: CorrectedField, value: str, 
         else:
             if field is CorrectedField.QUANTITY and before is not None and not (0 < parsed <= sol.line(line_id).quantity):
                 problems.append(_fault("value", f"a quantity above 0 and at most the {sol.line(line_id).quantity} invited"))
-    if before is not None and not problems and (value == before or (field is not CorrectedField.BIDDER_NAME and Decimal(value) == Decimal(before))):
+    if (
+        before is not None
+        and not problems
+        and (value == before or (field is not CorrectedField.BIDDER_NAME and Decimal(value) == Decimal(before)))
+    ):
         problems.append(_fault("value", f"is already {before!r}: nothing to correct"))
     if problems:
         raise ValidationFailed("The award correction is incomplete or malformed; see details.", rule="R-8g", details=problems)
-    fix = AwardCorrection(len(award.corrections) + 1, share.candidate.bid_id, field, line_id, before, value, reason.strip(), by, now, share.number)
+    fix = AwardCorrection(
+        len(award.corrections) + 1, share.candidate.bid_id, field, line_id, before, value, reason.strip(), by, now, share.number
+    )
     corrected = dataclasses.replace(award, corrections=award.corrections + (fix,))
     if field is CorrectedField.BIDDER_NAME:
-        corrected = with_share(corrected, dataclasses.replace(share, candidate=dataclasses.replace(share.candidate, bidder_name=value)))
+        corrected = with_share(
+            corrected, dataclasses.replace(share, candidate=dataclasses.replace(share.candidate, bidder_name=value))
+        )
     return corrected
 
 

@@ -74,42 +74,66 @@ def _fault(field: str, problem: str, rule: str) -> dict:
 
 def _ensure_between_opening_and_award(sol: Solicitation, bid: Bid, what: str, rule: str) -> None:
     if sol.status is not SolicitationStatus.OPENED:
-        raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; {what} is possible between the opening and the award.", rule=rule)
+        raise Conflict(
+            f"Solicitation {sol.id} is {sol.status.value}; {what} is possible between the opening and the award.", rule=rule
+        )
     if bid.status is not BidStatus.OPENED:
         raise Conflict(f"Bid {bid.id} is {bid.status.value}; {what} concerns an opened, live bid.", rule=rule)
 
 
-def request_evidence(sol: Solicitation, bid: Bid, request_id: str, requested: str, days: int, by: str,
-                     now: dt.datetime) -> EvidenceRequest:
+def request_evidence(
+    sol: Solicitation, bid: Bid, request_id: str, requested: str, days: int, by: str, now: dt.datetime
+) -> EvidenceRequest:
     """R-8d: what is requested and the response period in calendar days, counted from the request."""
     _ensure_between_opening_and_award(sol, bid, "a request for evidence", "R-8d")
     problems = []
     if not requested.strip():
-        problems.append(_fault("requested", "say what evidence is requested (experience, ability, financial standing...)", "R-8d"))
+        problems.append(
+            _fault("requested", "say what evidence is requested (experience, ability, financial standing...)", "R-8d")
+        )
     if not 1 <= days <= MAX_RESPONSE_DAYS:
         problems.append(_fault("response_days", f"a whole number of calendar days from 1 to {MAX_RESPONSE_DAYS}", "R-8d"))
     if problems:
         raise ValidationFailed("The request for evidence is incomplete; see details.", rule="R-8d", details=problems)
-    return EvidenceRequest(request_id, sol.id, bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_email, requested.strip(),
-                           days_after(now, days), by, now)
+    return EvidenceRequest(
+        request_id,
+        sol.id,
+        bid.id,
+        bid.vendor_id,
+        bid.vendor_org,
+        bid.bidder_email,
+        requested.strip(),
+        days_after(now, days),
+        by,
+        now,
+    )
 
 
-def answer_evidence(request: EvidenceRequest, text: str | None, document: str | None, by: str, now: dt.datetime) -> EvidenceRequest:
+def answer_evidence(
+    request: EvidenceRequest, text: str | None, document: str | None, by: str, now: dt.datetime
+) -> EvidenceRequest:
     """R-8d: the bidder answers once, by the end of the last day of the period, with text or a document reference."""
     if request.responded_at is not None:
         raise Conflict(f"Evidence request {request.id} was answered at {iso_local(request.responded_at)}.", rule="R-8d")
     if now >= request.respond_by:
-        raise DeadlinePassed(f"The response to evidence request {request.id} was due by the end of {last_day_of(request.respond_by)}.",
-                             rule="R-8d", details=[_fault("respond_by", f"server time {iso_local(now)} is after it", "R-8d")])
+        raise DeadlinePassed(
+            f"The response to evidence request {request.id} was due by the end of {last_day_of(request.respond_by)}.",
+            rule="R-8d",
+            details=[_fault("respond_by", f"server time {iso_local(now)} is after it", "R-8d")],
+        )
     text, document = (text or "").strip() or None, (document or "").strip() or None
     if text is None and document is None:
-        raise ValidationFailed("The response gives the evidence.", rule="R-8d",
-                               details=[_fault("text", "give the evidence as text or a document reference", "R-8d")])
+        raise ValidationFailed(
+            "The response gives the evidence.",
+            rule="R-8d",
+            details=[_fault("text", "give the evidence as text or a document reference", "R-8d")],
+        )
     return dataclasses.replace(request, response_text=text, response_document=document, responded_by=by, responded_at=now)
 
 
-def propose_quantity(sol: Solicitation, bid: Bid, change_id: str, line_id: str, quantity: str, reason: str, by: str,
-                     now: dt.datetime) -> QuantityChange:
+def propose_quantity(
+    sol: Solicitation, bid: Bid, change_id: str, line_id: str, quantity: str, reason: str, by: str, now: dt.datetime
+) -> QuantityChange:
     """R-8e: a quantity of a line the bid prices, increased or decreased for new or amended agency requirements."""
     _ensure_between_opening_and_award(sol, bid, "a quantity change", "R-8e")
     problems = []
@@ -129,16 +153,32 @@ def propose_quantity(sol: Solicitation, bid: Bid, change_id: str, line_id: str, 
         problems.append(_fault("reason", "state the new or amended agency requirement", "R-8e"))
     if problems:
         raise ValidationFailed("The quantity change is incomplete or malformed; see details.", rule="R-8e", details=problems)
-    return QuantityChange(change_id, sol.id, bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_email, line_id, line.quantity,
-                          new_quantity, reason.strip(), by, now)
+    return QuantityChange(
+        change_id,
+        sol.id,
+        bid.id,
+        bid.vendor_id,
+        bid.vendor_org,
+        bid.bidder_email,
+        line_id,
+        line.quantity,
+        new_quantity,
+        reason.strip(),
+        by,
+        now,
+    )
 
 
-def decide_quantity(change: QuantityChange, sol: Solicitation, bid: Bid, accept: bool, by: str, now: dt.datetime) -> QuantityChange:
+def decide_quantity(
+    change: QuantityChange, sol: Solicitation, bid: Bid, accept: bool, by: str, now: dt.datetime
+) -> QuantityChange:
     """R-8e: the bidder accepts or declines, before the award; only an acceptance changes its bid."""
     if change.status is not QuantityChangeStatus.PROPOSED:
         raise Conflict(f"Quantity change {change.id} was already {change.status.value}.", rule="R-8e")
     _ensure_between_opening_and_award(sol, bid, "accepting a quantity change", "R-8e")
     if bid.content.line(change.line_id).quantity != change.quantity_before:
-        raise Conflict(f"Line {change.line_id} of bid {bid.id} changed since this proposal; ask purchasing for a new one.", rule="R-8e")
+        raise Conflict(
+            f"Line {change.line_id} of bid {bid.id} changed since this proposal; ask purchasing for a new one.", rule="R-8e"
+        )
     status = QuantityChangeStatus.ACCEPTED if accept else QuantityChangeStatus.DECLINED
     return dataclasses.replace(change, status=status, decided_by=by, decided_at=now)

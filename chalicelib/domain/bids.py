@@ -45,8 +45,12 @@ class Finding(str, enum.Enum):
 
 EXCLUDING = {Finding.NONRESPONSIVE, Finding.NOT_RESPONSIBLE, Finding.REJECT_CONDITIONAL}
 FINDING_RULES = {
-    Finding.NONRESPONSIVE: "R-8a", Finding.NOT_RESPONSIBLE: "R-18a/b", Finding.REJECT_CONDITIONAL: "R-5e",
-    Finding.WAIVE: "R-19", Finding.CORRECT: "R-19", Finding.DENY_CORRECTION: "R-19",
+    Finding.NONRESPONSIVE: "R-8a",
+    Finding.NOT_RESPONSIBLE: "R-18a/b",
+    Finding.REJECT_CONDITIONAL: "R-5e",
+    Finding.WAIVE: "R-19",
+    Finding.CORRECT: "R-19",
+    Finding.DENY_CORRECTION: "R-19",
 }
 # R-18a/b: past performance and financial responsibility are always factors of responsibility.
 ALWAYS_RESPONSIBILITY_FACTORS = ("past_performance", "financial_responsibility")
@@ -185,8 +189,14 @@ class Bid:
 
     def receipt_view(self) -> dict:
         """All anyone may see of a sealed bid (R-5b): who, when, and the commitment, which reveals nothing."""
-        return {"bid_id": self.id, "solicitation_id": self.solicitation_id, "bidder_name": self.bidder_name,
-                "received_at": self.received_at, "commitment": self.commitment, "status": self.status.value}
+        return {
+            "bid_id": self.id,
+            "solicitation_id": self.solicitation_id,
+            "bidder_name": self.bidder_name,
+            "received_at": self.received_at,
+            "commitment": self.commitment,
+            "status": self.status.value,
+        }
 
 
 @dataclass(frozen=True)
@@ -233,7 +243,9 @@ def check_bid(sol: Solicitation, submitted: dict, received_at: dt.datetime) -> B
     signer = submitted.get("signer") or {}
     for part in ("name", "title"):
         if not str(signer.get(part) or "").strip():
-            problems.append(_p(f"signer.{part}", "the bid is signed by an authorised person: give the signer's name and title", "R-5c"))
+            problems.append(
+                _p(f"signer.{part}", "the bid is signed by an authorised person: give the signer's name and title", "R-5c")
+            )
     if submitted.get("signed") is not True:
         problems.append(_p("signed", "the signer must attest the bid is signed (true)", "R-5c"))
     if submitted.get("non_collusion") is not True:
@@ -272,12 +284,22 @@ def check_bid(sol: Solicitation, submitted: dict, received_at: dt.datetime) -> B
         problems.append(_p("addenda_acknowledged", f"no addendum numbered {unknown}", "R-5o"))
     if problems:
         rules = sorted({p["rule"] for p in problems})
-        raise ValidationFailed(f"The bid is not acceptable ({', '.join(rules)}); see details for each failing field.", rule=problems[0]["rule"], details=problems)
+        raise ValidationFailed(
+            f"The bid is not acceptable ({', '.join(rules)}); see details for each failing field.",
+            rule=problems[0]["rule"],
+            details=problems,
+        )
     return BidContent(
-        lines=lines, total=total, signer_name=signer["name"].strip(), signer_title=signer["title"].strip(),
-        corrections=corrections, conditions=(submitted.get("conditions") or "").strip() or None,
+        lines=lines,
+        total=total,
+        signer_name=signer["name"].strip(),
+        signer_title=signer["title"].strip(),
+        corrections=corrections,
+        conditions=(submitted.get("conditions") or "").strip() or None,
         alternates=alternates,
-        cash_discount_percent=discount_percent, cash_discount_days=discount_days, acceptance_period_days=acceptance,
+        cash_discount_percent=discount_percent,
+        cash_discount_days=discount_days,
+        acceptance_period_days=acceptance,
         guaranty_form=guaranty.get("form") if guaranty else None,
         guaranty_amount=guaranty_amount,
         addenda_acknowledged=acknowledged,
@@ -288,7 +310,9 @@ def _total(lines) -> Decimal:
     return sum((line.extension for line in lines), Decimal(0))
 
 
-def _check_lines(sol: Solicitation, raw_lines: list, where: str, problems: list) -> tuple[tuple[BidLine, ...], tuple[Correction, ...]]:
+def _check_lines(
+    sol: Solicitation, raw_lines: list, where: str, problems: list
+) -> tuple[tuple[BidLine, ...], tuple[Correction, ...]]:
     """The priced lines of the base bid or of an alternate (R-5a, R-5d, R-5f, R-5h, R-5i, R-5j/k, R-5l)."""
     if not raw_lines:
         problems.append(_p(where, "at least one line of the bid form must be priced", "R-5d"))
@@ -317,9 +341,13 @@ def _check_lines(sol: Solicitation, raw_lines: list, where: str, problems: list)
         substitute = raw.get("substitute_article")
         if substitute is not None:
             if item is not None and item.no_substitute:
-                problems.append(_p(f"{at}.substitute_article", "this line says 'no substitute'; only the named article is accepted", "R-5i"))
+                problems.append(
+                    _p(f"{at}.substitute_article", "this line says 'no substitute'; only the named article is accepted", "R-5i")
+                )
             elif not str(substitute).strip():
-                problems.append(_p(f"{at}.substitute_article", "an offered substitute must name the exact article (brand, model)", "R-5i"))
+                problems.append(
+                    _p(f"{at}.substitute_article", "an offered substitute must name the exact article (brand, model)", "R-5i")
+                )
         if price is None or quantity is None or item is None:
             continue
         extension = price * quantity
@@ -330,8 +358,16 @@ def _check_lines(sol: Solicitation, raw_lines: list, where: str, problems: list)
             except ValueError:
                 given = None
             if given != extension:
-                corrections.append(Correction(line_id, "extension", str(submitted_ext), str(extension), "R-5l",
-                                              "the unit price governs: extension recomputed as unit price x quantity"))
+                corrections.append(
+                    Correction(
+                        line_id,
+                        "extension",
+                        str(submitted_ext),
+                        str(extension),
+                        "R-5l",
+                        "the unit price governs: extension recomputed as unit price x quantity",
+                    )
+                )
         lines.append(BidLine(line_id, price, quantity, extension, str(substitute).strip() if substitute else None))
     if sol.all_or_none and raw_lines:
         missing = [line.id for line in sol.lines if line.id not in seen]
@@ -376,7 +412,13 @@ def guaranty_problems(sol: Solicitation, guaranty: dict | None, total: Decimal, 
         if amount < ANNUAL_BOND_AMOUNT:
             problems.append(_p("guaranty.amount", "an annual bid bond is $5,000", "R-6a"))
         if total > ANNUAL_BOND_COVERS_UP_TO:
-            problems.append(_p("guaranty.form", f"an annual bid bond covers bids up to $50,000; this bid totals ${total}: give an individual bond or certified check", "R-6a"))
+            problems.append(
+                _p(
+                    "guaranty.form",
+                    f"an annual bid bond covers bids up to $50,000; this bid totals ${total}: give an individual bond or certified check",
+                    "R-6a",
+                )
+            )
         try:
             valid_from = dt.date.fromisoformat(str(guaranty.get("valid_from")))
         except ValueError:
@@ -384,11 +426,15 @@ def guaranty_problems(sol: Solicitation, guaranty: dict | None, total: Decimal, 
         else:
             day = local_date(received_at)
             if not (valid_from <= day < add_months(valid_from, 12)):
-                problems.append(_p("guaranty.valid_from", f"the annual bond of {valid_from} does not cover a bid received on {day}", "R-6a"))
+                problems.append(
+                    _p("guaranty.valid_from", f"the annual bond of {valid_from} does not cover a bid received on {day}", "R-6a")
+                )
     else:
         required = total * sol.guaranty_percent / 100
         if amount < required:
-            problems.append(_p("guaranty.amount", f"must be at least {sol.guaranty_percent}% of the bid total (${required:.2f})", "R-6a"))
+            problems.append(
+                _p("guaranty.amount", f"must be at least {sol.guaranty_percent}% of the bid total (${required:.2f})", "R-6a")
+            )
     return problems
 
 
@@ -420,7 +466,8 @@ def ensure_withdrawable_after_opening(sol: Solicitation, bid: Bid, now: dt.datet
     if bid.status is not BidStatus.OPENED or now < ends:
         raise BidBinding(
             f"Bid {bid.id} binds until the end of {last_day_of(ends)} (R-8c): it cannot be withdrawn after the opening before then.",
-            rule="R-8c", details=[{"field": "acceptance_period_days", "problem": f"the bid may be withdrawn from {iso_local(ends)}"}],
+            rule="R-8c",
+            details=[{"field": "acceptance_period_days", "problem": f"the bid may be withdrawn from {iso_local(ends)}"}],
         )
 
 
@@ -441,28 +488,50 @@ def opened(bid: Bid, content: BidContent, sol: Solicitation, now: dt.datetime) -
     return dataclasses.replace(bid, status=BidStatus.OPENED, opened_at=now, content=content, flags=tuple(flags), sealed=None)
 
 
-def determine(bid: Bid, finding: Finding, text: str, by: str, now: dt.datetime, *, field: str | None = None,
-              line_id: str | None = None, unit_price: str | None = None, factor: str | None = None,
-              stated_factors: tuple[str, ...] = ()) -> Bid:
+def determine(
+    bid: Bid,
+    finding: Finding,
+    text: str,
+    by: str,
+    now: dt.datetime,
+    *,
+    field: str | None = None,
+    line_id: str | None = None,
+    unit_price: str | None = None,
+    factor: str | None = None,
+    stated_factors: tuple[str, ...] = (),
+) -> Bid:
     """Record a written determination (R-19): a granted correction of a mistake evident on the face of the bid changes
     its unit price and total; a denied one changes nothing but is written too. A not-responsible finding names the
     factor it rests on (R-18a/b): past performance, financial responsibility or another factor the invitation states."""
     if bid.status is not BidStatus.OPENED:
         raise Conflict(f"Bid {bid.id} is {bid.status.value}; determinations are made on opened bids.", rule="R-19")
     if not text.strip():
-        raise ValidationFailed("Each determination is written.", rule="R-19", details=[{"field": "text", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "Each determination is written.", rule="R-19", details=[{"field": "text", "problem": "must not be blank"}]
+        )
     if finding is Finding.REJECT_CONDITIONAL and not (bid.content and bid.content.conditions):
-        raise ValidationFailed("Only a bid stating conditions is rejected as conditional.", rule="R-5e", details=[{"field": "finding", "problem": "the bid states no conditions"}])
+        raise ValidationFailed(
+            "Only a bid stating conditions is rejected as conditional.",
+            rule="R-5e",
+            details=[{"field": "finding", "problem": "the bid states no conditions"}],
+        )
     if finding is Finding.NOT_RESPONSIBLE:
         _check_factor(factor, stated_factors)
     elif factor is not None:
-        raise ValidationFailed("Only a not-responsible finding names a responsibility factor.", rule="R-18a/b", details=[{"field": "factor", "problem": "give it with finding not_responsible only"}])
+        raise ValidationFailed(
+            "Only a not-responsible finding names a responsibility factor.",
+            rule="R-18a/b",
+            details=[{"field": "factor", "problem": "give it with finding not_responsible only"}],
+        )
     content = bid.content
     if finding in (Finding.CORRECT, Finding.DENY_CORRECTION) and (line_id is not None or unit_price is not None):
         current, price = _price_correction(content, line_id, unit_price)
         if finding is Finding.CORRECT:
             content = _corrected_price(content, current, price, text.strip())
-    entry = Determination(finding, text.strip(), by, now, FINDING_RULES[finding], field or ("unit_price" if line_id else None), factor)
+    entry = Determination(
+        finding, text.strip(), by, now, FINDING_RULES[finding], field or ("unit_price" if line_id else None), factor
+    )
     return dataclasses.replace(bid, content=content, determinations=bid.determinations + (entry,))
 
 
@@ -471,19 +540,27 @@ def _check_factor(factor: str | None, stated_factors: tuple[str, ...]) -> None:
     if factor not in allowed:
         raise ValidationFailed(
             "A bidder found not responsible is found so on a factor: past performance and financial responsibility are "
-            "always factors, others only when the invitation states them (R-18a/b).", rule="R-18a/b",
-            details=[{"field": "factor", "problem": f"must be one of {', '.join(allowed)}"}])
+            "always factors, others only when the invitation states them (R-18a/b).",
+            rule="R-18a/b",
+            details=[{"field": "factor", "problem": f"must be one of {', '.join(allowed)}"}],
+        )
 
 
 def _price_correction(content: BidContent | None, line_id: str | None, unit_price: str | None) -> tuple[BidLine, Decimal]:
     """R-19(b): the line and corrected unit price asked, once both are well formed."""
     current = content.line(line_id) if content and line_id else None
     if current is None:
-        raise ValidationFailed("The correction names a line the bid does not price.", rule="R-19", details=[{"field": "line_id", "problem": f"{line_id!r} is not in the bid"}])
+        raise ValidationFailed(
+            "The correction names a line the bid does not price.",
+            rule="R-19",
+            details=[{"field": "line_id", "problem": f"{line_id!r} is not in the bid"}],
+        )
     try:
         price = parse_amount(unit_price or "", max_places=PRICE_PLACES)
     except ValueError as exc:
-        raise ValidationFailed("The corrected unit price is not a price.", rule="R-5j/k", details=[{"field": "unit_price", "problem": str(exc)}]) from None
+        raise ValidationFailed(
+            "The corrected unit price is not a price.", rule="R-5j/k", details=[{"field": "unit_price", "problem": str(exc)}]
+        ) from None
     return current, price
 
 
@@ -491,9 +568,16 @@ def _corrected_price(content: BidContent, current: BidLine, price: Decimal, text
     if not evident_on_face(content, current, price):
         raise ValidationFailed(
             "A price is corrected only to the intended price clearly evident on the face of the bid (R-19(b)); record "
-            "the denial as a determination deny_correction instead.", rule="R-19",
-            details=[{"field": "unit_price", "problem": f"{price} is neither a transposition of the bid's {current.unit_price} "
-                                                      f"nor the price its own extension shows"}])
+            "the denial as a determination deny_correction instead.",
+            rule="R-19",
+            details=[
+                {
+                    "field": "unit_price",
+                    "problem": f"{price} is neither a transposition of the bid's {current.unit_price} "
+                    f"nor the price its own extension shows",
+                }
+            ],
+        )
     new_line = dataclasses.replace(current, unit_price=price, extension=price * current.quantity)
     new_lines = tuple(new_line if line.line_id == current.line_id else line for line in content.lines)
     fix = Correction(current.line_id, "unit_price", str(current.unit_price), str(price), "R-19", text)
@@ -503,7 +587,9 @@ def _corrected_price(content: BidContent, current: BidLine, price: Decimal, text
 def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
     """R-19(b): the bid itself shows the intended price: the extension the bidder wrote equals it times the quantity
     (an error in the unit price, not the extension), or it is the bid price with two adjacent digits transposed."""
-    written = [c.submitted for c in content.corrections if c.line_id == line.line_id and c.field == "extension" and c.rule == "R-5l"]
+    written = [
+        c.submitted for c in content.corrections if c.line_id == line.line_id and c.field == "extension" and c.rule == "R-5l"
+    ]
     if any(_decimal(value) == price * line.quantity for value in written):
         return True
     places = max(-line.unit_price.as_tuple().exponent, -price.as_tuple().exponent, 0)
@@ -511,8 +597,12 @@ def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
     width = max(len(bid_digits), len(new_digits))
     bid_digits, new_digits = bid_digits.zfill(width), new_digits.zfill(width)
     differ = [i for i in range(width) if bid_digits[i] != new_digits[i]]
-    return (len(differ) == 2 and differ[1] == differ[0] + 1
-            and bid_digits[differ[0]] == new_digits[differ[1]] and bid_digits[differ[1]] == new_digits[differ[0]])
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and bid_digits[differ[0]] == new_digits[differ[1]]
+        and bid_digits[differ[1]] == new_digits[differ[0]]
+    )
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -528,14 +618,21 @@ def with_quantity(bid: Bid, line_id: str, quantity: Decimal, reason: str) -> Bid
     content = bid.content
 
     def changed(lines: tuple[BidLine, ...]) -> tuple[BidLine, ...]:
-        return tuple(dataclasses.replace(x, quantity=quantity, extension=x.unit_price * quantity) if x.line_id == line_id else x
-                     for x in lines)
+        return tuple(
+            dataclasses.replace(x, quantity=quantity, extension=x.unit_price * quantity) if x.line_id == line_id else x
+            for x in lines
+        )
 
     before = content.line(line_id).quantity
     alternates = tuple(dataclasses.replace(a, lines=changed(a.lines), total=_total(changed(a.lines))) for a in content.alternates)
     fix = Correction(line_id, "quantity", str(before), str(quantity), "R-8e", reason)
-    new_content = dataclasses.replace(content, lines=changed(content.lines), total=_total(changed(content.lines)),
-                                      alternates=alternates, corrections=content.corrections + (fix,))
+    new_content = dataclasses.replace(
+        content,
+        lines=changed(content.lines),
+        total=_total(changed(content.lines)),
+        alternates=alternates,
+        corrections=content.corrections + (fix,),
+    )
     return dataclasses.replace(bid, content=new_content)
 
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 CT = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ct_holidays(year: int) -> holidays.HolidayBase:
     return holidays.US(subdiv="CT", years=year)
 

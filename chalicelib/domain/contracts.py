@@ -12,7 +12,6 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional
 
 from chalicelib.domain.errors import Conflict, ValidationFailed
 
@@ -54,21 +53,21 @@ class Contract:
     contractor_email: str
     lines: tuple[ContractLine, ...]
     created_at: dt.datetime
-    solicitation_id: Optional[str] = None
-    award_id: Optional[str] = None
-    cash_discount_percent: Optional[Decimal] = None  # prompt-payment discount offered in the bid (R-8f, R-13a)
-    cash_discount_days: Optional[int] = None
-    payment_days: Optional[int] = None  # R-13a: payment terms stated by the invitation; None = 45 days
+    solicitation_id: str | None = None
+    award_id: str | None = None
+    cash_discount_percent: Decimal | None = None  # prompt-payment discount offered in the bid (R-8f, R-13a)
+    cash_discount_days: int | None = None
+    payment_days: int | None = None  # R-13a: payment terms stated by the invitation; None = 45 days
     status: ContractStatus = ContractStatus.ACTIVE
     amendment_number: int = 0  # R-9c: each written amendment signed by purchasing increments it
-    term_start: Optional[dt.date] = None  # R-9d: the contract period (Connecticut dates), set by purchasing
-    term_end: Optional[dt.date] = None  # extended only by an amendment the contractor accepted (R-9c, R-9d)
+    term_start: dt.date | None = None  # R-9d: the contract period (Connecticut dates), set by purchasing
+    term_end: dt.date | None = None  # extended only by an amendment the contractor accepted (R-9c, R-9d)
     accepted_agencies: tuple[str, ...] = ()  # R-9b: agencies not named that the contractor accepted
-    refused_at: Optional[dt.datetime] = None  # R-9g: the contractor refused within 10 days of the notice
-    refusal_reason: Optional[str] = None
-    cancelled_at: Optional[dt.datetime] = None  # R-9h
-    cancellation_ground: Optional[CancellationGround] = None
-    cancellation_reason: Optional[str] = None
+    refused_at: dt.datetime | None = None  # R-9g: the contractor refused within 10 days of the notice
+    refusal_reason: str | None = None
+    cancelled_at: dt.datetime | None = None  # R-9h
+    cancellation_ground: CancellationGround | None = None
+    cancellation_reason: str | None = None
     version: int = 0
 
     @property
@@ -78,9 +77,9 @@ class Contract:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.extension for line in self.lines), Decimal("0"))
+        return sum((line.extension for line in self.lines), Decimal(0))
 
-    def line(self, line_id: str) -> Optional[ContractLine]:
+    def line(self, line_id: str) -> ContractLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
 
 
@@ -95,10 +94,15 @@ def require_active(contract: Contract, rule: str) -> None:
         why = f" ({contract.cancellation_ground.value}): {contract.cancellation_reason}" if contract.cancellation_ground else ""
         raise ContractCancelled(
             f"Contract {contract.id} was cancelled{why}; nothing is ordered, delivered or invoiced under it.",
-            rule="R-9h", details=[{"field": "contract_id", "problem": f"contract {contract.id} is cancelled"}],
+            rule="R-9h",
+            details=[{"field": "contract_id", "problem": f"contract {contract.id} is cancelled"}],
         )
     if contract.status is not ContractStatus.ACTIVE:
-        raise Conflict(f"Contract {contract.id} is {contract.status.value}; nothing may be ordered, delivered or invoiced against it.", rule=rule, details=[{"contract_id": contract.id, "status": contract.status.value}])
+        raise Conflict(
+            f"Contract {contract.id} is {contract.status.value}; nothing may be ordered, delivered or invoiced against it.",
+            rule=rule,
+            details=[{"contract_id": contract.id, "status": contract.status.value}],
+        )
 
 
 def mark_refused(contract: Contract, reason: str, now: dt.datetime) -> Contract:
@@ -112,6 +116,13 @@ def cancel(contract: Contract, ground: CancellationGround, reason: str, now: dt.
     if contract.status is not ContractStatus.ACTIVE:
         raise Conflict(f"Contract {contract.id} is {contract.status.value}; only an active contract is cancelled.", rule=rule)
     if not reason.strip():
-        raise ValidationFailed("A cancellation states its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}])
-    return dataclasses.replace(contract, status=ContractStatus.CANCELLED, cancelled_at=now, cancellation_ground=ground,
-                               cancellation_reason=reason.strip())
+        raise ValidationFailed(
+            "A cancellation states its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}]
+        )
+    return dataclasses.replace(
+        contract,
+        status=ContractStatus.CANCELLED,
+        cancelled_at=now,
+        cancellation_ground=ground,
+        cancellation_reason=reason.strip(),
+    )

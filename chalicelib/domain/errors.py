@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 
 class DomainError(Exception):
     """A rule said no. `rule` is the ID in RULES.md that applies, when one does."""
 
-    rule: Optional[str] = None
+    rule: str | None = None
 
-    def __init__(self, message: str, *, rule: Optional[str] = None, details: Optional[list[Any]] = None):
+    def __init__(self, message: str, *, rule: str | None = None, details: list[Any] | None = None):
         super().__init__(message)
         self.message = message
         if rule is not None:
@@ -50,7 +50,7 @@ class RecordChanged(Conflict):
 class AlreadyTaken(Conflict):
     """A unique key (one vendor per organisation, ...) is held by another record: `held_by` names it."""
 
-    def __init__(self, message: str, *, key: str, held_by: Optional[str], **kwargs):
+    def __init__(self, message: str, *, key: str, held_by: str | None, **kwargs):
         super().__init__(message, **kwargs)
         self.key = key
         self.held_by = held_by

@@ -43,7 +43,13 @@ class Candidate:
 
     def sort_key(self):
         # R-8f: the discount only breaks a tie of evaluated price; then the earlier receipt.
-        return (self.evaluated_price, -(self.cash_discount_percent or Decimal(0)), self.received_at, self.bid_id, self.alternate or 0)
+        return (
+            self.evaluated_price,
+            -(self.cash_discount_percent or Decimal(0)),
+            self.received_at,
+            self.bid_id,
+            self.alternate or 0,
+        )
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,9 @@ def offers(bid: Bid) -> Iterator[int | None]:
         yield alternate.number
 
 
-def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...], alternate: int | None = None) -> Candidate | None:
+def candidate(
+    sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...], alternate: int | None = None
+) -> Candidate | None:
     """The bid's offer on a scope, or None when it does not cover it (R-5f: partial bids compete per item only)."""
     content = bid.content
     if content is None:
@@ -87,10 +95,23 @@ def candidate(sol: Solicitation, bid: Bid, scope: str, line_ids: tuple[str, ...]
             return None
         evaluated = sum((line.extension for line in lines), Decimal(0))
     amount = to_cents(sum((line.extension for line in lines), Decimal(0)))
-    return Candidate(bid.id, bid.vendor_id, bid.vendor_org, bid.bidder_name, bid.bidder_email, evaluated, amount,
-                     line_ids, bid.received_at, content.cash_discount_percent, content.cash_discount_days,
-                     content.acceptance_period_days, alternate, tuple(line.quantity for line in lines),
-                     tuple(line.unit_price for line in lines))
+    return Candidate(
+        bid.id,
+        bid.vendor_id,
+        bid.vendor_org,
+        bid.bidder_name,
+        bid.bidder_email,
+        evaluated,
+        amount,
+        line_ids,
+        bid.received_at,
+        content.cash_discount_percent,
+        content.cash_discount_days,
+        content.acceptance_period_days,
+        alternate,
+        tuple(line.quantity for line in lines),
+        tuple(line.unit_price for line in lines),
+    )
 
 
 def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = KEEP) -> list[Ranking]:
@@ -110,7 +131,7 @@ def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = 
                 pool.append(found)
                 if len(pool) > 4 * keep:
                     pool.sort(key=Candidate.sort_key)
-                    del pool[2 * keep:]
+                    del pool[2 * keep :]
     rankings = []
     for scope, _ in wanted:
         ordered = sorted(best[scope], key=Candidate.sort_key)[:keep]
@@ -118,8 +139,13 @@ def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = 
     return rankings
 
 
-def split(ranking: Sequence[Candidate], needed: Mapping[str, Decimal], held: Mapping[str, Mapping[str, Decimal]],
-          excluded: set[str], partial: bool) -> list[tuple[Candidate, dict[str, Decimal]]]:
+def split(
+    ranking: Sequence[Candidate],
+    needed: Mapping[str, Decimal],
+    held: Mapping[str, Mapping[str, Decimal]],
+    excluded: set[str],
+    partial: bool,
+) -> list[tuple[Candidate, dict[str, Decimal]]]:
     """R-8b: down the ranking, each eligible bid takes what it offered of the quantity still needed (less what it already
     holds); the rest goes to the next ranked bid, and so on. Without `partial` (group, whole) a bid takes every line in
     full or nothing. Bids in `excluded` (refused, lapsed, cancelled) are passed over, and a bid takes one share with
@@ -157,7 +183,11 @@ def tie_notes(ordered: list[Candidate]) -> list[str]:
             continue
         da, db = a.cash_discount_percent or Decimal(0), b.cash_discount_percent or Decimal(0)
         if da != db:
-            notes.append(f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} broken by cash discount {da}% over {db}% (R-8f)")
+            notes.append(
+                f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} broken by cash discount {da}% over {db}% (R-8f)"
+            )
         else:
-            notes.append(f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} with equal discounts; earlier receipt ranks first")
+            notes.append(
+                f"tie at {a.evaluated_price} between {a.bidder_name} and {b.bidder_name} with equal discounts; earlier receipt ranks first"
+            )
     return notes

@@ -152,8 +152,12 @@ class Invoice:
     @property
     def bucket(self) -> str:
         """Payment view of the invoice (the index partition)."""
-        return {InvoiceStatus.OPEN: "upcoming", InvoiceStatus.OVERDUE: "overdue", InvoiceStatus.WITHHELD: "withheld",
-                InvoiceStatus.PAID: "paid"}[self.status]
+        return {
+            InvoiceStatus.OPEN: "upcoming",
+            InvoiceStatus.OVERDUE: "overdue",
+            InvoiceStatus.WITHHELD: "withheld",
+            InvoiceStatus.PAID: "paid",
+        }[self.status]
 
 
 def due_date(goods_received_at: dt.datetime, proper_invoice_at: dt.datetime, payment_days: int = PAYMENT_DAYS) -> dt.date:
@@ -167,25 +171,57 @@ def period_ends_at(due: dt.date) -> dt.datetime:
 
 
 def new_invoice(
-    *, invoice_id: str, contract_id: str, agency: str, contractor_org: str, contractor_name: str,
-    contractor_email: str, agency_email: str, amount: Decimal, goods_received_at: dt.datetime, now: dt.datetime,
-    payment_days: int | None = None, cash_discount_percent: Decimal | None = None, cash_discount_days: int | None = None,
-    kind: InvoiceKind = InvoiceKind.GOODS, order_id: str | None = None, for_invoice_id: str | None = None,
+    *,
+    invoice_id: str,
+    contract_id: str,
+    agency: str,
+    contractor_org: str,
+    contractor_name: str,
+    contractor_email: str,
+    agency_email: str,
+    amount: Decimal,
+    goods_received_at: dt.datetime,
+    now: dt.datetime,
+    payment_days: int | None = None,
+    cash_discount_percent: Decimal | None = None,
+    cash_discount_days: int | None = None,
+    kind: InvoiceKind = InvoiceKind.GOODS,
+    order_id: str | None = None,
+    for_invoice_id: str | None = None,
 ) -> Invoice:
     if amount <= 0:
-        raise ValidationFailed("An invoice amount must be positive.", rule="R-13a", details=[{"field": "amount", "problem": "must be greater than 0"}])
+        raise ValidationFailed(
+            "An invoice amount must be positive.",
+            rule="R-13a",
+            details=[{"field": "amount", "problem": "must be greater than 0"}],
+        )
     days = PAYMENT_DAYS if payment_days is None else payment_days
     due = due_date(goods_received_at, now, days)
     return Invoice(
-        id=invoice_id, contract_id=contract_id, agency=agency, contractor_org=contractor_org,
-        contractor_name=contractor_name, contractor_email=contractor_email, agency_email=agency_email, kind=kind,
-        amount=amount, received_at=now, goods_received_at=goods_received_at, period_starts_at=max(goods_received_at, now),
-        original_due_date=due, due_date=due, payment_days=days, cash_discount_percent=cash_discount_percent,
-        cash_discount_days=cash_discount_days, order_id=order_id, for_invoice_id=for_invoice_id,
+        id=invoice_id,
+        contract_id=contract_id,
+        agency=agency,
+        contractor_org=contractor_org,
+        contractor_name=contractor_name,
+        contractor_email=contractor_email,
+        agency_email=agency_email,
+        kind=kind,
+        amount=amount,
+        received_at=now,
+        goods_received_at=goods_received_at,
+        period_starts_at=max(goods_received_at, now),
+        original_due_date=due,
+        due_date=due,
+        payment_days=days,
+        cash_discount_percent=cash_discount_percent,
+        cash_discount_days=cash_discount_days,
+        order_id=order_id,
+        for_invoice_id=for_invoice_id,
     )
 
 
 # --- goods invoiced on delivery, and found not due at inspection (R-13a, R-12) ------------------------------
+
 
 def _not_rejected(delivery: Delivery) -> bool:
     return delivery.status is DeliveryStatus.RECEIVED or any(line.accepted for line in delivery.lines)
@@ -201,8 +237,15 @@ def billable_value(order: PurchaseOrder, deliveries: list[Delivery]) -> Decimal:
     """Goods the contractor may invoice: awaiting inspection at the contract price, accepted at the contract or
     adjusted price (R-12); rejected goods are not due."""
     inspected = [d for d in deliveries if d.status is DeliveryStatus.INSPECTED]
-    awaiting = sum((line.quantity * order.line(line.line_id).unit_price
-                    for d in deliveries if d.status is DeliveryStatus.RECEIVED for line in d.lines), ZERO)
+    awaiting = sum(
+        (
+            line.quantity * order.line(line.line_id).unit_price
+            for d in deliveries
+            if d.status is DeliveryStatus.RECEIVED
+            for line in d.lines
+        ),
+        ZERO,
+    )
     return order_rules.accepted_value(inspected, order) + to_cents(awaiting)
 
 
@@ -215,7 +258,13 @@ def not_due_after_inspection(invoices: list[Invoice], billable: Decimal) -> list
     for invoice in sorted(invoices, key=lambda i: (i.received_at, i.id), reverse=True):
         if excess <= 0:
             break
-        room = invoice.amount - invoice.not_due - invoice.set_off_total - invoice.paid - sum((w.amount for w in invoice.withholdings), ZERO)
+        room = (
+            invoice.amount
+            - invoice.not_due
+            - invoice.set_off_total
+            - invoice.paid
+            - sum((w.amount for w in invoice.withholdings), ZERO)
+        )
         take = min(excess, max(room, ZERO))
         if take > 0:
             changed.append(_settle(dataclasses.replace(invoice, not_due=invoice.not_due + take)))
@@ -224,6 +273,7 @@ def not_due_after_inspection(invoices: list[Invoice], billable: Decimal) -> list
 
 
 # --- defective invoices (R-13b) -----------------------------------------------------------------------------
+
 
 def defect_notice_deadline(invoice: Invoice) -> dt.datetime:
     """First instant after the ten days the agency has to contact the contractor."""
@@ -235,9 +285,13 @@ def notice_defect(invoice: Invoice, reason: str, now: dt.datetime) -> Invoice:
     notice is still recorded, with the days it was late: they cannot delay payment."""
     _require_unpaid(invoice, "R-13b")
     if invoice.defect is not None:
-        raise Conflict(f"Invoice {invoice.id} already has a defect notice of {calendar.iso_local(invoice.defect.noticed_at)}.", rule="R-13b")
+        raise Conflict(
+            f"Invoice {invoice.id} already has a defect notice of {calendar.iso_local(invoice.defect.noticed_at)}.", rule="R-13b"
+        )
     if not reason.strip():
-        raise ValidationFailed("A defect notice must say what is wrong.", rule="R-13b", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A defect notice must say what is wrong.", rule="R-13b", details=[{"field": "reason", "problem": "must not be blank"}]
+        )
     deadline = defect_notice_deadline(invoice)
     late = 0 if now < deadline else (calendar.local_date(now) - calendar.last_day_of(deadline)).days
     correction_deadline = calendar.add_business_days(calendar.local_date(now), CORRECTION_BUSINESS_DAYS)
@@ -261,15 +315,22 @@ def correct(invoice: Invoice, now: dt.datetime, amount: Decimal | None = None) -
     if not invoice.awaiting_correction:
         raise Conflict(f"Invoice {invoice.id} has no defect awaiting correction.", rule="R-13b")
     if amount is not None and amount <= 0:
-        raise ValidationFailed("A corrected amount must be positive.", rule="R-13b", details=[{"field": "amount", "problem": "must be greater than 0"}])
-    changed = dict(corrected_at=now, amount=amount if amount is not None else invoice.amount)
+        raise ValidationFailed(
+            "A corrected amount must be positive.",
+            rule="R-13b",
+            details=[{"field": "amount", "problem": "must be greater than 0"}],
+        )
+    changed = {"corrected_at": now, "amount": amount if amount is not None else invoice.amount}
     if not correction_keeps_due_date(invoice, now):
         days = invoice.payment_days - invoice.defect.days_late
-        changed.update(period_starts_at=max(invoice.goods_received_at, now), due_date=due_date(invoice.goods_received_at, now, days))
+        changed.update(
+            period_starts_at=max(invoice.goods_received_at, now), due_date=due_date(invoice.goods_received_at, now, days)
+        )
     return dataclasses.replace(invoice, **changed)
 
 
 # --- withholding for non-performance (R-13a) ----------------------------------------------------------------
+
 
 def withholding_deadline(invoice: Invoice) -> dt.datetime:
     """R-13a: notice "prior to the ending date of the forty-five day payment period": before the due date begins."""
@@ -283,7 +344,8 @@ def withhold(invoice: Invoice, amount: Decimal, reason: str, now: dt.datetime) -
         last = invoice.due_date - dt.timedelta(days=1)
         raise DeadlinePassed(
             f"Withholding needs a written notice before the due date {invoice.due_date.isoformat()}; the last day was {last.isoformat()}.",
-            rule="R-13a", details=[{"field": "due_date", "problem": f"the notice must be given by the end of {last.isoformat()}"}],
+            rule="R-13a",
+            details=[{"field": "due_date", "problem": f"the notice must be given by the end of {last.isoformat()}"}],
         )
     problems = []
     if amount <= 0:
@@ -301,22 +363,36 @@ def release_withholding(invoice: Invoice, number: int, now: dt.datetime) -> Invo
     """R-13a: a released amount is due and payable: on the invoice's due date, or on the day of release when that
     is later."""
     if not 1 <= number <= len(invoice.withholdings):
-        raise ValidationFailed(f"Invoice {invoice.id} has no withholding {number}.", rule="R-13a", details=[{"field": "number", "problem": f"must be between 1 and {len(invoice.withholdings)}"}])
+        raise ValidationFailed(
+            f"Invoice {invoice.id} has no withholding {number}.",
+            rule="R-13a",
+            details=[{"field": "number", "problem": f"must be between 1 and {len(invoice.withholdings)}"}],
+        )
     withholding = invoice.withholdings[number - 1]
     if not withholding.held:
-        raise Conflict(f"Withholding {number} of invoice {invoice.id} was released on {calendar.iso_local(withholding.released_at)}.", rule="R-13a")
-    released = dataclasses.replace(withholding, released_at=now, released_due_date=max(invoice.due_date, calendar.local_date(now)))
-    withholdings = invoice.withholdings[:number - 1] + (released,) + invoice.withholdings[number:]
+        raise Conflict(
+            f"Withholding {number} of invoice {invoice.id} was released on {calendar.iso_local(withholding.released_at)}.",
+            rule="R-13a",
+        )
+    released = dataclasses.replace(
+        withholding, released_at=now, released_due_date=max(invoice.due_date, calendar.local_date(now))
+    )
+    withholdings = invoice.withholdings[: number - 1] + (released,) + invoice.withholdings[number:]
     status = InvoiceStatus.OPEN if invoice.status is InvoiceStatus.WITHHELD else invoice.status
     return dataclasses.replace(invoice, withholdings=withholdings, status=status)
 
 
 # --- set-off (R-13d) ------------------------------------------------------------------------------------------
 
+
 def set_off(invoice: Invoice, charge_id: str, amount: Decimal, now: dt.datetime) -> Invoice:
     """R-13d: a charge against the contractor is deducted from what is due on this invoice."""
     if amount <= 0 or amount > invoice.balance:
-        raise ValidationFailed("A set-off must be positive and at most the balance due.", rule="R-13d", details=[{"field": "amount", "problem": f"{amount} vs balance {invoice.balance}"}])
+        raise ValidationFailed(
+            "A set-off must be positive and at most the balance due.",
+            rule="R-13d",
+            details=[{"field": "amount", "problem": f"{amount} vs balance {invoice.balance}"}],
+        )
     updated = dataclasses.replace(invoice, set_offs=invoice.set_offs + (SetOff(charge_id, amount, now),))
     return _settle(updated)
 
@@ -337,9 +413,11 @@ def allocate_set_off(charge: Decimal, invoices: list[Invoice]) -> list[tuple[Inv
 
 # --- payment, interest (R-13c) and the cash discount (R-13a) -----------------------------------------------
 
+
 def owed(invoice: Invoice) -> list[Owed]:
     """What is unpaid, by due date: the invoice's own amount on its due date, each released withholding on its own
     date (its cash discount period counted from the release); payments settle the earliest first."""
+
     def discount_ends(start: dt.datetime) -> dt.datetime | None:
         return None if invoice.cash_discount_days is None else calendar.days_after(start, invoice.cash_discount_days)
 
@@ -384,11 +462,16 @@ def cash_discount(invoice: Invoice, portions: list[tuple[Owed, Decimal]], now: d
     """R-13a: the contract's prompt-payment discount on what is paid within its discount period; withholding does
     not cost the State the discount (a released amount's period runs from its release)."""
     if invoice.cash_discount_percent is None or invoice.cash_discount_days is None:
-        raise ValidationFailed("The contract offers no cash discount.", rule="R-13a", details=[{"field": "take_cash_discount", "problem": "the contract has no prompt-payment discount"}])
+        raise ValidationFailed(
+            "The contract offers no cash discount.",
+            rule="R-13a",
+            details=[{"field": "take_cash_discount", "problem": "the contract has no prompt-payment discount"}],
+        )
     in_time = sum((take for part, take in portions if now < part.discount_ends_at), ZERO)
     if in_time == 0:
         raise DeadlinePassed(
-            f"The {invoice.cash_discount_days}-day cash discount period has ended for this amount.", rule="R-13a",
+            f"The {invoice.cash_discount_days}-day cash discount period has ended for this amount.",
+            rule="R-13a",
             details=[{"field": "take_cash_discount", "problem": "the discount period has ended"}],
         )
     return to_cents(in_time * invoice.cash_discount_percent / 100)
@@ -399,10 +482,13 @@ def pay(invoice: Invoice, amount: Decimal, now: dt.datetime, take_cash_discount:
     An invoice whose defect was never corrected is not proper and earns no interest (R-13b)."""
     _require_unpaid(invoice, "R-13a")
     if amount <= 0:
-        raise ValidationFailed("A payment must be positive.", rule="R-13a", details=[{"field": "amount", "problem": "must be greater than 0"}])
+        raise ValidationFailed(
+            "A payment must be positive.", rule="R-13a", details=[{"field": "amount", "problem": "must be greater than 0"}]
+        )
     if amount > invoice.balance:
         raise ValidationFailed(
-            f"The payment {amount} is larger than the balance due {invoice.balance}.", rule="R-13a",
+            f"The payment {amount} is larger than the balance due {invoice.balance}.",
+            rule="R-13a",
             details=[{"field": "amount", "problem": f"must be at most {invoice.balance}"}],
         )
     portions = _portions(invoice, amount)
@@ -435,6 +521,7 @@ def interest_to_date(invoice: Invoice, today: dt.date) -> Decimal:
 
 
 # --- the payment workflow's events -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Event:

@@ -14,7 +14,7 @@ def to_cents(amount: Decimal) -> Decimal:
 def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
     """A non-negative decimal with at most `max_places` places; ValueError otherwise (never float)."""
     if isinstance(text, float):
-        raise ValueError("amounts are decimal strings, not floats")
+        raise ValueError("amounts are decimal strings, not floats")  # noqa: TRY004 - pydantic reports a ValueError as a field error
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:

@@ -127,13 +127,15 @@ def require_within_term(contract: Contract, now: dt.datetime) -> None:
     if opens is not None and now < opens:
         raise Conflict(
             f"The term of contract {contract.id} starts on {contract.term_start.isoformat()}; no order before it.",
-            rule="R-9d/e", details=[{"field": "contract_id", "problem": f"term starts {contract.term_start.isoformat()}"}],
+            rule="R-9d/e",
+            details=[{"field": "contract_id", "problem": f"term starts {contract.term_start.isoformat()}"}],
         )
     if closes is not None and now >= closes:
         raise DeadlinePassed(
             f"The term of contract {contract.id} ended on {contract.term_end.isoformat()}. Orders placed before the end "
             f"are still delivered; a new order needs the term extended by an amendment the contractor accepts (R-9c).",
-            rule="R-9d/e", details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
+            rule="R-9d/e",
+            details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
         )
 
 
@@ -142,7 +144,8 @@ def require_ordering_agency(contract: Contract, agency: str) -> None:
     if agency not in contract.ordering_agencies:
         raise Forbidden(
             f"Agency {agency} is not an ordering agency of contract {contract.id}; the contractor must first accept it.",
-            rule="R-9b", details=[{"field": "agency", "problem": f"{agency} is not accepted by the contractor"}],
+            rule="R-9b",
+            details=[{"field": "agency", "problem": f"{agency} is not accepted by the contractor"}],
         )
 
 
@@ -168,13 +171,21 @@ def shortfalls(contract: Contract, orders: list[PurchaseOrder]) -> tuple[Shortfa
     limits = quantity_limits(contract)
     return tuple(
         Shortfall(line.line_id, line.quantity, ordered.get(line.line_id, ZERO), limits[line.line_id][0])
-        for line in contract.lines if ordered.get(line.line_id, ZERO) < limits[line.line_id][0]
+        for line in contract.lines
+        if ordered.get(line.line_id, ZERO) < limits[line.line_id][0]
     )
 
 
 def new_order(
-    *, order_id: str, contract: Contract, agency: str, existing: list[PurchaseOrder], lines: list[tuple[str, Decimal]],
-    deliver_by: dt.date, contact_email: str, now: dt.datetime,
+    *,
+    order_id: str,
+    contract: Contract,
+    agency: str,
+    existing: list[PurchaseOrder],
+    lines: list[tuple[str, Decimal]],
+    deliver_by: dt.date,
+    contact_email: str,
+    now: dt.datetime,
 ) -> PurchaseOrder:
     """R-9a/R-9b/R-9d/R-9k: a written order by an ordering agency on an active contract within its term;
     cumulative quantities of all agencies stay within +10% of the contract."""
@@ -183,7 +194,11 @@ def new_order(
     require_within_term(contract, now)
     _positive_quantities(lines, "R-9a", {line.line_id for line in contract.lines})
     if deliver_by < calendar.local_date(now):
-        raise ValidationFailed("The delivery date is in the past.", rule="R-11", details=[{"field": "deliver_by", "problem": "must be today or later"}])
+        raise ValidationFailed(
+            "The delivery date is in the past.",
+            rule="R-11",
+            details=[{"field": "deliver_by", "problem": "must be today or later"}],
+        )
     already = ordered_quantities(existing)
     limits = quantity_limits(contract)
     problems = []
@@ -191,17 +206,24 @@ def new_order(
         most = limits[line_id][1]
         total = already.get(line_id, ZERO) + quantity
         if total > most:
-            problems.append({
-                "field": f"lines[{i}].quantity",
-                "problem": f"brings line {line_id} to {total}, more than {most} (contract quantity {contract.line(line_id).quantity} + 10%)",
-            })
+            problems.append(
+                {
+                    "field": f"lines[{i}].quantity",
+                    "problem": f"brings line {line_id} to {total}, more than {most} (contract quantity {contract.line(line_id).quantity} + 10%)",
+                }
+            )
     if problems:
         raise ValidationFailed("The order exceeds the contract quantity by more than ten percent.", rule="R-9a", details=problems)
     return PurchaseOrder(
-        id=order_id, contract_id=contract.id, agency=agency, contractor_org=contract.contractor_org,
-        contractor_email=contract.contractor_email, contact_email=contact_email,
+        id=order_id,
+        contract_id=contract.id,
+        agency=agency,
+        contractor_org=contract.contractor_org,
+        contractor_email=contract.contractor_email,
+        contact_email=contact_email,
         lines=tuple(OrderLine(line_id, quantity, contract.line(line_id).unit_price) for line_id, quantity in lines),
-        deliver_by=deliver_by, created_at=now,
+        deliver_by=deliver_by,
+        created_at=now,
     )
 
 
@@ -210,7 +232,11 @@ def approve(order: PurchaseOrder, reference: str, now: dt.datetime) -> PurchaseO
     if order.status is OrderStatus.APPROVED:
         raise Conflict(f"Order {order.id} was approved on {calendar.iso_local(order.approved_at)}.", rule="R-9k")
     if not reference.strip():
-        raise ValidationFailed("The Comptroller's approval reference is required.", rule="R-9k", details=[{"field": "approval_reference", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "The Comptroller's approval reference is required.",
+            rule="R-9k",
+            details=[{"field": "approval_reference", "problem": "must not be blank"}],
+        )
     return dataclasses.replace(order, status=OrderStatus.APPROVED, comptroller_approval=reference.strip(), approved_at=now)
 
 
@@ -218,14 +244,19 @@ def request_extension(order: PurchaseOrder, deliver_by: dt.date, reason: str, ac
     """R-11: the contractor asks for a later delivery date of this order; it applies only once the State approves."""
     pending = order.pending_extension
     if pending is not None:
-        raise Conflict(f"The extension to {pending.deliver_by.isoformat()} requested for order {order.id} awaits the State's decision.", rule="R-11")
+        raise Conflict(
+            f"The extension to {pending.deliver_by.isoformat()} requested for order {order.id} awaits the State's decision.",
+            rule="R-11",
+        )
     problems = []
     if deliver_by <= order.effective_deliver_by:
         problems.append({"field": "deliver_by", "problem": f"must be after {order.effective_deliver_by.isoformat()}"})
     if not reason.strip():
         problems.append({"field": "reason", "problem": "must not be blank"})
     if problems:
-        raise ValidationFailed("An extension request must move the delivery date later and state its reason.", rule="R-11", details=problems)
+        raise ValidationFailed(
+            "An extension request must move the delivery date later and state its reason.", rule="R-11", details=problems
+        )
     return dataclasses.replace(order, extensions=order.extensions + (DeliveryExtension(deliver_by, reason.strip(), now, actor),))
 
 
@@ -235,15 +266,21 @@ def decide_extension(order: PurchaseOrder, *, approve: bool, reason: str, actor:
     if pending is None:
         raise Conflict(f"Order {order.id} has no delivery extension request awaiting a decision.", rule="R-11")
     if not approve and not reason.strip():
-        raise ValidationFailed("A refusal must state its reason.", rule="R-11", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A refusal must state its reason.", rule="R-11", details=[{"field": "reason", "problem": "must not be blank"}]
+        )
     decided = dataclasses.replace(
-        pending, status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED, decided_at=now,
-        decided_by=actor, decision_reason=reason.strip() or None,
+        pending,
+        status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED,
+        decided_at=now,
+        decided_by=actor,
+        decision_reason=reason.strip() or None,
     )
     return dataclasses.replace(order, extensions=tuple(decided if e is pending else e for e in order.extensions))
 
 
 # --- deliveries, inspection, rejected goods -----------------------------------------------------------------
+
 
 class DeliveryStatus(str, enum.Enum):
     RECEIVED = "received"  # awaiting inspection
@@ -306,7 +343,9 @@ class Delivery:
         return self.price_determination is None and any(line.proposed_unit_price is not None for line in self.lines)
 
 
-def outstanding(order: PurchaseOrder, deliveries: list[Delivery], open_market: dict[str, Decimal] | None = None) -> dict[str, Decimal]:
+def outstanding(
+    order: PurchaseOrder, deliveries: list[Delivery], open_market: dict[str, Decimal] | None = None
+) -> dict[str, Decimal]:
     """Per line: ordered less accepted, less awaiting inspection, less bought on the open market (R-9i)."""
     left = {line.line_id: line.quantity for line in order.lines}
     for delivery in deliveries:
@@ -319,26 +358,49 @@ def outstanding(order: PurchaseOrder, deliveries: list[Delivery], open_market: d
 
 
 def receive(
-    *, delivery_id: str, order: PurchaseOrder, deliveries: list[Delivery], lines: list[tuple[str, Decimal]],
-    now: dt.datetime, replaces: str | None = None, open_market: dict[str, Decimal] | None = None,
+    *,
+    delivery_id: str,
+    order: PurchaseOrder,
+    deliveries: list[Delivery],
+    lines: list[tuple[str, Decimal]],
+    now: dt.datetime,
+    replaces: str | None = None,
+    open_market: dict[str, Decimal] | None = None,
 ) -> Delivery:
     """R-11/R-9k: goods are received only against an approved order, and only as ordered."""
     if order.status is not OrderStatus.APPROVED:
-        raise Conflict(f"Order {order.id} has no Comptroller approval yet; delivery without a formal order is at the contractor's risk.", rule="R-9k")
+        raise Conflict(
+            f"Order {order.id} has no Comptroller approval yet; delivery without a formal order is at the contractor's risk.",
+            rule="R-9k",
+        )
     _positive_quantities(lines, "R-11", {line.line_id for line in order.lines})
     left = outstanding(order, deliveries, open_market)
     problems = [
-        {"field": f"lines[{i}].quantity", "problem": f"{quantity} is more than the {left[line_id]} still to deliver on line {line_id}"}
-        for i, (line_id, quantity) in enumerate(lines) if quantity > left[line_id]
+        {
+            "field": f"lines[{i}].quantity",
+            "problem": f"{quantity} is more than the {left[line_id]} still to deliver on line {line_id}",
+        }
+        for i, (line_id, quantity) in enumerate(lines)
+        if quantity > left[line_id]
     ]
     if problems:
         raise ValidationFailed("Delivery must be made as ordered.", rule="R-11", details=problems)
     if replaces is not None and not any(d.id == replaces and d.rejected_quantity > 0 for d in deliveries):
-        raise ValidationFailed("A replacement must name a delivery of this order with rejected goods.", rule="R-9i", details=[{"field": "replaces", "problem": f"{replaces} has no rejected goods"}])
+        raise ValidationFailed(
+            "A replacement must name a delivery of this order with rejected goods.",
+            rule="R-9i",
+            details=[{"field": "replaces", "problem": f"{replaces} has no rejected goods"}],
+        )
     return Delivery(
-        id=delivery_id, order_id=order.id, contract_id=order.contract_id, agency=order.agency,
-        contractor_org=order.contractor_org, contractor_email=order.contractor_email,
-        lines=tuple(DeliveryLine(line_id, quantity) for line_id, quantity in lines), received_at=now, replaces=replaces,
+        id=delivery_id,
+        order_id=order.id,
+        contract_id=order.contract_id,
+        agency=order.agency,
+        contractor_org=order.contractor_org,
+        contractor_email=order.contractor_email,
+        lines=tuple(DeliveryLine(line_id, quantity) for line_id, quantity in lines),
+        received_at=now,
+        replaces=replaces,
     )
 
 
@@ -350,7 +412,9 @@ class LineInspection:
     proposed_unit_price: Decimal | None = None
 
 
-def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspection], reason: str | None, now: dt.datetime) -> Delivery:
+def inspect(
+    delivery: Delivery, order: PurchaseOrder, results: list[LineInspection], reason: str | None, now: dt.datetime
+) -> Delivery:
     """R-12: each delivered line is accepted, rejected, or accepted at an adjusted price the agency proposes and
     purchasing determines. A rejection starts the 48-hour removal window (R-9j)."""
     if delivery.status is DeliveryStatus.INSPECTED:
@@ -365,13 +429,19 @@ def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspecti
         if result.accepted < 0 or result.rejected < 0:
             problems.append({"field": f"lines.{line.line_id}", "problem": "quantities must not be negative"})
         elif result.accepted + result.rejected != line.quantity:
-            problems.append({"field": f"lines.{line.line_id}", "problem": f"accepted + rejected must equal the {line.quantity} delivered"})
+            problems.append(
+                {"field": f"lines.{line.line_id}", "problem": f"accepted + rejected must equal the {line.quantity} delivered"}
+            )
         if result.proposed_unit_price is not None:
             price = order.line(line.line_id).unit_price
             if not (ZERO <= result.proposed_unit_price < price):
-                problems.append({"field": f"lines.{line.line_id}.proposed_unit_price", "problem": f"must be below the contract price {price}"})
+                problems.append(
+                    {"field": f"lines.{line.line_id}.proposed_unit_price", "problem": f"must be below the contract price {price}"}
+                )
             if result.accepted == 0:
-                problems.append({"field": f"lines.{line.line_id}.proposed_unit_price", "problem": "applies only to accepted goods"})
+                problems.append(
+                    {"field": f"lines.{line.line_id}.proposed_unit_price", "problem": "applies only to accepted goods"}
+                )
     for line_id in by_line.keys() - {line.line_id for line in delivery.lines}:
         problems.append({"field": "lines", "problem": f"line {line_id} was not delivered"})
     rejected = any(r.rejected > 0 for r in results)
@@ -380,36 +450,61 @@ def inspect(delivery: Delivery, order: PurchaseOrder, results: list[LineInspecti
     if problems:
         raise ValidationFailed("The inspection result is invalid.", rule="R-12", details=problems)
     lines = tuple(
-        dataclasses.replace(line, accepted=by_line[line.line_id].accepted, rejected=by_line[line.line_id].rejected,
-                            proposed_unit_price=by_line[line.line_id].proposed_unit_price)
+        dataclasses.replace(
+            line,
+            accepted=by_line[line.line_id].accepted,
+            rejected=by_line[line.line_id].rejected,
+            proposed_unit_price=by_line[line.line_id].proposed_unit_price,
+        )
         for line in delivery.lines
     )
     return dataclasses.replace(
-        delivery, lines=lines, status=DeliveryStatus.INSPECTED, inspected_at=now,
+        delivery,
+        lines=lines,
+        status=DeliveryStatus.INSPECTED,
+        inspected_at=now,
         rejection_reason=reason.strip() if rejected else None,
         rejected_goods=RejectedGoods.AWAITING_REMOVAL if rejected else RejectedGoods.NONE,
         removal_deadline=removal_deadline(now) if rejected else None,
     )
 
 
-def determine_prices(delivery: Delivery, order: PurchaseOrder, prices: dict[str, Decimal], reason: str, actor: str, now: dt.datetime) -> Delivery:
+def determine_prices(
+    delivery: Delivery, order: PurchaseOrder, prices: dict[str, Decimal], reason: str, actor: str, now: dt.datetime
+) -> Delivery:
     """R-12: purchasing determines the adjusted price of every line the agency proposed one for; the
     determination is final and binding, so it is made once."""
     if delivery.price_determination is not None:
-        raise Conflict(f"The prices of delivery {delivery.id} were determined on {calendar.iso_local(delivery.price_determination.determined_at)}; the determination is final.", rule="R-12")
+        raise Conflict(
+            f"The prices of delivery {delivery.id} were determined on {calendar.iso_local(delivery.price_determination.determined_at)}; the determination is final.",
+            rule="R-12",
+        )
     proposed = {line.line_id for line in delivery.lines if line.proposed_unit_price is not None}
     if not proposed:
         raise Conflict(f"The agency proposed no adjusted price for delivery {delivery.id}.", rule="R-12")
-    problems = [{"field": "lines", "problem": f"line {line_id} has no proposed adjusted price"} for line_id in sorted(prices.keys() - proposed)]
-    problems += [{"field": "lines", "problem": f"line {line_id} needs a determined price"} for line_id in sorted(proposed - prices.keys())]
+    problems = [
+        {"field": "lines", "problem": f"line {line_id} has no proposed adjusted price"}
+        for line_id in sorted(prices.keys() - proposed)
+    ]
+    problems += [
+        {"field": "lines", "problem": f"line {line_id} needs a determined price"} for line_id in sorted(proposed - prices.keys())
+    ]
     for line_id, price in prices.items():
         if line_id in proposed and not (ZERO <= price <= order.line(line_id).unit_price):
-            problems.append({"field": f"lines.{line_id}.adjusted_unit_price", "problem": f"must be between 0 and the contract price {order.line(line_id).unit_price}"})
+            problems.append(
+                {
+                    "field": f"lines.{line_id}.adjusted_unit_price",
+                    "problem": f"must be between 0 and the contract price {order.line(line_id).unit_price}",
+                }
+            )
     if not reason.strip():
         problems.append({"field": "reason", "problem": "must not be blank"})
     if problems:
         raise ValidationFailed("The price determination is invalid.", rule="R-12", details=problems)
-    lines = tuple(dataclasses.replace(line, adjusted_unit_price=prices[line.line_id]) if line.line_id in proposed else line for line in delivery.lines)
+    lines = tuple(
+        dataclasses.replace(line, adjusted_unit_price=prices[line.line_id]) if line.line_id in proposed else line
+        for line in delivery.lines
+    )
     return dataclasses.replace(delivery, lines=lines, price_determination=PriceDetermination(actor, now, reason.strip()))
 
 
@@ -420,9 +515,15 @@ def removal_deadline(notified_at: dt.datetime) -> dt.datetime:
 
 def record_removal(delivery: Delivery, now: dt.datetime) -> Delivery:
     if delivery.rejected_goods is not RejectedGoods.AWAITING_REMOVAL:
-        raise Conflict(f"Delivery {delivery.id} has no rejected goods awaiting removal (they are {delivery.rejected_goods.value}).", rule="R-9j")
+        raise Conflict(
+            f"Delivery {delivery.id} has no rejected goods awaiting removal (they are {delivery.rejected_goods.value}).",
+            rule="R-9j",
+        )
     if now > delivery.removal_deadline:
-        raise DeadlinePassed(f"The 48 hours to remove rejected goods ended at {calendar.iso_local(delivery.removal_deadline)}; they are abandoned to the State.", rule="R-9j")
+        raise DeadlinePassed(
+            f"The 48 hours to remove rejected goods ended at {calendar.iso_local(delivery.removal_deadline)}; they are abandoned to the State.",
+            rule="R-9j",
+        )
     return dataclasses.replace(delivery, rejected_goods=RejectedGoods.REMOVED, removed_at=now)
 
 
@@ -446,6 +547,7 @@ def accepted_value(deliveries: list[Delivery], order: PurchaseOrder) -> Decimal:
 
 
 # --- open-market purchases (R-9i) and force majeure (R-14) --------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OpenMarketPurchase:
@@ -476,14 +578,26 @@ class OpenMarketPurchase:
 
 
 def open_market_purchase(
-    *, purchase_id: str, order: PurchaseOrder, deliveries: list[Delivery], previous: dict[str, Decimal], line_id: str,
-    quantity: Decimal, cost: Decimal, reason: str, now: dt.datetime,
+    *,
+    purchase_id: str,
+    order: PurchaseOrder,
+    deliveries: list[Delivery],
+    previous: dict[str, Decimal],
+    line_id: str,
+    quantity: Decimal,
+    cost: Decimal,
+    reason: str,
+    now: dt.datetime,
 ) -> OpenMarketPurchase:
     """R-9i: allowed for quantities still owed when the delivery date has passed or goods of the line were rejected."""
     line = order.line(line_id)
     problems = []
     if line is None:
-        raise ValidationFailed("No such line on the order.", rule="R-9i", details=[{"field": "line_id", "problem": f"{line_id} is not on order {order.id}"}])
+        raise ValidationFailed(
+            "No such line on the order.",
+            rule="R-9i",
+            details=[{"field": "line_id", "problem": f"{line_id} is not on order {order.id}"}],
+        )
     if quantity <= 0:
         problems.append({"field": "quantity", "problem": "must be greater than 0"})
     if cost < 0:
@@ -503,9 +617,17 @@ def open_market_purchase(
             rule="R-9i",
         )
     return OpenMarketPurchase(
-        id=purchase_id, contract_id=order.contract_id, order_id=order.id, agency=order.agency,
-        contractor_org=order.contractor_org, line_id=line_id, quantity=quantity, cost=cost,
-        contract_cost=to_cents(quantity * line.unit_price), reason=reason.strip(), recorded_at=now,
+        id=purchase_id,
+        contract_id=order.contract_id,
+        order_id=order.id,
+        agency=order.agency,
+        contractor_org=order.contractor_org,
+        line_id=line_id,
+        quantity=quantity,
+        cost=cost,
+        contract_cost=to_cents(quantity * line.unit_price),
+        reason=reason.strip(),
+        recorded_at=now,
     )
 
 
@@ -523,7 +645,9 @@ class ForceMajeureNotice:
     version: int = 0
 
 
-def force_majeure(*, notice_id: str, contract: Contract, cause: str, probable_duration_days: int, now: dt.datetime) -> ForceMajeureNotice:
+def force_majeure(
+    *, notice_id: str, contract: Contract, cause: str, probable_duration_days: int, now: dt.datetime
+) -> ForceMajeureNotice:
     problems = []
     if not cause.strip():
         problems.append({"field": "cause", "problem": "must explain the cause of the delay"})
@@ -531,4 +655,6 @@ def force_majeure(*, notice_id: str, contract: Contract, cause: str, probable_du
         problems.append({"field": "probable_duration_days", "problem": "must be greater than 0"})
     if problems:
         raise ValidationFailed("A force-majeure notice must give the cause and probable duration.", rule="R-14", details=problems)
-    return ForceMajeureNotice(notice_id, contract.id, contract.agency, contract.contractor_org, cause.strip(), probable_duration_days, now)
+    return ForceMajeureNotice(
+        notice_id, contract.id, contract.agency, contract.contractor_org, cause.strip(), probable_duration_days, now
+    )

@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
 # a message written by a request or task is first tried by that same caller (`Deps.commit`); the delivery worker
 # leaves it alone for this long, then takes it over if it is still pending
@@ -24,7 +23,7 @@ FIRST_TRY_LEASE = dt.timedelta(minutes=2)
 # a worker that took a message and did not settle it (stopped mid-send) loses it to the next run after this
 DELIVERY_LEASE = dt.timedelta(minutes=5)
 RETRY_DELAYS = (1, 2, 4, 8, 15, 30, 60)  # minutes after the 1st, 2nd, ... failure; then every hour
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # before any message is due
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # before any message is due
 ATTEMPTS_BEFORE_ATTENTION = 8  # about 2 hours of failures: purchasing is told (and retries go on)
 
 
@@ -52,9 +51,9 @@ class Message:
     next_attempt_at: dt.datetime
     status: MessageStatus = MessageStatus.PENDING
     attempts: int = 0  # failed sending attempts
-    last_error: Optional[str] = None
-    sent_at: Optional[dt.datetime] = None
-    audience: Optional[Audience] = None  # set on a broadcast
+    last_error: str | None = None
+    sent_at: dt.datetime | None = None
+    audience: Audience | None = None  # set on a broadcast
     cursor: str = ""  # a broadcast: the last audience member already written
     recipients: int = 0  # a broadcast: per-address messages written so far
     version: int = 0
@@ -69,18 +68,19 @@ DUE_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 def due_key(instant: dt.datetime) -> str:
     """A fixed-width UTC instant, the sort key of the pending messages: keys compare as the instants do."""
-    return instant.astimezone(dt.timezone.utc).strftime(DUE_KEY_FORMAT)
+    return instant.astimezone(dt.UTC).strftime(DUE_KEY_FORMAT)
 
 
 def due_of_sort_key(sort_key: str) -> dt.datetime:
     """The due instant of a pending message's index sort key `<due_key>#<message key>`."""
-    return dt.datetime.strptime(sort_key.split("#", 1)[0], DUE_KEY_FORMAT).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(sort_key.split("#", 1)[0], DUE_KEY_FORMAT).replace(tzinfo=dt.UTC)
 
 
 def new_message(key: str, to: tuple[str, ...], subject: str, text: str, now: dt.datetime, *, first_try: bool) -> Message:
     """A message its writer tries at once (`first_try`) is left to it for a lease; others are due now."""
-    return Message(id=key, to=to, subject=subject, text=text, created_at=now,
-                   next_attempt_at=now + FIRST_TRY_LEASE if first_try else now)
+    return Message(
+        id=key, to=to, subject=subject, text=text, created_at=now, next_attempt_at=now + FIRST_TRY_LEASE if first_try else now
+    )
 
 
 def new_broadcast(key: str, audience: Audience, subject: str, text: str, extra: tuple[str, ...], now: dt.datetime) -> Message:
@@ -90,8 +90,13 @@ def new_broadcast(key: str, audience: Audience, subject: str, text: str, extra: 
 
 def awaits_first_try(message: Message, now: dt.datetime) -> bool:
     """Written just now and not tried yet: its writer sends it (a key written before is not sent again)."""
-    return (message.status is MessageStatus.PENDING and not message.is_broadcast and message.attempts == 0
-            and message.next_attempt_at == message.created_at + FIRST_TRY_LEASE and now < message.next_attempt_at)
+    return (
+        message.status is MessageStatus.PENDING
+        and not message.is_broadcast
+        and message.attempts == 0
+        and message.next_attempt_at == message.created_at + FIRST_TRY_LEASE
+        and now < message.next_attempt_at
+    )
 
 
 def taken(message: Message, now: dt.datetime) -> Message:
@@ -107,8 +112,9 @@ def failed(message: Message, error: str, now: dt.datetime) -> Message:
     """One more failed attempt: the next one after a growing delay (never given up: a message is never lost)."""
     attempts = message.attempts + 1
     delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-    return dataclasses.replace(message, attempts=attempts, last_error=error[:500],
-                               next_attempt_at=now + dt.timedelta(minutes=delay))
+    return dataclasses.replace(
+        message, attempts=attempts, last_error=error[:500], next_attempt_at=now + dt.timedelta(minutes=delay)
+    )
 
 
 def needs_attention(message: Message) -> bool:
@@ -120,7 +126,7 @@ def recipient_key(broadcast: Message, address: str) -> str:
     return f"{broadcast.id}:{address.lower()}"
 
 
-def expanded_page(broadcast: Message, cursor: Optional[str], written: int) -> Message:
+def expanded_page(broadcast: Message, cursor: str | None, written: int) -> Message:
     """After a page of the audience is written: the cursor moves on, or (cursor None) the broadcast is done."""
     if cursor is None:
         return dataclasses.replace(broadcast, status=MessageStatus.EXPANDED, recipients=broadcast.recipients + written)

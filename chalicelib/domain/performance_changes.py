@@ -27,11 +27,14 @@ class Decision(str, enum.Enum):
 
 def _ruled(accept: bool, reason: str, rule: str) -> Decision:
     if not accept and not reason.strip():
-        raise ValidationFailed("A refusal must state its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A refusal must state its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}]
+        )
     return Decision.ACCEPTED if accept else Decision.REFUSED
 
 
 # --- term (R-9d/e) --------------------------------------------------------------------------------------------
+
 
 def set_term(contract: Contract, *, start: dt.date, end: dt.date) -> Contract:
     """R-9d: purchasing records the contract's term once; later it changes only by an accepted amendment (R-9c)."""
@@ -39,10 +42,15 @@ def set_term(contract: Contract, *, start: dt.date, end: dt.date) -> Contract:
     if contract.term_end is not None:
         raise Conflict(
             f"Contract {contract.id} already runs from {contract.term_start.isoformat()} to {contract.term_end.isoformat()}; "
-            f"its term changes only by an amendment the contractor accepts.", rule="R-9c",
+            f"its term changes only by an amendment the contractor accepts.",
+            rule="R-9c",
         )
     if end < start:
-        raise ValidationFailed("The term must end on or after its start.", rule="R-9d/e", details=[{"field": "end", "problem": f"must be on or after {start.isoformat()}"}])
+        raise ValidationFailed(
+            "The term must end on or after its start.",
+            rule="R-9d/e",
+            details=[{"field": "end", "problem": f"must be on or after {start.isoformat()}"}],
+        )
     return dataclasses.replace(contract, term_start=start, term_end=end)
 
 
@@ -51,8 +59,11 @@ def _require_before_term_end(contract: Contract, now: dt.datetime, what: str) ->
     if closes is None:
         raise Conflict(f"Contract {contract.id} has no term yet; purchasing records it first.", rule="R-9d/e")
     if now >= closes:
-        raise DeadlinePassed(f"{what} before the end of the term, {contract.term_end.isoformat()}.", rule="R-9d/e",
-                             details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}])
+        raise DeadlinePassed(
+            f"{what} before the end of the term, {contract.term_end.isoformat()}.",
+            rule="R-9d/e",
+            details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
+        )
 
 
 @dataclass(frozen=True)
@@ -77,16 +88,23 @@ class UnorderedBalanceStatement:
     version: int = 0
 
 
-def request_balance_statement(contract: Contract, *, statement_id: str, previous: list[UnorderedBalanceStatement], requested_by: str, now: dt.datetime) -> UnorderedBalanceStatement:
+def request_balance_statement(
+    contract: Contract, *, statement_id: str, previous: list[UnorderedBalanceStatement], requested_by: str, now: dt.datetime
+) -> UnorderedBalanceStatement:
     require_active(contract, "R-9d/e")
     _require_before_term_end(contract, now, "The statement of unordered balances is requested")
     open_request = next((p for p in previous if p.stated_at is None), None)
     if open_request is not None:
-        raise Conflict(f"Statement {open_request.id} requested on {calendar.iso_local(open_request.requested_at)} is not stated yet.", rule="R-9d/e")
+        raise Conflict(
+            f"Statement {open_request.id} requested on {calendar.iso_local(open_request.requested_at)} is not stated yet.",
+            rule="R-9d/e",
+        )
     return UnorderedBalanceStatement(statement_id, contract.id, contract.agency, contract.contractor_org, requested_by, now)
 
 
-def state_balances(statement: UnorderedBalanceStatement, contract: Contract, *, lines: list[BalanceLine], stated_by: str, now: dt.datetime) -> UnorderedBalanceStatement:
+def state_balances(
+    statement: UnorderedBalanceStatement, contract: Contract, *, lines: list[BalanceLine], stated_by: str, now: dt.datetime
+) -> UnorderedBalanceStatement:
     """R-9e: the contractor furnishes the statement before the termination of the contract, one figure per line."""
     if statement.stated_at is not None:
         raise Conflict(f"Statement {statement.id} was stated on {calendar.iso_local(statement.stated_at)}.", rule="R-9d/e")
@@ -95,12 +113,16 @@ def state_balances(statement: UnorderedBalanceStatement, contract: Contract, *, 
     given = [line.line_id for line in lines]
     for i, line in enumerate(lines):
         if contract.line(line.line_id) is None or given.count(line.line_id) > 1:
-            problems.append({"field": f"lines[{i}].line_id", "problem": f"{line.line_id} is not a contract line, or is listed twice"})
+            problems.append(
+                {"field": f"lines[{i}].line_id", "problem": f"{line.line_id} is not a contract line, or is listed twice"}
+            )
         if line.unordered < 0:
             problems.append({"field": f"lines[{i}].unordered", "problem": "must not be negative"})
     problems += [{"field": "lines", "problem": f"line {c.line_id} is missing"} for c in contract.lines if c.line_id not in given]
     if problems:
-        raise ValidationFailed("The statement gives each contract line's unordered balance once.", rule="R-9d/e", details=problems)
+        raise ValidationFailed(
+            "The statement gives each contract line's unordered balance once.", rule="R-9d/e", details=problems
+        )
     return dataclasses.replace(statement, lines=tuple(lines), stated_by=stated_by, stated_at=now)
 
 
@@ -123,7 +145,9 @@ def term_report_id(contract_id: str, term_end: dt.date) -> str:
     return f"{contract_id}-term-{term_end.isoformat()}"
 
 
-def term_shortfall(contract: Contract, term_end: dt.date, orders: list[PurchaseOrder], now: dt.datetime) -> TermShortfallReport | None:
+def term_shortfall(
+    contract: Contract, term_end: dt.date, orders: list[PurchaseOrder], now: dt.datetime
+) -> TermShortfallReport | None:
     """R-9a: the report due when the term ending on `term_end` is over; None when the term was extended
     meanwhile (its own timer reports), the contract is no longer active, or every line reached 90%."""
     if contract.term_end != term_end or contract.status is not ContractStatus.ACTIVE or now < term_closes_at(contract):
@@ -131,10 +155,13 @@ def term_shortfall(contract: Contract, term_end: dt.date, orders: list[PurchaseO
     short = shortfalls(contract, orders)
     if not short:
         return None
-    return TermShortfallReport(term_report_id(contract.id, term_end), contract.id, contract.agency, contract.contractor_org, term_end, short, now)
+    return TermShortfallReport(
+        term_report_id(contract.id, term_end), contract.id, contract.agency, contract.contractor_org, term_end, short, now
+    )
 
 
 # --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OrderingAgencyRequest:
@@ -154,20 +181,38 @@ class OrderingAgencyRequest:
     version: int = 0
 
 
-def request_ordering_agency(contract: Contract, *, request_id: str, ordering_agency: str, previous: list[OrderingAgencyRequest], requested_by: str, now: dt.datetime) -> OrderingAgencyRequest:
+def request_ordering_agency(
+    contract: Contract,
+    *,
+    request_id: str,
+    ordering_agency: str,
+    previous: list[OrderingAgencyRequest],
+    requested_by: str,
+    now: dt.datetime,
+) -> OrderingAgencyRequest:
     require_active(contract, "R-9b")
     if ordering_agency in contract.ordering_agencies:
         raise Conflict(f"Agency {ordering_agency} already orders against contract {contract.id}.", rule="R-9b")
     if any(p.ordering_agency == ordering_agency and p.status is Decision.AWAITING for p in previous):
         raise Conflict(f"The request for agency {ordering_agency} awaits the contractor's answer.", rule="R-9b")
-    return OrderingAgencyRequest(request_id, contract.id, contract.agency, contract.contractor_org, ordering_agency, requested_by, now)
+    return OrderingAgencyRequest(
+        request_id, contract.id, contract.agency, contract.contractor_org, ordering_agency, requested_by, now
+    )
 
 
-def decide_ordering_agency(request: OrderingAgencyRequest, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime) -> tuple[OrderingAgencyRequest, Contract | None]:
+def decide_ordering_agency(
+    request: OrderingAgencyRequest, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime
+) -> tuple[OrderingAgencyRequest, Contract | None]:
     """R-9b: with the contractor's acceptance the agency becomes an ordering agency of the contract."""
     if request.status is not Decision.AWAITING:
         raise Conflict(f"Request {request.id} was already {request.status.value}.", rule="R-9b")
-    decided = dataclasses.replace(request, status=_ruled(accept, reason, "R-9b"), decided_by=decided_by, decided_at=now, decision_reason=reason.strip() or None)
+    decided = dataclasses.replace(
+        request,
+        status=_ruled(accept, reason, "R-9b"),
+        decided_by=decided_by,
+        decided_at=now,
+        decision_reason=reason.strip() or None,
+    )
     if not accept:
         return decided, None
     require_active(contract, "R-9b")
@@ -206,8 +251,15 @@ class ContractAmendment:
 
 
 def amend(
-    contract: Contract, *, amendment_id: str, changes: list[LineChange], term_end: dt.date | None = None,
-    outstanding: list[ContractAmendment], reason: str, signed_by: str, now: dt.datetime,
+    contract: Contract,
+    *,
+    amendment_id: str,
+    changes: list[LineChange],
+    term_end: dt.date | None = None,
+    outstanding: list[ContractAmendment],
+    reason: str,
+    signed_by: str,
+    now: dt.datetime,
 ) -> tuple[Contract, ContractAmendment]:
     """R-9c: quantities, prices or the term end (R-9d) change only by a numbered written amendment, which takes
     effect when the contractor accepts it; the contract only takes the amendment's number now. One amendment
@@ -215,7 +267,11 @@ def amend(
     require_active(contract, "R-9c")
     awaiting = next((a for a in outstanding if a.status is Decision.AWAITING), None)
     if awaiting is not None:
-        raise Conflict(f"Amendment {awaiting.number} of contract {contract.id} awaits the contractor's acceptance.", rule="R-9c", details=[{"amendment_id": awaiting.id}])
+        raise Conflict(
+            f"Amendment {awaiting.number} of contract {contract.id} awaits the contractor's acceptance.",
+            rule="R-9c",
+            details=[{"amendment_id": awaiting.id}],
+        )
     problems = []
     if not reason.strip():
         problems.append({"field": "reason", "problem": "must not be blank"})
@@ -243,25 +299,46 @@ def amend(
     lines = tuple(
         dataclasses.replace(
             line,
-            quantity=by_id[line.line_id].quantity if line.line_id in by_id and by_id[line.line_id].quantity is not None else line.quantity,
-            unit_price=by_id[line.line_id].unit_price if line.line_id in by_id and by_id[line.line_id].unit_price is not None else line.unit_price,
+            quantity=by_id[line.line_id].quantity
+            if line.line_id in by_id and by_id[line.line_id].quantity is not None
+            else line.quantity,
+            unit_price=by_id[line.line_id].unit_price
+            if line.line_id in by_id and by_id[line.line_id].unit_price is not None
+            else line.unit_price,
         )
         for line in contract.lines
     )
     number = contract.amendment_number + 1
     record = ContractAmendment(
-        id=amendment_id, contract_id=contract.id, number=number, agency=contract.agency,
-        contractor_org=contract.contractor_org, reason=reason.strip(), lines_before=contract.lines, lines_after=lines,
-        signed_by=signed_by, signed_at=now, term_end_before=contract.term_end, term_end_after=term_end or contract.term_end,
+        id=amendment_id,
+        contract_id=contract.id,
+        number=number,
+        agency=contract.agency,
+        contractor_org=contract.contractor_org,
+        reason=reason.strip(),
+        lines_before=contract.lines,
+        lines_after=lines,
+        signed_by=signed_by,
+        signed_at=now,
+        term_end_before=contract.term_end,
+        term_end_after=term_end or contract.term_end,
     )
     return dataclasses.replace(contract, amendment_number=number), record
 
 
-def decide_amendment(amendment: ContractAmendment, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime) -> tuple[ContractAmendment, Contract | None]:
+def decide_amendment(
+    amendment: ContractAmendment, contract: Contract, *, accept: bool, reason: str, decided_by: str, now: dt.datetime
+) -> tuple[ContractAmendment, Contract | None]:
     """R-9c: the contractor's acceptance makes the amendment binding: the contract takes its lines and term end."""
     if amendment.status is not Decision.AWAITING:
         raise Conflict(f"Amendment {amendment.number} was already {amendment.status.value}.", rule="R-9c")
-    decided = dataclasses.replace(amendment, status=_ruled(accept, reason, "R-9c"), decided_by=decided_by, decided_at=now, decision_reason=reason.strip() or None)
+    decided = dataclasses.replace(
+        amendment,
+        status=_ruled(accept, reason, "R-9c"),
+        decided_by=decided_by,
+        decided_at=now,
+        decision_reason=reason.strip() or None,
+    )
     if not accept:
         return decided, None
     require_active(contract, "R-9c")
@@ -299,23 +376,53 @@ class ContractAssignment:
 
 
 def request_assignment(
-    contract: Contract, *, assignment_id: str, assignee_id: str, assignee_org: str, assignee_name: str,
-    assignee_email: str, reason: str, requested_by: str, now: dt.datetime,
+    contract: Contract,
+    *,
+    assignment_id: str,
+    assignee_id: str,
+    assignee_org: str,
+    assignee_name: str,
+    assignee_email: str,
+    reason: str,
+    requested_by: str,
+    now: dt.datetime,
 ) -> ContractAssignment:
     require_active(contract, "R-9f")
     if assignee_org == contract.contractor_org:
-        raise ValidationFailed("A contract cannot be assigned to its own contractor.", rule="R-9f", details=[{"field": "assignee_org", "problem": "is the current contractor"}])
+        raise ValidationFailed(
+            "A contract cannot be assigned to its own contractor.",
+            rule="R-9f",
+            details=[{"field": "assignee_org", "problem": "is the current contractor"}],
+        )
     if not reason.strip():
-        raise ValidationFailed("An assignment request must state its reason.", rule="R-9f", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "An assignment request must state its reason.",
+            rule="R-9f",
+            details=[{"field": "reason", "problem": "must not be blank"}],
+        )
     return ContractAssignment(
-        id=assignment_id, contract_id=contract.id, agency=contract.agency, contractor_org=contract.contractor_org,
-        assignee_id=assignee_id, assignee_org=assignee_org, assignee_name=assignee_name, assignee_email=assignee_email,
-        reason=reason.strip(), requested_at=now, requested_by=requested_by,
+        id=assignment_id,
+        contract_id=contract.id,
+        agency=contract.agency,
+        contractor_org=contract.contractor_org,
+        assignee_id=assignee_id,
+        assignee_org=assignee_org,
+        assignee_name=assignee_name,
+        assignee_email=assignee_email,
+        reason=reason.strip(),
+        requested_at=now,
+        requested_by=requested_by,
     )
 
 
 def decide_assignment(
-    assignment: ContractAssignment, contract: Contract, *, consent: bool, reason: str, decided_by: str, now: dt.datetime,
+    assignment: ContractAssignment,
+    contract: Contract,
+    *,
+    consent: bool,
+    reason: str,
+    decided_by: str,
+    now: dt.datetime,
 ) -> tuple[ContractAssignment, Contract | None]:
     """R-9f: the Commissioner's written consent moves the contract to the assignee; a refusal changes nothing."""
     if assignment.status is not AssignmentStatus.REQUESTED:
@@ -323,16 +430,24 @@ def decide_assignment(
     if contract.contractor_org != assignment.contractor_org:
         raise Conflict(f"Contract {contract.id} is no longer held by {assignment.contractor_org}.", rule="R-9f")
     if not consent and not reason.strip():
-        raise ValidationFailed("A refusal must state its reason.", rule="R-9f", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A refusal must state its reason.", rule="R-9f", details=[{"field": "reason", "problem": "must not be blank"}]
+        )
     decided = dataclasses.replace(
-        assignment, status=AssignmentStatus.CONSENTED if consent else AssignmentStatus.REFUSED, decided_by=decided_by,
-        decided_at=now, decision_reason=reason.strip() or None,
+        assignment,
+        status=AssignmentStatus.CONSENTED if consent else AssignmentStatus.REFUSED,
+        decided_by=decided_by,
+        decided_at=now,
+        decision_reason=reason.strip() or None,
     )
     if not consent:
         return decided, None
     require_active(contract, "R-9f")
     assigned = dataclasses.replace(
-        contract, contractor_id=assignment.assignee_id, contractor_org=assignment.assignee_org,
-        contractor_name=assignment.assignee_name, contractor_email=assignment.assignee_email,
+        contract,
+        contractor_id=assignment.assignee_id,
+        contractor_org=assignment.assignee_org,
+        contractor_name=assignment.assignee_name,
+        contractor_email=assignment.assignee_email,
     )
     return decided, assigned

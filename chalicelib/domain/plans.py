@@ -156,7 +156,8 @@ def check_period(period: str) -> str:
     match = PERIOD.match(period.strip())
     if not match or (int(match.group(1)) + 2) % 100 != int(match.group(2)):
         raise ValidationFailed(
-            f"Period {period!r} is not a three-fiscal-year period such as 'FY 20-22'.", rule="OPM-1",
+            f"Period {period!r} is not a three-fiscal-year period such as 'FY 20-22'.",
+            rule="OPM-1",
             details=[{"field": "period", "problem": "must be 'FY YY-YY' spanning three fiscal years, e.g. FY 20-22"}],
         )
     return period.strip()
@@ -167,7 +168,13 @@ def section_problems(sections: dict[str, Any]) -> list[dict]:
     problems: list[dict] = []
     unknown = set(sections) - set(COMPONENTS)
     problems += [{"field": name, "problem": "is not a plan component"} for name in sorted(unknown)]
-    for name in ("agency_overview", "needs_assessment", "competition_strategy", "evaluation_and_selection", "contract_monitoring"):
+    for name in (
+        "agency_overview",
+        "needs_assessment",
+        "competition_strategy",
+        "evaluation_and_selection",
+        "contract_monitoring",
+    ):
         value = sections.get(name)
         if value is not None and not value.text.strip():
             problems.append({"field": f"{name}.text", "problem": "must not be blank"})
@@ -201,7 +208,12 @@ def schedule_problems(services: tuple[ScheduledService, ...], field: str = "proc
         if not s.description.strip():
             problems.append({"field": f"{at}.description", "problem": "must not be blank"})
         if s.method is ProcurementMethod.COMPETITIVE and s.competitive_procurement_date is None:
-            problems.append({"field": f"{at}.competitive_procurement_date", "problem": "a competitive service needs its scheduled competitive procurement date"})
+            problems.append(
+                {
+                    "field": f"{at}.competitive_procurement_date",
+                    "problem": "a competitive service needs its scheduled competitive procurement date",
+                }
+            )
         for k, c in enumerate(s.current_contractors):
             if not c.name.strip():
                 problems.append({"field": f"{at}.current_contractors[{k}].name", "problem": "must not be blank"})
@@ -220,9 +232,13 @@ def missing_components(plan: Plan) -> list[dict]:
     if plan.waiver_justifications is not None:
         for s in plan.procurement_schedule or ():
             if s.method is ProcurementMethod.NON_COMPETITIVE and s.service_id not in justified:
-                missing.append({"field": "waiver_justifications", "problem": f"non-competitive service {s.service_id} has no justification"})
+                missing.append(
+                    {"field": "waiver_justifications", "problem": f"non-competitive service {s.service_id} has no justification"}
+                )
         for service_id in sorted(justified - scheduled):
-            missing.append({"field": "waiver_justifications", "problem": f"service {service_id} is not in the procurement schedule"})
+            missing.append(
+                {"field": "waiver_justifications", "problem": f"service {service_id} is not in the procurement schedule"}
+            )
     return missing
 
 
@@ -235,7 +251,9 @@ def new_plan(*, plan_id: str, agency: str, period: str, sections: dict[str, Any]
 def edit(plan: Plan, sections: dict[str, Any]) -> Plan:
     """Drafts and returned plans may change; a submitted plan is with OPM and an approved one changes only by amendment."""
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-        how = "by a Request To Amend Procurement Schedule (OPM-4)" if plan.status is PlanStatus.APPROVED else "after OPM returns it"
+        how = (
+            "by a Request To Amend Procurement Schedule (OPM-4)" if plan.status is PlanStatus.APPROVED else "after OPM returns it"
+        )
         raise Conflict(f"Plan {plan.id} is {plan.status.value}; it can change only {how}.", rule="OPM-1")
     _check_sections(sections)
     return dataclasses.replace(plan, **sections)
@@ -257,8 +275,13 @@ def approve(plan: Plan, now: dt.datetime, by: str, note: str) -> Plan:
     _require_text(note, "note")
     first = ScheduleVersion(number=1, services=plan.procurement_schedule, created_at=now, source="plan", published_at=now)
     return dataclasses.replace(
-        plan, status=PlanStatus.APPROVED, decided_at=now, decided_by=by, decision_note=note.strip(),
-        return_reasons=(), schedule_versions=(first,),
+        plan,
+        status=PlanStatus.APPROVED,
+        decided_at=now,
+        decided_by=by,
+        decision_note=note.strip(),
+        return_reasons=(),
+        schedule_versions=(first,),
     )
 
 
@@ -266,7 +289,11 @@ def return_to_agency(plan: Plan, now: dt.datetime, by: str, reasons: list[str]) 
     _require_submitted(plan)
     reasons = [r.strip() for r in reasons if r.strip()]
     if not reasons:
-        raise ValidationFailed("A returned plan needs at least one written reason.", rule="OPM-1", details=[{"field": "reasons", "problem": "must list at least one reason"}])
+        raise ValidationFailed(
+            "A returned plan needs at least one written reason.",
+            rule="OPM-1",
+            details=[{"field": "reasons", "problem": "must list at least one reason"}],
+        )
     return dataclasses.replace(plan, status=PlanStatus.RETURNED, decided_at=now, decided_by=by, return_reasons=tuple(reasons))
 
 
@@ -291,4 +318,8 @@ def _require_submitted(plan: Plan) -> None:
 
 def _require_text(text: str, field: str) -> None:
     if not text.strip():
-        raise ValidationFailed("OPM decides in writing: the decision needs its text.", rule="OPM-1", details=[{"field": field, "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "OPM decides in writing: the decision needs its text.",
+            rule="OPM-1",
+            details=[{"field": field, "problem": "must not be blank"}],
+        )

@@ -106,67 +106,110 @@ def last_allowed_waiver_date(competitive_procurement_date: dt.date) -> dt.date:
 
 
 def new_amendment(
-    *, amendment_id: str, plan: Plan, open_amendments: list[PlanAmendment], service_id: str, change: ScheduleChange,
-    reason: str, competitive_procurement_date: dt.date | None, now: dt.datetime, by: str,
+    *,
+    amendment_id: str,
+    plan: Plan,
+    open_amendments: list[PlanAmendment],
+    service_id: str,
+    change: ScheduleChange,
+    reason: str,
+    competitive_procurement_date: dt.date | None,
+    now: dt.datetime,
+    by: str,
 ) -> PlanAmendment:
     rule = change.rule
     if plan.status is not PlanStatus.APPROVED or plan.public_schedule is None:
         raise Conflict(f"Plan {plan.id} is {plan.status.value}; only an approved schedule is amended.", rule=rule)
     if not reason.strip():
-        raise ValidationFailed("A Request To Amend Procurement Schedule states its reason.", rule=rule, details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A Request To Amend Procurement Schedule states its reason.",
+            rule=rule,
+            details=[{"field": "reason", "problem": "must not be blank"}],
+        )
     service = plan.public_schedule.service(service_id)
     if service is None:
         raise ValidationFailed(
             f"Service {service_id} is not on the published schedule (version {plan.public_schedule.number}) of plan {plan.id}.",
-            rule=rule, details=[{"field": "service_id", "problem": "is not on the published schedule"}],
+            rule=rule,
+            details=[{"field": "service_id", "problem": "is not on the published schedule"}],
         )
     pending = [a for a in open_amendments if a.service_id == service_id and a.status in OPEN]
     if pending:
         raise Conflict(
             f"Request {pending[0].id} for service {service_id} is still {pending[0].status.value}; one request per service at a time.",
-            rule="OPM-5", details=[{"amendment_id": pending[0].id}],
+            rule="OPM-5",
+            details=[{"amendment_id": pending[0].id}],
         )
     today = calendar.local_date(now)
     last_allowed = None
     if change is ScheduleChange.TO_NON_COMPETITIVE:
         if service.method is not ProcurementMethod.COMPETITIVE:
-            raise ValidationFailed(f"Service {service_id} is already non-competitive.", rule=rule, details=[{"field": "change", "problem": "the service is not competitive"}])
+            raise ValidationFailed(
+                f"Service {service_id} is already non-competitive.",
+                rule=rule,
+                details=[{"field": "change", "problem": "the service is not competitive"}],
+            )
         last_allowed = last_allowed_waiver_date(service.competitive_procurement_date)
         if today > last_allowed:
             raise DeadlinePassed(
                 f"A request to make service {service_id} non-competitive had to be submitted by {last_allowed.isoformat()}, "
                 f"three months before its scheduled competitive procurement on {service.competitive_procurement_date.isoformat()}.",
                 rule=rule,
-                details=[{
-                    "field": "service_id", "problem": "submitted less than three months before the competitive procurement",
-                    "last_allowed_date": last_allowed.isoformat(),
-                    "scheduled_competitive_procurement": service.competitive_procurement_date.isoformat(),
-                }],
+                details=[
+                    {
+                        "field": "service_id",
+                        "problem": "submitted less than three months before the competitive procurement",
+                        "last_allowed_date": last_allowed.isoformat(),
+                        "scheduled_competitive_procurement": service.competitive_procurement_date.isoformat(),
+                    }
+                ],
             )
     else:
         if service.method is not ProcurementMethod.NON_COMPETITIVE:
-            raise ValidationFailed(f"Service {service_id} is already competitive; there is no waiver to rescind.", rule=rule, details=[{"field": "change", "problem": "the service is not non-competitive"}])
+            raise ValidationFailed(
+                f"Service {service_id} is already competitive; there is no waiver to rescind.",
+                rule=rule,
+                details=[{"field": "change", "problem": "the service is not non-competitive"}],
+            )
         if competitive_procurement_date is None or competitive_procurement_date <= today:
             raise ValidationFailed(
-                "Rescinding a waiver schedules the competitive procurement: give a future date.", rule=rule,
+                "Rescinding a waiver schedules the competitive procurement: give a future date.",
+                rule=rule,
                 details=[{"field": "competitive_procurement_date", "problem": f"must be a date after {today.isoformat()}"}],
             )
     reminder_at, due_at = review_instants(now)
     return PlanAmendment(
-        id=amendment_id, plan_id=plan.id, agency=plan.agency, service_id=service_id, change=change,
-        reason=reason.strip(), submitted_at=now, submitted_by=by, reminder_at=reminder_at, review_due_at=due_at,
-        competitive_procurement_date=competitive_procurement_date, last_allowed_date=last_allowed,
+        id=amendment_id,
+        plan_id=plan.id,
+        agency=plan.agency,
+        service_id=service_id,
+        change=change,
+        reason=reason.strip(),
+        submitted_at=now,
+        submitted_by=by,
+        reminder_at=reminder_at,
+        review_due_at=due_at,
+        competitive_procurement_date=competitive_procurement_date,
+        last_allowed_date=last_allowed,
     )
 
 
 def amended_service(service: ScheduledService, amendment: PlanAmendment) -> ScheduledService:
-    method = ProcurementMethod.NON_COMPETITIVE if amendment.change is ScheduleChange.TO_NON_COMPETITIVE else ProcurementMethod.COMPETITIVE
+    method = (
+        ProcurementMethod.NON_COMPETITIVE
+        if amendment.change is ScheduleChange.TO_NON_COMPETITIVE
+        else ProcurementMethod.COMPETITIVE
+    )
     return dataclasses.replace(service, method=method, competitive_procurement_date=amendment.competitive_procurement_date)
 
 
 def amended_schedule(services: tuple[ScheduledService, ...], amendment: PlanAmendment) -> tuple[ScheduledService, ...]:
     """The schedule with the amendment applied; the service must still be as the request found it."""
-    expected = ProcurementMethod.COMPETITIVE if amendment.change is ScheduleChange.TO_NON_COMPETITIVE else ProcurementMethod.NON_COMPETITIVE
+    expected = (
+        ProcurementMethod.COMPETITIVE
+        if amendment.change is ScheduleChange.TO_NON_COMPETITIVE
+        else ProcurementMethod.NON_COMPETITIVE
+    )
     current = next((s for s in services if s.service_id == amendment.service_id), None)
     if current is None or current.method is not expected:
         raise Conflict(f"Service {amendment.service_id} changed since request {amendment.id} was filed.", rule="OPM-6")
@@ -176,24 +219,41 @@ def amended_schedule(services: tuple[ScheduledService, ...], amendment: PlanAmen
 def decide(amendment: PlanAmendment, *, approve: bool, now: dt.datetime, by: str, note: str) -> PlanAmendment:
     """OPM-5: OPM approves or denies in writing; the schedule is not touched here."""
     if amendment.decided:
-        raise Conflict(f"Request {amendment.id} was already {amendment.status.value} on {calendar.iso_local(amendment.decided_at)}.", rule="OPM-5")
+        raise Conflict(
+            f"Request {amendment.id} was already {amendment.status.value} on {calendar.iso_local(amendment.decided_at)}.",
+            rule="OPM-5",
+        )
     if not note.strip():
-        raise ValidationFailed("OPM decides in writing: the decision needs its text.", rule="OPM-5", details=[{"field": "note", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "OPM decides in writing: the decision needs its text.",
+            rule="OPM-5",
+            details=[{"field": "note", "problem": "must not be blank"}],
+        )
     status = PlanAmendmentStatus.APPROVED if approve else PlanAmendmentStatus.DENIED
-    return dataclasses.replace(amendment, status=status, decided_at=now, decided_by=by, decision_note=note.strip(), decision_token=None)
+    return dataclasses.replace(
+        amendment, status=status, decided_at=now, decided_by=by, decision_note=note.strip(), decision_token=None
+    )
 
 
 def publish(plan: Plan, amendment: PlanAmendment, now: dt.datetime) -> tuple[Plan, PlanAmendment]:
     """OPM-6: the agency publishes the approved amendment; it becomes the public schedule version."""
     if amendment.status is PlanAmendmentStatus.PUBLISHED:
-        raise Conflict(f"Request {amendment.id} was already published as schedule version {amendment.schedule_version}.", rule="OPM-6")
+        raise Conflict(
+            f"Request {amendment.id} was already published as schedule version {amendment.schedule_version}.", rule="OPM-6"
+        )
     if amendment.status is not PlanAmendmentStatus.APPROVED:
-        raise Conflict(f"Request {amendment.id} is {amendment.status.value}; only an approved amendment is published.", rule="OPM-5")
+        raise Conflict(
+            f"Request {amendment.id} is {amendment.status.value}; only an approved amendment is published.", rule="OPM-5"
+        )
     services = amended_schedule(plan.public_schedule.services, amendment)
     published_plan = add_schedule_version(plan, services, now, source=amendment.id)
     number = published_plan.public_schedule.number
     return published_plan, dataclasses.replace(
-        amendment, status=PlanAmendmentStatus.PUBLISHED, published_at=now, schedule_version=number, publication_token=None,
+        amendment,
+        status=PlanAmendmentStatus.PUBLISHED,
+        published_at=now,
+        schedule_version=number,
+        publication_token=None,
     )
 
 

@@ -117,11 +117,25 @@ def _problem(field: str, problem: str) -> dict:
 
 
 def new_solicitation(
-    *, solicitation_id: str, title: str, agency: str, commodity_codes: list[str], lines: list[LineItem],
-    groups: list[LineGroup], opening_at: dt.datetime, award_basis: AwardBasis, evaluation_factors: list[EvaluationFactor],
-    now: dt.datetime, created_by: str, all_or_none: bool = False, alternates_allowed: bool = False,
-    guaranty_percent: Decimal | None = None, surety_percent: Decimal | None = None,
-    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS, samples_required: bool = False, payment_days: int | None = None,
+    *,
+    solicitation_id: str,
+    title: str,
+    agency: str,
+    commodity_codes: list[str],
+    lines: list[LineItem],
+    groups: list[LineGroup],
+    opening_at: dt.datetime,
+    award_basis: AwardBasis,
+    evaluation_factors: list[EvaluationFactor],
+    now: dt.datetime,
+    created_by: str,
+    all_or_none: bool = False,
+    alternates_allowed: bool = False,
+    guaranty_percent: Decimal | None = None,
+    surety_percent: Decimal | None = None,
+    award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS,
+    samples_required: bool = False,
+    payment_days: int | None = None,
 ) -> Solicitation:
     """A draft invitation to bid; every problem is listed at once."""
     problems = []
@@ -168,7 +182,9 @@ def new_solicitation(
     if guaranty_percent is not None and not (Decimal(0) < guaranty_percent <= MAX_GUARANTY_PERCENT):
         problems.append(_problem("guaranty_percent", "a bid guaranty is more than 0 and at most 10 percent of the bid (R-6a)"))
     if surety_percent is not None and not (Decimal(0) < surety_percent <= MAX_SURETY_PERCENT):
-        problems.append(_problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)"))
+        problems.append(
+            _problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)")
+        )
     if award_period_days < 1:
         problems.append(_problem("award_period_days", "must be at least 1 day (R-8c)"))
     if payment_days is not None and payment_days < 1:
@@ -178,11 +194,24 @@ def new_solicitation(
         rule = "R-18a/b" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
         raise ValidationFailed("The invitation to bid is incomplete or malformed; see details.", rule=rule, details=problems)
     return Solicitation(
-        id=solicitation_id, title=title.strip(), agency=agency.strip(), commodity_codes=tuple(sorted(set(commodity_codes))),
-        lines=tuple(lines), groups=tuple(groups), opening_at=to_utc(opening_at), award_basis=award_basis,
-        evaluation_factors=tuple(evaluation_factors), created_at=now, created_by=created_by, all_or_none=all_or_none,
-        alternates_allowed=alternates_allowed, guaranty_percent=guaranty_percent, surety_percent=surety_percent,
-        award_period_days=award_period_days, samples_required=samples_required, payment_days=payment_days,
+        id=solicitation_id,
+        title=title.strip(),
+        agency=agency.strip(),
+        commodity_codes=tuple(sorted(set(commodity_codes))),
+        lines=tuple(lines),
+        groups=tuple(groups),
+        opening_at=to_utc(opening_at),
+        award_basis=award_basis,
+        evaluation_factors=tuple(evaluation_factors),
+        created_at=now,
+        created_by=created_by,
+        all_or_none=all_or_none,
+        alternates_allowed=alternates_allowed,
+        guaranty_percent=guaranty_percent,
+        surety_percent=surety_percent,
+        award_period_days=award_period_days,
+        samples_required=samples_required,
+        payment_days=payment_days,
     )
 
 
@@ -195,7 +224,9 @@ def factor_problems(factors: list[EvaluationFactor]) -> list[dict]:
             problems.append(_problem("evaluation_factors", f"must include {required!r} (R-18a/b)"))
     for i, factor in enumerate(factors):
         if factor.weight <= 0:
-            problems.append(_problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18a/b)"))
+            problems.append(
+                _problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18a/b)")
+            )
     if len(set(names)) != len(names):
         problems.append(_problem("evaluation_factors", "each factor is stated once (R-18a/b)"))
     return problems
@@ -206,7 +237,9 @@ def publish(sol: Solicitation, now: dt.datetime) -> Solicitation:
     if sol.status is not SolicitationStatus.DRAFT:
         raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; only a draft can be published.", rule="R-4")
     if sol.opening_at <= now:
-        raise DeadlinePassed(f"The opening time {sol.opening_at:%Y-%m-%d %H:%M} UTC has passed; change it before publishing.", rule="R-5b")
+        raise DeadlinePassed(
+            f"The opening time {sol.opening_at:%Y-%m-%d %H:%M} UTC has passed; change it before publishing.", rule="R-5b"
+        )
     problems = factor_problems(list(sol.evaluation_factors))
     if problems:
         raise ValidationFailed("The invitation does not state the required evaluation factors.", rule="R-18a/b", details=problems)
@@ -222,7 +255,8 @@ def ensure_before_opening(sol: Solicitation, now: dt.datetime, what: str, rule: 
     if now >= sol.opening_at or sol.status is not SolicitationStatus.OPEN:
         raise BidsClosed(
             f"Bids open at {sol.opening_at:%Y-%m-%dT%H:%M:%SZ}; {what} at or after the opening time is not considered.",
-            rule=rule, details=[{"field": "opening_at", "problem": f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it"}],
+            rule=rule,
+            details=[{"field": "opening_at", "problem": f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it"}],
         )
 
 
@@ -239,7 +273,12 @@ def add_addendum(sol: Solicitation, text: str, now: dt.datetime, opening_at: dt.
             problems.append(_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00"))
         else:
             if opening_at <= now or opening_at <= sol.opening_at:
-                problems.append(_problem("opening_at", f"an addendum postpones the opening: give a time after {sol.opening_at:%Y-%m-%dT%H:%M:%SZ} and after now"))
+                problems.append(
+                    _problem(
+                        "opening_at",
+                        f"an addendum postpones the opening: give a time after {sol.opening_at:%Y-%m-%dT%H:%M:%SZ} and after now",
+                    )
+                )
     if problems:
         raise ValidationFailed("The addendum is incomplete or malformed; see details.", rule="R-5o", details=problems)
     new_opening = to_utc(opening_at) if opening_at is not None else None
@@ -251,7 +290,9 @@ def cancel(sol: Solicitation, reason: str, now: dt.datetime) -> Solicitation:
     """R-5o: cancellation before opening, with a reason."""
     ensure_before_opening(sol, now, "cancellation")
     if not reason.strip():
-        raise ValidationFailed("A cancellation states its reason.", rule="R-5o", details=[_problem("reason", "must not be blank")])
+        raise ValidationFailed(
+            "A cancellation states its reason.", rule="R-5o", details=[_problem("reason", "must not be blank")]
+        )
     return dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
 
 

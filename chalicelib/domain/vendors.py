@@ -27,15 +27,38 @@ FEIN = re.compile(r"([0-9]{2})-?([0-9]{7})")  # NN-NNNNNNN or NNNNNNNNN; fullmat
 # campuses Andover, Atlanta, Austin, Brookhaven, Cincinnati, Fresno, Kansas City, Memphis, Ogden, Philadelphia,
 # the Internet application and the SBA. Never assigned: 00, 07-09, 17-19, 28, 29, 49, 69, 70, 78, 79, 89, 96, 97.
 FEIN_PREFIXES = frozenset(
-    f"{n:02d}" for n in (
-        *range(1, 7), *range(10, 17), *range(20, 28), *range(30, 49), *range(50, 69), *range(71, 78),
-        *range(80, 89), *range(90, 96), 98, 99,
+    f"{n:02d}"
+    for n in (
+        *range(1, 7),
+        *range(10, 17),
+        *range(20, 28),
+        *range(30, 49),
+        *range(50, 69),
+        *range(71, 78),
+        *range(80, 89),
+        *range(90, 96),
+        98,
+        99,
     )
 )
 # Words that say what kind of company it is, not which: "Acme, Inc." and "ACME LLC" name the same company.
-CORPORATE_SUFFIXES = frozenset({
-    "llc", "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp", "plc", "pc",
-})
+CORPORATE_SUFFIXES = frozenset(
+    {
+        "llc",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "lp",
+        "llp",
+        "plc",
+        "pc",
+    }
+)
 
 
 class VendorStatus(str, enum.Enum):
@@ -103,8 +126,15 @@ class Vendor:
 
 
 def new_vendor(
-    *, vendor_id: str, org: str, legal_name: str, fein: str, contact_email: str, commodity_codes: list[str],
-    now: dt.datetime, confirmation_code: str,
+    *,
+    vendor_id: str,
+    org: str,
+    legal_name: str,
+    fein: str,
+    contact_email: str,
+    commodity_codes: list[str],
+    now: dt.datetime,
+    confirmation_code: str,
 ) -> Vendor:
     problems = []
     if not legal_name.strip():
@@ -124,8 +154,14 @@ def new_vendor(
     if problems:
         raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)
     return Vendor(
-        id=vendor_id, org=org, legal_name=legal_name.strip(), fein=normalise_fein(fein), contact_email=contact_email.strip().lower(),
-        commodity_codes=tuple(sorted(set(commodity_codes))), registered_at=now, confirmation_code=confirmation_code,
+        id=vendor_id,
+        org=org,
+        legal_name=legal_name.strip(),
+        fein=normalise_fein(fein),
+        contact_email=contact_email.strip().lower(),
+        commodity_codes=tuple(sorted(set(commodity_codes))),
+        registered_at=now,
+        confirmation_code=confirmation_code,
     )
 
 
@@ -160,19 +196,25 @@ def ensure_may_act(vendor: Vendor) -> Vendor:
     if vendor.suspended:
         raise Forbidden(
             f"Vendor {vendor.id} is suspended by the Bureau of Purchases since {vendor.suspended_at:%Y-%m-%d} "
-            f"({vendor.suspension_reason}); it may not bid or answer an award until reinstated (R-4).", rule="R-4")
+            f"({vendor.suspension_reason}); it may not bid or answer an award until reinstated (R-4).",
+            rule="R-4",
+        )
     if not vendor.confirmed:
         raise Forbidden(
             f"Vendor {vendor.id} has not confirmed its contact email; only a confirmed vendor may bid or answer an award "
             f"(R-4). Confirm with POST /vendors/{vendor.id}/confirm and the emailed code, or ask for a new code with "
-            f"POST /vendors/{vendor.id}/confirmation-code.", rule="R-4")
+            f"POST /vendors/{vendor.id}/confirmation-code.",
+            rule="R-4",
+        )
     return vendor
 
 
 def suspend(vendor: Vendor, reason: str, now: dt.datetime) -> Vendor:
     """Purchasing suspends a vendor (a duplicate or impostor registration, for instance), stating why."""
     if not reason.strip():
-        raise ValidationFailed("A suspension states its reason.", rule="R-4", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "A suspension states its reason.", rule="R-4", details=[{"field": "reason", "problem": "must not be blank"}]
+        )
     if vendor.suspended:
         raise Conflict(f"Vendor {vendor.id} is already suspended since {vendor.suspended_at:%Y-%m-%d}.", rule="R-4")
     return dataclasses.replace(vendor, suspended_at=now, suspension_reason=reason.strip())
@@ -198,17 +240,30 @@ def attempt_confirmation(vendor: Vendor, code: str, now: dt.datetime) -> Attempt
     if vendor.status is VendorStatus.ACTIVE:
         raise AlreadyConfirmed(f"Vendor {vendor.id} confirmed its contact email on {vendor.confirmed_at:%Y-%m-%d}.")
     if vendor.failed_attempts >= CONFIRMATION_ATTEMPTS:
-        return Attempt(vendor, CodeLocked(
-            f"The confirmation code was entered wrongly {CONFIRMATION_ATTEMPTS} times; ask for a new code.", rule="R-4"))
+        return Attempt(
+            vendor,
+            CodeLocked(
+                f"The confirmation code was entered wrongly {CONFIRMATION_ATTEMPTS} times; ask for a new code.", rule="R-4"
+            ),
+        )
     if now >= vendor.code_expires_at:
-        return Attempt(vendor, CodeExpired("The confirmation code expired 24 hours after it was sent; ask for a new code.", rule="R-4"))
+        return Attempt(
+            vendor, CodeExpired("The confirmation code expired 24 hours after it was sent; ask for a new code.", rule="R-4")
+        )
     if not secrets.compare_digest(code.strip(), vendor.confirmation_code):
         failed = dataclasses.replace(vendor, failed_attempts=vendor.failed_attempts + 1)
         left = CONFIRMATION_ATTEMPTS - failed.failed_attempts
-        return Attempt(failed, ValidationFailed(
-            f"The confirmation code does not match the one emailed to the contact address; {left} attempt(s) left.", rule="R-4",
-            details=[{"field": "code", "problem": "does not match"}]))
-    return Attempt(dataclasses.replace(vendor, status=VendorStatus.ACTIVE, confirmed_at=now, confirmation_token=None, failed_attempts=0))
+        return Attempt(
+            failed,
+            ValidationFailed(
+                f"The confirmation code does not match the one emailed to the contact address; {left} attempt(s) left.",
+                rule="R-4",
+                details=[{"field": "code", "problem": "does not match"}],
+            ),
+        )
+    return Attempt(
+        dataclasses.replace(vendor, status=VendorStatus.ACTIVE, confirmed_at=now, confirmation_token=None, failed_attempts=0)
+    )
 
 
 def reissue_code(vendor: Vendor, code: str, now: dt.datetime) -> Vendor:

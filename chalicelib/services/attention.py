@@ -16,18 +16,39 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
     cause = (cause or "")[:CAUSE_LIMIT]
     record_id = rules.attention_id(execution, state)
     existing = deps.store.get(Attention, record_id)
-    record = (Attention(id=record_id, process=process, execution=execution, state=state, error=error, cause=cause,
-                        raised_at=now, token=task_token)
-              if existing is None else rules.raise_again(existing, error, cause, task_token, now))
-    (record,) = deps.commit(Actor.system(execution), now, [
-        Change("attention.raised", record, existing),
-        Send(f"attention:{record.id}:{record.occurrences}", Email(
-            to=(deps.mailboxes.purchasing,), subject=f"Workflow step needs attention: {state}",
-            text=(f"The step \"{state}\" of the {process} process ({execution}) failed after its automatic retries with "
-                  f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
-                  f"again and skips the work already done. Reference: {record.id}."),
-        )),
-    ])
+    record = (
+        Attention(
+            id=record_id,
+            process=process,
+            execution=execution,
+            state=state,
+            error=error,
+            cause=cause,
+            raised_at=now,
+            token=task_token,
+        )
+        if existing is None
+        else rules.raise_again(existing, error, cause, task_token, now)
+    )
+    (record,) = deps.commit(
+        Actor.system(execution),
+        now,
+        [
+            Change("attention.raised", record, existing),
+            Send(
+                f"attention:{record.id}:{record.occurrences}",
+                Email(
+                    to=(deps.mailboxes.purchasing,),
+                    subject=f"Workflow step needs attention: {state}",
+                    text=(
+                        f'The step "{state}" of the {process} process ({execution}) failed after its automatic retries with '
+                        f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
+                        f"again and skips the work already done. Reference: {record.id}."
+                    ),
+                ),
+            ),
+        ],
+    )
     return record
 
 

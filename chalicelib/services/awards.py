@@ -20,7 +20,19 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, Validatio
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.services.bids import acting_vendor, opened_bids
-from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Email, Guard, Role, Send, Write, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Broadcast,
+    Change,
+    Deps,
+    Email,
+    Guard,
+    Role,
+    Send,
+    Write,
+    require_role,
+    retry_on_conflict,
+)
 from chalicelib.services.solicitations import load
 
 PROCESS = "award-acceptance"
@@ -32,8 +44,9 @@ def execution_name(award_id: str, share: int) -> str:
     return f"award-{award_id}-{share}"
 
 
-def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis | None = None,
-               responsibility: dict[str, str] | None = None) -> tuple[Solicitation, list[Award]]:
+def make_award(
+    deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis | None = None, responsibility: dict[str, str] | None = None
+) -> tuple[Solicitation, list[Award]]:
     """R-8a/b: rank eligible bids per scope, split each down its ranking and send each share its notice. After the
     award period a share is conditional on the bidder's acceptance (R-8c). `responsibility`: a note per bid id of the
     responsibility findings considered (R-18a/b), stated in the award and its notice.
@@ -47,28 +60,46 @@ def make_award(deps: Deps, actor: Actor, solicitation_id: str, basis: AwardBasis
         sol = _opened(deps, solicitation_id)
         chosen = basis or sol.award_basis
         if sol.all_or_none and chosen is not AwardBasis.ALL:
-            raise ValidationFailed("An all-or-none invitation is awarded as a whole.", rule="R-5f", details=[{"field": "basis", "problem": "must be 'all'"}])
+            raise ValidationFailed(
+                "An all-or-none invitation is awarded as a whole.",
+                rule="R-5f",
+                details=[{"field": "basis", "problem": "must be 'all'"}],
+            )
         if chosen is AwardBasis.GROUP and not sol.groups:
-            raise ValidationFailed("The invitation has no groups of lines.", rule="R-8b", details=[{"field": "basis", "problem": "no groups to award"}])
+            raise ValidationFailed(
+                "The invitation has no groups of lines.",
+                rule="R-8b",
+                details=[{"field": "basis", "problem": "no groups to award"}],
+            )
         rankings = [r for r in evaluation.rank(sol, opened_bids(deps, sol.id), chosen) if r.candidates]
         if not rankings:
             raise Conflict(f"No responsive, responsible bid covers any scope of {sol.id}; reject all bids instead.", rule="R-8a")
         ranked = {c.bid_id for r in rankings for c in r.candidates}
-        unknown = [{"field": f"responsibility.{bid_id}", "problem": "is not a ranked eligible bid of this award"} for bid_id in notes if bid_id not in ranked]
-        unknown += [{"field": f"responsibility.{bid_id}", "problem": "must not be blank"} for bid_id, note in notes.items() if not note]
+        unknown = [
+            {"field": f"responsibility.{bid_id}", "problem": "is not a ranked eligible bid of this award"}
+            for bid_id in notes
+            if bid_id not in ranked
+        ]
+        unknown += [
+            {"field": f"responsibility.{bid_id}", "problem": "must not be blank"} for bid_id, note in notes.items() if not note
+        ]
         if unknown:
             raise ValidationFailed("A responsibility note names no ranked bid or is blank.", rule="R-18a/b", details=unknown)
         now = deps.clock.now()
         awards = [rules.new_award(deps.ids.new("AW"), sol, ranking, now, notes) for ranking in rankings]
-        awarded = dataclasses.replace(sol, status=SolicitationStatus.AWARDED, awarded_at=now,
-                                      award_ids=tuple(a.id for a in awards), award_token=None)
+        awarded = dataclasses.replace(
+            sol, status=SolicitationStatus.AWARDED, awarded_at=now, award_ids=tuple(a.id for a in awards), award_token=None
+        )
         stored = []
         try:
             for batch in _decision_transactions(Change("solicitation.awarded", awarded, sol), awards):
                 stored += deps.store.commit(actor, now, batch)
         except AlreadyTaken as taken:
-            raise Conflict(f"{taken.key.split('#', 1)[1]} is already awarded by award {taken.held_by}; an award comes once.",
-                           rule="R-8b", details=[{"award_id": taken.held_by}]) from None
+            raise Conflict(
+                f"{taken.key.split('#', 1)[1]} is already awarded by award {taken.held_by}; an award comes once.",
+                rule="R-8b",
+                details=[{"award_id": taken.held_by}],
+            ) from None
         return stored[0], stored[1:], sol.award_token
 
     awarded, awards, token = retry_on_conflict(decide)
@@ -89,8 +120,9 @@ def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
     first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
     batches, batch, size = [], [decided], 2
     for award in awards:
-        items = [Change("award.made", award)] + [Guard(awarded_line_guard(award.solicitation_id, lid), award.id)
-                                                 for lid in award.candidates[0].line_ids]
+        items = [Change("award.made", award)] + [
+            Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids
+        ]
         cost = len(items) + 1
         if size + cost > TRANSACTION_ITEMS:
             batches.append(batch)
@@ -103,18 +135,34 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
     """R-8b: any or all bids may be rejected; the invitation ends with the reason, and bidders are told."""
     require_role(actor, Role.PURCHASING)
     if not reason.strip():
-        raise ValidationFailed("Rejecting all bids states a reason.", rule="R-8b", details=[{"field": "reason", "problem": "must not be blank"}])
+        raise ValidationFailed(
+            "Rejecting all bids states a reason.", rule="R-8b", details=[{"field": "reason", "problem": "must not be blank"}]
+        )
 
     def decide() -> tuple[Solicitation, Solicitation]:
         sol = _opened(deps, solicitation_id)
         now = deps.clock.now()
-        ended = dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, rejected_all_reason=reason.strip(),
-                                    cancel_reason=f"all bids rejected: {reason.strip()}", award_token=None)
-        (ended,) = deps.commit(actor, now, [
-            Change("solicitation.all_bids_rejected", ended, sol),
-            Broadcast(f"{sol.id}:rejected-all", Audience("opened-bidders", sol.id), subject=f"All bids rejected: {sol.id} {sol.title}",
-                      text=f"The State rejected all bids of {sol.id} (R-8b). Reason: {ended.rejected_all_reason}"),
-        ])
+        ended = dataclasses.replace(
+            sol,
+            status=SolicitationStatus.CANCELLED,
+            cancelled_at=now,
+            rejected_all_reason=reason.strip(),
+            cancel_reason=f"all bids rejected: {reason.strip()}",
+            award_token=None,
+        )
+        (ended,) = deps.commit(
+            actor,
+            now,
+            [
+                Change("solicitation.all_bids_rejected", ended, sol),
+                Broadcast(
+                    f"{sol.id}:rejected-all",
+                    Audience("opened-bidders", sol.id),
+                    subject=f"All bids rejected: {sol.id} {sol.title}",
+                    text=f"The State rejected all bids of {sol.id} (R-8b). Reason: {ended.rejected_all_reason}",
+                ),
+            ],
+        )
         return sol, ended
 
     sol, ended = retry_on_conflict(decide)
@@ -156,12 +204,21 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
         award = deps.load(Award, award_id)
         now = deps.clock.now()
         accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
-        share = next(s for s in accepted.shares if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL)
+        share = next(
+            s
+            for s in accepted.shares
+            if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL
+        )
         contract = _contract(deps, accepted, share, now)
-        (accepted, _) = deps.commit(actor, now, [
-            Change("award.accepted", accepted, award), Change("contract.created", contract),
-            _contract_formed_email(accepted, share, contract, "your acceptance of the conditional award (R-8c)"),
-        ])
+        (accepted, _) = deps.commit(
+            actor,
+            now,
+            [
+                Change("award.accepted", accepted, award),
+                Change("contract.created", contract),
+                _contract_formed_email(accepted, share, contract, "your acceptance of the conditional award (R-8c)"),
+            ],
+        )
         return award, accepted, share, now
 
     award, accepted, share, now = retry_on_conflict(decide)
@@ -185,10 +242,20 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
             contract = deps.load(Contract, share.contract_id)
             changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
         formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
-        changes.append(_purchasing_alert(deps, award, share, "refused", f"Award {award.id} refused by {share.candidate.bidder_name}", (
-            f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
-            f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
-            f"or leave it: the contract stands and the default remedies apply (R-9i).")))
+        changes.append(
+            _purchasing_alert(
+                deps,
+                award,
+                share,
+                "refused",
+                f"Award {award.id} refused by {share.candidate.bidder_name}",
+                (
+                    f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
+                    f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
+                    f"or leave it: the contract stands and the default remedies apply (R-9i)."
+                ),
+            )
+        )
         (refused, *_) = deps.commit(actor, now, changes)
         return award, refused, share
 
@@ -212,12 +279,23 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
             if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
                 contract = deps.load(Contract, share.contract_id)
                 reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
-                changes.append(Change("contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract))
+                changes.append(
+                    Change(
+                        "contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract
+                    )
+                )
         following = ", ".join(s.candidate.bidder_name for s in new)
-        changes += [Send(f"award:{award.id}:{share.number}:passed-on", Email(
-            to=(share.candidate.bidder_email,), subject=f"Award {award.id} given to the next bidder",
-            text=f"Your share {share.number} of award {award.id} ({award.scope}) now goes to the next ranked bidder: {following} (R-9g).",
-        )) for share in passed]
+        changes += [
+            Send(
+                f"award:{award.id}:{share.number}:passed-on",
+                Email(
+                    to=(share.candidate.bidder_email,),
+                    subject=f"Award {award.id} given to the next bidder",
+                    text=f"Your share {share.number} of award {award.id} ({award.scope}) now goes to the next ranked bidder: {following} (R-9g).",
+                ),
+            )
+            for share in passed
+        ]
         (moved, *_) = deps.commit(actor, now, changes)
         return moved, new
 
@@ -235,11 +313,21 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
         now = deps.clock.now()
         furnished = rules.furnish_surety(award, vendor.id, form, amount, reference, now)
         share = next(s for s in furnished.shares if s.surety is not None and award.share(s.number).surety is None)
-        (furnished,) = deps.commit(actor, now, [Change("award.surety_furnished", furnished, award), Send(
-            f"award:{award.id}:{share.number}:surety-received", Email(
-                to=(share.candidate.bidder_email,), subject=f"Contract {share.contract_id}: performance surety received",
-                text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
-            ))])
+        (furnished,) = deps.commit(
+            actor,
+            now,
+            [
+                Change("award.surety_furnished", furnished, award),
+                Send(
+                    f"award:{award.id}:{share.number}:surety-received",
+                    Email(
+                        to=(share.candidate.bidder_email,),
+                        subject=f"Contract {share.contract_id}: performance surety received",
+                        text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
+                    ),
+                ),
+            ],
+        )
         return award, furnished, share
 
     award, furnished, share = retry_on_conflict(decide)
@@ -255,8 +343,11 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
     award to the next bidder."""
     require_role(actor, Role.PURCHASING)
     if ground is CancellationGround.REFUSED:
-        raise ValidationFailed("A refused award is cancelled by giving it to the next bidder.", rule="R-9h",
-                               details=[{"field": "ground", "problem": "must be missing_surety or non_performance"}])
+        raise ValidationFailed(
+            "A refused award is cancelled by giving it to the next bidder.",
+            rule="R-9h",
+            details=[{"field": "ground", "problem": "must be missing_surety or non_performance"}],
+        )
 
     def decide():
         contract = deps.load(Contract, contract_id)
@@ -269,12 +360,22 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
         ended = contract_rules.cancel(contract, ground, reason, now)
         changes = [Change("contract.cancelled", ended, contract)]
         if award is not None:
-            changes.append(Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award))
-        changes.append(Send(f"contract:{contract.id}:cancelled", Email(
-            to=(contract.contractor_email,), subject=f"Contract {contract.id} cancelled",
-            text=(f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
-                  f"Deliveries not made may be bought on the open market at your expense (R-9i)."),
-        )))
+            changes.append(
+                Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award)
+            )
+        changes.append(
+            Send(
+                f"contract:{contract.id}:cancelled",
+                Email(
+                    to=(contract.contractor_email,),
+                    subject=f"Contract {contract.id} cancelled",
+                    text=(
+                        f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
+                        f"Deliveries not made may be bought on the open market at your expense (R-9i)."
+                    ),
+                ),
+            )
+        )
         (ended, *_) = deps.commit(actor, now, changes)
         return contract, award, ended
 
@@ -284,8 +385,9 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
     return ended
 
 
-def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField, value: str, reason: str,
-                  line_id: str | None = None) -> Award:
+def correct_award(
+    deps: Deps, actor: Actor, award_id: str, field: CorrectedField, value: str, reason: str, line_id: str | None = None
+) -> Award:
     """R-8g: a recorded, audited correction of a clerical or administrative error; a bidder already notified is told."""
     require_role(actor, Role.PURCHASING)
 
@@ -299,11 +401,19 @@ def correct_award(deps: Deps, actor: Actor, award_id: str, field: CorrectedField
         changes: list[Write] = [Change("award.corrected", corrected, award)]
         if share.noticed_at is not None:
             where = f" of line {fix.line_id}" if fix.line_id else ""
-            changes.append(Send(f"award:{award.id}:correction:{fix.number}", Email(
-                to=(share.candidate.bidder_email,), subject=f"Award {award.id} corrected",
-                text=(f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
-                      f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."),
-            )))
+            changes.append(
+                Send(
+                    f"award:{award.id}:correction:{fix.number}",
+                    Email(
+                        to=(share.candidate.bidder_email,),
+                        subject=f"Award {award.id} corrected",
+                        text=(
+                            f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
+                            f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."
+                        ),
+                    ),
+                )
+            )
         (corrected,) = deps.commit(actor, now, changes)
         return corrected
 
@@ -335,7 +445,11 @@ def await_acceptance(deps: Deps, execution: str, award_id: str, number: int, tas
     award = deps.load(Award, award_id)
     share = award.share(number)
     if share.status is ShareStatus.CONDITIONAL:
-        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.acceptance_awaited", rules.await_acceptance(award, number, task_token), award)])
+        deps.store.commit(
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change("award.acceptance_awaited", rules.await_acceptance(award, number, task_token), award)],
+        )
     elif share.status is ShareStatus.CONTRACTED:
         deps.workflows.resume(task_token, _step(share, deps.clock.now()))
     else:
@@ -347,7 +461,11 @@ def await_surety(deps: Deps, execution: str, award_id: str, number: int, task_to
     award = deps.load(Award, award_id)
     share = award.share(number)
     if share.status is ShareStatus.CONTRACTED and share.surety_missing:
-        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("award.surety_awaited", rules.await_surety(award, number, task_token), award)])
+        deps.store.commit(
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change("award.surety_awaited", rules.await_surety(award, number, task_token), award)],
+        )
     elif share.surety is not None:
         deps.workflows.resume(task_token, {"surety": True})
     else:
@@ -365,11 +483,28 @@ def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
     moved = rules.lapse(award, number, now)
     share = moved.share(number)
     if moved is not award:  # a retried task finds it lapsed, its alert written
-        deps.commit(Actor.system(execution), now, [Change("award.lapsed", moved, award), _purchasing_alert(
-            deps, moved, share, "lapsed", f"Conditional award {award.id} lapsed",
-            f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
-            f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it.")])
-    return {"award_id": award.id, "status": share.status.value, "accepted": share.status is ShareStatus.CONTRACTED, **_step(share, now)}
+        deps.commit(
+            Actor.system(execution),
+            now,
+            [
+                Change("award.lapsed", moved, award),
+                _purchasing_alert(
+                    deps,
+                    moved,
+                    share,
+                    "lapsed",
+                    f"Conditional award {award.id} lapsed",
+                    f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
+                    f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it.",
+                ),
+            ],
+        )
+    return {
+        "award_id": award.id,
+        "status": share.status.value,
+        "accepted": share.status is ShareStatus.CONTRACTED,
+        **_step(share, now),
+    }
 
 
 def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
@@ -381,12 +516,19 @@ def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dic
     if moved is not award:  # a retried task finds it recorded, its alert written
         changes: list[Write] = [Change("award.surety_lapsed", moved, award)]
         if share.status is ShareStatus.CONTRACTED and share.surety_missing:
-            changes.append(_purchasing_alert(
-                deps, moved, share, "surety", f"Performance surety missing for contract {share.contract_id}",
-                f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
-                f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
-                f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
-                f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next."))
+            changes.append(
+                _purchasing_alert(
+                    deps,
+                    moved,
+                    share,
+                    "surety",
+                    f"Performance surety missing for contract {share.contract_id}",
+                    f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
+                    f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
+                    f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
+                    f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next.",
+                )
+            )
         deps.commit(Actor.system(execution), deps.clock.now(), changes)
     return {"award_id": award.id, "contract_id": share.contract_id}
 
@@ -402,7 +544,11 @@ def _step(share: Share, now) -> dict:
     conditional = share.status is ShareStatus.CONDITIONAL
     deadline = share.respond_by if conditional else share.surety_due
     seconds = 1 if deadline is None else timer_seconds(deadline, now)
-    return {"conditional": conditional, "surety_required": share.status is ShareStatus.CONTRACTED and share.surety_missing, "seconds": seconds}
+    return {
+        "conditional": conditional,
+        "surety_required": share.status is ShareStatus.CONTRACTED and share.surety_missing,
+        "seconds": seconds,
+    }
 
 
 def _contract(deps: Deps, award: Award, share: Share, now) -> Contract:
@@ -412,44 +558,62 @@ def _contract(deps: Deps, award: Award, share: Share, now) -> Contract:
 
 
 def _lines_text(award: Award, share: Share, sol: Solicitation) -> str:
-    return "; ".join(f"line {lid} {sol.line(lid).description}: {q} {sol.line(lid).unit} at ${p}"
-                     for lid, (q, p) in rules.awarded_lines(award, share).items())
+    return "; ".join(
+        f"line {lid} {sol.line(lid).description}: {q} {sol.line(lid).unit} at ${p}"
+        for lid, (q, p) in rules.awarded_lines(award, share).items()
+    )
 
 
 def _surety_text(award: Award, share: Share) -> str:
     if not share.surety_missing:
         return ""
-    return (f"Furnish performance surety of ${rules.surety_amount(award, share)} ({award.surety_percent}% of the award) as a "
-            f"performance bond, certified check or irrevocable letter of credit by the end of {last_day_of(share.surety_due)} "
-            f"with POST /awards/{award.id}/surety; otherwise the State may cancel the contract (R-9h).\n")
+    return (
+        f"Furnish performance surety of ${rules.surety_amount(award, share)} ({award.surety_percent}% of the award) as a "
+        f"performance bond, certified check or irrevocable letter of credit by the end of {last_day_of(share.surety_due)} "
+        f"with POST /awards/{award.id}/surety; otherwise the State may cancel the contract (R-9h).\n"
+    )
 
 
 def _notice_email(award: Award, share: Share, sol: Solicitation) -> Email:
     c = share.candidate
-    head = (f"Your bid {c.bid_id} is awarded {award.scope} of {sol.id} for ${rules.share_amount(award, share)}: "
-            f"{_lines_text(award, share, sol)}.\nResponsibility findings considered (R-18a/b): {share.responsibility}.\n")
+    head = (
+        f"Your bid {c.bid_id} is awarded {award.scope} of {sol.id} for ${rules.share_amount(award, share)}: "
+        f"{_lines_text(award, share, sol)}.\nResponsibility findings considered (R-18a/b): {share.responsibility}.\n"
+    )
     if share.status is ShareStatus.CONDITIONAL:
-        body = (f"This award is made after the award period (R-8c): it binds only if you confirm it by accepting by the end of "
-                f"{last_day_of(share.respond_by)} with POST /awards/{award.id}/accept, or refuse it with POST /awards/{award.id}/decline.\n"
-                + ("Performance surety will be requested with the contract (R-9h).\n" if award.surety_percent else ""))
+        body = (
+            f"This award is made after the award period (R-8c): it binds only if you confirm it by accepting by the end of "
+            f"{last_day_of(share.respond_by)} with POST /awards/{award.id}/accept, or refuse it with POST /awards/{award.id}/decline.\n"
+            + ("Performance surety will be requested with the contract (R-9h).\n" if award.surety_percent else "")
+        )
     else:
-        body = (f"This notice is the State's acceptance of your bid: it forms contract {share.contract_id} (R-9a, R-9g).\n"
-                f"{_surety_text(award, share)}"
-                f"You may refuse the award by the end of {last_day_of(share.respond_by)} with POST /awards/{award.id}/decline; "
-                f"a refusal after that is not considered and you are bound by the contract (R-9g, R-9i).")
+        body = (
+            f"This notice is the State's acceptance of your bid: it forms contract {share.contract_id} (R-9a, R-9g).\n"
+            f"{_surety_text(award, share)}"
+            f"You may refuse the award by the end of {last_day_of(share.respond_by)} with POST /awards/{award.id}/decline; "
+            f"a refusal after that is not considered and you are bound by the contract (R-9g, R-9i)."
+        )
     return Email(to=(c.bidder_email,), subject=f"Notice of award {award.id}: {sol.title} ({award.scope})", text=head + body)
 
 
 def _contract_formed_email(award: Award, share: Share, contract: Contract, by: str) -> Send:
-    return Send(f"award:{award.id}:{share.number}:contract", Email(
-        to=(contract.contractor_email,), subject=f"Contract {contract.id} for award {award.id}",
-        text=(f"Contract {contract.id} is formed by {by} (R-9a): {len(contract.lines)} line(s), total ${contract.total:.2f}. "
-              f"Orders bear this contract number (R-9k).\n{_surety_text(award, share)}"),
-    ))
+    return Send(
+        f"award:{award.id}:{share.number}:contract",
+        Email(
+            to=(contract.contractor_email,),
+            subject=f"Contract {contract.id} for award {award.id}",
+            text=(
+                f"Contract {contract.id} is formed by {by} (R-9a): {len(contract.lines)} line(s), total ${contract.total:.2f}. "
+                f"Orders bear this contract number (R-9k).\n{_surety_text(award, share)}"
+            ),
+        ),
+    )
 
 
 def _purchasing_alert(deps: Deps, award: Award, share: Share, what: str, subject: str, text: str) -> Send:
-    return Send(f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text))
+    return Send(
+        f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text)
+    )
 
 
 def _end_waits(deps: Deps, share: Share, cause: str) -> None:

@@ -14,27 +14,40 @@ from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
 
 
-def request_evidence(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, requested: str, response_days: int) -> EvidenceRequest:
+def request_evidence(
+    deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, requested: str, response_days: int
+) -> EvidenceRequest:
     """R-8d: purchasing asks a bidder for evidence, with a response period in calendar days; the bidder is emailed."""
     require_role(actor, Role.PURCHASING)
     sol = public_solicitation(deps, solicitation_id)
     bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
     request = rules.request_evidence(sol, bid, deps.ids.new("EVR"), requested, response_days, actor.sub, now)
-    (request,) = deps.commit(actor, now, [
-        Change("bid.evidence_requested", request),
-        Send(f"{request.id}:requested", Email(
-            to=(bid.bidder_email,), subject=f"Evidence requested for your bid {bid.id} on {sol.id}",
-            text=(f"The Bureau of Purchases requests (R-8d): {request.requested}\n"
-                  f"Answer by the end of {last_day_of(request.respond_by)}: "
-                  f"POST /solicitations/{sol.id}/bids/{bid.id}/evidence-requests/{request.id}/response."),
-        )),
-    ])
+    (request,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("bid.evidence_requested", request),
+            Send(
+                f"{request.id}:requested",
+                Email(
+                    to=(bid.bidder_email,),
+                    subject=f"Evidence requested for your bid {bid.id} on {sol.id}",
+                    text=(
+                        f"The Bureau of Purchases requests (R-8d): {request.requested}\n"
+                        f"Answer by the end of {last_day_of(request.respond_by)}: "
+                        f"POST /solicitations/{sol.id}/bids/{bid.id}/evidence-requests/{request.id}/response."
+                    ),
+                ),
+            ),
+        ],
+    )
     return request
 
 
-def answer_evidence(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, request_id: str, text: str | None,
-                    document: str | None) -> EvidenceRequest:
+def answer_evidence(
+    deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, request_id: str, text: str | None, document: str | None
+) -> EvidenceRequest:
     """R-8d: the bidder answers its own request, within the period."""
     bid = _own_bid(deps, actor, solicitation_id, bid_id)
     request = _of_bid(deps, EvidenceRequest, request_id, bid)
@@ -49,22 +62,34 @@ def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: st
     return list(deps.store.iterate(EvidenceRequest, "by_bid", bid.id))
 
 
-def propose_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, line_id: str, quantity: str, reason: str) -> QuantityChange:
+def propose_quantity(
+    deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, line_id: str, quantity: str, reason: str
+) -> QuantityChange:
     """R-8e: purchasing offers a bidder a changed quantity of a line; nothing changes until the bidder accepts."""
     require_role(actor, Role.PURCHASING)
     sol = public_solicitation(deps, solicitation_id)
     bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
     change = rules.propose_quantity(sol, bid, deps.ids.new("QC"), line_id, quantity, reason, actor.sub, now)
-    (change,) = deps.commit(actor, now, [
-        Change("bid.quantity_change_proposed", change),
-        Send(f"{change.id}:proposed", Email(
-            to=(bid.bidder_email,), subject=f"Quantity change offered for your bid {bid.id} on {sol.id}",
-            text=(f"The Bureau of Purchases offers to change line {change.line_id} from {change.quantity_before} to "
-                  f"{change.quantity} at your unit price (R-8e): {change.reason}\nIt applies only if you accept it: "
-                  f"POST /solicitations/{sol.id}/bids/{bid.id}/quantity-changes/{change.id}/accept (or /decline)."),
-        )),
-    ])
+    (change,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("bid.quantity_change_proposed", change),
+            Send(
+                f"{change.id}:proposed",
+                Email(
+                    to=(bid.bidder_email,),
+                    subject=f"Quantity change offered for your bid {bid.id} on {sol.id}",
+                    text=(
+                        f"The Bureau of Purchases offers to change line {change.line_id} from {change.quantity_before} to "
+                        f"{change.quantity} at your unit price (R-8e): {change.reason}\nIt applies only if you accept it: "
+                        f"POST /solicitations/{sol.id}/bids/{bid.id}/quantity-changes/{change.id}/accept (or /decline)."
+                    ),
+                ),
+            ),
+        ],
+    )
     return change
 
 
@@ -79,11 +104,28 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
     if decided.status is QuantityChangeStatus.ACCEPTED:
         changed = bid_rules.with_quantity(bid, change.line_id, change.quantity, change.reason)
         changes.append(Change("bid.quantity_changed", changed, bid))
-    (decided, *_) = deps.commit(actor, now, [*changes, Send(f"{change.id}:{decided.status.value}", Email(
-        to=(bid.bidder_email,), subject=f"Quantity change {change.id} {decided.status.value}",
-        text=(f"Line {change.line_id} of your bid {bid.id}: the change to {change.quantity} is {decided.status.value} (R-8e)."
-              + (" Your bid is evaluated and awarded at the new quantity." if accept else " Your bid stands as submitted.")),
-    ))])
+    (decided, *_) = deps.commit(
+        actor,
+        now,
+        [
+            *changes,
+            Send(
+                f"{change.id}:{decided.status.value}",
+                Email(
+                    to=(bid.bidder_email,),
+                    subject=f"Quantity change {change.id} {decided.status.value}",
+                    text=(
+                        f"Line {change.line_id} of your bid {bid.id}: the change to {change.quantity} is {decided.status.value} (R-8e)."
+                        + (
+                            " Your bid is evaluated and awarded at the new quantity."
+                            if accept
+                            else " Your bid stands as submitted."
+                        )
+                    ),
+                ),
+            ),
+        ],
+    )
     return decided
 
 

@@ -20,7 +20,20 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, For
 from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Member, Role, Send, Unchanged, entity_ref, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Guard,
+    Member,
+    Role,
+    Send,
+    Unchanged,
+    entity_ref,
+    require_role,
+    retry_on_conflict,
+)
 from chalicelib.services.solicitations import load
 
 
@@ -75,14 +88,27 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
         _before_opening(deps, actor, current, vendor, received, "submit", "a bid or replacement", "R-5b")
         previous = live_bid_of(deps, vendor.id, sol.id)
         bid = Bid(
-            id=bid_id, solicitation_id=sol.id, vendor_id=vendor.id, vendor_org=vendor.org, bidder_name=vendor.legal_name,
-            bidder_email=vendor.contact_email, received_at=received, commitment=commitment.commitment(document, salt),
-            sealed=sealed, replaces=previous.id if previous else None,
+            id=bid_id,
+            solicitation_id=sol.id,
+            vendor_id=vendor.id,
+            vendor_org=vendor.org,
+            bidder_name=vendor.legal_name,
+            bidder_email=vendor.contact_email,
+            received_at=received,
+            commitment=commitment.commitment(document, salt),
+            sealed=sealed,
+            replaces=previous.id if previous else None,
         )
-        changes = [Change("bid.received", bid), Member(bids_collection(sol.id), bid.id), Unchanged(current),
-                   Guard(live_bid_guard(sol.id, vendor.id), bid.id, handed_over_by=bid.replaces)]
+        changes = [
+            Change("bid.received", bid),
+            Member(bids_collection(sol.id), bid.id),
+            Unchanged(current),
+            Guard(live_bid_guard(sol.id, vendor.id), bid.id, handed_over_by=bid.replaces),
+        ]
         if previous is not None:
-            changes.append(Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous))
+            changes.append(
+                Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous)
+            )
         try:
             return deps.store.commit(actor, received, changes)[0]
         except AlreadyTaken:  # another bid of this bidder became live since the guard was read: decide again
@@ -145,8 +171,9 @@ def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: s
     return Receipt(bid, content.corrections)
 
 
-def tabulation(deps: Deps, solicitation_id: str, actor: Actor | None = None, *, after: str | None = None,
-               limit: int = 1000) -> tuple[Solicitation, list[Bid]]:
+def tabulation(
+    deps: Deps, solicitation_id: str, actor: Actor | None = None, *, after: str | None = None, limit: int = 1000
+) -> tuple[Solicitation, list[Bid]]:
     """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order). The
     tabulation is public; a signed-in reader's reads are audited like single reads."""
     sol = public_solicitation(deps, solicitation_id)
@@ -169,18 +196,40 @@ def _record_reads(deps: Deps, actor: Actor, read: list[Bid], action: str) -> Non
         deps.store.record_access(actor, deps.clock.now(), [entity_ref("bid", bid.id) for bid in read], action)
 
 
-def determine(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, finding: Finding, text: str, *,
-              field: str | None = None, line_id: str | None = None, unit_price: str | None = None,
-              factor: str | None = None) -> Bid:
+def determine(
+    deps: Deps,
+    actor: Actor,
+    solicitation_id: str,
+    bid_id: str,
+    finding: Finding,
+    text: str,
+    *,
+    field: str | None = None,
+    line_id: str | None = None,
+    unit_price: str | None = None,
+    factor: str | None = None,
+) -> Bid:
     """R-19 / R-5e / R-8a / R-18a/b: a written determination on an opened bid, before the award."""
     require_role(actor, Role.PURCHASING)
     sol = load(deps, solicitation_id)
     if sol.status is not SolicitationStatus.OPENED:
-        raise Conflict(f"Solicitation {sol.id} is {sol.status.value}; determinations are made between opening and award.", rule="R-19")
+        raise Conflict(
+            f"Solicitation {sol.id} is {sol.status.value}; determinations are made between opening and award.", rule="R-19"
+        )
     bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
-    decided = rules.determine(bid, finding, text, actor.sub, now, field=field, line_id=line_id, unit_price=unit_price,
-                              factor=factor, stated_factors=tuple(f.name for f in sol.evaluation_factors))
+    decided = rules.determine(
+        bid,
+        finding,
+        text,
+        actor.sub,
+        now,
+        field=field,
+        line_id=line_id,
+        unit_price=unit_price,
+        factor=factor,
+        stated_factors=tuple(f.name for f in sol.evaluation_factors),
+    )
     (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
     return decided
 
@@ -229,8 +278,17 @@ OPENING_BATCH = 1000  # bids per invocation of the opening task: well inside a 6
 TIME_RESERVE_MS = 10_000  # stop early when less time than this is left
 
 
-def open_bids(deps: Deps, sealer: Sealer, execution: str, solicitation_id: str, *, after: str = "", opened: int = 0,
-              batch: int | None = None, time_left: Callable[[], int] | None = None) -> dict:
+def open_bids(
+    deps: Deps,
+    sealer: Sealer,
+    execution: str,
+    solicitation_id: str,
+    *,
+    after: str = "",
+    opened: int = 0,
+    batch: int | None = None,
+    time_left: Callable[[], int] | None = None,
+) -> dict:
     """R-5b, R-5n: decrypt each sealed bid, check its hash, store its content publicly.
 
     Bids are paged from the index (Query) after the `after` bid id and written one by one, so memory holds one page
@@ -279,8 +337,15 @@ def award_period_seconds(sol: Solicitation, now: dt.datetime) -> int:
     return timer_seconds(sol.award_period_ends_at, now)
 
 
-def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after: str = "", batch: int | None = None,
-                     time_left: Callable[[], int] | None = None) -> dict:
+def email_tabulation(
+    deps: Deps,
+    execution: str,
+    solicitation_id: str,
+    *,
+    after: str = "",
+    batch: int | None = None,
+    time_left: Callable[[], int] | None = None,
+) -> dict:
     """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
     batch = batch or EMAIL_BATCH
     sol = load(deps, solicitation_id)
@@ -288,20 +353,38 @@ def email_tabulation(deps: Deps, execution: str, solicitation_id: str, *, after:
     for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
             deps.send_all(Actor.system(execution), emails)
-            return {"solicitation_id": sol.id, "done": False, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
+            return {
+                "solicitation_id": sol.id,
+                "done": False,
+                "after": last,
+                "award_period_seconds": award_period_seconds(sol, deps.clock.now()),
+            }
         last = bid.id
         if bid.status is not BidStatus.OPENED:
             continue
         handled += 1
-        emails.append(Send(f"{execution}:tabulation:{bid.id}", Email(
-            to=(bid.bidder_email,), subject=f"Bid tabulation of {sol.id}: {sol.title}",
-            text=(f"Bids of {sol.id} were opened at {iso_local(sol.opened_at)}: {sol.bid_count} bid(s).\n"
-                  f"Your bid {bid.id} totals ${to_cents(bid.content.total)}.\n"
-                  + "".join(f"Flag: {flag}\n" for flag in bid.flags)
-                  + f"Tabulation: GET /solicitations/{sol.id}/tabulation."),
-        )))
+        emails.append(
+            Send(
+                f"{execution}:tabulation:{bid.id}",
+                Email(
+                    to=(bid.bidder_email,),
+                    subject=f"Bid tabulation of {sol.id}: {sol.title}",
+                    text=(
+                        f"Bids of {sol.id} were opened at {iso_local(sol.opened_at)}: {sol.bid_count} bid(s).\n"
+                        f"Your bid {bid.id} totals ${to_cents(bid.content.total)}.\n"
+                        + "".join(f"Flag: {flag}\n" for flag in bid.flags)
+                        + f"Tabulation: GET /solicitations/{sol.id}/tabulation."
+                    ),
+                ),
+            )
+        )
     deps.send_all(Actor.system(execution), emails)
-    return {"solicitation_id": sol.id, "done": True, "after": last, "award_period_seconds": award_period_seconds(sol, deps.clock.now())}
+    return {
+        "solicitation_id": sol.id,
+        "done": True,
+        "after": last,
+        "award_period_seconds": award_period_seconds(sol, deps.clock.now()),
+    }
 
 
 def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, what: str, rule: str) -> None:
@@ -334,4 +417,3 @@ def bid_of(deps: Deps, solicitation_id: str, bid_id: str) -> Bid:
 
 class SealBroken(Conflict):
     """A sealed bid does not decrypt to what its receipt hash says."""
-

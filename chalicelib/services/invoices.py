@@ -33,7 +33,6 @@ def get_invoice(deps: Deps, actor: Actor, invoice_id: str) -> Invoice:
     return invoice
 
 
-
 def _clock_name(invoice: Invoice, suffix: str = "") -> str:
     return f"invoice-{invoice.id}{suffix}"
 
@@ -51,11 +50,19 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     require_active(contract, "R-13a")
     order = deps.store.get(PurchaseOrder, order_id)
     if order is None or order.contract_id != contract.id:
-        raise ValidationFailed("The invoice must name an order of this contract.", rule="R-13a", details=[{"field": "order_id", "problem": f"{order_id} is not an order of contract {contract.id}"}])
+        raise ValidationFailed(
+            "The invoice must name an order of this contract.",
+            rule="R-13a",
+            details=[{"field": "order_id", "problem": f"{order_id} is not an order of contract {contract.id}"}],
+        )
     deliveries = order_services.deliveries_of(deps, order.id)
     received_at = rules.goods_received_at(deliveries)
     if received_at is None:
-        raise ValidationFailed("Payment is due only for goods received and not rejected; nothing of this order is.", rule="R-13a", details=[{"field": "order_id", "problem": "no delivery with goods not rejected"}])
+        raise ValidationFailed(
+            "Payment is due only for goods received and not rejected; nothing of this order is.",
+            rule="R-13a",
+            details=[{"field": "order_id", "problem": "no delivery with goods not rejected"}],
+        )
     now = deps.clock.now()
     billable = rules.billable_value(order, deliveries)
     earlier = {i.id: i for i in _invoices_of_order(deps, order.id, order.agency)}
@@ -64,15 +71,25 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     payable = billable - sum((i.amount - i.not_due for i in current.values()), Decimal(0))
     if amount > payable:
         raise ValidationFailed(
-            f"The invoice {amount} is more than the {payable} of goods delivered, not rejected and not yet invoiced.", rule="R-13a",
+            f"The invoice {amount} is more than the {payable} of goods delivered, not rejected and not yet invoiced.",
+            rule="R-13a",
             details=[{"field": "amount", "problem": f"must be at most {payable}"}],
         )
     invoice = rules.new_invoice(
-        invoice_id=deps.ids.new("INV"), contract_id=contract.id, agency=order.agency,
-        contractor_org=contract.contractor_org, contractor_name=contract.contractor_name,
-        contractor_email=contract.contractor_email, agency_email=order.contact_email, amount=amount,
-        goods_received_at=received_at, now=now, order_id=order.id, payment_days=contract.payment_days,
-        cash_discount_percent=contract.cash_discount_percent, cash_discount_days=contract.cash_discount_days,
+        invoice_id=deps.ids.new("INV"),
+        contract_id=contract.id,
+        agency=order.agency,
+        contractor_org=contract.contractor_org,
+        contractor_name=contract.contractor_name,
+        contractor_email=contract.contractor_email,
+        agency_email=order.contact_email,
+        amount=amount,
+        goods_received_at=received_at,
+        now=now,
+        order_id=order.id,
+        payment_days=contract.payment_days,
+        cash_discount_percent=contract.cash_discount_percent,
+        cash_discount_days=contract.cash_discount_days,
     )
     invoice = dataclasses.replace(invoice, payment_clock=_clock_name(invoice))
     changes = [Change("invoice.received", invoice)]
@@ -92,8 +109,11 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
 def _invoices_of_order(deps: Deps, order_id: str, agency: str) -> list[Invoice]:
     found = []
     for bucket in BUCKETS:
-        found += [i for i in deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{bucket}")
-                  if i.order_id == order_id and i.kind is InvoiceKind.GOODS]
+        found += [
+            i
+            for i in deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{bucket}")
+            if i.order_id == order_id and i.kind is InvoiceKind.GOODS
+        ]
     return found
 
 
@@ -117,19 +137,26 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
     _require_agency(actor, invoice)
     now = deps.clock.now()
     noticed = rules.notice_defect(invoice, reason, now)
-    (noticed,) = deps.commit(actor, now, [
-        Change("invoice.defect_noticed", noticed, invoice),
-        Send(f"invoice-{invoice.id}:defect", Email(
-            to=(invoice.contractor_email,),
-            subject=f"Invoice {invoice.id} is defective",
-            text=(
-                f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
-                f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
-                f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
-                + _late_notice_text(noticed)
+    (noticed,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("invoice.defect_noticed", noticed, invoice),
+            Send(
+                f"invoice-{invoice.id}:defect",
+                Email(
+                    to=(invoice.contractor_email,),
+                    subject=f"Invoice {invoice.id} is defective",
+                    text=(
+                        f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
+                        f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
+                        f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
+                        + _late_notice_text(noticed)
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return noticed
 
 
@@ -137,8 +164,10 @@ def _late_notice_text(invoice: Invoice) -> str:
     late = invoice.defect.days_late
     if not late:
         return ""
-    return (f"\nThis notice comes {late} day(s) after the ten days of R-13b: it cannot delay payment, so the payment "
-            f"period of a late correction is shortened by {late} day(s).")
+    return (
+        f"\nThis notice comes {late} day(s) after the ten days of R-13b: it cannot delay payment, so the payment "
+        f"period of a late correction is shortened by {late} day(s)."
+    )
 
 
 def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal | None = None) -> Invoice:
@@ -165,14 +194,22 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
     now = deps.clock.now()
     invoice, others = _current(deps, stored)
     withheld = rules.withhold(invoice, amount, reason, now)
-    withheld = deps.commit(actor, now, [
-        Change("invoice.payment_withheld", withheld, stored),
-        Send(f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}", Email(
-            to=(invoice.contractor_email,),
-            subject=f"Payment withheld on invoice {invoice.id}",
-            text=f"The State withholds {amount} of invoice {invoice.id} (contract {invoice.contract_id}) for non-performance: {reason}",
-        )),
-    ] + others)[0]
+    withheld = deps.commit(
+        actor,
+        now,
+        [
+            Change("invoice.payment_withheld", withheld, stored),
+            Send(
+                f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}",
+                Email(
+                    to=(invoice.contractor_email,),
+                    subject=f"Payment withheld on invoice {invoice.id}",
+                    text=f"The State withholds {amount} of invoice {invoice.id} (contract {invoice.contract_id}) for non-performance: {reason}",
+                ),
+            ),
+        ]
+        + others,
+    )[0]
     return withheld
 
 
@@ -188,23 +225,33 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
     if restart:
         released = dataclasses.replace(released, payment_clock=_clock_name(invoice, f"-released-{number}"))
     withholding = released.withholdings[number - 1]
-    released = deps.commit(actor, now, [
-        Change("invoice.withholding_released", released, stored),
-        Send(f"invoice-{invoice.id}:withholding-{number}:released", Email(
-            to=(invoice.contractor_email, invoice.agency_email),
-            subject=f"Withholding released on invoice {invoice.id}",
-            text=(
-                f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
-                f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
+    released = deps.commit(
+        actor,
+        now,
+        [
+            Change("invoice.withholding_released", released, stored),
+            Send(
+                f"invoice-{invoice.id}:withholding-{number}:released",
+                Email(
+                    to=(invoice.contractor_email, invoice.agency_email),
+                    subject=f"Withholding released on invoice {invoice.id}",
+                    text=(
+                        f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
+                        f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
+                    ),
+                ),
             ),
-        )),
-    ] + others)[0]
+        ]
+        + others,
+    )[0]
     if restart:
         _start_clock(deps, released)
     return released
 
 
-def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, take_cash_discount: bool = False) -> tuple[Invoice, Invoice | None]:
+def record_payment(
+    deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, take_cash_discount: bool = False
+) -> tuple[Invoice, Invoice | None]:
     """The agency records a payment settling at most the balance due, taking the contract's cash discount if asked
     (R-13a). A late payment generates the separate interest invoice (R-13c) and emails the contractor."""
     stored = get_invoice(deps, actor, invoice_id)
@@ -215,27 +262,42 @@ def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, t
     interest_invoice = None
     if payment.interest > 0:
         interest_invoice = rules.new_invoice(
-            invoice_id=deps.ids.new("INV"), contract_id=invoice.contract_id, agency=invoice.agency,
-            contractor_org=invoice.contractor_org, contractor_name=invoice.contractor_name,
-            contractor_email=invoice.contractor_email, agency_email=invoice.agency_email, amount=payment.interest,
-            goods_received_at=now, now=now, payment_days=invoice.payment_days, kind=InvoiceKind.INTEREST,
-            for_invoice_id=invoice.id, order_id=invoice.order_id,
+            invoice_id=deps.ids.new("INV"),
+            contract_id=invoice.contract_id,
+            agency=invoice.agency,
+            contractor_org=invoice.contractor_org,
+            contractor_name=invoice.contractor_name,
+            contractor_email=invoice.contractor_email,
+            agency_email=invoice.agency_email,
+            amount=payment.interest,
+            goods_received_at=now,
+            now=now,
+            payment_days=invoice.payment_days,
+            kind=InvoiceKind.INTEREST,
+            for_invoice_id=invoice.id,
+            order_id=invoice.order_id,
         )
         interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
         payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
     changes: list[Write] = [Change("invoice.payment_recorded", paid, stored)]
     if interest_invoice is not None:
-        changes += [Change("invoice.interest_invoiced", interest_invoice), Send(f"invoice-{interest_invoice.id}:issued", Email(
-            to=(invoice.contractor_email,),
-            subject=f"Interest invoice {interest_invoice.id} for late payment of invoice {invoice.id}",
-            text=(
-                f"Invoice {invoice.id} (contract {invoice.contract_id}) was due on {invoice.due_date.isoformat()} and "
-                f"{payment.amount} of it was paid on {calendar.local_date(now).isoformat()}, {payment.days_late} days late.\n"
-                f"Interest at 1% per month, compounded every 30 days (R-13c): {payment.interest}.\n"
-                f"Interest invoice {interest_invoice.id} for {payment.interest} is due on {interest_invoice.due_date.isoformat()}."
+        changes += [
+            Change("invoice.interest_invoiced", interest_invoice),
+            Send(
+                f"invoice-{interest_invoice.id}:issued",
+                Email(
+                    to=(invoice.contractor_email,),
+                    subject=f"Interest invoice {interest_invoice.id} for late payment of invoice {invoice.id}",
+                    text=(
+                        f"Invoice {invoice.id} (contract {invoice.contract_id}) was due on {invoice.due_date.isoformat()} and "
+                        f"{payment.amount} of it was paid on {calendar.local_date(now).isoformat()}, {payment.days_late} days late.\n"
+                        f"Interest at 1% per month, compounded every 30 days (R-13c): {payment.interest}.\n"
+                        f"Interest invoice {interest_invoice.id} for {payment.interest} is due on {interest_invoice.due_date.isoformat()}."
+                    ),
+                ),
             ),
-        ))]
+        ]
     committed = deps.commit(actor, now, changes + others)
     paid = committed[0]
     if interest_invoice is not None:
@@ -244,10 +306,16 @@ def record_payment(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal, t
     return paid, interest_invoice
 
 
-def list_payments(deps: Deps, actor: Actor, *, status: str, agency: str | None = None, contractor: str | None = None) -> list[Invoice]:
+def list_payments(
+    deps: Deps, actor: Actor, *, status: str, agency: str | None = None, contractor: str | None = None
+) -> list[Invoice]:
     """Upcoming, overdue or paid invoices of one agency or one contractor, by due date (index Query)."""
     if status not in BUCKETS:
-        raise ValidationFailed("Unknown payment status.", rule="R-13a", details=[{"field": "status", "problem": f"must be one of {', '.join(BUCKETS)}"}])
+        raise ValidationFailed(
+            "Unknown payment status.",
+            rule="R-13a",
+            details=[{"field": "status", "problem": f"must be one of {', '.join(BUCKETS)}"}],
+        )
     if actor.role is Role.VENDOR:
         if contractor not in (None, actor.org) or agency is not None:
             raise Forbidden("A contractor sees only its own payments.", rule="R-13a")
@@ -258,7 +326,11 @@ def list_payments(deps: Deps, actor: Actor, *, status: str, agency: str | None =
         return list(deps.store.iterate(Invoice, "by_agency_status", f"{actor.org}#{status}"))
     require_role(actor, Role.PURCHASING)
     if (agency is None) == (contractor is None):
-        raise ValidationFailed("Name exactly one agency or one contractor.", rule="R-13a", details=[{"field": "agency", "problem": "give agency or contractor"}])
+        raise ValidationFailed(
+            "Name exactly one agency or one contractor.",
+            rule="R-13a",
+            details=[{"field": "agency", "problem": "give agency or contractor"}],
+        )
     if agency is not None:
         return list(deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{status}"))
     return list(deps.store.iterate(Invoice, "by_contractor_status", f"{contractor}#{status}"))
@@ -271,6 +343,7 @@ def _require_agency(actor: Actor, invoice: Invoice) -> None:
 
 
 # --- the payment workflow's task ----------------------------------------------------------------------------
+
 
 def advance_payment(deps: Deps, execution: str, invoice_id: str) -> dict:
     """Do every step of the payment clock that is due now, then say when to wake next (or that it is done)."""
@@ -300,32 +373,46 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
     if event.name.startswith("reminder-"):
         days = int(event.name.split("-")[1])
         reminded = rules.mark_reminded(invoice, event, days)
-        deps.commit(system, now, [
-            Change("invoice.payment_reminder_sent", reminded, invoice),
-            Send(f"invoice-{invoice.id}:{due}:reminder-{days}", Email(
-                to=(invoice.agency_email,),
-                subject=f"Payment due in {days} days: invoice {invoice.id}",
-                text=(
-                    f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
-                    f"{due} (R-13a). Balance due: {invoice.balance}.\n"
-                    f"Late payment earns the contractor interest of 1% per month (R-13c)."
+        deps.commit(
+            system,
+            now,
+            [
+                Change("invoice.payment_reminder_sent", reminded, invoice),
+                Send(
+                    f"invoice-{invoice.id}:{due}:reminder-{days}",
+                    Email(
+                        to=(invoice.agency_email,),
+                        subject=f"Payment due in {days} days: invoice {invoice.id}",
+                        text=(
+                            f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
+                            f"{due} (R-13a). Balance due: {invoice.balance}.\n"
+                            f"Late payment earns the contractor interest of 1% per month (R-13c)."
+                        ),
+                    ),
                 ),
-            )),
-        ])
+            ],
+        )
     elif event.name == "overdue":
         overdue = rules.mark_overdue(invoice, now)
-        deps.commit(system, now, [
-            Change("invoice.overdue", overdue, invoice),
-            Send(f"invoice-{invoice.id}:{due}:overdue", Email(
-                to=(invoice.agency_email,),
-                subject=f"Payment overdue: invoice {invoice.id}",
-                text=(
-                    f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
-                    f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
-                    f"from today and compounds every 30 days (R-13c)."
+        deps.commit(
+            system,
+            now,
+            [
+                Change("invoice.overdue", overdue, invoice),
+                Send(
+                    f"invoice-{invoice.id}:{due}:overdue",
+                    Email(
+                        to=(invoice.agency_email,),
+                        subject=f"Payment overdue: invoice {invoice.id}",
+                        text=(
+                            f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
+                            f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
+                            f"from today and compounds every 30 days (R-13c)."
+                        ),
+                    ),
                 ),
-            )),
-        ])
+            ],
+        )
     elif event.name.startswith("period-"):
         period = int(event.name.split("-")[1])
         accrued = rules.record_period(invoice, period)

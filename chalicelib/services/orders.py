@@ -23,6 +23,7 @@ REJECTED_GOODS = "rejected-goods"
 
 # --- visibility -----------------------------------------------------------------------------------------------
 
+
 def visible_to(actor: Actor, agency: str, contractor_org: str) -> bool:
     return (
         actor.role is Role.PURCHASING
@@ -82,8 +83,15 @@ def _open_market_quantities(purchases: list[OpenMarketPurchase], order_id: str) 
 
 # --- orders ---------------------------------------------------------------------------------------------------
 
+
 def place_order(
-    deps: Deps, actor: Actor, contract_id: str, *, lines: list[tuple[str, Decimal]], deliver_by: dt.date, contact_email: str,
+    deps: Deps,
+    actor: Actor,
+    contract_id: str,
+    *,
+    lines: list[tuple[str, Decimal]],
+    deliver_by: dt.date,
+    contact_email: str,
 ) -> PurchaseOrder:
     """An ordering agency of the contract (R-9b) writes an order bearing the contract number, within the term
     (R-9d/e); it waits for the Comptroller (R-9k). An agency not yet accepted is told so, with the rule."""
@@ -91,8 +99,14 @@ def place_order(
     contract = deps.load(Contract, contract_id)
     now = deps.clock.now()
     order = rules.new_order(
-        order_id=deps.ids.new("PO"), contract=contract, agency=actor.org, existing=orders_of(deps, contract.id), lines=lines,
-        deliver_by=deliver_by, contact_email=contact_email, now=now,
+        order_id=deps.ids.new("PO"),
+        contract=contract,
+        agency=actor.org,
+        existing=orders_of(deps, contract.id),
+        lines=lines,
+        deliver_by=deliver_by,
+        contact_email=contact_email,
+        now=now,
     )
     (order,) = deps.store.commit(actor, now, [Change("order.placed", order)])
     return order
@@ -110,18 +124,25 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
     now = deps.clock.now()
     approved = rules.approve(order, reference, now)
     lines = "\n".join(f"  line {line.line_id}: {line.quantity} at {line.unit_price}" for line in approved.lines)
-    (approved,) = deps.commit(actor, now, [
-        Change("order.comptroller_approved", approved, order),
-        Send(f"order-{approved.id}:issued", Email(
-            to=(approved.contractor_email,),
-            subject=f"Purchase order {approved.id} under contract {approved.contract_id}",
-            text=(
-                f"Purchase order {approved.id}\nContract number: {approved.contract_id}\n"
-                f"Comptroller approval: {approved.comptroller_approval}\nDeliver by: {approved.deliver_by.isoformat()}\n{lines}\n"
-                f"Ordering agency contact: {approved.contact_email}."
+    (approved,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("order.comptroller_approved", approved, order),
+            Send(
+                f"order-{approved.id}:issued",
+                Email(
+                    to=(approved.contractor_email,),
+                    subject=f"Purchase order {approved.id} under contract {approved.contract_id}",
+                    text=(
+                        f"Purchase order {approved.id}\nContract number: {approved.contract_id}\n"
+                        f"Comptroller approval: {approved.comptroller_approval}\nDeliver by: {approved.deliver_by.isoformat()}\n{lines}\n"
+                        f"Ordering agency contact: {approved.contact_email}."
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return approved
 
 
@@ -131,14 +152,21 @@ def request_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, deliv
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     requested = rules.request_extension(order, deliver_by, reason, actor.sub, now)
-    (requested,) = deps.commit(actor, now, [
-        Change("order.delivery_extension_requested", requested, order),
-        Send(f"order-{order.id}:extension-{len(requested.extensions)}:requested", Email(
-            to=(order.contact_email,),
-            subject=f"Delivery extension requested for purchase order {order.id}",
-            text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
-        )),
-    ])
+    (requested,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("order.delivery_extension_requested", requested, order),
+            Send(
+                f"order-{order.id}:extension-{len(requested.extensions)}:requested",
+                Email(
+                    to=(order.contact_email,),
+                    subject=f"Delivery extension requested for purchase order {order.id}",
+                    text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
+                ),
+            ),
+        ],
+    )
     return requested
 
 
@@ -149,21 +177,34 @@ def decide_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, approv
     now = deps.clock.now()
     decided = rules.decide_extension(order, approve=approve, reason=reason, actor=actor.sub, now=now)
     extension = decided.extensions[-1]
-    (decided,) = deps.commit(actor, now, [
-        Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order),
-        Send(f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}", Email(
-            to=(order.contractor_email,),
-            subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
-            text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
-        )),
-    ])
+    (decided,) = deps.commit(
+        actor,
+        now,
+        [
+            Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order),
+            Send(
+                f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}",
+                Email(
+                    to=(order.contractor_email,),
+                    subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
+                    text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
+                ),
+            ),
+        ],
+    )
     return decided
 
 
 # --- delivery and inspection ----------------------------------------------------------------------------------
 
+
 def receive_delivery(
-    deps: Deps, actor: Actor, order_id: str, *, lines: list[tuple[str, Decimal]], replaces: str | None = None,
+    deps: Deps,
+    actor: Actor,
+    order_id: str,
+    *,
+    lines: list[tuple[str, Decimal]],
+    replaces: str | None = None,
 ) -> Delivery:
     order = get_order(deps, actor, order_id)
     _require_agency_of(actor, order.agency)
@@ -171,15 +212,25 @@ def receive_delivery(
     require_active(contract, "R-11")
     now = deps.clock.now()
     delivery = rules.receive(
-        delivery_id=deps.ids.new("DL"), order=order, deliveries=deliveries_of(deps, order.id), lines=lines, now=now,
-        replaces=replaces, open_market=_open_market_quantities(open_market_of(deps, order.contract_id), order.id),
+        delivery_id=deps.ids.new("DL"),
+        order=order,
+        deliveries=deliveries_of(deps, order.id),
+        lines=lines,
+        now=now,
+        replaces=replaces,
+        open_market=_open_market_quantities(open_market_of(deps, order.contract_id), order.id),
     )
     (delivery,) = deps.store.commit(actor, now, [Change("delivery.received", delivery)])
     return delivery
 
 
 def inspect_delivery(
-    deps: Deps, actor: Actor, delivery_id: str, *, results: list[LineInspection], reason: str | None = None,
+    deps: Deps,
+    actor: Actor,
+    delivery_id: str,
+    *,
+    results: list[LineInspection],
+    reason: str | None = None,
 ) -> Delivery:
     """R-12: accept, reject or accept at an adjusted price. A rejection emails the contractor and starts the
     48-hour removal timer (R-9j)."""
@@ -191,29 +242,48 @@ def inspect_delivery(
     emails: list[Write] = []
     if inspected.removal_deadline is not None:
         rejected = "\n".join(f"  line {line.line_id}: {line.rejected}" for line in inspected.lines if line.rejected)
-        emails.append(Send(f"delivery-{inspected.id}:rejected", Email(
-            to=(inspected.contractor_email,),
-            subject=f"Goods rejected: delivery {inspected.id} of purchase order {inspected.order_id}",
-            text=(
-                f"The State rejected goods of delivery {inspected.id} (contract {inspected.contract_id}):\n{rejected}\n"
-                f"Reason: {inspected.rejection_reason}\n"
-                f"Remove them by {calendar.iso_local(inspected.removal_deadline)} (48 hours); goods left later are "
-                f"abandoned to the State (R-9j). Replace them as ordered, or the State may buy them on the open market "
-                f"at your expense (R-9i)."
-            ),
-        )))
+        emails.append(
+            Send(
+                f"delivery-{inspected.id}:rejected",
+                Email(
+                    to=(inspected.contractor_email,),
+                    subject=f"Goods rejected: delivery {inspected.id} of purchase order {inspected.order_id}",
+                    text=(
+                        f"The State rejected goods of delivery {inspected.id} (contract {inspected.contract_id}):\n{rejected}\n"
+                        f"Reason: {inspected.rejection_reason}\n"
+                        f"Remove them by {calendar.iso_local(inspected.removal_deadline)} (48 hours); goods left later are "
+                        f"abandoned to the State (R-9j). Replace them as ordered, or the State may buy them on the open market "
+                        f"at your expense (R-9i)."
+                    ),
+                ),
+            )
+        )
     if inspected.awaiting_price_determination:
-        proposed = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.proposed_unit_price}" for line in inspected.lines if line.proposed_unit_price is not None)
-        emails.append(Send(f"delivery-{inspected.id}:price-proposed", Email(
-            to=(deps.mailboxes.purchasing,),
-            subject=f"Adjusted price to determine: delivery {inspected.id} of purchase order {inspected.order_id}",
-            text=f"Agency {inspected.agency} accepted substandard goods and proposes these prices (contract {inspected.contract_id}):\n{proposed}\nPurchasing determines the price (R-12).",
-        )))
+        proposed = "\n".join(
+            f"  line {line.line_id}: {line.accepted} at {line.proposed_unit_price}"
+            for line in inspected.lines
+            if line.proposed_unit_price is not None
+        )
+        emails.append(
+            Send(
+                f"delivery-{inspected.id}:price-proposed",
+                Email(
+                    to=(deps.mailboxes.purchasing,),
+                    subject=f"Adjusted price to determine: delivery {inspected.id} of purchase order {inspected.order_id}",
+                    text=f"Agency {inspected.agency} accepted substandard goods and proposes these prices (contract {inspected.contract_id}):\n{proposed}\nPurchasing determines the price (R-12).",
+                ),
+            )
+        )
     (inspected,) = deps.commit(actor, now, [Change("delivery.inspected", inspected, delivery), *emails])
     if inspected.removal_deadline is not None:
-        deps.workflows.start(REJECTED_GOODS, f"rejected-{inspected.id}", {
-            "delivery_id": inspected.id, "removal_deadline": calendar.iso_utc(inspected.removal_deadline),
-        })
+        deps.workflows.start(
+            REJECTED_GOODS,
+            f"rejected-{inspected.id}",
+            {
+                "delivery_id": inspected.id,
+                "removal_deadline": calendar.iso_utc(inspected.removal_deadline),
+            },
+        )
     return inspected
 
 
@@ -225,15 +295,26 @@ def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict
     order = deps.load(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     determined = rules.determine_prices(delivery, order, prices, reason, actor.sub, now)
-    lines = "\n".join(f"  line {line.line_id}: {line.accepted} at {line.adjusted_unit_price}" for line in determined.lines if line.adjusted_unit_price is not None)
-    (determined,) = deps.commit(actor, now, [
-        Change("delivery.prices_determined", determined, delivery),
-        Send(f"delivery-{determined.id}:prices-determined", Email(
-            to=(determined.contractor_email, order.contact_email),
-            subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
-            text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
-        )),
-    ])
+    lines = "\n".join(
+        f"  line {line.line_id}: {line.accepted} at {line.adjusted_unit_price}"
+        for line in determined.lines
+        if line.adjusted_unit_price is not None
+    )
+    (determined,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("delivery.prices_determined", determined, delivery),
+            Send(
+                f"delivery-{determined.id}:prices-determined",
+                Email(
+                    to=(determined.contractor_email, order.contact_email),
+                    subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
+                    text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
+                ),
+            ),
+        ],
+    )
     return determined
 
 
@@ -256,28 +337,38 @@ def abandon_rejected_goods(deps: Deps, execution: str, delivery_id: str) -> dict
     abandoned = rules.abandon(delivery, now)
     if abandoned is None:
         return {"delivery_id": delivery_id, "rejected_goods": delivery.rejected_goods.value}
-    deps.commit(Actor.system(execution), now, [
-        Change("delivery.rejected_goods_abandoned", abandoned, delivery),
-        Send(f"{execution}:abandoned", Email(
-            to=(delivery.contractor_email,),
-            subject=f"Rejected goods abandoned: delivery {delivery.id}",
-            text=(
-                f"The rejected goods of delivery {delivery.id} (contract {delivery.contract_id}) were not removed by "
-                f"{calendar.iso_local(delivery.removal_deadline)}. They are abandoned to the State, which may dispose of "
-                f"them as its own property (R-9j)."
+    deps.commit(
+        Actor.system(execution),
+        now,
+        [
+            Change("delivery.rejected_goods_abandoned", abandoned, delivery),
+            Send(
+                f"{execution}:abandoned",
+                Email(
+                    to=(delivery.contractor_email,),
+                    subject=f"Rejected goods abandoned: delivery {delivery.id}",
+                    text=(
+                        f"The rejected goods of delivery {delivery.id} (contract {delivery.contract_id}) were not removed by "
+                        f"{calendar.iso_local(delivery.removal_deadline)}. They are abandoned to the State, which may dispose of "
+                        f"them as its own property (R-9j)."
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return {"delivery_id": delivery_id, "rejected_goods": abandoned.rejected_goods.value}
 
 
 # --- open market (R-9i) with set-off (R-13d) ----------------------------------------------------------------
 
+
 def open_invoices_of(deps: Deps, agency: str, contract_id: str) -> list[Invoice]:
     """Unpaid invoices of a contract, read from the agency's payment index (Query, never Scan)."""
     found = []
     for bucket in ("upcoming", "overdue"):
-        found += [i for i in deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{bucket}") if i.contract_id == contract_id]
+        found += [
+            i for i in deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{bucket}") if i.contract_id == contract_id
+        ]
     return found
 
 
@@ -302,7 +393,14 @@ def set_off_changes(purchases: list[OpenMarketPurchase], invoices: list[Invoice]
 
 
 def record_open_market_purchase(
-    deps: Deps, actor: Actor, order_id: str, *, line_id: str, quantity: Decimal, cost: Decimal, reason: str,
+    deps: Deps,
+    actor: Actor,
+    order_id: str,
+    *,
+    line_id: str,
+    quantity: Decimal,
+    cost: Decimal,
+    reason: str,
 ) -> OpenMarketPurchase:
     """R-9i: goods bought elsewhere for a late or rejected delivery; the excess cost is charged to the
     contractor and deducted from open invoices (R-13d)."""
@@ -311,9 +409,15 @@ def record_open_market_purchase(
     now = deps.clock.now()
     previous = open_market_of(deps, order.contract_id)
     purchase = rules.open_market_purchase(
-        purchase_id=deps.ids.new("OM"), order=order, deliveries=deliveries_of(deps, order.id),
-        previous=_open_market_quantities(previous, order.id), line_id=line_id, quantity=quantity, cost=cost,
-        reason=reason, now=now,
+        purchase_id=deps.ids.new("OM"),
+        order=order,
+        deliveries=deliveries_of(deps, order.id),
+        previous=_open_market_quantities(previous, order.id),
+        line_id=line_id,
+        quantity=quantity,
+        cost=cost,
+        reason=reason,
+        now=now,
     )
     recorded = [Change("open_market_purchase.recorded", purchase)]
     set_offs = set_off_changes([purchase], open_invoices_of(deps, order.agency, order.contract_id), now)
@@ -324,16 +428,21 @@ def record_open_market_purchase(
     purchase = recorded[0].after
     emails: list[Write] = []
     if purchase.excess > 0:
-        emails.append(Send(f"open-market-{purchase.id}:charged", Email(
-            to=(order.contractor_email,),
-            subject=f"Excess cost charged: open-market purchase {purchase.id} under contract {purchase.contract_id}",
-            text=(
-                f"The State bought {purchase.quantity} of line {purchase.line_id} on the open market for {purchase.cost} "
-                f"(contract price {purchase.contract_cost}) because of: {purchase.reason}.\n"
-                f"The excess cost {purchase.excess} is charged to you (R-9i); {purchase.set_off} was deducted from your "
-                f"open invoices and the rest from the next amounts due (R-13d)."
-            ),
-        )))
+        emails.append(
+            Send(
+                f"open-market-{purchase.id}:charged",
+                Email(
+                    to=(order.contractor_email,),
+                    subject=f"Excess cost charged: open-market purchase {purchase.id} under contract {purchase.contract_id}",
+                    text=(
+                        f"The State bought {purchase.quantity} of line {purchase.line_id} on the open market for {purchase.cost} "
+                        f"(contract price {purchase.contract_cost}) because of: {purchase.reason}.\n"
+                        f"The excess cost {purchase.excess} is charged to you (R-9i); {purchase.set_off} was deducted from your "
+                        f"open invoices and the rest from the next amounts due (R-13d)."
+                    ),
+                ),
+            )
+        )
     stored = deps.commit(actor, now, recorded + [c for c in set_offs if c.after.id != purchase.id] + emails)
     return stored[0]
 
@@ -344,12 +453,17 @@ def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str) -> li
 
 # --- force majeure (R-14) -----------------------------------------------------------------------------------
 
-def give_force_majeure_notice(deps: Deps, actor: Actor, contract_id: str, *, cause: str, probable_duration_days: int) -> ForceMajeureNotice:
+
+def give_force_majeure_notice(
+    deps: Deps, actor: Actor, contract_id: str, *, cause: str, probable_duration_days: int
+) -> ForceMajeureNotice:
     """R-14: the contractor's written notice of a delay beyond its control, recorded against the contract."""
     contract = get_contract(deps, actor, contract_id)
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
-    notice = rules.force_majeure(notice_id=deps.ids.new("FM"), contract=contract, cause=cause, probable_duration_days=probable_duration_days, now=now)
+    notice = rules.force_majeure(
+        notice_id=deps.ids.new("FM"), contract=contract, cause=cause, probable_duration_days=probable_duration_days, now=now
+    )
     (notice,) = deps.store.commit(actor, now, [Change("contract.force_majeure_noticed", notice)])
     return notice
 

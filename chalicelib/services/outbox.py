@@ -9,7 +9,7 @@ one transaction with the broadcast's cursor, so a page is written once however o
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 from chalicelib.domain import outbox as rules
 from chalicelib.domain.errors import DomainError, NotFound
@@ -24,7 +24,7 @@ PAGE = 99  # a broadcast's addresses written per transaction, with the broadcast
 TIME_RESERVE_MS = 30_000  # the worker stops taking work this long before its Lambda timeout
 
 # audience name -> page(deps, of, cursor, size) -> (addresses, next cursor or None when the audience is exhausted)
-AUDIENCES: dict[str, Callable[[Deps, str, str, int], tuple[list[str], Optional[str]]]] = {
+AUDIENCES: dict[str, Callable[[Deps, str, str, int], tuple[list[str], str | None]]] = {
     "invited-vendors": solicitations.invited_page,  # R-4: the notice
     "solicitation-recipients": solicitations.recipients_page,  # R-5o: addenda, cancellation
     "opened-bidders": solicitations.opened_bidders_page,  # R-8b: all bids rejected
@@ -35,23 +35,27 @@ def first_try(deps: Deps, keys: Sequence[str]) -> None:
     """Send each message just written, unless it was written before (then it is sent or being retried)."""
     try:
         written = deps.store.get_many(Message, keys)
-    except Exception:  # noqa: BLE001 - the changes are stored; the worker delivers their messages later
+    except Exception:
         log.exception("first try of %d email(s) could not read them; the outbox worker sends them", len(keys))
         return
     for message in written:
         try:
             if rules.awaits_first_try(message, deps.clock.now()):
                 _attempt(deps, message)
-        except Exception:  # noqa: BLE001 - as above
+        except Exception:
             log.exception("first try of email %s failed; the outbox worker retries it", message.id)
 
 
-def deliver_due(deps: Deps, time_left: Optional[Callable[[], int]] = None) -> dict:
+def deliver_due(deps: Deps, time_left: Callable[[], int] | None = None) -> dict:
     """Send every message due and expand every broadcast due, until none is left or the time is nearly up."""
     counts = {"sent": 0, "failed": 0, "expanded": 0}
     while True:
         now = deps.clock.now()
-        due = list(deps.store.iterate(Message, "due", "pending", sk_between=(rules.due_key(rules.EPOCH), rules.due_key(now) + "#\uffff"), limit=PAGE))
+        due = list(
+            deps.store.iterate(
+                Message, "due", "pending", sk_between=(rules.due_key(rules.EPOCH), rules.due_key(now) + "#\uffff"), limit=PAGE
+            )
+        )
         progressed = False
         for message in due:
             if time_left is not None and time_left() < TIME_RESERVE_MS:
@@ -73,7 +77,9 @@ def retry_now(deps: Deps, key: str) -> None:
 
 def _take_and_send(deps: Deps, message: Message, counts: dict) -> bool:
     try:
-        (taken,) = deps.store.commit(WORKER, deps.clock.now(), [Change("message.taken", rules.taken(message, deps.clock.now()), message)])
+        (taken,) = deps.store.commit(
+            WORKER, deps.clock.now(), [Change("message.taken", rules.taken(message, deps.clock.now()), message)]
+        )
     except DomainError:
         return False  # another run took it meanwhile
     counts["sent" if _attempt(deps, taken) else "failed"] += 1
@@ -97,9 +103,16 @@ def _settle(deps: Deps, message: Message, settled: Message) -> None:
     if settled.status is MessageStatus.PENDING and rules.needs_attention(settled):
         from chalicelib.services import attention
 
-        attention.raise_attention(deps, attention.OUTBOX, message.id, "Deliver email", "EmailNotDelivered",
-                                  f"{settled.attempts} attempts to send \"{message.subject}\" to {', '.join(message.to)} "
-                                  f"failed; the last with {settled.last_error}. Retries go on every hour.", task_token="")
+        attention.raise_attention(
+            deps,
+            attention.OUTBOX,
+            message.id,
+            "Deliver email",
+            "EmailNotDelivered",
+            f'{settled.attempts} attempts to send "{message.subject}" to {", ".join(message.to)} '
+            f"failed; the last with {settled.last_error}. Retries go on every hour.",
+            task_token="",
+        )
 
 
 def _expand_page(deps: Deps, broadcast: Message, counts: dict) -> bool:
@@ -112,9 +125,15 @@ def _expand_page(deps: Deps, broadcast: Message, counts: dict) -> bool:
     if not broadcast.cursor and not broadcast.recipients:
         addresses = [*broadcast.to, *addresses]  # the extra addresses go with the first page
     unique = sorted({a.lower(): a for a in addresses}.values())
-    sends = [Send(rules.recipient_key(broadcast, a), Email(to=(a,), subject=broadcast.subject, text=broadcast.text)) for a in unique]
+    sends = [
+        Send(rules.recipient_key(broadcast, a), Email(to=(a,), subject=broadcast.subject, text=broadcast.text)) for a in unique
+    ]
     try:
-        deps.commit(WORKER, deps.clock.now(), [Change("message.expanded", rules.expanded_page(broadcast, cursor, len(sends)), broadcast), *sends])
+        deps.commit(
+            WORKER,
+            deps.clock.now(),
+            [Change("message.expanded", rules.expanded_page(broadcast, cursor, len(sends)), broadcast), *sends],
+        )
     except DomainError:
         return False  # another run wrote this page meanwhile
     counts["expanded"] += len(sends)

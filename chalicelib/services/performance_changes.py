@@ -12,7 +12,12 @@ from chalicelib.domain.contracts import Contract
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.orders import term_closes_at
 from chalicelib.domain.performance_changes import (
-    BalanceLine, ContractAmendment, ContractAssignment, LineChange, OrderingAgencyRequest, TermShortfallReport,
+    BalanceLine,
+    ContractAmendment,
+    ContractAssignment,
+    LineChange,
+    OrderingAgencyRequest,
+    TermShortfallReport,
     UnorderedBalanceStatement,
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
@@ -30,11 +35,18 @@ def _require_contractor(actor: Actor, contract: Contract) -> None:
 
 # --- term (R-9d/e) and its end (R-9a) -------------------------------------------------------------------------
 
+
 def _start_term_timer(deps: Deps, contract: Contract) -> None:
     """One execution per term end: an extension starts its own, and the earlier one finds the term moved."""
-    deps.workflows.start(CONTRACT_TERM, f"contract-term-{contract.id}-{contract.term_end.isoformat()}", {
-        "contract_id": contract.id, "term_end": contract.term_end.isoformat(), "ends_at": calendar.iso_utc(term_closes_at(contract)),
-    })
+    deps.workflows.start(
+        CONTRACT_TERM,
+        f"contract-term-{contract.id}-{contract.term_end.isoformat()}",
+        {
+            "contract_id": contract.id,
+            "term_end": contract.term_end.isoformat(),
+            "ends_at": calendar.iso_utc(term_closes_at(contract)),
+        },
+    )
 
 
 def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end: dt.date) -> Contract:
@@ -42,7 +54,9 @@ def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end:
     contract = get_contract(deps, actor, contract_id)
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
-    (with_term,) = deps.store.commit(actor, now, [Change("contract.term_set", rules.set_term(contract, start=start, end=end), contract)])
+    (with_term,) = deps.store.commit(
+        actor, now, [Change("contract.term_set", rules.set_term(contract, start=start, end=end), contract)]
+    )
     _start_term_timer(deps, with_term)
     return with_term
 
@@ -59,18 +73,32 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
     if report is None:
         return {"contract_id": contract.id, "reported": False}
     contacts = sorted({o.contact_email for o in orders})
-    deps.commit(Actor.system(execution), now, [
-        Change("contract.term_shortfall_reported", report),
-        Send(f"term-shortfall-{report.id}", Email(
-            to=(deps.mailboxes.purchasing, *contacts),
-            subject=f"Contract {contract.id}: orders below 90% at the end of the term",
-            text="\n".join(
-                [f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
-                 f"These lines were ordered below 90% of the contract quantity (R-9a):"]
-                + [f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})" for s in report.lines]
+    deps.commit(
+        Actor.system(execution),
+        now,
+        [
+            Change("contract.term_shortfall_reported", report),
+            Send(
+                f"term-shortfall-{report.id}",
+                Email(
+                    to=(deps.mailboxes.purchasing, *contacts),
+                    subject=f"Contract {contract.id}: orders below 90% at the end of the term",
+                    text="\n".join(
+                        [
+                            (
+                                f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
+                                f"These lines were ordered below 90% of the contract quantity (R-9a):"
+                            )
+                        ]
+                        + [
+                            f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})"
+                            for s in report.lines
+                        ]
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return {"contract_id": contract.id, "reported": True}
 
 
@@ -85,20 +113,30 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     statement = rules.request_balance_statement(
-        contract, statement_id=deps.ids.new("UBS"), previous=list_balance_statements(deps, actor, contract.id),
-        requested_by=actor.sub, now=now,
+        contract,
+        statement_id=deps.ids.new("UBS"),
+        previous=list_balance_statements(deps, actor, contract.id),
+        requested_by=actor.sub,
+        now=now,
     )
-    (statement,) = deps.commit(actor, now, [
-        Change("unordered_balance_statement.requested", statement),
-        Send(f"balance-statement-{statement.id}:requested", Email(
-            to=(contract.contractor_email,),
-            subject=f"Statement of unordered balances requested: contract {contract.id}",
-            text=(
-                f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
-                f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
+    (statement,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("unordered_balance_statement.requested", statement),
+            Send(
+                f"balance-statement-{statement.id}:requested",
+                Email(
+                    to=(contract.contractor_email,),
+                    subject=f"Statement of unordered balances requested: contract {contract.id}",
+                    text=(
+                        f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
+                        f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return statement
 
 
@@ -121,27 +159,43 @@ def list_balance_statements(deps: Deps, actor: Actor, contract_id: str) -> list[
 
 # --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
 
+
 def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agency: str | None = None) -> OrderingAgencyRequest:
     """R-9b: an agency not named in the contract asks to order against it (or purchasing asks for it); the
     contractor is asked to accept."""
     require_role(actor, Role.AGENCY, Role.PURCHASING)
     ordering_agency = actor.org if actor.role is Role.AGENCY else agency
     if not ordering_agency or (actor.role is Role.AGENCY and agency not in (None, actor.org)):
-        raise ValidationFailed("Name the agency that will order (an agency asks for itself).", rule="R-9b", details=[{"field": "agency", "problem": "must be the caller's agency, or given by purchasing"}])
+        raise ValidationFailed(
+            "Name the agency that will order (an agency asks for itself).",
+            rule="R-9b",
+            details=[{"field": "agency", "problem": "must be the caller's agency, or given by purchasing"}],
+        )
     contract = deps.load(Contract, contract_id)
     now = deps.clock.now()
     request = rules.request_ordering_agency(
-        contract, request_id=deps.ids.new("OAR"), ordering_agency=ordering_agency,
-        previous=list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id)), requested_by=actor.sub, now=now,
+        contract,
+        request_id=deps.ids.new("OAR"),
+        ordering_agency=ordering_agency,
+        previous=list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id)),
+        requested_by=actor.sub,
+        now=now,
     )
-    (request,) = deps.commit(actor, now, [
-        Change("ordering_agency.requested", request),
-        Send(f"ordering-agency-{request.id}:requested", Email(
-            to=(contract.contractor_email,),
-            subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
-            text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
-        )),
-    ])
+    (request,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("ordering_agency.requested", request),
+            Send(
+                f"ordering-agency-{request.id}:requested",
+                Email(
+                    to=(contract.contractor_email,),
+                    subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
+                    text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
+                ),
+            ),
+        ],
+    )
     return request
 
 
@@ -152,7 +206,9 @@ def decide_ordering_agency(deps: Deps, actor: Actor, request_id: str, *, accept:
         raise NotFound(f"No ordering-agency request {request_id} is visible to the caller.")
     contract = deps.load(Contract, request.contract_id)
     now = deps.clock.now()
-    decided, accepted = rules.decide_ordering_agency(request, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now)
+    decided, accepted = rules.decide_ordering_agency(
+        request, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now
+    )
     changes = [Change(f"ordering_agency.{decided.status.value}", decided, request)]
     if accepted is not None:
         changes.append(Change("contract.ordering_agency_added", accepted, contract))
@@ -167,35 +223,58 @@ def list_ordering_agency_requests(deps: Deps, actor: Actor, contract_id: str) ->
 
 # --- amendments (R-9c) ----------------------------------------------------------------------------------------
 
-def amend_contract(deps: Deps, actor: Actor, contract_id: str, *, changes: list[LineChange], term_end: dt.date | None = None, reason: str) -> ContractAmendment:
+
+def amend_contract(
+    deps: Deps, actor: Actor, contract_id: str, *, changes: list[LineChange], term_end: dt.date | None = None, reason: str
+) -> ContractAmendment:
     """R-9c: only purchasing, for the Commissioner, writes an amendment; each is numbered and kept, and binds
     once the contractor accepts it."""
     contract = get_contract(deps, actor, contract_id)
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     numbered, amendment = rules.amend(
-        contract, amendment_id=deps.ids.new("AMD"), changes=changes, term_end=term_end,
-        outstanding=list_amendments(deps, actor, contract.id), reason=reason, signed_by=actor.sub, now=now,
+        contract,
+        amendment_id=deps.ids.new("AMD"),
+        changes=changes,
+        term_end=term_end,
+        outstanding=list_amendments(deps, actor, contract.id),
+        reason=reason,
+        signed_by=actor.sub,
+        now=now,
     )
-    changed = [f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
-               for b, a in zip(amendment.lines_before, amendment.lines_after) if a != b]
+    changed = [
+        f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
+        for b, a in zip(amendment.lines_before, amendment.lines_after)
+        if a != b
+    ]
     if amendment.term_end_after != amendment.term_end_before:
         changed.append(f"  term end: {amendment.term_end_before.isoformat()} -> {amendment.term_end_after.isoformat()}")
-    _, amendment = deps.commit(actor, now, [
-        Change("contract.amendment_numbered", numbered, contract), Change("contract_amendment.signed", amendment),
-        Send(f"amendment-{amendment.id}", Email(
-            to=(contract.contractor_email,),
-            subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
-            text="\n".join(
-                [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
-                + changed + ["The amendment takes effect when you accept it (R-9c)."]
+    _, amendment = deps.commit(
+        actor,
+        now,
+        [
+            Change("contract.amendment_numbered", numbered, contract),
+            Change("contract_amendment.signed", amendment),
+            Send(
+                f"amendment-{amendment.id}",
+                Email(
+                    to=(contract.contractor_email,),
+                    subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
+                    text="\n".join(
+                        [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
+                        + changed
+                        + ["The amendment takes effect when you accept it (R-9c)."]
+                    ),
+                ),
             ),
-        )),
-    ])
+        ],
+    )
     return amendment
 
 
-def decide_amendment(deps: Deps, actor: Actor, contract_id: str, amendment_id: str, *, accept: bool, reason: str = "") -> ContractAmendment:
+def decide_amendment(
+    deps: Deps, actor: Actor, contract_id: str, amendment_id: str, *, accept: bool, reason: str = ""
+) -> ContractAmendment:
     """R-9c: the contractor's acceptance applies the amendment to the contract; an extended term gets its timer."""
     contract = get_contract(deps, actor, contract_id)
     _require_contractor(actor, contract)
@@ -207,11 +286,21 @@ def decide_amendment(deps: Deps, actor: Actor, contract_id: str, amendment_id: s
     changes = [Change(f"contract_amendment.{decided.status.value}", decided, amendment)]
     if amended is not None:
         changes.append(Change("contract.amended", amended, contract))
-    decided, *stored = deps.commit(actor, now, [*changes, Send(f"amendment-{decided.id}:{decided.status.value}", Email(
-        to=(deps.mailboxes.purchasing,),
-        subject=f"Amendment {decided.number} to contract {contract.id}: {decided.status.value} by the contractor",
-        text=f"{contract.contractor_name} {decided.status.value} amendment {decided.number} of contract {contract.id}. {reason}".strip(),
-    ))])
+    decided, *stored = deps.commit(
+        actor,
+        now,
+        [
+            *changes,
+            Send(
+                f"amendment-{decided.id}:{decided.status.value}",
+                Email(
+                    to=(deps.mailboxes.purchasing,),
+                    subject=f"Amendment {decided.number} to contract {contract.id}: {decided.status.value} by the contractor",
+                    text=f"{contract.contractor_name} {decided.status.value} amendment {decided.number} of contract {contract.id}. {reason}".strip(),
+                ),
+            ),
+        ],
+    )
     if stored and decided.term_end_after != decided.term_end_before:
         _start_term_timer(deps, stored[0])
     return decided
@@ -228,12 +317,22 @@ def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_o
     require_role(actor, Role.VENDOR)
     assignee = next(iter(deps.store.iterate(Vendor, "by_org", assignee_org)), None)
     if assignee is None or assignee.status is not VendorStatus.ACTIVE or assignee.suspended:
-        raise ValidationFailed("The assignee must be a registered, confirmed vendor in good standing.", rule="R-9f",
-                               details=[{"field": "assignee_org", "problem": f"{assignee_org} is not an active vendor"}])
+        raise ValidationFailed(
+            "The assignee must be a registered, confirmed vendor in good standing.",
+            rule="R-9f",
+            details=[{"field": "assignee_org", "problem": f"{assignee_org} is not an active vendor"}],
+        )
     now = deps.clock.now()
     assignment = rules.request_assignment(
-        contract, assignment_id=deps.ids.new("ASG"), assignee_id=assignee.id, assignee_org=assignee.org,
-        assignee_name=assignee.legal_name, assignee_email=assignee.contact_email, reason=reason, requested_by=actor.sub, now=now,
+        contract,
+        assignment_id=deps.ids.new("ASG"),
+        assignee_id=assignee.id,
+        assignee_org=assignee.org,
+        assignee_name=assignee.legal_name,
+        assignee_email=assignee.contact_email,
+        reason=reason,
+        requested_by=actor.sub,
+        now=now,
     )
     (assignment,) = deps.store.commit(actor, now, [Change("contract_assignment.requested", assignment)])
     return assignment
@@ -247,21 +346,36 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
         raise NotFound(f"No assignment request {assignment_id}.")
     contract = deps.store.get(Contract, assignment.contract_id)
     now = deps.clock.now()
-    decided, assigned = rules.decide_assignment(assignment, contract, consent=consent, reason=reason, decided_by=actor.sub, now=now)
+    decided, assigned = rules.decide_assignment(
+        assignment, contract, consent=consent, reason=reason, decided_by=actor.sub, now=now
+    )
     changes = [Change(f"contract_assignment.{decided.status.value}", decided, assignment)]
     if assigned is not None:
         changes.append(Change("contract.assigned", assigned, contract))
     word = "consents to" if consent else "refuses"
-    (decided, *_) = deps.commit(actor, now, [*changes, Send(f"assignment-{decided.id}:decided", Email(
-        to=tuple(sorted({contract.contractor_email, decided.assignee_email})),
-        subject=f"Assignment of contract {contract.id}: {decided.status.value}",
-        text=f"The Commissioner {word} the assignment of contract {contract.id} from {decided.contractor_org} to {decided.assignee_name}. {reason}".strip(),
-    ))])
+    (decided, *_) = deps.commit(
+        actor,
+        now,
+        [
+            *changes,
+            Send(
+                f"assignment-{decided.id}:decided",
+                Email(
+                    to=tuple(sorted({contract.contractor_email, decided.assignee_email})),
+                    subject=f"Assignment of contract {contract.id}: {decided.status.value}",
+                    text=f"The Commissioner {word} the assignment of contract {contract.id} from {decided.contractor_org} to {decided.assignee_name}. {reason}".strip(),
+                ),
+            ),
+        ],
+    )
     return decided
 
 
 def get_assignment(deps: Deps, actor: Actor, assignment_id: str) -> ContractAssignment:
     assignment = deps.store.get(ContractAssignment, assignment_id)
-    if assignment is None or not (visible_to(actor, assignment.agency, assignment.contractor_org) or (actor.role is Role.VENDOR and actor.org == assignment.assignee_org)):
+    if assignment is None or not (
+        visible_to(actor, assignment.agency, assignment.contractor_org)
+        or (actor.role is Role.VENDOR and actor.org == assignment.assignee_org)
+    ):
         raise NotFound(f"No assignment request {assignment_id} is visible to the caller.")
     return assignment

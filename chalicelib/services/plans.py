@@ -29,13 +29,16 @@ MIN_TIMER_SECONDS = 1
 
 # -- plans -------------------------------------------------------------------------------------------
 
+
 def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, Any]) -> Plan:
     """An agency opens its plan for a period; one plan per agency and period."""
     require_role(actor, Role.AGENCY)
     period = rules.check_period(period)
     existing = next(deps.store.iterate(Plan, "by_agency", actor.org, sk_begins_with=f"{period}#", limit=1), None)
     if existing is not None:
-        raise Conflict(f"Agency {actor.org} already has plan {existing.id} for {period}.", rule="OPM-1", details=[{"plan_id": existing.id}])
+        raise Conflict(
+            f"Agency {actor.org} already has plan {existing.id} for {period}.", rule="OPM-1", details=[{"plan_id": existing.id}]
+        )
     now = deps.clock.now()
     plan = rules.new_plan(plan_id=deps.ids.new("PLAN"), agency=actor.org, period=period, sections=sections, now=now)
     (plan,) = deps.store.commit(actor, now, [Change("plan.created", plan)])
@@ -58,18 +61,25 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     def submit() -> Plan:
         plan = _own_plan(deps, actor, plan_id)
         submitted = rules.submit(plan, now)
-        (submitted,) = deps.commit(actor, now, [Change("plan.submitted", submitted, plan), Send(
-            f"plan-{plan.id}-submitted-{submitted.submissions}",
-            Email(
-                to=(deps.mailboxes.opm_reviewers,),
-                subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
-                text=(
-                    f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
-                    f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
-                    f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
+        (submitted,) = deps.commit(
+            actor,
+            now,
+            [
+                Change("plan.submitted", submitted, plan),
+                Send(
+                    f"plan-{plan.id}-submitted-{submitted.submissions}",
+                    Email(
+                        to=(deps.mailboxes.opm_reviewers,),
+                        subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
+                        text=(
+                            f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
+                            f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
+                            f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
+                        ),
+                    ),
                 ),
-            ),
-        )])
+            ],
+        )
         return submitted
 
     plan = retry_on_conflict(submit)
@@ -84,10 +94,20 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
     def approve() -> Plan:
         plan = deps.load(Plan, plan_id)
         approved = rules.approve(plan, now, actor.sub, note)
-        (approved,) = deps.commit(actor, now, [Change("plan.approved", approved, plan), *_agency_email(
-            approved, f"plan-{approved.id}-approved", f"Procurement plan {approved.id} for {approved.period} approved by OPM",
-            f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
-            f"OPM's note: {approved.decision_note}")])
+        (approved,) = deps.commit(
+            actor,
+            now,
+            [
+                Change("plan.approved", approved, plan),
+                *_agency_email(
+                    approved,
+                    f"plan-{approved.id}-approved",
+                    f"Procurement plan {approved.id} for {approved.period} approved by OPM",
+                    f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
+                    f"OPM's note: {approved.decision_note}",
+                ),
+            ],
+        )
         return approved
 
     return retry_on_conflict(approve)
@@ -102,10 +122,20 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
         plan = deps.load(Plan, plan_id)
         returned = rules.return_to_agency(plan, now, actor.sub, reasons)
         listed = "\n".join(f"- {r}" for r in returned.return_reasons)
-        (returned,) = deps.commit(actor, now, [Change("plan.returned", returned, plan), *_agency_email(
-            returned, f"plan-{plan.id}-returned-{plan.submissions}", f"Procurement plan {plan.id} for {plan.period} returned by OPM",
-            f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
-            f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.")])
+        (returned,) = deps.commit(
+            actor,
+            now,
+            [
+                Change("plan.returned", returned, plan),
+                *_agency_email(
+                    returned,
+                    f"plan-{plan.id}-returned-{plan.submissions}",
+                    f"Procurement plan {plan.id} for {plan.period} returned by OPM",
+                    f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
+                    f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.",
+                ),
+            ],
+        )
         return returned
 
     return retry_on_conflict(return_it)
@@ -119,19 +149,26 @@ def get_plan(deps: Deps, actor: Actor | None, plan_id: str) -> Plan:
     return plan
 
 
-def list_plans(deps: Deps, actor: Actor | None, *, agency: str | None = None, period: str | None = None,
-               status: PlanStatus | None = None) -> list[Plan]:
+def list_plans(
+    deps: Deps, actor: Actor | None, *, agency: str | None = None, period: str | None = None, status: PlanStatus | None = None
+) -> list[Plan]:
     """OPM-2: the public list is approved plans by agency and period, past periods included.
     OPM may list any status (its review queue); an agency may list its own plans of any status."""
     status = status or PlanStatus.APPROVED
     if status is not PlanStatus.APPROVED:
         if actor is None or actor.role not in (Role.OPM, Role.AGENCY):
-            raise ValidationFailed(f"Only approved plans are public; {status.value} plans are listed to OPM and their agency.",
-                                   rule="OPM-2", details=[{"field": "status", "problem": "needs an opm or agency token"}])
+            raise ValidationFailed(
+                f"Only approved plans are public; {status.value} plans are listed to OPM and their agency.",
+                rule="OPM-2",
+                details=[{"field": "status", "problem": "needs an opm or agency token"}],
+            )
         if actor.role is Role.AGENCY:
             if agency not in (None, actor.org):
-                raise ValidationFailed(f"An agency lists only its own {status.value} plans.", rule="OPM-2",
-                                       details=[{"field": "agency", "problem": f"must be {actor.org}"}])
+                raise ValidationFailed(
+                    f"An agency lists only its own {status.value} plans.",
+                    rule="OPM-2",
+                    details=[{"field": "agency", "problem": f"must be {actor.org}"}],
+                )
             agency = actor.org
     prefix = f"{agency}#" if agency else None
     if agency and period:
@@ -154,30 +191,55 @@ def schedule_version(deps: Deps, actor: Actor | None, plan_id: str, number: int)
 
 # -- amendments --------------------------------------------------------------------------------------
 
-def request_amendment(deps: Deps, actor: Actor, plan_id: str, *, service_id: str, change: ScheduleChange, reason: str,
-                      competitive_procurement_date: dt.date | None) -> PlanAmendment:
+
+def request_amendment(
+    deps: Deps,
+    actor: Actor,
+    plan_id: str,
+    *,
+    service_id: str,
+    change: ScheduleChange,
+    reason: str,
+    competitive_procurement_date: dt.date | None,
+) -> PlanAmendment:
     """OPM-4/OPM-7: file a Request To Amend Procurement Schedule; the review workflow starts and OPM is emailed."""
     plan = _own_plan(deps, actor, plan_id)
     now = deps.clock.now()
     requests = list(deps.store.iterate(PlanAmendment, "by_plan", plan.id))
     amendment = amend.new_amendment(
-        amendment_id=deps.ids.new("RAPS"), plan=plan, open_amendments=requests, service_id=service_id, change=change,
-        reason=reason, competitive_procurement_date=competitive_procurement_date, now=now, by=actor.sub,
+        amendment_id=deps.ids.new("RAPS"),
+        plan=plan,
+        open_amendments=requests,
+        service_id=service_id,
+        change=change,
+        reason=reason,
+        competitive_procurement_date=competitive_procurement_date,
+        now=now,
+        by=actor.sub,
     )
-    what = "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
-    (amendment,) = deps.commit(actor, now, [Change("plan_amendment.requested", amendment), Send(
-        f"amendment-{amendment.id}-requested",
-        Email(
-            to=(deps.mailboxes.opm_reviewers,),
-            subject=f"Request To Amend Procurement Schedule {amendment.id} from {plan.agency}: review due {_day(amendment.review_due_at)}",
-            text=(
-                f"{plan.agency} asks to change service {service_id} of plan {plan.id} ({plan.period}) {what}.\n"
-                f"Reason: {amendment.reason}\n"
-                f"Review due by {_day(amendment.review_due_at)} (15 business days).\n"
-                f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+    what = (
+        "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
+    )
+    (amendment,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("plan_amendment.requested", amendment),
+            Send(
+                f"amendment-{amendment.id}-requested",
+                Email(
+                    to=(deps.mailboxes.opm_reviewers,),
+                    subject=f"Request To Amend Procurement Schedule {amendment.id} from {plan.agency}: review due {_day(amendment.review_due_at)}",
+                    text=(
+                        f"{plan.agency} asks to change service {service_id} of plan {plan.id} ({plan.period}) {what}.\n"
+                        f"Reason: {amendment.reason}\n"
+                        f"Review due by {_day(amendment.review_due_at)} (15 business days).\n"
+                        f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+                    ),
+                ),
             ),
-        ),
-    )])
+        ],
+    )
     deps.workflows.start(PROCESS, f"amendment-{amendment.id}", {"amendment_id": amendment.id})
     return amendment
 
@@ -189,7 +251,9 @@ def get_amendment(deps: Deps, actor: Actor, amendment_id: str) -> PlanAmendment:
     return amendment
 
 
-def list_amendments(deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None) -> list[PlanAmendment]:
+def list_amendments(
+    deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None
+) -> list[PlanAmendment]:
     """By plan (its agency and OPM) or, for OPM, by status (the review queue)."""
     if plan_id is not None:
         plan = deps.load(Plan, plan_id)
@@ -228,10 +292,14 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
         amendment = deps.load(PlanAmendment, amendment_id)
         plan = _own_plan(deps, actor, amendment.plan_id)
         published_plan, published = amend.publish(plan, amendment, now)
-        published_plan, published = deps.store.commit(actor, now, [
-            Change("plan.schedule_published", published_plan, plan),
-            Change("plan_amendment.published", published, amendment),
-        ])
+        published_plan, published = deps.store.commit(
+            actor,
+            now,
+            [
+                Change("plan.schedule_published", published_plan, plan),
+                Change("plan_amendment.published", published, amendment),
+            ],
+        )
         return amendment, published_plan, published
 
     amendment, published_plan, published = retry_on_conflict(publish)
@@ -242,6 +310,7 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
 
 # -- workflow tasks ----------------------------------------------------------------------------------
 
+
 def review_timers(deps: Deps, amendment_id: str) -> dict:
     """Seconds from now to the reminder instant, for the first wait's timeout (the domain computed the instant)."""
     amendment = deps.load(PlanAmendment, amendment_id)
@@ -250,13 +319,16 @@ def review_timers(deps: Deps, amendment_id: str) -> dict:
 
 def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """Keep the token for OPM's decision; answer at once if OPM already decided."""
+
     def keep_token() -> None:
         amendment = deps.load(PlanAmendment, amendment_id)
         if amendment.decided:
             deps.workflows.resume(task_token, {"approved": amendment.approved})
             return
         waiting = dataclasses.replace(amendment, decision_token=task_token)
-        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)])
+        deps.store.commit(
+            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)]
+        )
 
     retry_on_conflict(keep_token)
 
@@ -270,18 +342,25 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
     if reminded is None:
         return {**timers, "reminded": False}
     if reminded is not amendment:  # else a retried task: written with its email before
-        deps.commit(Actor.system(execution), now, [Change("plan_amendment.reminder_sent", reminded, amendment), Send(
-            f"{execution}:reminder",
-            Email(
-                to=(deps.mailboxes.opm_reviewers,),
-                subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
-                text=(
-                    f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
-                    f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
-                    f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+        deps.commit(
+            Actor.system(execution),
+            now,
+            [
+                Change("plan_amendment.reminder_sent", reminded, amendment),
+                Send(
+                    f"{execution}:reminder",
+                    Email(
+                        to=(deps.mailboxes.opm_reviewers,),
+                        subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
+                        text=(
+                            f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
+                            f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
+                            f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
+                        ),
+                    ),
                 ),
-            ),
-        )])
+            ],
+        )
     return {**timers, "reminded": True}
 
 
@@ -293,18 +372,25 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
     if escalated is None:
         return {"escalated": False}
     if escalated is not amendment:  # else a retried task: written with its email before
-        deps.commit(Actor.system(execution), now, [Change("plan_amendment.review_overdue", escalated, amendment), Send(
-            f"{execution}:escalation",
-            Email(
-                to=(deps.mailboxes.opm_reviewers,),
-                subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
-                text=(
-                    f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
-                    f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
-                    f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
+        deps.commit(
+            Actor.system(execution),
+            now,
+            [
+                Change("plan_amendment.review_overdue", escalated, amendment),
+                Send(
+                    f"{execution}:escalation",
+                    Email(
+                        to=(deps.mailboxes.opm_reviewers,),
+                        subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
+                        text=(
+                            f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
+                            f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
+                            f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
+                        ),
+                    ),
                 ),
-            ),
-        )])
+            ],
+        )
     return {"escalated": True}
 
 
@@ -314,27 +400,34 @@ def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
     plan = deps.load(Plan, amendment.plan_id)
     if amendment.approved:
         subject = f"Request To Amend Procurement Schedule {amendment.id} approved: publish the amended schedule"
-        text = (f"OPM approved your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
-                f"OPM's note: {amendment.decision_note}\n"
-                f"Your agency must publish the amended procurement schedule: POST /amendments/{amendment.id}/publish. "
-                f"Until then the published schedule stays as it is.")
+        text = (
+            f"OPM approved your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
+            f"OPM's note: {amendment.decision_note}\n"
+            f"Your agency must publish the amended procurement schedule: POST /amendments/{amendment.id}/publish. "
+            f"Until then the published schedule stays as it is."
+        )
     else:
         subject = f"Request To Amend Procurement Schedule {amendment.id} denied"
-        text = (f"OPM denied your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
-                f"OPM's reasons: {amendment.decision_note}\nThe procurement schedule is unchanged.")
+        text = (
+            f"OPM denied your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
+            f"OPM's reasons: {amendment.decision_note}\nThe procurement schedule is unchanged."
+        )
     deps.commit(Actor.system(execution), deps.clock.now(), _agency_email(plan, f"{execution}:decision", subject, text))
     return {"approved": amendment.approved}
 
 
 def await_publication(deps: Deps, execution: str, amendment_id: str, task_token: str) -> None:
     """The agency's publication task: keep the token for the publish call; answer at once if already published."""
+
     def keep_token() -> None:
         amendment = deps.load(PlanAmendment, amendment_id)
         if amendment.status is PlanAmendmentStatus.PUBLISHED:
             deps.workflows.resume(task_token, {"published": True})
             return
         waiting = dataclasses.replace(amendment, publication_token=task_token)
-        deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)])
+        deps.store.commit(
+            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)]
+        )
 
     retry_on_conflict(keep_token)
 
@@ -346,28 +439,33 @@ def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
         return {"notified": 0}
     plan = deps.load(Plan, amendment.plan_id)
     before = plan.schedule_version(amendment.schedule_version - 1).service(amendment.service_id)
-    deps.commit(Actor.system(execution), deps.clock.now(), [
-        Send(
-            f"{execution}:courtesy:{contractor.email}",
-            Email(
-                to=(contractor.email,),
-                subject=f"{plan.agency} will procure {before.description} competitively",
-                text=(
-                    f"Dear {contractor.name},\n"
-                    f"{plan.agency} amended its procurement schedule for {plan.period} (version {amendment.schedule_version}): "
-                    f"service {amendment.service_id}, {before.description}, which you currently provide, will be procured "
-                    f"competitively; the competitive procurement is scheduled for "
-                    f"{amendment.competitive_procurement_date:%B %d, %Y}.\n"
-                    f"The amended schedule is public at GET /plans/{plan.id}/schedule/versions/{amendment.schedule_version}."
+    deps.commit(
+        Actor.system(execution),
+        deps.clock.now(),
+        [
+            Send(
+                f"{execution}:courtesy:{contractor.email}",
+                Email(
+                    to=(contractor.email,),
+                    subject=f"{plan.agency} will procure {before.description} competitively",
+                    text=(
+                        f"Dear {contractor.name},\n"
+                        f"{plan.agency} amended its procurement schedule for {plan.period} (version {amendment.schedule_version}): "
+                        f"service {amendment.service_id}, {before.description}, which you currently provide, will be procured "
+                        f"competitively; the competitive procurement is scheduled for "
+                        f"{amendment.competitive_procurement_date:%B %d, %Y}.\n"
+                        f"The amended schedule is public at GET /plans/{plan.id}/schedule/versions/{amendment.schedule_version}."
+                    ),
                 ),
-            ),
-        )
-        for contractor in before.current_contractors
-    ])
+            )
+            for contractor in before.current_contractors
+        ],
+    )
     return {"notified": len(before.current_contractors)}
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
 
 def _may_see_unpublished(actor: Actor | None, plan: Plan) -> bool:
     return actor is not None and (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency))
@@ -379,8 +477,6 @@ def _own_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     if plan is None or plan.agency != actor.org:
         raise NotFound(f"Agency {actor.org} has no plan {plan_id}.")
     return plan
-
-
 
 
 def _agency_email(plan: Plan, key: str, subject: str, text: str) -> list[Send]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, TypeVar, Union
+from typing import Any, Protocol, TypeVar
 
 from chalicelib.domain import outbox
 from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
@@ -32,7 +33,7 @@ class Actor:
     org: str
 
     @classmethod
-    def system(cls, execution: str) -> "Actor":
+    def system(cls, execution: str) -> Actor:
         return cls(sub=f"workflow:{execution}", role=Role.SYSTEM, org="system")
 
 
@@ -59,7 +60,7 @@ class Guard:
     key: str
     holder: str
     release: bool = False
-    handed_over_by: Optional[str] = None  # the holder giving the key to `holder` in this transaction (a replacement)
+    handed_over_by: str | None = None  # the holder giving the key to `holder` in this transaction (a replacement)
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,10 @@ class Broadcast:
     extra: tuple[str, ...] = ()
 
 
-Write = Union[Change, Guard, Unchanged, Member, Send, Broadcast]
+Write = Change | Guard | Unchanged | Member | Send | Broadcast
 
 
-def queued(write: Union[Send, Broadcast], at: dt.datetime) -> outbox.Message:
+def queued(write: Send | Broadcast, at: dt.datetime) -> outbox.Message:
     """The outbox message a Send or Broadcast writes (both stores write it the same way)."""
     if isinstance(write, Send):
         return outbox.new_message(write.key, write.email.to, write.email.subject, write.email.text, at, first_try=True)
@@ -129,8 +130,8 @@ class AuditEntry:
     role: str
     org: str
     action: str
-    before: Optional[dict]
-    after: Optional[dict]
+    before: dict | None
+    after: dict | None
 
 
 class Clock(Protocol):
@@ -148,7 +149,7 @@ class Ids(Protocol):
 
 
 class Store(Protocol):
-    def get(self, cls: type[T], entity_id: str) -> Optional[T]: ...
+    def get(self, cls: type[T], entity_id: str) -> T | None: ...
 
     def get_many(self, cls: type[T], entity_ids: Sequence[str]) -> list[T]:
         """The entities that exist among `entity_ids` (strongly consistent, in batches), in no particular order."""
@@ -156,12 +157,19 @@ class Store(Protocol):
     def find(self, cls: type[T], index: str, key: str, **options) -> list[T]: ...
 
     def iterate(
-        self, cls: type[T], index: str, key: str, *, sk_begins_with: Optional[str] = None,
-        sk_between: Optional[tuple[str, str]] = None, newest_first: bool = False, limit: Optional[int] = None,
+        self,
+        cls: type[T],
+        index: str,
+        key: str,
+        *,
+        sk_begins_with: str | None = None,
+        sk_between: tuple[str, str] | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
     ) -> Iterator[T]:
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
-    def page(self, cls: type[T], index: str, key: str, *, after: str = "", limit: int) -> tuple[list[T], Optional[str]]:
+    def page(self, cls: type[T], index: str, key: str, *, after: str = "", limit: int) -> tuple[list[T], str | None]:
         """One page of an index partition after the opaque cursor `after`; the next cursor, None after the last page."""
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
@@ -172,10 +180,10 @@ class Store(Protocol):
         AlreadyTaken when a guard is held by another, TooLarge past a storage limit, TemporarilyUnavailable when
         throttled. A message whose key is already in the outbox is left as it is (written once, delivered once)."""
 
-    def holder(self, key: str) -> Optional[str]:
+    def holder(self, key: str) -> str | None:
         """Who holds a guard's key now (a strongly consistent read); None when it is free."""
 
-    def members(self, collection: str, *, after: str = "", limit: Optional[int] = None) -> Iterator[str]:
+    def members(self, collection: str, *, after: str = "", limit: int | None = None) -> Iterator[str]:
         """The ids of a collection in id order after `after`, read strongly consistently, page by page."""
 
     def audit_trail(self, entity: str) -> list[AuditEntry]: ...
@@ -237,7 +245,7 @@ class Deps:
     def send_all(self, actor: Actor, emails: Sequence[Send]) -> None:
         """Emails a task writes in a batch, caused by no one change: in transactions of at most 100 items."""
         for start in range(0, len(emails), 100):
-            self.commit(actor, self.clock.now(), emails[start:start + 100])
+            self.commit(actor, self.clock.now(), emails[start : start + 100])
 
 
 def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:
@@ -261,4 +269,3 @@ def require_role(actor: Actor, *roles: Role) -> None:
 
 def entity_ref(kind: str, entity_id: str) -> str:
     return f"{kind}:{entity_id}"
-

@@ -38,12 +38,16 @@ def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
     now = deps.clock.now()
     published = rules.publish(sol, now)
     (published,) = deps.store.commit(actor, now, [Change("solicitation.published", published, sol)])
-    deps.workflows.start(PROCESS, execution_name(sol.id), {
-        "solicitation_id": sol.id,
-        "schedule": {"opening_at": iso_utc(published.opening_at), "due": False},  # R-5o: re-read after each wait
-        "opening": {"done": False, "after": "", "opened": 0},  # cursor of the opening, in batches
-        "tabulation": {"done": False, "after": ""},
-    })
+    deps.workflows.start(
+        PROCESS,
+        execution_name(sol.id),
+        {
+            "solicitation_id": sol.id,
+            "schedule": {"opening_at": iso_utc(published.opening_at), "due": False},  # R-5o: re-read after each wait
+            "opening": {"done": False, "after": "", "opened": 0},  # cursor of the opening, in batches
+            "tabulation": {"done": False, "after": ""},
+        },
+    )
     return published
 
 
@@ -61,7 +65,9 @@ def list_solicitations(deps: Deps, actor: Actor | None, status: SolicitationStat
     return list(deps.store.iterate(Solicitation, "by_status", status.value, limit=limit))
 
 
-def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str, opening_at: dt.datetime | None = None) -> Solicitation:
+def add_addendum(
+    deps: Deps, actor: Actor, solicitation_id: str, text: str, opening_at: dt.datetime | None = None
+) -> Solicitation:
     """R-5o: before opening only; it may postpone the opening (bids are taken until the new time, and the workflow,
     which re-reads the opening time after its wait, opens then). Every invited vendor and every bidder is emailed."""
     require_role(actor, Role.PURCHASING)
@@ -69,15 +75,28 @@ def add_addendum(deps: Deps, actor: Actor, solicitation_id: str, text: str, open
     now = deps.clock.now()
     amended = rules.add_addendum(sol, text, now, opening_at)
     addendum = amended.addenda[-1]
-    postponed = (f"The opening is postponed from {iso_local(sol.opening_at)} to {iso_local(amended.opening_at)}; bids are "
-                 f"received until the new time.\n" if addendum.opening_at else "")
-    (amended,) = deps.commit(actor, now, [
-        Change("solicitation.addendum_issued", amended, sol),
-        Broadcast(f"{sol.id}:addendum:{addendum.number}", Audience("solicitation-recipients", sol.id),
-                  subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
-                  text=(f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
-                        f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}.")),
-    ])
+    postponed = (
+        f"The opening is postponed from {iso_local(sol.opening_at)} to {iso_local(amended.opening_at)}; bids are "
+        f"received until the new time.\n"
+        if addendum.opening_at
+        else ""
+    )
+    (amended,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("solicitation.addendum_issued", amended, sol),
+            Broadcast(
+                f"{sol.id}:addendum:{addendum.number}",
+                Audience("solicitation-recipients", sol.id),
+                subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
+                text=(
+                    f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
+                    f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}."
+                ),
+            ),
+        ],
+    )
     return amended
 
 
@@ -87,12 +106,19 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     cancelled = rules.cancel(sol, reason, now)
-    (cancelled,) = deps.commit(actor, now, [
-        Change("solicitation.cancelled", cancelled, sol),
-        Broadcast(f"{sol.id}:cancelled", Audience("solicitation-recipients", sol.id),
-                  subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
-                  text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}"),
-    ])
+    (cancelled,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("solicitation.cancelled", cancelled, sol),
+            Broadcast(
+                f"{sol.id}:cancelled",
+                Audience("solicitation-recipients", sol.id),
+                subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
+                text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}",
+            ),
+        ],
+    )
     return cancelled
 
 
@@ -131,13 +157,23 @@ def give_notice(deps: Deps, execution: str, solicitation_id: str) -> dict:
     (written once, however often the task is retried)."""
     sol = load(deps, solicitation_id)
     key = f"{execution}:notice"
-    deps.commit(Actor.system(execution), deps.clock.now(), [Broadcast(
-        key, Audience("invited-vendors", sol.id), subject=f"Invitation to bid {sol.id}: {sol.title}",
-        text=(f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
-              f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
-              f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
-              f"bid: POST /solicitations/{sol.id}/bids."),
-    )])
+    deps.commit(
+        Actor.system(execution),
+        deps.clock.now(),
+        [
+            Broadcast(
+                key,
+                Audience("invited-vendors", sol.id),
+                subject=f"Invitation to bid {sol.id}: {sol.title}",
+                text=(
+                    f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
+                    f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
+                    f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
+                    f"bid: POST /solicitations/{sol.id}/bids."
+                ),
+            )
+        ],
+    )
     return {"solicitation_id": sol.id, "broadcast": key}
 
 
@@ -170,4 +206,3 @@ def load(deps: Deps, solicitation_id: str) -> Solicitation:
     if sol is None:
         raise NotFound(f"No solicitation {solicitation_id}.")
     return sol
-

@@ -16,7 +16,13 @@ ONBOARDING = "vendor-onboarding"
 
 
 def register_vendor(
-    deps: Deps, actor: Actor, *, legal_name: str, fein: str, contact_email: str, commodity_codes: list[str],
+    deps: Deps,
+    actor: Actor,
+    *,
+    legal_name: str,
+    fein: str,
+    contact_email: str,
+    commodity_codes: list[str],
 ) -> Vendor:
     """A vendor organisation registers once, and a FEIN once (R-4): guards on both, written with the vendor, make it
     so even for simultaneous requests; the onboarding workflow then asks it to confirm its email."""
@@ -25,12 +31,24 @@ def register_vendor(
     def register() -> Vendor:
         now = deps.clock.now()
         vendor = rules.new_vendor(
-            vendor_id=deps.ids.new("V"), org=actor.org, legal_name=legal_name, fein=fein, contact_email=contact_email,
-            commodity_codes=commodity_codes, now=now, confirmation_code=deps.ids.secret(6),
+            vendor_id=deps.ids.new("V"),
+            org=actor.org,
+            legal_name=legal_name,
+            fein=fein,
+            contact_email=contact_email,
+            commodity_codes=commodity_codes,
+            now=now,
+            confirmation_code=deps.ids.secret(6),
         )
-        (vendor,) = deps.store.commit(actor, now, [
-            Change("vendor.registered", vendor), Guard(org_guard(actor.org), vendor.id), Guard(fein_guard(vendor.fein), vendor.id),
-        ])
+        (vendor,) = deps.store.commit(
+            actor,
+            now,
+            [
+                Change("vendor.registered", vendor),
+                Guard(org_guard(actor.org), vendor.id),
+                Guard(fein_guard(vendor.fein), vendor.id),
+            ],
+        )
         return vendor
 
     try:
@@ -45,10 +63,13 @@ def register_vendor(
 def _registration_refused(actor: Actor, taken: AlreadyTaken) -> Conflict:
     """The organisation's own vendor is named to it; another company's registration of the FEIN is not."""
     if taken.key == org_guard(actor.org):
-        return Conflict(f"Organisation {actor.org} is already registered as vendor {taken.held_by}.", details=[{"vendor_id": taken.held_by}])
+        return Conflict(
+            f"Organisation {actor.org} is already registered as vendor {taken.held_by}.", details=[{"vendor_id": taken.held_by}]
+        )
     return Conflict(
         "A vendor with this FEIN is already registered: one registration per FEIN (R-4). If it is yours, act through "
-        "that registration; otherwise ask the Bureau of Purchases.", rule="R-4",
+        "that registration; otherwise ask the Bureau of Purchases.",
+        rule="R-4",
         details=[{"field": "fein", "problem": "already registered"}],
     )
 
@@ -93,7 +114,8 @@ def duplicates(deps: Deps, actor: Actor) -> list[list[Vendor]]:
     require_role(actor, Role.PURCHASING)
     standings = [status.value for status in rules.VendorStatus] + [rules.SUSPENDED]
     in_name_order = heapq.merge(
-        *(deps.store.iterate(Vendor, "by_status", standing) for standing in standings), key=lambda v: (v.name_key, v.id))
+        *(deps.store.iterate(Vendor, "by_status", standing) for standing in standings), key=lambda v: (v.name_key, v.id)
+    )
     groups = (list(group) for _, group in itertools.groupby(in_name_order, key=lambda v: v.name_key))
     return [sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1]
 
@@ -102,7 +124,9 @@ def suspend_vendor(deps: Deps, actor: Actor, vendor_id: str, reason: str) -> Ven
     """Purchasing suspends a vendor, stating why (audited): it may not bid or answer an award, nor is it invited
     to bid, until reinstated (R-4)."""
     require_role(actor, Role.PURCHASING)
-    return retry_on_conflict(lambda: _decide(deps, actor, vendor_id, "vendor.suspended", lambda v, now: rules.suspend(v, reason, now)))
+    return retry_on_conflict(
+        lambda: _decide(deps, actor, vendor_id, "vendor.suspended", lambda v, now: rules.suspend(v, reason, now))
+    )
 
 
 def reinstate_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
@@ -124,21 +148,29 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     reissued = rules.reissue_code(vendor, deps.ids.secret(6), now)
-    (reissued,) = deps.commit(actor, now, [
-        Change("vendor.confirmation_code_reissued", reissued, vendor),
-        Send(f"vendor-{vendor.id}:code:{vendor.version + 1}", _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}")),
-    ])
+    (reissued,) = deps.commit(
+        actor,
+        now,
+        [
+            Change("vendor.confirmation_code_reissued", reissued, vendor),
+            Send(
+                f"vendor-{vendor.id}:code:{vendor.version + 1}",
+                _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}"),
+            ),
+        ],
+    )
     return reissued
 
 
 def _code_email(vendor: Vendor, subject: str) -> Email:
     return Email(
-        to=(vendor.contact_email,), subject=subject,
+        to=(vendor.contact_email,),
+        subject=subject,
         text=(
             f"{vendor.legal_name} registered as a State of Connecticut vendor.\n"
             f"Confirmation code: {vendor.confirmation_code}\n"
             f"It works for 24 hours and {rules.CONFIRMATION_ATTEMPTS} attempts.\n"
-            f"Confirm with POST /vendors/{vendor.id}/confirm {{\"code\": \"{vendor.confirmation_code}\"}}.\n"
+            f'Confirm with POST /vendors/{vendor.id}/confirm {{"code": "{vendor.confirmation_code}"}}.\n'
             f"Commodity codes: {', '.join(vendor.commodity_codes)}."
         ),
     )
@@ -152,10 +184,14 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         return
     now = deps.clock.now()
     waiting = dataclasses.replace(vendor, confirmation_token=task_token)
-    deps.commit(Actor.system(execution), now, [
-        Change("vendor.confirmation_requested", waiting, vendor),
-        Send(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}")),
-    ])
+    deps.commit(
+        Actor.system(execution),
+        now,
+        [
+            Change("vendor.confirmation_requested", waiting, vendor),
+            Send(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}")),
+        ],
+    )
 
 
 def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> dict:
@@ -165,17 +201,24 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
     if vendor.reminder_sent_at is None:  # a retried task: the reminder was written with its first run
         now = deps.clock.now()
         reminded = rules.reissue_code(rules.mark_reminded(vendor, now), deps.ids.secret(6), now)
-        deps.commit(Actor.system(execution), now, [
-            Change("vendor.reminder_sent", reminded, vendor),
-            Send(f"{execution}:reminder", Email(
-                to=(reminded.contact_email,),
-                subject=f"Reminder: confirm your vendor registration {vendor.id}",
-                text=(
-                    f"{vendor.legal_name} has not confirmed its registration of "
-                    f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
-                    f"Confirmation code: {reminded.confirmation_code}\n"
-                    f"Confirm with POST /vendors/{vendor.id}/confirm."
+        deps.commit(
+            Actor.system(execution),
+            now,
+            [
+                Change("vendor.reminder_sent", reminded, vendor),
+                Send(
+                    f"{execution}:reminder",
+                    Email(
+                        to=(reminded.contact_email,),
+                        subject=f"Reminder: confirm your vendor registration {vendor.id}",
+                        text=(
+                            f"{vendor.legal_name} has not confirmed its registration of "
+                            f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
+                            f"Confirmation code: {reminded.confirmation_code}\n"
+                            f"Confirm with POST /vendors/{vendor.id}/confirm."
+                        ),
+                    ),
                 ),
-            )),
-        ])
+            ],
+        )
     return {"vendor_id": vendor.id, "reminded": True}

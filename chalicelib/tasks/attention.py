@@ -12,6 +12,13 @@ bp = Blueprint(__name__)
 
 @bp.lambda_function(name="attention_raise")
 def raise_attention(event, context):
-    record = attention.raise_attention(bootstrap.deps(), event["process"], event["execution"], event["state"],
-                                       event.get("error") or "States.TaskFailed", event.get("cause") or "", event["task_token"])
+    record = attention.raise_attention(
+        bootstrap.deps(),
+        event["process"],
+        event["execution"],
+        event["state"],
+        event.get("error") or "States.TaskFailed",
+        event.get("cause") or "",
+        event["task_token"],
+    )
     return {"attention_id": record.id}

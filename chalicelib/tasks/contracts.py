@@ -14,4 +14,6 @@ bp = Blueprint(__name__)
 
 @bp.lambda_function(name="contract_report_term_end")
 def report_term_end(event, context):
-    return performance_changes.report_term_end(bootstrap.deps(), event["execution"], event["contract_id"], dt.date.fromisoformat(event["term_end"]))
+    return performance_changes.report_term_end(
+        bootstrap.deps(), event["execution"], event["contract_id"], dt.date.fromisoformat(event["term_end"])
+    )

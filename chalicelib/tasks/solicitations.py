@@ -19,15 +19,26 @@ def give_notice(event, context):
 @bp.lambda_function(name="itb_open_bids")
 def open_bids(event, context):
     """The only function whose role may call kms:Decrypt (infra/build.py DECRYPTING_FUNCTIONS)."""
-    return bids.open_bids(bootstrap.deps(), bootstrap.sealer(), event["execution"], event["solicitation_id"],
-                          after=event.get("after") or "", opened=event.get("opened") or 0,
-                          time_left=context.get_remaining_time_in_millis)
+    return bids.open_bids(
+        bootstrap.deps(),
+        bootstrap.sealer(),
+        event["execution"],
+        event["solicitation_id"],
+        after=event.get("after") or "",
+        opened=event.get("opened") or 0,
+        time_left=context.get_remaining_time_in_millis,
+    )
 
 
 @bp.lambda_function(name="itb_email_tabulation")
 def email_tabulation(event, context):
-    return bids.email_tabulation(bootstrap.deps(), event["execution"], event["solicitation_id"],
-                                 after=event.get("after") or "", time_left=context.get_remaining_time_in_millis)
+    return bids.email_tabulation(
+        bootstrap.deps(),
+        event["execution"],
+        event["solicitation_id"],
+        after=event.get("after") or "",
+        time_left=context.get_remaining_time_in_millis,
+    )
 
 
 @bp.lambda_function(name="itb_await_award")

@@ -41,7 +41,11 @@ def server():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "local.server", "--port", str(port), "--moto-port", str(moto_port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):  # bounded: at most about a minute of start-up
@@ -64,5 +68,7 @@ def server():
 def token(role, org, base):
     """What `make token` prints against the server at `base`: a token issued at its virtual clock."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOCAL_API": base}
-    out = subprocess.run([sys.executable, "-m", "local.token", role, org], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "local.token", role, org], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()

@@ -5,8 +5,8 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import call, token
 from local.fein import fein_for
+from tests.e2e.conftest import call, token
 
 
 def test_openapi_document_is_served_on_loopback(server):
@@ -17,12 +17,22 @@ def test_openapi_document_is_served_on_loopback(server):
 
 def test_a_registered_vendor_is_reminded_after_the_clock_advances_seven_days(server):
     base, _ = server
-    status, vendor = call("POST", f"{base}/vendors", {"legal_name": "Acme Office Supply", "fein": fein_for("acme-e2e"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}, token("vendor", "acme-e2e", base))
+    status, vendor = call(
+        "POST",
+        f"{base}/vendors",
+        {
+            "legal_name": "Acme Office Supply",
+            "fein": fein_for("acme-e2e"),
+            "contact_email": "bids@acme.example",
+            "commodity_codes": ["61500"],
+        },
+        token("vendor", "acme-e2e", base),
+    )
     assert status == 201, vendor
     _, outbox = call("GET", f"{base}/_local/outbox")
     assert [m["subject"] for m in outbox["messages"]] == [f"Confirm your vendor registration {vendor['id']}"]
 
-    status, clock = call("POST", f"{base}/_local/clock", {"advance": "P7D"})
+    status, _ = call("POST", f"{base}/_local/clock", {"advance": "P7D"})
     assert status == 200
 
     _, outbox = call("GET", f"{base}/_local/outbox")
@@ -34,7 +44,17 @@ def test_a_token_printed_after_the_clock_jumps_a_month_still_opens_the_api(serve
     base, _ = server
     assert call("POST", f"{base}/_local/clock", {"advance": "P30D"})[0] == 200
     # When a token is printed now / Then it is issued at the stack's clock and accepted
-    status, vendor = call("POST", f"{base}/vendors", {"legal_name": "Bolt Supply", "fein": fein_for("bolt-e2e"), "contact_email": "bids@bolt.example", "commodity_codes": ["61500"]}, token("vendor", "bolt-e2e", base))
+    status, vendor = call(
+        "POST",
+        f"{base}/vendors",
+        {
+            "legal_name": "Bolt Supply",
+            "fein": fein_for("bolt-e2e"),
+            "contact_email": "bids@bolt.example",
+            "commodity_codes": ["61500"],
+        },
+        token("vendor", "bolt-e2e", base),
+    )
     assert status == 201, vendor
 
 

@@ -20,6 +20,7 @@ def server(tmp_path_factory):
     with logged_server(tmp_path_factory.mktemp("server")) as running:
         yield running
 
+
 REQUESTS = 240
 THREADS = 32  # over six times the socketserver's default listen backlog of 5
 
@@ -32,7 +33,12 @@ def vendor_token(base: str, org: str) -> str:
 
 def registration(n: int, org: str) -> dict:
     """Registration n of organisation `org`, with the organisation's own FEIN (one registration per FEIN)."""
-    return {"legal_name": f"Concurrent Vendor {n}", "fein": fein_for(org), "contact_email": f"bids@v{n}.example", "commodity_codes": [f"{600 + n % 50}"]}
+    return {
+        "legal_name": f"Concurrent Vendor {n}",
+        "fein": fein_for(org),
+        "contact_email": f"bids@v{n}.example",
+        "commodity_codes": [f"{600 + n % 50}"],
+    }
 
 
 def register(base, token, n) -> list[str]:
@@ -44,7 +50,11 @@ def register(base, token, n) -> list[str]:
 
 def read_own(base, token, n, vendor_id) -> list[str]:
     status, body = call("GET", f"{base}/vendors/{vendor_id}", token=token)
-    return [] if status == 200 and body["id"] == vendor_id and body["legal_name"] == f"Known Vendor {n}" else [f"read {n}: {status} {body}"]
+    return (
+        []
+        if status == 200 and body["id"] == vendor_id and body["legal_name"] == f"Known Vendor {n}"
+        else [f"read {n}: {status} {body}"]
+    )
 
 
 def read_anothers(base, token, n, vendor_id) -> list[str]:

@@ -8,15 +8,19 @@ import sys
 import time
 import urllib.request
 
-from tests.e2e.conftest import ROOT, call, free_port, token
 from local.fein import fein_for
+from tests.e2e.conftest import ROOT, call, free_port, token
 
 
 def launch(port: int, moto_port: int, output) -> subprocess.Popen:
     """The server, writing to a file (a pipe nobody reads yet could fill and block it)."""
     return subprocess.Popen(
         [sys.executable, "-m", "local.server", "--port", str(port), "--moto-port", str(moto_port)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=output, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -58,8 +62,17 @@ def test_ctrl_c_stops_the_server_within_five_seconds_even_with_executions_waitin
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, base)
-        status, _ = call("POST", f"{base}/vendors", {"legal_name": "Acme", "fein": fein_for("acme-stop"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]},
-                         token("vendor", "acme-stop", base))
+        status, _ = call(
+            "POST",
+            f"{base}/vendors",
+            {
+                "legal_name": "Acme",
+                "fein": fein_for("acme-stop"),
+                "contact_email": "bids@acme.example",
+                "commodity_codes": ["61500"],
+            },
+            token("vendor", "acme-stop", base),
+        )
         assert status == 201
 
         # When Ctrl-C is pressed

@@ -20,7 +20,9 @@ def server(tmp_path_factory):
 
 def run_seed(base: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOCAL_API": base}
-    return subprocess.run([sys.executable, "-m", "local.seed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "local.seed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,9 @@ def test_a_second_seed_on_the_same_server_says_so_and_writes_nothing(seeded):
     # When the seed runs again
     again = run_seed(base)
     # Then it says the data is there, and writes nothing
-    assert again.returncode == 0 and again.stdout.splitlines()[-1].startswith("already seeded: organisation seed-acme is already registered")
+    assert again.returncode == 0 and again.stdout.splitlines()[-1].startswith(
+        "already seeded: organisation seed-acme is already registered"
+    )
     assert call("GET", f"{base}/solicitations?status=open")[1] == before
 
 

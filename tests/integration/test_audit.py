@@ -10,7 +10,12 @@ from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import Actor, Change, Role
 from local.fein import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 @pytest.fixture
@@ -21,7 +26,12 @@ def vendor(api):
 def test_registration_is_audited_with_actor_role_and_after_state(api, vendor):
     trail = api.as_purchasing().get(f"/audit?entity=vendor:{vendor['id']}").json["items"]
     first = trail[0]
-    assert (first["action"], first["actor"], first["role"], first["org"]) == ("vendor.registered", "vendor-user@acme", "vendor", "acme")
+    assert (first["action"], first["actor"], first["role"], first["org"]) == (
+        "vendor.registered",
+        "vendor-user@acme",
+        "vendor",
+        "acme",
+    )
     assert first["before"] is None and first["after"]["legal_name"] == "Acme Office Supply LLC"
 
 
@@ -56,6 +66,10 @@ def test_a_stale_write_is_refused_and_leaves_no_audit_record(api, vendor):
     stale = dataclasses.replace(current, version=current.version - 1)
     before = len(store.audit_trail(f"vendor:{vendor['id']}"))
     with pytest.raises(Conflict):
-        store.commit(Actor("x", Role.PURCHASING, "DAS"), current.registered_at, [Change("vendor.edited", dataclasses.replace(stale, legal_name="X"), stale)])
+        store.commit(
+            Actor("x", Role.PURCHASING, "DAS"),
+            current.registered_at,
+            [Change("vendor.edited", dataclasses.replace(stale, legal_name="X"), stale)],
+        )
     assert len(store.audit_trail(f"vendor:{vendor['id']}")) == before
     assert store.get(Vendor, vendor["id"]).legal_name == "Acme Office Supply LLC"

@@ -9,8 +9,10 @@ from tests.workflows.test_invitation_to_bid import OPENING, bid, mails_to, publi
 @pytest.fixture
 def opened(api, stack, clock):
     sol_id = publish_with_two_vendors(api, stack)
-    bids = {org: api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(price, "40.00")).json["bid_id"]
-            for org, price in (("acme", "30.00"), ("bolt", "25.00"))}
+    bids = {
+        org: api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(price, "40.00")).json["bid_id"]
+        for org, price in (("acme", "30.00"), ("bolt", "25.00"))
+    }
     clock.advance(to=OPENING)
     return sol_id, bids
 
@@ -35,13 +37,17 @@ def test_a_responsibility_note_for_a_bid_not_ranked_is_refused_naming_the_field_
 
 
 @pytest.mark.rule("R-9h")
-@pytest.mark.parametrize(("who", "body", "status"), [
-    ("purchasing", {"ground": "non_performance", "reason": " "}, 400),
-    ("purchasing", {"ground": "refused", "reason": "x"}, 400),
-    ("purchasing", {"ground": "bankrupt", "reason": "x"}, 400),
-    ("purchasing", {"ground": "missing_surety", "reason": "no bond"}, 409),
-    ("vendor", {"ground": "non_performance", "reason": "x"}, 403),
-], ids=["blank reason", "refused is not purchasing's ground", "unknown ground", "surety not yet due", "not purchasing"])
+@pytest.mark.parametrize(
+    ("who", "body", "status"),
+    [
+        ("purchasing", {"ground": "non_performance", "reason": " "}, 400),
+        ("purchasing", {"ground": "refused", "reason": "x"}, 400),
+        ("purchasing", {"ground": "bankrupt", "reason": "x"}, 400),
+        ("purchasing", {"ground": "missing_surety", "reason": "no bond"}, 409),
+        ("vendor", {"ground": "non_performance", "reason": "x"}, 403),
+    ],
+    ids=["blank reason", "refused is not purchasing's ground", "unknown ground", "surety not yet due", "not purchasing"],
+)
 def test_a_bad_cancellation_is_refused_and_the_contract_is_unchanged(api, stack, opened, who, body, status):
     sol_id, _ = opened
     award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
@@ -58,8 +64,13 @@ def test_cancellation_for_non_performance_is_recorded_with_its_reason(api, stack
     sol_id, _ = opened
     award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
     contract_id = api.as_purchasing().get(f"/awards/{award_id}").json["contract_id"]
-    reply = api.as_purchasing().post(f"/contracts/{contract_id}/cancel", json={"ground": "non_performance", "reason": "No delivery in 60 days"})
-    assert reply.status == 200 and (reply.json["cancellation_ground"], reply.json["cancellation_reason"]) == ("non_performance", "No delivery in 60 days")
+    reply = api.as_purchasing().post(
+        f"/contracts/{contract_id}/cancel", json={"ground": "non_performance", "reason": "No delivery in 60 days"}
+    )
+    assert reply.status == 200 and (reply.json["cancellation_ground"], reply.json["cancellation_reason"]) == (
+        "non_performance",
+        "No delivery in 60 days",
+    )
     assert api.as_purchasing().get(f"/awards/{award_id}").json["status"] == "cancelled"
 
 

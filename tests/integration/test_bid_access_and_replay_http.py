@@ -75,7 +75,10 @@ def test_a_refused_submission_stating_the_bid_total_is_answered_and_not_kept(api
     bond = {"form": "annual_bond", "amount": "5000.00", "reference": "AB-1", "valid_from": "2026-01-01"}
     body = {**bid("517.3311", "30.00"), "guaranty": bond}
     # When it is refused, naming the total, and retried with the same key
-    replies = [api.as_vendor("acme").post(f"/solicitations/{sol['id']}/bids", json=body, headers={"Idempotency-Key": "k-r"}) for _ in range(2)]
+    replies = [
+        api.as_vendor("acme").post(f"/solicitations/{sol['id']}/bids", json=body, headers={"Idempotency-Key": "k-r"})
+        for _ in range(2)
+    ]
     # Then the bidder is told both times, and no record keeps it
     assert [r.status for r in replies] == [400, 400] and all("52333.11" in r.body.decode() for r in replies)
     assert "Idempotent-Replayed" not in replies[1].headers and idempotency_items(stack) == []
@@ -85,6 +88,8 @@ def test_a_key_reused_for_another_bid_is_refused(api, stack, sol_id):
     # Given a bid sent with a key
     api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00"), headers={"Idempotency-Key": "k-x"})
     # When the key comes again with other prices
-    reply = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("31.00", "40.00"), headers={"Idempotency-Key": "k-x"})
+    reply = api.as_vendor("acme").post(
+        f"/solicitations/{sol_id}/bids", json=bid("31.00", "40.00"), headers={"Idempotency-Key": "k-x"}
+    )
     # Then it is refused, not answered with the first bid's receipt
     assert reply.status == 422 and reply.json["Code"] == "IdempotencyKeyReused"

@@ -47,8 +47,11 @@ def test_a_bid_failing_several_rules_lists_each_field_with_its_rule_and_stores_n
     found = {(d["field"], d["rule"]) for d in reply.json["details"]}
     assert found == {("non_collusion", "R-5m"), ("lines[0].unit_price", "R-5j/k"), ("lines[1].unit_price", "R-5j/k")}
     items = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=stack.env["ENTITIES_TABLE"], IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
-        ExpressionAttributeValues={":p": {"S": f"bid#by_solicitation#{sol_id}"}})["Items"]
+        TableName=stack.env["ENTITIES_TABLE"],
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p",
+        ExpressionAttributeValues={":p": {"S": f"bid#by_solicitation#{sol_id}"}},
+    )["Items"]
     assert items == []
 
 
@@ -111,7 +114,12 @@ def test_a_determination_excludes_a_bid_from_the_award(api, stack, clock, sol_id
     cheap = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("20.00", "30.00")).json
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).status == 201
     clock.advance(to=OPENING)
-    finding = {"bid_id": cheap["bid_id"], "finding": "not_responsible", "factor": "past_performance", "text": "Defaulted on contract 21PSX0042"}
+    finding = {
+        "bid_id": cheap["bid_id"],
+        "finding": "not_responsible",
+        "factor": "past_performance",
+        "text": "Defaulted on contract 21PSX0042",
+    }
     reply = api.as_purchasing().post(f"/solicitations/{sol_id}/determinations", json=finding)
     assert reply.status == 201 and reply.json["eligible"] is False
     award = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
@@ -122,7 +130,9 @@ def test_a_determination_excludes_a_bid_from_the_award(api, stack, clock, sol_id
 def test_only_a_conditional_bid_is_rejected_as_conditional(api, stack, clock, sol_id):
     plain = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json
     clock.advance(to=OPENING)
-    reply = api.as_purchasing().post(f"/solicitations/{sol_id}/determinations", json={"bid_id": plain["bid_id"], "finding": "reject_conditional", "text": "x"})
+    reply = api.as_purchasing().post(
+        f"/solicitations/{sol_id}/determinations", json={"bid_id": plain["bid_id"], "finding": "reject_conditional", "text": "x"}
+    )
     assert reply.status == 400 and reply.json["rule"] == "R-5e"
 
 
@@ -136,7 +146,16 @@ def test_reject_all_needs_a_reason(api, stack, clock, sol_id):
 
 def test_every_invitation_to_bid_request_field_is_described(api):
     schemas = api.get("/openapi.json").json["components"]["schemas"]
-    for name in ("DraftSolicitation", "SolicitationLineIn", "BidIn", "BidLineIn", "GuarantyIn", "DeterminationIn", "AwardIn", "SuretyIn"):
+    for name in (
+        "DraftSolicitation",
+        "SolicitationLineIn",
+        "BidIn",
+        "BidLineIn",
+        "GuarantyIn",
+        "DeterminationIn",
+        "AwardIn",
+        "SuretyIn",
+    ):
         assert all(field.get("description") for field in schemas[name]["properties"].values()), name
 
 
@@ -148,12 +167,21 @@ def rules_of(reply):
 @pytest.mark.rule("R-5f")
 @pytest.mark.rule("R-5g")
 @pytest.mark.rule("R-5i")
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda b: b["lines"][0].update(line_id="9"), ("lines[0].line_id", "R-5a")),
-    (lambda b: b["lines"][0].update(quantity="101"), ("lines[0].quantity", "R-5f")),
-    (lambda b: b.update(alternates=[{"description": "Recycled paper", "lines": b["lines"]}]), ("alternates", "R-5g")),
-    (lambda b: b["lines"][1].update(substitute_article="Other brand"), ("lines[1].substitute_article", "R-5i")),
-], ids=["R-5a unknown line", "R-5f above the invited quantity", "R-5g alternate not called for", "R-5i substitute on a no-substitute line"])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda b: b["lines"][0].update(line_id="9"), ("lines[0].line_id", "R-5a")),
+        (lambda b: b["lines"][0].update(quantity="101"), ("lines[0].quantity", "R-5f")),
+        (lambda b: b.update(alternates=[{"description": "Recycled paper", "lines": b["lines"]}]), ("alternates", "R-5g")),
+        (lambda b: b["lines"][1].update(substitute_article="Other brand"), ("lines[1].substitute_article", "R-5i")),
+    ],
+    ids=[
+        "R-5a unknown line",
+        "R-5f above the invited quantity",
+        "R-5g alternate not called for",
+        "R-5i substitute on a no-substitute line",
+    ],
+)
 def test_a_bid_breaking_a_bid_form_rule_is_refused_naming_the_rule_and_field(api, stack, sol_id, change, expected):
     body = bid("30.00", "30.00")
     change(body)
@@ -169,7 +197,10 @@ def test_an_invitation_requiring_a_guaranty_refuses_a_bid_without_one_and_takes_
     refused = api.as_vendor("acme").post(f"/solicitations/{sol['id']}/bids", json=bid("30.00", "30.00"))
     assert refused.status == 400 and rules_of(refused) == {("guaranty", "R-6a")}
     bond = {"form": "annual_bond", "amount": "5000.00", "reference": "AB-1", "valid_from": "2026-01-01"}
-    assert api.as_vendor("acme").post(f"/solicitations/{sol['id']}/bids", json={**bid("30.00", "30.00"), "guaranty": bond}).status == 201
+    assert (
+        api.as_vendor("acme").post(f"/solicitations/{sol['id']}/bids", json={**bid("30.00", "30.00"), "guaranty": bond}).status
+        == 201
+    )
 
 
 @pytest.mark.rule("R-8f")
@@ -187,16 +218,28 @@ def test_performance_surety_below_the_required_percentage_is_refused(api, stack,
     clock.advance(to=OPENING)
     award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
     assert api.as_purchasing().get(f"/awards/{award_id}").json["shares"][0]["surety_amount"] == "360.00"
-    low = api.as_vendor("acme").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "359.99", "reference": "PB"})
+    low = api.as_vendor("acme").post(
+        f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "359.99", "reference": "PB"}
+    )
     assert low.status == 400 and rules_of(low) == {("amount", "R-6b")}
 
 
 @pytest.mark.rule("R-5d")
-@pytest.mark.parametrize("body", [
-    {}, {"lines": "x"}, {"lines": [{}]}, {"lines": [{"line_id": "1", "unit_price": "1e3", "quantity": "1"}]},
-    {"cash_discount": {"percent": "x", "days": -1}}, {"guaranty": {"form": "gold", "amount": "1"}},
-    {"addenda_acknowledged": [7]}, {"acceptance_period_days": 0}, {"signer": {"name": ""}, "unknown": 1},
-], ids=lambda b: str(sorted(b))[:40])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"lines": "x"},
+        {"lines": [{}]},
+        {"lines": [{"line_id": "1", "unit_price": "1e3", "quantity": "1"}]},
+        {"cash_discount": {"percent": "x", "days": -1}},
+        {"guaranty": {"form": "gold", "amount": "1"}},
+        {"addenda_acknowledged": [7]},
+        {"acceptance_period_days": 0},
+        {"signer": {"name": ""}, "unknown": 1},
+    ],
+    ids=lambda b: str(sorted(b))[:40],
+)
 def test_malformed_bids_are_answered_with_a_4xx_never_a_500(api, stack, sol_id, body):
     reply = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body)
     assert reply.status == 400 and reply.json["details"]
@@ -220,7 +263,9 @@ def test_an_alternate_is_sealed_with_the_bid_tabulated_beside_it_after_opening_a
     rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["rows"]
     acme = next(r for r in rows if r["bidder_name"] == "Acme Office Supply LLC")
     # Then the alternate is tabulated beside the base bid, and the award goes to it as the lowest offer
-    assert acme["total"] == "3800.00" and [(a["number"], a["description"], a["total"]) for a in acme["alternates"]] == [(1, "Recycled paper", "2600.00")]
+    assert acme["total"] == "3800.00" and [(a["number"], a["description"], a["total"]) for a in acme["alternates"]] == [
+        (1, "Recycled paper", "2600.00")
+    ]
     (award,) = api.as_purchasing().post(f"/solicitations/{alternates_sol}/award", json={}).json["awards"]
     assert (award["bidder_name"], award["amount"]) == ("Acme Office Supply LLC", "2600.00")
 
@@ -254,7 +299,11 @@ def test_a_quantity_change_accepted_by_the_bidder_changes_its_tabulated_bid(api,
 
 @pytest.mark.rule("R-8c")
 def test_a_bid_is_withdrawn_after_opening_once_its_own_acceptance_period_has_ended(api, stack, clock, sol_id):
-    receipt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "acceptance_period_days": 10}).json
+    receipt = (
+        api.as_vendor("bolt")
+        .post(f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "acceptance_period_days": 10})
+        .json
+    )
     clock.advance(to=OPENING)
     path = f"/solicitations/{sol_id}/bids/{receipt['bid_id']}"
     clock.advance(to=dt.datetime(2026, 3, 27, 3, 59, 59, tzinfo=dt.UTC))  # 23:59:59 on 26 March in Connecticut

@@ -8,7 +8,12 @@ from local.fein import fein_for
 
 PORTAL = "https://vendors.portal.ct.example"
 OTHER_PORTAL = "https://agencies.portal.ct.example"
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 @pytest.fixture
@@ -25,8 +30,15 @@ def cors_headers(reply) -> dict:
 
 
 def preflight(api, path, origin, method="POST"):
-    return api.request("OPTIONS", path, headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                                 "Access-Control-Request-Headers": "authorization, content-type"})
+    return api.request(
+        "OPTIONS",
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
 
 
 def test_without_an_allowlist_no_cors_header_is_sent(api):
@@ -50,15 +62,20 @@ def test_the_preflight_of_an_allowed_origin_lists_the_paths_methods_and_the_port
     # Then it may send the bearer token and a retry key with the path's methods
     assert reply.status == 204 and reply.headers["Access-Control-Allow-Origin"] == PORTAL
     assert reply.headers["Access-Control-Allow-Methods"] == "DELETE, GET"
-    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= {h.strip() for h in reply.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= {
+        h.strip() for h in reply.headers["Access-Control-Allow-Headers"].split(",")
+    }
 
 
 def test_another_origin_gets_no_cors_header_on_answers_errors_or_preflights(api, allowlist):
     # Given an origin not in the list
     evil = "https://portal.example.com"
     # When it calls, fails authentication and preflights, Then no Access-Control header is sent
-    for reply in (api.get("/solicitations", headers={"Origin": evil}), api.post("/vendors", json=GOOD, headers={"Origin": evil}),
-                  preflight(api, "/vendors", evil)):
+    for reply in (
+        api.get("/solicitations", headers={"Origin": evil}),
+        api.post("/vendors", json=GOOD, headers={"Origin": evil}),
+        preflight(api, "/vendors", evil),
+    ):
         assert cors_headers(reply) == {} and "Origin" in reply.headers["Vary"]
 
 

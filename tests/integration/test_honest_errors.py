@@ -11,7 +11,12 @@ from chalicelib.services import vendors
 from local.fein import fein_for
 from tests.workflows.test_plan_amendments import PLAN
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 def failing_once(monkeypatch, owner, name, error):
@@ -33,7 +38,9 @@ def botocore_raising(monkeypatch, operation: str, code: str):
 
     def make_api_call(self, operation_name, api_params):
         if operation_name == operation:
-            raise ClientError({"Error": {"Code": code, "Message": "Rate of requests exceeds the allowed throughput."}}, operation_name)
+            raise ClientError(
+                {"Error": {"Code": code, "Message": "Rate of requests exceeds the allowed throughput."}}, operation_name
+            )
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
@@ -85,7 +92,9 @@ def test_a_record_changed_by_another_request_on_every_attempt_answers_409_naming
     dss = api.as_("agency", "DSS")
     plan_id = dss.post("/plans", json=PLAN).json["id"]
     original_get = DynamoStore.get
-    monkeypatch.setattr(DynamoStore, "get", lambda self, cls, entity_id: dataclasses.replace(original_get(self, cls, entity_id), version=0))
+    monkeypatch.setattr(
+        DynamoStore, "get", lambda self, cls, entity_id: dataclasses.replace(original_get(self, cls, entity_id), version=0)
+    )
 
     # When the agency edits it
     reply = dss.patch(f"/plans/{plan_id}", json={"needs_assessment": {"text": "Revised."}})
@@ -93,7 +102,9 @@ def test_a_record_changed_by_another_request_on_every_attempt_answers_409_naming
     # Then it is a clean 409 that names the record and says to retry, with no page of the emulator in it
     assert reply.status == 409 and reply.json["Code"] == "RecordChanged"
     assert f"plan:{plan_id}" in reply.json["Message"] and "retry" in reply.json["Message"]
-    assert reply.json["details"] == [{"entity": f"plan:{plan_id}", "problem": "changed by another request since it was read at version 0"}]
+    assert reply.json["details"] == [
+        {"entity": f"plan:{plan_id}", "problem": "changed by another request since it was read at version 0"}
+    ]
     assert "<" not in reply.body.decode()
 
 
@@ -156,7 +167,9 @@ def test_an_edit_that_would_outgrow_the_record_is_refused_and_the_plan_is_unchan
     plan = dss.post("/plans", json=PLAN).json
 
     # When an edit would make it larger than the limit
-    reply = dss.patch(f"/plans/{plan['id']}", json={"waiver_justifications": [{"service_id": f"S-{n}", "basis": "x" * 5000} for n in range(41)]})
+    reply = dss.patch(
+        f"/plans/{plan['id']}", json={"waiver_justifications": [{"service_id": f"S-{n}", "basis": "x" * 5000} for n in range(41)]}
+    )
 
     # Then 413, and the plan and its audit trail are as they were
     assert reply.status == 413 and reply.json["Code"] == "TooLarge"
@@ -170,12 +183,10 @@ def test_a_throttled_email_or_key_service_is_temporarily_unavailable_by_the_name
     from chalicelib.domain.errors import TemporarilyUnavailable
 
     for code in ("Throttling", "ThrottlingException"):  # SES, KMS
-        with pytest.raises(TemporarilyUnavailable, match="retry in 1 second"):
-            with throttling_as_unavailable("The email service"):
-                raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "SendEmail")
-    with pytest.raises(ClientError):
-        with throttling_as_unavailable("The email service"):
-            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
+        with pytest.raises(TemporarilyUnavailable, match="retry in 1 second"), throttling_as_unavailable("The email service"):
+            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "SendEmail")
+    with pytest.raises(ClientError), throttling_as_unavailable("The email service"):
+        raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
 
 
 def test_an_email_written_again_leaves_the_first_as_it_is_and_never_refuses_the_change_beside_it(stack):
@@ -189,7 +200,9 @@ def test_an_email_written_again_leaves_the_first_as_it_is_and_never_refuses_the_
     first = Email(to=("bids@acme.example",), subject="First", text="once")
     deps.commit(system, deps.clock.now(), [Send("the-key", first)])
     record = Attention(id="NA-1", process="p", execution="e", state="s", error="E", cause="c", raised_at=deps.clock.now())
-    (stored,) = deps.commit(system, deps.clock.now(), [Change("attention.raised", record), Send("the-key", Email(("x@y.z",), "Second", "again"))])
+    (stored,) = deps.commit(
+        system, deps.clock.now(), [Change("attention.raised", record), Send("the-key", Email(("x@y.z",), "Second", "again"))]
+    )
     # Then the change is stored and the message is the first one, still sent, and mailed once
     assert stored.version == 1 and deps.store.get(Attention, "NA-1") is not None
     message = deps.store.get(Message, "the-key")

@@ -5,10 +5,15 @@ import datetime as dt
 import jwt
 import pytest
 
-from local.stack import DEV_JWT_SECRET
 from local.fein import fein_for
+from local.stack import DEV_JWT_SECRET
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 def assert_error_shape(reply, status, code):
@@ -24,15 +29,20 @@ def test_a_request_without_a_token_gets_401_with_the_error_shape(api):
 
 
 def test_a_token_signed_with_another_secret_gets_401(api):
-    forged = jwt.encode({"sub": "x", "role": "purchasing", "org": "DAS"}, "not-the-secret-at-all-but-long-enough", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "x", "role": "purchasing", "org": "DAS"}, "not-the-secret-at-all-but-long-enough", algorithm="HS256"
+    )
     api.token = forged
     assert_error_shape(api.post("/vendors", json=GOOD), 401, "Unauthenticated")
 
 
 def test_an_expired_token_gets_401(api):
-    past = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": past - dt.timedelta(hours=1), "exp": past},
-                           DEV_JWT_SECRET, algorithm="HS256")
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    api.token = jwt.encode(
+        {"sub": "x", "role": "vendor", "org": "acme", "iat": past - dt.timedelta(hours=1), "exp": past},
+        DEV_JWT_SECRET,
+        algorithm="HS256",
+    )
     reply = api.post("/vendors", json=GOOD)
     assert_error_shape(reply, 401, "Unauthenticated")
     assert "expired" in reply.json["Message"]
@@ -65,7 +75,9 @@ def test_validation_errors_list_every_bad_field_with_the_rule(api):
 
 @pytest.mark.rule("R-4")
 def test_domain_validation_names_each_malformed_commodity_code(api):
-    reply = api.as_vendor("acme").post("/vendors", json={**GOOD, "contact_email": "not-an-email", "commodity_codes": ["61500", "x1"]})
+    reply = api.as_vendor("acme").post(
+        "/vendors", json={**GOOD, "contact_email": "not-an-email", "commodity_codes": ["61500", "x1"]}
+    )
     assert_error_shape(reply, 400, "ValidationFailed")
     assert {d["field"] for d in reply.json["details"]} == {"contact_email", "commodity_codes[1]"}
 
@@ -114,13 +126,19 @@ def test_an_unexpected_failure_is_a_500_with_the_error_shape_and_no_trace(api, m
 
 def test_a_token_issued_seconds_ahead_of_the_server_clock_is_accepted(api, clock):
     ahead = clock.now() + dt.timedelta(seconds=10)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
-                           DEV_JWT_SECRET, algorithm="HS256")
+    api.token = jwt.encode(
+        {"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
+        DEV_JWT_SECRET,
+        algorithm="HS256",
+    )
     assert api.post("/vendors", json=GOOD).status == 201
 
 
 def test_a_token_issued_minutes_in_the_future_is_refused(api, clock):
     ahead = clock.now() + dt.timedelta(minutes=5)
-    api.token = jwt.encode({"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
-                           DEV_JWT_SECRET, algorithm="HS256")
+    api.token = jwt.encode(
+        {"sub": "x", "role": "vendor", "org": "acme", "iat": ahead, "exp": ahead + dt.timedelta(hours=1)},
+        DEV_JWT_SECRET,
+        algorithm="HS256",
+    )
     assert_error_shape(api.post("/vendors", json=GOOD), 401, "Unauthenticated")

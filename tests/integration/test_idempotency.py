@@ -2,7 +2,12 @@
 
 from local.fein import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 def test_a_retried_post_with_the_same_key_replays_the_first_answer(api, stack):
@@ -23,7 +28,9 @@ def test_reusing_a_key_with_a_different_body_is_refused(api):
 
 def test_the_same_key_from_another_caller_is_a_different_request(api):
     one = api.as_vendor("acme").post("/vendors", json=GOOD, headers={"Idempotency-Key": "shared"})
-    two = api.as_vendor("globex").post("/vendors", json={**GOOD, "fein": fein_for("globex")}, headers={"Idempotency-Key": "shared"})
+    two = api.as_vendor("globex").post(
+        "/vendors", json={**GOOD, "fein": fein_for("globex")}, headers={"Idempotency-Key": "shared"}
+    )
     assert one.status == two.status == 201 and one.json["id"] != two.json["id"]
 
 

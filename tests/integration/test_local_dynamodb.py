@@ -8,8 +8,13 @@ from local.stack import REGION
 
 
 def _put(table: str, pk: str) -> dict:
-    return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": "#"}, "kind": {"S": "probe"}},
-                    "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {"pk": {"S": pk}, "sk": {"S": "#"}, "kind": {"S": "probe"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 def test_a_cancelled_transaction_loses_no_write_acknowledged_to_another_thread(stack):
@@ -44,7 +49,9 @@ def test_a_cancelled_transaction_loses_no_write_acknowledged_to_another_thread(s
     failing.join()
 
     # Then every acknowledged write is still there
-    missing = [pk for pk in acknowledged if "Item" not in client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "#"}})]
+    missing = [
+        pk for pk in acknowledged if "Item" not in client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "#"}})
+    ]
     assert len(acknowledged) == 160 and missing == []
 
 

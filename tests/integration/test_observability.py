@@ -4,7 +4,12 @@ import json
 
 from local.fein import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 def log_lines(caplog):
@@ -29,7 +34,11 @@ def test_workflow_task_logs_carry_the_execution_name(api, stack, clock, caplog):
     from chalicelib.observability import logger
 
     # A reminder task run after confirmation raises AlreadyConfirmed; its log names the execution.
-    stack.functions.invoke("ct-procurement-dev-vendor_send_reminder", json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}), {})
+    stack.functions.invoke(
+        "ct-procurement-dev-vendor_send_reminder",
+        json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}),
+        {},
+    )
     entries = [e for e in log_lines(caplog) if e.get("message") == "task raised"]
     assert entries and entries[-1]["correlation_id"] == f"vendor-{vendor['id']}" and entries[-1]["error"] == "AlreadyConfirmed"
     assert logger.thread_safe_get_current_keys().get("correlation_id") == f"vendor-{vendor['id']}"

@@ -22,8 +22,10 @@ def test_the_document_is_valid_openapi(document):
 def test_every_route_of_the_app_is_documented(document):
     routes = {
         (method.lower(), path)
-        for path, methods in app.routes.items() if path != "/openapi.json" and not path.startswith(DEV_ONLY)
-        for method in methods if method != "OPTIONS"  # CORS preflights (api/framework.py), not operations
+        for path, methods in app.routes.items()
+        if path != "/openapi.json" and not path.startswith(DEV_ONLY)
+        for method in methods
+        if method != "OPTIONS"  # CORS preflights (api/framework.py), not operations
     }
     documented = {(method, path) for path, ops in document["paths"].items() for method in ops}
     assert routes == documented
@@ -59,7 +61,9 @@ def test_every_write_documents_413_and_503_and_every_read_503_with_retry_after(d
         # Then a throttled database (503) is documented with its Retry-After header, and writes document 413
         expected = {"503"} if method == "get" else {"413", "503"}
         assert expected <= set(responses), (method, op["operationId"])
-        assert all(responses[s]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody" for s in expected)
+        assert all(
+            responses[s]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody" for s in expected
+        )
         assert responses["503"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
         assert ("413" in responses) == (method != "get"), op["operationId"]
 
@@ -75,7 +79,12 @@ def test_two_api_models_of_one_name_are_refused(monkeypatch):
     from chalicelib.api import framework, openapi
 
     clash = pydantic.create_model("ErrorBody", x=(int, ...))
-    monkeypatch.setattr(framework, "OPERATIONS", framework.OPERATIONS + [framework.Operation("clash", "GET", "/clash", "Clash", "", "t", None, None, None, clash, 200, ())])
+    monkeypatch.setattr(
+        framework,
+        "OPERATIONS",
+        framework.OPERATIONS
+        + [framework.Operation("clash", "GET", "/clash", "Clash", "", "t", None, None, None, clash, 200, ())],
+    )
     monkeypatch.setattr(openapi, "OPERATIONS", framework.OPERATIONS)
     with pytest.raises(ValueError, match="two API schemas are named ErrorBody"):
         openapi._check_model_names()

@@ -13,9 +13,15 @@ import pytest
 from app import app
 from infra import build
 
-
-KMS_USE = ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
-           "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair")
+KMS_USE = (
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +31,21 @@ def packaged(tmp_path_factory):
     merge = out / "merge-template.json"
     merge.write_text(json.dumps(build.merge_template(app)))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
-    subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "dev", "--merge-template", str(merge), str(out / "pkg")],
-                   cwd=build.ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "chalice"),
+            "package",
+            "--stage",
+            "dev",
+            "--merge-template",
+            str(merge),
+            str(out / "pkg"),
+        ],
+        cwd=build.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return json.loads((out / "pkg" / "sam.json").read_text())
 
 
@@ -73,7 +92,9 @@ def test_no_iam_policy_in_the_stack_grants_use_of_any_kms_key(packaged):
 def test_the_api_stage_is_throttled_by_rate_and_burst(packaged):
     (setting,) = packaged["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
     assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
-    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"} and setting["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"} and setting["ThrottlingBurstLimit"] == {
+        "Ref": "ApiThrottleBurst"
+    }
 
 
 def test_every_api_path_has_a_preflight_answered_by_the_api_function(packaged):
@@ -104,8 +125,19 @@ def test_the_outbox_worker_runs_every_minute_alone_with_the_app_policy(packaged)
     assert any(_allows(s, "ses:SendEmail") for s in policy["PolicyDocument"]["Statement"])
 
 
-GATEWAY_ERRORS = ("DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND", "ACCESS_DENIED", "UNAUTHORIZED",
-                  "THROTTLED", "REQUEST_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "QUOTA_EXCEEDED", "INTEGRATION_TIMEOUT")
+GATEWAY_ERRORS = (
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "RESOURCE_NOT_FOUND",
+    "ACCESS_DENIED",
+    "UNAUTHORIZED",
+    "THROTTLED",
+    "REQUEST_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "QUOTA_EXCEEDED",
+    "INTEGRATION_TIMEOUT",
+)
 
 
 def _gateway_responses(packaged) -> dict:

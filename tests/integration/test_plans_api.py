@@ -19,8 +19,13 @@ def test_submitting_an_incomplete_plan_answers_400_listing_each_missing_componen
     plan = dss.post("/plans", json={"period": "FY 26-28", "agency_overview": {"text": "Social services."}}).json
     body = error(dss.post(f"/plans/{plan['id']}/submit"), 400, "ValidationFailed", "OPM-1")
     assert [d["field"] for d in body["details"]] == [
-        "needs_assessment", "procurement_schedule", "competition_strategy", "waiver_justifications",
-        "evaluation_and_selection", "contract_monitoring", "contact",
+        "needs_assessment",
+        "procurement_schedule",
+        "competition_strategy",
+        "waiver_justifications",
+        "evaluation_and_selection",
+        "contract_monitoring",
+        "contact",
     ]
     assert dss.get(f"/plans/{plan['id']}").json["status"] == "draft"
 
@@ -30,7 +35,11 @@ def test_components_are_added_to_a_draft_with_patch_and_then_it_submits(api):
     dss = api.as_("agency", "DSS")
     partial = {k: v for k, v in PLAN.items() if k not in ("contact", "contract_monitoring")}
     plan = dss.post("/plans", json=partial).json
-    patched = dss.request("PATCH", f"/plans/{plan['id']}", json_body={"contact": PLAN["contact"], "contract_monitoring": PLAN["contract_monitoring"]})
+    patched = dss.request(
+        "PATCH",
+        f"/plans/{plan['id']}",
+        json_body={"contact": PLAN["contact"], "contract_monitoring": PLAN["contract_monitoring"]},
+    )
     assert patched.status == 200, patched.json
     assert patched.json["agency_overview"] == PLAN["agency_overview"]
     assert dss.post(f"/plans/{plan['id']}/submit").json["status"] == "submitted"
@@ -42,7 +51,9 @@ def test_a_malformed_schedule_line_answers_400_naming_the_field(api):
     body = error(api.as_("agency", "DSS").post("/plans", json={**PLAN, "procurement_schedule": [line]}), 400, "ValidationFailed")
     assert "procurement_schedule[0].service_type" in {d["field"] for d in body["details"]}
     line["service_type"] = "POS"
-    body = error(api.as_("agency", "DSS").post("/plans", json={**PLAN, "procurement_schedule": [line]}), 400, "ValidationFailed", "OPM-3")
+    body = error(
+        api.as_("agency", "DSS").post("/plans", json={**PLAN, "procurement_schedule": [line]}), 400, "ValidationFailed", "OPM-3"
+    )
     assert body["details"][0]["field"] == "procurement_schedule[0].competitive_procurement_date"
 
 
@@ -83,7 +94,9 @@ def test_a_returned_plan_never_appears_publicly(api):
 @pytest.mark.rule("OPM-4")
 def test_an_amendment_with_an_unknown_change_answers_400(api):
     plan_id = approved_plan(api)
-    reply = api.as_("agency", "DSS").post(f"/plans/{plan_id}/amendments", json={"service_id": "HOME-CARE", "change": "cancel", "reason": "x"})
+    reply = api.as_("agency", "DSS").post(
+        f"/plans/{plan_id}/amendments", json={"service_id": "HOME-CARE", "change": "cancel", "reason": "x"}
+    )
     body = error(reply, 400, "ValidationFailed", "OPM-4")
     assert body["details"][0]["field"] == "change"
 
@@ -91,7 +104,9 @@ def test_an_amendment_with_an_unknown_change_answers_400(api):
 @pytest.mark.rule("OPM-4")
 def test_another_agency_cannot_amend_a_plan(api):
     plan_id = approved_plan(api)
-    reply = api.as_("agency", "DCF").post(f"/plans/{plan_id}/amendments", json={"service_id": "HOME-CARE", "change": "to_non_competitive", "reason": "x"})
+    reply = api.as_("agency", "DCF").post(
+        f"/plans/{plan_id}/amendments", json={"service_id": "HOME-CARE", "change": "to_non_competitive", "reason": "x"}
+    )
     error(reply, 404, "NotFound")
 
 
@@ -115,9 +130,17 @@ def test_plan_routes_form_a_valid_openapi_document_with_their_rules():
     for op in OPERATIONS:
         if op.tag == "procurement plans":
             paths.setdefault(op.path, {})[op.method.lower()] = openapi._operation(op)
-    spec = OpenAPI.model_validate({"openapi": "3.1.0", "info": {"title": "plans", "version": "1"}, "paths": paths,
-                                   "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}})
-    document = construct_open_api_with_schema_class(spec).model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    spec = OpenAPI.model_validate(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "plans", "version": "1"},
+            "paths": paths,
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        }
+    )
+    document = construct_open_api_with_schema_class(spec).model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude_defaults=True
+    )
     validate(document)
     assert {"/plans", "/plans/{plan_id}", "/plans/{plan_id}/amendments", "/amendments/{amendment_id}/publish"} <= set(paths)
     assert "Rules: OPM-4, OPM-5, OPM-7." in document["paths"]["/plans/{plan_id}/amendments"]["post"]["description"]

@@ -22,27 +22,36 @@ def test_a_bid_without_a_recorded_sample_is_flagged_until_purchasing_records_one
     assert api.get(f"/solicitations/{sol_id}").json["samples_required"] is True
     acme = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json["bid_id"]
     bolt = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=bid("31.00", "30.00")).json["bid_id"]
-    before = api.as_purchasing().post(f"/solicitations/{sol_id}/bids/{acme}/sample",
-                                      json={"received_on": "2026-03-02", "description": "Two reams of letter paper"})
+    before = api.as_purchasing().post(
+        f"/solicitations/{sol_id}/bids/{acme}/sample",
+        json={"received_on": "2026-03-02", "description": "Two reams of letter paper"},
+    )
     assert before.status == 201 and before.json["status"] == "sealed" and before.json["flags"] == []
     clock.advance(to=OPENING)
     assert flags(api, sol_id) == {"Acme Office Supply LLC": [], "Bolt Paper Co": [MISSING]}
 
-    after = api.as_purchasing().post(f"/solicitations/{sol_id}/bids/{bolt}/sample",
-                                     json={"received_on": "2026-03-16", "description": "One ream, legal"})
+    after = api.as_purchasing().post(
+        f"/solicitations/{sol_id}/bids/{bolt}/sample", json={"received_on": "2026-03-16", "description": "One ream, legal"}
+    )
     assert after.status == 201 and after.json["flags"] == [] and after.json["samples"][0]["received_on"] == "2026-03-16"
     assert flags(api, sol_id) == {"Acme Office Supply LLC": [], "Bolt Paper Co": []}
     assert "bid.sample_received" in trail(api, f"bid:{bolt}")
-    assert api.as_vendor("bolt").get(f"/solicitations/{sol_id}/bids/{bolt}").json["samples"][0]["description"] == "One ream, legal"
+    assert (
+        api.as_vendor("bolt").get(f"/solicitations/{sol_id}/bids/{bolt}").json["samples"][0]["description"] == "One ream, legal"
+    )
 
 
 @pytest.mark.rule("R-7")
-@pytest.mark.parametrize(("who", "body", "status", "fields"), [
-    ("purchasing", {"received_on": "2026-03-17", "description": "  "}, 400, {"received_on", "description"}),
-    ("purchasing", {"received_on": "2026-03-01", "description": "A ream"}, 400, {"received_on"}),
-    ("purchasing", {"received_on": "2026-03-16", "description": "A ream", "returned": True}, 400, None),
-    ("vendor", {"received_on": "2026-03-16", "description": "A ream"}, 403, None),
-], ids=["blank and future", "before publication", "unknown field", "not purchasing"])
+@pytest.mark.parametrize(
+    ("who", "body", "status", "fields"),
+    [
+        ("purchasing", {"received_on": "2026-03-17", "description": "  "}, 400, {"received_on", "description"}),
+        ("purchasing", {"received_on": "2026-03-01", "description": "A ream"}, 400, {"received_on"}),
+        ("purchasing", {"received_on": "2026-03-16", "description": "A ream", "returned": True}, 400, None),
+        ("vendor", {"received_on": "2026-03-16", "description": "A ream"}, 403, None),
+    ],
+    ids=["blank and future", "before publication", "unknown field", "not purchasing"],
+)
 def test_a_bad_sample_receipt_is_refused_and_nothing_is_stored(api, stack, clock, who, body, status, fields):
     sol_id = publish_with_two_vendors(api, stack, samples_required=True)
     bid_id = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "30.00")).json["bid_id"]
@@ -52,7 +61,9 @@ def test_a_bad_sample_receipt_is_refused_and_nothing_is_stored(api, stack, clock
     reply = caller.post(f"/solicitations/{sol_id}/bids/{bid_id}/sample", json=body)
     assert reply.status == status
     if fields:
-        assert reply.json["rule"] == "R-7" and {(d["field"], d["rule"]) for d in reply.json["details"]} == {(f, "R-7") for f in fields}
+        assert reply.json["rule"] == "R-7" and {(d["field"], d["rule"]) for d in reply.json["details"]} == {
+            (f, "R-7") for f in fields
+        }
     assert trail(api, f"bid:{bid_id}") == audited
     assert api.as_vendor("acme").get(f"/solicitations/{sol_id}/bids/{bid_id}").json["samples"] == []
     assert flags(api, sol_id) == {"Acme Office Supply LLC": [MISSING]}
@@ -75,7 +86,12 @@ def test_a_corrected_unit_price_is_recorded_told_to_the_bidder_and_carried_into_
     reply = api.as_purchasing().post(f"/awards/{award_id}/corrections", json=fix)
     assert reply.status == 201, reply.json
     (recorded,) = reply.json["corrections"]
-    assert (recorded["field"], recorded["before"], recorded["after"], recorded["reason"]) == ("unit_price", "30.00", "29.50", fix["reason"])
+    assert (recorded["field"], recorded["before"], recorded["after"], recorded["reason"]) == (
+        "unit_price",
+        "30.00",
+        "29.50",
+        fix["reason"],
+    )
     assert reply.json["shares"][0]["amount"] == "3550.00" and "award.corrected" in trail(api, f"award:{award_id}")
     assert mails_to(stack, "acme")[-1]["subject"] == f"Award {award_id} corrected"
 
@@ -91,14 +107,18 @@ def test_a_corrected_unit_price_is_recorded_told_to_the_bidder_and_carried_into_
 
 
 @pytest.mark.rule("R-8g")
-@pytest.mark.parametrize(("who", "body", "status"), [
-    ("purchasing", {"field": "unit_price", "line_id": "1", "value": "29.50", "reason": " "}, 400),
-    ("purchasing", {"field": "quantity", "line_id": "1", "value": "101", "reason": "typo"}, 400),
-    ("purchasing", {"field": "unit_price", "line_id": "7", "value": "29.50", "reason": "typo"}, 400),
-    ("purchasing", {"field": "bidder_name", "value": "Acme Office Supply LLC", "reason": "typo"}, 400),
-    ("purchasing", {"field": "price", "value": "1", "reason": "typo"}, 400),
-    ("vendor", {"field": "bidder_name", "value": "Acme", "reason": "typo"}, 403),
-], ids=["blank reason", "above the invited quantity", "unknown line", "unchanged name", "unknown field", "not purchasing"])
+@pytest.mark.parametrize(
+    ("who", "body", "status"),
+    [
+        ("purchasing", {"field": "unit_price", "line_id": "1", "value": "29.50", "reason": " "}, 400),
+        ("purchasing", {"field": "quantity", "line_id": "1", "value": "101", "reason": "typo"}, 400),
+        ("purchasing", {"field": "unit_price", "line_id": "7", "value": "29.50", "reason": "typo"}, 400),
+        ("purchasing", {"field": "bidder_name", "value": "Acme Office Supply LLC", "reason": "typo"}, 400),
+        ("purchasing", {"field": "price", "value": "1", "reason": "typo"}, 400),
+        ("vendor", {"field": "bidder_name", "value": "Acme", "reason": "typo"}, 403),
+    ],
+    ids=["blank reason", "above the invited quantity", "unknown line", "unchanged name", "unknown field", "not purchasing"],
+)
 def test_a_bad_award_correction_is_refused_and_nothing_is_stored(api, stack, award_id, who, body, status):
     before = api.as_purchasing().get(f"/awards/{award_id}").json
     audited = trail(api, f"award:{award_id}")

@@ -38,12 +38,17 @@ def test_the_data_key_is_refused_by_kms_under_another_encryption_context(stack, 
     sealed = sealer.seal(b"x", "ITB-1", "BID-1")
     kms = boto3.client("kms", region_name="us-east-1")
     with pytest.raises(kms.exceptions.InvalidCiphertextException):
-        kms.decrypt(CiphertextBlob=base64.b64decode(sealed.encrypted_key), EncryptionContext={"solicitation_id": "ITB-9", "bid_id": "BID-1"})
+        kms.decrypt(
+            CiphertextBlob=base64.b64decode(sealed.encrypted_key),
+            EncryptionContext={"solicitation_id": "ITB-9", "bid_id": "BID-1"},
+        )
 
 
 @pytest.mark.rule("R-5b")
 def test_the_sealer_uses_the_configured_key(stack):
-    assert isinstance(bootstrap.sealer(), KmsSealer) and bootstrap.sealer().key_id == bootstrap.settings().bid_sealing_key_id != ""
+    assert (
+        isinstance(bootstrap.sealer(), KmsSealer) and bootstrap.sealer().key_id == bootstrap.settings().bid_sealing_key_id != ""
+    )
 
 
 @pytest.mark.rule("R-5b")

@@ -52,8 +52,9 @@ def test_a_registration_with_a_taken_fein_is_409_naming_r4_and_nothing_of_the_ot
     # Given acme registered its FEIN
     first = api.as_vendor("acme").post("/vendors", json=registration("acme")).json
     # When another organisation registers the same FEIN, without its hyphen
-    reply = api.as_vendor("rival").post("/vendors", json=registration("rival", legal_name="Rival LLC", email="x@rival.example",
-                                                                      fein=first["fein"]))
+    reply = api.as_vendor("rival").post(
+        "/vendors", json=registration("rival", legal_name="Rival LLC", email="x@rival.example", fein=first["fein"])
+    )
     # Then 409 under R-4, "already registered", with neither acme's id, organisation, name nor email; one onboarding
     assert reply.status == 409 and reply.json["rule"] == "R-4"
     assert reply.json["details"] == [{"field": "fein", "problem": "already registered"}]
@@ -96,16 +97,28 @@ def test_purchasing_lists_vendors_sharing_a_normalised_legal_name_with_the_last_
     # Given the real Acme (confirmed), an impostor "ACME OFFICE SUPPLY, INC." (unconfirmed) a minute later, and an
     # unrelated vendor
     clock.advance(minutes=1)
-    impostor = api.as_vendor("acme-impostor").post("/vendors", json=registration("acme-impostor", legal_name="ACME OFFICE SUPPLY, INC.")).json
+    impostor = (
+        api.as_vendor("acme-impostor")
+        .post("/vendors", json=registration("acme-impostor", legal_name="ACME OFFICE SUPPLY, INC."))
+        .json
+    )
     api.as_vendor("globex").post("/vendors", json=registration("globex", legal_name="Globex Corp", email="bids@globex.example"))
     # When purchasing asks for duplicates
     (group,) = duplicates_of(api)
     # Then one group: Acme first (registered first), then the impostor; FEINs only by their last four digits
     assert group["name_key"] == "acme office supply"
-    assert [(v["org"], v["confirmed"], v["suspended"]) for v in group["vendors"]] == [("acme", True, False), ("acme-impostor", False, False)]
+    assert [(v["org"], v["confirmed"], v["suspended"]) for v in group["vendors"]] == [
+        ("acme", True, False),
+        ("acme-impostor", False, False),
+    ]
     assert group["vendors"][1] == {
-        "id": impostor["id"], "org": "acme-impostor", "legal_name": "ACME OFFICE SUPPLY, INC.",
-        "fein_last4": impostor["fein"][-4:], "confirmed": False, "suspended": False, "registered_at": impostor["registered_at"],
+        "id": impostor["id"],
+        "org": "acme-impostor",
+        "legal_name": "ACME OFFICE SUPPLY, INC.",
+        "fein_last4": impostor["fein"][-4:],
+        "confirmed": False,
+        "suspended": False,
+        "registered_at": impostor["registered_at"],
     }
 
 
@@ -140,4 +153,7 @@ def test_a_suspended_vendor_may_not_bid_until_reinstated_and_the_suspension_is_a
     assert api.as_purchasing().post(f"/vendors/{vendor_id}/reinstate").json["suspended_at"] is None
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
     trail = api.as_purchasing().get(f"/audit?entity=vendor:{vendor_id}").json["items"]
-    assert [(e["action"], e["actor"]) for e in trail[-2:]] == [("vendor.suspended", "purchasing-user@DAS-BOP"), ("vendor.reinstated", "purchasing-user@DAS-BOP")]
+    assert [(e["action"], e["actor"]) for e in trail[-2:]] == [
+        ("vendor.suspended", "purchasing-user@DAS-BOP"),
+        ("vendor.reinstated", "purchasing-user@DAS-BOP"),
+    ]

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain import awards as rules
-from chalicelib.domain import contracts
-from chalicelib.domain import evaluation
+from chalicelib.domain import contracts, evaluation
 from chalicelib.domain.awards import Award, ShareStatus
 from chalicelib.domain.contracts import CancellationGround, ContractStatus
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed

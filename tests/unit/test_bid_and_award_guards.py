@@ -12,8 +12,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.services import awards, bids
 from chalicelib.services.ports import Change
-from tests.unit.test_bids_services import PURCHASING, FakeSealer, open_now, priced, vendor
-from tests.unit.test_bids_services import sealer, sol  # noqa: F401  (fixtures)
+from tests.unit.test_bids_services import PURCHASING, FakeSealer, open_now, priced, sealer, sol, vendor  # noqa: F401  (fixtures)
 from tests.unit.test_solicitations_examples import OPENING
 
 
@@ -112,7 +111,9 @@ def test_a_bid_racing_another_of_the_same_bidder_is_decided_again_and_replaces_i
     # Given a bid of acme stored while another of acme is being written
     acme = vendor(deps, "acme")
     racing = []
-    before_the_next_commit(deps, "bid.received", lambda: racing.append(bids.submit_bid(deps, sealer, acme, sol.id, priced("31.00")).bid))
+    before_the_next_commit(
+        deps, "bid.received", lambda: racing.append(bids.submit_bid(deps, sealer, acme, sol.id, priced("31.00")).bid)
+    )
 
     # When the later one is written
     later = bids.submit_bid(deps, sealer, acme, sol.id, priced("30.00")).bid
@@ -143,7 +144,9 @@ def test_an_award_decision_racing_another_is_refused_with_a_conflict_and_writes_
 
 def conditional_award(deps, sealer, sol, surety=Decimal(10)):
     current = deps.store.get(Solicitation, sol.id)
-    deps.store.commit(PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)])
+    deps.store.commit(
+        PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)]
+    )
     acme = vendor(deps, "acme")
     bids.submit_bid(deps, sealer, acme, sol.id, priced("30.00"))
     open_now(deps, sealer, sol)

@@ -13,7 +13,11 @@ sealer, sol = given.sealer, given.sol  # the fixtures of the bid services' tests
 
 
 def reads(deps, bid_id):
-    return [(a.action, a.actor, a.at, a.before, a.after) for a in deps.store.audit_trail(f"bid:{bid_id}") if a.action.startswith("bid.read")]
+    return [
+        (a.action, a.actor, a.at, a.before, a.after)
+        for a in deps.store.audit_trail(f"bid:{bid_id}")
+        if a.action.startswith("bid.read")
+    ]
 
 
 @pytest.mark.rule("R-5b")

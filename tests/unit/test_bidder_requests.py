@@ -109,7 +109,9 @@ def test_the_award_uses_the_quantity_the_bidder_accepted(deps, sol, opened):
     bidder_requests.decide_quantity(deps, actor, sol.id, bid_id, change.id, True)
     _, (award,) = awards.make_award(deps, PURCHASING, sol.id)
     (share,) = award.shares
-    assert share.candidate.bid_id == bid_id and share.candidate.amount == Decimal("25.00") * 80 + Decimal("760.00") + Decimal("800.00")
+    assert share.candidate.bid_id == bid_id and share.candidate.amount == Decimal("25.00") * 80 + Decimal("760.00") + Decimal(
+        "800.00"
+    )
     assert {line.line_id: line.quantity for line in share.lines}["1"] == Decimal(80)
 
 
@@ -159,7 +161,10 @@ def test_an_addendum_postponing_the_opening_moves_it_and_tells_every_vendor_and_
 def test_a_postponed_invitation_takes_bids_until_the_new_time_and_the_schedule_follows_it(deps, sealer, sol):
     solicitations.add_addendum(deps, PURCHASING, sol.id, "Opening postponed a week.", LATER)
     deps.clock.set(LATER - dt.timedelta(seconds=1))
-    assert bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body(addenda_acknowledged=[1])).bid.status.value == "sealed"
+    assert (
+        bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body(addenda_acknowledged=[1])).bid.status.value
+        == "sealed"
+    )
     assert solicitations.opening_schedule(deps, sol.id) == {"opening_at": "2026-03-23T14:00:00Z", "due": False}
     deps.clock.set(LATER)
     assert solicitations.opening_schedule(deps, sol.id)["due"] is True

@@ -71,7 +71,10 @@ def test_a_quantity_above_the_invited_one_is_rejected():
     assert ("lines[0].quantity", "R-5f") in failures(open_solicitation(), body)
 
 
-ALTERNATE = {"description": "Recycled paper, 30% post-consumer", "lines": [{"line_id": "1", "unit_price": "24.00", "quantity": "100"}]}
+ALTERNATE = {
+    "description": "Recycled paper, 30% post-consumer",
+    "lines": [{"line_id": "1", "unit_price": "24.00", "quantity": "100"}],
+}
 
 
 @pytest.mark.rule("R-5g")
@@ -87,7 +90,11 @@ def test_an_alternate_carries_its_own_description_and_priced_lines():
     content = rules.check_bid(open_solicitation(alternates_allowed=True), bid_body(alternates=[ALTERNATE]), NOW)
     # Then the alternate is numbered, described and priced on its own, and the base bid is unchanged
     (alternate,) = content.alternates
-    assert (alternate.number, alternate.description, alternate.total) == (1, "Recycled paper, 30% post-consumer", Decimal("2400.00"))
+    assert (alternate.number, alternate.description, alternate.total) == (
+        1,
+        "Recycled paper, 30% post-consumer",
+        Decimal("2400.00"),
+    )
     assert content.total == Decimal("4070.00")
 
 
@@ -95,8 +102,11 @@ def test_an_alternate_carries_its_own_description_and_priced_lines():
 def test_an_alternate_is_checked_like_a_bid_naming_each_failing_field():
     bad = {"description": " ", "lines": [{"line_id": "99", "unit_price": "-1", "quantity": "1"}]}
     found = failures(open_solicitation(alternates_allowed=True), bid_body(alternates=[bad]))
-    assert found == {("alternates[0].description", "R-5g"), ("alternates[0].lines[0].line_id", "R-5a"),
-                     ("alternates[0].lines[0].unit_price", "R-5j/k")}
+    assert found == {
+        ("alternates[0].description", "R-5g"),
+        ("alternates[0].lines[0].line_id", "R-5a"),
+        ("alternates[0].lines[0].unit_price", "R-5j/k"),
+    }
 
 
 @pytest.mark.rule("R-5g")
@@ -108,7 +118,9 @@ def test_an_opened_bid_with_an_alternate_is_flagged():
 
 @pytest.mark.rule("R-5h")
 def test_one_line_is_priced_once_in_a_bid():
-    body = bid_body(lines=[{"line_id": "1", "unit_price": "1", "quantity": "1"}, {"line_id": "1", "unit_price": "2", "quantity": "1"}])
+    body = bid_body(
+        lines=[{"line_id": "1", "unit_price": "1", "quantity": "1"}, {"line_id": "1", "unit_price": "2", "quantity": "1"}]
+    )
     assert ("lines[1].line_id", "R-5h") in failures(open_solicitation(), body)
 
 
@@ -236,7 +248,9 @@ def test_an_opened_bid_drops_its_ciphertext_and_keeps_its_content():
 @pytest.mark.rule("R-19")
 def test_a_correction_of_an_evident_mistake_changes_the_price_with_its_written_determination():
     bid = opened_bid()
-    fixed = rules.determine(bid, Finding.CORRECT, "Transposed digits: 52.10 is 25.10", "officer", OPENING, line_id="1", unit_price="25.01")
+    fixed = rules.determine(
+        bid, Finding.CORRECT, "Transposed digits: 52.10 is 25.10", "officer", OPENING, line_id="1", unit_price="25.01"
+    )
     assert fixed.content.line("1").extension == Decimal("2501.00")
     assert fixed.content.corrections[-1].rule == "R-19" and fixed.determinations[-1].text.startswith("Transposed")
     assert fixed.eligible
@@ -270,15 +284,24 @@ def test_a_bid_without_conditions_is_not_rejected_as_conditional():
 @pytest.mark.rule("R-8a")
 @pytest.mark.rule("R-18a/b")
 def test_a_bidder_found_not_responsible_on_past_performance_is_not_eligible():
-    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Defaulted on contract 21PSX0042", "officer", OPENING,
-                            factor="past_performance")
+    found = rules.determine(
+        opened_bid(), Finding.NOT_RESPONSIBLE, "Defaulted on contract 21PSX0042", "officer", OPENING, factor="past_performance"
+    )
     assert not found.eligible and found.determinations[-1].factor == "past_performance"
 
 
 def sealed_bid(bid_id="BID-1", vendor="V-1", received_at=NOW) -> Bid:
-    return Bid(id=bid_id, solicitation_id="ITB-1", vendor_id=vendor, vendor_org=vendor.lower(), bidder_name=f"Bidder {vendor}",
-               bidder_email=f"{vendor.lower()}@example.com", received_at=received_at, commitment="0" * 64,
-               sealed=rules.Sealed("c", "k", "n"))
+    return Bid(
+        id=bid_id,
+        solicitation_id="ITB-1",
+        vendor_id=vendor,
+        vendor_org=vendor.lower(),
+        bidder_name=f"Bidder {vendor}",
+        bidder_email=f"{vendor.lower()}@example.com",
+        received_at=received_at,
+        commitment="0" * 64,
+        sealed=rules.Sealed("c", "k", "n"),
+    )
 
 
 def opened_bid(body=None, **kw) -> Bid:
@@ -310,7 +333,9 @@ ANNUAL_BOND = {"form": "annual_bond", "amount": "5000.00", "reference": "AB-7", 
 @pytest.mark.rule("R-6a")
 def test_an_annual_bond_covers_a_bid_of_exactly_fifty_thousand_dollars():
     # Given an invitation requiring a guaranty, When a bid of exactly $50,000.00 gives an annual bond
-    content = rules.check_bid(open_solicitation(guaranty_percent=Decimal(10)), {**bid_totalling("50000.00"), "guaranty": ANNUAL_BOND}, NOW)
+    content = rules.check_bid(
+        open_solicitation(guaranty_percent=Decimal(10)), {**bid_totalling("50000.00"), "guaranty": ANNUAL_BOND}, NOW
+    )
     # Then the bond covers it
     assert content.total == Decimal("50000.00") and content.guaranty_form == "annual_bond"
 
@@ -366,8 +391,9 @@ def test_a_stated_period_longer_than_the_award_period_does_not_extend_the_bindin
 # -- R-18a/b responsibility factors ------------------------------------------------------------------------------
 @pytest.mark.rule("R-18a/b")
 def test_a_bidder_found_not_responsible_on_financial_responsibility_is_excluded():
-    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "Two liens filed in 2025", "officer", OPENING,
-                            factor="financial_responsibility")
+    found = rules.determine(
+        opened_bid(), Finding.NOT_RESPONSIBLE, "Two liens filed in 2025", "officer", OPENING, factor="financial_responsibility"
+    )
     assert not found.eligible and found.determinations[-1].rule == "R-18a/b"
 
 
@@ -381,8 +407,15 @@ def test_a_not_responsible_finding_must_name_a_factor():
 
 @pytest.mark.rule("R-18a/b")
 def test_another_factor_counts_only_when_the_invitation_states_it():
-    found = rules.determine(opened_bid(), Finding.NOT_RESPONSIBLE, "No service depot in CT", "officer", OPENING,
-                            factor="service_facilities", stated_factors=("price", "service_facilities"))
+    found = rules.determine(
+        opened_bid(),
+        Finding.NOT_RESPONSIBLE,
+        "No service depot in CT",
+        "officer",
+        OPENING,
+        factor="service_facilities",
+        stated_factors=("price", "service_facilities"),
+    )
     assert not found.eligible and found.determinations[-1].factor == "service_facilities"
 
 
@@ -390,7 +423,9 @@ def test_another_factor_counts_only_when_the_invitation_states_it():
 @pytest.mark.rule("R-19")
 def test_a_price_correction_not_evident_on_the_face_of_the_bid_is_refused():
     with pytest.raises(ValidationFailed) as refused:
-        rules.determine(opened_bid(), Finding.CORRECT, "Bidder says it meant 20.00", "officer", OPENING, line_id="1", unit_price="20.00")
+        rules.determine(
+            opened_bid(), Finding.CORRECT, "Bidder says it meant 20.00", "officer", OPENING, line_id="1", unit_price="20.00"
+        )
     assert refused.value.rule == "R-19" and refused.value.details[0]["field"] == "unit_price"
 
 
@@ -408,8 +443,15 @@ def test_a_price_the_bidders_own_extension_shows_is_evident_and_corrected():
 @pytest.mark.rule("R-19")
 def test_a_denied_correction_is_written_and_leaves_the_bid_as_bid():
     bid = opened_bid()
-    denied = rules.determine(bid, Finding.DENY_CORRECTION, "The intended price is not evident on the face of the bid",
-                             "officer", OPENING, line_id="1", unit_price="20.00")
+    denied = rules.determine(
+        bid,
+        Finding.DENY_CORRECTION,
+        "The intended price is not evident on the face of the bid",
+        "officer",
+        OPENING,
+        line_id="1",
+        unit_price="20.00",
+    )
     (entry,) = denied.determinations
     assert (entry.finding, entry.rule, entry.field) == (Finding.DENY_CORRECTION, "R-19", "unit_price")
     assert denied.content == bid.content and denied.eligible

@@ -15,8 +15,8 @@ from chalicelib.domain.solicitations import AwardBasis, Solicitation, Solicitati
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, outbox, solicitations, vendors
 from chalicelib.services.ports import Actor, Change, Role
-from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
 from local.fein import fein_for
+from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS-BOP")
 
@@ -38,8 +38,17 @@ def sealer():
 
 
 def vendor(deps, org, codes=("640",), status=VendorStatus.ACTIVE):
-    v = Vendor(id=f"V-{org}", org=org, legal_name=f"{org.title()} LLC", fein=fein_for(org).replace("-", ""), contact_email=f"bids@{org}.example",
-               commodity_codes=codes, registered_at=deps.clock.now(), confirmation_code="1", status=status)
+    v = Vendor(
+        id=f"V-{org}",
+        org=org,
+        legal_name=f"{org.title()} LLC",
+        fein=fein_for(org).replace("-", ""),
+        contact_email=f"bids@{org}.example",
+        commodity_codes=codes,
+        registered_at=deps.clock.now(),
+        confirmation_code="1",
+        status=status,
+    )
     deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change("vendor.registered", v)])
     return Actor(f"user@{org}", Role.VENDOR, org)
 
@@ -47,8 +56,15 @@ def vendor(deps, org, codes=("640",), status=VendorStatus.ACTIVE):
 @pytest.fixture
 def sol(deps):
     draft = solicitations.create_solicitation(
-        deps, PURCHASING, title="Paper", agency="DAS", commodity_codes=["64000"], lines=list(LINES), groups=[],
-        opening_at=OPENING, award_basis=AwardBasis.ALL,
+        deps,
+        PURCHASING,
+        title="Paper",
+        agency="DAS",
+        commodity_codes=["64000"],
+        lines=list(LINES),
+        groups=[],
+        opening_at=OPENING,
+        award_basis=AwardBasis.ALL,
         evaluation_factors=list(FACTORS),
     )
     return solicitations.publish(deps, PURCHASING, draft.id)
@@ -217,7 +233,7 @@ def test_publication_starts_the_workflow_and_notice_goes_to_active_vendors_of_th
     vendor(deps, "acme")
     vendor(deps, "other", codes=("615",))
     vendor(deps, "pending", status=VendorStatus.PENDING_CONFIRMATION)
-    (process, name, payload), = deps.workflows.started
+    ((process, name, payload),) = deps.workflows.started
     assert (process, name, payload["schedule"]["opening_at"]) == ("invitation-to-bid", f"itb-{sol.id}", "2026-03-16T14:00:00Z")
     solicitations.give_notice(deps, "itb-x", sol.id)
     solicitations.give_notice(deps, "itb-x", sol.id)  # a retried task mails no one twice
@@ -228,9 +244,18 @@ def test_publication_starts_the_workflow_and_notice_goes_to_active_vendors_of_th
 
 @pytest.mark.rule("R-4")
 def test_a_draft_is_visible_to_purchasing_only(deps):
-    draft = solicitations.create_solicitation(deps, PURCHASING, title="Paper", agency="DAS", commodity_codes=["64000"],
-                                              lines=list(LINES), groups=[], opening_at=OPENING, award_basis=AwardBasis.ALL,
-                                              evaluation_factors=list(FACTORS))
+    draft = solicitations.create_solicitation(
+        deps,
+        PURCHASING,
+        title="Paper",
+        agency="DAS",
+        commodity_codes=["64000"],
+        lines=list(LINES),
+        groups=[],
+        opening_at=OPENING,
+        award_basis=AwardBasis.ALL,
+        evaluation_factors=list(FACTORS),
+    )
     assert solicitations.get_solicitation(deps, PURCHASING, draft.id).id == draft.id
     with pytest.raises(NotFound):
         solicitations.get_solicitation(deps, None, draft.id)
@@ -249,7 +274,9 @@ def test_an_addendum_is_emailed_to_invited_vendors_and_bidders(deps, sealer, sol
 def make_awards(deps, sealer, sol, surety=None, responsibility=None):
     if surety:
         current = deps.store.get(Solicitation, sol.id)
-        deps.store.commit(PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)])
+        deps.store.commit(
+            PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)]
+        )
     bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, priced("30.00"))
     bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
     open_now(deps, sealer, sol)
@@ -311,10 +338,15 @@ def test_the_award_and_its_notice_state_the_responsibility_findings_considered(d
     bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))
     open_now(deps, sealer, sol)
     bid_id = next(iter(bids.opened_bids(deps, sol.id))).id
-    _, (award,) = awards.make_award(deps, PURCHASING, sol.id, responsibility={bid_id: "Financial statements for 2025 reviewed; adequate."})
+    _, (award,) = awards.make_award(
+        deps, PURCHASING, sol.id, responsibility={bid_id: "Financial statements for 2025 reviewed; adequate."}
+    )
     awards.notice(deps, "award-x", award.id, 1)
     assert award.share(1).responsibility == "Financial statements for 2025 reviewed; adequate."
-    assert "Responsibility findings considered (R-18a/b): Financial statements for 2025 reviewed; adequate." in deps.notifier.sent[-1].text
+    assert (
+        "Responsibility findings considered (R-18a/b): Financial statements for 2025 reviewed; adequate."
+        in deps.notifier.sent[-1].text
+    )
 
 
 @pytest.mark.rule("R-18a/b")
@@ -479,8 +511,10 @@ def test_a_suspended_awardee_may_not_refuse_nor_furnish_surety(deps, sealer, sol
     suspend(deps, "bolt")
     # When bolt refuses or furnishes surety / Then each is Forbidden under R-4 and the award is unchanged
     before = deps.store.get(Award, award.id)
-    for answer in (lambda: awards.refuse(deps, BOLT, award.id, "no stock"),
-                   lambda: awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1")):
+    for answer in (
+        lambda: awards.refuse(deps, BOLT, award.id, "no stock"),
+        lambda: awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1"),
+    ):
         with pytest.raises(Forbidden) as refused:
             answer()
         assert refused.value.rule == "R-4"

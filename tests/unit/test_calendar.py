@@ -253,7 +253,9 @@ def test_iso_local_shows_the_connecticut_offset():
     assert calendar.iso_local(dt.datetime(2026, 1, 1, 17, 0, tzinfo=UTC)) == "2026-01-01T12:00:00-05:00"
 
 
-@pytest.mark.parametrize("fn", [calendar.local_date, calendar.iso_utc, calendar.iso_local, calendar.to_utc, calendar.require_aware])
+@pytest.mark.parametrize(
+    "fn", [calendar.local_date, calendar.iso_utc, calendar.iso_local, calendar.to_utc, calendar.require_aware]
+)
 def test_a_naive_datetime_is_refused(fn):
     # Given a datetime without an offset / When any instant function gets it / Then ValueError, never a guess
     with pytest.raises(ValueError, match="UTC offset"):

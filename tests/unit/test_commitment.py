@@ -57,7 +57,17 @@ def test_the_sealed_envelope_gives_back_the_bid_and_its_salt():
 def test_the_verification_tool_accepts_the_bid_as_sent_in_any_key_order(tmp_path):
     path = tmp_path / "bid.json"
     path.write_text(json.dumps({"signed": True, "lines": BID["lines"]}, indent=2))
-    ok = subprocess.run([sys.executable, "-m", "local.verify_receipt", str(path), SALT.hex(), commitment(canonical(BID), SALT)], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "local.verify_receipt", str(path), SALT.hex(), commitment(canonical(BID), SALT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "local.verify_receipt", str(path), SALT.hex(), "0" * 64], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "local.verify_receipt", str(path), SALT.hex(), "0" * 64],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 1 and "MISMATCH" in bad.stderr

@@ -31,14 +31,25 @@ def contract(deps):
 
 @pytest.fixture
 def successor(deps):
-    vendor = Vendor(id="V-0900", org="bolt", legal_name="Bolt Supply Inc", fein="061234567", contact_email="sales@bolt.example", commodity_codes=("61500",),
-                    registered_at=deps.clock.now(), confirmation_code="111111", status=VendorStatus.ACTIVE)
+    vendor = Vendor(
+        id="V-0900",
+        org="bolt",
+        legal_name="Bolt Supply Inc",
+        fein="061234567",
+        contact_email="sales@bolt.example",
+        commodity_codes=("61500",),
+        registered_at=deps.clock.now(),
+        confirmation_code="111111",
+        status=VendorStatus.ACTIVE,
+    )
     deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.registered", vendor)])
     return vendor
 
 
 def amend(deps, contract_id, changes=(), term_end=None, reason="second warehouse"):
-    return performance_changes.amend_contract(deps, PURCHASING, contract_id, changes=list(changes), term_end=term_end, reason=reason)
+    return performance_changes.amend_contract(
+        deps, PURCHASING, contract_id, changes=list(changes), term_end=term_end, reason=reason
+    )
 
 
 def accept(deps, amendment):
@@ -63,7 +74,11 @@ def test_purchasing_amends_a_contract_and_each_amendment_is_numbered_and_kept(de
     # Then both are numbered, kept in order, and in effect
     stored = deps.store.get(Contract, contract.id)
     assert (first.number, second.number, stored.amendment_number) == (1, 2, 2)
-    assert first.lines_before[0].quantity == D("100") and stored.line("1").quantity == D("150") and stored.line("2").unit_price == D("78.00")
+    assert (
+        first.lines_before[0].quantity == D("100")
+        and stored.line("1").quantity == D("150")
+        and stored.line("2").unit_price == D("78.00")
+    )
     assert [a.id for a in performance_changes.list_amendments(deps, AGENCY_USER, contract.id)] == [first.id, second.id]
     assert "amendment 1" in deps.notifier.sent[0].text
 
@@ -126,23 +141,34 @@ def test_the_ten_percent_limit_follows_the_accepted_amended_quantity(deps, contr
     # Given line 1 amended to 200 and not yet accepted: 220 is beyond 110% of 100
     amendment = amend(deps, contract.id, [LineChange("1", quantity=D("200"))], reason="more needed")
     with pytest.raises(ValidationFailed):
-        orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("220"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+        orders.place_order(
+            deps, AGENCY_USER, contract.id, lines=[("1", D("220"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+        )
     # When the contractor accepts; Then 220 is within 110% of 200
     accept(deps, amendment)
-    order = orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("220"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, contract.id, lines=[("1", D("220"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+    )
     assert order.lines[0].quantity == D("220")
 
 
 # --- term (R-9d/e) ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.rule("R-9d/e")
 def test_setting_the_term_starts_the_timer_for_its_end(deps, termed):
     # Given purchasing recorded the term ending 30 June
     # Then the contract-term timer waits until the first instant of 1 July (04:00Z in summer time)
     assert (termed.term_start, termed.term_end) == (dt.date(2026, 3, 2), dt.date(2026, 6, 30))
-    assert deps.workflows.started[-1] == ("contract-term", f"contract-term-{termed.id}-2026-06-30", {
-        "contract_id": termed.id, "term_end": "2026-06-30", "ends_at": "2026-07-01T04:00:00Z",
-    })
+    assert deps.workflows.started[-1] == (
+        "contract-term",
+        f"contract-term-{termed.id}-2026-06-30",
+        {
+            "contract_id": termed.id,
+            "term_end": "2026-06-30",
+            "ends_at": "2026-07-01T04:00:00Z",
+        },
+    )
 
 
 @pytest.mark.rule("R-9d/e")
@@ -167,7 +193,9 @@ def test_an_accepted_extension_lets_the_agency_order_after_the_old_end(deps, ter
     accept(deps, amend(deps, termed.id, term_end=dt.date(2026, 9, 30), reason="unordered balances"))
     # When the agency orders on 1 July; Then the order is placed, and a timer waits for the new end
     deps.clock.set(local(2026, 7, 1))
-    order = orders.place_order(deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL
+    )
     assert order.contract_id == termed.id
     assert deps.workflows.started[-1][1] == f"contract-term-{termed.id}-2026-09-30"
 
@@ -179,7 +207,9 @@ def test_an_extension_not_yet_accepted_does_not_extend_the_term(deps, termed):
     # When the agency orders on 1 July; Then it is refused: the term ended on 30 June
     deps.clock.set(local(2026, 7, 1))
     with pytest.raises(DeadlinePassed) as err:
-        orders.place_order(deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL)
+        orders.place_order(
+            deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL
+        )
     assert err.value.rule == "R-9d/e"
 
 
@@ -194,7 +224,9 @@ def test_an_extension_must_end_later_than_the_term(deps, termed):
 def test_an_order_placed_before_the_end_is_still_delivered_after_it(deps, termed):
     # Given an order approved on 30 June
     deps.clock.set(local(2026, 6, 30, 15))
-    order = orders.place_order(deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, termed.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 7, 10), contact_email=AGENCY_EMAIL
+    )
     orders.approve_order(deps, PURCHASING, order.id, "OSC-9")
     # When the goods arrive on 8 July; Then the delivery is received
     deps.clock.set(local(2026, 7, 8, 10))
@@ -222,10 +254,14 @@ def test_a_balance_statement_requested_after_the_term_is_refused_and_changes_not
 @pytest.mark.rule("R-9d/e")
 def test_the_contractor_states_each_lines_unordered_balance_and_it_is_recorded(deps, termed):
     statement = performance_changes.request_balance_statement(deps, PURCHASING, termed.id)
-    stated = performance_changes.state_balances(deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40")), BalanceLine("2", D("0"))])
+    stated = performance_changes.state_balances(
+        deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40")), BalanceLine("2", D("0"))]
+    )
     assert stated.lines == (BalanceLine("1", D("40")), BalanceLine("2", D("0"))) and stated.stated_by == VENDOR.sub
     assert [s.id for s in performance_changes.list_balance_statements(deps, PURCHASING, termed.id)] == [statement.id]
-    assert deps.store.audit_trail(f"unordered_balance_statement:{statement.id}")[-1].action == "unordered_balance_statement.stated"
+    assert (
+        deps.store.audit_trail(f"unordered_balance_statement:{statement.id}")[-1].action == "unordered_balance_statement.stated"
+    )
 
 
 @pytest.mark.rule("R-9d/e")
@@ -235,13 +271,18 @@ def test_a_statement_must_give_every_line_and_arrive_before_the_end_of_the_term(
         performance_changes.state_balances(deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40"))])
     deps.clock.set(local(2026, 7, 1))
     with pytest.raises(DeadlinePassed):
-        performance_changes.state_balances(deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40")), BalanceLine("2", D("0"))])
+        performance_changes.state_balances(
+            deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40")), BalanceLine("2", D("0"))]
+        )
 
 
 # --- the 90% report at the end of the term (R-9a) ---------------------------------------------------------------
 
+
 def order_lines(deps, contract_id, *lines):
-    return orders.place_order(deps, AGENCY_USER, contract_id, lines=list(lines), deliver_by=dt.date(2026, 6, 30), contact_email=AGENCY_EMAIL)
+    return orders.place_order(
+        deps, AGENCY_USER, contract_id, lines=list(lines), deliver_by=dt.date(2026, 6, 30), contact_email=AGENCY_EMAIL
+    )
 
 
 @pytest.mark.rule("R-9a")
@@ -250,11 +291,17 @@ def test_a_term_ending_below_ninety_percent_is_recorded_and_reported_to_purchasi
     order_lines(deps, termed.id, ("1", D("80")), ("2", D("20")))
     # When the timer fires at the start of 1 July
     deps.clock.set(local(2026, 7, 1))
-    assert performance_changes.report_term_end(deps, "term-x", termed.id, dt.date(2026, 6, 30)) == {"contract_id": termed.id, "reported": True}
+    assert performance_changes.report_term_end(deps, "term-x", termed.id, dt.date(2026, 6, 30)) == {
+        "contract_id": termed.id,
+        "reported": True,
+    }
     # Then line 1's shortfall is recorded and emailed to purchasing and the agency's contact
     (report,) = performance_changes.list_term_reports(deps, AGENCY_USER, termed.id)
     assert [(s.line_id, s.ordered, s.least) for s in report.lines] == [("1", D("80"), D("90.00"))]
-    assert deps.notifier.sent[-1].to == (deps.mailboxes.purchasing, AGENCY_EMAIL) and "line 1: ordered 80 of 100" in deps.notifier.sent[-1].text
+    assert (
+        deps.notifier.sent[-1].to == (deps.mailboxes.purchasing, AGENCY_EMAIL)
+        and "line 1: ordered 80 of 100" in deps.notifier.sent[-1].text
+    )
 
 
 @pytest.mark.rule("R-9a")
@@ -300,12 +347,16 @@ def test_an_agency_not_named_orders_once_the_contractor_accepts_it(deps, contrac
     request = performance_changes.request_ordering_agency(deps, DOT_USER, contract.id)
     assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,)
     with pytest.raises(Forbidden) as err:
-        orders.place_order(deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov")
+        orders.place_order(
+            deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov"
+        )
     assert err.value.rule == "R-9b"
     # When the contractor accepts; Then the acceptance is recorded and DOT orders in its own name
     decided = performance_changes.decide_ordering_agency(deps, VENDOR, request.id, accept=True)
     assert decided.status is Decision.ACCEPTED and deps.store.get(Contract, contract.id).ordering_agencies == (AGENCY, "DOT")
-    order = orders.place_order(deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov")
+    order = orders.place_order(
+        deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov"
+    )
     assert order.agency == "DOT" and orders.get_order(deps, DOT_USER, order.id).id == order.id
 
 
@@ -314,7 +365,9 @@ def test_a_refused_agency_still_cannot_order(deps, contract):
     request = performance_changes.request_ordering_agency(deps, PURCHASING, contract.id, agency="DOT")
     performance_changes.decide_ordering_agency(deps, VENDOR, request.id, accept=False, reason="outside our delivery area")
     with pytest.raises(Forbidden):
-        orders.place_order(deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov")
+        orders.place_order(
+            deps, DOT_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email="dot@example.gov"
+        )
 
 
 @pytest.mark.rule("R-9b")

@@ -94,8 +94,14 @@ def test_a_bid_for_part_of_a_lines_quantity_does_not_compete_for_a_whole_award()
 @pytest.mark.rule("R-5f")
 def test_a_bid_for_part_of_a_lines_quantity_competes_for_that_item_at_its_unit_price():
     sol = opened_solicitation(award_basis=AwardBasis.ITEM)
-    rankings = {r.scope: r for r in evaluation.rank(sol, [priced("A", "30.00"), priced("B", "20.00", quantities={"1": "40"})], AwardBasis.ITEM)}
-    assert names(rankings["item:1"]) == ["B", "A"] and rankings["item:1"].candidates[0].offered["1"] == (Decimal(40), Decimal("20.00"))
+    rankings = {
+        r.scope: r
+        for r in evaluation.rank(sol, [priced("A", "30.00"), priced("B", "20.00", quantities={"1": "40"})], AwardBasis.ITEM)
+    }
+    assert names(rankings["item:1"]) == ["B", "A"] and rankings["item:1"].candidates[0].offered["1"] == (
+        Decimal(40),
+        Decimal("20.00"),
+    )
 
 
 @pytest.mark.rule("R-8b")
@@ -114,7 +120,9 @@ def test_a_whole_award_goes_to_one_bid_taking_every_line_in_full():
     sol = opened_solicitation()
     (ranking,) = evaluation.rank(sol, [priced("A", "30.00"), priced("B", "25.00")], AwardBasis.ALL)
     needed = {line.id: line.quantity for line in sol.lines}
-    assert [(c.vendor_id, take) for c, take in evaluation.split(ranking.candidates, needed, {}, set(), partial=False)] == [("B", needed)]
+    assert [(c.vendor_id, take) for c, take in evaluation.split(ranking.candidates, needed, {}, set(), partial=False)] == [
+        ("B", needed)
+    ]
 
 
 @pytest.mark.rule("R-8f")
@@ -163,7 +171,9 @@ def test_the_tabulation_row_shows_prices_corrections_and_flags():
 def test_an_alternate_competes_as_an_offer_of_its_bidder_and_can_rank_first():
     # Given an invitation calling for alternates, and a bid whose alternate is cheaper than every base bid
     sol = opened_solicitation(alternates_allowed=True)
-    body = bid_body(alternates=[{"description": "Recycled paper", "lines": [dict(line, unit_price="20.00") for line in bid_body()["lines"]]}])
+    body = bid_body(
+        alternates=[{"description": "Recycled paper", "lines": [dict(line, unit_price="20.00") for line in bid_body()["lines"]]}]
+    )
     body["lines"][0]["unit_price"] = "30.00"
     with_alternate = bid_rules.opened(sealed_bid("BID-A", "A"), bid_rules.check_bid(sol, body, NOW), sol, OPENING)
     # When the bids are ranked for an award of all
@@ -192,10 +202,24 @@ def test_a_bid_splitting_an_item_takes_one_share_with_its_best_offer_not_one_per
     D, NOW = Decimal, dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
     def offer(alternate, price, quantity):
-        return Candidate("BID-1", "V-1", "acme", "Acme", "a@x", D(price), D(price) * D(quantity), ("1",), NOW,
-                         alternate=alternate, quantities=(D(quantity),), unit_prices=(D(price),))
+        return Candidate(
+            "BID-1",
+            "V-1",
+            "acme",
+            "Acme",
+            "a@x",
+            D(price),
+            D(price) * D(quantity),
+            ("1",),
+            NOW,
+            alternate=alternate,
+            quantities=(D(quantity),),
+            unit_prices=(D(price),),
+        )
 
-    other = Candidate("BID-2", "V-2", "bolt", "Bolt", "b@x", D("12"), D("1200"), ("1",), NOW, quantities=(D("100"),), unit_prices=(D("12"),))
+    other = Candidate(
+        "BID-2", "V-2", "bolt", "Bolt", "b@x", D("12"), D("1200"), ("1",), NOW, quantities=(D("100"),), unit_prices=(D("12"),)
+    )
     shares = split([offer(1, "9", "40"), offer(None, "10", "40"), other], {"1": D("100")}, {}, set(), partial=True)
     # Then the bid holds one share (its alternate's 40) and the next bidder takes the remaining 60
     assert [(c.bid_id, c.alternate, take["1"]) for c, take in shares] == [("BID-1", 1, D("40")), ("BID-2", None, D("60"))]

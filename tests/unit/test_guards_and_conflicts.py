@@ -7,16 +7,24 @@ from chalicelib.domain.plans_amendments import PlanAmendmentStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services import plans, vendors
 from chalicelib.services.ports import Actor, Change, Guard, Role, retry_on_conflict
+from local.fein import fein_for
 from tests.unit.test_plans import complete_sections
 from tests.unit.test_plans_services import DSS, OPM, approved, waiver
-from local.fein import fein_for
 
 ACME = Actor("vendor-user@acme", Role.VENDOR, "acme")
 
 
 def a_vendor(deps, vendor_id="V-1", org="acme"):
-    return vendors.rules.new_vendor(vendor_id=vendor_id, org=org, legal_name="Acme", fein=fein_for(org), contact_email="bids@acme.example",
-                                    commodity_codes=["61500"], now=deps.clock.now(), confirmation_code="111111")
+    return vendors.rules.new_vendor(
+        vendor_id=vendor_id,
+        org=org,
+        legal_name="Acme",
+        fein=fein_for(org),
+        contact_email="bids@acme.example",
+        commodity_codes=["61500"],
+        now=deps.clock.now(),
+        confirmation_code="111111",
+    )
 
 
 def concurrent_write_before_commits(deps, times: int, cls, entity_id: str):
@@ -40,7 +48,9 @@ def test_a_guard_held_by_another_record_refuses_the_commit_and_names_the_holder(
 
     # When another vendor of acme is committed with the same guard
     with pytest.raises(AlreadyTaken) as refused:
-        deps.store.commit(ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")])
+        deps.store.commit(
+            ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")]
+        )
 
     # Then the commit stores nothing and says who holds the key
     assert refused.value.held_by == "V-1" and not isinstance(refused.value, RecordChanged)
@@ -53,7 +63,9 @@ def test_a_released_guard_can_be_taken_by_another_holder(deps):
     deps.store.commit(ACME, deps.clock.now(), [Guard("vendor-org#acme", "V-1", release=True)])
 
     # When V-2 takes it
-    (stored,) = deps.store.commit(ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")])
+    (stored,) = deps.store.commit(
+        ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")]
+    )
 
     # Then it is stored
     assert stored.id == "V-2"
@@ -103,11 +115,15 @@ def test_a_refusal_of_the_rules_is_not_retried():
 
 def test_a_second_registration_of_an_organisation_is_refused_by_its_guard_naming_the_first_vendor(deps):
     # Given acme registered
-    first = vendors.register_vendor(deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"])
+    first = vendors.register_vendor(
+        deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"]
+    )
 
     # When acme registers again
     with pytest.raises(Conflict) as refused:
-        vendors.register_vendor(deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"])
+        vendors.register_vendor(
+            deps, ACME, legal_name="Acme", fein=fein_for("acme"), contact_email="bids@acme.example", commodity_codes=["61500"]
+        )
 
     # Then the guard refuses it, naming the vendor that holds the organisation, and only one onboarding started
     assert refused.value.details == [{"vendor_id": first.id}] and first.id in refused.value.message

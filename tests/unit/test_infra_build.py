@@ -45,11 +45,12 @@ def test_every_function_role_gets_the_app_policy_and_no_wildcard_data_access(tem
 
 
 def test_an_asl_file_naming_a_function_the_app_lacks_is_refused(tmp_path, monkeypatch):
-    (tmp_path / "broken.asl.json").write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${NoSuchFunctionArn}", "End": True}}}))
+    (tmp_path / "broken.asl.json").write_text(
+        json.dumps({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${NoSuchFunctionArn}", "End": True}}})
+    )
     monkeypatch.setattr(build, "STATE_MACHINES", tmp_path)
     with pytest.raises(SystemExit, match="NoSuchFunction"):
         build.merge_template(app)
-
 
 
 # -- one fault policy for every Task state --------------------------------------------------------------------------
@@ -74,8 +75,21 @@ def test_specific_catches_keep_their_place_before_the_catch_all():
 
 
 def test_an_asl_file_declaring_its_own_retry_is_refused(tmp_path, monkeypatch):
-    (tmp_path / "own.asl.json").write_text(json.dumps({"StartAt": "A", "States": {"A": {
-        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": [{"ErrorEquals": ["States.ALL"]}], "End": True}}}))
+    (tmp_path / "own.asl.json").write_text(
+        json.dumps(
+            {
+                "StartAt": "A",
+                "States": {
+                    "A": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::lambda:invoke",
+                        "Retry": [{"ErrorEquals": ["States.ALL"]}],
+                        "End": True,
+                    }
+                },
+            }
+        )
+    )
     monkeypatch.setattr(build, "STATE_MACHINES", tmp_path)
     with pytest.raises(SystemExit, match="fault policy"):
         build.state_machines()

@@ -24,13 +24,29 @@ def last_second(day: str) -> dt.datetime:
     return local(day, 23, 59, 59)
 
 
-def invoice(received: str = "2026-03-24", goods: str = "2026-03-10", amount: str = "1000.00", payment_days: int | None = None,
-            discount: tuple[str, int] | None = None, **changes) -> rules.Invoice:
+def invoice(
+    received: str = "2026-03-24",
+    goods: str = "2026-03-10",
+    amount: str = "1000.00",
+    payment_days: int | None = None,
+    discount: tuple[str, int] | None = None,
+    **changes,
+) -> rules.Invoice:
     inv = rules.new_invoice(
-        invoice_id="INV-1", contract_id="C-1", agency="DAS", contractor_org="acme", contractor_name="Acme",
-        contractor_email="a@acme.example", agency_email="r@das.example", amount=Decimal(amount),
-        goods_received_at=local(goods), now=local(received), order_id="PO-1", payment_days=payment_days,
-        cash_discount_percent=Decimal(discount[0]) if discount else None, cash_discount_days=discount[1] if discount else None,
+        invoice_id="INV-1",
+        contract_id="C-1",
+        agency="DAS",
+        contractor_org="acme",
+        contractor_name="Acme",
+        contractor_email="a@acme.example",
+        agency_email="r@das.example",
+        amount=Decimal(amount),
+        goods_received_at=local(goods),
+        now=local(received),
+        order_id="PO-1",
+        payment_days=payment_days,
+        cash_discount_percent=Decimal(discount[0]) if discount else None,
+        cash_discount_days=discount[1] if discount else None,
     )
     return dataclasses.replace(inv, **changes)
 
@@ -233,13 +249,26 @@ def test_a_reminder_already_past_when_the_invoice_arrives_is_skipped():
 
 # --- invoices sent on delivery, goods rejected at inspection (R-13a) ----------------------------------------
 
+
 def order_and_delivery(received: str = "2026-03-02", inspected: tuple[str, str] | None = None):
-    order = PurchaseOrder("PO-1", "C-1", "DAS", "acme", "a@acme.example", "r@das.example", (OrderLine("1", D("100"), D("10.00")),),
-                          dt.date(2026, 3, 13), local("2026-02-27"), status=OrderStatus.APPROVED)
+    order = PurchaseOrder(
+        "PO-1",
+        "C-1",
+        "DAS",
+        "acme",
+        "a@acme.example",
+        "r@das.example",
+        (OrderLine("1", D("100"), D("10.00")),),
+        dt.date(2026, 3, 13),
+        local("2026-02-27"),
+        status=OrderStatus.APPROVED,
+    )
     delivery = Delivery("DL-1", "PO-1", "C-1", "DAS", "acme", "a@acme.example", (DeliveryLine("1", D("100")),), local(received))
     if inspected is not None:
         accepted, rejected = inspected
-        delivery = dataclasses.replace(delivery, status=DeliveryStatus.INSPECTED, lines=(DeliveryLine("1", D("100"), D(accepted), D(rejected)),))
+        delivery = dataclasses.replace(
+            delivery, status=DeliveryStatus.INSPECTED, lines=(DeliveryLine("1", D("100"), D(accepted), D(rejected)),)
+        )
     return order, delivery
 
 
@@ -279,6 +308,7 @@ def test_the_invitations_payment_terms_replace_the_45_days():
 
 # --- withholding released (R-13a) ---------------------------------------------------------------------------
 
+
 def fully_withheld() -> rules.Invoice:
     return rules.withhold(invoice(), D("1000.00"), "toner missing", local("2026-04-01"))
 
@@ -293,7 +323,11 @@ def test_an_invoice_withheld_in_full_is_withheld_not_overdue_and_its_clock_ends(
 @pytest.mark.rule("R-13a")
 def test_an_amount_released_before_the_due_date_is_due_on_the_due_date():
     released = rules.release_withholding(fully_withheld(), 1, local("2026-04-20"))
-    assert (released.status, released.withholdings[0].released_due_date, released.balance) == (InvoiceStatus.OPEN, dt.date(2026, 5, 8), D("1000.00"))
+    assert (released.status, released.withholdings[0].released_due_date, released.balance) == (
+        InvoiceStatus.OPEN,
+        dt.date(2026, 5, 8),
+        D("1000.00"),
+    )
 
 
 @pytest.mark.rule("R-13a")
@@ -342,6 +376,7 @@ def test_the_cash_discount_ends_with_its_period_after_the_proper_invoice():
 
 
 # --- interest and corrections (R-13b, R-13c) ----------------------------------------------------------------
+
 
 @pytest.mark.rule("R-13c")
 def test_interest_after_a_timely_correction_is_counted_from_the_original_due_date():

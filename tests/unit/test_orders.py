@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain import orders as rules
-from chalicelib.domain.contracts import ContractStatus
 from chalicelib.domain.calendar import CT
+from chalicelib.domain.contracts import ContractStatus
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
 from chalicelib.domain.orders import ExtensionStatus, LineInspection, RejectedGoods
 from tests.performance_support import contract
@@ -24,7 +24,16 @@ HUNDRED_CASES = (("1", D(100)),)
 
 
 def order(lines=HUNDRED_CASES, existing=(), c=None, agency="DAS", now=NOW, order_id="PO-1", deliver_by=dt.date(2026, 3, 13)):
-    return rules.new_order(order_id=order_id, contract=c or contract(), agency=agency, existing=list(existing), lines=list(lines), deliver_by=deliver_by, contact_email="r@das.example", now=now)
+    return rules.new_order(
+        order_id=order_id,
+        contract=c or contract(),
+        agency=agency,
+        existing=list(existing),
+        lines=list(lines),
+        deliver_by=deliver_by,
+        contact_email="r@das.example",
+        now=now,
+    )
 
 
 def with_term(start=dt.date(2026, 3, 2), end=dt.date(2026, 6, 30), **kw):
@@ -325,7 +334,17 @@ def test_rejected_goods_may_be_replaced_by_a_delivery_naming_the_rejection():
 
 
 def om(deliveries, now, quantity="10", cost="1500.00", previous=None):
-    return rules.open_market_purchase(purchase_id="OM-1", order=approved(), deliveries=deliveries, previous=previous or {}, line_id="1", quantity=D(quantity), cost=D(cost), reason="not replaced", now=now)
+    return rules.open_market_purchase(
+        purchase_id="OM-1",
+        order=approved(),
+        deliveries=deliveries,
+        previous=previous or {},
+        line_id="1",
+        quantity=D(quantity),
+        cost=D(cost),
+        reason="not replaced",
+        now=now,
+    )
 
 
 @pytest.mark.rule("R-9i")

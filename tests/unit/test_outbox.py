@@ -133,13 +133,24 @@ def test_resuming_an_outbox_attention_makes_the_message_due_at_once(deps):
 
 
 @pytest.mark.rule("R-4")
-def test_a_broadcast_is_expanded_page_by_page_into_one_email_per_address(deps, sol, monkeypatch):  # noqa: F811
+def test_a_broadcast_is_expanded_page_by_page_into_one_email_per_address(deps, sol, monkeypatch):
     # Given 250 vendors of the commodity and a page of 99 / When the notice is broadcast and the worker runs
     # Then each vendor gets one email, written in 3 pages, and the extra address gets one too
     for n in range(250):
         vendor(deps, f"v{n:03d}")
-    deps.commit(SYSTEM, deps.clock.now(), [Broadcast("notice", Audience("invited-vendors", sol.id), "Invitation", "Bid.",
-                                                     extra=("bids@v000.example", "watch@example.gov"))])
+    deps.commit(
+        SYSTEM,
+        deps.clock.now(),
+        [
+            Broadcast(
+                "notice",
+                Audience("invited-vendors", sol.id),
+                "Invitation",
+                "Bid.",
+                extra=("bids@v000.example", "watch@example.gov"),
+            )
+        ],
+    )
     assert deps.notifier.sent == []  # the writer never mails an audience itself
     counts = outbox.deliver_due(deps)
     addresses = sorted(m.to[0] for m in deps.notifier.sent)
@@ -147,7 +158,7 @@ def test_a_broadcast_is_expanded_page_by_page_into_one_email_per_address(deps, s
     assert message(deps, "notice").status is MessageStatus.EXPANDED and message(deps, "notice").recipients == 251
 
 
-def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_without_duplicates(deps, sol):  # noqa: F811
+def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_without_duplicates(deps, sol):
     for n in range(150):
         vendor(deps, f"v{n:03d}")
     deps.commit(SYSTEM, deps.clock.now(), [Broadcast("notice", Audience("invited-vendors", sol.id), "Invitation", "Bid.")])
@@ -159,10 +170,14 @@ def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_wit
 
 
 def test_the_due_key_orders_instants_as_strings():
-    early = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.timezone.utc)
-    assert rules.due_key(early) < rules.due_key(early + dt.timedelta(microseconds=1)) < rules.due_key(early + dt.timedelta(seconds=1))
+    early = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+    assert (
+        rules.due_key(early)
+        < rules.due_key(early + dt.timedelta(microseconds=1))
+        < rules.due_key(early + dt.timedelta(seconds=1))
+    )
 
 
 def test_the_due_instant_is_read_back_from_a_pending_messages_sort_key():
-    due = dt.datetime(2026, 3, 2, 14, 0, 0, 1, tzinfo=dt.timezone.utc)
+    due = dt.datetime(2026, 3, 2, 14, 0, 0, 1, tzinfo=dt.UTC)
     assert rules.due_of_sort_key(f"{rules.due_key(due)}#award:AW-1:1:notice") == due

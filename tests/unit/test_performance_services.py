@@ -35,7 +35,9 @@ def contract(deps):
 
 @pytest.fixture
 def approved_order(deps, contract):
-    order = orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("100"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, contract.id, lines=[("1", D("100"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+    )
     return orders.approve_order(deps, PURCHASING, order.id, "OSC-1")
 
 
@@ -53,7 +55,9 @@ def invoice(deps, contract, approved_order, accepted):
 
 @pytest.mark.rule("R-9k")
 def test_the_written_order_is_emailed_to_the_contractor_only_once_approved(deps, contract):
-    order = orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+    )
     assert deps.notifier.sent == []
     orders.approve_order(deps, PURCHASING, order.id, "OSC-7")
     (mail,) = deps.notifier.sent
@@ -62,7 +66,9 @@ def test_the_written_order_is_emailed_to_the_contractor_only_once_approved(deps,
 
 @pytest.mark.rule("R-9k")
 def test_only_purchasing_records_the_comptrollers_approval(deps, contract):
-    order = orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    order = orders.place_order(
+        deps, AGENCY_USER, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+    )
     with pytest.raises(Forbidden):
         orders.approve_order(deps, AGENCY_USER, order.id, "OSC-7")
 
@@ -71,7 +77,9 @@ def test_only_purchasing_records_the_comptrollers_approval(deps, contract):
 def test_an_agency_the_contractor_has_not_accepted_cannot_order_and_nothing_is_stored(deps, contract):
     before = snapshot(deps)
     with pytest.raises(Forbidden) as err:
-        orders.place_order(deps, OTHER_AGENCY, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+        orders.place_order(
+            deps, OTHER_AGENCY, contract.id, lines=[("1", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+        )
     assert err.value.rule == "R-9b" and snapshot(deps) == before
 
 
@@ -85,7 +93,9 @@ def test_an_agency_the_contractor_has_not_accepted_does_not_see_the_contract(dep
 def test_a_refused_order_changes_nothing(deps, contract):
     before = snapshot(deps)
     with pytest.raises(ValidationFailed):
-        orders.place_order(deps, AGENCY_USER, contract.id, lines=[("1", D("-3"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+        orders.place_order(
+            deps, AGENCY_USER, contract.id, lines=[("1", D("-3"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+        )
     assert snapshot(deps) == before
 
 
@@ -94,7 +104,11 @@ def test_a_rejection_emails_the_contractor_and_starts_the_48_hour_timer(deps, ap
     delivery = orders.receive_delivery(deps, AGENCY_USER, approved_order.id, lines=[("1", D("100"))])
     orders.inspect_delivery(deps, AGENCY_USER, delivery.id, results=[LineInspection("1", D("95"), D("5"))], reason="torn cases")
     assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,) and "48 hours" in deps.notifier.sent[-1].text
-    assert deps.workflows.started[-1] == ("rejected-goods", f"rejected-{delivery.id}", {"delivery_id": delivery.id, "removal_deadline": "2026-03-04T14:00:00Z"})
+    assert deps.workflows.started[-1] == (
+        "rejected-goods",
+        f"rejected-{delivery.id}",
+        {"delivery_id": delivery.id, "removal_deadline": "2026-03-04T14:00:00Z"},
+    )
 
 
 @pytest.mark.rule("R-9j")
@@ -116,7 +130,11 @@ def test_an_invoice_starts_its_payment_clock(deps, invoice):
 
 @pytest.mark.rule("R-9h")
 def test_an_invoice_on_a_cancelled_contract_is_refused_and_changes_nothing(deps, contract, approved_order, accepted):
-    deps.store.commit(PURCHASING, deps.clock.now(), [Change("contract.cancelled", dataclasses.replace(contract, status=ContractStatus.CANCELLED), contract)])
+    deps.store.commit(
+        PURCHASING,
+        deps.clock.now(),
+        [Change("contract.cancelled", dataclasses.replace(contract, status=ContractStatus.CANCELLED), contract)],
+    )
     before = snapshot(deps)
     with pytest.raises(Conflict) as err:
         invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("10.00"))
@@ -235,7 +253,11 @@ def test_the_payment_task_reminds_marks_overdue_and_is_idempotent(deps, invoice)
     deps.clock.set(dt.datetime(2026, 4, 18, 4, 0, tzinfo=UTC))  # just after midnight local, 18 April
     result = invoices.advance_payment(deps, "ex", invoice.id)
     assert result == {"done": False, "wake_at": "2026-05-18T04:00:00Z", "next": "period-1", "due_date": "2026-04-17"}
-    assert [m.subject.split(":")[0] for m in deps.notifier.sent[-3:]] == ["Payment due in 10 days", "Payment due in 3 days", "Payment overdue"]
+    assert [m.subject.split(":")[0] for m in deps.notifier.sent[-3:]] == [
+        "Payment due in 10 days",
+        "Payment due in 3 days",
+        "Payment overdue",
+    ]
     audit, mails = len(deps.store.audit), len(deps.notifier.sent)
     invoices.advance_payment(deps, "ex", invoice.id)
     assert (len(deps.store.audit), len(deps.notifier.sent)) == (audit, mails)
@@ -244,10 +266,14 @@ def test_the_payment_task_reminds_marks_overdue_and_is_idempotent(deps, invoice)
 
 @pytest.mark.rule("R-13d")
 def test_an_open_market_charge_is_set_off_against_the_open_invoice(deps, contract, invoice):
-    order2 = orders.place_order(deps, AGENCY_USER, contract.id, lines=[("2", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL)
+    order2 = orders.place_order(
+        deps, AGENCY_USER, contract.id, lines=[("2", D("10"))], deliver_by=dt.date(2026, 3, 13), contact_email=AGENCY_EMAIL
+    )
     orders.approve_order(deps, PURCHASING, order2.id, "OSC-2")
     deps.clock.set(dt.datetime(2026, 3, 16, 14, 0, tzinfo=UTC))  # after the delivery date
-    purchase = orders.record_open_market_purchase(deps, AGENCY_USER, order2.id, line_id="2", quantity=D("10"), cost=D("950.00"), reason="not delivered by 13 March")
+    purchase = orders.record_open_market_purchase(
+        deps, AGENCY_USER, order2.id, line_id="2", quantity=D("10"), cost=D("950.00"), reason="not delivered by 13 March"
+    )
     assert (purchase.excess, purchase.set_off) == (D("150.00"), D("150.00"))
     assert invoices.get_invoice(deps, AGENCY_USER, invoice.id).balance == D("12195.67")
     assert "150.00" in deps.notifier.sent[-1].text
@@ -257,26 +283,34 @@ def test_an_open_market_charge_is_set_off_against_the_open_invoice(deps, contrac
 def test_an_unrecovered_charge_is_set_off_against_the_next_invoice(deps, contract, approved_order):
     delivery = orders.receive_delivery(deps, AGENCY_USER, approved_order.id, lines=[("1", D("100"))])
     orders.inspect_delivery(deps, AGENCY_USER, delivery.id, results=[LineInspection("1", D("90"), D("10"))], reason="torn")
-    orders.record_open_market_purchase(deps, AGENCY_USER, approved_order.id, line_id="1", quantity=D("10"), cost=D("1300.00"), reason="not replaced")
+    orders.record_open_market_purchase(
+        deps, AGENCY_USER, approved_order.id, line_id="1", quantity=D("10"), cost=D("1300.00"), reason="not replaced"
+    )
     invoice = invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("11111.10"))
     assert invoice.set_off_total == D("65.43") and invoice.balance == D("11045.67")
 
 
 @pytest.mark.rule("R-14")
 def test_the_contractor_records_a_force_majeure_notice_against_the_contract(deps, contract):
-    notice = orders.give_force_majeure_notice(deps, VENDOR, contract.id, cause="flood at the warehouse", probable_duration_days=10)
+    notice = orders.give_force_majeure_notice(
+        deps, VENDOR, contract.id, cause="flood at the warehouse", probable_duration_days=10
+    )
     assert [n.id for n in orders.list_force_majeure_notices(deps, AGENCY_USER, contract.id)] == [notice.id]
 
 
 @pytest.mark.rule("R-14")
 def test_another_vendor_cannot_give_notice_on_the_contract(deps, contract):
     with pytest.raises(NotFound):
-        orders.give_force_majeure_notice(deps, Actor("x", Role.VENDOR, "other"), contract.id, cause="flood", probable_duration_days=10)
+        orders.give_force_majeure_notice(
+            deps, Actor("x", Role.VENDOR, "other"), contract.id, cause="flood", probable_duration_days=10
+        )
 
 
 @pytest.mark.rule("R-11")
 def test_the_contractor_requests_a_delivery_extension_and_the_agency_is_told(deps, approved_order):
-    requested = orders.request_delivery_extension(deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
+    requested = orders.request_delivery_extension(
+        deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike"
+    )
     assert requested.effective_deliver_by == dt.date(2026, 3, 13) and requested.pending_extension.requested_by == VENDOR.sub
     assert deps.notifier.sent[-1].to == (AGENCY_EMAIL,) and "2026-03-27" in deps.notifier.sent[-1].text
 
@@ -317,18 +351,24 @@ def test_only_purchasing_determines_the_adjusted_price(deps, proposed_price):
 
 
 @pytest.mark.rule("R-12")
-def test_goods_awaiting_the_price_determination_cannot_be_invoiced_then_are_at_the_determined_price(deps, contract, approved_order, proposed_price):
+def test_goods_awaiting_the_price_determination_cannot_be_invoiced_then_are_at_the_determined_price(
+    deps, contract, approved_order, proposed_price
+):
     # Given goods awaiting purchasing's determination; When the contractor invoices; Then nothing is payable yet
     with pytest.raises(ValidationFailed):
         invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("1.00"))
     # When purchasing determines 110.00; Then the contractor and the agency are told and 11,000.00 may be invoiced
     orders.determine_prices(deps, PURCHASING, proposed_price.id, prices={"1": D("110.00")}, reason="minor defect")
     assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL, AGENCY_EMAIL)
-    assert invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("11000.00")).amount == D("11000.00")
+    assert invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("11000.00")).amount == D(
+        "11000.00"
+    )
 
 
 @pytest.mark.rule("R-13a")
-def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_and_reduced_for_goods_rejected_later(deps, contract, approved_order):
+def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_and_reduced_for_goods_rejected_later(
+    deps, contract, approved_order
+):
     # Given 100 cases delivered on 2 March and invoiced at once, before inspection
     delivery = orders.receive_delivery(deps, AGENCY_USER, approved_order.id, lines=[("1", D("100"))])
     invoice = invoices.submit_invoice(deps, VENDOR, contract.id, order_id=approved_order.id, amount=D("12345.67"))

@@ -20,10 +20,22 @@ from chalicelib.domain.plans import (
 )
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-HOME_CARE = ScheduledService("HOME-CARE", "Home care for elders", ServiceType.POS, ProcurementMethod.COMPETITIVE,
-                             date(2026, 9, 15), (Contractor("Elder Help Inc", "bids@elderhelp.example"),))
-SHELTER = ScheduledService("SHELTER", "Emergency shelter", ServiceType.POS, ProcurementMethod.NON_COMPETITIVE, None,
-                           (Contractor("Helping Hands", "contracts@helping-hands.example"),))
+HOME_CARE = ScheduledService(
+    "HOME-CARE",
+    "Home care for elders",
+    ServiceType.POS,
+    ProcurementMethod.COMPETITIVE,
+    date(2026, 9, 15),
+    (Contractor("Elder Help Inc", "bids@elderhelp.example"),),
+)
+SHELTER = ScheduledService(
+    "SHELTER",
+    "Emergency shelter",
+    ServiceType.POS,
+    ProcurementMethod.NON_COMPETITIVE,
+    None,
+    (Contractor("Helping Hands", "contracts@helping-hands.example"),),
+)
 
 
 def complete_sections(**overrides):
@@ -81,8 +93,9 @@ def test_a_complete_plan_can_be_submitted():
 
 @pytest.mark.rule("OPM-1")
 def test_submission_with_missing_components_is_rejected_listing_each_one():
-    plan = plans.new_plan(plan_id="PLAN-1", agency="DSS", period="FY 26-28",
-                          sections={"agency_overview": Narrative("Social services.")}, now=NOW)
+    plan = plans.new_plan(
+        plan_id="PLAN-1", agency="DSS", period="FY 26-28", sections={"agency_overview": Narrative("Social services.")}, now=NOW
+    )
     with pytest.raises(ValidationFailed) as refused:
         plans.submit(plan, NOW)
     assert refused.value.rule == "OPM-1"
@@ -101,7 +114,9 @@ def test_an_empty_schedule_counts_as_missing():
 def test_every_non_competitive_service_needs_a_waiver_justification():
     with pytest.raises(ValidationFailed) as refused:
         submitted(waiver_justifications=())
-    assert refused.value.details == [{"field": "waiver_justifications", "problem": "non-competitive service SHELTER has no justification"}]
+    assert refused.value.details == [
+        {"field": "waiver_justifications", "problem": "non-competitive service SHELTER has no justification"}
+    ]
 
 
 def test_a_plan_of_only_competitive_services_needs_no_justification():
@@ -119,11 +134,13 @@ def test_a_competitive_service_needs_its_scheduled_competitive_procurement_date(
 
 @pytest.mark.rule("OPM-3")
 def test_schedule_lines_are_checked_for_duplicates_blank_descriptions_and_contractor_emails():
-    bad = dataclasses.replace(SHELTER, service_id="HOME-CARE", description=" ",
-                              current_contractors=(Contractor("Helping Hands", "not-an-email"),))
+    bad = dataclasses.replace(
+        SHELTER, service_id="HOME-CARE", description=" ", current_contractors=(Contractor("Helping Hands", "not-an-email"),)
+    )
     problems = plans.schedule_problems((HOME_CARE, bad))
     assert {p["field"] for p in problems} == {
-        "procurement_schedule[1].service_id", "procurement_schedule[1].description",
+        "procurement_schedule[1].service_id",
+        "procurement_schedule[1].description",
         "procurement_schedule[1].current_contractors[0].email",
     }
 

@@ -18,10 +18,19 @@ def approved_plan():
     return plans.approve(submitted(), NOW, "opm-user", "ok")
 
 
-def file(change=ScheduleChange.TO_NON_COMPETITIVE, service_id="HOME-CARE", now=NOW, plan=None, open_amendments=(), date_after=None):
+def file(
+    change=ScheduleChange.TO_NON_COMPETITIVE, service_id="HOME-CARE", now=NOW, plan=None, open_amendments=(), date_after=None
+):
     return amend.new_amendment(
-        amendment_id="RAPS-1", plan=plan or approved_plan(), open_amendments=list(open_amendments), service_id=service_id,
-        change=change, reason="Program redesign.", competitive_procurement_date=date_after, now=now, by="agency-user",
+        amendment_id="RAPS-1",
+        plan=plan or approved_plan(),
+        open_amendments=list(open_amendments),
+        service_id=service_id,
+        change=change,
+        reason="Program redesign.",
+        competitive_procurement_date=date_after,
+        now=now,
+        by="agency-user",
     )
 
 
@@ -30,11 +39,14 @@ def at_local(y, m, d, hour=12):
 
 
 @pytest.mark.rule("OPM-4")
-@pytest.mark.parametrize("procurement, last_allowed", [
-    (date(2026, 9, 15), date(2026, 6, 15)),
-    (date(2026, 5, 31), date(2026, 2, 28)),  # clamped to the month's end
-    (date(2027, 2, 1), date(2026, 11, 1)),  # across the year
-])
+@pytest.mark.parametrize(
+    "procurement, last_allowed",
+    [
+        (date(2026, 9, 15), date(2026, 6, 15)),
+        (date(2026, 5, 31), date(2026, 2, 28)),  # clamped to the month's end
+        (date(2027, 2, 1), date(2026, 11, 1)),  # across the year
+    ],
+)
 def test_the_last_allowed_waiver_date_is_three_calendar_months_before_the_procurement(procurement, last_allowed):
     assert amend.last_allowed_waiver_date(procurement) == last_allowed
 
@@ -104,13 +116,16 @@ def test_a_second_request_for_a_service_waits_until_the_first_is_settled():
 
 
 @pytest.mark.rule("OPM-5")
-@pytest.mark.parametrize("submitted_on, due, reminder", [
-    (at_local(2026, 3, 2), date(2026, 3, 23), date(2026, 3, 19)),  # no holiday
-    (at_local(2026, 4, 2), date(2026, 4, 24), date(2026, 4, 22)),  # Good Friday weekend
-    (at_local(2026, 5, 15), date(2026, 6, 8), date(2026, 6, 4)),  # Memorial Day
-    (at_local(2026, 11, 10), date(2026, 12, 3), date(2026, 12, 1)),  # Veterans Day and Thanksgiving
-    (at_local(2026, 4, 4), date(2026, 4, 24), date(2026, 4, 22)),  # filed on a Saturday
-])
+@pytest.mark.parametrize(
+    "submitted_on, due, reminder",
+    [
+        (at_local(2026, 3, 2), date(2026, 3, 23), date(2026, 3, 19)),  # no holiday
+        (at_local(2026, 4, 2), date(2026, 4, 24), date(2026, 4, 22)),  # Good Friday weekend
+        (at_local(2026, 5, 15), date(2026, 6, 8), date(2026, 6, 4)),  # Memorial Day
+        (at_local(2026, 11, 10), date(2026, 12, 3), date(2026, 12, 1)),  # Veterans Day and Thanksgiving
+        (at_local(2026, 4, 4), date(2026, 4, 24), date(2026, 4, 22)),  # filed on a Saturday
+    ],
+)
 def test_review_is_due_fifteen_connecticut_business_days_after_submission(submitted_on, due, reminder):
     reminder_at, due_at = amend.review_instants(submitted_on)
     assert due_at.astimezone(CT).date() == due and (due_at.astimezone(CT).hour, due_at.astimezone(CT).minute) == (23, 59)
@@ -179,6 +194,8 @@ def test_a_published_rescission_makes_the_service_competitive_on_the_new_date():
 def test_publication_is_refused_if_the_service_changed_meanwhile():
     plan = approved_plan()
     approved = amend.decide(file(plan=plan), approve=True, now=NOW, by="opm", note="Granted.")
-    changed = plans.add_schedule_version(plan, (dataclasses.replace(HOME_CARE, method=ProcurementMethod.NON_COMPETITIVE), SHELTER), NOW, "RAPS-0")
+    changed = plans.add_schedule_version(
+        plan, (dataclasses.replace(HOME_CARE, method=ProcurementMethod.NON_COMPETITIVE), SHELTER), NOW, "RAPS-0"
+    )
     with pytest.raises(Conflict):
         amend.publish(changed, approved, NOW)

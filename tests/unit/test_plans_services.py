@@ -24,8 +24,15 @@ def approved(deps, actor=DSS, period="FY 26-28"):
 
 
 def waiver(deps, plan_id):
-    return plans.request_amendment(deps, DSS, plan_id, service_id="HOME-CARE", change=ScheduleChange.TO_NON_COMPETITIVE,
-                                   reason="Program redesign.", competitive_procurement_date=None)
+    return plans.request_amendment(
+        deps,
+        DSS,
+        plan_id,
+        service_id="HOME-CARE",
+        change=ScheduleChange.TO_NON_COMPETITIVE,
+        reason="Program redesign.",
+        competitive_procurement_date=None,
+    )
 
 
 @pytest.mark.rule("OPM-1")
@@ -103,7 +110,9 @@ def test_the_public_sees_approved_plans_by_agency_and_period_including_past_peri
     plans.return_plan(deps, OPM, returned.id, ["Incomplete."])
 
     assert [(p.agency, p.period) for p in plans.list_plans(deps, None)] == [
-        ("DCF", "FY 26-28"), ("DSS", "FY 16-18"), ("DSS", "FY 26-28"),
+        ("DCF", "FY 26-28"),
+        ("DSS", "FY 16-18"),
+        ("DSS", "FY 26-28"),
     ]
     assert [p.period for p in plans.list_plans(deps, None, agency="DSS")] == ["FY 16-18", "FY 26-28"]
     assert [p.agency for p in plans.list_plans(deps, None, period="FY 26-28")] == ["DCF", "DSS"]
@@ -229,8 +238,15 @@ def test_only_the_owning_agency_publishes_and_publication_resumes_the_workflow(d
 @pytest.mark.rule("OPM-7")
 def test_contractors_are_notified_only_for_a_published_rescission(deps):
     plan = approved(deps)
-    request = plans.request_amendment(deps, DSS, plan.id, service_id="SHELTER", change=ScheduleChange.TO_COMPETITIVE,
-                                      reason="Open it up.", competitive_procurement_date=date(2026, 7, 1))
+    request = plans.request_amendment(
+        deps,
+        DSS,
+        plan.id,
+        service_id="SHELTER",
+        change=ScheduleChange.TO_COMPETITIVE,
+        reason="Open it up.",
+        competitive_procurement_date=date(2026, 7, 1),
+    )
     plans.decide_amendment(deps, OPM, request.id, approve=True, note="Compete it.")
     assert plans.notify_contractors(deps, "amendment-x", request.id) == {"notified": 0}
     plans.publish_amendment(deps, DSS, request.id)

@@ -115,7 +115,13 @@ def contract_of(a):
 def test_a_misspelt_bidder_name_is_corrected_with_its_reason_and_the_contract_follows():
     fixed = correct(award(), CorrectedField.BIDDER_NAME, "Bidder B Incorporated")
     (fix,) = fixed.corrections
-    assert (fix.number, fix.bid_id, fix.before, fix.after, fix.reason) == (1, "BID-B", "Bidder B", "Bidder B Incorporated", "Keyed from the wrong bid sheet")
+    assert (fix.number, fix.bid_id, fix.before, fix.after, fix.reason) == (
+        1,
+        "BID-B",
+        "Bidder B",
+        "Bidder B Incorporated",
+        "Keyed from the wrong bid sheet",
+    )
     assert fixed.share(1).candidate.bidder_name == "Bidder B Incorporated" and fixed.share(1).status is ShareStatus.PENDING
     assert contract_of(fixed).contractor_name == "Bidder B Incorporated"
 
@@ -125,7 +131,9 @@ def test_a_corrected_unit_price_or_quantity_changes_the_award_amount_and_the_con
     fixed = correct(award(), CorrectedField.UNIT_PRICE, "24.90", line_id="1")
     fixed = correct(fixed, CorrectedField.QUANTITY, "90", line_id="1")
     assert [(c.field, c.before, c.after) for c in fixed.corrections] == [
-        (CorrectedField.UNIT_PRICE, "25.00", "24.90"), (CorrectedField.QUANTITY, "100", "90")]
+        (CorrectedField.UNIT_PRICE, "25.00", "24.90"),
+        (CorrectedField.QUANTITY, "100", "90"),
+    ]
     assert awards.share_amount(fixed, fixed.share(1)) == Decimal("3801.00")  # 90 x 24.90 + 760 + 800
     contract = contract_of(fixed)
     assert (contract.lines[0].quantity, contract.lines[0].unit_price) == (Decimal(90), Decimal("24.90"))
@@ -148,19 +156,33 @@ def test_a_correction_of_one_bidders_award_does_not_follow_the_award_to_the_next
 
 
 @pytest.mark.rule("R-8g")
-@pytest.mark.parametrize(("field", "value", "line_id", "reason", "failing"), [
-    (CorrectedField.UNIT_PRICE, "24.90", "1", " ", {"reason"}),
-    (CorrectedField.UNIT_PRICE, "-1", "1", "typo", {"value"}),
-    (CorrectedField.UNIT_PRICE, "1.23456", "1", "typo", {"value"}),
-    (CorrectedField.QUANTITY, "101", "1", "typo", {"value"}),
-    (CorrectedField.QUANTITY, "0", "1", "typo", {"value"}),
-    (CorrectedField.QUANTITY, "50", "9", "typo", {"line_id"}),
-    (CorrectedField.UNIT_PRICE, "25.0", "1", "typo", {"value"}),
-    (CorrectedField.BIDDER_NAME, " ", None, "typo", {"value"}),
-    (CorrectedField.BIDDER_NAME, "Bidder B", None, "typo", {"value"}),
-    (CorrectedField.BIDDER_NAME, "B Inc", "1", "typo", {"line_id"}),
-], ids=["blank reason", "negative price", "five places", "above the invited quantity", "zero quantity", "unknown line",
-        "unchanged price", "blank name", "unchanged name", "name with a line"])
+@pytest.mark.parametrize(
+    ("field", "value", "line_id", "reason", "failing"),
+    [
+        (CorrectedField.UNIT_PRICE, "24.90", "1", " ", {"reason"}),
+        (CorrectedField.UNIT_PRICE, "-1", "1", "typo", {"value"}),
+        (CorrectedField.UNIT_PRICE, "1.23456", "1", "typo", {"value"}),
+        (CorrectedField.QUANTITY, "101", "1", "typo", {"value"}),
+        (CorrectedField.QUANTITY, "0", "1", "typo", {"value"}),
+        (CorrectedField.QUANTITY, "50", "9", "typo", {"line_id"}),
+        (CorrectedField.UNIT_PRICE, "25.0", "1", "typo", {"value"}),
+        (CorrectedField.BIDDER_NAME, " ", None, "typo", {"value"}),
+        (CorrectedField.BIDDER_NAME, "Bidder B", None, "typo", {"value"}),
+        (CorrectedField.BIDDER_NAME, "B Inc", "1", "typo", {"line_id"}),
+    ],
+    ids=[
+        "blank reason",
+        "negative price",
+        "five places",
+        "above the invited quantity",
+        "zero quantity",
+        "unknown line",
+        "unchanged price",
+        "blank name",
+        "unchanged name",
+        "name with a line",
+    ],
+)
 def test_a_malformed_correction_is_refused_naming_the_rule_and_field(field, value, line_id, reason, failing):
     with pytest.raises(ValidationFailed) as exc:
         correct(award(), field, value, reason=reason, line_id=line_id)

@@ -12,8 +12,11 @@ from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGr
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 OPENING = dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)
-FACTORS = [EvaluationFactor("price", Decimal(70)), EvaluationFactor("past_performance", Decimal(20)),
-           EvaluationFactor("financial_responsibility", Decimal(10))]
+FACTORS = [
+    EvaluationFactor("price", Decimal(70)),
+    EvaluationFactor("past_performance", Decimal(20)),
+    EvaluationFactor("financial_responsibility", Decimal(10)),
+]
 LINES = [
     LineItem("1", "Copy paper, letter", Decimal(100), "case"),
     LineItem("2", "Copy paper, legal", Decimal(20), "case", no_substitute=True),
@@ -23,9 +26,16 @@ LINES = [
 
 def draft(**overrides):
     fields = {
-        "solicitation_id": "ITB-1", "title": "Office paper", "agency": "DAS", "commodity_codes": ["64000"],
-        "lines": list(LINES), "groups": [LineGroup("paper", ("1", "2")), LineGroup("toner", ("3",))],
-        "opening_at": OPENING, "award_basis": AwardBasis.ALL, "evaluation_factors": list(FACTORS), "now": NOW,
+        "solicitation_id": "ITB-1",
+        "title": "Office paper",
+        "agency": "DAS",
+        "commodity_codes": ["64000"],
+        "lines": list(LINES),
+        "groups": [LineGroup("paper", ("1", "2")), LineGroup("toner", ("3",))],
+        "opening_at": OPENING,
+        "award_basis": AwardBasis.ALL,
+        "evaluation_factors": list(FACTORS),
+        "now": NOW,
         "created_by": "officer",
     }
     fields.update(overrides)

@@ -9,7 +9,7 @@ from chalicelib.api.auth import TokenVerifier, issue_dev_token
 from chalicelib.domain.errors import Unauthenticated
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 verifier = TokenVerifier(secret=SECRET, jwks_url=None, issuer=None, audience=None)
 
 

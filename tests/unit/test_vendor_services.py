@@ -111,7 +111,9 @@ def test_only_a_vendor_may_register(deps, actor):
 @pytest.mark.rule("R-4")
 def test_an_invalid_registration_stores_nothing_and_starts_no_workflow(deps):
     with pytest.raises(ValidationFailed):
-        vendors.register_vendor(deps, ACME, legal_name="Acme", fein="06-1234567", contact_email="bids@acme.example", commodity_codes=[])
+        vendors.register_vendor(
+            deps, ACME, legal_name="Acme", fein="06-1234567", contact_email="bids@acme.example", commodity_codes=[]
+        )
     assert deps.store.items == {} and deps.store.audit == [] and deps.workflows.started == []
 
 
@@ -128,7 +130,11 @@ def test_purchasing_can_read_any_registration(deps):
     assert vendors.get_vendor(deps, PURCHASING, vendor.id) == vendor
 
 
-@pytest.mark.parametrize("actor", [GLOBEX, AGENCY, OPM, Actor(sub="x", role=Role.AGENCY, org="acme")], ids=["other-vendor", "agency", "opm", "agency-named-acme"])
+@pytest.mark.parametrize(
+    "actor",
+    [GLOBEX, AGENCY, OPM, Actor(sub="x", role=Role.AGENCY, org="acme")],
+    ids=["other-vendor", "agency", "opm", "agency-named-acme"],
+)
 def test_anyone_else_is_told_the_registration_does_not_exist(deps, actor):
     # Given acme's registration / When another organisation or role asks for it / Then NotFound, not Forbidden
     vendor = register(deps)
@@ -426,7 +432,9 @@ def test_the_seven_day_reminder_carries_a_new_code_because_the_first_expired(dep
 
 
 def registered(deps, org, legal_name):
-    return register(deps, Actor(sub=f"user@{org}", role=Role.VENDOR, org=org), legal_name=legal_name, contact_email=f"bids@{org}.example")
+    return register(
+        deps, Actor(sub=f"user@{org}", role=Role.VENDOR, org=org), legal_name=legal_name, contact_email=f"bids@{org}.example"
+    )
 
 
 @pytest.mark.rule("R-4")
@@ -477,8 +485,16 @@ def test_a_suspension_and_a_reinstatement_are_audited_with_the_reason_and_who(de
     vendors.suspend_vendor(deps, PURCHASING, vendor.id, "impersonates acme")
     vendors.reinstate_vendor(deps, PURCHASING, vendor.id)
     *_, suspended, reinstated = trail(deps, vendor)
-    assert (suspended.action, suspended.actor, suspended.after["suspension_reason"]) == ("vendor.suspended", PURCHASING.sub, "impersonates acme")
-    assert (reinstated.action, reinstated.before["suspension_reason"], reinstated.after["suspended_at"]) == ("vendor.reinstated", "impersonates acme", None)
+    assert (suspended.action, suspended.actor, suspended.after["suspension_reason"]) == (
+        "vendor.suspended",
+        PURCHASING.sub,
+        "impersonates acme",
+    )
+    assert (reinstated.action, reinstated.before["suspension_reason"], reinstated.after["suspended_at"]) == (
+        "vendor.reinstated",
+        "impersonates acme",
+        None,
+    )
 
 
 def test_suspending_an_unknown_vendor_is_not_found(deps):

@@ -12,7 +12,12 @@ from chalicelib.domain.vendors import AlreadyConfirmed, VendorStatus
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=2)
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": "06-1234567", "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": "06-1234567",
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500", "615"],
+}
 
 
 def register(**overrides):
@@ -125,7 +130,9 @@ def test_a_fein_given_with_or_without_its_hyphen_is_stored_as_nine_digits(given)
 
 
 @pytest.mark.rule("R-4")
-@pytest.mark.parametrize("given", ["", "1234567", "06-123456", "06-12345678", "0612345678", "061-234567", "06 1234567", "O6-1234567", "٠٦-١٢٣٤٥٦٧"])
+@pytest.mark.parametrize(
+    "given", ["", "1234567", "06-123456", "06-12345678", "0612345678", "061-234567", "06 1234567", "O6-1234567", "٠٦-١٢٣٤٥٦٧"]
+)
 def test_a_fein_that_is_not_nine_digits_is_refused_naming_the_field(given):
     # Given a FEIN of the wrong length, shape or digits / When registering / Then the fein field is refused under R-4
     with pytest.raises(ValidationFailed) as excinfo:
@@ -134,7 +141,9 @@ def test_a_fein_that_is_not_nine_digits_is_refused_naming_the_field(given):
 
 
 @pytest.mark.rule("R-4")
-@pytest.mark.parametrize("prefix", ["00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"])
+@pytest.mark.parametrize(
+    "prefix", ["00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"]
+)
 def test_a_fein_with_a_prefix_the_irs_never_assigns_is_refused(prefix):
     with pytest.raises(ValidationFailed) as excinfo:
         register(fein=f"{prefix}-1234567")
@@ -142,7 +151,9 @@ def test_a_fein_with_a_prefix_the_irs_never_assigns_is_refused(prefix):
 
 
 @pytest.mark.rule("R-4")
-@pytest.mark.parametrize("prefix", ["01", "06", "10", "16", "20", "27", "30", "48", "50", "68", "71", "77", "80", "88", "90", "95", "98", "99"])
+@pytest.mark.parametrize(
+    "prefix", ["01", "06", "10", "16", "20", "27", "30", "48", "50", "68", "71", "77", "80", "88", "90", "95", "98", "99"]
+)
 def test_a_fein_with_an_assigned_prefix_is_accepted(prefix):
     assert register(fein=f"{prefix}1234567").fein == f"{prefix}1234567"
 
@@ -156,10 +167,18 @@ def test_exactly_the_irs_prefixes_are_valid():
 
 
 @pytest.mark.rule("R-4")
-@pytest.mark.parametrize("name", [
-    "Acme Office Supply LLC", "ACME OFFICE SUPPLY", "Acme Office Supply, L.L.C.", "acme office supply inc.",
-    "Acme  Office-Supply Co., Inc.", "Acme Office Supply Corporation", "Acme Office Supply Ltd",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme Office Supply LLC",
+        "ACME OFFICE SUPPLY",
+        "Acme Office Supply, L.L.C.",
+        "acme office supply inc.",
+        "Acme  Office-Supply Co., Inc.",
+        "Acme Office Supply Corporation",
+        "Acme Office Supply Ltd",
+    ],
+)
 def test_legal_names_differing_in_case_punctuation_or_corporate_suffix_compare_equal(name):
     assert vendors.legal_name_key(name) == "acme office supply"
 
@@ -204,7 +223,11 @@ def test_a_suspended_vendor_may_not_act_even_when_confirmed():
     suspended = vendors.suspend(confirm(register(), "482913", LATER), "impersonates another company", LATER)
     with pytest.raises(Forbidden) as excinfo:
         vendors.ensure_may_act(suspended)
-    assert excinfo.value.rule == "R-4" and "suspended" in excinfo.value.message and "impersonates another company" in excinfo.value.message
+    assert (
+        excinfo.value.rule == "R-4"
+        and "suspended" in excinfo.value.message
+        and "impersonates another company" in excinfo.value.message
+    )
 
 
 @pytest.mark.rule("R-4")
@@ -290,7 +313,9 @@ def test_after_five_wrong_codes_even_the_right_code_is_refused_until_a_new_one_i
 
 @pytest.mark.rule("R-4")
 def test_the_code_works_until_the_last_instant_of_its_24_hours():
-    assert confirm(register(), "482913", NOW + dt.timedelta(hours=24) - dt.timedelta(microseconds=1)).status is VendorStatus.ACTIVE
+    assert (
+        confirm(register(), "482913", NOW + dt.timedelta(hours=24) - dt.timedelta(microseconds=1)).status is VendorStatus.ACTIVE
+    )
 
 
 @pytest.mark.rule("R-4")

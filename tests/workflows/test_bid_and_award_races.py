@@ -23,9 +23,14 @@ def at_once(api, requests: list[tuple[str, str, str, dict]]) -> list:
         caller = api.as_purchasing() if who == "purchasing" else api.as_vendor(who)
         bearer = caller.bearer()
         start.wait()
-        replies.append(caller.client.http.request(
-            method, path, headers={"Content-Type": "application/json", "Authorization": f"Bearer {bearer}"},
-            body=json.dumps(body).encode()))
+        replies.append(
+            caller.client.http.request(
+                method,
+                path,
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {bearer}"},
+                body=json.dumps(body).encode(),
+            )
+        )
 
     threads = [threading.Thread(target=send, args=r) for r in requests]
     for t in threads:
@@ -80,7 +85,9 @@ def test_ten_simultaneous_award_decisions_make_one_award_and_refuse_the_others_w
 
 
 @pytest.mark.rule("R-5b")
-def test_a_bid_whose_sealing_ends_after_the_opening_is_refused_as_late_and_never_receipted(api, stack, clock, published, monkeypatch):
+def test_a_bid_whose_sealing_ends_after_the_opening_is_refused_as_late_and_never_receipted(
+    api, stack, clock, published, monkeypatch
+):
     # Given KMS answering only after the opening has run
     sol_id = published["id"]
     real = KmsSealer.seal
@@ -103,12 +110,19 @@ def test_a_bid_whose_sealing_ends_after_the_opening_is_refused_as_late_and_never
 def conditional_awards_by_item(api, stack, clock, lines: int) -> list[str]:
     """acme alone bids `lines` lines; an award by item after the award period: one conditional award per line."""
     register_and_confirm(api, stack, "acme")
-    invitation = dict(INVITATION, award_basis="item", lines=[
-        {"id": str(n), "description": f"Item {n}", "quantity": "10", "unit": "each"} for n in range(1, lines + 1)])
+    invitation = dict(
+        INVITATION,
+        award_basis="item",
+        lines=[{"id": str(n), "description": f"Item {n}", "quantity": "10", "unit": "each"} for n in range(1, lines + 1)],
+    )
     sol_id = api.as_purchasing().post("/solicitations", json=invitation).json["id"]
     assert api.as_purchasing().post(f"/solicitations/{sol_id}/publish").status == 200
-    body = {"lines": [{"line_id": str(n), "unit_price": "10.00", "quantity": "10"} for n in range(1, lines + 1)],
-            "signer": {"name": "Pat Doe", "title": "President"}, "signed": True, "non_collusion": True}
+    body = {
+        "lines": [{"line_id": str(n), "unit_price": "10.00", "quantity": "10"} for n in range(1, lines + 1)],
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": True,
+        "non_collusion": True,
+    }
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body).status == 201
     clock.advance(to=OPENING)
     clock.advance(days=31)
@@ -168,7 +182,11 @@ def test_an_acceptance_reaching_the_workflow_after_its_timer_fired_goes_on_to_wa
     assert accepted.status == 200 and accepted.json["contract_id"]
     assert api.as_purchasing().get(f"/awards/{award_id}").json["status"] == "contracted"
     assert not [m for m in stack.outbox() if m["subject"].startswith("Conditional award")]
-    entered = [e["stateEnteredEventDetails"]["name"] for e in stack.history("award-acceptance", f"award-{award_id}-1") if e["type"] == "TaskStateEntered"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in stack.history("award-acceptance", f"award-{award_id}-1")
+        if e["type"] == "TaskStateEntered"
+    ]
     assert entered[-1] == "Wait 10 days for performance surety"
 
 
@@ -196,7 +214,9 @@ def three_bids(api, sol_id) -> None:
 
 @pytest.mark.rule("R-5b")
 @pytest.mark.rule("R-5n")
-def test_kms_throttling_once_during_the_opening_is_retried_and_each_bid_is_decrypted_once(api, stack, clock, published, throttled_decrypt):
+def test_kms_throttling_once_during_the_opening_is_retried_and_each_bid_is_decrypted_once(
+    api, stack, clock, published, throttled_decrypt
+):
     # Given three bids, and KMS throttling the first Decrypt
     sol_id = published["id"]
     three_bids(api, sol_id)
@@ -208,13 +228,18 @@ def test_kms_throttling_once_during_the_opening_is_retried_and_each_bid_is_decry
 
     # Then the opening completes, each bid decrypted exactly once, and nothing needs attention
     assert len(tabulated(api, sol_id)) == 3
-    assert sorted(throttled_decrypt["decrypted"]) == sorted(set(throttled_decrypt["decrypted"])) and len(throttled_decrypt["decrypted"]) == 3
+    assert (
+        sorted(throttled_decrypt["decrypted"]) == sorted(set(throttled_decrypt["decrypted"]))
+        and len(throttled_decrypt["decrypted"]) == 3
+    )
     assert api.as_purchasing().get("/attention").json["items"] == []
 
 
 @pytest.mark.rule("R-5b")
 @pytest.mark.rule("R-5n")
-def test_kms_throttling_throughout_the_opening_needs_attention_and_resuming_opens_only_the_bids_left(api, stack, clock, published, throttled_decrypt, monkeypatch):
+def test_kms_throttling_throughout_the_opening_needs_attention_and_resuming_opens_only_the_bids_left(
+    api, stack, clock, published, throttled_decrypt, monkeypatch
+):
     # Given three bids, and KMS throttling every Decrypt after the first bid
     from chalicelib.services import bids as bid_service
 
@@ -235,7 +260,11 @@ def test_kms_throttling_throughout_the_opening_needs_attention_and_resuming_open
     clock.advance(to=OPENING)
     clock.advance(hours=1)
     (item,) = api.as_purchasing().get("/attention").json["items"]
-    assert (item["process"], item["state"], item["error"]) == ("invitation-to-bid", "Open the sealed bids", "TemporarilyUnavailable")
+    assert (item["process"], item["state"], item["error"]) == (
+        "invitation-to-bid",
+        "Open the sealed bids",
+        "TemporarilyUnavailable",
+    )
     assert api.get(f"/solicitations/{sol_id}/tabulation").status == 409  # not opened until every bid is
     lifted["now"] = True
     assert api.as_purchasing().post(f"/attention/{item['id']}/resume").status == 200

@@ -6,7 +6,12 @@ import threading
 from chalicelib.domain.vendors import Vendor
 from local.fein import fein_for
 
-GOOD = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+GOOD = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 def test_ten_simultaneous_registrations_of_one_organisation_create_one_vendor(api, stack):
@@ -16,10 +21,14 @@ def test_ten_simultaneous_registrations_of_one_organisation_create_one_vendor(ap
 
     def register():
         start.wait()
-        replies.append(acme.client.http.request(
-            "POST", "/vendors", headers={"Content-Type": "application/json", "Authorization": f"Bearer {acme.bearer()}"},
-            body=json.dumps(GOOD).encode(),
-        ))
+        replies.append(
+            acme.client.http.request(
+                "POST",
+                "/vendors",
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {acme.bearer()}"},
+                body=json.dumps(GOOD).encode(),
+            )
+        )
 
     # When they run concurrently
     threads = [threading.Thread(target=register) for _ in range(10)]

@@ -7,7 +7,12 @@ from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.services import vendors
 from local.fein import fein_for
 
-REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500"]}
+REGISTRATION = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500"],
+}
 
 
 @pytest.fixture
@@ -52,7 +57,12 @@ def test_a_step_failing_after_every_retry_needs_attention_and_purchasing_is_emai
     clock.advance(hours=1)
     assert stack.execution("vendor-onboarding", f"vendor-{vendor_id}")["status"] == "RUNNING"
     (item,) = api.as_purchasing().get("/attention").json["items"]
-    assert (item["process"], item["state"], item["error"], item["status"]) == ("vendor-onboarding", "Remind the vendor to confirm", "TemporarilyUnavailable", "open")
+    assert (item["process"], item["state"], item["error"], item["status"]) == (
+        "vendor-onboarding",
+        "Remind the vendor to confirm",
+        "TemporarilyUnavailable",
+        "open",
+    )
     assert faulty_reminder["calls"] == 9  # the first try and 8 retries of the transient class
     (alert,) = [m for m in stack.outbox() if m["to"] == ["purchasing@example.gov"]]
     assert "Remind the vendor to confirm" in alert["subject"] and item["id"] in alert["text"]

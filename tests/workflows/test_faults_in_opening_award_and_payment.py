@@ -40,7 +40,7 @@ def tabulations_to(stack, org):
 
 
 @pytest.mark.rule("R-5n")
-def test_a_throttled_opening_is_retried_and_opens_each_bid_once(api, stack, clock, published, throttled_commits):  # noqa: F811
+def test_a_throttled_opening_is_retried_and_opens_each_bid_once(api, stack, clock, published, throttled_commits):
     throttled_commits.update(action="bid.opened", failures=1)
     bids_of_acme_and_bolt(api, published["id"])
     clock.advance(to=OPENING)
@@ -53,7 +53,9 @@ def test_a_throttled_opening_is_retried_and_opens_each_bid_once(api, stack, cloc
 
 
 @pytest.mark.rule("R-5n")
-def test_ses_down_at_the_opening_opens_the_bids_and_the_tabulation_emails_arrive_once_later(api, stack, clock, published, ses_down):  # noqa: F811
+def test_ses_down_at_the_opening_opens_the_bids_and_the_tabulation_emails_arrive_once_later(
+    api, stack, clock, published, ses_down
+):
     bids_of_acme_and_bolt(api, published["id"])
     clock.advance(to=OPENING - dt.timedelta(minutes=1))  # the notice went out long before
     ses_down["down"] = True
@@ -71,7 +73,9 @@ def notices_to_bolt(stack, award_id):
 
 
 @pytest.mark.rule("R-9g")
-def test_a_throttled_notice_of_award_is_retried_and_forms_one_contract_with_one_notice(api, stack, clock, published, throttled_commits):  # noqa: F811
+def test_a_throttled_notice_of_award_is_retried_and_forms_one_contract_with_one_notice(
+    api, stack, clock, published, throttled_commits
+):
     throttled_commits.update(action="award.contracted", failures=1)
     award_id = award_two(api, clock, published["id"])
     clock.advance(minutes=5)
@@ -82,12 +86,17 @@ def test_a_throttled_notice_of_award_is_retried_and_forms_one_contract_with_one_
 
 
 @pytest.mark.rule("R-9g")
-def test_a_notice_of_award_throttled_throughout_needs_attention_and_resuming_it_forms_the_contract_once(api, stack, clock, published, throttled_commits):  # noqa: F811
+def test_a_notice_of_award_throttled_throughout_needs_attention_and_resuming_it_forms_the_contract_once(
+    api, stack, clock, published, throttled_commits
+):
     throttled_commits.update(action="award.contracted", failures=1000)
     award_id = award_two(api, clock, published["id"])
     clock.advance(hours=1)
     (item,) = api.as_purchasing().get("/attention").json["items"]
-    assert item["error"] == "TemporarilyUnavailable" and api.as_purchasing().get(f"/awards/{award_id}").json["status"] != "contracted"
+    assert (
+        item["error"] == "TemporarilyUnavailable"
+        and api.as_purchasing().get(f"/awards/{award_id}").json["status"] != "contracted"
+    )
     throttled_commits["failures"] = 0  # the database recovers
     assert api.as_purchasing().post(f"/attention/{item['id']}/resume").status == 200
     clock.advance(minutes=1)
@@ -96,7 +105,9 @@ def test_a_notice_of_award_throttled_throughout_needs_attention_and_resuming_it_
 
 
 @pytest.mark.rule("R-9a")
-def test_ses_down_at_the_notice_of_award_still_forms_the_contract_and_the_notice_arrives_once_later(api, stack, clock, published, ses_down):  # noqa: F811
+def test_ses_down_at_the_notice_of_award_still_forms_the_contract_and_the_notice_arrives_once_later(
+    api, stack, clock, published, ses_down
+):
     sol_id = published["id"]
     bids_of_acme_and_bolt(api, sol_id)
     clock.advance(to=OPENING)
@@ -116,7 +127,7 @@ def test_ses_down_at_the_notice_of_award_still_forms_the_contract_and_the_notice
 
 
 @pytest.mark.rule("R-13a")
-def test_a_throttled_payment_reminder_is_retried_and_sent_once(agency, clock, stack, invoice, throttled_commits):  # noqa: F811
+def test_a_throttled_payment_reminder_is_retried_and_sent_once(agency, clock, stack, invoice, throttled_commits):
     throttled_commits.update(action="invoice.payment_reminder_sent", failures=2)
     clock.advance(to=at_local("2026-04-06", 12))  # the 10-day reminder before the 16 April due date
     reminders = [m for m in stack.outbox() if m["subject"].startswith(f"Payment due in 10 days: invoice {invoice['id']}")]
@@ -125,7 +136,9 @@ def test_a_throttled_payment_reminder_is_retried_and_sent_once(agency, clock, st
 
 
 @pytest.mark.rule("R-13c")
-def test_a_payment_clock_throttled_throughout_needs_attention_and_resumes_to_the_overdue_notice(api, agency, clock, stack, invoice, throttled_commits):  # noqa: F811
+def test_a_payment_clock_throttled_throughout_needs_attention_and_resumes_to_the_overdue_notice(
+    api, agency, clock, stack, invoice, throttled_commits
+):
     throttled_commits.update(action="invoice.overdue", failures=1000)
     clock.advance(to=at_local("2026-04-17", 12))
     (item,) = api.as_purchasing().get("/attention").json["items"]

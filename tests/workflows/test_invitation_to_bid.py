@@ -24,13 +24,21 @@ INVITATION = {
     "commodity_codes": ["64000"],
     "lines": [
         {"id": "1", "description": "Copy paper, letter, 20 lb, case of 10 reams", "quantity": "100", "unit": "case"},
-        {"id": "2", "description": "Copy paper, legal, 20 lb, case of 10 reams", "quantity": "20", "unit": "case", "no_substitute": True},
+        {
+            "id": "2",
+            "description": "Copy paper, legal, 20 lb, case of 10 reams",
+            "quantity": "20",
+            "unit": "case",
+            "no_substitute": True,
+        },
     ],
     "opening_at": "2026-03-16T10:00:00-04:00",
     "award_basis": "all",
     "surety_percent": "10",
     "evaluation_factors": [
-        {"name": "price", "weight": "70"}, {"name": "past_performance", "weight": "20"}, {"name": "financial_responsibility", "weight": "10"},
+        {"name": "price", "weight": "70"},
+        {"name": "past_performance", "weight": "20"},
+        {"name": "financial_responsibility", "weight": "10"},
     ],
 }
 
@@ -41,7 +49,9 @@ def bid(price1, price2, *, extension1=None, signed=True, discount=None):
         line1["extension"] = extension1
     body = {
         "lines": [line1, {"line_id": "2", "unit_price": price2, "quantity": "20"}],
-        "signer": {"name": "Pat Doe", "title": "President"}, "signed": signed, "non_collusion": True,
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": signed,
+        "non_collusion": True,
     }
     if discount:
         body["cash_discount"] = {"percent": discount, "days": 10}
@@ -50,7 +60,9 @@ def bid(price1, price2, *, extension1=None, signed=True, discount=None):
 
 def register_and_confirm(api, stack, org):
     name, email = VENDORS[org]
-    reply = api.as_vendor(org).post("/vendors", json={"legal_name": name, "fein": fein_for(org), "contact_email": email, "commodity_codes": ["640"]})
+    reply = api.as_vendor(org).post(
+        "/vendors", json={"legal_name": name, "fein": fein_for(org), "contact_email": email, "commodity_codes": ["640"]}
+    )
     assert reply.status == 201, reply.json
     mail = [m for m in stack.outbox() if m["to"] == [email]][-1]
     code = mail["text"].split("Confirmation code: ")[1].split()[0]
@@ -148,11 +160,15 @@ def test_a_full_procurement_from_notice_to_contract(api, stack, clock, published
     award_id = summary["id"]
     notice = mails_to(stack, "bolt")[-1]
     done = api.as_purchasing().get(f"/awards/{award_id}").json
-    assert notice["subject"].startswith(f"Notice of award {award_id}") and f"forms contract {done['contract_id']}" in notice["text"]
+    assert (
+        notice["subject"].startswith(f"Notice of award {award_id}") and f"forms contract {done['contract_id']}" in notice["text"]
+    )
     assert done["status"] == "contracted" and done["shares"][0]["surety_amount"] == "327.00"
     assert api.as_vendor("bolt").post(f"/awards/{award_id}/accept").status == 409  # nothing to accept: R-9a
 
-    surety = api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "PB-1"})
+    surety = api.as_vendor("bolt").post(
+        f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "PB-1"}
+    )
     assert surety.status == 200, surety.json
     contract = api.as_purchasing().get(f"/contracts/{done['contract_id']}")
     assert contract.status == 200 and contract.json["contractor_name"] == "Bolt Paper Co" and contract.json["status"] == "active"
@@ -172,7 +188,12 @@ def test_a_firm_award_whose_bidder_stays_silent_for_eleven_days_stands_and_nobod
     sol_id = published["id"]
     award_id = award_two(api, clock, sol_id)
     clock.advance(days=1)
-    assert api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "certified_check", "amount": "327.00", "reference": "CC-1"}).status == 200
+    assert (
+        api.as_vendor("bolt")
+        .post(f"/awards/{award_id}/surety", json={"form": "certified_check", "amount": "327.00", "reference": "CC-1"})
+        .status
+        == 200
+    )
     acme_mails = len(mails_to(stack, "acme"))
     # When bolt says nothing for 11 days
     clock.advance(days=10)
@@ -242,14 +263,21 @@ def test_missing_surety_alerts_purchasing_who_cancels_and_offers_the_award_to_th
     clock.advance(seconds=1)
     assert to_purchasing(stack)[-1]["subject"] == f"Performance surety missing for contract {contract_id}"
     assert api.as_purchasing().get(f"/contracts/{contract_id}").json["status"] == "active"
-    late = api.as_vendor("bolt").post(f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "X"})
+    late = api.as_vendor("bolt").post(
+        f"/awards/{award_id}/surety", json={"form": "performance_bond", "amount": "327.00", "reference": "X"}
+    )
     assert late.status == 409 and late.json["rule"] == "R-9h"
     # When purchasing cancels the contract
-    cancelled = api.as_purchasing().post(f"/contracts/{contract_id}/cancel", json={"ground": "missing_surety", "reason": "No performance bond received"})
+    cancelled = api.as_purchasing().post(
+        f"/contracts/{contract_id}/cancel", json={"ground": "missing_surety", "reason": "No performance bond received"}
+    )
     # Then bolt is told, no order is accepted under it, and the award can go to the next bidder
     assert cancelled.status == 200 and cancelled.json["status"] == "cancelled"
     assert mails_to(stack, "bolt")[-1]["subject"] == f"Contract {contract_id} cancelled"
-    order = api.as_("agency", "DAS").post(f"/contracts/{contract_id}/orders", json={"lines": [{"line_id": "1", "quantity": "5"}], "deliver_by": "2026-04-30", "contact_email": "r@das.example"})
+    order = api.as_("agency", "DAS").post(
+        f"/contracts/{contract_id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "5"}], "deliver_by": "2026-04-30", "contact_email": "r@das.example"},
+    )
     assert order.status == 409 and order.json["rule"] == "R-9h"
     moved = api.as_purchasing().post(f"/awards/{award_id}/next")
     assert moved.status == 200 and moved.json["shares"][1]["bidder_name"] == "Acme Office Supply LLC"
@@ -276,7 +304,10 @@ def test_a_split_award_by_item_gives_each_of_three_bidders_what_it_offered_of_th
     # Then each notice forms a contract for the quantity that bidder takes
     award = api.as_purchasing().get(f"/awards/{line1['id']}").json
     assert [(s["bidder_name"], s["lines"][0]["quantity"], s["status"]) for s in award["shares"]] == [
-        ("Acme Office Supply LLC", "40", "contracted"), ("Bolt Paper Co", "30", "contracted"), ("Cobra Stationers Inc", "30", "contracted")]
+        ("Acme Office Supply LLC", "40", "contracted"),
+        ("Bolt Paper Co", "30", "contracted"),
+        ("Cobra Stationers Inc", "30", "contracted"),
+    ]
     quantities = [api.as_purchasing().get(f"/contracts/{s['contract_id']}").json["lines"][0]["quantity"] for s in award["shares"]]
     assert quantities == ["40", "30", "30"]
     for org in ("acme", "bolt", "cobra"):
@@ -339,7 +370,11 @@ def test_the_workflow_opens_and_emails_in_batches_until_every_bid_is_done(api, s
         assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
     clock.advance(to=OPENING)
     assert api.get(f"/solicitations/{sol_id}").json["bid_count"] == 3
-    entered = [e["stateEnteredEventDetails"]["name"] for e in stack.history("invitation-to-bid", f"itb-{sol_id}") if e["type"] == "TaskStateEntered"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in stack.history("invitation-to-bid", f"itb-{sol_id}")
+        if e["type"] == "TaskStateEntered"
+    ]
     assert entered.count("Open the sealed bids") == 3 and entered.count("Email the bidders the tabulation") == 2
     for org in ("acme", "bolt", "cobra"):
         assert mails_to(stack, org)[-1]["subject"].startswith(f"Bid tabulation of {sol_id}")
@@ -352,7 +387,9 @@ def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_t
     assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
     # When an addendum postpones the opening by a week
     new_opening = OPENING + dt.timedelta(days=7)
-    reply = api.as_purchasing().post(f"/solicitations/{sol_id}/addenda", json={"text": "Opening postponed a week.", "opening_at": "2026-03-23T10:00:00-04:00"})
+    reply = api.as_purchasing().post(
+        f"/solicitations/{sol_id}/addenda", json={"text": "Opening postponed a week.", "opening_at": "2026-03-23T10:00:00-04:00"}
+    )
     assert reply.status == 201 and reply.json["opening_at"] == "2026-03-23T10:00:00-04:00"
     clock.advance(minutes=1)  # the outbox worker's next run emails the broadcast
     assert "postponed" in mails_to(stack, "bolt")[-1]["text"] and "postponed" in mails_to(stack, "acme")[-1]["text"]
@@ -360,7 +397,9 @@ def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_t
     clock.advance(to=OPENING)
     assert api.get(f"/solicitations/{sol_id}").json["status"] == "open"
     assert api.get(f"/solicitations/{sol_id}/tabulation").status == 409
-    between = api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "addenda_acknowledged": [1]})
+    between = api.as_vendor("bolt").post(
+        f"/solicitations/{sol_id}/bids", json={**bid("25.00", "38.00"), "addenda_acknowledged": [1]}
+    )
     assert between.status == 201
     # And the bids open at the new time, the one received in between included
     clock.advance(to=new_opening - dt.timedelta(seconds=1))
@@ -374,8 +413,10 @@ def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_t
 
 
 def _award_period_timer_fired(stack, sol_id) -> bool:
-    return any(e.get("stateEnteredEventDetails", {}).get("name") == "Make later awards conditional"
-               for e in stack.history("invitation-to-bid", f"itb-{sol_id}"))
+    return any(
+        e.get("stateEnteredEventDetails", {}).get("name") == "Make later awards conditional"
+        for e in stack.history("invitation-to-bid", f"itb-{sol_id}")
+    )
 
 
 @pytest.mark.rule("R-8c")

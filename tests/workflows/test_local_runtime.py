@@ -10,7 +10,7 @@ import pytest
 from local import lambda_dispatch, virtual_time
 from local.stack import ACCOUNT, REGION
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 
 
@@ -20,7 +20,9 @@ class BidAfterDeadline(Exception):
 
 def run(stack, definition: dict, payload: dict, name="run-1") -> dict:
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    arn = sfn.create_state_machine(name=f"test-{name}", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/r")["stateMachineArn"]
+    arn = sfn.create_state_machine(
+        name=f"test-{name}", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/r"
+    )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))["executionArn"]
     stack.clock.run_until_idle()
     return {"arn": execution, "sfn": sfn}
@@ -47,8 +49,13 @@ def test_an_error_raised_by_a_task_is_caught_by_its_class_name(stack, fired):
     definition = {
         "StartAt": "Submit",
         "States": {
-            "Submit": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": FN + "reject", "Payload.$": "$"},
-                       "Catch": [{"ErrorEquals": ["BidAfterDeadline"], "ResultPath": "$.error", "Next": "Refused"}], "End": True},
+            "Submit": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": FN + "reject", "Payload.$": "$"},
+                "Catch": [{"ErrorEquals": ["BidAfterDeadline"], "ResultPath": "$.error", "Next": "Refused"}],
+                "End": True,
+            },
             "Refused": {"Type": "Pass", "End": True},
         },
     }
@@ -78,7 +85,8 @@ def test_an_unknown_function_fails_loudly(stack):
 
 def wait_then_record(at: str) -> dict:
     return {
-        "StartAt": "Wait", "States": {
+        "StartAt": "Wait",
+        "States": {
             "Wait": {"Type": "Wait", "TimestampPath": "$.at", "Next": "Record"},
             "Record": {"Type": "Task", "Resource": FN + "record", "Parameters": {"tag.$": "$.tag"}, "End": True},
         },
@@ -101,7 +109,10 @@ def test_one_long_advance_fires_every_timer_in_order_at_its_own_instant(stack, f
     run(stack, wait_then_record(""), {"at": "2026-03-20T14:00:00Z", "tag": "second"}, name="b")
     run(stack, wait_then_record(""), {"at": "2026-03-05T10:30:00Z", "tag": "first"}, name="a")
     clock.advance(days=60)
-    assert fired == [("first", dt.datetime(2026, 3, 5, 10, 30, tzinfo=UTC)), ("second", dt.datetime(2026, 3, 20, 14, 0, tzinfo=UTC))]
+    assert fired == [
+        ("first", dt.datetime(2026, 3, 5, 10, 30, tzinfo=UTC)),
+        ("second", dt.datetime(2026, 3, 20, 14, 0, tzinfo=UTC)),
+    ]
 
 
 def test_timestamps_are_read_as_utc_even_when_the_machine_is_not_on_utc(stack, fired, clock):
@@ -115,10 +126,16 @@ def test_timestamps_are_read_as_utc_even_when_the_machine_is_not_on_utc(stack, f
 
 def test_a_task_token_wait_times_out_on_the_virtual_clock(stack, fired, clock):
     definition = {
-        "StartAt": "Await", "States": {
-            "Await": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 864000,
-                      "Parameters": {"FunctionName": FN + "record", "Payload": {"tag": "asked"}},
-                      "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}], "End": True},
+        "StartAt": "Await",
+        "States": {
+            "Await": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "TimeoutSeconds": 864000,
+                "Parameters": {"FunctionName": FN + "record", "Payload": {"tag": "asked"}},
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}],
+                "End": True,
+            },
             "TimedOut": {"Type": "Task", "Resource": FN + "record", "Parameters": {"tag": "timed out"}, "End": True},
         },
     }
@@ -156,9 +173,14 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(stac
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     definition = {
-        "StartAt": "Await", "States": {
-            "Await": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                      "Parameters": {"FunctionName": FN + "keep", "Payload": {"token.$": "$$.Task.Token"}}, "End": True},
+        "StartAt": "Await",
+        "States": {
+            "Await": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": FN + "keep", "Payload": {"token.$": "$$.Task.Token"}},
+                "End": True,
+            },
         },
     }
     tokens = []
@@ -173,7 +195,6 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(stac
     waiting["sfn"].send_task_success(taskToken=tokens[0], output="{}")
     stack.clock.run_until_idle()
     assert status(waiting)["status"] == "SUCCEEDED"
-
 
 
 def test_a_timer_at_a_fractional_instant_never_fires_before_it(stack, fired, clock):

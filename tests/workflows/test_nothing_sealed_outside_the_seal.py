@@ -22,8 +22,16 @@ ACME_GUARANTY = "4321.37"
 BOLT_PRICES = ("389.1572", "41.2783")
 BOLT_WRITTEN_EXTENSION = "38951.72"
 BOLT_CORRECTED_EXTENSION = "38915.72"
-DISTINCTIVE = (*ACME_PRICES, ACME_TOTAL, "61729.63", "24690.12", ACME_GUARANTY, BOLT_PRICES[0], BOLT_WRITTEN_EXTENSION,
-               BOLT_CORRECTED_EXTENSION)
+DISTINCTIVE = (
+    *ACME_PRICES,
+    ACME_TOTAL,
+    "61729.63",
+    "24690.12",
+    ACME_GUARANTY,
+    BOLT_PRICES[0],
+    BOLT_WRITTEN_EXTENSION,
+    BOLT_CORRECTED_EXTENSION,
+)
 
 
 def forms(value: str) -> set[str]:
@@ -45,7 +53,9 @@ def sealed_bid(prices, *, extension1=None, guaranty=None):
         line1["extension"] = extension1
     return {
         "lines": [line1, {"line_id": "2", "unit_price": prices[1], "quantity": "20"}],
-        "signer": {"name": "Pat Doe", "title": "President"}, "signed": True, "non_collusion": True,
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": True,
+        "non_collusion": True,
         "guaranty": guaranty,
     }
 
@@ -97,8 +107,12 @@ def emails(stack) -> list[str]:
 
 def leaks(stack, caplog, capfd) -> dict[str, set[str]]:
     """Where each distinctive value was found, by place."""
-    places = {"dynamodb": dynamodb_items(), "step functions": execution_histories(), "logs": log_lines(caplog, capfd),
-              "emails": emails(stack)}
+    places = {
+        "dynamodb": dynamodb_items(),
+        "step functions": execution_histories(),
+        "logs": log_lines(caplog, capfd),
+        "emails": emails(stack),
+    }
     found: dict[str, set[str]] = {}
     for place, texts in places.items():
         for text in texts:
@@ -116,7 +130,9 @@ def invitation(api, stack):
 @pytest.mark.rule("R-5b")
 @pytest.mark.rule("R-5l")
 @pytest.mark.rule("R-6a")
-def test_before_the_opening_no_price_is_anywhere_in_the_stack_and_after_it_the_same_scan_finds_them(api, stack, clock, invitation, caplog, capfd):
+def test_before_the_opening_no_price_is_anywhere_in_the_stack_and_after_it_the_same_scan_finds_them(
+    api, stack, clock, invitation, caplog, capfd
+):
     caplog.set_level(logging.DEBUG)
     acme, bolt, bids = api.as_vendor("acme"), api.as_vendor("bolt"), f"/solicitations/{invitation}/bids"
 
@@ -131,8 +147,10 @@ def test_before_the_opening_no_price_is_anywhere_in_the_stack_and_after_it_the_s
     written = sealed_bid(BOLT_PRICES, extension1=BOLT_WRITTEN_EXTENSION, guaranty=ANNUAL_BOND)
     corrected = bolt.post(bids, json=written, headers={"Idempotency-Key": "bolt-1"})
     assert corrected.status == 201 and corrected.json["corrections"][0]["submitted"] == BOLT_WRITTEN_EXTENSION
-    for vendor, body, key, first in ((acme, sealed_bid(ACME_PRICES, guaranty=BID_BOND), "acme-2", sealed),
-                                     (bolt, written, "bolt-1", corrected)):
+    for vendor, body, key, first in (
+        (acme, sealed_bid(ACME_PRICES, guaranty=BID_BOND), "acme-2", sealed),
+        (bolt, written, "bolt-1", corrected),
+    ):
         retried = vendor.post(bids, json=body, headers={"Idempotency-Key": key})
         assert (retried.status, retried.json, retried.headers.get("Idempotent-Replayed")) == (201, first.json, "true")
     # and the owner's read, and purchasing's refused one,

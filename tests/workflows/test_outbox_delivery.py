@@ -32,7 +32,8 @@ def interest_mails(stack, interest_id):
 
 @pytest.mark.rule("R-13c")
 def test_a_late_payment_is_recorded_when_the_mail_service_fails_and_the_interest_invoice_is_emailed_once_later(
-        agency, clock, stack, invoice, ses_down):  # noqa: F811
+    agency, clock, stack, invoice, ses_down
+):
     # Given SES throttles / When the agency records a late payment
     clock.advance(to=at_local("2026-05-16"))
     ses_down["down"] = True
@@ -51,7 +52,7 @@ def test_a_late_payment_is_recorded_when_the_mail_service_fails_and_the_interest
     assert mail["to"] == [CONTRACTOR_EMAIL]
 
 
-def test_an_email_failing_for_hours_is_kept_and_purchasing_sees_it_in_attention(api, agency, clock, stack, invoice, ses_down):  # noqa: F811
+def test_an_email_failing_for_hours_is_kept_and_purchasing_sees_it_in_attention(api, agency, clock, stack, invoice, ses_down):
     clock.advance(to=at_local("2026-05-16"))
     ses_down["down"] = True
     interest = agency.post(f"/invoices/{invoice['id']}/payments", json={"amount": "1000.00"}).json["interest_invoice"]

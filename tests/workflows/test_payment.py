@@ -35,7 +35,10 @@ def vendor(api):
 @pytest.fixture
 def order(api, agency, contract):
     """100 cases ordered, approved, delivered and accepted on Monday 2 March."""
-    placed = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    placed = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    ).json
     api.as_purchasing().post(f"/orders/{placed['id']}/comptroller-approval", json={"approval_reference": "OSC-1"})
     delivery = agency.post(f"/orders/{placed['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "100"}]}).json
     agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "100"}]})
@@ -108,7 +111,9 @@ def test_the_interest_invoice_is_emailed_to_the_contractor_and_has_its_own_45_da
     paid = agency.post(f"/invoices/{invoice['id']}/payments", json={"amount": "1000.00"}).json
     interest = paid["interest_invoice"]
     assert interest["amount"] == "10.00" and interest["due_date"] == "2026-06-30"
-    assert stack.outbox()[-1]["to"] == [CONTRACTOR_EMAIL] and stack.outbox()[-1]["subject"].startswith(f"Interest invoice {interest['id']}")
+    assert stack.outbox()[-1]["to"] == [CONTRACTOR_EMAIL] and stack.outbox()[-1]["subject"].startswith(
+        f"Interest invoice {interest['id']}"
+    )
     assert stack.execution("invoice-payment", f"invoice-{interest['id']}")["status"] == "RUNNING"
 
 
@@ -146,7 +151,9 @@ def test_a_payment_larger_than_due_is_refused_with_the_rule_and_nothing_changes(
 
 
 @pytest.mark.rule("R-13b")
-def test_a_day_12_defect_notice_is_recorded_and_cannot_delay_payment_beyond_the_shortened_period(agency, vendor, clock, stack, invoice):
+def test_a_day_12_defect_notice_is_recorded_and_cannot_delay_payment_beyond_the_shortened_period(
+    agency, vendor, clock, stack, invoice
+):
     # Given an invoice received on Monday 2 March; When the agency gives notice on 14 March (day 12, two days late)
     clock.advance(to=at_local("2026-03-14"))
     noticed = agency.post(f"/invoices/{invoice['id']}/defect-notice", json={"reason": "no purchase order number"})
@@ -164,9 +171,14 @@ def test_a_day_12_defect_notice_is_recorded_and_cannot_delay_payment_beyond_the_
 
 
 @pytest.mark.rule("R-13a")
-def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_even_with_inspection_28_days_later(api, agency, vendor, clock, stack, contract):
+def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_even_with_inspection_28_days_later(
+    api, agency, vendor, clock, stack, contract
+):
     # Given 100 cases delivered on Monday 2 March and invoiced the same day, before inspection
-    placed = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    placed = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    ).json
     api.as_purchasing().post(f"/orders/{placed['id']}/comptroller-approval", json={"approval_reference": "OSC-1"})
     delivery = agency.post(f"/orders/{placed['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "100"}]}).json
     reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": placed["id"], "amount": "12345.67"})
@@ -174,7 +186,10 @@ def test_an_invoice_sent_on_delivery_is_due_from_the_delivery_even_with_inspecti
     assert reply.json["due_date"] == "2026-04-16"
     # When inspection, 28 days later, rejects 10 cases
     clock.advance(days=28)
-    inspected = agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "90", "rejected": "10"}], "reason": "torn"})
+    inspected = agency.post(
+        f"/deliveries/{delivery['id']}/inspection",
+        json={"lines": [{"line_id": "1", "accepted": "90", "rejected": "10"}], "reason": "torn"},
+    )
     assert inspected.status == 200, inspected.json
     # Then the due date still runs from the delivery: the clock reminds the agency 10 days before 16 April
     clock.advance(to=at_local("2026-04-06", 9))
@@ -205,7 +220,11 @@ def test_a_withholding_released_after_the_due_date_is_due_that_day_and_paid_clos
     # And paid on 23 April it closes the invoice, with interest for 3 days on 1000.00 (1.00)
     clock.advance(to=at_local("2026-04-23"))
     paid = agency.post(f"/invoices/{invoice['id']}/payments", json={"amount": "1000.00"}).json
-    assert (paid["invoice"]["status"], paid["invoice"]["payments"][0]["days_late"], paid["interest_invoice"]["amount"]) == ("paid", 3, "1.00")
+    assert (paid["invoice"]["status"], paid["invoice"]["payments"][0]["days_late"], paid["interest_invoice"]["amount"]) == (
+        "paid",
+        3,
+        "1.00",
+    )
     clock.advance(days=30)  # the clock ends at its next wake
     assert stack.execution("invoice-payment", f"invoice-{invoice['id']}-released-1")["status"] == "SUCCEEDED"
 
@@ -229,7 +248,11 @@ def test_a_solicitation_payment_term_below_one_day_is_refused_with_the_field(api
 def test_an_invoice_on_a_cancelled_contract_is_refused_with_the_rule_and_nothing_changes(vendor, contract, order):
     store = bootstrap.deps().store
     current = store.get(type(contract), contract.id)
-    store.commit(Actor.system("test"), bootstrap.deps().clock.now(), [Change("contract.cancelled", dataclasses.replace(current, status=ContractStatus.CANCELLED), current)])
+    store.commit(
+        Actor.system("test"),
+        bootstrap.deps().clock.now(),
+        [Change("contract.cancelled", dataclasses.replace(current, status=ContractStatus.CANCELLED), current)],
+    )
     reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": order["id"], "amount": "10.00"})
     assert reply.status == 409 and reply.json["rule"] == "R-9h"
     assert vendor.get("/payments?status=upcoming").json["payments"] == []
@@ -237,7 +260,10 @@ def test_an_invoice_on_a_cancelled_contract_is_refused_with_the_rule_and_nothing
 
 @pytest.mark.rule("R-9a")
 def test_a_negative_quantity_is_refused_with_the_rule_and_nothing_changes(agency, contract):
-    reply = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "-5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL})
+    reply = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "-5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    )
     assert reply.status == 400 and reply.json["rule"] == "R-9a"
     assert reply.json["details"] == [{"field": "lines[0].quantity", "problem": "must be greater than 0"}]
     assert agency.get(f"/contracts/{contract.id}/orders").json["orders"] == []
@@ -245,22 +271,34 @@ def test_a_negative_quantity_is_refused_with_the_rule_and_nothing_changes(agency
 
 @pytest.mark.rule("R-9a")
 def test_an_order_beyond_ten_percent_of_the_contract_is_refused_over_http(agency, contract):
-    reply = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "2", "quantity": "23"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL})
+    reply = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "2", "quantity": "23"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    )
     assert reply.status == 400 and reply.json["rule"] == "R-9a" and "22.00" in reply.json["details"][0]["problem"]
 
 
 @pytest.mark.rule("R-9k")
 def test_a_contractor_cannot_place_an_order(vendor, contract):
-    reply = vendor.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL})
+    reply = vendor.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    )
     assert reply.status == 403
 
 
 @pytest.mark.rule("R-9j")
 def test_rejected_goods_removed_within_48_hours_are_not_abandoned(api, agency, clock, contract):
-    placed = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "2", "quantity": "20"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    placed = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "2", "quantity": "20"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    ).json
     api.as_purchasing().post(f"/orders/{placed['id']}/comptroller-approval", json={"approval_reference": "OSC-2"})
     delivery = agency.post(f"/orders/{placed['id']}/deliveries", json={"lines": [{"line_id": "2", "quantity": "20"}]}).json
-    agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "2", "accepted": "15", "rejected": "5"}], "reason": "wrong model"})
+    agency.post(
+        f"/deliveries/{delivery['id']}/inspection",
+        json={"lines": [{"line_id": "2", "accepted": "15", "rejected": "5"}], "reason": "wrong model"},
+    )
     clock.advance(hours=20)
     assert agency.post(f"/deliveries/{delivery['id']}/removal").json["rejected_goods"] == "removed"
     clock.advance(hours=30)

@@ -30,7 +30,10 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
     agency, vendor, purchasing = api.as_("agency", AGENCY), api.as_vendor(CONTRACTOR), api.as_purchasing()
 
     # order -> Comptroller approval recorded by purchasing -> written order emailed to the contractor
-    order = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL})
+    order = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "100"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    )
     assert order.status == 201, order.json
     assert order.json["status"] == "awaiting_comptroller_approval"
     approved = purchasing.post(f"/orders/{order.json['id']}/comptroller-approval", json={"approval_reference": "OSC-2026-0042"})
@@ -41,7 +44,10 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
     clock.advance(to=at_local("2026-03-03"))
     first = agency.post(f"/orders/{order.json['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "100"}]})
     assert first.status == 201, first.json
-    inspected = agency.post(f"/deliveries/{first.json['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "90", "rejected": "10"}], "reason": "water damage"})
+    inspected = agency.post(
+        f"/deliveries/{first.json['id']}/inspection",
+        json={"lines": [{"line_id": "1", "accepted": "90", "rejected": "10"}], "reason": "water damage"},
+    )
     assert inspected.status == 200, inspected.json
     assert inspected.json["rejected_goods"] == "awaiting_removal"
     assert stack.outbox()[-1]["to"] == [CONTRACTOR_EMAIL]
@@ -52,9 +58,17 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
 
     # replacement delivery accepted
     clock.advance(to=at_local("2026-03-10"))
-    replacement = agency.post(f"/orders/{order.json['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "10"}], "replaces": first.json["id"]})
+    replacement = agency.post(
+        f"/orders/{order.json['id']}/deliveries",
+        json={"lines": [{"line_id": "1", "quantity": "10"}], "replaces": first.json["id"]},
+    )
     assert replacement.status == 201, replacement.json
-    assert agency.post(f"/deliveries/{replacement.json['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "10"}]}).status == 200
+    assert (
+        agency.post(
+            f"/deliveries/{replacement.json['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "10"}]}
+        ).status
+        == 200
+    )
 
     # invoice received Tuesday 24 March: due 45 days later, 8 May
     clock.advance(to=at_local("2026-03-24"))
@@ -75,7 +89,11 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
     # reminders before the due date, overdue after it
     clock.advance(to=at_local("2026-05-09", 8))
     subjects = [m["subject"] for m in stack.outbox() if m["to"] == [AGENCY_EMAIL]]
-    assert subjects == [f"Payment due in 10 days: invoice {invoice.json['id']}", f"Payment due in 3 days: invoice {invoice.json['id']}", f"Payment overdue: invoice {invoice.json['id']}"]
+    assert subjects == [
+        f"Payment due in 10 days: invoice {invoice.json['id']}",
+        f"Payment due in 3 days: invoice {invoice.json['id']}",
+        f"Payment overdue: invoice {invoice.json['id']}",
+    ]
     overdue = agency.get(f"/payments?agency={AGENCY}&status=overdue").json["payments"]
     assert [p["id"] for p in overdue] == [invoice.json["id"]]
 
@@ -100,13 +118,19 @@ def test_only_purchasing_amends_a_contract_over_http_and_it_binds_when_the_contr
     signed = api.as_purchasing().post(f"/contracts/{contract.id}/amendments", json=body)
     assert signed.status == 201 and (signed.json["number"], signed.json["status"]) == (1, "awaiting_acceptance")
     assert api.as_purchasing().get(f"/contracts/{contract.id}").json["lines"][0]["quantity"] == "100"
-    accepted = api.as_vendor(CONTRACTOR).post(f"/contracts/{contract.id}/amendments/{signed.json['id']}/decision", json={"accept": True})
+    accepted = api.as_vendor(CONTRACTOR).post(
+        f"/contracts/{contract.id}/amendments/{signed.json['id']}/decision", json={"accept": True}
+    )
     assert accepted.status == 200 and accepted.json["status"] == "accepted", accepted.json
     assert api.as_purchasing().get(f"/contracts/{contract.id}").json["lines"][0]["quantity"] == "150"
     assert [a["number"] for a in api.as_vendor(CONTRACTOR).get(f"/contracts/{contract.id}/amendments").json["amendments"]] == [1]
 
 
-ORDER_80 = {"lines": [{"line_id": "1", "quantity": "80"}, {"line_id": "2", "quantity": "20"}], "deliver_by": "2026-04-10", "contact_email": AGENCY_EMAIL}
+ORDER_80 = {
+    "lines": [{"line_id": "1", "quantity": "80"}, {"line_id": "2", "quantity": "20"}],
+    "deliver_by": "2026-04-10",
+    "contact_email": AGENCY_EMAIL,
+}
 
 
 def shortfall_mails(stack, contract):
@@ -145,13 +169,20 @@ def test_an_accepted_extension_moves_the_report_to_the_new_end_of_the_term(api, 
     # Given a term to 31 March, 80% ordered, and an extension to 30 April the contractor accepts
     purchasing.post(f"/contracts/{contract.id}/term", json={"start": "2026-03-02", "end": "2026-03-31"})
     agency.post(f"/contracts/{contract.id}/orders", json=ORDER_80)
-    amendment = purchasing.post(f"/contracts/{contract.id}/amendments", json={"term_end": "2026-04-30", "reason": "unordered balances"})
+    amendment = purchasing.post(
+        f"/contracts/{contract.id}/amendments", json={"term_end": "2026-04-30", "reason": "unordered balances"}
+    )
     assert amendment.status == 201, amendment.json
-    assert vendor.post(f"/contracts/{contract.id}/amendments/{amendment.json['id']}/decision", json={"accept": True}).status == 200
+    assert (
+        vendor.post(f"/contracts/{contract.id}/amendments/{amendment.json['id']}/decision", json={"accept": True}).status == 200
+    )
     # When 1 April comes; Then nothing is reported and the agency may still order
     clock.advance(to=at_local("2026-04-01", 9))
     assert shortfall_mails(stack, contract) == []
-    assert agency.post(f"/contracts/{contract.id}/orders", json={**ORDER_80, "lines": [{"line_id": "1", "quantity": "5"}]}).status == 201
+    assert (
+        agency.post(f"/contracts/{contract.id}/orders", json={**ORDER_80, "lines": [{"line_id": "1", "quantity": "5"}]}).status
+        == 201
+    )
     # When the extended term is over; Then the shortfall (85 of 100) is reported once
     clock.advance(to=at_local("2026-05-01", 0))
     (mail,) = shortfall_mails(stack, contract)
@@ -165,7 +196,10 @@ def test_the_contractor_states_unordered_balances_purchasing_requested_before_th
     purchasing.post(f"/contracts/{contract.id}/term", json={"start": "2026-03-02", "end": "2026-03-31"})
     requested = purchasing.post(f"/contracts/{contract.id}/unordered-balance-statements")
     assert requested.status == 201, requested.json
-    stated = vendor.post(f"/unordered-balance-statements/{requested.json['id']}/statement", json={"lines": [{"line_id": "1", "unordered": "100"}, {"line_id": "2", "unordered": "20"}]})
+    stated = vendor.post(
+        f"/unordered-balance-statements/{requested.json['id']}/statement",
+        json={"lines": [{"line_id": "1", "unordered": "100"}, {"line_id": "2", "unordered": "20"}]},
+    )
     assert stated.status == 200 and stated.json["stated_at"] is not None, stated.json
     clock.advance(to=at_local("2026-04-01", 0))
     late = purchasing.post(f"/contracts/{contract.id}/unordered-balance-statements")
@@ -190,7 +224,10 @@ def test_an_agency_not_named_orders_over_http_once_the_contractor_accepts_it(api
 @pytest.mark.rule("R-12")
 def test_the_contractor_asks_for_an_extension_and_purchasing_determines_the_adjusted_price(api, contract):
     agency, vendor, purchasing = api.as_("agency", AGENCY), api.as_vendor(CONTRACTOR), api.as_purchasing()
-    order = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "10"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL}).json
+    order = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={"lines": [{"line_id": "1", "quantity": "10"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
+    ).json
     purchasing.post(f"/orders/{order['id']}/comptroller-approval", json={"approval_reference": "OSC-5"})
     # the contractor asks, the agency approves
     asked = vendor.post(f"/orders/{order['id']}/delivery-extensions", json={"deliver_by": "2026-03-20", "reason": "mill strike"})
@@ -199,17 +236,28 @@ def test_the_contractor_asks_for_an_extension_and_purchasing_determines_the_adju
     assert decided.status == 200 and decided.json["effective_deliver_by"] == "2026-03-20", decided.json
     # substandard goods: the agency proposes, purchasing determines
     delivery = agency.post(f"/orders/{order['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "10"}]}).json
-    inspected = agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "10", "proposed_unit_price": "100.00"}]})
+    inspected = agency.post(
+        f"/deliveries/{delivery['id']}/inspection",
+        json={"lines": [{"line_id": "1", "accepted": "10", "proposed_unit_price": "100.00"}]},
+    )
     assert inspected.status == 200 and inspected.json["awaiting_price_determination"] is True, inspected.json
-    refused = agency.post(f"/deliveries/{delivery['id']}/price-determination", json={"lines": [{"line_id": "1", "adjusted_unit_price": "100.00"}], "reason": "x"})
+    refused = agency.post(
+        f"/deliveries/{delivery['id']}/price-determination",
+        json={"lines": [{"line_id": "1", "adjusted_unit_price": "100.00"}], "reason": "x"},
+    )
     assert refused.status == 403
-    determined = purchasing.post(f"/deliveries/{delivery['id']}/price-determination", json={"lines": [{"line_id": "1", "adjusted_unit_price": "110.00"}], "reason": "minor defect"})
+    determined = purchasing.post(
+        f"/deliveries/{delivery['id']}/price-determination",
+        json={"lines": [{"line_id": "1", "adjusted_unit_price": "110.00"}], "reason": "minor defect"},
+    )
     assert determined.status == 200 and determined.json["lines"][0]["adjusted_unit_price"] == "110.00", determined.json
 
 
 @pytest.mark.rule("R-14")
 def test_the_contractor_gives_a_force_majeure_notice_the_agency_can_read(api, contract):
-    given = api.as_vendor(CONTRACTOR).post(f"/contracts/{contract.id}/force-majeure-notices", json={"cause": "flood at the warehouse", "probable_duration_days": 7})
+    given = api.as_vendor(CONTRACTOR).post(
+        f"/contracts/{contract.id}/force-majeure-notices", json={"cause": "flood at the warehouse", "probable_duration_days": 7}
+    )
     assert given.status == 201, given.json
     notices = api.as_("agency", AGENCY).get(f"/contracts/{contract.id}/force-majeure-notices").json["notices"]
     assert [n["cause"] for n in notices] == ["flood at the warehouse"]
@@ -219,15 +267,28 @@ def test_the_contractor_gives_a_force_majeure_notice_the_agency_can_read(api, co
 @pytest.mark.rule("R-13d")
 def test_an_open_market_purchase_after_a_late_delivery_is_set_off_against_the_invoice(api, clock, contract):
     agency, vendor = api.as_("agency", AGENCY), api.as_vendor(CONTRACTOR)
-    order = agency.post(f"/contracts/{contract.id}/orders", json={"lines": [{"line_id": "1", "quantity": "100"}, {"line_id": "2", "quantity": "20"}], "deliver_by": "2026-03-06", "contact_email": AGENCY_EMAIL}).json
+    order = agency.post(
+        f"/contracts/{contract.id}/orders",
+        json={
+            "lines": [{"line_id": "1", "quantity": "100"}, {"line_id": "2", "quantity": "20"}],
+            "deliver_by": "2026-03-06",
+            "contact_email": AGENCY_EMAIL,
+        },
+    ).json
     api.as_purchasing().post(f"/orders/{order['id']}/comptroller-approval", json={"approval_reference": "OSC-3"})
     delivery = agency.post(f"/orders/{order['id']}/deliveries", json={"lines": [{"line_id": "1", "quantity": "100"}]}).json
     agency.post(f"/deliveries/{delivery['id']}/inspection", json={"lines": [{"line_id": "1", "accepted": "100"}]})
     invoice = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": order["id"], "amount": "12345.67"}).json
-    early = agency.post(f"/orders/{order['id']}/open-market-purchases", json={"line_id": "2", "quantity": "20", "cost": "1900.00", "reason": "toner not delivered"})
+    early = agency.post(
+        f"/orders/{order['id']}/open-market-purchases",
+        json={"line_id": "2", "quantity": "20", "cost": "1900.00", "reason": "toner not delivered"},
+    )
     assert early.status == 409 and early.json["rule"] == "R-9i"
     clock.advance(to=at_local("2026-03-09"))
-    bought = agency.post(f"/orders/{order['id']}/open-market-purchases", json={"line_id": "2", "quantity": "20", "cost": "1900.00", "reason": "toner not delivered"})
+    bought = agency.post(
+        f"/orders/{order['id']}/open-market-purchases",
+        json={"line_id": "2", "quantity": "20", "cost": "1900.00", "reason": "toner not delivered"},
+    )
     assert bought.status == 201, bought.json
     assert (bought.json["excess"], bought.json["set_off"]) == ("300.00", "300.00")
     assert agency.get(f"/invoices/{invoice['id']}").json["balance"] == "12045.67"

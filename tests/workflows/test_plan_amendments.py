@@ -20,13 +20,29 @@ PLAN = {
     "agency_overview": narrative("Social services for Connecticut residents."),
     "needs_assessment": narrative("Caseloads grow 4% a year."),
     "procurement_schedule": [
-        {"service_id": "HOME-CARE", "description": "Home care for elders", "service_type": "POS", "method": "competitive",
-         "competitive_procurement_date": "2026-09-15",
-         "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}]},
-        {"service_id": "SHELTER", "description": "Emergency shelter", "service_type": "POS", "method": "non_competitive",
-         "current_contractors": [{"name": "Helping Hands", "email": CONTRACTOR}]},
-        {"service_id": "AUDIT", "description": "Program audit", "service_type": "PSA", "method": "competitive",
-         "competitive_procurement_date": "2026-06-01", "current_contractors": []},
+        {
+            "service_id": "HOME-CARE",
+            "description": "Home care for elders",
+            "service_type": "POS",
+            "method": "competitive",
+            "competitive_procurement_date": "2026-09-15",
+            "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}],
+        },
+        {
+            "service_id": "SHELTER",
+            "description": "Emergency shelter",
+            "service_type": "POS",
+            "method": "non_competitive",
+            "current_contractors": [{"name": "Helping Hands", "email": CONTRACTOR}],
+        },
+        {
+            "service_id": "AUDIT",
+            "description": "Program audit",
+            "service_type": "PSA",
+            "method": "competitive",
+            "competitive_procurement_date": "2026-06-01",
+            "current_contractors": [],
+        },
     ],
     "competition_strategy": narrative("RFPs on the State Contracting Portal."),
     "waiver_justifications": [{"service_id": "SHELTER", "basis": "Single provider with licensed beds in the region."}],
@@ -48,7 +64,8 @@ def approved_plan(api):
 
 def request(api, plan_id, service_id, change, **extra):
     return api.as_("agency", "DSS").post(
-        f"/plans/{plan_id}/amendments", json={"service_id": service_id, "change": change, "reason": "Program redesign.", **extra},
+        f"/plans/{plan_id}/amendments",
+        json={"service_id": service_id, "change": change, "reason": "Program redesign.", **extra},
     )
 
 

@@ -2,7 +2,12 @@
 
 from local.fein import fein_for
 
-REGISTRATION = {"legal_name": "Acme Office Supply LLC", "fein": fein_for("acme"), "contact_email": "bids@acme.example", "commodity_codes": ["61500", "615"]}
+REGISTRATION = {
+    "legal_name": "Acme Office Supply LLC",
+    "fein": fein_for("acme"),
+    "contact_email": "bids@acme.example",
+    "commodity_codes": ["61500", "615"],
+}
 
 
 def register(api, org="acme"):
@@ -40,7 +45,6 @@ def test_confirmed_vendor_gets_no_reminder_and_the_workflow_ends(api, stack, clo
     assert len(stack.outbox()) == 1
     events = [e["type"] for e in stack.history("vendor-onboarding", f"vendor-{vendor['id']}")]
     assert "TaskSucceeded" in events and events[-1] == "ExecutionSucceeded"
-
 
 
 def test_many_reminders_due_at_the_same_instant_all_go_out(api, stack, clock):
