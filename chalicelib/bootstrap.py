@@ -16,7 +16,7 @@ def settings() -> Settings:
 def deps():
     from chalicelib.adapters.aws import RandomIds, SesNotifier, StepFunctionsWorkflows, SystemClock
     from chalicelib.adapters.dynamo import DynamoStore
-    from chalicelib.services.ports import Deps, Mailboxes
+    from chalicelib.services.ports import Deps, Mailboxes, Portal
 
     s = settings()
     return Deps(
@@ -25,7 +25,8 @@ def deps():
         ids=RandomIds(),
         notifier=SesNotifier(s.sender_email, s.region),
         workflows=StepFunctionsWorkflows(s.state_machine_arn_prefix, s.region),
-        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email, purchasing=s.purchasing_email),
+        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email, purchasing=s.purchasing_email, agencies=s.agency_email),
+        portal=Portal(s.portal_base_url),
     )
 
 

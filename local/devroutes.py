@@ -3,21 +3,23 @@
 GET  /_local/clock            the virtual time
 POST /_local/clock            {"advance": "P10D"} or {"to": "2026-04-01T09:00:00-04:00"}; returns once every
                               execution is parked again
-GET  /_local/outbox           every email sent, newest last (once running executions are parked)
+GET  /_local/outbox           every email sent, newest last (once running executions are parked): its text and html
+GET  /_local/outbox/{n}.html  the HTML part of message n (0 is the first sent, -1 the last), to read in a browser
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pydantic
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.api.framework import error_response, json_response, validation_details
 from chalicelib.domain.calendar import iso_local
 
 bp = Blueprint(__name__)
-_stack = None
+_stack: Any = None  # the LocalStack the server attached
 
 
 class ClockChange(pydantic.BaseModel):
@@ -70,3 +72,16 @@ def change_clock():
 def outbox():
     _stack.clock.run_until_idle()  # what the last request started has sent its mail
     return json_response({"messages": _stack.outbox()})
+
+
+@bp.route("/_local/outbox/{name}", methods=["GET"])
+def outbox_html(name: str):
+    """`<n>.html`: the message as a mail client shows it."""
+    _stack.clock.run_until_idle()
+    messages = _stack.outbox()
+    number = name.removesuffix(".html")
+    if not name.endswith(".html") or not number.lstrip("-").isdigit() or not -len(messages) <= int(number) < len(messages):
+        return error_response(
+            404, "NotFound", f"No message {name}: GET /_local/outbox/<n>.html, n from 0 to {len(messages) - 1}."
+        )
+    return Response(body=messages[int(number)]["html"], status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})

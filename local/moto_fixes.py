@@ -7,6 +7,8 @@
   condition fails, puts that copy back, undoing what other threads wrote meanwhile (and copying a whole table
   per transaction). Here every DynamoDB request runs under one lock, as one atomic step, and a transaction
   checks all its conditions before it writes anything, so a cancelled transaction has nothing to undo.
+- SES keeps one body of an email sent with a text and an HTML part (the HTML); the emulator keeps both, as
+  `text` and `html` on the sent message, for the local outbox (GET /_local/outbox).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def install() -> None:
     try:
         from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.responses import DynamoHandler
+        from moto.ses.responses import EmailResponse
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     except ImportError as exc:  # pragma: no cover - only when moto moves
         raise HookPointMissing(f"moto's backends moved: {exc}") from exc
@@ -49,6 +52,7 @@ def install() -> None:
         get_executions=get_executions,
         call_action=call_action,
         transact_write_items=DynamoDBBackend.transact_write_items,
+        send_email=_require(EmailResponse, "send_email", ["self"]),
     )
 
     def executions_with_an_interpreter(self, execution_status=None):
@@ -63,6 +67,7 @@ def install() -> None:
     StepFunctionsParserBackend._get_executions = executions_with_an_interpreter
     DynamoHandler.call_action = one_request_at_a_time
     DynamoDBBackend.transact_write_items = check_then_write
+    EmailResponse.send_email = send_email_with_both_parts  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -70,12 +75,26 @@ def uninstall() -> None:
         return
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
+    from moto.ses.responses import EmailResponse
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+    EmailResponse.send_email = _originals["send_email"]  # type: ignore[method-assign]
     StepFunctionsParserBackend._get_executions = _originals["get_executions"]
     DynamoHandler.call_action = _originals["call_action"]
     DynamoDBBackend.transact_write_items = _originals["transact_write_items"]
     _originals.clear()
+
+
+def send_email_with_both_parts(self):
+    """moto's SendEmail, keeping the text and the HTML part of the message (moto keeps one of them as its body)."""
+    from moto.core.responses import ActionResult
+
+    text, html = self._get_param("Message.Body.Text.Data"), self._get_param("Message.Body.Html.Data")
+    message = self.backend.send_email(
+        self._get_param("Source"), self._get_param("Message.Subject.Data"), text or html, self._get_param("Destination", {})
+    )
+    message.text, message.html = text or "", html or ""
+    return ActionResult({"MessageId": message.id})
 
 
 # (prefix, callback): after each transaction, callback(items) with the items it put whose key begins with prefix

@@ -152,7 +152,8 @@ class LocalStack:
                 "to": list(m.destinations.get("ToAddresses", [])),
                 "cc": list(m.destinations.get("CcAddresses", [])),
                 "subject": m.subject,
-                "text": m.body,
+                "text": getattr(m, "text", m.body),
+                "html": getattr(m, "html", ""),
             }
             for m in ses_backends[ACCOUNT][REGION].sent_messages
         ]

@@ -29,8 +29,16 @@ class SesNotifier:
         self._ses.send_email(
             Source=self.sender,
             Destination={"ToAddresses": list(email.to)},
-            Message={"Subject": {"Data": email.subject}, "Body": {"Text": {"Data": email.text}}},
+            Message={"Subject": {"Data": email.subject}, "Body": self._body(email)},
         )
+
+    @staticmethod
+    def _body(email: Email) -> dict:
+        """Both parts: mail clients show the HTML and fall back to the text."""
+        body = {"Text": {"Data": email.text, "Charset": "UTF-8"}}
+        if email.html:
+            body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
+        return body
 
 
 class StepFunctionsWorkflows:

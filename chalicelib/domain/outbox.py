@@ -56,6 +56,7 @@ class Message:
     audience: Audience | None = None  # set on a broadcast
     cursor: str = ""  # a broadcast: the last audience member already written
     recipients: int = 0  # a broadcast: per-address messages written so far
+    html: str = ""  # the HTML part, the same facts as `text`
     version: int = 0
 
     @property
@@ -76,16 +77,21 @@ def due_of_sort_key(sort_key: str) -> dt.datetime:
     return dt.datetime.strptime(sort_key.split("#", 1)[0], DUE_KEY_FORMAT).replace(tzinfo=dt.UTC)
 
 
-def new_message(key: str, to: tuple[str, ...], subject: str, text: str, now: dt.datetime, *, first_try: bool) -> Message:
+def new_message(
+    key: str, to: tuple[str, ...], subject: str, text: str, now: dt.datetime, *, html: str = "", first_try: bool
+) -> Message:
     """A message its writer tries at once (`first_try`) is left to it for a lease; others are due now."""
-    return Message(
-        id=key, to=to, subject=subject, text=text, created_at=now, next_attempt_at=now + FIRST_TRY_LEASE if first_try else now
-    )
+    due = now + FIRST_TRY_LEASE if first_try else now
+    return Message(id=key, to=to, subject=subject, text=text, html=html, created_at=now, next_attempt_at=due)
 
 
-def new_broadcast(key: str, audience: Audience, subject: str, text: str, extra: tuple[str, ...], now: dt.datetime) -> Message:
+def new_broadcast(
+    key: str, audience: Audience, subject: str, text: str, extra: tuple[str, ...], now: dt.datetime, *, html: str = ""
+) -> Message:
     """Due at once: the delivery worker expands it (the writer never mails an audience itself)."""
-    return Message(id=key, to=extra, subject=subject, text=text, created_at=now, next_attempt_at=now, audience=audience)
+    return Message(
+        id=key, to=extra, subject=subject, text=text, html=html, created_at=now, next_attempt_at=now, audience=audience
+    )
 
 
 def awaits_first_try(message: Message, now: dt.datetime) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from chalicelib import emails
 from chalicelib.domain import attention as rules
 from chalicelib.domain.attention import Attention, AttentionStatus
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
 
 OUTBOX = "outbox"  # an email that kept failing (services/outbox.py): its "execution" is the message key
 CAUSE_LIMIT = 2000  # characters of the error's cause kept and mailed
@@ -37,14 +38,17 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
             Change("attention.raised", record, existing),
             Send(
                 f"attention:{record.id}:{record.occurrences}",
-                Email(
+                emails.render(
+                    "attention_needed",
                     to=(deps.mailboxes.purchasing,),
-                    subject=f"Workflow step needs attention: {state}",
-                    text=(
-                        f'The step "{state}" of the {process} process ({execution}) failed after its automatic retries with '
-                        f"{error}: {cause}\n\nNothing it had finished is undone. Once the cause is fixed, resume the step; it runs "
-                        f"again and skips the work already done. Reference: {record.id}."
-                    ),
+                    state=state,
+                    process=process,
+                    execution=execution,
+                    error=error,
+                    cause=cause,
+                    reference=record.id,
+                    occurrences=record.occurrences,
+                    link=deps.portal.page("attention", record.id),
                 ),
             ),
         ],

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from chalicelib import emails
 from chalicelib.domain import awards as rules
 from chalicelib.domain import contracts as contract_rules
 from chalicelib.domain import evaluation
 from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.calendar import last_day_of, timer_seconds
+from chalicelib.domain.calendar import timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.outbox import Audience
@@ -158,8 +159,13 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
                 Broadcast(
                     f"{sol.id}:rejected-all",
                     Audience("opened-bidders", sol.id),
-                    subject=f"All bids rejected: {sol.id} {sol.title}",
-                    text=f"The State rejected all bids of {sol.id} (R-8b). Reason: {ended.rejected_all_reason}",
+                    emails.render(
+                        "bids_rejected_all",
+                        to=(),
+                        solicitation=_solicitation_facts(sol),
+                        reason=ended.rejected_all_reason,
+                        link=deps.portal.page("solicitations", sol.id),
+                    ),
                 ),
             ],
         )
@@ -216,7 +222,7 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
             [
                 Change("award.accepted", accepted, award),
                 Change("contract.created", contract),
-                _contract_formed_email(accepted, share, contract, "your acceptance of the conditional award (R-8c)"),
+                *_contract_formed_emails(deps, accepted, share, contract, load(deps, award.solicitation_id)),
             ],
         )
         return award, accepted, share, now
@@ -237,23 +243,20 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
         award = deps.load(Award, award_id)
         now = deps.clock.now()
         refused, share = rules.refuse(award, vendor.id, reason, now)
-        changes = [Change("award.refused", refused, award)]
+        changes: list[Write] = [Change("award.refused", refused, award)]
         if share.contract_id:
             contract = deps.load(Contract, share.contract_id)
             changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
-        formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
         changes.append(
             _purchasing_alert(
                 deps,
                 award,
                 share,
                 "refused",
-                f"Award {award.id} refused by {share.candidate.bidder_name}",
-                (
-                    f"{share.candidate.bidder_name} refused its share {share.number} of award {award.id} ({award.scope}) within 10 days of the "
-                    f"notice (R-9g): {share.refusal_reason}.{formed}\nOffer it to the next ranked eligible bidder with POST /awards/{award.id}/next, "
-                    f"or leave it: the contract stands and the default remedies apply (R-9i)."
-                ),
+                "award_refused",
+                reason=share.refusal_reason,
+                contract_id=share.contract_id,
+                solicitation=_solicitation_facts(load(deps, award.solicitation_id)),
             )
         )
         (refused, *_) = deps.commit(actor, now, changes)
@@ -274,24 +277,26 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
         sol = load(deps, award.solicitation_id)
         now = deps.clock.now()
         moved, passed, new = rules.pass_on(award, sol, now)
-        changes = [Change("award.passed_on", moved, award)]
+        changes: list[Write] = [Change("award.passed_on", moved, award)]
         for share in passed:
             if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
                 contract = deps.load(Contract, share.contract_id)
-                reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
-                changes.append(
-                    Change(
-                        "contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract
-                    )
-                )
-        following = ", ".join(s.candidate.bidder_name for s in new)
+                reason = "refused within 10 days of the notice; awarded to the next ranked bidder"
+                cancelled = contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now)
+                changes += [Change("contract.cancelled", cancelled, contract), _contract_cancelled_for_agency(deps, cancelled)]
+        following = [s.candidate.bidder_name for s in new]
         changes += [
             Send(
                 f"award:{award.id}:{share.number}:passed-on",
-                Email(
+                emails.render(
+                    "award_passed_on",
                     to=(share.candidate.bidder_email,),
-                    subject=f"Award {award.id} given to the next bidder",
-                    text=f"Your share {share.number} of award {award.id} ({award.scope}) now goes to the next ranked bidder: {following} (R-9g).",
+                    bidder=share.candidate.bidder_name,
+                    award_id=award.id,
+                    scope=award.scope,
+                    solicitation=_solicitation_facts(sol),
+                    following=following,
+                    link=deps.portal.page("awards", award.id),
                 ),
             )
             for share in passed
@@ -318,14 +323,7 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
             now,
             [
                 Change("award.surety_furnished", furnished, award),
-                Send(
-                    f"award:{award.id}:{share.number}:surety-received",
-                    Email(
-                        to=(share.candidate.bidder_email,),
-                        subject=f"Contract {share.contract_id}: performance surety received",
-                        text=f"The State received your {share.surety.form.replace('_', ' ')} {share.surety.reference} of ${share.surety.amount} for contract {share.contract_id} (R-9h).",
-                    ),
-                ),
+                *_surety_received_emails(deps, furnished, share),
             ],
         )
         return award, furnished, share
@@ -358,24 +356,26 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
                 raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
             rules.ensure_surety_missing(award, contract.id, now)
         ended = contract_rules.cancel(contract, ground, reason, now)
-        changes = [Change("contract.cancelled", ended, contract)]
+        changes: list[Write] = [Change("contract.cancelled", ended, contract)]
         if award is not None:
             changes.append(
                 Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award)
             )
-        changes.append(
+        changes += [
             Send(
                 f"contract:{contract.id}:cancelled",
-                Email(
+                emails.render(
+                    "contract_cancelled",
                     to=(contract.contractor_email,),
-                    subject=f"Contract {contract.id} cancelled",
-                    text=(
-                        f"The State cancels contract {contract.id} ({ground.value.replace('_', ' ')}, R-9h): {ended.cancellation_reason}\n"
-                        f"Deliveries not made may be bought on the open market at your expense (R-9i)."
-                    ),
+                    contractor=contract.contractor_name,
+                    contract_id=contract.id,
+                    ground=ground.value,
+                    reason=ended.cancellation_reason,
+                    link=deps.portal.page("contracts", contract.id),
                 ),
-            )
-        )
+            ),
+            _contract_cancelled_for_agency(deps, ended),
+        ]
         (ended, *_) = deps.commit(actor, now, changes)
         return contract, award, ended
 
@@ -400,17 +400,22 @@ def correct_award(
         share = corrected.share(fix.share)
         changes: list[Write] = [Change("award.corrected", corrected, award)]
         if share.noticed_at is not None:
-            where = f" of line {fix.line_id}" if fix.line_id else ""
             changes.append(
                 Send(
                     f"award:{award.id}:correction:{fix.number}",
-                    Email(
+                    emails.render(
+                        "award_corrected",
                         to=(share.candidate.bidder_email,),
-                        subject=f"Award {award.id} corrected",
-                        text=(
-                            f"The State corrects the {fix.field.value.replace('_', ' ')}{where} of award {award.id} ({award.scope}) from "
-                            f"{fix.before} to {fix.after} (R-8g). Reason: {fix.reason}\nThe award amount is ${rules.share_amount(corrected, share)}."
-                        ),
+                        bidder=share.candidate.bidder_name,
+                        award_id=award.id,
+                        scope=award.scope,
+                        field=fix.field.value,
+                        line=fix.line_id and _line_facts(sol, fix.line_id),
+                        before=fix.before,
+                        after=fix.after,
+                        reason=fix.reason,
+                        amount=rules.share_amount(corrected, share),
+                        link=deps.portal.page("awards", award.id),
                     ),
                 )
             )
@@ -432,10 +437,11 @@ def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
         contract_id = None if share.conditional else deps.ids.new("CT")
         noticed = rules.notice(award, number, now, contract_id)
         share = noticed.share(number)
-        changes = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
+        changes: list[Write] = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
+        changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(deps, noticed, share, sol)))
         if contract_id:
-            changes.append(Change("contract.created", _contract(deps, noticed, share, now)))
-        changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(noticed, share, sol)))
+            contract = _contract(deps, noticed, share, now)
+            changes += [Change("contract.created", contract), _contract_formed_for_state(deps, noticed, share, contract, sol)]
         deps.commit(Actor.system(execution), now, changes)  # a retried task finds it done, its notice written
     return _step(share, now)
 
@@ -488,15 +494,7 @@ def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
             now,
             [
                 Change("award.lapsed", moved, award),
-                _purchasing_alert(
-                    deps,
-                    moved,
-                    share,
-                    "lapsed",
-                    f"Conditional award {award.id} lapsed",
-                    f"{share.candidate.bidder_name} did not accept the conditional award {award.id} ({award.scope}) within 10 days of its "
-                    f"notice (R-8c). Offer it to the next ranked eligible bidder with POST /awards/{award.id}/next, or leave it.",
-                ),
+                _purchasing_alert(deps, moved, share, "lapsed", "award_lapsed", respond_by=share.respond_by),
             ],
         )
     return {
@@ -522,11 +520,10 @@ def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dic
                     moved,
                     share,
                     "surety",
-                    f"Performance surety missing for contract {share.contract_id}",
-                    f"{share.candidate.bidder_name} did not furnish the performance surety of ${rules.surety_amount(moved, share)} for "
-                    f"contract {share.contract_id} by the end of {last_day_of(share.surety_due)} (R-9h). You may cancel the contract "
-                    f"with POST /contracts/{share.contract_id}/cancel (ground missing_surety), then buy elsewhere at the contractor's "
-                    f"expense (R-9i) or offer the award to the next bidder with POST /awards/{award.id}/next.",
+                    "surety_missing",
+                    surety=_surety_facts(moved, share),
+                    contract_id=share.contract_id,
+                    contract_link=deps.portal.page("contracts", share.contract_id or ""),
                 )
             )
         deps.commit(Actor.system(execution), deps.clock.now(), changes)
@@ -557,62 +554,166 @@ def _contract(deps: Deps, award: Award, share: Share, now) -> Contract:
     return rules.contract_for(award, share, sol, bid.content, share.contract_id, now)
 
 
-def _lines_text(award: Award, share: Share, sol: Solicitation) -> str:
-    return "; ".join(
-        f"line {lid} {sol.line(lid).description}: {q} {sol.line(lid).unit} at ${p}"
+def _solicitation_facts(sol: Solicitation) -> dict:
+    return {"id": sol.id, "title": sol.title}
+
+
+def _line_facts(sol: Solicitation, line_id: str) -> dict:
+    line = sol.line(line_id)
+    assert line is not None  # an awarded line is a line of the invitation
+    return {"line": line.id, "description": line.description, "unit": line.unit}
+
+
+def _awarded_lines(award: Award, share: Share, sol: Solicitation) -> list[dict]:
+    """The share's lines as awarded, priced (as corrected, R-8g)."""
+    return [
+        {**_line_facts(sol, lid), "quantity": q, "unit_price": p, "total": q * p}
         for lid, (q, p) in rules.awarded_lines(award, share).items()
-    )
+    ]
 
 
-def _surety_text(award: Award, share: Share) -> str:
+def _contract_lines(contract: Contract) -> list[dict]:
+    return [
+        {
+            "line": line.line_id,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit": line.unit,
+            "unit_price": line.unit_price,
+            "total": line.extension,
+        }
+        for line in contract.lines
+    ]
+
+
+def _surety_facts(award: Award, share: Share) -> dict | None:
+    """The performance surety requested with the contract (R-9h), while it is still to be furnished."""
     if not share.surety_missing:
-        return ""
-    return (
-        f"Furnish performance surety of ${rules.surety_amount(award, share)} ({award.surety_percent}% of the award) as a "
-        f"performance bond, certified check or irrevocable letter of credit by the end of {last_day_of(share.surety_due)} "
-        f"with POST /awards/{award.id}/surety; otherwise the State may cancel the contract (R-9h).\n"
-    )
+        return None
+    return {"amount": rules.surety_amount(award, share), "percent": award.surety_percent, "due": share.surety_due}
 
 
-def _notice_email(award: Award, share: Share, sol: Solicitation) -> Email:
+def _notice_email(deps: Deps, award: Award, share: Share, sol: Solicitation) -> Email:
+    """R-9g: the notice of award; R-8c: after the award period, conditional on the bidder's acceptance."""
     c = share.candidate
-    head = (
-        f"Your bid {c.bid_id} is awarded {award.scope} of {sol.id} for ${rules.share_amount(award, share)}: "
-        f"{_lines_text(award, share, sol)}.\nResponsibility findings considered (R-18a/b): {share.responsibility}.\n"
+    conditional = share.status is ShareStatus.CONDITIONAL
+    return emails.render(
+        "award_notice",
+        to=(c.bidder_email,),
+        bidder=c.bidder_name,
+        bid_id=c.bid_id,
+        award_id=award.id,
+        solicitation=_solicitation_facts(sol),
+        scope=award.scope,
+        lines=_awarded_lines(award, share, sol),
+        amount=rules.share_amount(award, share),
+        responsibility=share.responsibility,
+        conditional=conditional,
+        respond_by=share.respond_by,
+        contract_id=share.contract_id,
+        surety=({"percent": award.surety_percent} if award.surety_percent else None)
+        if conditional
+        else _surety_facts(award, share),
+        link=deps.portal.page("awards", award.id),
     )
-    if share.status is ShareStatus.CONDITIONAL:
-        body = (
-            f"This award is made after the award period (R-8c): it binds only if you confirm it by accepting by the end of "
-            f"{last_day_of(share.respond_by)} with POST /awards/{award.id}/accept, or refuse it with POST /awards/{award.id}/decline.\n"
-            + ("Performance surety will be requested with the contract (R-9h).\n" if award.surety_percent else "")
-        )
-    else:
-        body = (
-            f"This notice is the State's acceptance of your bid: it forms contract {share.contract_id} (R-9a, R-9g).\n"
-            f"{_surety_text(award, share)}"
-            f"You may refuse the award by the end of {last_day_of(share.respond_by)} with POST /awards/{award.id}/decline; "
-            f"a refusal after that is not considered and you are bound by the contract (R-9g, R-9i)."
-        )
-    return Email(to=(c.bidder_email,), subject=f"Notice of award {award.id}: {sol.title} ({award.scope})", text=head + body)
 
 
-def _contract_formed_email(award: Award, share: Share, contract: Contract, by: str) -> Send:
-    return Send(
+def _contract_formed_emails(deps: Deps, award: Award, share: Share, contract: Contract, sol: Solicitation) -> list[Send]:
+    """R-8c, R-9a: the contractor's acceptance of a conditional award forms the contract: the contractor, the agency
+    and purchasing are told."""
+    formed = Send(
         f"award:{award.id}:{share.number}:contract",
-        Email(
+        emails.render(
+            "contract_formed",
             to=(contract.contractor_email,),
-            subject=f"Contract {contract.id} for award {award.id}",
-            text=(
-                f"Contract {contract.id} is formed by {by} (R-9a): {len(contract.lines)} line(s), total ${contract.total:.2f}. "
-                f"Orders bear this contract number (R-9k).\n{_surety_text(award, share)}"
-            ),
+            contractor=contract.contractor_name,
+            contract_id=contract.id,
+            award_id=award.id,
+            solicitation=_solicitation_facts(sol),
+            lines=_contract_lines(contract),
+            total=contract.total,
+            surety=_surety_facts(award, share),
+            link=deps.portal.page("contracts", contract.id),
+        ),
+    )
+    return [formed, _contract_formed_for_state(deps, award, share, contract, sol)]
+
+
+def _contract_formed_for_state(deps: Deps, award: Award, share: Share, contract: Contract, sol: Solicitation) -> Send:
+    """The agency may order against a new contract (R-9k); purchasing receives the surety it requested (R-9h)."""
+    return Send(
+        f"award:{award.id}:{share.number}:contract:state",
+        emails.render(
+            "contract_formed_state",
+            to=(deps.mailboxes.agency(contract.agency), deps.mailboxes.purchasing),
+            agency=contract.agency,
+            contractor=contract.contractor_name,
+            contract_id=contract.id,
+            award_id=award.id,
+            solicitation=_solicitation_facts(sol),
+            lines=_contract_lines(contract),
+            total=contract.total,
+            surety=_surety_facts(award, share),
+            link=deps.portal.page("contracts", contract.id),
         ),
     )
 
 
-def _purchasing_alert(deps: Deps, award: Award, share: Share, what: str, subject: str, text: str) -> Send:
+def _surety_received_emails(deps: Deps, award: Award, share: Share) -> list[Send]:
+    """R-9h: the contractor's receipt, and purchasing, who checks the instrument and keeps it with the contract."""
+    assert share.surety is not None and share.contract_id is not None
+    facts = {
+        "contractor": share.candidate.bidder_name,
+        "contract_id": share.contract_id,
+        "form": share.surety.form,
+        "reference": share.surety.reference,
+        "amount": share.surety.amount,
+        "required": rules.surety_amount(award, share),
+        "link": deps.portal.page("contracts", share.contract_id),
+    }
+    return [
+        Send(
+            f"award:{award.id}:{share.number}:surety-received",
+            emails.render("surety_received", to=(share.candidate.bidder_email,), **facts),
+        ),
+        Send(
+            f"award:{award.id}:{share.number}:surety-received:purchasing",
+            emails.render("surety_received_purchasing", to=(deps.mailboxes.purchasing,), **facts),
+        ),
+    ]
+
+
+def _contract_cancelled_for_agency(deps: Deps, contract: Contract) -> Send:
+    """The agency orders nothing more against a cancelled contract (R-9h)."""
     return Send(
-        f"award:{award.id}:{share.number}:purchasing:{what}", Email(to=(deps.mailboxes.purchasing,), subject=subject, text=text)
+        f"contract:{contract.id}:cancelled:agency",
+        emails.render(
+            "contract_cancelled_agency",
+            to=(deps.mailboxes.agency(contract.agency),),
+            agency=contract.agency,
+            contractor=contract.contractor_name,
+            contract_id=contract.id,
+            ground=contract.cancellation_ground.value if contract.cancellation_ground else "",
+            reason=contract.cancellation_reason,
+            link=deps.portal.page("contracts", contract.id),
+        ),
+    )
+
+
+def _purchasing_alert(deps: Deps, award: Award, share: Share, what: str, template: str, **facts) -> Send:
+    """Purchasing decides what happens to a share (R-8c, R-9g, R-9h): the award's facts and a link to decide."""
+    return Send(
+        f"award:{award.id}:{share.number}:purchasing:{what}",
+        emails.render(
+            template,
+            to=(deps.mailboxes.purchasing,),
+            bidder=share.candidate.bidder_name,
+            award_id=award.id,
+            share=share.number,
+            scope=award.scope,
+            link=deps.portal.page("awards", award.id),
+            **facts,
+        ),
     )
 
 

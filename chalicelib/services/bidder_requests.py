@@ -4,14 +4,15 @@ purchasing and that bidder see them."""
 
 from __future__ import annotations
 
+from chalicelib import emails
 from chalicelib.domain import bidder_requests as rules
 from chalicelib.domain import bids as bid_rules
 from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange, QuantityChangeStatus
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.calendar import last_day_of
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.solicitations import Solicitation
 from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
 
 
 def request_evidence(
@@ -30,14 +31,15 @@ def request_evidence(
             Change("bid.evidence_requested", request),
             Send(
                 f"{request.id}:requested",
-                Email(
+                emails.render(
+                    "evidence_requested",
                     to=(bid.bidder_email,),
-                    subject=f"Evidence requested for your bid {bid.id} on {sol.id}",
-                    text=(
-                        f"The Bureau of Purchases requests (R-8d): {request.requested}\n"
-                        f"Answer by the end of {last_day_of(request.respond_by)}: "
-                        f"POST /solicitations/{sol.id}/bids/{bid.id}/evidence-requests/{request.id}/response."
-                    ),
+                    bidder=bid.bidder_name,
+                    solicitation={"id": sol.id, "title": sol.title},
+                    bid_id=bid.id,
+                    requested=request.requested,
+                    respond_by=request.respond_by,
+                    link=deps.portal.page("solicitations", sol.id, "bids", bid.id, "evidence-requests", request.id),
                 ),
             ),
         ],
@@ -78,14 +80,17 @@ def propose_quantity(
             Change("bid.quantity_change_proposed", change),
             Send(
                 f"{change.id}:proposed",
-                Email(
+                emails.render(
+                    "quantity_change_offered",
                     to=(bid.bidder_email,),
-                    subject=f"Quantity change offered for your bid {bid.id} on {sol.id}",
-                    text=(
-                        f"The Bureau of Purchases offers to change line {change.line_id} from {change.quantity_before} to "
-                        f"{change.quantity} at your unit price (R-8e): {change.reason}\nIt applies only if you accept it: "
-                        f"POST /solicitations/{sol.id}/bids/{bid.id}/quantity-changes/{change.id}/accept (or /decline)."
-                    ),
+                    bidder=bid.bidder_name,
+                    solicitation={"id": sol.id, "title": sol.title},
+                    bid_id=bid.id,
+                    line=_line(sol, change.line_id),
+                    before=change.quantity_before,
+                    after=change.quantity,
+                    reason=change.reason,
+                    link=_quantity_change_page(deps, sol.id, bid.id, change.id),
                 ),
             ),
         ],
@@ -111,17 +116,17 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
             *changes,
             Send(
                 f"{change.id}:{decided.status.value}",
-                Email(
+                emails.render(
+                    "quantity_change_decided",
                     to=(bid.bidder_email,),
-                    subject=f"Quantity change {change.id} {decided.status.value}",
-                    text=(
-                        f"Line {change.line_id} of your bid {bid.id}: the change to {change.quantity} is {decided.status.value} (R-8e)."
-                        + (
-                            " Your bid is evaluated and awarded at the new quantity."
-                            if accept
-                            else " Your bid stands as submitted."
-                        )
-                    ),
+                    bidder=bid.bidder_name,
+                    solicitation={"id": sol.id, "title": sol.title},
+                    bid_id=bid.id,
+                    line=_line(sol, change.line_id),
+                    before=change.quantity_before,
+                    after=change.quantity,
+                    accepted=accept,
+                    link=_quantity_change_page(deps, sol.id, bid.id, change.id),
                 ),
             ),
         ],
@@ -153,3 +158,12 @@ def _of_bid(deps: Deps, cls, record_id: str, bid: Bid):
     if record is None or record.bid_id != bid.id:
         raise NotFound(f"No {cls.__name__} {record_id} for bid {bid.id}.")
     return record
+
+
+def _line(sol: Solicitation, line_id: str) -> dict:
+    line = sol.line(line_id)
+    return {"line": line_id, "description": line.description if line else "", "unit": line.unit if line else ""}
+
+
+def _quantity_change_page(deps: Deps, solicitation_id: str, bid_id: str, change_id: str) -> str:
+    return deps.portal.page("solicitations", solicitation_id, "bids", bid_id, "quantity-changes", change_id)

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from chalicelib import emails
 from chalicelib.domain import bids as rules
 from chalicelib.domain import commitment
 from chalicelib.domain import solicitations as sol_rules
@@ -17,14 +18,12 @@ from chalicelib.domain import vendors as vendor_rules
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Finding, Sealed
 from chalicelib.domain.calendar import iso_local, timer_seconds
 from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, Forbidden, NotFound, RecordChanged
-from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import (
     Actor,
     Change,
     Deps,
-    Email,
     Guard,
     Member,
     Role,
@@ -349,10 +348,10 @@ def email_tabulation(
     """R-5n: each bidder is told the bids are open and where the tabulation is; in batches, like the opening."""
     batch = batch or EMAIL_BATCH
     sol = load(deps, solicitation_id)
-    handled, last, emails = 0, after, []
+    handled, last, mails = 0, after, list[Send]()
     for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
-            deps.send_all(Actor.system(execution), emails)
+            deps.send_all(Actor.system(execution), mails)
             return {
                 "solicitation_id": sol.id,
                 "done": False,
@@ -363,27 +362,42 @@ def email_tabulation(
         if bid.status is not BidStatus.OPENED:
             continue
         handled += 1
-        emails.append(
+        mails.append(
             Send(
                 f"{execution}:tabulation:{bid.id}",
-                Email(
+                emails.render(
+                    "bid_tabulation",
                     to=(bid.bidder_email,),
-                    subject=f"Bid tabulation of {sol.id}: {sol.title}",
-                    text=(
-                        f"Bids of {sol.id} were opened at {iso_local(sol.opened_at)}: {sol.bid_count} bid(s).\n"
-                        f"Your bid {bid.id} totals ${to_cents(bid.content.total)}.\n"
-                        + "".join(f"Flag: {flag}\n" for flag in bid.flags)
-                        + f"Tabulation: GET /solicitations/{sol.id}/tabulation."
-                    ),
+                    bidder=bid.bidder_name,
+                    solicitation={"id": sol.id, "title": sol.title},
+                    opened_at=sol.opened_at,
+                    bid_count=sol.bid_count,
+                    bid_id=bid.id,
+                    total=bid.content.total,
+                    notes=_evaluation_notes(sol, bid),
+                    link=deps.portal.page("solicitations", sol.id, "tabulation"),
                 ),
             )
         )
-    deps.send_all(Actor.system(execution), emails)
+    deps.send_all(Actor.system(execution), mails)
     return {
         "solicitation_id": sol.id,
         "done": True,
         "after": last,
         "award_period_seconds": award_period_seconds(sol, deps.clock.now()),
+    }
+
+
+def _evaluation_notes(sol: Solicitation, bid: Bid) -> dict:
+    """The bidder's view of its bid's evaluation flags (rules.opened): what evaluation will look at."""
+    content = bid.content
+    assert content is not None  # an opened bid
+    return {
+        "conditional": bool(content.conditions),
+        "addenda_missing": [a.number for a in sol.addenda if a.number not in content.addenda_acknowledged],
+        "corrections": len(content.corrections),
+        "alternates": len(content.alternates),
+        "sample_missing": rules.SAMPLE_MISSING in bid.flags,
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from chalicelib import emails
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as rules
 from chalicelib.domain.contracts import require_active
@@ -20,7 +21,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
 from chalicelib.services import orders as order_services
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, Write, require_role
 
 PAYMENT = "invoice-payment"
 BUCKETS = ("upcoming", "overdue", "withheld", "paid")
@@ -144,30 +145,22 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
             Change("invoice.defect_noticed", noticed, invoice),
             Send(
                 f"invoice-{invoice.id}:defect",
-                Email(
+                emails.render(
+                    "invoice_defective",
                     to=(invoice.contractor_email,),
-                    subject=f"Invoice {invoice.id} is defective",
-                    text=(
-                        f"Invoice {invoice.id} (contract {invoice.contract_id}) cannot be paid as submitted: {noticed.defect.reason}\n"
-                        f"Correct it by {noticed.defect.correction_deadline.isoformat()} (5 business days) to keep the due date "
-                        f"{invoice.original_due_date.isoformat()} (R-13b); a later correction moves the due date."
-                        + _late_notice_text(noticed)
-                    ),
+                    contractor=invoice.contractor_name,
+                    invoice_id=invoice.id,
+                    contract_id=invoice.contract_id,
+                    reason=noticed.defect.reason,
+                    correct_by=noticed.defect.correction_deadline,
+                    due_date=invoice.original_due_date,
+                    days_late=noticed.defect.days_late,
+                    link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
         ],
     )
     return noticed
-
-
-def _late_notice_text(invoice: Invoice) -> str:
-    late = invoice.defect.days_late
-    if not late:
-        return ""
-    return (
-        f"\nThis notice comes {late} day(s) after the ten days of R-13b: it cannot delay payment, so the payment "
-        f"period of a late correction is shortened by {late} day(s)."
-    )
 
 
 def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal | None = None) -> Invoice:
@@ -201,10 +194,16 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
             Change("invoice.payment_withheld", withheld, stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}",
-                Email(
+                emails.render(
+                    "payment_withheld",
                     to=(invoice.contractor_email,),
-                    subject=f"Payment withheld on invoice {invoice.id}",
-                    text=f"The State withholds {amount} of invoice {invoice.id} (contract {invoice.contract_id}) for non-performance: {reason}",
+                    contractor=invoice.contractor_name,
+                    invoice_id=invoice.id,
+                    contract_id=invoice.contract_id,
+                    amount=amount,
+                    reason=reason,
+                    due_date=invoice.due_date,
+                    link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
         ]
@@ -232,13 +231,15 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
             Change("invoice.withholding_released", released, stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{number}:released",
-                Email(
+                emails.render(
+                    "withholding_released",
                     to=(invoice.contractor_email, invoice.agency_email),
-                    subject=f"Withholding released on invoice {invoice.id}",
-                    text=(
-                        f"The {withholding.amount} withheld on invoice {invoice.id} (contract {invoice.contract_id}) is released and "
-                        f"due and payable by {withholding.released_due_date.isoformat()} (R-13a)."
-                    ),
+                    contractor=invoice.contractor_name,
+                    invoice_id=invoice.id,
+                    contract_id=invoice.contract_id,
+                    amount=withholding.amount,
+                    due_date=withholding.released_due_date,
+                    link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
         ]
@@ -286,15 +287,20 @@ def record_payment(
             Change("invoice.interest_invoiced", interest_invoice),
             Send(
                 f"invoice-{interest_invoice.id}:issued",
-                Email(
+                emails.render(
+                    "interest_invoice",
                     to=(invoice.contractor_email,),
-                    subject=f"Interest invoice {interest_invoice.id} for late payment of invoice {invoice.id}",
-                    text=(
-                        f"Invoice {invoice.id} (contract {invoice.contract_id}) was due on {invoice.due_date.isoformat()} and "
-                        f"{payment.amount} of it was paid on {calendar.local_date(now).isoformat()}, {payment.days_late} days late.\n"
-                        f"Interest at 1% per month, compounded every 30 days (R-13c): {payment.interest}.\n"
-                        f"Interest invoice {interest_invoice.id} for {payment.interest} is due on {interest_invoice.due_date.isoformat()}."
-                    ),
+                    contractor=invoice.contractor_name,
+                    invoice_id=invoice.id,
+                    contract_id=invoice.contract_id,
+                    due_date=invoice.due_date,
+                    paid=payment.amount,
+                    paid_on=calendar.local_date(now),
+                    days_late=payment.days_late,
+                    interest=payment.interest,
+                    interest_invoice_id=interest_invoice.id,
+                    interest_due_date=interest_invoice.due_date,
+                    link=deps.portal.page("invoices", interest_invoice.id),
                 ),
             ),
         ]
@@ -380,14 +386,16 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
                 Change("invoice.payment_reminder_sent", reminded, invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:reminder-{days}",
-                    Email(
+                    emails.render(
+                        "payment_reminder",
                         to=(invoice.agency_email,),
-                        subject=f"Payment due in {days} days: invoice {invoice.id}",
-                        text=(
-                            f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) must be paid by "
-                            f"{due} (R-13a). Balance due: {invoice.balance}.\n"
-                            f"Late payment earns the contractor interest of 1% per month (R-13c)."
-                        ),
+                        contractor=invoice.contractor_name,
+                        invoice_id=invoice.id,
+                        contract_id=invoice.contract_id,
+                        days=days,
+                        due_date=event.due,
+                        balance=invoice.balance,
+                        link=deps.portal.page("invoices", invoice.id),
                     ),
                 ),
             ],
@@ -401,14 +409,15 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
                 Change("invoice.overdue", overdue, invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:overdue",
-                    Email(
+                    emails.render(
+                        "payment_overdue",
                         to=(invoice.agency_email,),
-                        subject=f"Payment overdue: invoice {invoice.id}",
-                        text=(
-                            f"Invoice {invoice.id} of {invoice.contractor_name} (contract {invoice.contract_id}) was due on "
-                            f"{due} and is unpaid. Interest of 1% per month accrues on {invoice.balance} "
-                            f"from today and compounds every 30 days (R-13c)."
-                        ),
+                        contractor=invoice.contractor_name,
+                        invoice_id=invoice.id,
+                        contract_id=invoice.contract_id,
+                        due_date=event.due,
+                        balance=invoice.balance,
+                        link=deps.portal.page("invoices", invoice.id),
                     ),
                 ),
             ],

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from chalicelib import emails
 from chalicelib.domain import calendar
 from chalicelib.domain import invoices as invoice_rules
 from chalicelib.domain import orders as rules
@@ -16,7 +17,7 @@ from chalicelib.domain.contracts import Contract, require_active
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, Write, require_role
 
 REJECTED_GOODS = "rejected-goods"
 
@@ -123,7 +124,16 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
     order = get_order(deps, actor, order_id)
     now = deps.clock.now()
     approved = rules.approve(order, reference, now)
-    lines = "\n".join(f"  line {line.line_id}: {line.quantity} at {line.unit_price}" for line in approved.lines)
+    described = _contract_lines(deps, approved.contract_id)
+    lines = [
+        {
+            **described[line.line_id],
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "total": line.quantity * line.unit_price,
+        }
+        for line in approved.lines
+    ]
     (approved,) = deps.commit(
         actor,
         now,
@@ -131,14 +141,18 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
             Change("order.comptroller_approved", approved, order),
             Send(
                 f"order-{approved.id}:issued",
-                Email(
+                emails.render(
+                    "purchase_order",
                     to=(approved.contractor_email,),
-                    subject=f"Purchase order {approved.id} under contract {approved.contract_id}",
-                    text=(
-                        f"Purchase order {approved.id}\nContract number: {approved.contract_id}\n"
-                        f"Comptroller approval: {approved.comptroller_approval}\nDeliver by: {approved.deliver_by.isoformat()}\n{lines}\n"
-                        f"Ordering agency contact: {approved.contact_email}."
-                    ),
+                    order_id=approved.id,
+                    contract_id=approved.contract_id,
+                    agency=approved.agency,
+                    approval=approved.comptroller_approval,
+                    deliver_by=approved.deliver_by,
+                    lines=lines,
+                    total=sum((line["total"] for line in lines), Decimal(0)),
+                    contact=approved.contact_email,
+                    link=deps.portal.page("orders", approved.id),
                 ),
             ),
         ],
@@ -159,10 +173,16 @@ def request_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, deliv
             Change("order.delivery_extension_requested", requested, order),
             Send(
                 f"order-{order.id}:extension-{len(requested.extensions)}:requested",
-                Email(
+                emails.render(
+                    "delivery_extension_requested",
                     to=(order.contact_email,),
-                    subject=f"Delivery extension requested for purchase order {order.id}",
-                    text=f"The contractor asks to deliver purchase order {order.id} (contract {order.contract_id}) by {deliver_by.isoformat()} instead of {order.effective_deliver_by.isoformat()}.\nReason: {reason}\nThe State approves or refuses it (R-11).",
+                    order_id=order.id,
+                    contract_id=order.contract_id,
+                    contractor=order.contractor_org,
+                    deliver_by=deliver_by,
+                    due=order.effective_deliver_by,
+                    reason=reason,
+                    link=deps.portal.page("orders", order.id),
                 ),
             ),
         ],
@@ -184,10 +204,16 @@ def decide_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, approv
             Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order),
             Send(
                 f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}",
-                Email(
+                emails.render(
+                    "delivery_extension_decided",
                     to=(order.contractor_email,),
-                    subject=f"Delivery extension {extension.status.value} for purchase order {order.id}",
-                    text=f"Delivery of purchase order {order.id} (contract {order.contract_id}) is due by {decided.effective_deliver_by.isoformat()}.\n{reason}".strip(),
+                    order_id=order.id,
+                    contract_id=order.contract_id,
+                    approved=approve,
+                    requested=extension.deliver_by,
+                    due=decided.effective_deliver_by,
+                    reason=reason.strip(),
+                    link=deps.portal.page("orders", order.id),
                 ),
             ),
         ],
@@ -239,42 +265,42 @@ def inspect_delivery(
     order = deps.store.get(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     inspected = rules.inspect(delivery, order, results, reason, now)
-    emails: list[Write] = []
+    mails: list[Write] = []
+    described = _contract_lines(deps, inspected.contract_id)
     if inspected.removal_deadline is not None:
-        rejected = "\n".join(f"  line {line.line_id}: {line.rejected}" for line in inspected.lines if line.rejected)
-        emails.append(
+        mails.append(
             Send(
                 f"delivery-{inspected.id}:rejected",
-                Email(
+                emails.render(
+                    "goods_rejected",
                     to=(inspected.contractor_email,),
-                    subject=f"Goods rejected: delivery {inspected.id} of purchase order {inspected.order_id}",
-                    text=(
-                        f"The State rejected goods of delivery {inspected.id} (contract {inspected.contract_id}):\n{rejected}\n"
-                        f"Reason: {inspected.rejection_reason}\n"
-                        f"Remove them by {calendar.iso_local(inspected.removal_deadline)} (48 hours); goods left later are "
-                        f"abandoned to the State (R-9j). Replace them as ordered, or the State may buy them on the open market "
-                        f"at your expense (R-9i)."
-                    ),
+                    delivery_id=inspected.id,
+                    order_id=inspected.order_id,
+                    contract_id=inspected.contract_id,
+                    lines=[{**described[line.line_id], "quantity": line.rejected} for line in inspected.lines if line.rejected],
+                    reason=inspected.rejection_reason,
+                    remove_by=inspected.removal_deadline,
+                    link=deps.portal.page("deliveries", inspected.id),
                 ),
             )
         )
     if inspected.awaiting_price_determination:
-        proposed = "\n".join(
-            f"  line {line.line_id}: {line.accepted} at {line.proposed_unit_price}"
-            for line in inspected.lines
-            if line.proposed_unit_price is not None
-        )
-        emails.append(
+        mails.append(
             Send(
                 f"delivery-{inspected.id}:price-proposed",
-                Email(
+                emails.render(
+                    "adjusted_price_proposed",
                     to=(deps.mailboxes.purchasing,),
-                    subject=f"Adjusted price to determine: delivery {inspected.id} of purchase order {inspected.order_id}",
-                    text=f"Agency {inspected.agency} accepted substandard goods and proposes these prices (contract {inspected.contract_id}):\n{proposed}\nPurchasing determines the price (R-12).",
+                    delivery_id=inspected.id,
+                    order_id=inspected.order_id,
+                    contract_id=inspected.contract_id,
+                    agency=inspected.agency,
+                    lines=_priced(described, inspected.lines, "proposed_unit_price"),
+                    link=deps.portal.page("deliveries", inspected.id),
                 ),
             )
         )
-    (inspected,) = deps.commit(actor, now, [Change("delivery.inspected", inspected, delivery), *emails])
+    (inspected,) = deps.commit(actor, now, [Change("delivery.inspected", inspected, delivery), *mails])
     if inspected.removal_deadline is not None:
         deps.workflows.start(
             REJECTED_GOODS,
@@ -295,11 +321,6 @@ def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict
     order = deps.load(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     determined = rules.determine_prices(delivery, order, prices, reason, actor.sub, now)
-    lines = "\n".join(
-        f"  line {line.line_id}: {line.accepted} at {line.adjusted_unit_price}"
-        for line in determined.lines
-        if line.adjusted_unit_price is not None
-    )
     (determined,) = deps.commit(
         actor,
         now,
@@ -307,10 +328,15 @@ def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict
             Change("delivery.prices_determined", determined, delivery),
             Send(
                 f"delivery-{determined.id}:prices-determined",
-                Email(
+                emails.render(
+                    "adjusted_prices_determined",
                     to=(determined.contractor_email, order.contact_email),
-                    subject=f"Adjusted prices determined: delivery {determined.id} of purchase order {determined.order_id}",
-                    text=f"Purchasing, for the Commissioner, determined the prices of substandard goods accepted (final and binding, R-12):\n{lines}\nReason: {reason}",
+                    delivery_id=determined.id,
+                    order_id=determined.order_id,
+                    contract_id=determined.contract_id,
+                    lines=_priced(_contract_lines(deps, determined.contract_id), determined.lines, "adjusted_unit_price"),
+                    reason=reason,
+                    link=deps.portal.page("deliveries", determined.id),
                 ),
             ),
         ],
@@ -344,14 +370,14 @@ def abandon_rejected_goods(deps: Deps, execution: str, delivery_id: str) -> dict
             Change("delivery.rejected_goods_abandoned", abandoned, delivery),
             Send(
                 f"{execution}:abandoned",
-                Email(
+                emails.render(
+                    "rejected_goods_abandoned",
                     to=(delivery.contractor_email,),
-                    subject=f"Rejected goods abandoned: delivery {delivery.id}",
-                    text=(
-                        f"The rejected goods of delivery {delivery.id} (contract {delivery.contract_id}) were not removed by "
-                        f"{calendar.iso_local(delivery.removal_deadline)}. They are abandoned to the State, which may dispose of "
-                        f"them as its own property (R-9j)."
-                    ),
+                    delivery_id=delivery.id,
+                    order_id=delivery.order_id,
+                    contract_id=delivery.contract_id,
+                    remove_by=delivery.removal_deadline,
+                    link=deps.portal.page("deliveries", delivery.id),
                 ),
             ),
         ],
@@ -426,24 +452,28 @@ def record_open_market_purchase(
         if change.after.id == purchase.id:
             recorded = [Change("open_market_purchase.recorded", change.after)]
     purchase = recorded[0].after
-    emails: list[Write] = []
+    mails: list[Write] = []
     if purchase.excess > 0:
-        emails.append(
+        mails.append(
             Send(
                 f"open-market-{purchase.id}:charged",
-                Email(
+                emails.render(
+                    "open_market_charged",
                     to=(order.contractor_email,),
-                    subject=f"Excess cost charged: open-market purchase {purchase.id} under contract {purchase.contract_id}",
-                    text=(
-                        f"The State bought {purchase.quantity} of line {purchase.line_id} on the open market for {purchase.cost} "
-                        f"(contract price {purchase.contract_cost}) because of: {purchase.reason}.\n"
-                        f"The excess cost {purchase.excess} is charged to you (R-9i); {purchase.set_off} was deducted from your "
-                        f"open invoices and the rest from the next amounts due (R-13d)."
-                    ),
+                    purchase_id=purchase.id,
+                    order_id=purchase.order_id,
+                    contract_id=purchase.contract_id,
+                    line={**_contract_lines(deps, purchase.contract_id)[purchase.line_id], "quantity": purchase.quantity},
+                    cost=purchase.cost,
+                    contract_cost=purchase.contract_cost,
+                    excess=purchase.excess,
+                    set_off=purchase.set_off,
+                    reason=purchase.reason,
+                    link=deps.portal.page("contracts", purchase.contract_id),
                 ),
             )
         )
-    stored = deps.commit(actor, now, recorded + [c for c in set_offs if c.after.id != purchase.id] + emails)
+    stored = deps.commit(actor, now, recorded + [c for c in set_offs if c.after.id != purchase.id] + mails)
     return stored[0]
 
 
@@ -471,3 +501,19 @@ def give_force_majeure_notice(
 def list_force_majeure_notices(deps: Deps, actor: Actor, contract_id: str) -> list[ForceMajeureNotice]:
     contract = get_contract(deps, actor, contract_id)
     return list(deps.store.iterate(ForceMajeureNotice, "by_contract", contract.id))
+
+
+def _contract_lines(deps: Deps, contract_id: str) -> dict[str, dict]:
+    """What an order's line ids stand for: the description and unit of each line of its contract."""
+    contract = deps.load(Contract, contract_id)
+    return {line.line_id: {"line": line.line_id, "description": line.description, "unit": line.unit} for line in contract.lines}
+
+
+def _priced(described: dict[str, dict], lines, price: str) -> list[dict]:
+    """Accepted substandard goods at the price `price` names (proposed or determined, R-12)."""
+    priced = [(line, getattr(line, price)) for line in lines]
+    return [
+        {**described[line.line_id], "quantity": line.accepted, "unit_price": unit, "total": line.accepted * unit}
+        for line, unit in priced
+        if unit is not None
+    ]

@@ -38,7 +38,7 @@ def first_try(deps: Deps, keys: Sequence[str]) -> None:
     except Exception:
         log.exception("first try of %d email(s) could not read them; the outbox worker sends them", len(keys))
         return
-    for message in written:
+    for message in sorted(written, key=lambda m: keys.index(m.id)):  # in the order written: a receipt before its copy
         try:
             if rules.awaits_first_try(message, deps.clock.now()):
                 _attempt(deps, message)
@@ -89,12 +89,16 @@ def _take_and_send(deps: Deps, message: Message, counts: dict) -> bool:
 def _attempt(deps: Deps, message: Message) -> bool:
     now = deps.clock.now()
     try:
-        deps.notifier.send(Email(to=message.to, subject=message.subject, text=message.text))
+        deps.notifier.send(_email(message, message.to))
     except Exception as exc:  # noqa: BLE001 - any failure of the mail service: recorded, retried later
         _settle(deps, message, rules.failed(message, f"{type(exc).__name__}: {exc}", now))
         return False
     _settle(deps, message, rules.sent(message, now))
     return True
+
+
+def _email(message: Message, to: tuple[str, ...]) -> Email:
+    return Email(to=to, subject=message.subject, text=message.text, html=message.html)
 
 
 def _settle(deps: Deps, message: Message, settled: Message) -> None:
@@ -125,9 +129,7 @@ def _expand_page(deps: Deps, broadcast: Message, counts: dict) -> bool:
     if not broadcast.cursor and not broadcast.recipients:
         addresses = [*broadcast.to, *addresses]  # the extra addresses go with the first page
     unique = sorted({a.lower(): a for a in addresses}.values())
-    sends = [
-        Send(rules.recipient_key(broadcast, a), Email(to=(a,), subject=broadcast.subject, text=broadcast.text)) for a in unique
-    ]
+    sends = [Send(rules.recipient_key(broadcast, a), _email(broadcast, (a,))) for a in unique]
     try:
         deps.commit(
             WORKER,

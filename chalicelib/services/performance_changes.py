@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chalicelib import emails
 from chalicelib.domain import calendar
 from chalicelib.domain import performance_changes as rules
 from chalicelib.domain.contracts import Contract
@@ -22,7 +23,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services.orders import get_contract, orders_of, visible_to
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
 
 CONTRACT_TERM = "contract-term"
 
@@ -80,21 +81,22 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
             Change("contract.term_shortfall_reported", report),
             Send(
                 f"term-shortfall-{report.id}",
-                Email(
+                emails.render(
+                    "term_shortfall",
                     to=(deps.mailboxes.purchasing, *contacts),
-                    subject=f"Contract {contract.id}: orders below 90% at the end of the term",
-                    text="\n".join(
-                        [
-                            (
-                                f"The term of contract {contract.id} ({contract.contractor_name}) ended on {term_end.isoformat()}. "
-                                f"These lines were ordered below 90% of the contract quantity (R-9a):"
-                            )
-                        ]
-                        + [
-                            f"  line {s.line_id}: ordered {s.ordered} of {s.contract_quantity} (at least {s.least})"
-                            for s in report.lines
-                        ]
-                    ),
+                    contract_id=contract.id,
+                    contractor=contract.contractor_name,
+                    term_end=term_end,
+                    lines=[
+                        {
+                            **_described(contract, short.line_id),
+                            "ordered": short.ordered,
+                            "contract_quantity": short.contract_quantity,
+                            "least": short.least,
+                        }
+                        for short in report.lines
+                    ],
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -126,13 +128,14 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
             Change("unordered_balance_statement.requested", statement),
             Send(
                 f"balance-statement-{statement.id}:requested",
-                Email(
+                emails.render(
+                    "balance_statement_requested",
                     to=(contract.contractor_email,),
-                    subject=f"Statement of unordered balances requested: contract {contract.id}",
-                    text=(
-                        f"Purchasing requests your statement of the unordered balance of each line of contract {contract.id} "
-                        f"(request {statement.id}), by the end of {contract.term_end.isoformat()}, when the term ends (R-9e)."
-                    ),
+                    contractor=contract.contractor_name,
+                    contract_id=contract.id,
+                    request_id=statement.id,
+                    term_end=contract.term_end,
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -188,10 +191,14 @@ def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agenc
             Change("ordering_agency.requested", request),
             Send(
                 f"ordering-agency-{request.id}:requested",
-                Email(
+                emails.render(
+                    "ordering_agency_requested",
                     to=(contract.contractor_email,),
-                    subject=f"Agency {ordering_agency} asks to order against contract {contract.id}",
-                    text=f"Agency {ordering_agency}, not named in contract {contract.id}, may order against it only with your acceptance (R-9b). Request {request.id}.",
+                    contractor=contract.contractor_name,
+                    contract_id=contract.id,
+                    agency=ordering_agency,
+                    request_id=request.id,
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -243,12 +250,19 @@ def amend_contract(
         now=now,
     )
     changed = [
-        f"  line {a.line_id}: quantity {b.quantity} -> {a.quantity}, unit price {b.unit_price} -> {a.unit_price}"
-        for b, a in zip(amendment.lines_before, amendment.lines_after)
-        if a != b
+        {
+            "line": after.line_id,
+            "description": after.description,
+            "unit": after.unit,
+            "quantity": (before.quantity, after.quantity),
+            "unit_price": (before.unit_price, after.unit_price),
+        }
+        for before, after in zip(amendment.lines_before, amendment.lines_after)
+        if after != before
     ]
-    if amendment.term_end_after != amendment.term_end_before:
-        changed.append(f"  term end: {amendment.term_end_before.isoformat()} -> {amendment.term_end_after.isoformat()}")
+    term = (
+        (amendment.term_end_before, amendment.term_end_after) if amendment.term_end_after != amendment.term_end_before else None
+    )
     _, amendment = deps.commit(
         actor,
         now,
@@ -257,14 +271,16 @@ def amend_contract(
             Change("contract_amendment.signed", amendment),
             Send(
                 f"amendment-{amendment.id}",
-                Email(
+                emails.render(
+                    "contract_amendment_signed",
                     to=(contract.contractor_email,),
-                    subject=f"Amendment {amendment.number} to contract {contract.id}: your acceptance is needed",
-                    text="\n".join(
-                        [f"Contract {contract.id} is amended in writing (amendment {amendment.number}): {amendment.reason}"]
-                        + changed
-                        + ["The amendment takes effect when you accept it (R-9c)."]
-                    ),
+                    contractor=contract.contractor_name,
+                    contract_id=contract.id,
+                    number=amendment.number,
+                    reason=amendment.reason,
+                    lines=changed,
+                    term=term,
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -293,10 +309,15 @@ def decide_amendment(
             *changes,
             Send(
                 f"amendment-{decided.id}:{decided.status.value}",
-                Email(
+                emails.render(
+                    "contract_amendment_decided",
                     to=(deps.mailboxes.purchasing,),
-                    subject=f"Amendment {decided.number} to contract {contract.id}: {decided.status.value} by the contractor",
-                    text=f"{contract.contractor_name} {decided.status.value} amendment {decided.number} of contract {contract.id}. {reason}".strip(),
+                    contractor=contract.contractor_name,
+                    contract_id=contract.id,
+                    number=decided.number,
+                    accepted=accept,
+                    reason=reason.strip(),
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -344,7 +365,7 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
     assignment = deps.store.get(ContractAssignment, assignment_id)
     if assignment is None:
         raise NotFound(f"No assignment request {assignment_id}.")
-    contract = deps.store.get(Contract, assignment.contract_id)
+    contract = deps.load(Contract, assignment.contract_id)
     now = deps.clock.now()
     decided, assigned = rules.decide_assignment(
         assignment, contract, consent=consent, reason=reason, decided_by=actor.sub, now=now
@@ -352,7 +373,6 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
     changes = [Change(f"contract_assignment.{decided.status.value}", decided, assignment)]
     if assigned is not None:
         changes.append(Change("contract.assigned", assigned, contract))
-    word = "consents to" if consent else "refuses"
     (decided, *_) = deps.commit(
         actor,
         now,
@@ -360,10 +380,15 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
             *changes,
             Send(
                 f"assignment-{decided.id}:decided",
-                Email(
+                emails.render(
+                    "assignment_decided",
                     to=tuple(sorted({contract.contractor_email, decided.assignee_email})),
-                    subject=f"Assignment of contract {contract.id}: {decided.status.value}",
-                    text=f"The Commissioner {word} the assignment of contract {contract.id} from {decided.contractor_org} to {decided.assignee_name}. {reason}".strip(),
+                    contract_id=contract.id,
+                    contractor=contract.contractor_name,
+                    assignee=decided.assignee_name,
+                    consent=consent,
+                    reason=reason.strip(),
+                    link=deps.portal.page("contracts", contract.id),
                 ),
             ),
         ],
@@ -379,3 +404,8 @@ def get_assignment(deps: Deps, actor: Actor, assignment_id: str) -> ContractAssi
     ):
         raise NotFound(f"No assignment request {assignment_id} is visible to the caller.")
     return assignment
+
+
+def _described(contract: Contract, line_id: str) -> dict:
+    line = next(line for line in contract.lines if line.line_id == line_id)
+    return {"line": line.line_id, "description": line.description, "unit": line.unit}

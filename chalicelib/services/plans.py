@@ -15,13 +15,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from chalicelib.domain import calendar
+from chalicelib import emails
 from chalicelib.domain import plans as rules
 from chalicelib.domain import plans_amendments as amend
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role, retry_on_conflict
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -68,14 +68,15 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
                 Change("plan.submitted", submitted, plan),
                 Send(
                     f"plan-{plan.id}-submitted-{submitted.submissions}",
-                    Email(
+                    emails.render(
+                        "plan_submitted",
                         to=(deps.mailboxes.opm_reviewers,),
-                        subject=f"Procurement plan {plan.id} of {plan.agency} for {plan.period} submitted for review",
-                        text=(
-                            f"{plan.agency} submitted its procurement plan for {plan.period} on {calendar.local_date(now):%B %d, %Y}.\n"
-                            f"Services on the schedule: {len(submitted.procurement_schedule)}.\n"
-                            f"Approve with POST /plans/{plan.id}/approve or return it with reasons with POST /plans/{plan.id}/return."
-                        ),
+                        plan_id=plan.id,
+                        agency=plan.agency,
+                        period=plan.period,
+                        submitted_on=now,
+                        services=len(submitted.procurement_schedule),
+                        link=deps.portal.page("plans", plan.id),
                     ),
                 ),
             ],
@@ -99,13 +100,7 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
             now,
             [
                 Change("plan.approved", approved, plan),
-                *_agency_email(
-                    approved,
-                    f"plan-{approved.id}-approved",
-                    f"Procurement plan {approved.id} for {approved.period} approved by OPM",
-                    f"OPM approved your procurement plan for {approved.period}. It is now public with schedule version 1.\n"
-                    f"OPM's note: {approved.decision_note}",
-                ),
+                *_agency_email(deps, approved, f"plan-{approved.id}-approved", "plan_approved", note=approved.decision_note),
             ],
         )
         return approved
@@ -121,18 +116,17 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
     def return_it() -> Plan:
         plan = deps.load(Plan, plan_id)
         returned = rules.return_to_agency(plan, now, actor.sub, reasons)
-        listed = "\n".join(f"- {r}" for r in returned.return_reasons)
         (returned,) = deps.commit(
             actor,
             now,
             [
                 Change("plan.returned", returned, plan),
                 *_agency_email(
+                    deps,
                     returned,
                     f"plan-{plan.id}-returned-{plan.submissions}",
-                    f"Procurement plan {plan.id} for {plan.period} returned by OPM",
-                    f"OPM returned your procurement plan for {plan.period} for these reasons:\n{listed}\n"
-                    f"Edit it with PATCH /plans/{plan.id} and submit it again with POST /plans/{plan.id}/submit.",
+                    "plan_returned",
+                    reasons=list(returned.return_reasons),
                 ),
             ],
         )
@@ -217,9 +211,6 @@ def request_amendment(
         now=now,
         by=actor.sub,
     )
-    what = (
-        "to non-competitive (waiver)" if change is ScheduleChange.TO_NON_COMPETITIVE else "to competitive (rescinding a waiver)"
-    )
     (amendment,) = deps.commit(
         actor,
         now,
@@ -227,15 +218,13 @@ def request_amendment(
             Change("plan_amendment.requested", amendment),
             Send(
                 f"amendment-{amendment.id}-requested",
-                Email(
+                emails.render(
+                    "amendment_requested",
                     to=(deps.mailboxes.opm_reviewers,),
-                    subject=f"Request To Amend Procurement Schedule {amendment.id} from {plan.agency}: review due {_day(amendment.review_due_at)}",
-                    text=(
-                        f"{plan.agency} asks to change service {service_id} of plan {plan.id} ({plan.period}) {what}.\n"
-                        f"Reason: {amendment.reason}\n"
-                        f"Review due by {_day(amendment.review_due_at)} (15 business days).\n"
-                        f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
-                    ),
+                    **_amendment_facts(deps, amendment),
+                    plan_id=plan.id,
+                    period=plan.period,
+                    reason=amendment.reason,
                 ),
             ),
         ],
@@ -349,15 +338,7 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
                 Change("plan_amendment.reminder_sent", reminded, amendment),
                 Send(
                     f"{execution}:reminder",
-                    Email(
-                        to=(deps.mailboxes.opm_reviewers,),
-                        subject=f"Reminder: Request To Amend Procurement Schedule {amendment.id} is due {_day(amendment.review_due_at)}",
-                        text=(
-                            f"The review of request {amendment.id} ({amendment.agency}, plan {amendment.plan_id}, service "
-                            f"{amendment.service_id}) is due on {_day(amendment.review_due_at)}, two business days from now.\n"
-                            f"Decide in writing with POST /amendments/{amendment.id}/approve or /deny."
-                        ),
-                    ),
+                    emails.render("amendment_reminder", to=(deps.mailboxes.opm_reviewers,), **_amendment_facts(deps, amendment)),
                 ),
             ],
         )
@@ -379,15 +360,7 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
                 Change("plan_amendment.review_overdue", escalated, amendment),
                 Send(
                     f"{execution}:escalation",
-                    Email(
-                        to=(deps.mailboxes.opm_reviewers,),
-                        subject=f"Overdue: Request To Amend Procurement Schedule {amendment.id} was due {_day(amendment.review_due_at)}",
-                        text=(
-                            f"OPM's review of request {amendment.id} from {amendment.agency} (service {amendment.service_id}) was due on "
-                            f"{_day(amendment.review_due_at)} and no written decision has been recorded. The agency's schedule stays "
-                            f"unchanged until OPM decides.\nDecide with POST /amendments/{amendment.id}/approve or /deny."
-                        ),
-                    ),
+                    emails.render("amendment_overdue", to=(deps.mailboxes.opm_reviewers,), **_amendment_facts(deps, amendment)),
                 ),
             ],
         )
@@ -398,21 +371,17 @@ def notify_decision(deps: Deps, execution: str, amendment_id: str) -> dict:
     """Email the agency OPM's written decision; an approval opens its publication task (OPM-6)."""
     amendment = deps.load(PlanAmendment, amendment_id)
     plan = deps.load(Plan, amendment.plan_id)
-    if amendment.approved:
-        subject = f"Request To Amend Procurement Schedule {amendment.id} approved: publish the amended schedule"
-        text = (
-            f"OPM approved your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
-            f"OPM's note: {amendment.decision_note}\n"
-            f"Your agency must publish the amended procurement schedule: POST /amendments/{amendment.id}/publish. "
-            f"Until then the published schedule stays as it is."
-        )
-    else:
-        subject = f"Request To Amend Procurement Schedule {amendment.id} denied"
-        text = (
-            f"OPM denied your request {amendment.id} for service {amendment.service_id} on {_day(amendment.decided_at)}.\n"
-            f"OPM's reasons: {amendment.decision_note}\nThe procurement schedule is unchanged."
-        )
-    deps.commit(Actor.system(execution), deps.clock.now(), _agency_email(plan, f"{execution}:decision", subject, text))
+    decision = _agency_email(
+        deps,
+        plan,
+        f"{execution}:decision",
+        "amendment_decided",
+        **_amendment_facts(deps, amendment),
+        approved=amendment.approved,
+        decided_on=amendment.decided_at,
+        note=amendment.decision_note,
+    )
+    deps.commit(Actor.system(execution), deps.clock.now(), decision)
     return {"approved": amendment.approved}
 
 
@@ -445,17 +414,17 @@ def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
         [
             Send(
                 f"{execution}:courtesy:{contractor.email}",
-                Email(
+                emails.render(
+                    "competitive_procurement_courtesy",
                     to=(contractor.email,),
-                    subject=f"{plan.agency} will procure {before.description} competitively",
-                    text=(
-                        f"Dear {contractor.name},\n"
-                        f"{plan.agency} amended its procurement schedule for {plan.period} (version {amendment.schedule_version}): "
-                        f"service {amendment.service_id}, {before.description}, which you currently provide, will be procured "
-                        f"competitively; the competitive procurement is scheduled for "
-                        f"{amendment.competitive_procurement_date:%B %d, %Y}.\n"
-                        f"The amended schedule is public at GET /plans/{plan.id}/schedule/versions/{amendment.schedule_version}."
-                    ),
+                    contractor=contractor.name,
+                    agency=plan.agency,
+                    period=plan.period,
+                    version=amendment.schedule_version,
+                    service_id=amendment.service_id,
+                    service=before.description,
+                    procurement_date=amendment.competitive_procurement_date,
+                    link=deps.portal.page("plans", plan.id, "schedule", "versions", str(amendment.schedule_version)),
                 ),
             )
             for contractor in before.current_contractors
@@ -479,14 +448,31 @@ def _own_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
     return plan
 
 
-def _agency_email(plan: Plan, key: str, subject: str, text: str) -> list[Send]:
-    """The email to the agency's plan contact, if it named one."""
-    return [] if plan.contact is None else [Send(key, Email(to=(plan.contact.email,), subject=subject, text=text))]
+def _agency_email(deps: Deps, plan: Plan, key: str, template: str, **facts) -> list[Send]:
+    """The email to the agency's plan contact, if it named one, about `plan` (its page is the link unless given)."""
+    if plan.contact is None:
+        return []
+    facts = {
+        "plan_id": plan.id,
+        "agency": plan.agency,
+        "period": plan.period,
+        "link": deps.portal.page("plans", plan.id),
+        **facts,
+    }
+    return [Send(key, emails.render(template, to=(plan.contact.email,), **facts))]
+
+
+def _amendment_facts(deps: Deps, amendment: PlanAmendment) -> dict:
+    """A Request To Amend Procurement Schedule as its emails name it (OPM-4, OPM-5, OPM-7)."""
+    return {
+        "amendment_id": amendment.id,
+        "agency": amendment.agency,
+        "service_id": amendment.service_id,
+        "to_competitive": amendment.change is ScheduleChange.TO_COMPETITIVE,
+        "review_due": amendment.review_due_at,
+        "link": deps.portal.page("amendments", amendment.id),
+    }
 
 
 def _seconds(delta: dt.timedelta) -> int:
     return max(MIN_TIMER_SECONDS, int(delta.total_seconds()))
-
-
-def _day(instant: dt.datetime) -> str:
-    return f"{calendar.local_date(instant):%A, %B %d, %Y}"

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from chalicelib.domain import outbox
 from chalicelib.domain.errors import Forbidden, NotFound, RecordChanged
@@ -85,9 +86,12 @@ class Member:
 
 @dataclass(frozen=True)
 class Email:
+    """A message in two parts, the same facts as plain text and as HTML (chalicelib/emails renders both)."""
+
     to: tuple[str, ...]
     subject: str
     text: str
+    html: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,14 +106,12 @@ class Send:
 
 @dataclass(frozen=True)
 class Broadcast:
-    """In a commit: one email to every address of `audience` (and of `extra`), expanded and delivered by the
-    outbox worker page by page, never by the request or task that writes it."""
+    """In a commit: one email to every address of `audience` (and of the email's own `to`), expanded and delivered
+    by the outbox worker page by page, never by the request or task that writes it."""
 
     key: str
     audience: Audience
-    subject: str
-    text: str
-    extra: tuple[str, ...] = ()
+    email: Email  # its `to` is the extra addresses, mailed with the audience
 
 
 Write = Change | Guard | Unchanged | Member | Send | Broadcast
@@ -117,9 +119,10 @@ Write = Change | Guard | Unchanged | Member | Send | Broadcast
 
 def queued(write: Send | Broadcast, at: dt.datetime) -> outbox.Message:
     """The outbox message a Send or Broadcast writes (both stores write it the same way)."""
+    email = write.email
     if isinstance(write, Send):
-        return outbox.new_message(write.key, write.email.to, write.email.subject, write.email.text, at, first_try=True)
-    return outbox.new_broadcast(write.key, write.audience, write.subject, write.text, write.extra, at)
+        return outbox.new_message(write.key, email.to, email.subject, email.text, at, html=email.html, first_try=True)
+    return outbox.new_broadcast(write.key, write.audience, email.subject, email.text, email.to, at, html=email.html)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,22 @@ class Mailboxes:
 
     opm_reviewers: str = "opm-reviewers@example.gov"
     purchasing: str = "purchasing@example.gov"  # the Bureau of Purchases: where a person must act
+    agencies: str = "procurement.{agency}@example.gov"  # each agency's procurement mailbox, by agency code
+
+    def agency(self, code: str) -> str:
+        """The procurement mailbox of agency `code` (awards and contracts name the agency, not a person)."""
+        return self.agencies.format(agency=code.lower())
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The portal's pages, which emails link to instead of describing API calls; one base URL per deployment."""
+
+    base_url: str = "http://127.0.0.1:8000/portal"
+
+    def page(self, *path: str) -> str:
+        """The page of a record: `page("awards", "AW-1")` is `<base>/awards/AW-1`."""
+        return "/".join([self.base_url.rstrip("/"), *(quote(part, safe="") for part in path)])
 
 
 @dataclass
@@ -222,6 +241,7 @@ class Deps:
     notifier: Notifier
     workflows: Workflows
     mailboxes: Mailboxes = field(default_factory=Mailboxes)
+    portal: Portal = field(default_factory=Portal)
 
     def load(self, cls: type[T], entity_id: str) -> T:
         """The entity or NotFound; for tasks and for checks made after the caller is authorised."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from chalicelib import emails
 from chalicelib.domain import solicitations as rules
 from chalicelib.domain.bids import Bid, BidStatus
-from chalicelib.domain.calendar import iso_local, iso_utc
+from chalicelib.domain.calendar import iso_utc
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
@@ -75,12 +76,6 @@ def add_addendum(
     now = deps.clock.now()
     amended = rules.add_addendum(sol, text, now, opening_at)
     addendum = amended.addenda[-1]
-    postponed = (
-        f"The opening is postponed from {iso_local(sol.opening_at)} to {iso_local(amended.opening_at)}; bids are "
-        f"received until the new time.\n"
-        if addendum.opening_at
-        else ""
-    )
     (amended,) = deps.commit(
         actor,
         now,
@@ -89,10 +84,14 @@ def add_addendum(
             Broadcast(
                 f"{sol.id}:addendum:{addendum.number}",
                 Audience("solicitation-recipients", sol.id),
-                subject=f"Addendum {addendum.number} to invitation to bid {sol.id}: {sol.title}",
-                text=(
-                    f"{addendum.text}\n\n{postponed}Acknowledge addendum {addendum.number} in your bid (addenda_acknowledged); "
-                    f"a bid that does not is flagged at evaluation. Bids open {iso_local(amended.opening_at)}."
+                emails.render(
+                    "addendum",
+                    to=(),
+                    solicitation=invitation_facts(amended),
+                    number=addendum.number,
+                    text=addendum.text,
+                    postponed_from=sol.opening_at if addendum.opening_at else None,
+                    link=deps.portal.page("solicitations", sol.id),
                 ),
             ),
         ],
@@ -114,8 +113,13 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
             Broadcast(
                 f"{sol.id}:cancelled",
                 Audience("solicitation-recipients", sol.id),
-                subject=f"Invitation to bid {sol.id} cancelled: {sol.title}",
-                text=f"The invitation to bid {sol.id} is cancelled before its opening. Reason: {cancelled.cancel_reason}",
+                emails.render(
+                    "invitation_cancelled",
+                    to=(),
+                    solicitation=invitation_facts(cancelled),
+                    reason=cancelled.cancel_reason,
+                    link=deps.portal.page("solicitations", sol.id),
+                ),
             ),
         ],
     )
@@ -164,12 +168,8 @@ def give_notice(deps: Deps, execution: str, solicitation_id: str) -> dict:
             Broadcast(
                 key,
                 Audience("invited-vendors", sol.id),
-                subject=f"Invitation to bid {sol.id}: {sol.title}",
-                text=(
-                    f"The State of Connecticut invites bids for {sol.title} (agency {sol.agency}; commodity "
-                    f"{', '.join(sol.commodity_codes)}).\nBids open publicly at {iso_local(sol.opening_at)}; bids "
-                    f"received at or after that time are not considered (R-5b).\nRead it: GET /solicitations/{sol.id}; "
-                    f"bid: POST /solicitations/{sol.id}/bids."
+                emails.render(
+                    "invitation_to_bid", to=(), solicitation=invitation_facts(sol), link=deps.portal.page("solicitations", sol.id)
                 ),
             )
         ],
@@ -199,6 +199,33 @@ def award_period_ended(deps: Deps, execution: str, solicitation_id: str) -> dict
     """R-8c: from now on an award is conditional on the bidder's acceptance."""
     sol = load(deps, solicitation_id)
     return {"solicitation_id": sol.id, "conditional_after": iso_utc(sol.award_period_ends_at or deps.clock.now())}
+
+
+def invitation_facts(sol: Solicitation) -> dict:
+    """What a vendor needs to decide to bid (R-4, R-5b): the lines with their quantities and units, the opening and
+    the invitation's conditions."""
+    return {
+        "id": sol.id,
+        "title": sol.title,
+        "agency": sol.agency,
+        "commodity_codes": list(sol.commodity_codes),
+        "opening_at": sol.opening_at,
+        "lines": [
+            {
+                "line": li.id,
+                "description": li.description,
+                "quantity": li.quantity,
+                "unit": li.unit,
+                "no_substitute": li.no_substitute,
+            }
+            for li in sol.lines
+        ],
+        "all_or_none": sol.all_or_none,
+        "alternates_allowed": sol.alternates_allowed,
+        "guaranty_percent": sol.guaranty_percent,
+        "surety_percent": sol.surety_percent,
+        "samples_required": sol.samples_required,
+    }
 
 
 def load(deps: Deps, solicitation_id: str) -> Solicitation:

@@ -7,6 +7,7 @@ import dataclasses
 import heapq
 import itertools
 
+from chalicelib import emails
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
@@ -155,24 +156,26 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
             Change("vendor.confirmation_code_reissued", reissued, vendor),
             Send(
                 f"vendor-{vendor.id}:code:{vendor.version + 1}",
-                _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}"),
+                _code_email(deps, reissued, reissued=True),
             ),
         ],
     )
     return reissued
 
 
-def _code_email(vendor: Vendor, subject: str) -> Email:
-    return Email(
+def _code_email(deps: Deps, vendor: Vendor, *, reissued: bool) -> Email:
+    """R-4: the code that confirms a registration; a vendor whose registration is confirmed is invited to bid."""
+    return emails.render(
+        "vendor_confirmation_code",
         to=(vendor.contact_email,),
-        subject=subject,
-        text=(
-            f"{vendor.legal_name} registered as a State of Connecticut vendor.\n"
-            f"Confirmation code: {vendor.confirmation_code}\n"
-            f"It works for 24 hours and {rules.CONFIRMATION_ATTEMPTS} attempts.\n"
-            f'Confirm with POST /vendors/{vendor.id}/confirm {{"code": "{vendor.confirmation_code}"}}.\n'
-            f"Commodity codes: {', '.join(vendor.commodity_codes)}."
-        ),
+        reissued=reissued,
+        vendor_id=vendor.id,
+        legal_name=vendor.legal_name,
+        code=vendor.confirmation_code,
+        expires_at=vendor.code_expires_at,
+        attempts=rules.CONFIRMATION_ATTEMPTS,
+        commodity_codes=list(vendor.commodity_codes),
+        link=deps.portal.page("vendors", vendor.id, "confirm"),
     )
 
 
@@ -189,7 +192,7 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         now,
         [
             Change("vendor.confirmation_requested", waiting, vendor),
-            Send(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}")),
+            Send(f"{execution}:confirmation", _code_email(deps, vendor, reissued=False)),
         ],
     )
 
@@ -208,15 +211,15 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
                 Change("vendor.reminder_sent", reminded, vendor),
                 Send(
                     f"{execution}:reminder",
-                    Email(
+                    emails.render(
+                        "vendor_confirmation_reminder",
                         to=(reminded.contact_email,),
-                        subject=f"Reminder: confirm your vendor registration {vendor.id}",
-                        text=(
-                            f"{vendor.legal_name} has not confirmed its registration of "
-                            f"{vendor.registered_at:%B %d, %Y}. Until it does, it receives no invitations to bid.\n"
-                            f"Confirmation code: {reminded.confirmation_code}\n"
-                            f"Confirm with POST /vendors/{vendor.id}/confirm."
-                        ),
+                        vendor_id=vendor.id,
+                        legal_name=vendor.legal_name,
+                        registered_at=vendor.registered_at,
+                        code=reminded.confirmation_code,
+                        expires_at=reminded.code_expires_at,
+                        link=deps.portal.page("vendors", vendor.id, "confirm"),
                     ),
                 ),
             ],

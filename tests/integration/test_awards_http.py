@@ -25,7 +25,7 @@ def test_the_award_and_its_notice_state_the_responsibility_note_given_for_the_bi
     assert reply.status == 201, reply.json
     award = api.as_purchasing().get(f"/awards/{reply.json['awards'][0]['id']}").json
     assert award["shares"][0]["responsibility"] == note
-    assert f"Responsibility findings considered (R-18a/b): {note}." in mails_to(stack, "bolt")[-1]["text"]
+    assert f"Responsibility findings considered: {note}." in mails_to(stack, "bolt")[-1]["text"]
 
 
 @pytest.mark.rule("R-18a/b")

@@ -37,7 +37,7 @@ def test_purchasing_requests_evidence_from_one_bidder_who_is_emailed_the_last_da
     assert request.respond_by == dt.datetime(2026, 3, 22, 0, 0, tzinfo=LOCAL)
     assert deps.store.audit_trail(f"evidence_request:{request.id}")[0].action == "bid.evidence_requested"
     (mail,) = deps.notifier.sent
-    assert mail.to == ("bids@bolt.example",) and "2026-03-21" in mail.text
+    assert mail.to == ("bids@bolt.example",) and "Answer by the end of Saturday, March 21, 2026" in mail.text
 
 
 @pytest.mark.rule("R-8d")
@@ -154,7 +154,7 @@ def test_an_addendum_postponing_the_opening_moves_it_and_tells_every_vendor_and_
     outbox.deliver_due(deps)
     assert amended.opening_at == LATER and amended.addenda[-1].opening_at == LATER
     assert sorted(m.to[0] for m in deps.notifier.sent) == ["bids@acme.example", "bids@bolt.example"]
-    assert all("postponed" in m.text and "2026-03-23T10:00:00-04:00" in m.text for m in deps.notifier.sent)
+    assert all("postponed" in m.text and "to Monday, March 23, 2026, 10:00 AM EDT" in m.text for m in deps.notifier.sent)
 
 
 @pytest.mark.rule("R-5o")

@@ -343,10 +343,8 @@ def test_the_award_and_its_notice_state_the_responsibility_findings_considered(d
     )
     awards.notice(deps, "award-x", award.id, 1)
     assert award.share(1).responsibility == "Financial statements for 2025 reviewed; adequate."
-    assert (
-        "Responsibility findings considered (R-18a/b): Financial statements for 2025 reviewed; adequate."
-        in deps.notifier.sent[-1].text
-    )
+    (notice,) = [m for m in deps.notifier.sent if m.subject.startswith("Notice of award")]
+    assert "Responsibility findings considered: Financial statements for 2025 reviewed; adequate." in notice.text
 
 
 @pytest.mark.rule("R-18a/b")
@@ -373,7 +371,9 @@ def test_a_refusal_is_recorded_on_the_contract_and_purchasing_is_asked_to_decide
     assert refused.share(1).status.value == "refused" and contract.refused_at == OPENING and contract.status.value == "active"
     assert deps.workflows.failed == [("tok-surety", "AwardRefused", "refused: no stock")]
     (alert,) = to_purchasing(deps)
-    assert "refused" in alert.subject and f"POST /awards/{award.id}/next" in alert.text
+    assert (
+        "refused" in alert.subject and "next ranked eligible bidder" in alert.text and f"/portal/awards/{award.id}" in alert.text
+    )
     assert len(refused.shares) == 1  # nobody else is offered it until purchasing decides
 
 
@@ -403,7 +403,8 @@ def test_missing_surety_alerts_purchasing_once_and_cancels_nothing(deps, sealer,
     awards.surety_lapsed(deps, "award-x", award.id, 1)  # a retried task alerts nobody twice
     (alert,) = to_purchasing(deps)
     (contract,) = contracts_in(deps)
-    assert f"POST /contracts/{contract.id}/cancel" in alert.text and contract.status.value == "active"
+    assert "cancel the contract for missing surety" in alert.text and f"/portal/contracts/{contract.id}" in alert.text
+    assert contract.status.value == "active"
 
 
 @pytest.mark.rule("R-9h")
@@ -418,7 +419,7 @@ def test_cancellation_for_missing_surety_tells_the_contractor_and_the_award_can_
     assert early.value.rule == "R-9h"
     deps.clock.advance(days=11)
     ended = awards.cancel_contract(deps, PURCHASING, contract.id, CancellationGround.MISSING_SURETY, "no bond")
-    assert ended.status.value == "cancelled" and deps.notifier.sent[-1].subject == f"Contract {contract.id} cancelled"
+    assert ended.status.value == "cancelled" and f"Contract {contract.id} cancelled" in [m.subject for m in deps.notifier.sent]
     assert awards.next_bidder(deps, PURCHASING, award.id).share(2).candidate.vendor_id == "V-acme"
 
 
@@ -434,7 +435,9 @@ def test_accepting_a_conditional_award_forms_the_contract_and_answers_the_waitin
     accepted = awards.accept(deps, BOLT, award.id)
     (contract,) = contracts_in(deps)
     assert accepted.contract_id == contract.id and deps.workflows.resumed[-1][0] == "tok-1"
-    assert deps.notifier.sent[-1].subject == f"Contract {contract.id} for award {award.id}"
+    assert deps.notifier.sent[-2].subject == f"Contract {contract.id} for award {award.id}: Paper" and deps.notifier.sent[
+        -2
+    ].to == ("bids@bolt.example",)
 
 
 @pytest.mark.rule("R-9h")
@@ -444,7 +447,7 @@ def test_surety_furnished_before_the_wait_starts_lets_the_workflow_go_on(deps, s
     awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1")
     awards.await_surety(deps, "award-x", award.id, 1, "tok-2")
     assert deps.workflows.resumed[-1] == ("tok-2", {"surety": True})
-    assert deps.notifier.sent[-1].subject.endswith("performance surety received")
+    assert any(m.subject.endswith(": performance surety received") for m in deps.notifier.sent)
 
 
 # -- R-4: only a confirmed vendor in good standing bids or answers an award ------------------------------------
@@ -532,3 +535,52 @@ def test_a_suspended_awardee_may_not_accept_a_conditional_award(deps, sealer, so
     with pytest.raises(Forbidden) as refused:
         awards.accept(deps, BOLT, award.id)
     assert refused.value.rule == "R-4" and contracts_in(deps) == []
+
+
+# -- the State is told where it must act in the award-to-contract flow (R-9a, R-9h) -----------------------------
+def to_the_state(deps):
+    return [m for m in deps.notifier.sent if deps.mailboxes.purchasing in m.to or deps.mailboxes.agency("DAS") in m.to]
+
+
+@pytest.mark.rule("R-9a")
+@pytest.mark.rule("R-9h")
+def test_a_contract_formed_by_the_notice_tells_the_agency_it_may_order_and_purchasing_the_surety_due(deps, sealer, sol):
+    # Given a firm award with 10% surety / When its notice forms the contract, even if the task is retried
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    awards.notice(deps, "award-x", award.id, 1)
+    # Then the agency and purchasing get one email naming the contract, its lines, its total and the surety's last day
+    (contract,) = contracts_in(deps)
+    (formed,) = to_the_state(deps)
+    assert formed.to == ("procurement.das@example.gov", deps.mailboxes.purchasing)
+    assert contract.id in formed.subject and "you may now order against the contract" in formed.text
+    assert "$4,060.00" in formed.text and "surety of $406.00 by the end of Thursday, March 26, 2026" in formed.text
+    assert (
+        f"/portal/contracts/{contract.id}" in formed.text
+        and f'href="http://127.0.0.1:8000/portal/contracts/{contract.id}"' in formed.html
+    )
+
+
+@pytest.mark.rule("R-9h")
+def test_surety_received_asks_purchasing_to_check_the_instrument(deps, sealer, sol):
+    # Given a contract awaiting surety / When the contractor furnishes it / Then purchasing is asked to check it
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    awards.furnish_surety(deps, BOLT, award.id, "certified_check", "406.00", "CC-1")
+    (check,) = [m for m in to_purchasing(deps) if m.subject.startswith("Check the performance surety")]
+    assert "certified check" in check.text and "CC-1" in check.text and "Amount: $406.00 (requested: $406.00)" in check.text
+
+
+@pytest.mark.rule("R-9h")
+def test_a_cancelled_contract_tells_the_agency_to_place_no_further_orders(deps, sealer, sol):
+    # Given a contract whose surety did not come in 10 days / When purchasing cancels it / Then the agency is told
+    from chalicelib.domain.contracts import CancellationGround
+
+    _, (award,) = make_awards(deps, sealer, sol, surety=Decimal(10))
+    awards.notice(deps, "award-x", award.id, 1)
+    (contract,) = contracts_in(deps)
+    deps.clock.advance(days=11)
+    awards.cancel_contract(deps, PURCHASING, contract.id, CancellationGround.MISSING_SURETY, "no bond")
+    (told,) = [m for m in deps.notifier.sent if m.to == ("procurement.das@example.gov",)]
+    assert told.subject == f"Contract {contract.id} with Bolt LLC cancelled: place no further orders"
+    assert "for missing surety" in told.text and "no bond" in told.text

@@ -239,7 +239,7 @@ def test_purchasing_requests_the_unordered_balances_until_the_last_second_of_the
     deps.clock.set(local(2026, 6, 30, 23, 59, 59))
     statement = performance_changes.request_balance_statement(deps, PURCHASING, termed.id)
     assert statement.stated_at is None and deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,)
-    assert "by the end of 2026-06-30" in deps.notifier.sent[-1].text
+    assert "by the end of Tuesday, June 30, 2026" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-9d/e")
@@ -300,7 +300,8 @@ def test_a_term_ending_below_ninety_percent_is_recorded_and_reported_to_purchasi
     assert [(s.line_id, s.ordered, s.least) for s in report.lines] == [("1", D("80"), D("90.00"))]
     assert (
         deps.notifier.sent[-1].to == (deps.mailboxes.purchasing, AGENCY_EMAIL)
-        and "line 1: ordered 80 of 100" in deps.notifier.sent[-1].text
+        and "Line 1: " in deps.notifier.sent[-1].text
+        and "ordered 80 of 100" in deps.notifier.sent[-1].text
     )
 
 

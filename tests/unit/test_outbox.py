@@ -145,9 +145,7 @@ def test_a_broadcast_is_expanded_page_by_page_into_one_email_per_address(deps, s
             Broadcast(
                 "notice",
                 Audience("invited-vendors", sol.id),
-                "Invitation",
-                "Bid.",
-                extra=("bids@v000.example", "watch@example.gov"),
+                Email(to=("bids@v000.example", "watch@example.gov"), subject="Invitation", text="Bid.", html="<p>Bid.</p>"),
             )
         ],
     )
@@ -155,13 +153,16 @@ def test_a_broadcast_is_expanded_page_by_page_into_one_email_per_address(deps, s
     counts = outbox.deliver_due(deps)
     addresses = sorted(m.to[0] for m in deps.notifier.sent)
     assert counts["expanded"] == 251 and len(addresses) == 251 == len(set(addresses))
+    assert {(m.subject, m.text, m.html) for m in deps.notifier.sent} == {("Invitation", "Bid.", "<p>Bid.</p>")}  # both parts
     assert message(deps, "notice").status is MessageStatus.EXPANDED and message(deps, "notice").recipients == 251
 
 
 def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_without_duplicates(deps, sol):
     for n in range(150):
         vendor(deps, f"v{n:03d}")
-    deps.commit(SYSTEM, deps.clock.now(), [Broadcast("notice", Audience("invited-vendors", sol.id), "Invitation", "Bid.")])
+    deps.commit(
+        SYSTEM, deps.clock.now(), [Broadcast("notice", Audience("invited-vendors", sol.id), Email((), "Invitation", "Bid."))]
+    )
     budget = iter([60_000, 0])  # time for the first page only
     assert outbox.deliver_due(deps, time_left=lambda: next(budget, 0))["done"] is False
     assert 0 < len(deps.notifier.sent) < 150

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib import emails
 from chalicelib.domain.contracts import ContractStatus
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import InvoiceStatus
@@ -161,14 +162,14 @@ def test_a_defect_notice_on_day_12_is_recorded_late_and_the_contractor_told_it_c
     noticed = invoices.notice_defect(deps, AGENCY_USER, invoice.id, "missing PO number")
     # Then it is recorded two days late, and the contractor is told the period of a late correction is shortened
     assert noticed.defect.days_late == 2
-    assert "shortened by 2 day(s)" in deps.notifier.sent[-1].text
+    assert "shortened by 2 days" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-13b")
 def test_a_defect_notice_emails_the_contractor_its_correction_deadline(deps, invoice):
     noticed = invoices.notice_defect(deps, AGENCY_USER, invoice.id, "missing PO number")
     assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,)
-    assert noticed.defect.correction_deadline.isoformat() in deps.notifier.sent[-1].text
+    assert f"Correct it by {emails.day(noticed.defect.correction_deadline)}" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-13b")
@@ -312,7 +313,7 @@ def test_the_contractor_requests_a_delivery_extension_and_the_agency_is_told(dep
         deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike"
     )
     assert requested.effective_deliver_by == dt.date(2026, 3, 13) and requested.pending_extension.requested_by == VENDOR.sub
-    assert deps.notifier.sent[-1].to == (AGENCY_EMAIL,) and "2026-03-27" in deps.notifier.sent[-1].text
+    assert deps.notifier.sent[-1].to == (AGENCY_EMAIL,) and "by Friday, March 27, 2026" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-11")
@@ -320,7 +321,7 @@ def test_the_state_approves_the_extension_and_the_contractor_is_told(deps, appro
     orders.request_delivery_extension(deps, VENDOR, approved_order.id, deliver_by=dt.date(2026, 3, 27), reason="strike")
     extended = orders.decide_delivery_extension(deps, AGENCY_USER, approved_order.id, approve=True)
     assert extended.effective_deliver_by == dt.date(2026, 3, 27)
-    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,) and "2026-03-27" in deps.notifier.sent[-1].text
+    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL,) and "due by Friday, March 27, 2026" in deps.notifier.sent[-1].text
 
 
 @pytest.mark.rule("R-11")
@@ -392,4 +393,5 @@ def test_a_released_withholding_restarts_the_ended_payment_clock(deps, invoice):
     released = invoices.release_withholding(deps, AGENCY_USER, invoice.id, 1)
     # Then a new clock runs for the released amount and both parties are told it is due
     assert deps.workflows.started[-1][1] == f"invoice-{invoice.id}-released-1" == released.payment_clock
-    assert deps.notifier.sent[-1].to == (CONTRACTOR_EMAIL, AGENCY_EMAIL) and "2026-04-17" in deps.notifier.sent[-1].text
+    released_mail = deps.notifier.sent[-1]
+    assert released_mail.to == (CONTRACTOR_EMAIL, AGENCY_EMAIL) and "payable by Friday, April 17, 2026" in released_mail.text

@@ -66,7 +66,7 @@ def test_submission_emails_the_opm_reviewers_and_is_audited(deps):
     plan = plans.create_plan(deps, DSS, period="FY 26-28", sections=complete_sections())
     plans.submit_plan(deps, DSS, plan.id)
     (mail,) = deps.notifier.sent
-    assert mail.to == (deps.mailboxes.opm_reviewers,) and "submitted for review" in mail.subject
+    assert mail.to == (deps.mailboxes.opm_reviewers,) and mail.subject.startswith(f"Review procurement plan {plan.id}")
     actions = [a.action for a in deps.store.audit_trail(f"plan:{plan.id}")]
     assert actions == ["plan.created", "plan.submitted"]
 
@@ -215,7 +215,8 @@ def test_approval_opens_the_agencys_publication_task_by_email(deps):
     plans.decide_amendment(deps, OPM, request.id, approve=True, note="Granted.")
     assert plans.notify_decision(deps, "amendment-x", request.id) == {"approved": True}
     mail = deps.notifier.sent[-1]
-    assert mail.to == (AGENCY_CONTACT,) and f"POST /amendments/{request.id}/publish" in mail.text
+    assert mail.to == (AGENCY_CONTACT,) and "must now publish the amended procurement schedule" in mail.text
+    assert f"/portal/amendments/{request.id}" in mail.text
 
 
 @pytest.mark.rule("OPM-6")

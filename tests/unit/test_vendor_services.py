@@ -414,7 +414,7 @@ def test_a_new_code_is_emailed_and_confirms(deps):
     vendor = registered_and_waiting(deps)
     give_wrong_codes(deps, vendor, 5)
     vendors.reissue_confirmation_code(deps, ACME, vendor.id)
-    assert deps.notifier.sent[-1].subject == f"New confirmation code for vendor registration {vendor.id}"
+    assert deps.notifier.sent[-1].subject == f"New confirmation code for your vendor registration {vendor.id}"
     assert vendors.confirm_vendor(deps, ACME, vendor.id, CODE).status is VendorStatus.ACTIVE
 
 

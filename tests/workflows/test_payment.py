@@ -126,7 +126,7 @@ def test_a_late_correction_moves_the_due_date_and_the_reminders_follow_it(agency
     assert corrected["due_date"] == "2026-05-04"
     clock.advance(to=at_local("2026-04-24", 10))
     assert agency_mail(stack) == ["Payment due in 10 days"]
-    assert stack.outbox()[-1]["text"].count("2026-05-04") == 1
+    assert stack.outbox()[-1]["text"].count("Monday, May 4, 2026") == 1
 
 
 @pytest.mark.rule("R-13b")

@@ -186,7 +186,7 @@ def test_an_accepted_extension_moves_the_report_to_the_new_end_of_the_term(api, 
     # When the extended term is over; Then the shortfall (85 of 100) is reported once
     clock.advance(to=at_local("2026-05-01", 0))
     (mail,) = shortfall_mails(stack, contract)
-    assert "line 1: ordered 85 of 100" in mail["text"]
+    assert "Line 1: " in mail["text"] and "ordered 85 of 100" in mail["text"]
     assert [r["term_end"] for r in agency.get(f"/contracts/{contract.id}/term-reports").json["reports"]] == ["2026-04-30"]
 
 

@@ -167,7 +167,7 @@ def test_a_rescinded_waiver_is_published_and_its_current_contractor_gets_a_court
     assert api.as_("agency", "DSS").post(f"/amendments/{amendment_id}/publish").status == 200
     (courtesy,) = [m for m in stack.outbox() if m["to"] == [CONTRACTOR]]
     assert courtesy["subject"] == "DSS will procure Emergency shelter competitively"
-    assert "July 01, 2026" in courtesy["text"] and f"/plans/{plan_id}/schedule/versions/2" in courtesy["text"]
+    assert "Wednesday, July 1, 2026" in courtesy["text"] and f"/plans/{plan_id}/schedule/versions/2" in courtesy["text"]
     shelter = next(s for s in api.get(f"/plans/{plan_id}").json["procurement_schedule"] if s["service_id"] == "SHELTER")
     assert shelter["method"] == "competitive" and shelter["competitive_procurement_date"] == "2026-07-01"
     events = [e["type"] for e in stack.history(PROCESS, f"amendment-{amendment_id}")]

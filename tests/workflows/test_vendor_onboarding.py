@@ -23,6 +23,14 @@ def test_registration_emails_a_confirmation_code_at_once(api, stack):
     assert mail["subject"] == f"Confirm your vendor registration {vendor['id']}"
 
 
+def test_the_email_reaches_the_mail_service_with_its_text_and_html_parts(api, stack):
+    # Given a registration / When its confirmation email is sent through SES / Then both parts arrive, with the same code
+    register(api)
+    (mail,) = stack.outbox()
+    code = mail["text"].split("Confirmation code: ")[1].split()[0]
+    assert mail["html"].startswith("<!DOCTYPE html>") and f">{code}</strong>" in mail["html"]
+
+
 def test_reminder_is_not_sent_before_seven_days_have_passed(api, stack, clock):
     register(api)
     clock.advance(days=6, hours=23, minutes=59)

@@ -1,0 +1,481 @@
+"""Fixed, realistic facts for every email template: the snapshot tests render each with these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+CT = ZoneInfo("America/New_York")
+PORTAL = "https://portal.ct.example.gov"
+NOTICED = dt.datetime(2026, 12, 15, 14, 0, tzinfo=CT)
+OPENING = dt.datetime(2026, 12, 15, 14, 0, tzinfo=CT)
+TEN_DAYS = dt.datetime(2026, 12, 26, 0, 0, tzinfo=CT)  # calendar.days_after(NOTICED, 10): the end of December 25
+SOLICITATION = {"id": "ITB-2026-0412", "title": "Copy paper, letter size, 20 lb"}
+INVITATION = {
+    **SOLICITATION,
+    "agency": "DAS",
+    "commodity_codes": ["64000", "64500"],
+    "opening_at": OPENING,
+    "lines": [
+        {
+            "line": "1",
+            "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+            "quantity": D(1200),
+            "unit": "case",
+            "no_substitute": False,
+        },
+        {
+            "line": "2",
+            "description": "Copy paper, legal, 20 lb, white",
+            "quantity": D("150.5"),
+            "unit": "case",
+            "no_substitute": True,
+        },
+    ],
+    "all_or_none": False,
+    "alternates_allowed": True,
+    "guaranty_percent": D(5),
+    "surety_percent": D(10),
+    "samples_required": False,
+}
+AWARDED_LINES = [
+    {
+        "line": "1",
+        "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+        "unit": "case",
+        "quantity": D(1200),
+        "unit_price": D("41.875"),
+        "total": D("50250.000"),
+    },
+    {
+        "line": "2",
+        "description": "Copy paper, legal, 20 lb, white",
+        "unit": "case",
+        "quantity": D(150),
+        "unit_price": D("46.50"),
+        "total": D("6975.00"),
+    },
+]
+TOTAL = D("57225.00")
+SURETY = {"amount": D("5722.50"), "percent": D(10), "due": TEN_DAYS}
+CONTRACTOR = "Acme Office Supply LLC"
+AWARD = {"award_id": "AW-7f3a2c91d0b4", "link": f"{PORTAL}/awards/AW-7f3a2c91d0b4"}
+CONTRACT_LINK = f"{PORTAL}/contracts/CT-19be04a7c2d1"
+ORDER = {"order_id": "PO-5d2e8a0c1b77", "contract_id": "CT-19be04a7c2d1"}
+DELIVERY = {**ORDER, "delivery_id": "DL-a1b2c3d4e5f6", "link": f"{PORTAL}/deliveries/DL-a1b2c3d4e5f6"}
+INVOICE = {
+    "contractor": CONTRACTOR,
+    "invoice_id": "INV-3c4d5e6f7a8b",
+    "contract_id": "CT-19be04a7c2d1",
+    "link": f"{PORTAL}/invoices/INV-3c4d5e6f7a8b",
+}
+PLAN = {
+    "plan_id": "PLAN-DSS-FY26-28",
+    "agency": "Department of Social Services",
+    "period": "FY 26-28",
+    "link": f"{PORTAL}/plans/PLAN-DSS-FY26-28",
+}
+AMENDMENT = {
+    "amendment_id": "AMD-9e8d7c6b5a4f",
+    "agency": "Department of Social Services",
+    "service_id": "S-3",
+    "to_competitive": False,
+    "review_due": dt.datetime(2027, 1, 22, 23, 59, 59, tzinfo=CT),
+    "link": f"{PORTAL}/amendments/AMD-9e8d7c6b5a4f",
+}
+
+FACTS: dict[str, dict] = {
+    "invitation_to_bid": {"solicitation": INVITATION, "link": f"{PORTAL}/solicitations/ITB-2026-0412"},
+    "addendum": {
+        "solicitation": {**INVITATION, "opening_at": dt.datetime(2027, 1, 5, 14, 0, tzinfo=CT)},
+        "number": 2,
+        "text": "Line 2: the paper must be 30% post-consumer recycled content.\nSamples are not required.",
+        "postponed_from": OPENING,
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412",
+    },
+    "invitation_cancelled": {
+        "solicitation": INVITATION,
+        "reason": "The agency's need was met by an existing term contract.",
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412",
+    },
+    "bid_tabulation": {
+        "bidder": CONTRACTOR,
+        "solicitation": SOLICITATION,
+        "opened_at": OPENING,
+        "bid_count": 3,
+        "bid_id": "BID-0c9d8e7f6a5b",
+        "total": D("57225.00"),
+        "notes": {"conditional": False, "addenda_missing": [2], "corrections": 1, "alternates": 0, "sample_missing": False},
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412/tabulation",
+    },
+    "bids_rejected_all": {
+        "solicitation": SOLICITATION,
+        "reason": "Every bid exceeds the funds available for the purchase.",
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412",
+    },
+    "award_notice": {
+        **AWARD,
+        "bidder": CONTRACTOR,
+        "bid_id": "BID-0c9d8e7f6a5b",
+        "solicitation": SOLICITATION,
+        "scope": "all lines",
+        "lines": AWARDED_LINES,
+        "amount": TOTAL,
+        "responsibility": "Financial statements for 2025 reviewed; adequate.",
+        "conditional": False,
+        "respond_by": TEN_DAYS,
+        "contract_id": "CT-19be04a7c2d1",
+        "surety": SURETY,
+    },
+    "contract_formed": {
+        **AWARD,
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "solicitation": SOLICITATION,
+        "lines": AWARDED_LINES,
+        "total": TOTAL,
+        "surety": SURETY,
+        "link": CONTRACT_LINK,
+    },
+    "contract_formed_state": {
+        **AWARD,
+        "agency": "DAS",
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "solicitation": SOLICITATION,
+        "lines": AWARDED_LINES,
+        "total": TOTAL,
+        "surety": SURETY,
+        "link": CONTRACT_LINK,
+    },
+    "award_refused": {
+        **AWARD,
+        "bidder": CONTRACTOR,
+        "share": 1,
+        "scope": "line 1",
+        "reason": "Our mill cannot supply the quantity before March.",
+        "contract_id": "CT-19be04a7c2d1",
+        "solicitation": SOLICITATION,
+    },
+    "award_passed_on": {
+        **AWARD,
+        "bidder": CONTRACTOR,
+        "scope": "line 1",
+        "solicitation": SOLICITATION,
+        "following": ["Bolt Paper Co"],
+    },
+    "surety_received": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "form": "certified_check",
+        "reference": "CC-004417",
+        "amount": D("5722.50"),
+        "required": D("5722.50"),
+        "link": CONTRACT_LINK,
+    },
+    "surety_received_purchasing": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "form": "performance_bond",
+        "reference": "PB-2026-1183",
+        "amount": D("5722.50"),
+        "required": D("5722.50"),
+        "link": CONTRACT_LINK,
+    },
+    "contract_cancelled": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "ground": "missing_surety",
+        "reason": "No performance surety was furnished within 10 days of the request.",
+        "link": CONTRACT_LINK,
+    },
+    "contract_cancelled_agency": {
+        "agency": "DAS",
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "ground": "non_performance",
+        "reason": "Three deliveries late by more than two weeks.",
+        "link": CONTRACT_LINK,
+    },
+    "award_corrected": {
+        **AWARD,
+        "bidder": CONTRACTOR,
+        "scope": "all lines",
+        "field": "unit_price",
+        "line": {"line": "2", "description": "Copy paper, legal, 20 lb, white", "unit": "case"},
+        "before": "465.00",
+        "after": "46.50",
+        "reason": "The unit price was transcribed with a misplaced decimal point.",
+        "amount": TOTAL,
+    },
+    "award_lapsed": {**AWARD, "bidder": CONTRACTOR, "share": 1, "scope": "all lines", "respond_by": TEN_DAYS},
+    "surety_missing": {
+        **AWARD,
+        "bidder": CONTRACTOR,
+        "share": 1,
+        "scope": "all lines",
+        "surety": SURETY,
+        "contract_id": "CT-19be04a7c2d1",
+        "contract_link": CONTRACT_LINK,
+    },
+    "purchase_order": {
+        **ORDER,
+        "agency": "DAS",
+        "approval": "OSC-2026-88412",
+        "deliver_by": dt.date(2027, 1, 29),
+        "lines": AWARDED_LINES,
+        "total": TOTAL,
+        "contact": "receiving@das.ct.example.gov",
+        "link": f"{PORTAL}/orders/PO-5d2e8a0c1b77",
+    },
+    "delivery_extension_requested": {
+        **ORDER,
+        "contractor": "acme",
+        "deliver_by": dt.date(2027, 2, 12),
+        "due": dt.date(2027, 1, 29),
+        "reason": "The mill is closed by a strike until February 5.",
+        "link": f"{PORTAL}/orders/PO-5d2e8a0c1b77",
+    },
+    "delivery_extension_decided": {
+        **ORDER,
+        "approved": True,
+        "requested": dt.date(2027, 2, 12),
+        "due": dt.date(2027, 2, 12),
+        "reason": "",
+        "link": f"{PORTAL}/orders/PO-5d2e8a0c1b77",
+    },
+    "goods_rejected": {
+        **DELIVERY,
+        "lines": [
+            {
+                "line": "1",
+                "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+                "unit": "case",
+                "quantity": D(40),
+            }
+        ],
+        "reason": "Water-damaged cases.",
+        "remove_by": dt.datetime(2027, 1, 31, 10, 30, tzinfo=CT),
+    },
+    "adjusted_price_proposed": {
+        **DELIVERY,
+        "agency": "DAS",
+        "lines": [
+            {
+                "line": "2",
+                "description": "Copy paper, legal, 20 lb, white",
+                "unit": "case",
+                "quantity": D(20),
+                "unit_price": D("38.00"),
+                "total": D("760.00"),
+            }
+        ],
+    },
+    "adjusted_prices_determined": {
+        **DELIVERY,
+        "lines": [
+            {
+                "line": "2",
+                "description": "Copy paper, legal, 20 lb, white",
+                "unit": "case",
+                "quantity": D(20),
+                "unit_price": D("40.00"),
+                "total": D("800.00"),
+            }
+        ],
+        "reason": "The shade differs slightly from the specification; the paper is otherwise usable.",
+    },
+    "rejected_goods_abandoned": {**DELIVERY, "remove_by": dt.datetime(2027, 1, 31, 10, 30, tzinfo=CT)},
+    "open_market_charged": {
+        **ORDER,
+        "purchase_id": "OM-6b5a4c3d2e1f",
+        "line": {
+            "line": "1",
+            "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+            "unit": "case",
+            "quantity": D(40),
+        },
+        "cost": D("1980.00"),
+        "contract_cost": D("1675.00"),
+        "excess": D("305.00"),
+        "set_off": D("305.00"),
+        "reason": "Rejected goods not replaced by the delivery date.",
+        "link": CONTRACT_LINK,
+    },
+    "invoice_defective": {
+        **INVOICE,
+        "reason": "The invoice does not bear the purchase order number.",
+        "correct_by": dt.date(2027, 2, 22),
+        "due_date": dt.date(2027, 3, 29),
+        "days_late": 2,
+    },
+    "payment_withheld": {
+        **INVOICE,
+        "amount": D("800.00"),
+        "reason": "Twenty cases delivered short.",
+        "due_date": dt.date(2027, 3, 29),
+    },
+    "withholding_released": {**INVOICE, "amount": D("800.00"), "due_date": dt.date(2027, 4, 12)},
+    "interest_invoice": {
+        **INVOICE,
+        "due_date": dt.date(2027, 3, 29),
+        "paid": D("57225.00"),
+        "paid_on": dt.date(2027, 5, 10),
+        "days_late": 42,
+        "interest": D("801.78"),
+        "interest_invoice_id": "INV-8a7b6c5d4e3f",
+        "interest_due_date": dt.date(2027, 6, 24),
+        "link": f"{PORTAL}/invoices/INV-8a7b6c5d4e3f",
+    },
+    "payment_reminder": {**INVOICE, "days": 10, "due_date": dt.date(2027, 3, 29), "balance": D("57225.00")},
+    "payment_overdue": {**INVOICE, "due_date": dt.date(2027, 3, 29), "balance": D("57225.00")},
+    "plan_submitted": {**PLAN, "submitted_on": dt.datetime(2026, 12, 15, 9, 30, tzinfo=CT), "services": 12},
+    "plan_approved": {**PLAN, "note": "Approved as submitted."},
+    "plan_returned": {**PLAN, "reasons": ["The procurement schedule omits service S-7.", "Add the FY 28 services."]},
+    "amendment_requested": {
+        **AMENDMENT,
+        "plan_id": "PLAN-DSS-FY26-28",
+        "period": "FY 26-28",
+        "reason": "The only licensed provider in the region.",
+    },
+    "amendment_reminder": AMENDMENT,
+    "amendment_overdue": AMENDMENT,
+    "amendment_decided": {
+        **AMENDMENT,
+        "plan_id": "PLAN-DSS-FY26-28",
+        "period": "FY 26-28",
+        "approved": True,
+        "decided_on": dt.datetime(2027, 1, 14, 11, 0, tzinfo=CT),
+        "note": "Granted for one year.",
+    },
+    "competitive_procurement_courtesy": {
+        "contractor": "Harbor Family Services Inc.",
+        "agency": "Department of Social Services",
+        "period": "FY 26-28",
+        "version": 3,
+        "service_id": "S-3",
+        "service": "In-home family support",
+        "procurement_date": dt.date(2027, 9, 1),
+        "link": f"{PORTAL}/plans/PLAN-DSS-FY26-28/schedule/versions/3",
+    },
+    "term_shortfall": {
+        "contract_id": "CT-19be04a7c2d1",
+        "contractor": CONTRACTOR,
+        "term_end": dt.date(2027, 6, 30),
+        "lines": [
+            {
+                "line": "1",
+                "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+                "unit": "case",
+                "ordered": D(980),
+                "contract_quantity": D(1200),
+                "least": D("1080.0"),
+            }
+        ],
+        "link": CONTRACT_LINK,
+    },
+    "balance_statement_requested": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "request_id": "UBS-1a2b3c4d5e6f",
+        "term_end": dt.date(2027, 6, 30),
+        "link": CONTRACT_LINK,
+    },
+    "ordering_agency_requested": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "agency": "DOT",
+        "request_id": "OA-2f3e4d5c6b7a",
+        "link": CONTRACT_LINK,
+    },
+    "contract_amendment_signed": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "number": 1,
+        "reason": "The agency needs more letter paper through June.",
+        "lines": [
+            {
+                "line": "1",
+                "description": "Copy paper, letter, 20 lb, white, 10 reams per case",
+                "unit": "case",
+                "quantity": (D(1200), D(1500)),
+                "unit_price": (D("41.875"), D("41.875")),
+            }
+        ],
+        "term": (dt.date(2027, 6, 30), dt.date(2027, 9, 30)),
+        "link": CONTRACT_LINK,
+    },
+    "contract_amendment_decided": {
+        "contractor": CONTRACTOR,
+        "contract_id": "CT-19be04a7c2d1",
+        "number": 1,
+        "accepted": True,
+        "reason": "",
+        "link": CONTRACT_LINK,
+    },
+    "assignment_decided": {
+        "contract_id": "CT-19be04a7c2d1",
+        "contractor": CONTRACTOR,
+        "assignee": "Bolt Paper Co",
+        "consent": True,
+        "reason": "Bolt Paper Co bought Acme's paper business and takes over its obligations.",
+        "link": CONTRACT_LINK,
+    },
+    "vendor_confirmation_code": {
+        "reissued": False,
+        "vendor_id": "V-0e1d2c3b4a59",
+        "legal_name": CONTRACTOR,
+        "code": "482913",
+        "expires_at": dt.datetime(2026, 12, 16, 9, 30, tzinfo=CT),
+        "attempts": 5,
+        "commodity_codes": ["64000"],
+        "link": f"{PORTAL}/vendors/V-0e1d2c3b4a59/confirm",
+    },
+    "vendor_confirmation_reminder": {
+        "vendor_id": "V-0e1d2c3b4a59",
+        "legal_name": CONTRACTOR,
+        "registered_at": dt.datetime(2026, 12, 15, 9, 30, tzinfo=CT),
+        "code": "771205",
+        "expires_at": dt.datetime(2026, 12, 23, 9, 30, tzinfo=CT),
+        "link": f"{PORTAL}/vendors/V-0e1d2c3b4a59/confirm",
+    },
+    "evidence_requested": {
+        "bidder": "Bolt Paper Co",
+        "solicitation": SOLICITATION,
+        "bid_id": "BID-1d2c3b4a5968",
+        "requested": "Three references for contracts of similar size in the last five years.",
+        "respond_by": dt.datetime(2026, 12, 21, 0, 0, tzinfo=CT),
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412/bids/BID-1d2c3b4a5968/evidence-requests/EVR-1",
+    },
+    "quantity_change_offered": {
+        "bidder": "Bolt Paper Co",
+        "solicitation": SOLICITATION,
+        "bid_id": "BID-1d2c3b4a5968",
+        "line": {"line": "1", "description": "Copy paper, letter, 20 lb, white, 10 reams per case", "unit": "case"},
+        "before": D(1200),
+        "after": D(1320),
+        "reason": "A second office joins the purchase.",
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412/bids/BID-1d2c3b4a5968/quantity-changes/QC-1",
+    },
+    "quantity_change_decided": {
+        "bidder": "Bolt Paper Co",
+        "solicitation": SOLICITATION,
+        "bid_id": "BID-1d2c3b4a5968",
+        "line": {"line": "1", "description": "Copy paper, letter, 20 lb, white, 10 reams per case", "unit": "case"},
+        "before": D(1200),
+        "after": D(1320),
+        "accepted": True,
+        "link": f"{PORTAL}/solicitations/ITB-2026-0412/bids/BID-1d2c3b4a5968/quantity-changes/QC-1",
+    },
+    "attention_needed": {
+        "state": "Open bids",
+        "process": "invitation-to-bid",
+        "execution": "itb-ITB-2026-0412",
+        "error": "SealBroken",
+        "cause": "Bid BID-0c9d8e7f6a5b does not match the commitment on its receipt.",
+        "reference": "ATT-itb-ITB-2026-0412-open-bids",
+        "occurrences": 1,
+        "link": f"{PORTAL}/attention/ATT-itb-ITB-2026-0412-open-bids",
+    },
+}
