@@ -60,9 +60,9 @@ def install() -> None:
         with DYNAMODB_LOCK:
             return call_action(self)
 
-    StepFunctionsParserBackend._get_executions = executions_with_an_interpreter
-    DynamoHandler.call_action = one_request_at_a_time
-    DynamoDBBackend.transact_write_items = check_then_write
+    StepFunctionsParserBackend._get_executions = executions_with_an_interpreter  # type: ignore[method-assign]
+    DynamoHandler.call_action = one_request_at_a_time  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = check_then_write  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -72,9 +72,9 @@ def uninstall() -> None:
     from moto.dynamodb.responses import DynamoHandler
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    StepFunctionsParserBackend._get_executions = _originals["get_executions"]
-    DynamoHandler.call_action = _originals["call_action"]
-    DynamoDBBackend.transact_write_items = _originals["transact_write_items"]
+    StepFunctionsParserBackend._get_executions = _originals["get_executions"]  # type: ignore[method-assign]
+    DynamoHandler.call_action = _originals["call_action"]  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = _originals["transact_write_items"]  # type: ignore[method-assign]
     _originals.clear()
 
 

@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import boto3
 
@@ -24,13 +25,16 @@ from local import lambda_dispatch, moto_fixes, virtual_time
 from local.schedules import Schedules
 from local.virtual_time import VirtualClock
 
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STAGE = "dev"
 STACK_NAME = "ct-procurement-local"
 SENDER = "purchasing-notices@example.gov"
 DEV_JWT_SECRET = "ct-procurement-local-dev-secret-not-for-production"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
 def app_environment(key_id: str = "") -> dict[str, str]:

@@ -78,9 +78,6 @@ class InMemoryStore:
     def get_many(self, cls, entity_ids):
         return [e for e in (self.get(cls, i) for i in entity_ids) if e is not None]
 
-    def find(self, cls, index: str, key: str, **options) -> list:
-        return list(self.iterate(cls, index, key, **options))
-
     def iterate(self, cls, index, key, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
         et = entity_type(cls)
         et.partition(index, key)  # unknown index -> LookupError, as in DynamoStore

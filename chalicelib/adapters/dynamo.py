@@ -50,7 +50,7 @@ TRANSACTION_LIMIT_ITEMS = 100
 TRANSACTION_LIMIT_BYTES = 4 * 1024 * 1024
 
 
-def build_models(entities_table: str, audit_table: str, region: str):
+def build_models(entities_table: str, audit_table: str, region_name: str):
     """pynamodb binds table names to classes, so each configuration gets its own classes."""
 
     class Gsi1(GlobalSecondaryIndex):
@@ -72,6 +72,7 @@ def build_models(entities_table: str, audit_table: str, region: str):
     class EntityRecord(Model):
         class Meta:
             table_name = entities_table
+            region = region_name
 
         pk = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
@@ -88,6 +89,7 @@ def build_models(entities_table: str, audit_table: str, region: str):
     class AuditRecord(Model):
         class Meta:
             table_name = audit_table
+            region = region_name
 
         entity = UnicodeAttribute(hash_key=True)
         seq = UnicodeAttribute(range_key=True)  # UTC time | entity version | random: chronological
@@ -98,8 +100,6 @@ def build_models(entities_table: str, audit_table: str, region: str):
         before = UnicodeAttribute(null=True)
         after = UnicodeAttribute(null=True)
 
-    for model in (EntityRecord, AuditRecord):
-        model.Meta.region = region
     return EntityRecord, AuditRecord
 
 
@@ -122,9 +122,6 @@ class DynamoStore:
         with throttling_as_unavailable("The database"):
             records = list(self.Entity.batch_get([(f"{et.kind}#{i}", ROOT) for i in entity_ids], consistent_read=True))
         return [self._decode(et, r) for r in records]
-
-    def find(self, cls, index: str, key: str, **options) -> list:
-        return list(self.iterate(cls, index, key, **options))
 
     def iterate(self, cls, index: str, key: str, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
         """Query one index partition, page by page (never a Scan), sorted by the index sort key."""

@@ -1,7 +1,7 @@
 """OPM procurement plans (OPM-1 to OPM-3): eight typed components, submission, approval, schedule versions.
 
 An agency buying health and human services (POS) or personal services (PSA) files one plan per fiscal-year
-period with OPM. The eight components modelled here are listed in COMPONENTS; docs/rules-opm.md says why.
+period with OPM. The eight components modelled here are listed in COMPONENTS; docs/rules.md (OPM-1) says why.
 Approval publishes the procurement schedule as version 1; each published amendment adds a version
 (plans_amendments.py). Older versions are kept.
 """
@@ -273,7 +273,7 @@ def approve(plan: Plan, now: dt.datetime, by: str, note: str) -> Plan:
     """OPM approves in writing; the approved schedule becomes public version 1 (OPM-2)."""
     _require_submitted(plan)
     _require_text(note, "note")
-    first = ScheduleVersion(number=1, services=plan.procurement_schedule, created_at=now, source="plan", published_at=now)
+    first = ScheduleVersion(number=1, services=plan.procurement_schedule or (), created_at=now, source="plan", published_at=now)
     return dataclasses.replace(
         plan,
         status=PlanStatus.APPROVED,

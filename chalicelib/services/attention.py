@@ -34,7 +34,7 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
         Actor.system(execution),
         now,
         [
-            Change("attention.raised", record, existing),
+            Change(action="attention.raised", after=record, before=existing),
             Send(
                 f"attention:{record.id}:{record.occurrences}",
                 Email(
@@ -63,7 +63,7 @@ def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
     record = deps.load(Attention, attention_id)
     now = deps.clock.now()
     resumed = rules.resume(record, actor.sub, now)
-    (resumed,) = deps.store.commit(actor, now, [Change("attention.resumed", resumed, record)])
+    (resumed,) = deps.store.commit(actor, now, [Change(action="attention.resumed", after=resumed, before=record)])
     if record.process == OUTBOX:
         from chalicelib.services import outbox
 

@@ -92,7 +92,7 @@ def make_award(
         )
         stored = []
         try:
-            for batch in _decision_transactions(Change("solicitation.awarded", awarded, sol), awards):
+            for batch in _decision_transactions(Change(action="solicitation.awarded", after=awarded, before=sol), awards):
                 stored += deps.store.commit(actor, now, batch)
         except AlreadyTaken as taken:
             raise Conflict(
@@ -120,7 +120,7 @@ def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
     first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
     batches, batch, size = [], [decided], 2
     for award in awards:
-        items = [Change("award.made", award)] + [
+        items = [Change(action="award.made", after=award)] + [
             Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids
         ]
         cost = len(items) + 1
@@ -154,7 +154,7 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
             actor,
             now,
             [
-                Change("solicitation.all_bids_rejected", ended, sol),
+                Change(action="solicitation.all_bids_rejected", after=ended, before=sol),
                 Broadcast(
                     f"{sol.id}:rejected-all",
                     Audience("opened-bidders", sol.id),
@@ -214,8 +214,8 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
             actor,
             now,
             [
-                Change("award.accepted", accepted, award),
-                Change("contract.created", contract),
+                Change(action="award.accepted", after=accepted, before=award),
+                Change(action="contract.created", after=contract),
                 _contract_formed_email(accepted, share, contract, "your acceptance of the conditional award (R-8c)"),
             ],
         )
@@ -237,10 +237,16 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
         award = deps.load(Award, award_id)
         now = deps.clock.now()
         refused, share = rules.refuse(award, vendor.id, reason, now)
-        changes = [Change("award.refused", refused, award)]
+        changes = [Change(action="award.refused", after=refused, before=award)]
         if share.contract_id:
             contract = deps.load(Contract, share.contract_id)
-            changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
+            changes.append(
+                Change(
+                    action="contract.refused",
+                    after=contract_rules.mark_refused(contract, share.refusal_reason, now),
+                    before=contract,
+                )
+            )
         formed = f" Contract {share.contract_id} stands until you decide." if share.contract_id else ""
         changes.append(
             _purchasing_alert(
@@ -274,14 +280,16 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
         sol = load(deps, award.solicitation_id)
         now = deps.clock.now()
         moved, passed, new = rules.pass_on(award, sol, now)
-        changes = [Change("award.passed_on", moved, award)]
+        changes = [Change(action="award.passed_on", after=moved, before=award)]
         for share in passed:
             if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
                 contract = deps.load(Contract, share.contract_id)
                 reason = "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)"
                 changes.append(
                     Change(
-                        "contract.cancelled", contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now), contract
+                        action="contract.cancelled",
+                        after=contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now),
+                        before=contract,
                     )
                 )
         following = ", ".join(s.candidate.bidder_name for s in new)
@@ -317,7 +325,7 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
             actor,
             now,
             [
-                Change("award.surety_furnished", furnished, award),
+                Change(action="award.surety_furnished", after=furnished, before=award),
                 Send(
                     f"award:{award.id}:{share.number}:surety-received",
                     Email(
@@ -358,10 +366,14 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
                 raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
             rules.ensure_surety_missing(award, contract.id, now)
         ended = contract_rules.cancel(contract, ground, reason, now)
-        changes = [Change("contract.cancelled", ended, contract)]
+        changes = [Change(action="contract.cancelled", after=ended, before=contract)]
         if award is not None:
             changes.append(
-                Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award)
+                Change(
+                    action="award.contract_cancelled",
+                    after=rules.cancelled(award, contract.id, ended.cancellation_reason, now),
+                    before=award,
+                )
             )
         changes.append(
             Send(
@@ -398,7 +410,7 @@ def correct_award(
         corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
         fix = corrected.corrections[-1]
         share = corrected.share(fix.share)
-        changes: list[Write] = [Change("award.corrected", corrected, award)]
+        changes: list[Write] = [Change(action="award.corrected", after=corrected, before=award)]
         if share.noticed_at is not None:
             where = f" of line {fix.line_id}" if fix.line_id else ""
             changes.append(
@@ -432,9 +444,9 @@ def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
         contract_id = None if share.conditional else deps.ids.new("CT")
         noticed = rules.notice(award, number, now, contract_id)
         share = noticed.share(number)
-        changes = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
+        changes = [Change(action="award.contracted" if contract_id else "award.noticed", after=noticed, before=award)]
         if contract_id:
-            changes.append(Change("contract.created", _contract(deps, noticed, share, now)))
+            changes.append(Change(action="contract.created", after=_contract(deps, noticed, share, now)))
         changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(noticed, share, sol)))
         deps.commit(Actor.system(execution), now, changes)  # a retried task finds it done, its notice written
     return _step(share, now)
@@ -448,7 +460,7 @@ def await_acceptance(deps: Deps, execution: str, award_id: str, number: int, tas
         deps.store.commit(
             Actor.system(execution),
             deps.clock.now(),
-            [Change("award.acceptance_awaited", rules.await_acceptance(award, number, task_token), award)],
+            [Change(action="award.acceptance_awaited", after=rules.await_acceptance(award, number, task_token), before=award)],
         )
     elif share.status is ShareStatus.CONTRACTED:
         deps.workflows.resume(task_token, _step(share, deps.clock.now()))
@@ -464,7 +476,7 @@ def await_surety(deps: Deps, execution: str, award_id: str, number: int, task_to
         deps.store.commit(
             Actor.system(execution),
             deps.clock.now(),
-            [Change("award.surety_awaited", rules.await_surety(award, number, task_token), award)],
+            [Change(action="award.surety_awaited", after=rules.await_surety(award, number, task_token), before=award)],
         )
     elif share.surety is not None:
         deps.workflows.resume(task_token, {"surety": True})
@@ -487,7 +499,7 @@ def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("award.lapsed", moved, award),
+                Change(action="award.lapsed", after=moved, before=award),
                 _purchasing_alert(
                     deps,
                     moved,
@@ -514,7 +526,7 @@ def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dic
     moved = rules.surety_lapsed(award, number, deps.clock.now())
     share = moved.share(number)
     if moved is not award:  # a retried task finds it recorded, its alert written
-        changes: list[Write] = [Change("award.surety_lapsed", moved, award)]
+        changes: list[Write] = [Change(action="award.surety_lapsed", after=moved, before=award)]
         if share.status is ShareStatus.CONTRACTED and share.surety_missing:
             changes.append(
                 _purchasing_alert(

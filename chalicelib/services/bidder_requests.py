@@ -27,7 +27,7 @@ def request_evidence(
         actor,
         now,
         [
-            Change("bid.evidence_requested", request),
+            Change(action="bid.evidence_requested", after=request),
             Send(
                 f"{request.id}:requested",
                 Email(
@@ -53,7 +53,7 @@ def answer_evidence(
     request = _of_bid(deps, EvidenceRequest, request_id, bid)
     now = deps.clock.now()
     answered = rules.answer_evidence(request, text, document, actor.sub, now)
-    (answered,) = deps.store.commit(actor, now, [Change("bid.evidence_answered", answered, request)])
+    (answered,) = deps.store.commit(actor, now, [Change(action="bid.evidence_answered", after=answered, before=request)])
     return answered
 
 
@@ -75,7 +75,7 @@ def propose_quantity(
         actor,
         now,
         [
-            Change("bid.quantity_change_proposed", change),
+            Change(action="bid.quantity_change_proposed", after=change),
             Send(
                 f"{change.id}:proposed",
                 Email(
@@ -100,10 +100,10 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
     change = _of_bid(deps, QuantityChange, change_id, bid)
     now = deps.clock.now()
     decided = rules.decide_quantity(change, sol, bid, accept, actor.sub, now)
-    changes = [Change(f"bid.quantity_change_{decided.status.value}", decided, change)]
+    changes = [Change(action=f"bid.quantity_change_{decided.status.value}", after=decided, before=change)]
     if decided.status is QuantityChangeStatus.ACCEPTED:
         changed = bid_rules.with_quantity(bid, change.line_id, change.quantity, change.reason)
-        changes.append(Change("bid.quantity_changed", changed, bid))
+        changes.append(Change(action="bid.quantity_changed", after=changed, before=bid))
     (decided, *_) = deps.commit(
         actor,
         now,

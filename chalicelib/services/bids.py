@@ -100,14 +100,18 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
             replaces=previous.id if previous else None,
         )
         changes = [
-            Change("bid.received", bid),
+            Change(action="bid.received", after=bid),
             Member(bids_collection(sol.id), bid.id),
             Unchanged(current),
             Guard(live_bid_guard(sol.id, vendor.id), bid.id, handed_over_by=bid.replaces),
         ]
         if previous is not None:
             changes.append(
-                Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous)
+                Change(
+                    action="bid.replaced",
+                    after=dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id),
+                    before=previous,
+                )
             )
         try:
             return deps.store.commit(actor, received, changes)[0]
@@ -137,7 +141,7 @@ def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) ->
             _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
         withdrawn = rules.withdraw(bid, now)
         release = Guard(live_bid_guard(sol.id, vendor.id), bid.id, release=True)
-        (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid), release])
+        (withdrawn,) = deps.store.commit(actor, now, [Change(action="bid.withdrawn", after=withdrawn, before=bid), release])
         return withdrawn
 
     return retry_on_conflict(withdraw)
@@ -230,7 +234,7 @@ def determine(
         factor=factor,
         stated_factors=tuple(f.name for f in sol.evaluation_factors),
     )
-    (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
+    (decided,) = deps.store.commit(actor, now, [Change(action=f"bid.determination.{finding.value}", after=decided, before=bid)])
     return decided
 
 
@@ -241,7 +245,7 @@ def record_sample(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, r
     bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
     recorded = rules.record_sample(bid, sol, received_on, description, actor.sub, now)
-    (recorded,) = deps.store.commit(actor, now, [Change("bid.sample_received", recorded, bid)])
+    (recorded,) = deps.store.commit(actor, now, [Change(action="bid.sample_received", after=recorded, before=bid)])
     return recorded
 
 
@@ -303,7 +307,7 @@ def open_bids(
     sol_rules.mark_opened(sol, now, 0)  # refuses a cancelled or early opening before touching any bid
     system = Actor.system(execution)
     if not after and sol.status is SolicitationStatus.OPEN:
-        deps.store.commit(system, now, [Change("solicitation.bids_closed", sol, sol)])
+        deps.store.commit(system, now, [Change(action="solicitation.bids_closed", after=sol, before=sol)])
     handled, last = 0, after
     for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
@@ -319,12 +323,14 @@ def open_bids(
             raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
         content = rules.check_bid(sol, json.loads(document), bid.received_at)
         public = dataclasses.replace(rules.opened(bid, content, sol, now), salt=salt.hex(), document=document.decode())
-        deps.store.commit(system, now, [Change("bid.opened", public, bid)])
+        deps.store.commit(system, now, [Change(action="bid.opened", after=public, before=bid)])
         opened += 1
         handled += 1
     current = load(deps, solicitation_id)
     if current.status is SolicitationStatus.OPEN:
-        deps.store.commit(system, now, [Change("solicitation.opened", sol_rules.mark_opened(current, now, opened), current)])
+        deps.store.commit(
+            system, now, [Change(action="solicitation.opened", after=sol_rules.mark_opened(current, now, opened), before=current)]
+        )
     return {"solicitation_id": sol.id, "done": True, "after": last, "opened": opened}
 
 
@@ -398,7 +404,7 @@ def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor,
 
 def _record_refusal(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, exc: Conflict) -> None:
     attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, exc.rule)
-    deps.store.commit(actor, now, [Change(f"bid.late_{action}_refused", attempt)])
+    deps.store.commit(actor, now, [Change(action=f"bid.late_{action}_refused", after=attempt)])
 
 
 def public_solicitation(deps: Deps, solicitation_id: str) -> Solicitation:

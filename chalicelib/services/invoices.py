@@ -92,14 +92,16 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
         cash_discount_days=contract.cash_discount_days,
     )
     invoice = dataclasses.replace(invoice, payment_clock=_clock_name(invoice))
-    changes = [Change("invoice.received", invoice)]
+    changes = [Change(action="invoice.received", after=invoice)]
     purchases = order_services.open_market_of(deps, contract.id)
     set_offs = order_services.set_off_changes(purchases, [invoice], now)
     for change in set_offs:
         if change.after.id == invoice.id:
-            changes = [Change("invoice.received", change.after)]
+            changes = [Change(action="invoice.received", after=change.after)]
     changes += [c for c in set_offs if c.after.id != invoice.id]
-    changes += [Change("invoice.reduced_for_rejected_goods", after, earlier[after.id]) for after in reductions]
+    changes += [
+        Change(action="invoice.reduced_for_rejected_goods", after=after, before=earlier[after.id]) for after in reductions
+    ]
     stored = deps.store.commit(actor, now, changes)
     invoice = stored[0]
     _start_clock(deps, invoice)
@@ -127,7 +129,9 @@ def _current(deps: Deps, invoice: Invoice) -> tuple[Invoice, list[Change]]:
     before = {i.id: i for i in invoices}
     reduced = rules.not_due_after_inspection(invoices, rules.billable_value(order, order_services.deliveries_of(deps, order.id)))
     mine = next((i for i in reduced if i.id == invoice.id), invoice)
-    return mine, [Change("invoice.reduced_for_rejected_goods", i, before[i.id]) for i in reduced if i.id != invoice.id]
+    return mine, [
+        Change(action="invoice.reduced_for_rejected_goods", after=i, before=before[i.id]) for i in reduced if i.id != invoice.id
+    ]
 
 
 def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Invoice:
@@ -141,7 +145,7 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
         actor,
         now,
         [
-            Change("invoice.defect_noticed", noticed, invoice),
+            Change(action="invoice.defect_noticed", after=noticed, before=invoice),
             Send(
                 f"invoice-{invoice.id}:defect",
                 Email(
@@ -181,7 +185,7 @@ def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal |
     restart = invoice.payment_clock is None
     if restart:
         corrected = dataclasses.replace(corrected, payment_clock=_clock_name(invoice, "-corrected"))
-    (corrected,) = deps.store.commit(actor, now, [Change("invoice.corrected", corrected, invoice)])
+    (corrected,) = deps.store.commit(actor, now, [Change(action="invoice.corrected", after=corrected, before=invoice)])
     if restart:
         _start_clock(deps, corrected)
     return corrected
@@ -198,7 +202,7 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
         actor,
         now,
         [
-            Change("invoice.payment_withheld", withheld, stored),
+            Change(action="invoice.payment_withheld", after=withheld, before=stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}",
                 Email(
@@ -229,7 +233,7 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
         actor,
         now,
         [
-            Change("invoice.withholding_released", released, stored),
+            Change(action="invoice.withholding_released", after=released, before=stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{number}:released",
                 Email(
@@ -280,10 +284,10 @@ def record_payment(
         interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
         payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
-    changes: list[Write] = [Change("invoice.payment_recorded", paid, stored)]
+    changes: list[Write] = [Change(action="invoice.payment_recorded", after=paid, before=stored)]
     if interest_invoice is not None:
         changes += [
-            Change("invoice.interest_invoiced", interest_invoice),
+            Change(action="invoice.interest_invoiced", after=interest_invoice),
             Send(
                 f"invoice-{interest_invoice.id}:issued",
                 Email(
@@ -353,14 +357,18 @@ def advance_payment(deps: Deps, execution: str, invoice_id: str) -> dict:
         stored = deps.load(Invoice, invoice_id)
         invoice, others = _current(deps, stored)
         if invoice is not stored or others:
-            mine = [Change("invoice.reduced_for_rejected_goods", invoice, stored)] if invoice is not stored else []
+            mine = (
+                [Change(action="invoice.reduced_for_rejected_goods", after=invoice, before=stored)]
+                if invoice is not stored
+                else []
+            )
             deps.store.commit(system, now, mine + others)
             continue
         event = rules.next_event(invoice, now)
         if event is None:
             if invoice.status is not InvoiceStatus.PAID and invoice.payment_clock == execution:
                 stopped = dataclasses.replace(invoice, payment_clock=None)
-                deps.store.commit(system, now, [Change("invoice.payment_clock_stopped", stopped, invoice)])
+                deps.store.commit(system, now, [Change(action="invoice.payment_clock_stopped", after=stopped, before=invoice)])
             return {"done": True, "wake_at": calendar.iso_utc(now), "status": invoice.status.value}
         if event.at > now:
             return {"done": False, "wake_at": calendar.iso_utc(event.at), "next": event.name, "due_date": event.due.isoformat()}
@@ -377,7 +385,7 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
             system,
             now,
             [
-                Change("invoice.payment_reminder_sent", reminded, invoice),
+                Change(action="invoice.payment_reminder_sent", after=reminded, before=invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:reminder-{days}",
                     Email(
@@ -398,7 +406,7 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
             system,
             now,
             [
-                Change("invoice.overdue", overdue, invoice),
+                Change(action="invoice.overdue", after=overdue, before=invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:overdue",
                     Email(
@@ -416,6 +424,6 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
     elif event.name.startswith("period-"):
         period = int(event.name.split("-")[1])
         accrued = rules.record_period(invoice, period)
-        deps.store.commit(system, now, [Change("invoice.interest_compounded", accrued, invoice)])
+        deps.store.commit(system, now, [Change(action="invoice.interest_compounded", after=accrued, before=invoice)])
     else:  # pragma: no cover - next_event never returns a past correction window
         raise ValueError(f"unknown payment event {event}")

@@ -21,7 +21,7 @@ from chalicelib.domain.performance_changes import (
     UnorderedBalanceStatement,
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.orders import get_contract, orders_of, visible_to
+from chalicelib.services.orders import get_contract, orders_of
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
 
 CONTRACT_TERM = "contract-term"
@@ -55,7 +55,7 @@ def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end:
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     (with_term,) = deps.store.commit(
-        actor, now, [Change("contract.term_set", rules.set_term(contract, start=start, end=end), contract)]
+        actor, now, [Change(action="contract.term_set", after=rules.set_term(contract, start=start, end=end), before=contract)]
     )
     _start_term_timer(deps, with_term)
     return with_term
@@ -77,7 +77,7 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
         Actor.system(execution),
         now,
         [
-            Change("contract.term_shortfall_reported", report),
+            Change(action="contract.term_shortfall_reported", after=report),
             Send(
                 f"term-shortfall-{report.id}",
                 Email(
@@ -123,7 +123,7 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
         actor,
         now,
         [
-            Change("unordered_balance_statement.requested", statement),
+            Change(action="unordered_balance_statement.requested", after=statement),
             Send(
                 f"balance-statement-{statement.id}:requested",
                 Email(
@@ -148,7 +148,9 @@ def state_balances(deps: Deps, actor: Actor, statement_id: str, *, lines: list[B
     contract = deps.load(Contract, statement.contract_id)
     now = deps.clock.now()
     stated = rules.state_balances(statement, contract, lines=lines, stated_by=actor.sub, now=now)
-    (stated,) = deps.store.commit(actor, now, [Change("unordered_balance_statement.stated", stated, statement)])
+    (stated,) = deps.store.commit(
+        actor, now, [Change(action="unordered_balance_statement.stated", after=stated, before=statement)]
+    )
     return stated
 
 
@@ -185,7 +187,7 @@ def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agenc
         actor,
         now,
         [
-            Change("ordering_agency.requested", request),
+            Change(action="ordering_agency.requested", after=request),
             Send(
                 f"ordering-agency-{request.id}:requested",
                 Email(
@@ -209,9 +211,9 @@ def decide_ordering_agency(deps: Deps, actor: Actor, request_id: str, *, accept:
     decided, accepted = rules.decide_ordering_agency(
         request, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now
     )
-    changes = [Change(f"ordering_agency.{decided.status.value}", decided, request)]
+    changes = [Change(action=f"ordering_agency.{decided.status.value}", after=decided, before=request)]
     if accepted is not None:
-        changes.append(Change("contract.ordering_agency_added", accepted, contract))
+        changes.append(Change(action="contract.ordering_agency_added", after=accepted, before=contract))
     (decided, *_) = deps.store.commit(actor, now, changes)
     return decided
 
@@ -253,8 +255,8 @@ def amend_contract(
         actor,
         now,
         [
-            Change("contract.amendment_numbered", numbered, contract),
-            Change("contract_amendment.signed", amendment),
+            Change(action="contract.amendment_numbered", after=numbered, before=contract),
+            Change(action="contract_amendment.signed", after=amendment),
             Send(
                 f"amendment-{amendment.id}",
                 Email(
@@ -283,9 +285,9 @@ def decide_amendment(
         raise NotFound(f"No amendment {amendment_id} of contract {contract.id}.")
     now = deps.clock.now()
     decided, amended = rules.decide_amendment(amendment, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now)
-    changes = [Change(f"contract_amendment.{decided.status.value}", decided, amendment)]
+    changes = [Change(action=f"contract_amendment.{decided.status.value}", after=decided, before=amendment)]
     if amended is not None:
-        changes.append(Change("contract.amended", amended, contract))
+        changes.append(Change(action="contract.amended", after=amended, before=contract))
     decided, *stored = deps.commit(
         actor,
         now,
@@ -334,7 +336,7 @@ def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_o
         requested_by=actor.sub,
         now=now,
     )
-    (assignment,) = deps.store.commit(actor, now, [Change("contract_assignment.requested", assignment)])
+    (assignment,) = deps.store.commit(actor, now, [Change(action="contract_assignment.requested", after=assignment)])
     return assignment
 
 
@@ -349,9 +351,9 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
     decided, assigned = rules.decide_assignment(
         assignment, contract, consent=consent, reason=reason, decided_by=actor.sub, now=now
     )
-    changes = [Change(f"contract_assignment.{decided.status.value}", decided, assignment)]
+    changes = [Change(action=f"contract_assignment.{decided.status.value}", after=decided, before=assignment)]
     if assigned is not None:
-        changes.append(Change("contract.assigned", assigned, contract))
+        changes.append(Change(action="contract.assigned", after=assigned, before=contract))
     word = "consents to" if consent else "refuses"
     (decided, *_) = deps.commit(
         actor,
@@ -369,13 +371,3 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
         ],
     )
     return decided
-
-
-def get_assignment(deps: Deps, actor: Actor, assignment_id: str) -> ContractAssignment:
-    assignment = deps.store.get(ContractAssignment, assignment_id)
-    if assignment is None or not (
-        visible_to(actor, assignment.agency, assignment.contractor_org)
-        or (actor.role is Role.VENDOR and actor.org == assignment.assignee_org)
-    ):
-        raise NotFound(f"No assignment request {assignment_id} is visible to the caller.")
-    return assignment

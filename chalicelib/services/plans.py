@@ -18,7 +18,7 @@ from typing import Any
 from chalicelib.domain import calendar
 from chalicelib.domain import plans as rules
 from chalicelib.domain import plans_amendments as amend
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
 from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role, retry_on_conflict
@@ -41,14 +41,16 @@ def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, An
         )
     now = deps.clock.now()
     plan = rules.new_plan(plan_id=deps.ids.new("PLAN"), agency=actor.org, period=period, sections=sections, now=now)
-    (plan,) = deps.store.commit(actor, now, [Change("plan.created", plan)])
+    (plan,) = deps.store.commit(actor, now, [Change(action="plan.created", after=plan)])
     return plan
 
 
 def update_plan(deps: Deps, actor: Actor, plan_id: str, sections: dict[str, Any]) -> Plan:
     def edit() -> Plan:
         plan = _own_plan(deps, actor, plan_id)
-        (edited,) = deps.store.commit(actor, deps.clock.now(), [Change("plan.edited", rules.edit(plan, sections), plan)])
+        (edited,) = deps.store.commit(
+            actor, deps.clock.now(), [Change(action="plan.edited", after=rules.edit(plan, sections), before=plan)]
+        )
         return edited
 
     return retry_on_conflict(edit)
@@ -65,7 +67,7 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
             actor,
             now,
             [
-                Change("plan.submitted", submitted, plan),
+                Change(action="plan.submitted", after=submitted, before=plan),
                 Send(
                     f"plan-{plan.id}-submitted-{submitted.submissions}",
                     Email(
@@ -98,7 +100,7 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
             actor,
             now,
             [
-                Change("plan.approved", approved, plan),
+                Change(action="plan.approved", after=approved, before=plan),
                 *_agency_email(
                     approved,
                     f"plan-{approved.id}-approved",
@@ -126,7 +128,7 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
             actor,
             now,
             [
-                Change("plan.returned", returned, plan),
+                Change(action="plan.returned", after=returned, before=plan),
                 *_agency_email(
                     returned,
                     f"plan-{plan.id}-returned-{plan.submissions}",
@@ -157,7 +159,7 @@ def list_plans(
     status = status or PlanStatus.APPROVED
     if status is not PlanStatus.APPROVED:
         if actor is None or actor.role not in (Role.OPM, Role.AGENCY):
-            raise ValidationFailed(
+            raise Forbidden(
                 f"Only approved plans are public; {status.value} plans are listed to OPM and their agency.",
                 rule="OPM-2",
                 details=[{"field": "status", "problem": "needs an opm or agency token"}],
@@ -224,7 +226,7 @@ def request_amendment(
         actor,
         now,
         [
-            Change("plan_amendment.requested", amendment),
+            Change(action="plan_amendment.requested", after=amendment),
             Send(
                 f"amendment-{amendment.id}-requested",
                 Email(
@@ -274,7 +276,7 @@ def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bo
     def decide() -> tuple[PlanAmendment, PlanAmendment]:
         amendment = deps.load(PlanAmendment, amendment_id)
         decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
-        (decided,) = deps.store.commit(actor, now, [Change(action, decided, amendment)])
+        (decided,) = deps.store.commit(actor, now, [Change(action=action, after=decided, before=amendment)])
         return amendment, decided
 
     amendment, decided = retry_on_conflict(decide)
@@ -296,8 +298,8 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
             actor,
             now,
             [
-                Change("plan.schedule_published", published_plan, plan),
-                Change("plan_amendment.published", published, amendment),
+                Change(action="plan.schedule_published", after=published_plan, before=plan),
+                Change(action="plan_amendment.published", after=published, before=amendment),
             ],
         )
         return amendment, published_plan, published
@@ -327,7 +329,9 @@ def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: st
             return
         waiting = dataclasses.replace(amendment, decision_token=task_token)
         deps.store.commit(
-            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)]
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change(action="plan_amendment.awaiting_decision", after=waiting, before=amendment)],
         )
 
     retry_on_conflict(keep_token)
@@ -346,7 +350,7 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("plan_amendment.reminder_sent", reminded, amendment),
+                Change(action="plan_amendment.reminder_sent", after=reminded, before=amendment),
                 Send(
                     f"{execution}:reminder",
                     Email(
@@ -376,7 +380,7 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("plan_amendment.review_overdue", escalated, amendment),
+                Change(action="plan_amendment.review_overdue", after=escalated, before=amendment),
                 Send(
                     f"{execution}:escalation",
                     Email(
@@ -426,7 +430,9 @@ def await_publication(deps: Deps, execution: str, amendment_id: str, task_token:
             return
         waiting = dataclasses.replace(amendment, publication_token=task_token)
         deps.store.commit(
-            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)]
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change(action="plan_amendment.awaiting_publication", after=waiting, before=amendment)],
         )
 
     retry_on_conflict(keep_token)

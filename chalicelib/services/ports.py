@@ -37,9 +37,10 @@ class Actor:
         return cls(sub=f"workflow:{execution}", role=Role.SYSTEM, org="system")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Change:
-    """One entity written by a command; `before` is None for a new one. Audited with `action`."""
+    """One entity written by a command; `before` is None for a new one. Audited with `action`. Keyword-only: `after`
+    and `before` are records of one type, and swapped positions would still type-check."""
 
     action: str
     after: Any
@@ -153,8 +154,6 @@ class Store(Protocol):
 
     def get_many(self, cls: type[T], entity_ids: Sequence[str]) -> list[T]:
         """The entities that exist among `entity_ids` (strongly consistent, in batches), in no particular order."""
-
-    def find(self, cls: type[T], index: str, key: str, **options) -> list[T]: ...
 
     def iterate(
         self,

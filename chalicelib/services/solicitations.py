@@ -27,7 +27,7 @@ def create_solicitation(deps: Deps, actor: Actor, **fields) -> Solicitation:
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     sol = rules.new_solicitation(solicitation_id=deps.ids.new("ITB"), now=now, created_by=actor.sub, **fields)
-    (sol,) = deps.store.commit(actor, now, [Change("solicitation.drafted", sol)])
+    (sol,) = deps.store.commit(actor, now, [Change(action="solicitation.drafted", after=sol)])
     return sol
 
 
@@ -37,7 +37,7 @@ def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     published = rules.publish(sol, now)
-    (published,) = deps.store.commit(actor, now, [Change("solicitation.published", published, sol)])
+    (published,) = deps.store.commit(actor, now, [Change(action="solicitation.published", after=published, before=sol)])
     deps.workflows.start(
         PROCESS,
         execution_name(sol.id),
@@ -85,7 +85,7 @@ def add_addendum(
         actor,
         now,
         [
-            Change("solicitation.addendum_issued", amended, sol),
+            Change(action="solicitation.addendum_issued", after=amended, before=sol),
             Broadcast(
                 f"{sol.id}:addendum:{addendum.number}",
                 Audience("solicitation-recipients", sol.id),
@@ -110,7 +110,7 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
         actor,
         now,
         [
-            Change("solicitation.cancelled", cancelled, sol),
+            Change(action="solicitation.cancelled", after=cancelled, before=sol),
             Broadcast(
                 f"{sol.id}:cancelled",
                 Audience("solicitation-recipients", sol.id),
@@ -192,7 +192,9 @@ def await_award(deps: Deps, execution: str, solicitation_id: str, task_token: st
         deps.workflows.resume(task_token, {"status": sol.status.value})
         return
     waiting = dataclasses.replace(sol, award_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("solicitation.award_period_started", waiting, sol)])
+    deps.store.commit(
+        Actor.system(execution), deps.clock.now(), [Change(action="solicitation.award_period_started", after=waiting, before=sol)]
+    )
 
 
 def award_period_ended(deps: Deps, execution: str, solicitation_id: str) -> dict:

@@ -44,7 +44,7 @@ def register_vendor(
             actor,
             now,
             [
-                Change("vendor.registered", vendor),
+                Change(action="vendor.registered", after=vendor),
                 Guard(org_guard(actor.org), vendor.id),
                 Guard(fein_guard(vendor.fein), vendor.id),
             ],
@@ -100,7 +100,7 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     now = deps.clock.now()
     attempt = rules.attempt_confirmation(vendor, code, now)
     action = "vendor.confirmed" if attempt.refusal is None else "vendor.confirmation_refused"
-    (stored,) = deps.store.commit(actor, now, [Change(action, attempt.vendor, vendor)])
+    (stored,) = deps.store.commit(actor, now, [Change(action=action, after=attempt.vendor, before=vendor)])
     if attempt.refusal is not None:
         raise attempt.refusal
     if vendor.confirmation_token:
@@ -138,7 +138,7 @@ def reinstate_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
 def _decide(deps: Deps, actor: Actor, vendor_id: str, action: str, decision) -> Vendor:
     vendor = deps.load(Vendor, vendor_id)
     now = deps.clock.now()
-    (decided,) = deps.store.commit(actor, now, [Change(action, decision(vendor, now), vendor)])
+    (decided,) = deps.store.commit(actor, now, [Change(action=action, after=decision(vendor, now), before=vendor)])
     return decided
 
 
@@ -152,7 +152,7 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
         actor,
         now,
         [
-            Change("vendor.confirmation_code_reissued", reissued, vendor),
+            Change(action="vendor.confirmation_code_reissued", after=reissued, before=vendor),
             Send(
                 f"vendor-{vendor.id}:code:{vendor.version + 1}",
                 _code_email(reissued, f"New confirmation code for vendor registration {vendor.id}"),
@@ -188,7 +188,7 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         Actor.system(execution),
         now,
         [
-            Change("vendor.confirmation_requested", waiting, vendor),
+            Change(action="vendor.confirmation_requested", after=waiting, before=vendor),
             Send(f"{execution}:confirmation", _code_email(vendor, f"Confirm your vendor registration {vendor.id}")),
         ],
     )
@@ -205,7 +205,7 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
             Actor.system(execution),
             now,
             [
-                Change("vendor.reminder_sent", reminded, vendor),
+                Change(action="vendor.reminder_sent", after=reminded, before=vendor),
                 Send(
                     f"{execution}:reminder",
                     Email(

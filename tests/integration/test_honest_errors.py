@@ -201,7 +201,9 @@ def test_an_email_written_again_leaves_the_first_as_it_is_and_never_refuses_the_
     deps.commit(system, deps.clock.now(), [Send("the-key", first)])
     record = Attention(id="NA-1", process="p", execution="e", state="s", error="E", cause="c", raised_at=deps.clock.now())
     (stored,) = deps.commit(
-        system, deps.clock.now(), [Change("attention.raised", record), Send("the-key", Email(("x@y.z",), "Second", "again"))]
+        system,
+        deps.clock.now(),
+        [Change(action="attention.raised", after=record), Send("the-key", Email(("x@y.z",), "Second", "again"))],
     )
     # Then the change is stored and the message is the first one, still sent, and mailed once
     assert stored.version == 1 and deps.store.get(Attention, "NA-1") is not None

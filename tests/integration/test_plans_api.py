@@ -73,7 +73,7 @@ def test_the_public_listing_shows_approved_plans_only_without_a_token(api):
     listing = api.get("/plans?agency=DSS").json["plans"]
     assert [(p["id"], p["period"], p["status"], p["schedule_version"]) for p in listing] == [(plan_id, "FY 26-28", "approved", 1)]
     error(api.get(f"/plans/{draft['id']}"), 404, "NotFound", "OPM-2")
-    error(api.get("/plans?status=draft"), 400, "ValidationFailed", "OPM-2")
+    error(api.get("/plans?status=draft"), 403, "Forbidden", "OPM-2")
     assert [p["id"] for p in dss.get("/plans?status=draft").json["plans"]] == [draft["id"]]
     public = api.get(f"/plans/{plan_id}").json
     assert public["status"] == "approved" and public["contact"]["email"] == PLAN["contact"]["email"]

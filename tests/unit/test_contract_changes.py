@@ -42,7 +42,7 @@ def successor(deps):
         confirmation_code="111111",
         status=VendorStatus.ACTIVE,
     )
-    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.registered", vendor)])
+    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
     return vendor
 
 
@@ -433,7 +433,7 @@ def test_a_contract_is_not_assigned_to_a_suspended_vendor(deps, contract, succes
     # Given the assignee confirmed but suspended by purchasing / Then the request is refused naming the field
     stored = deps.store.get(Vendor, successor.id)
     suspended = dataclasses.replace(stored, suspended_at=deps.clock.now(), suspension_reason="duplicate registration")
-    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.suspended", suspended, stored)])
+    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change(action="vendor.suspended", after=suspended, before=stored)])
     with pytest.raises(ValidationFailed) as err:
         performance_changes.request_assignment(deps, VENDOR, contract.id, assignee_org="bolt", reason="sale of business")
     assert err.value.rule == "R-9f" and err.value.details[0]["field"] == "assignee_org"

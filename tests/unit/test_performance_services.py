@@ -133,7 +133,11 @@ def test_an_invoice_on_a_cancelled_contract_is_refused_and_changes_nothing(deps,
     deps.store.commit(
         PURCHASING,
         deps.clock.now(),
-        [Change("contract.cancelled", dataclasses.replace(contract, status=ContractStatus.CANCELLED), contract)],
+        [
+            Change(
+                action="contract.cancelled", after=dataclasses.replace(contract, status=ContractStatus.CANCELLED), before=contract
+            )
+        ],
     )
     before = snapshot(deps)
     with pytest.raises(Conflict) as err:

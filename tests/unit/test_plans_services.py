@@ -123,11 +123,25 @@ def test_the_public_sees_approved_plans_by_agency_and_period_including_past_peri
 @pytest.mark.rule("OPM-2")
 def test_drafts_are_listed_only_to_opm_and_their_own_agency(deps):
     draft = plans.create_plan(deps, DSS, period="FY 29-31", sections={})
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Forbidden, match="Only approved plans are public") as refused:
         plans.list_plans(deps, None, status=PlanStatus.DRAFT)
+    assert refused.value.rule == "OPM-2"
     assert [p.id for p in plans.list_plans(deps, OPM, status=PlanStatus.DRAFT)] == [draft.id]
     assert [p.id for p in plans.list_plans(deps, DSS, status=PlanStatus.DRAFT)] == [draft.id]
     assert plans.list_plans(deps, DCF, status=PlanStatus.DRAFT) == []
+
+
+@pytest.mark.rule("OPM-2")
+def test_a_vendor_asking_for_submitted_plans_is_forbidden_not_told_its_request_is_malformed(deps):
+    # Given a vendor, whose role sees approved plans only
+    vendor = Actor("vendor-user@acme", Role.VENDOR, "acme")
+
+    # When it lists submitted plans / Then the refusal is a permission one (403), naming the status and the rule
+    with pytest.raises(Forbidden) as refused:
+        plans.list_plans(deps, vendor, status=PlanStatus.SUBMITTED)
+    assert refused.value.rule == "OPM-2" and refused.value.details == [
+        {"field": "status", "problem": "needs an opm or agency token"}
+    ]
 
 
 @pytest.mark.rule("OPM-5")

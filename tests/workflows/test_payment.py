@@ -251,7 +251,11 @@ def test_an_invoice_on_a_cancelled_contract_is_refused_with_the_rule_and_nothing
     store.commit(
         Actor.system("test"),
         bootstrap.deps().clock.now(),
-        [Change("contract.cancelled", dataclasses.replace(current, status=ContractStatus.CANCELLED), current)],
+        [
+            Change(
+                action="contract.cancelled", after=dataclasses.replace(current, status=ContractStatus.CANCELLED), before=current
+            )
+        ],
     )
     reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": order["id"], "amount": "10.00"})
     assert reply.status == 409 and reply.json["rule"] == "R-9h"
