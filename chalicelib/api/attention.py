@@ -6,7 +6,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import LocalTime
 from chalicelib.domain.attention import AttentionStatus
 from chalicelib.services import attention
 from chalicelib.services.ports import Role
@@ -21,11 +21,11 @@ class AttentionOut(BaseModel):
     state: str = Field(description="The step that failed; resuming runs it again.")
     error: str = Field(description="Error name after the automatic retries, e.g. Throttled.")
     cause: str = Field(description="The error's message.")
-    raised_at: LocalTime
+    raised_at: LocalTime = Field(description="When the step failed after its automatic retries.")
     status: AttentionStatus = Field(description="open: the execution waits; resumed: it went on.")
     occurrences: int = Field(description="How many times this step needed attention.")
-    resumed_at: LocalTime | None = None
-    resumed_by: str | None = None
+    resumed_at: LocalTime | None = Field(None, description="When purchasing resumed the step.")
+    resumed_by: str | None = Field(None, description="Token subject of the purchasing officer who resumed it.")
 
 
 class AttentionList(BaseModel):

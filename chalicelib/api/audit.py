@@ -5,30 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import LocalTime
+from chalicelib.api.views import RequestBody
 from chalicelib.services import audit
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
 
 
-class AuditQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AuditQuery(RequestBody):
     entity: str = Field(min_length=3, description="kind:id, e.g. vendor:V-1a2b3c4d5e6f")
 
 
 class AuditEntryOut(BaseModel):
-    entity: str
-    at: LocalTime
+    entity: str = Field(description="The record changed, as kind:id.")
+    at: LocalTime = Field(description="When the change was committed.")
     actor: str = Field(description="Token subject, or workflow:<execution> for timers.")
-    role: str
-    org: str
-    action: str
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    role: str = Field(description="The actor's role: vendor, agency, purchasing, opm, or workflow.")
+    org: str = Field(description="The actor's organisation (the token's org claim).")
+    action: str = Field(description="What was done, e.g. vendor.registered.")
+    before: dict[str, Any] | None = Field(None, description="The record before the change; null when it was created.")
+    after: dict[str, Any] | None = Field(None, description="The record after the change; secrets redacted.")
 
 
 class AuditTrail(BaseModel):

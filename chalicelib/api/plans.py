@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import Email, LocalTime
+from chalicelib.api.views import RequestBody
 from chalicelib.domain import plans as domain
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.plans import PlanStatus, ProcurementMethod, ServiceType
@@ -25,19 +25,16 @@ TAG = "procurement plans"
 # -- request bodies ----------------------------------------------------------------------------------
 
 
-class PlanNarrativeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanNarrativeIn(RequestBody):
     text: str = Field(min_length=1, max_length=20000, description="The component's text.")
 
 
-class PlanContractorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanContractorIn(RequestBody):
     name: str = Field(min_length=1, max_length=200, description="Contractor now providing the service.")
-    email: str = Field(min_length=3, max_length=254, description="Contact address; a rescinded waiver is announced here (OPM-7).")
+    email: Email = Field(description="Contact address; a rescinded waiver is announced here (OPM-7).")
 
 
-class ScheduledServiceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScheduledServiceIn(RequestBody):
     service_id: str = Field(
         min_length=1, max_length=40, description="The agency's identifier of the service, unique in the schedule."
     )
@@ -52,26 +49,21 @@ class ScheduledServiceIn(BaseModel):
     )
 
 
-class WaiverJustificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WaiverJustificationIn(RequestBody):
     service_id: str = Field(min_length=1, max_length=40, description="A non-competitive service of the schedule.")
     basis: str = Field(min_length=1, max_length=5000, description="Why the service is not competed.")
 
 
-class PlanContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanContactIn(RequestBody):
     name: str = Field(min_length=1, max_length=200, description="Agency contact for OPM.")
-    email: str = Field(
-        min_length=3, max_length=254, description="Where OPM's decisions on the plan and its amendments are emailed."
-    )
+    email: Email = Field(description="Where OPM's decisions on the plan and its amendments are emailed.")
     title: str = Field("", max_length=200, description="Job title.")
     phone: str = Field("", max_length=40, description="Telephone.")
 
 
-class PlanSections(BaseModel):
+class PlanSections(RequestBody):
     """The eight required components (OPM-1); each may be sent separately while the plan is a draft."""
 
-    model_config = ConfigDict(extra="forbid")
     agency_overview: PlanNarrativeIn | None = Field(
         None, description="1. Mission, programs and populations the services support."
     )
@@ -105,18 +97,15 @@ class CreatePlan(PlanSections):
     period: str = Field(min_length=1, max_length=20, description="Fiscal-year period, e.g. 'FY 20-22' (three fiscal years).")
 
 
-class OpmDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpmDecision(RequestBody):
     note: str = Field(min_length=1, max_length=10000, description="OPM's written decision (OPM-1, OPM-5).")
 
 
-class ReturnPlan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReturnPlan(RequestBody):
     reasons: list[str] = Field(min_length=1, max_length=50, description="Why the plan goes back to the agency.")
 
 
-class RequestAmendment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestAmendment(RequestBody):
     service_id: str = Field(min_length=1, max_length=40, description="The service on the published schedule.")
     change: ScheduleChange = Field(
         description="to_non_competitive (waiver; at least three months before its competitive procurement, OPM-4) or to_competitive (rescind a waiver; any time, OPM-7)."
@@ -127,57 +116,57 @@ class RequestAmendment(BaseModel):
     )
 
 
-class PlanQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanQuery(RequestBody):
     agency: str | None = Field(None, max_length=40, description="Agency code.")
     period: str | None = Field(None, max_length=20, description="Period, e.g. 'FY 20-22'.")
     # Literal, not the enum: query-parameter schemas are inlined in OpenAPI and cannot carry a $ref.
-    status: Literal["draft", "submitted", "approved", "returned"] | None = Field(
-        None, description="Default approved (public); other statuses need an opm or agency token."
-    )
+    status: PlanStatus | None = Field(None, description="Default approved (public); other statuses need an opm or agency token.")
 
 
-class PlanAmendmentQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["under_review", "approved", "denied", "published"] | None = Field(None, description="Default under_review.")
+class PlanAmendmentQuery(RequestBody):
+    status: PlanAmendmentStatus | None = Field(None, description="Default under_review.")
 
 
 # -- responses ---------------------------------------------------------------------------------------
 
 
 class ScheduleVersionSummary(BaseModel):
-    number: int
+    number: int = Field(description="Schedule version number, from 1 (the approved plan's schedule).")
     source: str = Field(description="'plan' for the approved plan, else the amendment id.")
-    published_at: LocalTime
+    published_at: LocalTime = Field(description="When the version was published (OPM-2, OPM-6).")
 
 
 class ScheduleVersionOut(ScheduleVersionSummary):
-    plan_id: str
-    services: list[ScheduledServiceIn]
+    plan_id: str = Field(description="The plan whose schedule this is.")
+    services: list[ScheduledServiceIn] = Field(description="The procurement schedule of this version (OPM-3).")
 
 
 class PlanOut(BaseModel):
-    id: str
-    agency: str
-    period: str
-    status: PlanStatus
-    agency_overview: PlanNarrativeIn | None = None
-    needs_assessment: PlanNarrativeIn | None = None
+    id: str = Field(description="Plan id.")
+    agency: str = Field(description="The agency's org code.")
+    period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
+    status: PlanStatus = Field(description="draft, submitted (under OPM review), approved (public, OPM-2) or returned.")
+    agency_overview: PlanNarrativeIn | None = Field(None, description="1. Agency overview; null until given.")
+    needs_assessment: PlanNarrativeIn | None = Field(None, description="2. Needs assessment; null until given.")
     procurement_schedule: list[ScheduledServiceIn] | None = Field(
-        None, description="For an approved plan, the latest published version."
+        None, description="3. The procurement schedule; for an approved plan, the latest published version."
     )
-    competition_strategy: PlanNarrativeIn | None = None
-    waiver_justifications: list[WaiverJustificationIn] | None = None
-    evaluation_and_selection: PlanNarrativeIn | None = None
-    contract_monitoring: PlanNarrativeIn | None = None
-    contact: PlanContactIn | None = None
-    created_at: LocalTime
-    submitted_at: LocalTime | None = None
-    decided_at: LocalTime | None = None
-    decision_note: str = ""
-    return_reasons: list[str] = Field(default_factory=list)
+    competition_strategy: PlanNarrativeIn | None = Field(None, description="4. Competition strategy; null until given.")
+    waiver_justifications: list[WaiverJustificationIn] | None = Field(
+        None, description="5. Justification of each non-competitive service; null until given."
+    )
+    evaluation_and_selection: PlanNarrativeIn | None = Field(None, description="6. Evaluation and selection; null until given.")
+    contract_monitoring: PlanNarrativeIn | None = Field(None, description="7. Contract monitoring; null until given.")
+    contact: PlanContactIn | None = Field(None, description="8. The agency contact for OPM; null until given.")
+    created_at: LocalTime = Field(description="When the draft was created.")
+    submitted_at: LocalTime | None = Field(None, description="When it was last submitted to OPM (OPM-1).")
+    decided_at: LocalTime | None = Field(None, description="When OPM approved or returned it.")
+    decision_note: str = Field("", description="OPM's written decision; empty until decided.")
+    return_reasons: list[str] = Field(default_factory=list, description="OPM's reasons, when returned.")
     schedule_version: int | None = Field(None, description="The public schedule version, once approved.")
-    schedule_versions: list[ScheduleVersionSummary] = Field(default_factory=list)
+    schedule_versions: list[ScheduleVersionSummary] = Field(
+        default_factory=list, description="Every published version of the schedule, oldest first (OPM-6)."
+    )
 
     @classmethod
     def of(cls, plan) -> PlanOut:
@@ -194,12 +183,12 @@ class PlanOut(BaseModel):
 
 
 class PlanSummary(BaseModel):
-    id: str
-    agency: str
-    period: str
-    status: PlanStatus
-    schedule_version: int | None = None
-    decided_at: LocalTime | None = None
+    id: str = Field(description="Plan id (GET /plans/{plan_id}).")
+    agency: str = Field(description="The agency's org code.")
+    period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
+    status: PlanStatus = Field(description="Where the plan stands; only approved plans are public (OPM-2).")
+    schedule_version: int | None = Field(None, description="The public schedule version, once approved.")
+    decided_at: LocalTime | None = Field(None, description="When OPM decided it.")
 
 
 class PlanList(BaseModel):
@@ -212,24 +201,24 @@ class ScheduleVersionList(BaseModel):
 
 
 class PlanAmendmentOut(BaseModel):
-    id: str
-    plan_id: str
-    agency: str
-    service_id: str
-    change: ScheduleChange
-    reason: str
-    status: PlanAmendmentStatus
-    submitted_at: LocalTime
+    id: str = Field(description="Request To Amend Procurement Schedule id.")
+    plan_id: str = Field(description="The approved plan whose schedule it amends.")
+    agency: str = Field(description="The requesting agency's org code.")
+    service_id: str = Field(description="The service of the published schedule.")
+    change: ScheduleChange = Field(description="to_non_competitive (a waiver, OPM-4) or to_competitive (a rescission, OPM-7).")
+    reason: str = Field(description="Why the agency asks.")
+    status: PlanAmendmentStatus = Field(description="Where the request stands (OPM-5, OPM-6).")
+    submitted_at: LocalTime = Field(description="When the agency submitted it.")
     review_due_at: LocalTime = Field(description="End of the 15th Connecticut business day after submission (OPM-5).")
     reminder_at: LocalTime = Field(description="When OPM is reminded: two business days before the due date.")
-    competitive_procurement_date: dt.date | None = None
+    competitive_procurement_date: dt.date | None = Field(None, description="For a rescission: the new competitive date.")
     last_allowed_date: dt.date | None = Field(None, description="For a waiver request: the last day it could be filed (OPM-4).")
-    reminded_at: LocalTime | None = None
-    escalated_at: LocalTime | None = None
-    decided_at: LocalTime | None = None
-    decision_note: str = ""
+    reminded_at: LocalTime | None = Field(None, description="When OPM was reminded.")
+    escalated_at: LocalTime | None = Field(None, description="When the overdue review was escalated.")
+    decided_at: LocalTime | None = Field(None, description="When OPM approved or denied it.")
+    decision_note: str = Field("", description="OPM's written decision (OPM-5); empty until decided.")
     publication_due: bool = Field(False, description="True while the agency's publication task is open (OPM-6).")
-    published_at: LocalTime | None = None
+    published_at: LocalTime | None = Field(None, description="When the agency published the amended schedule (OPM-6).")
     schedule_version: int | None = Field(None, description="The schedule version the publication created.")
 
     @classmethod
@@ -280,7 +269,7 @@ def create_plan(call: Call):
 def list_plans(call: Call):
     """Public: approved plans by agency and period, past periods included. OPM (any agency) and an agency (its own) may ask for other statuses."""
     q = call.query
-    status = PlanStatus(q.status) if q.status else None
+    status = q.status
     found = plans.list_plans(call.deps, call.actor, agency=q.agency, period=q.period, status=status)
     return PlanList(
         plans=[
@@ -476,7 +465,7 @@ def list_plan_amendments(call: Call, plan_id: str):
 )
 def list_amendments(call: Call):
     """OPM's queue: requests under review by default, oldest first."""
-    status = PlanAmendmentStatus(call.query.status) if call.query.status else None
+    status = call.query.status
     found = plans.list_amendments(call.deps, call.actor, status=status)
     return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in found])
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.vendors import email_problem
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PERIOD = re.compile(r"^FY (\d{2})-(\d{2})$")
 SERVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
@@ -182,8 +182,7 @@ def section_problems(sections: dict[str, Any]) -> list[dict]:
     if contact is not None:
         if not contact.name.strip():
             problems.append({"field": "contact.name", "problem": "must not be blank"})
-        if not EMAIL.match(contact.email):
-            problems.append({"field": "contact.email", "problem": "is not an email address"})
+        problems += _email_problems(contact.email, "contact.email")
     schedule = sections.get("procurement_schedule")
     if schedule is not None:
         problems += schedule_problems(schedule)
@@ -217,9 +216,13 @@ def schedule_problems(services: tuple[ScheduledService, ...], field: str = "proc
         for k, c in enumerate(s.current_contractors):
             if not c.name.strip():
                 problems.append({"field": f"{at}.current_contractors[{k}].name", "problem": "must not be blank"})
-            if not EMAIL.match(c.email):
-                problems.append({"field": f"{at}.current_contractors[{k}].email", "problem": "is not an email address"})
+            problems += _email_problems(c.email, f"{at}.current_contractors[{k}].email")
     return problems
+
+
+def _email_problems(address: str, field: str) -> list[dict]:
+    problem = email_problem(address)
+    return [{"field": field, "problem": problem}] if problem else []
 
 
 def missing_components(plan: Plan) -> list[dict]:

@@ -56,11 +56,16 @@ def test_a_bid_failing_several_rules_lists_each_field_with_its_rule_and_stores_n
 
 
 @pytest.mark.rule("R-5j/k")
-def test_a_price_sent_as_a_json_number_is_refused(api, stack, sol_id):
+def test_a_price_sent_as_a_json_number_is_read_exactly_and_float_noise_is_refused_not_rounded(api, stack, sol_id):
+    # Given a bid whose price is the JSON number 25.1 / When submitted / Then it is received
     body = bid("25.00", "30.00")
     body["lines"][0]["unit_price"] = 25.1
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body).status == 201
+    # Given the number 0.1 + 0.2 prints as a float / When submitted / Then its 17 places are refused with the rule
+    body["lines"][0]["unit_price"] = 0.1 + 0.2
     reply = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body)
-    assert reply.status == 400 and reply.json["details"][0]["field"] == "lines[0].unit_price"
+    assert reply.status == 400
+    assert {(d["field"], d["rule"]) for d in reply.json["details"]} == {("lines[0].unit_price", "R-5j/k")}
 
 
 @pytest.mark.rule("R-5b")

@@ -269,7 +269,7 @@ def test_a_negative_quantity_is_refused_with_the_rule_and_nothing_changes(agency
         json={"lines": [{"line_id": "1", "quantity": "-5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
     )
     assert reply.status == 400 and reply.json["rule"] == "R-9a"
-    assert reply.json["details"] == [{"field": "lines[0].quantity", "problem": "must be greater than 0"}]
+    assert reply.json["details"] == [{"field": "lines[0].quantity", "problem": "must be greater than 0", "type": "value_error"}]
     assert agency.get(f"/contracts/{contract.id}/orders").json["orders"] == []
 
 
