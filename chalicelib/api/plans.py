@@ -10,6 +10,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.views import LocalTime
 from chalicelib.domain import plans as domain
 from chalicelib.domain.errors import NotFound
@@ -127,8 +128,7 @@ class RequestAmendment(BaseModel):
     )
 
 
-class PlanQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanQuery(PageQuery):
     agency: str | None = Field(None, max_length=40, description="Agency code.")
     period: str | None = Field(None, max_length=20, description="Period, e.g. 'FY 20-22'.")
     # Literal, not the enum: query-parameter schemas are inlined in OpenAPI and cannot carry a $ref.
@@ -137,8 +137,7 @@ class PlanQuery(BaseModel):
     )
 
 
-class PlanAmendmentQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanAmendmentQuery(PageQuery):
     status: Literal["under_review", "approved", "denied", "published"] | None = Field(None, description="Default under_review.")
 
 
@@ -202,15 +201,6 @@ class PlanSummary(BaseModel):
     decided_at: LocalTime | None = None
 
 
-class PlanList(BaseModel):
-    plans: list[PlanSummary]
-
-
-class ScheduleVersionList(BaseModel):
-    plan_id: str
-    versions: list[ScheduleVersionSummary]
-
-
 class PlanAmendmentOut(BaseModel):
     id: str
     plan_id: str
@@ -241,10 +231,6 @@ class PlanAmendmentOut(BaseModel):
         return cls.model_validate(data)
 
 
-class PlanAmendmentList(BaseModel):
-    amendments: list[PlanAmendmentOut]
-
-
 # -- routes ------------------------------------------------------------------------------------------
 
 
@@ -266,6 +252,17 @@ def create_plan(call: Call):
     return PlanOut.of(plans.create_plan(call.deps, call.actor, period=call.body.period, sections=call.body.to_domain()))
 
 
+def _plan_summary(p) -> PlanSummary:
+    return PlanSummary(
+        id=p.id,
+        agency=p.agency,
+        period=p.period,
+        status=p.status,
+        decided_at=p.decided_at,
+        schedule_version=p.public_schedule.number if p.public_schedule else None,
+    )
+
+
 @operation(
     bp,
     "GET",
@@ -273,7 +270,7 @@ def create_plan(call: Call):
     summary="List approved procurement plans",
     tag=TAG,
     query=PlanQuery,
-    response=PlanList,
+    response=Page[PlanSummary],
     rules=("OPM-2",),
     optional_auth=True,
 )
@@ -281,20 +278,8 @@ def list_plans(call: Call):
     """Public: approved plans by agency and period, past periods included. OPM (any agency) and an agency (its own) may ask for other statuses."""
     q = call.query
     status = PlanStatus(q.status) if q.status else None
-    found = plans.list_plans(call.deps, call.actor, agency=q.agency, period=q.period, status=status)
-    return PlanList(
-        plans=[
-            PlanSummary(
-                id=p.id,
-                agency=p.agency,
-                period=p.period,
-                status=p.status,
-                decided_at=p.decided_at,
-                schedule_version=p.public_schedule.number if p.public_schedule else None,
-            )
-            for p in found
-        ]
-    )
+    found = plans.list_plans(call.deps, call.actor, page_request(call), agency=q.agency, period=q.period, status=status)
+    return page_of(call, found, _plan_summary)
 
 
 @operation(
@@ -386,17 +371,17 @@ def return_plan(call: Call, plan_id: str):
     "/plans/{plan_id}/schedule/versions",
     summary="List published schedule versions",
     tag=TAG,
-    response=ScheduleVersionList,
+    query=PageQuery,
+    response=Page[ScheduleVersionSummary],
     rules=("OPM-6",),
     errors=(404,),
     optional_auth=True,
 )
 def list_versions(call: Call, plan_id: str):
     """Every published version of an approved plan's schedule, oldest first."""
-    versions = plans.schedule_versions(call.deps, call.actor, plan_id)
-    return ScheduleVersionList(
-        plan_id=plan_id,
-        versions=[ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at) for v in versions],
+    versions = plans.schedule_versions(call.deps, call.actor, plan_id, page_request(call))
+    return page_of(
+        call, versions, lambda v: ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at)
     )
 
 
@@ -454,14 +439,13 @@ def request_amendment(call: Call, plan_id: str):
     summary="List a plan's amendment requests",
     tag=TAG,
     roles={Role.AGENCY, Role.OPM},
-    response=PlanAmendmentList,
+    query=PageQuery,
+    response=Page[PlanAmendmentOut],
     errors=(404,),
 )
 def list_plan_amendments(call: Call, plan_id: str):
     """The plan's requests, oldest first (its agency and OPM)."""
-    return PlanAmendmentList(
-        amendments=[PlanAmendmentOut.of(a) for a in plans.list_amendments(call.deps, call.actor, plan_id=plan_id)]
-    )
+    return page_of(call, plans.list_amendments(call.deps, call.actor, page_request(call), plan_id=plan_id), PlanAmendmentOut.of)
 
 
 @operation(
@@ -472,13 +456,13 @@ def list_plan_amendments(call: Call, plan_id: str):
     tag=TAG,
     roles={Role.OPM},
     query=PlanAmendmentQuery,
-    response=PlanAmendmentList,
+    response=Page[PlanAmendmentOut],
 )
 def list_amendments(call: Call):
     """OPM's queue: requests under review by default, oldest first."""
     status = PlanAmendmentStatus(call.query.status) if call.query.status else None
-    found = plans.list_amendments(call.deps, call.actor, status=status)
-    return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in found])
+    found = plans.list_amendments(call.deps, call.actor, page_request(call), status=status)
+    return page_of(call, found, PlanAmendmentOut.of)
 
 
 @operation(
