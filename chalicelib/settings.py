@@ -22,6 +22,7 @@ class Settings:
     jwt_issuer: str | None
     jwt_audience: str | None
     jwt_max_lifetime_hours: float
+    cursor_key: str = ""  # signs list cursors (api/paging.py); on AWS a secret the stack generates
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
 
     @classmethod
@@ -42,6 +43,7 @@ class Settings:
             jwt_issuer=env.get("JWT_ISSUER") or None,
             jwt_audience=env.get("JWT_AUDIENCE") or None,
             jwt_max_lifetime_hours=float(env.get("JWT_MAX_LIFETIME_HOURS") or 12),
+            cursor_key=env.get("CURSOR_KEY", ""),
             cors_allowed_origins=frozenset(
                 o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

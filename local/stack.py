@@ -34,6 +34,7 @@ STAGE = "dev"
 STACK_NAME = "ct-procurement-local"
 SENDER = "purchasing-notices@example.gov"
 DEV_JWT_SECRET = "ct-procurement-local-dev-secret-not-for-production"
+DEV_CURSOR_KEY = "ct-procurement-local-cursor-key-not-for-production"  # on AWS: the stack's generated CursorKey secret
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -50,6 +51,7 @@ def app_environment(key_id: str = "") -> dict[str, str]:
         "PURCHASING_EMAIL": "purchasing@example.gov",
         "BID_SEALING_KEY_ID": key_id,
         "JWT_SECRET": DEV_JWT_SECRET,
+        "CURSOR_KEY": DEV_CURSOR_KEY,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "ct-procurement",

@@ -6,6 +6,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import LocalTime
 from chalicelib.domain.attention import AttentionStatus
 from chalicelib.services import attention
@@ -28,10 +29,6 @@ class AttentionOut(BaseModel):
     resumed_by: str | None = Field(None, description="Token subject of the purchasing officer who resumed it.")
 
 
-class AttentionList(BaseModel):
-    items: list[AttentionOut]
-
-
 def _out(record) -> AttentionOut:
     return AttentionOut.model_validate(record, from_attributes=True)
 
@@ -43,11 +40,12 @@ def _out(record) -> AttentionOut:
     summary="List workflow steps that need attention",
     tag="operations",
     roles={Role.PURCHASING},
-    response=AttentionList,
+    query=PageQuery,
+    response=Page[AttentionOut],
 )
 def list_attention(call: Call):
-    """Open items: each is an execution parked on a step that failed after its automatic retries."""
-    return AttentionList(items=[_out(r) for r in attention.open_attention(call.deps, call.actor)])
+    """Open items, oldest first: each is an execution parked on a step that failed after its automatic retries."""
+    return page_of(call, attention.open_attention(call.deps, call.actor, page_request(call)), _out)
 
 
 @operation(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from chalicelib import bootstrap
 from chalicelib.api import idempotency
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import TabulationRow
 from chalicelib.api.types import BidExtension, BidMoney, BidPercent, BidQuantity, BidUnitPrice, DecimalOut, LocalTime
 from chalicelib.api.views import RequestBody
@@ -228,9 +229,31 @@ def withdraw(call: Call, solicitation_id: str, bid_id: str):
 )
 def read(call: Call, solicitation_id: str, bid_id: str):
     """Before opening: its owner sees the receipt (nobody can read a sealed bid's prices). After opening: the owner and purchasing see the content."""
-    bid = bids.get_bid(call.deps, call.actor, solicitation_id, bid_id)
+    return _bid_out(bids.get_bid(call.deps, call.actor, solicitation_id, bid_id))
+
+
+def _bid_out(bid) -> BidOut:
+    """A bid as its owner sees it: the receipt, and its content once opened (a sealed bid has none to show)."""
     opened = TabulationRow.of(bid) if bid.content is not None else None
     return BidOut(**bid.receipt_view(), replaces=bid.replaces, opened=opened, samples=samples_of(bid))
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/bids",
+    summary="List a vendor's bids",
+    tag=TAG,
+    roles={Role.VENDOR, Role.PURCHASING},
+    query=PageQuery,
+    response=Page[BidOut],
+    rules=("R-5b",),
+    errors=(403,),
+)
+def list_vendor_bids(call: Call, vendor_id: str):
+    """The vendor's own bids (purchasing: any vendor's), by solicitation; a sealed bid shows its receipt only, as
+    `GET /solicitations/{solicitation_id}/bids/{bid_id}` does. Each bid listed is a read in its audit trail."""
+    return page_of(call, bids.vendor_bids(call.deps, call.actor, vendor_id, page_request(call)), _bid_out)
 
 
 @operation(
@@ -301,10 +324,6 @@ class EvidenceRequestOut(BaseModel):
         )
 
 
-class EvidenceRequestList(BaseModel):
-    items: list[EvidenceRequestOut] = Field(description="Requests for the bid, oldest first.")
-
-
 class QuantityChangeIn(RequestBody):
     line_id: str = Field(description="A line the bid prices.")
     quantity: BidQuantity = Field(description="The changed quantity, above 0 (R-8e).")
@@ -335,10 +354,6 @@ class QuantityChangeOut(BaseModel):
             proposed_at=c.proposed_at,
             decided_at=c.decided_at,
         )
-
-
-class QuantityChangeList(BaseModel):
-    items: list[QuantityChangeOut] = Field(description="Quantity changes offered for the bid, oldest first.")
 
 
 EVIDENCE = "/solicitations/{solicitation_id}/bids/{bid_id}/evidence-requests"
@@ -373,17 +388,15 @@ def request_evidence(call: Call, solicitation_id: str, bid_id: str):
     summary="List evidence requests of a bid",
     tag=TAG,
     roles={Role.VENDOR, Role.PURCHASING},
-    response=EvidenceRequestList,
+    query=PageQuery,
+    response=Page[EvidenceRequestOut],
     rules=("R-8d",),
     errors=(404,),
 )
 def list_evidence(call: Call, solicitation_id: str, bid_id: str):
-    """Purchasing and the bidder only."""
-    return EvidenceRequestList(
-        items=[
-            EvidenceRequestOut.of(r) for r in bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id)
-        ]
-    )
+    """Purchasing and the bidder only; oldest first."""
+    found = bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id, page_request(call))
+    return page_of(call, found, EvidenceRequestOut.of)
 
 
 @operation(
@@ -434,15 +447,15 @@ def propose_quantity(call: Call, solicitation_id: str, bid_id: str):
     summary="List quantity changes of a bid",
     tag=TAG,
     roles={Role.VENDOR, Role.PURCHASING},
-    response=QuantityChangeList,
+    query=PageQuery,
+    response=Page[QuantityChangeOut],
     rules=("R-8e",),
     errors=(404,),
 )
 def list_quantity_changes(call: Call, solicitation_id: str, bid_id: str):
-    """Purchasing and the bidder only."""
-    return QuantityChangeList(
-        items=[QuantityChangeOut.of(c) for c in bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id)]
-    )
+    """Purchasing and the bidder only; oldest first."""
+    found = bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id, page_request(call))
+    return page_of(call, found, QuantityChangeOut.of)
 
 
 @operation(

@@ -7,6 +7,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
 from chalicelib.api.views import RequestBody
 from chalicelib.domain.contracts import CancellationGround, ContractStatus
@@ -98,6 +99,23 @@ class CancelContractIn(RequestBody):
 def get(call: Call, contract_id: str):
     """Purchasing, the contract's agency and the contractor."""
     return AwardedContract.of(awards.get_contract(call.deps, call.actor, contract_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/contracts",
+    summary="List a vendor's contracts",
+    tag="contracts",
+    roles={Role.PURCHASING, Role.VENDOR},
+    query=PageQuery,
+    response=Page[AwardedContract],
+    rules=("R-9a",),
+    errors=(404,),
+)
+def list_vendor_contracts(call: Call, vendor_id: str):
+    """The contracts the vendor holds as contractor: the vendor itself and purchasing."""
+    return page_of(call, awards.vendor_contracts(call.deps, call.actor, vendor_id, page_request(call)), AwardedContract.of)
 
 
 @operation(

@@ -12,6 +12,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import Dollars, LocalTime, Money
 from chalicelib.api.views import RequestBody
 from chalicelib.domain import calendar
@@ -56,8 +57,14 @@ class PaymentIn(RequestBody):
     )
 
 
-class PaymentsQuery(RequestBody):
-    status: Literal["upcoming", "overdue", "withheld", "paid"] = Field("upcoming", description="Which payments to list.")
+PaymentStatus = Literal["upcoming", "overdue", "withheld", "paid"]
+
+
+class PaymentStatusQuery(PageQuery):
+    status: PaymentStatus = Field("upcoming", description="Which payments to list.")
+
+
+class PaymentsQuery(PaymentStatusQuery):
     agency: str | None = Field(None, max_length=40, description="Agency code (an agency sees only its own).")
     contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")
 
@@ -137,11 +144,6 @@ class InvoiceOut(BaseModel):
 class PaymentRecorded(BaseModel):
     invoice: InvoiceOut = Field(description="The invoice paid, as it now stands.")
     interest_invoice: InvoiceOut | None = Field(None, description="Generated when the payment was late (R-13c).")
-
-
-class PaymentList(BaseModel):
-    status: str
-    payments: list[InvoiceOut]
 
 
 def _today(call: Call) -> dt.date:
@@ -279,13 +281,72 @@ def record_payment(call: Call, invoice_id: str):
     tag="payments",
     roles=ALL,
     query=PaymentsQuery,
-    response=PaymentList,
+    response=Page[InvoiceOut],
     rules=("R-13a",),
     errors=(403,),
 )
 def list_payments(call: Call):
-    """An agency's or a contractor's invoices by due date, read from an index (never a scan)."""
+    """An agency's or a contractor's invoices of one status by due date, read from an index (never a scan)."""
     q = call.query
-    found = invoices.list_payments(call.deps, call.actor, status=q.status, agency=q.agency, contractor=q.contractor)
+    found = invoices.list_payments(
+        call.deps, call.actor, page_request(call), status=q.status, agency=q.agency, contractor=q.contractor
+    )
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/invoices",
+    summary="List a vendor's invoices",
+    tag="payments",
+    roles={Role.VENDOR, Role.PURCHASING},
+    query=PaymentStatusQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(404,),
+)
+def list_vendor_invoices(call: Call, vendor_id: str):
+    """The vendor's invoices of one status by due date: the vendor itself and purchasing."""
+    found = invoices.vendor_invoices(call.deps, call.actor, vendor_id, page_request(call), status=call.query.status)
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/agencies/{agency}/invoices",
+    summary="List an agency's invoices",
+    tag="payments",
+    roles={Role.AGENCY, Role.PURCHASING},
+    query=PaymentStatusQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(403,),
+)
+def list_agency_invoices(call: Call, agency: str):
+    """The agency's invoices of one status by due date: the agency itself and purchasing."""
+    found = invoices.list_payments(call.deps, call.actor, page_request(call), status=call.query.status, agency=agency)
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/invoices",
+    summary="List a contract's invoices",
+    tag="payments",
+    roles=ALL,
+    query=PageQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(404,),
+)
+def list_contract_invoices(call: Call, contract_id: str):
+    """Every invoice of the contract by due date, whatever its status; an ordering agency sees its own."""
+    return _invoice_page(call, invoices.contract_invoices(call.deps, call.actor, contract_id, page_request(call)))
+
+
+def _invoice_page(call: Call, found) -> Page[InvoiceOut]:
     today = _today(call)
-    return PaymentList(status=q.status, payments=[InvoiceOut.of(i, today) for i in found])
+    return page_of(call, found, lambda i: InvoiceOut.of(i, today))

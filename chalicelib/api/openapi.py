@@ -23,6 +23,7 @@ _ERRORS = {
 }
 # Every path parameter, described once.
 PATH_PARAMETERS = {
+    "agency": "Agency org code, e.g. DAS or DOT; an agency token may name only its own",
     "amendment_id": "Amendment id: a Request To Amend Procurement Schedule (as returned by POST /plans/{plan_id}/amendments) under /amendments, a contract amendment (as returned by POST /contracts/{contract_id}/amendments) under /contracts",
     "assignment_id": "Assignment request id, as returned by POST /contracts/{contract_id}/assignments",
     "attention_id": "Attention item id, as listed by GET /attention and named in the email to purchasing",

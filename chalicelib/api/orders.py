@@ -13,6 +13,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, Email, ExactDollars, LocalTime, Money, Quantity, QuantityOrZero, UnitPrice
 from chalicelib.api.views import RequestBody
 from chalicelib.domain.orders import DeliveryStatus, ExtensionStatus, LineInspection, OrderStatus, RejectedGoods, term_closes_at
@@ -124,10 +125,6 @@ class OrderOut(BaseModel):
         return cls.model_validate({**_fields(order), "effective_deliver_by": order.effective_deliver_by})
 
 
-class OrderList(BaseModel):
-    orders: list[OrderOut]
-
-
 class DeliveryLineOut(BaseModel):
     line_id: str = Field(description="The order line delivered.")
     quantity: DecimalOut = Field(description="Quantity delivered.")
@@ -195,10 +192,6 @@ class OpenMarketOut(BaseModel):
         return cls.model_validate({**_fields(p), "excess": p.excess, "unrecovered": p.unrecovered})
 
 
-class OpenMarketList(BaseModel):
-    purchases: list[OpenMarketOut]
-
-
 class ForceMajeureOut(BaseModel):
     id: str = Field(description="Notice id.")
     contract_id: str = Field(description="The contract delayed.")
@@ -209,10 +202,6 @@ class ForceMajeureOut(BaseModel):
     @classmethod
     def of(cls, n) -> ForceMajeureOut:
         return cls.model_validate(_fields(n))
-
-
-class ForceMajeureList(BaseModel):
-    notices: list[ForceMajeureOut]
 
 
 def _fields(entity) -> dict:
@@ -255,12 +244,45 @@ def place_order(call: Call, contract_id: str):
     summary="List a contract's purchase orders",
     tag="performance",
     roles=ALL,
-    response=OrderList,
+    query=PageQuery,
+    response=Page[OrderOut],
     errors=(404,),
 )
 def list_orders(call: Call, contract_id: str):
-    """The contract's agency, its contractor and purchasing see its orders."""
-    return OrderList(orders=[OrderOut.of(o) for o in orders.list_orders(call.deps, call.actor, contract_id)])
+    """The contract's agency, its contractor and purchasing see its orders, oldest first."""
+    return page_of(call, orders.list_orders(call.deps, call.actor, contract_id, page_request(call)), OrderOut.of)
+
+
+@operation(
+    bp,
+    "GET",
+    "/orders/{order_id}",
+    summary="Read a purchase order",
+    tag="performance",
+    roles=ALL,
+    response=OrderOut,
+    rules=("R-9k",),
+    errors=(404,),
+)
+def read_order(call: Call, order_id: str):
+    """The ordering agency, the contractor and purchasing read an order; others are told it does not exist."""
+    return OrderOut.of(orders.get_order(call.deps, call.actor, order_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/agencies/{agency}/orders",
+    summary="List an agency's purchase orders",
+    tag="performance",
+    roles={Role.AGENCY, Role.PURCHASING},
+    query=PageQuery,
+    response=Page[OrderOut],
+    errors=(403,),
+)
+def list_agency_orders(call: Call, agency: str):
+    """Every order the agency placed, on any contract, oldest first: the agency itself and purchasing."""
+    return page_of(call, orders.agency_orders(call.deps, call.actor, agency, page_request(call)), OrderOut.of)
 
 
 @operation(
@@ -448,15 +470,15 @@ def open_market_purchase(call: Call, order_id: str):
     summary="List open-market purchases of a contract",
     tag="performance",
     roles=ALL,
-    response=OpenMarketList,
+    query=PageQuery,
+    response=Page[OpenMarketOut],
     rules=("R-9i",),
     errors=(404,),
 )
 def list_open_market_purchases(call: Call, contract_id: str):
-    """Charges against the contractor and how much of each was set off."""
-    return OpenMarketList(
-        purchases=[OpenMarketOut.of(p) for p in orders.list_open_market_purchases(call.deps, call.actor, contract_id)]
-    )
+    """Charges against the contractor and how much of each was set off, oldest first."""
+    found = orders.list_open_market_purchases(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, OpenMarketOut.of)
 
 
 @operation(
@@ -489,15 +511,15 @@ def give_force_majeure_notice(call: Call, contract_id: str):
     summary="List force-majeure notices of a contract",
     tag="performance",
     roles=ALL,
-    response=ForceMajeureList,
+    query=PageQuery,
+    response=Page[ForceMajeureOut],
     rules=("R-14",),
     errors=(404,),
 )
 def list_force_majeure_notices(call: Call, contract_id: str):
-    """Notices recorded against the contract."""
-    return ForceMajeureList(
-        notices=[ForceMajeureOut.of(n) for n in orders.list_force_majeure_notices(call.deps, call.actor, contract_id)]
-    )
+    """Notices recorded against the contract, oldest first."""
+    found = orders.list_force_majeure_notices(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, ForceMajeureOut.of)
 
 
 # --- amendments (R-9c) and assignment (R-9f) ----------------------------------------------------------------
@@ -546,10 +568,6 @@ class ContractAmendmentOut(BaseModel):
     @classmethod
     def of(cls, a) -> ContractAmendmentOut:
         return cls.model_validate(dataclasses.asdict(a))
-
-
-class ContractAmendmentList(BaseModel):
-    amendments: list[ContractAmendmentOut]
 
 
 class RequestAssignment(RequestBody):
@@ -632,15 +650,15 @@ def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
     summary="List a contract's amendments",
     tag="performance",
     roles=ALL,
-    response=ContractAmendmentList,
+    query=PageQuery,
+    response=Page[ContractAmendmentOut],
     rules=("R-9c",),
     errors=(404,),
 )
 def list_contract_amendments(call: Call, contract_id: str):
-    """Every amendment in order, each with the lines before and after."""
-    return ContractAmendmentList(
-        amendments=[ContractAmendmentOut.of(a) for a in performance_changes.list_amendments(call.deps, call.actor, contract_id)]
-    )
+    """Every amendment in number order, each with the lines before and after."""
+    found = performance_changes.list_amendments(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, ContractAmendmentOut.of)
 
 
 @operation(
@@ -663,6 +681,22 @@ def request_contract_assignment(call: Call, contract_id: str):
             call.deps, call.actor, contract_id, assignee_org=call.body.assignee_org, reason=call.body.reason
         )
     )
+
+
+@operation(
+    bp,
+    "GET",
+    "/assignments/{assignment_id}",
+    summary="Read an assignment request",
+    tag="performance",
+    roles=ALL,
+    response=AssignmentOut,
+    rules=("R-9f",),
+    errors=(404,),
+)
+def read_contract_assignment(call: Call, assignment_id: str):
+    """The contract's agency, its contractor, the assignee and purchasing read the request and its decision."""
+    return AssignmentOut.of(performance_changes.get_assignment(call.deps, call.actor, assignment_id))
 
 
 @operation(
@@ -742,10 +776,6 @@ class BalanceStatementOut(BaseModel):
         return cls.model_validate(dataclasses.asdict(b))
 
 
-class BalanceStatementList(BaseModel):
-    statements: list[BalanceStatementOut]
-
-
 class ShortfallOut(BaseModel):
     line_id: str = Field(description="A contract line ordered short.")
     contract_quantity: DecimalOut = Field(description="The contract quantity.")
@@ -759,10 +789,6 @@ class TermReportOut(BaseModel):
     term_end: dt.date = Field(description="The last day of the term reported on.")
     lines: list[ShortfallOut] = Field(description="Lines ordered below 90% of their contract quantity (R-9a).")
     reported_at: LocalTime = Field(description="When it was reported.")
-
-
-class TermReportList(BaseModel):
-    reports: list[TermReportOut]
 
 
 class RequestOrderingAgency(RequestBody):
@@ -792,10 +818,6 @@ class OrderingAgencyOut(BaseModel):
     @classmethod
     def of(cls, r) -> OrderingAgencyOut:
         return cls.model_validate(dataclasses.asdict(r))
-
-
-class OrderingAgencyList(BaseModel):
-    requests: list[OrderingAgencyOut]
 
 
 @operation(
@@ -857,17 +879,15 @@ def request_balance_statement(call: Call, contract_id: str):
     summary="List statements of unordered balances",
     tag="performance",
     roles=ALL,
-    response=BalanceStatementList,
+    query=PageQuery,
+    response=Page[BalanceStatementOut],
     rules=("R-9d/e",),
     errors=(404,),
 )
 def list_balance_statements(call: Call, contract_id: str):
-    """Requests and the contractor's statements."""
-    return BalanceStatementList(
-        statements=[
-            BalanceStatementOut.of(b) for b in performance_changes.list_balance_statements(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Requests and the contractor's statements, oldest first."""
+    found = performance_changes.list_balance_statements(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, BalanceStatementOut.of)
 
 
 @operation(
@@ -895,18 +915,15 @@ def state_balances(call: Call, statement_id: str):
     summary="List end-of-term reports of orders below 90%",
     tag="performance",
     roles=ALL,
-    response=TermReportList,
+    query=PageQuery,
+    response=Page[TermReportOut],
     rules=("R-9a",),
     errors=(404,),
 )
 def list_term_reports(call: Call, contract_id: str):
-    """Recorded when a term ended with a line ordered below 90% of its contract quantity."""
-    return TermReportList(
-        reports=[
-            TermReportOut.model_validate(dataclasses.asdict(r))
-            for r in performance_changes.list_term_reports(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Recorded when a term ended with a line ordered below 90% of its contract quantity, by term end."""
+    found = performance_changes.list_term_reports(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, lambda r: TermReportOut.model_validate(dataclasses.asdict(r)))
 
 
 @operation(
@@ -936,17 +953,15 @@ def request_ordering_agency(call: Call, contract_id: str):
     summary="List requests to add ordering agencies",
     tag="performance",
     roles=ALL,
-    response=OrderingAgencyList,
+    query=PageQuery,
+    response=Page[OrderingAgencyOut],
     rules=("R-9b",),
     errors=(404,),
 )
 def list_ordering_agency_requests(call: Call, contract_id: str):
-    """Each request with the contractor's answer."""
-    return OrderingAgencyList(
-        requests=[
-            OrderingAgencyOut.of(r) for r in performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Each request with the contractor's answer, oldest first."""
+    found = performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, OrderingAgencyOut.of)
 
 
 @operation(

@@ -9,6 +9,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import Email, LocalTime
 from chalicelib.api.views import RequestBody
 from chalicelib.domain import plans as domain
@@ -116,14 +117,14 @@ class RequestAmendment(RequestBody):
     )
 
 
-class PlanQuery(RequestBody):
+class PlanQuery(PageQuery):
     agency: str | None = Field(None, max_length=40, description="Agency code.")
     period: str | None = Field(None, max_length=20, description="Period, e.g. 'FY 20-22'.")
     # Literal, not the enum: query-parameter schemas are inlined in OpenAPI and cannot carry a $ref.
     status: PlanStatus | None = Field(None, description="Default approved (public); other statuses need an opm or agency token.")
 
 
-class PlanAmendmentQuery(RequestBody):
+class PlanAmendmentQuery(PageQuery):
     status: PlanAmendmentStatus | None = Field(None, description="Default under_review.")
 
 
@@ -191,15 +192,6 @@ class PlanSummary(BaseModel):
     decided_at: LocalTime | None = Field(None, description="When OPM decided it.")
 
 
-class PlanList(BaseModel):
-    plans: list[PlanSummary]
-
-
-class ScheduleVersionList(BaseModel):
-    plan_id: str
-    versions: list[ScheduleVersionSummary]
-
-
 class PlanAmendmentOut(BaseModel):
     id: str = Field(description="Request To Amend Procurement Schedule id.")
     plan_id: str = Field(description="The approved plan whose schedule it amends.")
@@ -230,10 +222,6 @@ class PlanAmendmentOut(BaseModel):
         return cls.model_validate(data)
 
 
-class PlanAmendmentList(BaseModel):
-    amendments: list[PlanAmendmentOut]
-
-
 # -- routes ------------------------------------------------------------------------------------------
 
 
@@ -255,6 +243,17 @@ def create_plan(call: Call):
     return PlanOut.of(plans.create_plan(call.deps, call.actor, period=call.body.period, sections=call.body.to_domain()))
 
 
+def _plan_summary(p) -> PlanSummary:
+    return PlanSummary(
+        id=p.id,
+        agency=p.agency,
+        period=p.period,
+        status=p.status,
+        decided_at=p.decided_at,
+        schedule_version=p.public_schedule.number if p.public_schedule else None,
+    )
+
+
 @operation(
     bp,
     "GET",
@@ -262,28 +261,15 @@ def create_plan(call: Call):
     summary="List approved procurement plans",
     tag=TAG,
     query=PlanQuery,
-    response=PlanList,
+    response=Page[PlanSummary],
     rules=("OPM-2",),
     optional_auth=True,
 )
 def list_plans(call: Call):
     """Public: approved plans by agency and period, past periods included. OPM (any agency) and an agency (its own) may ask for other statuses."""
     q = call.query
-    status = q.status
-    found = plans.list_plans(call.deps, call.actor, agency=q.agency, period=q.period, status=status)
-    return PlanList(
-        plans=[
-            PlanSummary(
-                id=p.id,
-                agency=p.agency,
-                period=p.period,
-                status=p.status,
-                decided_at=p.decided_at,
-                schedule_version=p.public_schedule.number if p.public_schedule else None,
-            )
-            for p in found
-        ]
-    )
+    found = plans.list_plans(call.deps, call.actor, page_request(call), agency=q.agency, period=q.period, status=q.status)
+    return page_of(call, found, _plan_summary)
 
 
 @operation(
@@ -375,17 +361,17 @@ def return_plan(call: Call, plan_id: str):
     "/plans/{plan_id}/schedule/versions",
     summary="List published schedule versions",
     tag=TAG,
-    response=ScheduleVersionList,
+    query=PageQuery,
+    response=Page[ScheduleVersionSummary],
     rules=("OPM-6",),
     errors=(404,),
     optional_auth=True,
 )
 def list_versions(call: Call, plan_id: str):
     """Every published version of an approved plan's schedule, oldest first."""
-    versions = plans.schedule_versions(call.deps, call.actor, plan_id)
-    return ScheduleVersionList(
-        plan_id=plan_id,
-        versions=[ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at) for v in versions],
+    versions = plans.schedule_versions(call.deps, call.actor, plan_id, page_request(call))
+    return page_of(
+        call, versions, lambda v: ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at)
     )
 
 
@@ -443,14 +429,13 @@ def request_amendment(call: Call, plan_id: str):
     summary="List a plan's amendment requests",
     tag=TAG,
     roles={Role.AGENCY, Role.OPM},
-    response=PlanAmendmentList,
+    query=PageQuery,
+    response=Page[PlanAmendmentOut],
     errors=(404,),
 )
 def list_plan_amendments(call: Call, plan_id: str):
     """The plan's requests, oldest first (its agency and OPM)."""
-    return PlanAmendmentList(
-        amendments=[PlanAmendmentOut.of(a) for a in plans.list_amendments(call.deps, call.actor, plan_id=plan_id)]
-    )
+    return page_of(call, plans.list_amendments(call.deps, call.actor, page_request(call), plan_id=plan_id), PlanAmendmentOut.of)
 
 
 @operation(
@@ -461,13 +446,12 @@ def list_plan_amendments(call: Call, plan_id: str):
     tag=TAG,
     roles={Role.OPM},
     query=PlanAmendmentQuery,
-    response=PlanAmendmentList,
+    response=Page[PlanAmendmentOut],
 )
 def list_amendments(call: Call):
     """OPM's queue: requests under review by default, oldest first."""
-    status = call.query.status
-    found = plans.list_amendments(call.deps, call.actor, status=status)
-    return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in found])
+    found = plans.list_amendments(call.deps, call.actor, page_request(call), status=call.query.status)
+    return page_of(call, found, PlanAmendmentOut.of)
 
 
 @operation(

@@ -9,6 +9,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import DeterminationOut, TabulationRow
 from chalicelib.api.types import BidUnitPrice, CommodityCode, DecimalOut, Dollars, LocalTime, Percent, Quantity
 from chalicelib.api.views import RequestBody
@@ -103,10 +104,16 @@ class CancelSolicitationIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="Why the invitation is cancelled (R-5o).")
 
 
-class SolicitationListQuery(RequestBody):
+class SolicitationListQuery(PageQuery):
     status: SolicitationStatus = Field(
         SolicitationStatus.OPEN, description="open (accepting bids), opened, awarded or cancelled; draft for purchasing only."
     )
+    agency: str | None = Field(None, min_length=1, max_length=40, description="Only this agency's invitations.")
+    commodity: str | None = Field(
+        None, min_length=1, max_length=20, description="Only invitations of this NIGP code (a class finds its items and back)."
+    )
+    opening_from: dt.datetime | None = Field(None, description="Only invitations opening at or after this instant.")
+    opening_to: dt.datetime | None = Field(None, description="Only invitations opening before this instant.")
 
 
 class FactorOut(BaseModel):
@@ -168,21 +175,12 @@ class SolicitationOut(BaseModel):
         return cls.model_validate(data)
 
 
-class SolicitationList(BaseModel):
-    items: list[SolicitationOut] = Field(description="Solicitations of the status asked, by opening time.")
+class TabulationOut(Page[TabulationRow]):
+    """One page of the tabulation (one row per opened bid, in bid id order) and the opening it belongs to."""
 
-
-class TabulationQuery(RequestBody):
-    after: str | None = Field(None, description="Page on: the last bid_id of the previous page.")
-    limit: int = Field(1000, ge=1, le=1000, description="Rows per page.")
-
-
-class TabulationOut(BaseModel):
     solicitation_id: str = Field(description="The solicitation.")
     opened_at: LocalTime = Field(description="When the bids were opened (R-5n).")
     bid_count: int = Field(description="Bids opened.")
-    rows: list[TabulationRow] = Field(description="One row per opened bid.")
-    next_after: str | None = Field(None, description="Pass as ?after= for the next page; null on the last page.")
 
 
 class DeterminationIn(RequestBody):
@@ -333,14 +331,25 @@ def cancel(call: Call, solicitation_id: str):
     summary="List invitations to bid",
     tag=TAG,
     query=SolicitationListQuery,
-    response=SolicitationList,
+    response=Page[SolicitationOut],
     rules=("R-4",),
     optional_auth=True,
 )
 def list_solicitations(call: Call):
-    """Public: published invitations by status (default open), ordered by opening time."""
-    items = solicitations.list_solicitations(call.deps, call.actor, call.query.status)
-    return SolicitationList(items=[SolicitationOut.of(s) for s in items])
+    """Public: published invitations by status (default open), ordered by opening time; filtered by agency, commodity
+    code and opening window."""
+    q = call.query
+    found = solicitations.list_solicitations(
+        call.deps,
+        call.actor,
+        q.status,
+        page_request(call),
+        agency=q.agency,
+        commodity=q.commodity,
+        opening_from=q.opening_from,
+        opening_to=q.opening_to,
+    )
+    return page_of(call, found, SolicitationOut.of)
 
 
 @operation(
@@ -365,7 +374,7 @@ def get(call: Call, solicitation_id: str):
     "/solicitations/{solicitation_id}/tabulation",
     summary="Read the bid tabulation",
     tag=TAG,
-    query=TabulationQuery,
+    query=PageQuery,
     response=TabulationOut,
     rules=("R-5n", "R-5b"),
     errors=(404, 409),
@@ -373,14 +382,10 @@ def get(call: Call, solicitation_id: str):
 )
 def tabulation(call: Call, solicitation_id: str):
     """Public after the opening (409 before): every opened bid with its prices, corrections and flags. A signed-in reader's read is audited on each bid."""
-    sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, after=call.query.after, limit=call.query.limit)
-    next_after = rows[-1].id if len(rows) == call.query.limit else None
+    sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, page=page_request(call))
+    shown = page_of(call, rows, TabulationRow.of)
     return TabulationOut(
-        solicitation_id=sol.id,
-        opened_at=sol.opened_at,
-        bid_count=sol.bid_count,
-        rows=[TabulationRow.of(b) for b in rows],
-        next_after=next_after,
+        solicitation_id=sol.id, opened_at=sol.opened_at, bid_count=sol.bid_count, items=shown.items, next=shown.next
     )
 
 

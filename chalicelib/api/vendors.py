@@ -7,6 +7,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import FEIN, CommodityCode, Email, LocalTime
 from chalicelib.api.views import RequestBody
 from chalicelib.domain.vendors import VendorStatus
@@ -78,31 +79,22 @@ class DuplicateGroup(BaseModel):
     vendors: list[DuplicateVendor] = Field(description="In registration order.")
 
 
-class Duplicates(BaseModel):
-    groups: list[DuplicateGroup]
-
-    @classmethod
-    def of(cls, groups) -> Duplicates:
-        return cls(
-            groups=[
-                DuplicateGroup(
-                    name_key=group[0].name_key,
-                    vendors=[
-                        DuplicateVendor(
-                            id=v.id,
-                            org=v.org,
-                            legal_name=v.legal_name,
-                            fein_last4=v.fein_last4,
-                            confirmed=v.confirmed,
-                            suspended=v.suspended,
-                            registered_at=v.registered_at,
-                        )
-                        for v in group
-                    ],
-                )
-                for group in groups
-            ]
-        )
+def _duplicate_group(group) -> DuplicateGroup:
+    return DuplicateGroup(
+        name_key=group[0].name_key,
+        vendors=[
+            DuplicateVendor(
+                id=v.id,
+                org=v.org,
+                legal_name=v.legal_name,
+                fein_last4=v.fein_last4,
+                confirmed=v.confirmed,
+                suspended=v.suspended,
+                registered_at=v.registered_at,
+            )
+            for v in group
+        ],
+    )
 
 
 @operation(
@@ -139,13 +131,14 @@ def register_vendor(call: Call):
     summary="List vendors sharing a legal name",
     tag="vendors",
     roles={Role.PURCHASING},
-    response=Duplicates,
+    query=PageQuery,
+    response=Page[DuplicateGroup],
     rules=("R-4",),
 )
 def duplicates(call: Call):
-    """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored:
-    candidates for a closer look and, where one impersonates another, suspension."""
-    return Duplicates.of(vendors.duplicates(call.deps, call.actor))
+    """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored, in
+    name order (`limit` groups a page): candidates for a closer look and, where one impersonates another, suspension."""
+    return page_of(call, vendors.duplicates(call.deps, call.actor, page_request(call)), _duplicate_group)
 
 
 @operation(

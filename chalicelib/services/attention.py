@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from chalicelib.domain import attention as rules
 from chalicelib.domain.attention import Attention, AttentionStatus
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+)
 
 OUTBOX = "outbox"  # an email that kept failing (services/outbox.py): its "execution" is the message key
 CAUSE_LIMIT = 2000  # characters of the error's cause kept and mailed
@@ -52,9 +62,9 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
     return record
 
 
-def open_attention(deps: Deps, actor: Actor) -> list[Attention]:
+def open_attention(deps: Deps, actor: Actor, page: PageRequest) -> Listing[Attention]:
     require_role(actor, Role.PURCHASING)
-    return list(deps.store.iterate(Attention, "by_status", AttentionStatus.OPEN.value))
+    return deps.store.page(Attention, "by_status", AttentionStatus.OPEN.value, after=page.after, limit=page.limit)
 
 
 def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:

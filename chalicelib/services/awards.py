@@ -27,6 +27,8 @@ from chalicelib.services.ports import (
     Deps,
     Email,
     Guard,
+    Listing,
+    PageRequest,
     Role,
     Send,
     Write,
@@ -34,6 +36,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.solicitations import load
+from chalicelib.services.vendors import get_vendor
 
 PROCESS = "award-acceptance"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit of items per transaction
@@ -194,6 +197,12 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
     if not visible:
         raise NotFound(f"No contract {contract_id} visible to the caller.")
     return contract
+
+
+def vendor_contracts(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest) -> Listing[Contract]:
+    """The contracts a vendor holds (its organisation is the contractor), for the vendor itself and purchasing."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    return deps.store.page(Contract, "by_contractor", vendor.org, after=page.after, limit=page.limit)
 
 
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:

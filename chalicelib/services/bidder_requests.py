@@ -11,7 +11,17 @@ from chalicelib.domain.bids import Bid
 from chalicelib.domain.calendar import last_day_of
 from chalicelib.domain.errors import NotFound
 from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+)
 
 
 def request_evidence(
@@ -57,9 +67,9 @@ def answer_evidence(
     return answered
 
 
-def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[EvidenceRequest]:
+def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, page: PageRequest) -> Listing[EvidenceRequest]:
     bid = _visible_bid(deps, actor, solicitation_id, bid_id)
-    return list(deps.store.iterate(EvidenceRequest, "by_bid", bid.id))
+    return deps.store.page(EvidenceRequest, "by_bid", bid.id, after=page.after, limit=page.limit)
 
 
 def propose_quantity(
@@ -129,9 +139,9 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
     return decided
 
 
-def quantity_changes(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[QuantityChange]:
+def quantity_changes(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, page: PageRequest) -> Listing[QuantityChange]:
     bid = _visible_bid(deps, actor, solicitation_id, bid_id)
-    return list(deps.store.iterate(QuantityChange, "by_bid", bid.id))
+    return deps.store.page(QuantityChange, "by_bid", bid.id, after=page.after, limit=page.limit)
 
 
 def _own_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:

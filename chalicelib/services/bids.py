@@ -21,12 +21,15 @@ from chalicelib.domain.money import to_cents
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import (
+    FIRST_PAGE,
     Actor,
     Change,
     Deps,
     Email,
     Guard,
+    Listing,
     Member,
+    PageRequest,
     Role,
     Send,
     Unchanged,
@@ -35,6 +38,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.solicitations import load
+from chalicelib.services.vendors import get_vendor
 
 
 class Sealer(Protocol):
@@ -166,6 +170,16 @@ def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
     raise NotFound(f"No bid {bid_id} visible to the caller.")
 
 
+def vendor_bids(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest) -> Listing[Bid]:
+    """A vendor's bids (every solicitation, by solicitation), for the vendor itself and purchasing: one Query of the
+    by_vendor index. A sealed bid shows its receipt only, as a single read does (its content exists after the
+    opening only, R-5b); every bid listed is a read in its audit trail."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    found = deps.store.page(Bid, "by_vendor", vendor.id, after=page.after, limit=page.limit)
+    _record_reads(deps, actor, found.items, "bid.read_in_list")
+    return found
+
+
 def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, submitted: dict) -> Receipt:
     """The answer to a retried submission, re-read by its owner: the bid as stored, with the R-5l corrections
     recomputed from the body sent again (the idempotency layer checked it is the first one). No record keeps the
@@ -176,22 +190,17 @@ def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: s
 
 
 def tabulation(
-    deps: Deps, solicitation_id: str, actor: Actor | None = None, *, after: str | None = None, limit: int = 1000
-) -> tuple[Solicitation, list[Bid]]:
-    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order). The
-    tabulation is public; a signed-in reader's reads are audited like single reads."""
+    deps: Deps, solicitation_id: str, actor: Actor | None = None, *, page: PageRequest = FIRST_PAGE
+) -> tuple[Solicitation, Listing[Bid]]:
+    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page in bid id order: one
+    Query of the sparse `opened` index, which holds opened bids only. The tabulation is public; a signed-in reader's
+    reads are audited like single reads."""
     sol = public_solicitation(deps, solicitation_id)
     if sol.opened_at is None:
         raise Conflict(f"Bids of {sol.id} are sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
-    bound = (after + "\x00", "\uffff") if after else None
-    rows = []
-    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
-        if bid.opened_at is not None:
-            rows.append(bid)
-            if len(rows) >= limit:
-                break
+    rows = deps.store.page(Bid, "opened", sol.id, after=page.after, limit=page.limit)
     if actor is not None:
-        _record_reads(deps, actor, rows, "bid.read_in_tabulation")
+        _record_reads(deps, actor, rows.items, "bid.read_in_tabulation")
     return sol, rows
 
 

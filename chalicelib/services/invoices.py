@@ -20,7 +20,8 @@ from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
 from chalicelib.services import orders as order_services
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Listing, PageRequest, Role, Send, Write, require_role
+from chalicelib.services.vendors import get_vendor
 
 PAYMENT = "invoice-payment"
 BUCKETS = ("upcoming", "overdue", "withheld", "paid")
@@ -311,9 +312,10 @@ def record_payment(
 
 
 def list_payments(
-    deps: Deps, actor: Actor, *, status: str, agency: str | None = None, contractor: str | None = None
-) -> list[Invoice]:
-    """Upcoming, overdue or paid invoices of one agency or one contractor, by due date (index Query)."""
+    deps: Deps, actor: Actor, page: PageRequest, *, status: str, agency: str | None = None, contractor: str | None = None
+) -> Listing[Invoice]:
+    """Upcoming, overdue, withheld or paid invoices of one agency or one contractor, by due date: one Query of the
+    party's status partition. A contractor sees only its own, an agency only its own; purchasing names one party."""
     if status not in BUCKETS:
         raise ValidationFailed(
             "Unknown payment status.",
@@ -323,21 +325,35 @@ def list_payments(
     if actor.role is Role.VENDOR:
         if contractor not in (None, actor.org) or agency is not None:
             raise Forbidden("A contractor sees only its own payments.", rule="R-13a")
-        return list(deps.store.iterate(Invoice, "by_contractor_status", f"{actor.org}#{status}"))
-    if actor.role is Role.AGENCY:
+        contractor = actor.org
+    elif actor.role is Role.AGENCY:
         if agency not in (None, actor.org) or contractor is not None:
             raise Forbidden("An agency sees only its own payments.", rule="R-13a")
-        return list(deps.store.iterate(Invoice, "by_agency_status", f"{actor.org}#{status}"))
-    require_role(actor, Role.PURCHASING)
+        agency = actor.org
+    else:
+        require_role(actor, Role.PURCHASING)
     if (agency is None) == (contractor is None):
         raise ValidationFailed(
             "Name exactly one agency or one contractor.",
             rule="R-13a",
             details=[{"field": "agency", "problem": "give agency or contractor"}],
         )
-    if agency is not None:
-        return list(deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{status}"))
-    return list(deps.store.iterate(Invoice, "by_contractor_status", f"{contractor}#{status}"))
+    index, party = ("by_agency_status", agency) if agency is not None else ("by_contractor_status", contractor)
+    return deps.store.page(Invoice, index, f"{party}#{status}", after=page.after, limit=page.limit)
+
+
+def vendor_invoices(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest, *, status: str) -> Listing[Invoice]:
+    """A vendor's invoices of one payment status, by due date: the vendor itself and purchasing (R-13a)."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    return list_payments(deps, actor, page, status=status, contractor=vendor.org)
+
+
+def contract_invoices(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[Invoice]:
+    """A contract's invoices by due date, for whoever sees the contract; an ordering agency sees its own only, as
+    when it reads one (most contracts have one agency, so the filter keeps nearly all it reads)."""
+    contract = order_services.get_contract(deps, actor, contract_id)
+    own = (lambda i: i.agency == actor.org) if actor.role is Role.AGENCY else None
+    return deps.store.page(Invoice, "by_contract", contract.id, after=page.after, limit=page.limit, where=own)
 
 
 def _require_agency(actor: Actor, invoice: Invoice) -> None:

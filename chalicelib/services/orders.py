@@ -13,10 +13,21 @@ from chalicelib.domain import calendar
 from chalicelib.domain import invoices as invoice_rules
 from chalicelib.domain import orders as rules
 from chalicelib.domain.contracts import Contract, require_active
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, Write, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    Write,
+    require_role,
+)
 
 REJECTED_GOODS = "rejected-goods"
 
@@ -112,8 +123,17 @@ def place_order(
     return order
 
 
-def list_orders(deps: Deps, actor: Actor, contract_id: str) -> list[PurchaseOrder]:
-    return orders_of(deps, get_contract(deps, actor, contract_id).id)
+def list_orders(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[PurchaseOrder]:
+    """A contract's orders, oldest first, for whoever sees the contract."""
+    contract = get_contract(deps, actor, contract_id)
+    return deps.store.page(PurchaseOrder, "by_contract", contract.id, after=page.after, limit=page.limit)
+
+
+def agency_orders(deps: Deps, actor: Actor, agency: str, page: PageRequest) -> Listing[PurchaseOrder]:
+    """An agency's orders on every contract, oldest first; the agency itself and purchasing see them."""
+    if not (actor.role is Role.PURCHASING or (actor.role is Role.AGENCY and actor.org == agency)):
+        raise Forbidden(f"Only agency {agency} and purchasing see the orders of agency {agency}.")
+    return deps.store.page(PurchaseOrder, "by_agency", agency, after=page.after, limit=page.limit)
 
 
 def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> PurchaseOrder:
@@ -447,8 +467,9 @@ def record_open_market_purchase(
     return stored[0]
 
 
-def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str) -> list[OpenMarketPurchase]:
-    return open_market_of(deps, get_contract(deps, actor, contract_id).id)
+def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[OpenMarketPurchase]:
+    contract = get_contract(deps, actor, contract_id)
+    return deps.store.page(OpenMarketPurchase, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- force majeure (R-14) -----------------------------------------------------------------------------------
@@ -468,6 +489,6 @@ def give_force_majeure_notice(
     return notice
 
 
-def list_force_majeure_notices(deps: Deps, actor: Actor, contract_id: str) -> list[ForceMajeureNotice]:
+def list_force_majeure_notices(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[ForceMajeureNotice]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(ForceMajeureNotice, "by_contract", contract.id))
+    return deps.store.page(ForceMajeureNotice, "by_contract", contract.id, after=page.after, limit=page.limit)

@@ -22,7 +22,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services.orders import get_contract, orders_of
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Email, Listing, PageRequest, Role, Send, require_role
 
 CONTRACT_TERM = "contract-term"
 
@@ -102,9 +102,9 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
     return {"contract_id": contract.id, "reported": True}
 
 
-def list_term_reports(deps: Deps, actor: Actor, contract_id: str) -> list[TermShortfallReport]:
+def list_term_reports(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[TermShortfallReport]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(TermShortfallReport, "by_contract", contract.id))
+    return deps.store.page(TermShortfallReport, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> UnorderedBalanceStatement:
@@ -115,7 +115,7 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
     statement = rules.request_balance_statement(
         contract,
         statement_id=deps.ids.new("UBS"),
-        previous=list_balance_statements(deps, actor, contract.id),
+        previous=list(deps.store.iterate(UnorderedBalanceStatement, "by_contract", contract.id)),
         requested_by=actor.sub,
         now=now,
     )
@@ -154,9 +154,9 @@ def state_balances(deps: Deps, actor: Actor, statement_id: str, *, lines: list[B
     return stated
 
 
-def list_balance_statements(deps: Deps, actor: Actor, contract_id: str) -> list[UnorderedBalanceStatement]:
+def list_balance_statements(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[UnorderedBalanceStatement]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(UnorderedBalanceStatement, "by_contract", contract.id))
+    return deps.store.page(UnorderedBalanceStatement, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
@@ -218,9 +218,11 @@ def decide_ordering_agency(deps: Deps, actor: Actor, request_id: str, *, accept:
     return decided
 
 
-def list_ordering_agency_requests(deps: Deps, actor: Actor, contract_id: str) -> list[OrderingAgencyRequest]:
+def list_ordering_agency_requests(
+    deps: Deps, actor: Actor, contract_id: str, page: PageRequest
+) -> Listing[OrderingAgencyRequest]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id))
+    return deps.store.page(OrderingAgencyRequest, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- amendments (R-9c) ----------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def amend_contract(
         amendment_id=deps.ids.new("AMD"),
         changes=changes,
         term_end=term_end,
-        outstanding=list_amendments(deps, actor, contract.id),
+        outstanding=list(deps.store.iterate(ContractAmendment, "by_contract", contract.id)),
         reason=reason,
         signed_by=actor.sub,
         now=now,
@@ -308,9 +310,9 @@ def decide_amendment(
     return decided
 
 
-def list_amendments(deps: Deps, actor: Actor, contract_id: str) -> list[ContractAmendment]:
+def list_amendments(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[ContractAmendment]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(ContractAmendment, "by_contract", contract.id))
+    return deps.store.page(ContractAmendment, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_org: str, reason: str) -> ContractAssignment:

@@ -21,7 +21,18 @@ from chalicelib.domain import plans_amendments as amend
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Change, Deps, Email, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+    retry_on_conflict,
+)
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -152,8 +163,14 @@ def get_plan(deps: Deps, actor: Actor | None, plan_id: str) -> Plan:
 
 
 def list_plans(
-    deps: Deps, actor: Actor | None, *, agency: str | None = None, period: str | None = None, status: PlanStatus | None = None
-) -> list[Plan]:
+    deps: Deps,
+    actor: Actor | None,
+    page: PageRequest,
+    *,
+    agency: str | None = None,
+    period: str | None = None,
+    status: PlanStatus | None = None,
+) -> Listing[Plan]:
     """OPM-2: the public list is approved plans by agency and period, past periods included.
     OPM may list any status (its review queue); an agency may list its own plans of any status."""
     status = status or PlanStatus.APPROVED
@@ -172,16 +189,19 @@ def list_plans(
                     details=[{"field": "agency", "problem": f"must be {actor.org}"}],
                 )
             agency = actor.org
-    prefix = f"{agency}#" if agency else None
-    if agency and period:
-        prefix = f"{agency}#{period}#"
-    found = deps.store.iterate(Plan, "by_status", status.value, sk_begins_with=prefix)
-    return [plan for plan in found if period is None or plan.period == period]
+    if period and not agency:  # every agency's plans of one period
+        return deps.store.page(Plan, "by_status_period", f"{status.value}#{period}", after=page.after, limit=page.limit)
+    prefix = f"{agency}#{period}#" if agency and period else f"{agency}#" if agency else None
+    return deps.store.page(Plan, "by_status", status.value, after=page.after, limit=page.limit, sk_begins_with=prefix)
 
 
-def schedule_versions(deps: Deps, actor: Actor | None, plan_id: str) -> tuple[ScheduleVersion, ...]:
-    """Every published version stays retrievable (OPM-3, OPM-6)."""
-    return get_plan(deps, actor, plan_id).schedule_versions
+def schedule_versions(deps: Deps, actor: Actor | None, plan_id: str, page: PageRequest) -> Listing[ScheduleVersion]:
+    """Every published version stays retrievable (OPM-3, OPM-6), in number order. They live in the plan's record, so
+    a page is a slice of it after the version number `after`."""
+    after = int(page.after or 0)
+    versions = sorted((v for v in get_plan(deps, actor, plan_id).schedule_versions if v.number > after), key=lambda v: v.number)
+    shown = versions[: page.limit]
+    return Listing(shown, str(shown[-1].number) if len(versions) > page.limit else None)
 
 
 def schedule_version(deps: Deps, actor: Actor | None, plan_id: str, number: int) -> ScheduleVersion:
@@ -254,17 +274,19 @@ def get_amendment(deps: Deps, actor: Actor, amendment_id: str) -> PlanAmendment:
 
 
 def list_amendments(
-    deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None
-) -> list[PlanAmendment]:
-    """By plan (its agency and OPM) or, for OPM, by status (the review queue)."""
+    deps: Deps, actor: Actor, page: PageRequest, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None
+) -> Listing[PlanAmendment]:
+    """By plan (its agency and OPM; a plan has few requests, so a status is a filter there) or, for OPM, by status
+    (the review queue), oldest first."""
     if plan_id is not None:
         plan = deps.load(Plan, plan_id)
         if not (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency)):
             raise NotFound(f"No plan {plan_id} is visible to the caller.")
-        found = deps.store.iterate(PlanAmendment, "by_plan", plan_id)
-        return [a for a in found if status is None or a.status is status]
+        chosen = None if status is None else (lambda a: a.status is status)
+        return deps.store.page(PlanAmendment, "by_plan", plan_id, after=page.after, limit=page.limit, where=chosen)
     require_role(actor, Role.OPM)
-    return list(deps.store.iterate(PlanAmendment, "by_status", (status or PlanAmendmentStatus.UNDER_REVIEW).value))
+    queue = (status or PlanAmendmentStatus.UNDER_REVIEW).value
+    return deps.store.page(PlanAmendment, "by_status", queue, after=page.after, limit=page.limit)
 
 
 def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bool, note: str) -> PlanAmendment:

@@ -10,7 +10,19 @@ import itertools
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Guard,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+    retry_on_conflict,
+)
 
 ONBOARDING = "vendor-onboarding"
 
@@ -108,16 +120,23 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     return stored
 
 
-def duplicates(deps: Deps, actor: Actor) -> list[list[Vendor]]:
-    """Purchasing's list of vendors sharing a normalised legal name, each group in registration order. Reads the
-    by_status partitions, each sorted by normalised name (Query, never Scan), merged into one order."""
+def duplicates(deps: Deps, actor: Actor, page: PageRequest) -> Listing[list[Vendor]]:
+    """Purchasing's list of vendors sharing a normalised legal name, each group in registration order, groups in name
+    order after the name `page.after`. Reads the by_status partitions, each sorted by normalised name (Query, never
+    Scan) from that name on, merged into one order; a page ends where the next group begins, so a group is never split.
+    A page may read every name after the cursor to find its groups, as the whole list did before."""
     require_role(actor, Role.PURCHASING)
     standings = [status.value for status in rules.VendorStatus] + [rules.SUSPENDED]
+    after = (f"{page.after}#\uffff", "\uffff") if page.after else None
     in_name_order = heapq.merge(
-        *(deps.store.iterate(Vendor, "by_status", standing) for standing in standings), key=lambda v: (v.name_key, v.id)
+        *(deps.store.iterate(Vendor, "by_status", standing, sk_between=after) for standing in standings),
+        key=lambda v: f"{v.name_key}#{v.id}",  # the index sort key: each partition's own order
     )
     groups = (list(group) for _, group in itertools.groupby(in_name_order, key=lambda v: v.name_key))
-    return [sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1]
+    shared = (sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1)
+    found = list(itertools.islice(shared, page.limit + 1))
+    shown = found[: page.limit]
+    return Listing(shown, shown[-1][0].name_key if len(found) > page.limit else None)
 
 
 def suspend_vendor(deps: Deps, actor: Actor, vendor_id: str, reason: str) -> Vendor:

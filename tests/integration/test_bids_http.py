@@ -109,7 +109,7 @@ def test_addenda_are_refused_after_opening_and_unacknowledged_ones_are_flagged(a
     assert api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=acknowledged).status == 201
     clock.advance(to=OPENING)
     assert api.as_purchasing().post(f"/solicitations/{sol_id}/addenda", json={"text": "late"}).status == 409
-    rows = {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]}
+    rows = {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["items"]}
     assert rows == {"Acme Office Supply LLC": ["addenda not acknowledged: 1 (R-5o)"], "Bolt Paper Co": []}
 
 
@@ -265,7 +265,7 @@ def test_an_alternate_is_sealed_with_the_bid_tabulated_beside_it_after_opening_a
     assert api.get(f"/solicitations/{alternates_sol}/tabulation").status == 409  # sealed with the bid
     # When the bids are opened
     clock.advance(to=OPENING)
-    rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["rows"]
+    rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["items"]
     acme = next(r for r in rows if r["bidder_name"] == "Acme Office Supply LLC")
     # Then the alternate is tabulated beside the base bid, and the award goes to it as the lowest offer
     assert acme["total"] == "3800.00" and [(a["number"], a["description"], a["total"]) for a in acme["alternates"]] == [
@@ -298,7 +298,7 @@ def test_a_quantity_change_accepted_by_the_bidder_changes_its_tabulated_bid(api,
     assert offered.status == 201 and offered.json["status"] == "proposed"
     accepted = api.as_vendor("bolt").post(f"{path}/{offered.json['id']}/accept")
     assert accepted.status == 200 and accepted.json["status"] == "accepted"
-    (row,) = api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]
+    (row,) = api.get(f"/solicitations/{sol_id}/tabulation").json["items"]
     assert row["total"] == "3760.00" and row["corrections"][-1]["rule"] == "R-8e"
 
 

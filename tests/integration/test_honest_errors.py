@@ -147,7 +147,7 @@ def test_input_over_dynamodbs_record_limit_answers_413_naming_the_limit_and_stor
     assert reply.status == 413 and reply.json["Code"] == "TooLarge"
     assert "plan:" in reply.json["Message"] and f"at most {ENTITY_LIMIT_BYTES:,} bytes" in reply.json["Message"]
     assert reply.json["details"][0]["limit"] == ENTITY_LIMIT_BYTES
-    assert dss.get("/plans?status=draft").json["plans"] == []
+    assert dss.get("/plans?status=draft").json["items"] == []
 
 
 def test_a_plan_just_under_the_limit_is_stored_and_can_still_be_changed(api):

@@ -179,7 +179,8 @@ def test_the_opening_decrypts_every_live_bid_and_publishes_the_tabulation(deps, 
     bids.submit_bid(deps, sealer, bolt, sol.id, priced("24.00"))  # replaces bolt's first bid
     result = open_now(deps, sealer, sol)
     assert (result["done"], result["opened"]) == (True, 2)
-    opened, rows = bids.tabulation(deps, sol.id)
+    opened, found = bids.tabulation(deps, sol.id)
+    rows = found.items
     assert opened.status is SolicitationStatus.OPENED and opened.bid_count == 2
     assert sorted(str(r.content.lines[0].unit_price) for r in rows) == ["24.00", "30.00"]
     assert bids.get_bid(deps, PURCHASING, sol.id, rows[0].id).content is not None
