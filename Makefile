@@ -12,12 +12,13 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps run seed test pytest lint lint-asl lint-cfn package bench token rules clean
+.PHONY: help deps run seed test pytest fuzz lint lint-asl lint-cfn package bench token rules clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
 	@echo "make seed     (with make run going) a demo data set written through the API: vendors, bids, a contract, plans"
 	@echo "make test     ASL + CloudFormation checks and the full pytest suite (TZ=America/New_York)"
+	@echo "make fuzz     schemathesis over every operation and role, 100 examples each plus boundary cases; findings in build/fuzz-findings.jsonl"
 	@echo "make package  CloudFormation template for AWS in build/package/"
 	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
@@ -44,6 +45,12 @@ test: lint pytest
 
 pytest: deps
 	TZ=$${TZ:-America/New_York} $(PY) -m pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 100
+fuzz: deps
+	@mkdir -p build && rm -f build/fuzz-findings.jsonl
+	TZ=$${TZ:-America/New_York} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing FUZZ_FINDINGS=build/fuzz-findings.jsonl \
+		$(PY) -m pytest -p no:logging --show-capture=no tests/fuzz $(PYTEST_ARGS)
 
 lint: lint-asl lint-cfn
 
