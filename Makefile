@@ -12,12 +12,22 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps run seed test pytest lint lint-asl lint-cfn package bench token rules clean
+<<<<<<< HEAD
+.PHONY: help deps run seed test pytest lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
+=======
+.PHONY: help deps run seed test pytest fuzz lint lint-asl lint-cfn package bench token rules clean
+>>>>>>> wt-fuzz
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
 	@echo "make seed     (with make run going) a demo data set written through the API: vendors, bids, a contract, plans"
+<<<<<<< HEAD
+	@echo "make test     make lint and the full pytest suite (TZ=America/New_York)"
+	@echo "make lint     ruff (lint and format), mypy, ASL and CloudFormation checks"
+=======
 	@echo "make test     ASL + CloudFormation checks and the full pytest suite (TZ=America/New_York)"
+	@echo "make fuzz     schemathesis over every operation and role, 100 examples each plus boundary cases; findings in build/fuzz-findings.jsonl"
+>>>>>>> wt-fuzz
 	@echo "make package  CloudFormation template for AWS in build/package/"
 	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
@@ -45,7 +55,26 @@ test: lint pytest
 pytest: deps
 	TZ=$${TZ:-America/New_York} $(PY) -m pytest $(PYTEST_ARGS)
 
+<<<<<<< HEAD
+lint: lint-py lint-types lint-asl lint-cfn
+
+lint-py: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Files and options in pyproject.toml [tool.mypy]. Reports without failing `make lint` for now: findings remain in code
+# still being changed; drop the leading "-" once mypy is clean.
+lint-types: deps
+	-$(VENV)/bin/mypy
+=======
+FUZZ_EXAMPLES ?= 100
+fuzz: deps
+	@mkdir -p build && rm -f build/fuzz-findings.jsonl
+	TZ=$${TZ:-America/New_York} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing FUZZ_FINDINGS=build/fuzz-findings.jsonl \
+		$(PY) -m pytest -p no:logging --show-capture=no tests/fuzz $(PYTEST_ARGS)
+
 lint: lint-asl lint-cfn
+>>>>>>> wt-fuzz
 
 lint-asl: deps
 	@$(PY) -m infra.build --asl-dir build/asl

@@ -220,7 +220,7 @@ def race(bids: int = BIDS, threads: int = THREADS) -> dict:
         fired = time.perf_counter() - t1
         _ok(call(stack.base, "GET", "/_local/outbox"), 200)  # waits until every execution is parked
         status, tabulation = call(stack.base, "GET", f"/solicitations/{sol_id}/tabulation")
-    tabulated = {row["bid_id"] for row in tabulation.get("rows", [])} if status == 200 else set()
+    tabulated = {row["bid_id"] for row in tabulation.get("items", [])} if status == 200 else set()
     receipts = {body["bid_id"]: body["received_at"] for status, body, _ in results if status == 201}
     kinds = Counter("connection error" if s == 0 else _kind(s, b) for s, b, _ in results)
     latencies = sorted(elapsed for *_, elapsed in results)

@@ -36,7 +36,8 @@ class CallCounter:
     @contextmanager
     def window(self) -> Iterator[tuple[Counter, Counter]]:
         """The calls made inside the `with` block."""
-        handler, workflow = Counter(), Counter()
+        handler: Counter[str] = Counter()
+        workflow: Counter[str] = Counter()
         with self._lock:
             self.handler, self.workflow = handler, workflow
         yield handler, workflow

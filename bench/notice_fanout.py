@@ -45,7 +45,9 @@ def _seed_vendors(deps, count: int) -> None:
         for n in range(count)
     ]
     for start in range(0, count, SEED_BATCH):
-        deps.store.commit(system, START, [Change("vendor.registered", v) for v in vendors[start : start + SEED_BATCH]])
+        deps.store.commit(
+            system, START, [Change(action="vendor.registered", after=v) for v in vendors[start : start + SEED_BATCH]]
+        )
 
 
 def fanout(count: int) -> dict:

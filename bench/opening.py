@@ -23,6 +23,7 @@ from collections import Counter
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -107,7 +108,7 @@ def _solicitation(deps):
         created_by="bench",
     )
     sol = rules.publish(sol, START)  # committed directly: no workflow, so only the measured task runs
-    deps.store.commit(Actor("bench", Role.PURCHASING, "DAS-BOP"), START, [Change("solicitation.published", sol)])
+    deps.store.commit(Actor("bench", Role.PURCHASING, "DAS-BOP"), START, [Change(action="solicitation.published", after=sol)])
     return sol
 
 
@@ -134,8 +135,8 @@ def _seed(deps, sealer, sol, count: int) -> None:
         bid_id, salt = f"BID-{i:06d}", i.to_bytes(32, "big")
         batch.append(
             Change(
-                "bid.received",
-                Bid(
+                action="bid.received",
+                after=Bid(
                     id=bid_id,
                     solicitation_id=sol.id,
                     vendor_id=f"V-{i:06d}",
@@ -172,7 +173,8 @@ def opening(count: int) -> dict:
         with aws_calls() as calls:
             tracemalloc.start()
             t1 = time.perf_counter()
-            output, invocations, size = {"after": "", "opened": 0}, 0, 0
+            output: dict[str, Any] = {"after": "", "opened": 0}
+            invocations, size = 0, 0
             while not output.get("done"):  # what the state machine's loop does, one Lambda invocation per batch
                 output = bids.open_bids(deps, sealer, "bench-opening", sol.id, after=output["after"], opened=output["opened"])
                 invocations += 1

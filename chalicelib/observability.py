@@ -1,13 +1,17 @@
-"""Powertools Logger (JSON, correlation id), Metrics and Tracer, wired into Chalice as middleware.
+"""Powertools Logger (JSON, correlation id, Lambda context), Metrics and Tracer, wired into Chalice as middleware.
 
 The correlation id is the API Gateway request id for HTTP calls and the Step Functions execution name
-for workflow tasks, so one search follows a procurement across the API and its timers.
+for workflow tasks (the EventBridge event id for the scheduled outbox run), so one search follows a procurement
+across the API and its timers. Every line also names the Lambda function, its request id and whether it was a cold
+start, as `Logger.inject_lambda_context` would. Middleware wraps the handlers Lambda runs, so AWS and the local stack
+(local/lambda_dispatch.py invokes the same handler objects) log alike.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,10 +27,26 @@ def _request_id(event) -> str:
     return event.context.get("requestId") or getattr(event.lambda_context, "aws_request_id", None) or uuid.uuid4().hex
 
 
-def correlate(correlation_id: str | None) -> None:
-    """The correlation id of this thread's log lines: one Lambda runs one request at a time, but the local server runs
-    requests in threads, and a process-wide key would give one request's lines another's id."""
-    logger.thread_safe_append_keys(correlation_id=correlation_id)
+def correlate(correlation_id: str | None, lambda_context: Any = None) -> None:
+    """The correlation id and Lambda context of this thread's log lines: one Lambda runs one request at a time, but
+    the local server runs requests in threads, and process-wide keys would give one request's lines another's id."""
+    logger.thread_safe_append_keys(correlation_id=correlation_id, **_lambda_context_keys(lambda_context))
+
+
+_cold_start = True
+
+
+def _lambda_context_keys(context: Any) -> dict[str, Any]:
+    """The keys `Logger.inject_lambda_context` adds; the first invocation of the process is the cold start."""
+    global _cold_start
+    cold_start, _cold_start = _cold_start, False
+    return {
+        "cold_start": cold_start,
+        "function_name": getattr(context, "function_name", None),
+        "function_memory_size": getattr(context, "memory_limit_in_mb", None),
+        "function_arn": getattr(context, "invoked_function_arn", None),
+        "function_request_id": getattr(context, "aws_request_id", None),
+    }
 
 
 def register(app) -> None:
@@ -35,7 +55,7 @@ def register(app) -> None:
     @app.middleware("http")
     def observe_request(event, get_response):
         request_id = _request_id(event)
-        correlate(request_id)
+        correlate(request_id, event.lambda_context)
         route = event.context.get("resourcePath")
         started = time.perf_counter()
         with tracer.provider.in_subsegment(f"## {event.method} {route}"):
@@ -60,14 +80,21 @@ def register(app) -> None:
         )
         return response
 
-    @app.middleware("pure_lambda")
-    def observe_task(event, get_response):
-        payload = event.to_dict() if hasattr(event, "to_dict") else {}
-        correlate(payload.get("execution") if isinstance(payload, dict) else None)
-        function = getattr(event.context, "function_name", "task")
-        with tracer.provider.in_subsegment(f"## task {function}"):
-            try:
-                return get_response(event)
-            except Exception as exc:
-                logger.info("task raised", extra={"error": type(exc).__name__, "function": function})
-                raise
+    app.register_middleware(observe_task, "pure_lambda")  # the state machines' tasks
+    app.register_middleware(observe_task, "scheduled")  # the outbox worker
+
+
+def observe_task(event, get_response):
+    """A task's correlation id is its execution's name; a scheduled run's is its EventBridge event id."""
+    payload = event.to_dict()
+    correlate((payload.get("execution") or payload.get("id")) if isinstance(payload, dict) else None, event.context)
+    function = getattr(event.context, "function_name", "task")
+    started = time.perf_counter()
+    with tracer.provider.in_subsegment(f"## task {function}"):
+        try:
+            response = get_response(event)
+        except Exception as exc:
+            logger.info("task raised", extra={"error": type(exc).__name__, "function": function})
+            raise
+    logger.info("task handled", extra={"function": function, "ms": round((time.perf_counter() - started) * 1000, 1)})
+    return response

@@ -24,6 +24,7 @@ class Settings:
     jwt_max_lifetime_hours: float
     portal_base_url: str = "http://127.0.0.1:8000/portal"  # emails link to the portal's page of each record
     agency_email: str = "procurement.{agency}@example.gov"  # each agency's procurement mailbox, by agency code
+    cursor_key: str = ""  # signs list cursors (api/paging.py); on AWS a secret the stack generates
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
 
     @classmethod
@@ -46,6 +47,7 @@ class Settings:
             jwt_max_lifetime_hours=float(env.get("JWT_MAX_LIFETIME_HOURS") or 12),
             portal_base_url=env.get("PORTAL_BASE_URL") or cls.portal_base_url,
             agency_email=env.get("AGENCY_EMAIL") or cls.agency_email,
+            cursor_key=env.get("CURSOR_KEY", ""),
             cors_allowed_origins=frozenset(
                 o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

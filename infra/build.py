@@ -17,6 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "infra" / "resources.json"
@@ -287,6 +288,7 @@ def api_throttling() -> dict:
 # type -> (status, or None to keep API Gateway's own; Code; Message, or None for API Gateway's message; headers).
 # They go into the API definition itself (x-amazon-apigateway-gateway-responses), not into AWS::ApiGateway::GatewayResponse
 # resources: those are not part of the stage deployment SAM makes from the definition, and a redeployment drops them.
+API_GATEWAY_TIMEOUT_SECONDS = 29  # API Gateway's integration timeout: the API function's must be shorter (.chalice/config.json)
 GATEWAY_MESSAGE = "$context.error.messageString"  # API Gateway's message, quoted and escaped as a JSON string
 THROTTLE_RETRY_AFTER_SECONDS = 1  # the stage's limits are per second (api_throttling)
 UNKNOWN_ROUTE = "MISSING_AUTHENTICATION_TOKEN"  # API Gateway's answer to a path it has no resource for
@@ -315,7 +317,7 @@ GATEWAY_RESPONSES = {
     "INTEGRATION_TIMEOUT": (
         504,
         "Timeout",
-        "The API did not answer within 29 seconds; retry the same request with the same Idempotency-Key.",
+        f"The API did not answer within {API_GATEWAY_TIMEOUT_SECONDS} seconds; retry the same request with the same Idempotency-Key.",
         {},
     ),
 }
@@ -336,7 +338,7 @@ def gateway_response_template(code: str, message) -> str:
 def gateway_responses() -> dict:
     responses = {}
     for kind, (status, code, message, headers) in GATEWAY_RESPONSES.items():
-        response = {"responseTemplates": {"application/json": gateway_response_template(code, message)}}
+        response: dict[str, Any] = {"responseTemplates": {"application/json": gateway_response_template(code, message)}}
         if status:
             response["statusCode"] = str(status)
         if headers:
@@ -348,6 +350,8 @@ def gateway_responses() -> dict:
 def unknown_route_answer() -> tuple[int, bytes]:
     """The deployed API's answer to an unknown route, which the local server and the test client give too."""
     status, code, message, _ = GATEWAY_RESPONSES[UNKNOWN_ROUTE]
+    if status is None:
+        raise SystemExit(f"GATEWAY_RESPONSES[{UNKNOWN_ROUTE!r}] must set its status")
     return status, gateway_response_template(code, message).encode()
 
 

@@ -106,7 +106,7 @@ def install(registry: FunctionRegistry) -> None:
 
     if _original_invoke is None:
         _original_invoke = LambdaSimpleBackend.invoke
-    LambdaSimpleBackend.invoke = invoke
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -114,5 +114,5 @@ def uninstall() -> None:
     if _original_invoke is not None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
 
-        LambdaSimpleBackend.invoke = _original_invoke
+        LambdaSimpleBackend.invoke = _original_invoke  # type: ignore[method-assign]
         _original_invoke = None

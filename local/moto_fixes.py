@@ -64,9 +64,9 @@ def install() -> None:
         with DYNAMODB_LOCK:
             return call_action(self)
 
-    StepFunctionsParserBackend._get_executions = executions_with_an_interpreter
-    DynamoHandler.call_action = one_request_at_a_time
-    DynamoDBBackend.transact_write_items = check_then_write
+    StepFunctionsParserBackend._get_executions = executions_with_an_interpreter  # type: ignore[method-assign]
+    DynamoHandler.call_action = one_request_at_a_time  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = check_then_write  # type: ignore[method-assign]
     EmailResponse.send_email = send_email_with_both_parts  # type: ignore[method-assign]
 
 
@@ -79,9 +79,9 @@ def uninstall() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     EmailResponse.send_email = _originals["send_email"]  # type: ignore[method-assign]
-    StepFunctionsParserBackend._get_executions = _originals["get_executions"]
-    DynamoHandler.call_action = _originals["call_action"]
-    DynamoDBBackend.transact_write_items = _originals["transact_write_items"]
+    StepFunctionsParserBackend._get_executions = _originals["get_executions"]  # type: ignore[method-assign]
+    DynamoHandler.call_action = _originals["call_action"]  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = _originals["transact_write_items"]  # type: ignore[method-assign]
     _originals.clear()
 
 

@@ -29,7 +29,8 @@ PENDING_PARTITION = entity_type(Message).partition("due", "pending")  # the inde
 class Schedules:
     def __init__(self, stack):
         self.stack = stack
-        self._wake: VirtualEvent | None = None
+        self._wake = VirtualEvent()
+        self._thread: VirtualThread | None = None
         self._lock = threading.Lock()
         self._written_due: float | None = None  # the earliest due time of the pending messages written since the last look
         self._stopping = False
@@ -39,16 +40,15 @@ class Schedules:
     def start(self) -> None:
         from moto.stepfunctions.parser.utils import TMP_THREADS
 
-        self._wake = VirtualEvent()
         moto_fixes.WRITE_LISTENERS.append((MESSAGE_KEY_PREFIX, self._written))
-        thread = VirtualThread(target=self._run, name="local-schedules", daemon=True)
-        TMP_THREADS.append(thread)  # counted by the clock's idle check, like an execution's thread
-        thread.start()
+        self._thread = VirtualThread(target=self._run, name="local-schedules", daemon=True)
+        TMP_THREADS.append(self._thread)  # counted by the clock's idle check, like an execution's thread
+        self._thread.start()
 
     def stop(self) -> None:
         self._stopping = True
         moto_fixes.WRITE_LISTENERS[:] = [w for w in moto_fixes.WRITE_LISTENERS if w[0] != MESSAGE_KEY_PREFIX]
-        if self._wake is not None:
+        if self._thread is not None:
             self._wake.set()
 
     def _written(self, items: list[dict]) -> None:

@@ -169,7 +169,7 @@ def confirmation_code(api: Api, email: str) -> str:
 
 def register_vendors(api: Api) -> dict[str, str]:
     """org -> vendor id, each registered and confirmed with the code emailed to it."""
-    ids = {}
+    ids: dict[str, str] = {}
     for org, (name, email, _) in VENDORS.items():
         status, vendor = api.send("POST", "/vendors", vendor_registration(name, email), ("vendor", org))
         if status == 409 and not ids:

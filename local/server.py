@@ -25,6 +25,7 @@ import sys
 import threading
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
 from chalice.test import Client, TestHTTPClient
@@ -67,7 +68,7 @@ class GatewayClient(Client):
     """chalice.test.Client whose HTTP calls get the deployed API's answer to an unknown route."""
 
     @property
-    def http(self) -> GatewayHTTPClient:
+    def http(self) -> TestHTTPClient:
         if self._http_client is None:
             self._http_client = GatewayHTTPClient(self._app, self._chalice_config)
         return self._http_client
@@ -176,7 +177,7 @@ def _exit_after(seconds: float) -> None:
     watchdog.start()
 
 
-def _exit_now() -> None:
+def _exit_now() -> NoReturn:
     """Exit without waiting for moto's interpreter threads: nothing in memory is kept anyway."""
     sys.stdout.flush()
     sys.stderr.flush()

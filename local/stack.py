@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import boto3
 
@@ -24,13 +25,17 @@ from local import lambda_dispatch, moto_fixes, virtual_time
 from local.schedules import Schedules
 from local.virtual_time import VirtualClock
 
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STAGE = "dev"
 STACK_NAME = "ct-procurement-local"
 SENDER = "purchasing-notices@example.gov"
 DEV_JWT_SECRET = "ct-procurement-local-dev-secret-not-for-production"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+DEV_CURSOR_KEY = "ct-procurement-local-cursor-key-not-for-production"  # on AWS: the stack's generated CursorKey secret
+MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
 def app_environment(key_id: str = "") -> dict[str, str]:
@@ -46,6 +51,7 @@ def app_environment(key_id: str = "") -> dict[str, str]:
         "PURCHASING_EMAIL": "purchasing@example.gov",
         "BID_SEALING_KEY_ID": key_id,
         "JWT_SECRET": DEV_JWT_SECRET,
+        "CURSOR_KEY": DEV_CURSOR_KEY,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "ct-procurement",

@@ -6,10 +6,10 @@ SALT the salt published with the tabulation, COMMITMENT the value on the receipt
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
+from chalicelib.api.bids import BidIn
 from chalicelib.domain.bids import canonical
 from chalicelib.domain.commitment import verifies
 
@@ -18,7 +18,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 4:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    bid = json.loads(Path(argv[1]).read_text())
+    # Read as the API reads it: a decimal sent as a JSON number is committed as its decimal string.
+    bid = BidIn.model_validate_json(Path(argv[1]).read_text()).model_dump(mode="json", exclude_unset=True)
     if verifies(canonical(bid), argv[2], argv[3]):
         print("The bid opened is the bid that was sent: the commitment matches.")
         return 0

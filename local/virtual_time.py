@@ -18,6 +18,7 @@ import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import time_machine
 
@@ -68,7 +69,7 @@ class VirtualClock:
         self._closing = False
         # A float destination keeps the process time zone: only moto's naive now() is pinned to UTC.
         self._traveller = time_machine.travel(start.timestamp(), tick=tick)
-        self._coordinates = None
+        self._coordinates: time_machine.Traveller | None = None
 
     # -- wall clock -------------------------------------------------------------------------------
     def start(self) -> VirtualClock:
@@ -93,6 +94,8 @@ class VirtualClock:
         return time.time()
 
     def _move_to(self, ts: float) -> None:
+        if self._coordinates is None:
+            raise RuntimeError("start() the clock before moving it")
         if ts > self._timestamp():
             self._coordinates.move_to(ts)
             self._timestamp()
@@ -148,7 +151,7 @@ class VirtualClock:
         with self.cond:
             now = self._timestamp()
             for t in self._threads():
-                parked = self._parked.get(t.ident)
+                parked = self._parked.get(t.ident) if t.ident is not None else None
                 if parked is None or (parked.deadline is not None and parked.deadline <= now):
                     return False
             return True
@@ -347,7 +350,7 @@ def install(clock: VirtualClock) -> None:
         uninstall()
     _CLOCK = clock
     thread_shim = _module_like(threading, Event=VirtualEvent, Thread=VirtualThread, Condition=VirtualCondition)
-    patches = {
+    patches: dict[str, dict[str, Any]] = {
         f"{_SF}.asl.eval.environment": {"threading": thread_shim},
         f"{_SF}.asl.eval.callback.callback": {"Event": VirtualEvent},
         f"{_SF}.asl.component.state.exec.execute_state": {"threading": thread_shim},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from chalicelib.services.ports import (
     Deps,
     Email,
     Guard,
+    Listing,
     Member,
     Send,
     Unchanged,
@@ -78,14 +80,38 @@ class InMemoryStore:
     def get_many(self, cls, entity_ids):
         return [e for e in (self.get(cls, i) for i in entity_ids) if e is not None]
 
-    def find(self, cls, index: str, key: str, **options) -> list:
-        return list(self.iterate(cls, index, key, **options))
-
     def iterate(self, cls, index, key, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
+        return iter([e for _, e in self._partition(cls, index, key, sk_begins_with, sk_between, newest_first)][:limit])
+
+    def page(
+        self,
+        cls,
+        index: str,
+        key: str,
+        *,
+        after: str = "",
+        limit: int,
+        sk_begins_with=None,
+        sk_between=None,
+        newest_first=False,
+        where=None,
+    ) -> Listing:
+        """As DynamoStore.page: the position is the item's table and index key, which orders the partition."""
+        found = self._partition(cls, index, key, sk_begins_with, sk_between, newest_first)
+        if after:
+            start = _position_order(json.loads(after))
+            found = [(k, e) for k, e in found if (k > start if not newest_first else k < start)]
+        kept = [(k, e) for k, e in found if where is None or where(e)]
+        more = len(kept) > limit
+        kept = kept[:limit]
+        return Listing([e for _, e in kept], json.dumps({"sk": kept[-1][0][0], "pk": kept[-1][0][1]}) if more else None)
+
+    def _partition(self, cls, index, key, sk_begins_with, sk_between, newest_first) -> list[tuple[tuple[str, str], Any]]:
+        """(sort key, table key) and entity of each entity in the index partition, in the index's order."""
         et = entity_type(cls)
         et.partition(index, key)  # unknown index -> LookupError, as in DynamoStore
         found = []
-        for (kind, _), entity in (self.items if self._index_view is None else self._index_view).items():
+        for (kind, entity_id), entity in (self.items if self._index_view is None else self._index_view).items():
             if kind != et.kind:
                 continue
             keys = et.keys(entity).get(index)
@@ -96,13 +122,18 @@ class InMemoryStore:
                 continue
             if sk_between is not None and not (sk_between[0] <= sk <= sk_between[1]):
                 continue
-            found.append((sk, entity))
+            found.append(((sk, f"{kind}#{entity_id}"), entity))
         found.sort(key=lambda pair: pair[0], reverse=newest_first)
-        return iter([e for _, e in found][:limit])
+        return found
 
-    def page(self, cls, index: str, key: str, *, after: str = "", limit: int):
-        found = list(self.iterate(cls, index, key, sk_between=(after + "\x00", "\uffff") if after else None, limit=limit))
-        return found, (entity_type(cls).keys(found[-1])[index][1] if len(found) == limit else None)
+    def audit_page(self, *, entity: str | None = None, actor: str | None = None, after: str = "", limit: int) -> Listing:
+        if (entity is None) == (actor is None):
+            raise ValueError("page the audit trail of one entity or of one actor")
+        start = json.loads(after)["n"] if after else -1
+        found = [(n, a) for n, a in enumerate(self.audit) if n > start and (a.entity == entity or a.actor == actor)]
+        more = len(found) > limit
+        found = found[:limit]
+        return Listing([a for _, a in found], json.dumps({"n": found[-1][0]}) if more else None)
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         guards = [c for c in changes if isinstance(c, Guard)]
@@ -165,6 +196,10 @@ class InMemoryStore:
     def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
         for entity in entities:
             self.audit.append(AuditEntry(entity, at, actor.sub, actor.role.value, actor.org, action, None, None))
+
+
+def _position_order(position: dict) -> tuple[str, str]:
+    return position["sk"], position["pk"]
 
 
 class RecordingNotifier:

@@ -35,6 +35,8 @@ def contract(
 
 def store_contract(deps, **kwargs) -> Contract:
     (stored,) = deps.store.commit(
-        Actor.system("test-award"), deps.clock.now(), [Change("contract.created", contract(now=deps.clock.now(), **kwargs))]
+        Actor.system("test-award"),
+        deps.clock.now(),
+        [Change(action="contract.created", after=contract(now=deps.clock.now(), **kwargs))],
     )
     return stored

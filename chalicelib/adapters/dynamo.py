@@ -1,4 +1,4 @@
-"""DynamoDB through pynamodb: one entities table (two GSIs), an audit table, written in one transaction.
+"""DynamoDB through pynamodb: one entities table (four GSIs), an audit table, written in one transaction.
 
 Every refusal of DynamoDB becomes a domain error the caller can act on: a condition that failed is RecordChanged (a Conflict)
 naming the record (or AlreadyTaken naming a guard's holder), throttling is TemporarilyUnavailable (503), and
@@ -32,6 +32,7 @@ from chalicelib.services.ports import (
     Broadcast,
     Change,
     Guard,
+    Listing,
     Member,
     Send,
     Unchanged,
@@ -50,7 +51,7 @@ TRANSACTION_LIMIT_ITEMS = 100
 TRANSACTION_LIMIT_BYTES = 4 * 1024 * 1024
 
 
-def build_models(entities_table: str, audit_table: str, region: str):
+def build_models(entities_table: str, audit_table: str, region_name: str):
     """pynamodb binds table names to classes, so each configuration gets its own classes."""
 
     class Gsi1(GlobalSecondaryIndex):
@@ -69,9 +70,26 @@ def build_models(entities_table: str, audit_table: str, region: str):
         gsi2pk = UnicodeAttribute(hash_key=True)
         gsi2sk = UnicodeAttribute(range_key=True)
 
+    class Gsi3(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "gsi3"
+            projection = AllProjection()
+
+        gsi3pk = UnicodeAttribute(hash_key=True)
+        gsi3sk = UnicodeAttribute(range_key=True)
+
+    class Gsi4(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "gsi4"
+            projection = AllProjection()
+
+        gsi4pk = UnicodeAttribute(hash_key=True)
+        gsi4sk = UnicodeAttribute(range_key=True)
+
     class EntityRecord(Model):
         class Meta:
             table_name = entities_table
+            region = region_name
 
         pk = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
@@ -82,12 +100,27 @@ def build_models(entities_table: str, audit_table: str, region: str):
         gsi1sk = UnicodeAttribute(null=True)
         gsi2pk = UnicodeAttribute(null=True)
         gsi2sk = UnicodeAttribute(null=True)
+        gsi3pk = UnicodeAttribute(null=True)
+        gsi3sk = UnicodeAttribute(null=True)
+        gsi4pk = UnicodeAttribute(null=True)
+        gsi4sk = UnicodeAttribute(null=True)
         gsi1 = Gsi1()
         gsi2 = Gsi2()
+        gsi3 = Gsi3()
+        gsi4 = Gsi4()
+
+    class ByActor(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_actor"
+            projection = AllProjection()
+
+        actor = UnicodeAttribute(hash_key=True)
+        seq = UnicodeAttribute(range_key=True)
 
     class AuditRecord(Model):
         class Meta:
             table_name = audit_table
+            region = region_name
 
         entity = UnicodeAttribute(hash_key=True)
         seq = UnicodeAttribute(range_key=True)  # UTC time | entity version | random: chronological
@@ -97,9 +130,8 @@ def build_models(entities_table: str, audit_table: str, region: str):
         action = UnicodeAttribute()
         before = UnicodeAttribute(null=True)
         after = UnicodeAttribute(null=True)
+        by_actor = ByActor()
 
-    for model in (EntityRecord, AuditRecord):
-        model.Meta.region = region
     return EntityRecord, AuditRecord
 
 
@@ -123,33 +155,62 @@ class DynamoStore:
             records = list(self.Entity.batch_get([(f"{et.kind}#{i}", ROOT) for i in entity_ids], consistent_read=True))
         return [self._decode(et, r) for r in records]
 
-    def find(self, cls, index: str, key: str, **options) -> list:
-        return list(self.iterate(cls, index, key, **options))
-
     def iterate(self, cls, index: str, key: str, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
         """Query one index partition, page by page (never a Scan), sorted by the index sort key."""
         et = entity_type(cls)
-        partition = et.partition(index, key)
         gsi_name = et.slots[index]
-        gsi = getattr(self.Entity, gsi_name)
-        sk_attr = getattr(self.Entity, f"{gsi_name}sk")
-        condition = None
-        if sk_begins_with is not None:
-            condition = sk_attr.startswith(sk_begins_with)
-        elif sk_between is not None:
-            condition = sk_attr.between(*sk_between)
         with throttling_as_unavailable("The database"):
-            for record in gsi.query(
-                partition,
-                range_key_condition=condition,
+            for record in getattr(self.Entity, gsi_name).query(
+                et.partition(index, key),
+                range_key_condition=self._sk_condition(gsi_name, sk_begins_with, sk_between),
                 scan_index_forward=not newest_first,
                 limit=limit,
             ):
                 yield self._decode(et, record)
 
-    def page(self, cls, index: str, key: str, *, after: str = "", limit: int):
-        found = list(self.iterate(cls, index, key, sk_between=(after + "\x00", "\uffff") if after else None, limit=limit))
-        return found, (entity_type(cls).keys(found[-1])[index][1] if len(found) == limit else None)
+    def page(
+        self,
+        cls,
+        index: str,
+        key: str,
+        *,
+        after: str = "",
+        limit: int,
+        sk_begins_with=None,
+        sk_between=None,
+        newest_first=False,
+        where=None,
+    ) -> Listing:
+        """One Query (Limit = limit + 1, so that a full last page says it is the last) from the exclusive start key
+        `after`; `next` is the key of the page's last item, which is DynamoDB's LastEvaluatedKey for Limit = limit."""
+        et = entity_type(cls)
+        gsi_name = et.slots[index]
+        query = getattr(self.Entity, gsi_name).query(
+            et.partition(index, key),
+            range_key_condition=self._sk_condition(gsi_name, sk_begins_with, sk_between),
+            scan_index_forward=not newest_first,
+            last_evaluated_key=_start_key(after),
+            page_size=limit + 1,
+        )
+        key_names = ("pk", "sk", f"{gsi_name}pk", f"{gsi_name}sk")
+        return _page_of(query, limit, lambda r: self._decode(et, r), where, lambda r: {k: getattr(r, k) for k in key_names})
+
+    def audit_page(self, *, entity: str | None = None, actor: str | None = None, after: str = "", limit: int) -> Listing:
+        """A record's trail (the table's partition) or an actor's (the by_actor index), oldest first."""
+        if (entity is None) == (actor is None):
+            raise ValueError("page the audit trail of one entity or of one actor")
+        source = self.Audit if entity is not None else self.Audit.by_actor
+        query = source.query(entity or actor, last_evaluated_key=_start_key(after), page_size=limit + 1)
+        key_names = ("entity", "seq") if entity is not None else ("entity", "seq", "actor")
+        return _page_of(query, limit, _audit_entry, None, lambda r: {k: getattr(r, k) for k in key_names})
+
+    def _sk_condition(self, gsi_name: str, sk_begins_with, sk_between):
+        sk_attr = getattr(self.Entity, f"{gsi_name}sk")
+        if sk_begins_with is not None:
+            return sk_attr.startswith(sk_begins_with)
+        if sk_between is not None:
+            return sk_attr.between(*sk_between)
+        return None
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         writes, stored = [], []
@@ -251,19 +312,7 @@ class DynamoStore:
                 yield record.sk
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
-        return [
-            AuditEntry(
-                entity=r.entity,
-                at=dt.datetime.fromisoformat(r.seq.split("|")[0]),
-                actor=r.actor,
-                role=r.role,
-                org=r.org,
-                action=r.action,
-                before=_loads(r.before),
-                after=_loads(r.after),
-            )
-            for r in self.Audit.query(entity)
-        ]
+        return [_audit_entry(r) for r in self.Audit.query(entity)]
 
     def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
         """One audit item per record read, batched; `access` in the sort key orders a read after a change of the
@@ -429,6 +478,40 @@ def _taken(guard: Guard, held: dict | None) -> AlreadyTaken:
         key=guard.key,
         held_by=holder,
         details=[{"key": guard.key, "held_by": holder}],
+    )
+
+
+def _start_key(after: str) -> dict | None:
+    """DynamoDB's ExclusiveStartKey from a position `next` wrote (every key attribute is a string)."""
+    return {name: {"S": value} for name, value in json.loads(after).items()} if after else None
+
+
+def _page_of(records, limit: int, decode, where, key_of) -> Listing:
+    """The first `limit` decoded records `where` keeps; `next` is the last one's key when another one follows."""
+    items: list = []
+    last = None
+    with throttling_as_unavailable("The database"):
+        for record in records:
+            item = decode(record)
+            if where is not None and not where(item):
+                continue
+            if len(items) == limit:
+                return Listing(items, json.dumps(key_of(last), separators=(",", ":")))
+            items.append(item)
+            last = record
+    return Listing(items)
+
+
+def _audit_entry(r) -> AuditEntry:
+    return AuditEntry(
+        entity=r.entity,
+        at=dt.datetime.fromisoformat(r.seq.split("|")[0]),
+        actor=r.actor,
+        role=r.role,
+        org=r.org,
+        action=r.action,
+        before=_loads(r.before),
+        after=_loads(r.after),
     )
 
 

@@ -1,7 +1,8 @@
 """How each domain entity is stored: its kind, its named secondary-index keys, what the audit trail omits.
 
-Every entity is one item (pk = kind#id). Up to two named indexes per kind map onto the table's GSIs
-(`gsi1`, `gsi2`); their partition keys are namespaced as kind#index#value, so kinds never collide.
+Every entity is one item (pk = kind#id). Up to four named indexes per kind map onto the table's GSIs
+(`gsi1` to `gsi4`); their partition keys are namespaced as kind#index#value, so kinds never collide.
+Each list the API offers is one Query of one of these indexes (docs/decisions.md, "Pages and cursors").
 A feature adds its entities to ENTITY_TYPES.
 """
 
@@ -33,14 +34,14 @@ from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
 
-GSIS = ("gsi1", "gsi2")
+GSIS = ("gsi1", "gsi2", "gsi3", "gsi4")
 
 
 @dataclass(frozen=True)
 class EntityType:
     kind: str
     cls: type
-    # index name -> GSI it lives on ("gsi1" or "gsi2")
+    # index name -> GSI it lives on (one of GSIS)
     slots: dict[str, str] = field(default_factory=dict)
     # entity -> {index name: (partition value, sort value)}; an index left out is not set for that entity
     keys: Callable[[Any], dict[str, tuple[str, str]]] = lambda e: {}
@@ -115,8 +116,11 @@ ENTITY_TYPES: dict[type, EntityType] = {
     PurchaseOrder: EntityType(
         "purchase_order",
         PurchaseOrder,
-        slots={"by_contract": "gsi1"},
-        keys=lambda o: {"by_contract": (o.contract_id, f"{o.created_at.isoformat()}#{o.id}")},
+        slots={"by_contract": "gsi1", "by_agency": "gsi2"},
+        keys=lambda o: {
+            "by_contract": (o.contract_id, f"{o.created_at.isoformat()}#{o.id}"),
+            "by_agency": (o.agency, f"{o.created_at.isoformat()}#{o.id}"),
+        },
     ),
     Delivery: EntityType(
         "delivery",
@@ -127,10 +131,11 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Invoice: EntityType(
         "invoice",
         Invoice,
-        slots={"by_agency_status": "gsi1", "by_contractor_status": "gsi2"},
+        slots={"by_agency_status": "gsi1", "by_contractor_status": "gsi2", "by_contract": "gsi3"},
         keys=lambda i: {
             "by_agency_status": (f"{i.agency}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
             "by_contractor_status": (f"{i.contractor_org}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
+            "by_contract": (i.contract_id, f"{i.due_date.isoformat()}#{i.id}"),
         },
     ),
     OpenMarketPurchase: EntityType(
@@ -176,19 +181,28 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_contract": "gsi1"},
         keys=lambda r: {"by_contract": (r.contract_id, f"{r.term_end.isoformat()}#{r.id}")},
     ),
-    # invitation to bid (R-4 to R-9h): sealed bids; the audit omits the ciphertext (the hash proves as much)
+    # invitation to bid (R-4 to R-9h): sealed bids; the audit omits the ciphertext (the hash proves as much).
+    # Solicitations are listed by status, or by agency and status, in opening order (an opening window is a key range).
     Solicitation: EntityType(
         "solicitation",
         Solicitation,
-        slots={"by_status": "gsi1", "by_agency": "gsi2"},
-        keys=lambda s: {"by_status": (s.status.value, f"{s.opening_at.isoformat()}#{s.id}"), "by_agency": (s.agency, s.id)},
+        slots={"by_status": "gsi1", "by_agency_status": "gsi2"},
+        keys=lambda s: {
+            "by_status": (s.status.value, f"{s.opening_at.isoformat()}#{s.id}"),
+            "by_agency_status": (f"{s.agency}#{s.status.value}", f"{s.opening_at.isoformat()}#{s.id}"),
+        },
         redact=frozenset({"award_token"}),
     ),
     Bid: EntityType(
         "bid",
         Bid,
-        slots={"by_solicitation": "gsi1", "by_vendor": "gsi2"},
-        keys=lambda b: {"by_solicitation": (b.solicitation_id, b.id), "by_vendor": (b.vendor_id, f"{b.solicitation_id}#{b.id}")},
+        slots={"by_solicitation": "gsi1", "by_vendor": "gsi2", "opened": "gsi3"},
+        # `opened` is sparse: only opened bids are in it, so the tabulation (R-5n) is a Query without a filter
+        keys=lambda b: {
+            "by_solicitation": (b.solicitation_id, b.id),
+            "by_vendor": (b.vendor_id, f"{b.solicitation_id}#{b.id}"),
+            **({"opened": (b.solicitation_id, b.id)} if b.opened_at is not None else {}),
+        },
         redact=frozenset({"sealed"}),
     ),
     BidAttempt: EntityType(
@@ -221,10 +235,11 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Plan: EntityType(
         "plan",
         Plan,
-        slots={"by_agency": "gsi1", "by_status": "gsi2"},
+        slots={"by_agency": "gsi1", "by_status": "gsi2", "by_status_period": "gsi3"},
         keys=lambda p: {
             "by_agency": (p.agency, f"{p.period}#{p.id}"),
             "by_status": (p.status.value, f"{p.agency}#{p.period}#{p.id}"),
+            "by_status_period": (f"{p.status.value}#{p.period}", f"{p.agency}#{p.id}"),
         },
     ),
     PlanAmendment: EntityType(

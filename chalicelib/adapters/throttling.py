@@ -29,7 +29,7 @@ def unavailable(what: str = "The database") -> TemporarilyUnavailable:
     return TemporarilyUnavailable(f"{what} is busy; retry in {RETRY_AFTER_SECONDS} second(s).", retry_after=RETRY_AFTER_SECONDS)
 
 
-def _code(exc: Exception) -> str | None:
+def _code(exc: ClientError | PynamoDBException) -> str | None:
     if isinstance(exc, PynamoDBException):
         return exc.cause_response_code
     return exc.response.get("Error", {}).get("Code")

@@ -6,7 +6,8 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import LocalTime
 from chalicelib.domain.attention import AttentionStatus
 from chalicelib.services import attention
 from chalicelib.services.ports import Role
@@ -21,15 +22,11 @@ class AttentionOut(BaseModel):
     state: str = Field(description="The step that failed; resuming runs it again.")
     error: str = Field(description="Error name after the automatic retries, e.g. Throttled.")
     cause: str = Field(description="The error's message.")
-    raised_at: LocalTime
+    raised_at: LocalTime = Field(description="When the step failed after its automatic retries.")
     status: AttentionStatus = Field(description="open: the execution waits; resumed: it went on.")
     occurrences: int = Field(description="How many times this step needed attention.")
-    resumed_at: LocalTime | None = None
-    resumed_by: str | None = None
-
-
-class AttentionList(BaseModel):
-    items: list[AttentionOut]
+    resumed_at: LocalTime | None = Field(None, description="When purchasing resumed the step.")
+    resumed_by: str | None = Field(None, description="Token subject of the purchasing officer who resumed it.")
 
 
 def _out(record) -> AttentionOut:
@@ -43,11 +40,12 @@ def _out(record) -> AttentionOut:
     summary="List workflow steps that need attention",
     tag="operations",
     roles={Role.PURCHASING},
-    response=AttentionList,
+    query=PageQuery,
+    response=Page[AttentionOut],
 )
 def list_attention(call: Call):
-    """Open items: each is an execution parked on a step that failed after its automatic retries."""
-    return AttentionList(items=[_out(r) for r in attention.open_attention(call.deps, call.actor)])
+    """Open items, oldest first: each is an execution parked on a step that failed after its automatic retries."""
+    return page_of(call, attention.open_attention(call.deps, call.actor, page_request(call)), _out)
 
 
 @operation(

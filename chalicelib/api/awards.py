@@ -4,15 +4,14 @@ the ranked bidders read them."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime, Money
+from chalicelib.api.views import RequestBody
 from chalicelib.domain import awards as award_rules
-from chalicelib.domain.awards import CorrectedField
+from chalicelib.domain.awards import CorrectedField, OutcomeKind, ShareStatus, SuretyForm
 from chalicelib.services import awards
 from chalicelib.services.ports import Role
 
@@ -20,22 +19,19 @@ bp = Blueprint(__name__)
 TAG = "awards"
 
 
-class DeclineAwardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeclineAwardIn(RequestBody):
     reason: str | None = Field(
         None, max_length=2000, description="Why the bidder refuses (recorded and sent to purchasing, R-9g)."
     )
 
 
-class SuretyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    form: str = Field(description="performance_bond, certified_check or letter_of_credit (R-6b).")
-    amount: str = Field(description="Dollars, decimal string; at least the invitation's surety percent of the award.")
+class SuretyIn(RequestBody):
+    form: SuretyForm = Field(description="The form of the surety (R-6b).")
+    amount: Money = Field(description="Dollars; at least the invitation's surety percent of the award (R-6b).")
     reference: str = Field(min_length=1, max_length=200, description="Bond, check or letter number.")
 
 
-class AwardCorrectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AwardCorrectionIn(RequestBody):
     field: CorrectedField = Field(description="What is corrected: bidder_name, or a line's quantity or unit_price (R-8g).")
     line_id: str | None = Field(None, max_length=40, description="For quantity and unit_price: the awarded line corrected.")
     value: str = Field(
@@ -50,7 +46,7 @@ class AwardCorrectionIn(BaseModel):
 class AwardCorrectionOut(BaseModel):
     number: int = Field(description="Correction number on the award.")
     bid_id: str = Field(description="The bid whose award was corrected.")
-    field: str = Field(description="bidder_name, quantity or unit_price.")
+    field: CorrectedField = Field(description="What was corrected (R-8g).")
     line_id: str | None = Field(None, description="The line, for quantity and unit_price.")
     before: str = Field(description="The value before the correction.")
     after: str = Field(description="The corrected value.")
@@ -62,18 +58,20 @@ class CandidateOut(BaseModel):
     rank: int = Field(description="1 is the lowest evaluated price (R-8a).")
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="The bidder.")
-    evaluated_price: Decimal = Field(
-        description="Unit price (by item) or total of full quantities (group, all); discounts excluded (R-8f)."
+    evaluated_price: ExactDollars = Field(
+        description="Dollars: unit price (by item) or total of full quantities (group, all); discounts excluded (R-8f)."
     )
-    amount: Decimal = Field(description="The bid's amount for the scope, at the quantities it offered.")
-    cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount: breaks ties only (R-8f).")
+    amount: Dollars = Field(description="The bid's amount for the scope in dollars, at the quantities it offered.")
+    cash_discount_percent: DecimalOut | None = Field(
+        None, description="Prompt-payment discount percent: breaks ties only (R-8f)."
+    )
 
 
 class AwardOutcomeOut(BaseModel):
     bid_id: str = Field(description="The bid concerned.")
     bidder_name: str = Field(description="Its bidder.")
-    outcome: str = Field(
-        description="refused (R-9g), lapsed (R-8c), surety_lapsed, cancelled (R-9h) or passed_on (to the next bidder)."
+    outcome: OutcomeKind = Field(
+        description="refused (R-9g), lapsed (R-8c), surety_lapsed or cancelled (R-9h), passed_on (to the next bidder)."
     )
     at: LocalTime = Field(description="When.")
     reason: str = Field(description="Why.")
@@ -82,18 +80,18 @@ class AwardOutcomeOut(BaseModel):
 
 class AwardedLineOut(BaseModel):
     line_id: str = Field(description="Line of the invitation.")
-    quantity: Decimal = Field(description="Quantity awarded to this bidder (R-8b: by item, what its bid offered).")
-    unit_price: Decimal = Field(description="The bid's unit price, as corrected (R-8g).")
+    quantity: DecimalOut = Field(description="Quantity awarded to this bidder (R-8b: by item, what its bid offered).")
+    unit_price: ExactDollars = Field(description="The bid's unit price in dollars, as corrected (R-8g).")
 
 
 class ShareOut(BaseModel):
     number: int = Field(description="Share number within the award.")
     bid_id: str = Field(description="The awarded bid.")
     bidder_name: str = Field(description="Its bidder.")
-    status: str = Field(description="pending, conditional, contracted, refused, lapsed, cancelled or passed_on.")
+    status: ShareStatus = Field(description="Where the share stands (R-8c, R-9a, R-9g, R-9h).")
     conditional: bool = Field(description="R-8c: made after the award period (or the bid's shorter period); binds on acceptance.")
     lines: list[AwardedLineOut] = Field(description="What this bidder is awarded.")
-    amount: Decimal = Field(description="Award amount of the share.")
+    amount: Dollars = Field(description="Award amount of the share, in dollars.")
     responsibility: str = Field(description="The responsibility findings considered (R-18a/b).")
     noticed_at: LocalTime | None = Field(None, description="Notice of award sent: the State's acceptance (R-9g).")
     respond_by: LocalTime | None = Field(
@@ -101,7 +99,7 @@ class ShareOut(BaseModel):
     )
     accepted_at: LocalTime | None = Field(None, description="When the bidder accepted a conditional award (R-8c).")
     contract_id: str | None = Field(None, description="The contract its notice (or acceptance) formed (R-9a).")
-    surety_amount: Decimal | None = Field(None, description="Performance surety required (R-6b).")
+    surety_amount: Dollars | None = Field(None, description="Performance surety required, in dollars (R-6b).")
     surety_due: LocalTime | None = Field(None, description="First instant after the 10 days from the surety request (R-9h).")
     surety_furnished_at: LocalTime | None = Field(None, description="When the surety was furnished.")
     refused_at: LocalTime | None = Field(None, description="When the bidder refused (R-9g).")
@@ -113,7 +111,7 @@ class ShareOut(BaseModel):
             number=s.number,
             bid_id=s.candidate.bid_id,
             bidder_name=s.candidate.bidder_name,
-            status=s.status.value,
+            status=s.status,
             conditional=s.conditional,
             amount=award_rules.share_amount(a, s),
             responsibility=s.responsibility,
@@ -136,8 +134,8 @@ class AwardOut(BaseModel):
     id: str = Field(description="Award id.")
     solicitation_id: str = Field(description="The solicitation.")
     scope: str = Field(description="all, item:<line> or group:<group> (R-8b).")
-    status: str = Field(
-        description="The share most needing attention: pending, conditional, refused, lapsed, cancelled, contracted, or passed_on."
+    status: ShareStatus = Field(
+        description="The share most needing attention: pending, conditional, refused, lapsed, cancelled, then contracted; passed_on when none holds."
     )
     conditional: bool = Field(description="R-8c: a share still held is conditional on the bidder's acceptance.")
     contract_id: str | None = Field(None, description="The contract formed (R-9a); with a split award, the first share's.")
@@ -178,7 +176,7 @@ class AwardOut(BaseModel):
                 AwardCorrectionOut(
                     number=c.number,
                     bid_id=c.bid_id,
-                    field=c.field.value,
+                    field=c.field,
                     line_id=c.line_id,
                     before=c.before,
                     after=c.after,

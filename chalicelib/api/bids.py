@@ -4,16 +4,19 @@ requests evidence from a bidder (R-8d) and offers it changed quantities (R-8e)."
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import idempotency
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import TabulationRow
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import BidExtension, BidMoney, BidPercent, BidQuantity, BidUnitPrice, DecimalOut, LocalTime
+from chalicelib.api.views import RequestBody
+from chalicelib.domain.bidder_requests import QuantityChangeStatus
+from chalicelib.domain.bids import BidStatus, GuarantyForm
 from chalicelib.domain.calendar import last_day_of
 from chalicelib.services import bidder_requests, bids
 from chalicelib.services.ports import Role
@@ -22,17 +25,17 @@ bp = Blueprint(__name__)
 TAG = "bids"
 
 
-class BidLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BidLineIn(RequestBody):
     line_id: str | None = Field(None, description="Line of the bid form (required, R-5d).")
-    unit_price: str | None = Field(
+    unit_price: BidUnitPrice | None = Field(
         None,
-        description="Net unit price, delivery included, taxes excluded: a decimal string, at most 4 places, not negative (R-5j/k). It governs the extension (R-5l).",
+        description="Net unit price in dollars, delivery included, taxes excluded: a decimal string (a JSON number is read exactly), at most 4 places, not negative (R-5j/k). It governs the extension (R-5l).",
     )
-    quantity: str | None = Field(
-        None, description="Quantity offered, a decimal string; at most the quantity invited, all of it when all-or-none (R-5f)."
+    quantity: BidQuantity | None = Field(
+        None,
+        description="Quantity offered, a decimal string (a JSON number is read exactly); at most the quantity invited, all of it when all-or-none (R-5f).",
     )
-    extension: str | None = Field(
+    extension: BidExtension | None = Field(
         None,
         description="Optional unit price x quantity as the bidder computed it; a differing value is corrected and the correction recorded (R-5l).",
     )
@@ -41,32 +44,28 @@ class BidLineIn(BaseModel):
     )
 
 
-class SignerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SignerIn(RequestBody):
     name: str | None = Field(None, description="Name of the authorised person signing the bid (R-5c).")
     title: str | None = Field(None, description="The signer's title (R-5c).")
 
 
-class CashDiscountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    percent: str | None = Field(
+class CashDiscountIn(RequestBody):
+    percent: BidPercent | None = Field(
         None, description="Prompt-payment discount percent, decimal string; used only to break ties (R-8f)."
     )
     days: int | None = Field(None, description="Days within which payment earns the discount.")
 
 
-class GuarantyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    form: str | None = Field(
+class GuarantyIn(RequestBody):
+    form: GuarantyForm | None = Field(
         None, description="annual_bond ($5,000, covers bids up to $50,000 within its year), bid_bond or certified_check (R-6a)."
     )
-    amount: str | None = Field(None, description="Amount in dollars, decimal string.")
+    amount: BidMoney | None = Field(None, description="Amount in dollars, a decimal string.")
     reference: str | None = Field(None, description="Bond or check number.")
     valid_from: str | None = Field(None, description="Annual bond only: first day of its year (YYYY-MM-DD).")
 
 
-class AlternateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AlternateIn(RequestBody):
     description: str | None = Field(
         None, max_length=5000, description="What the alternate offers instead of the base bid (R-5g); not blank."
     )
@@ -75,8 +74,7 @@ class AlternateIn(BaseModel):
     )
 
 
-class BidIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BidIn(RequestBody):
     lines: list[BidLineIn] = Field(
         default_factory=list,
         description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).",
@@ -107,7 +105,7 @@ class BidIn(BaseModel):
 
 class BidCorrectionOut(BaseModel):
     line_id: str = Field(description="The line corrected.")
-    field: str = Field(description="extension (R-5l) or unit_price (R-19).")
+    field: str = Field(description="The field corrected: extension (R-5l) or unit_price (R-19).")
     submitted: str = Field(description="What the bid said.")
     corrected: str = Field(description="What stands.")
     rule: str = Field(description="The rule of the correction.")
@@ -122,15 +120,14 @@ class BidReceipt(BaseModel):
     commitment: str = Field(
         description="HMAC-SHA-256 (hex) of the canonical bid (the JSON body as sent, keys sorted, separators ',' and ':', UTF-8) under a random 256-bit salt sealed with the bid. It reveals nothing before the opening; the salt is published with the tabulation, and then HMAC-SHA-256(salt, canonical bid) must equal this value (`python -m local.verify_receipt`)."
     )
-    status: str = Field(description="sealed, replaced, withdrawn or opened.")
+    status: BidStatus = Field(description="sealed, replaced (R-5h), withdrawn or opened.")
     replaces: str | None = Field(None, description="The bidder's earlier bid this one replaces (R-5h).")
     corrections: list[BidCorrectionOut] = Field(
         default_factory=list, description="Extensions recomputed from unit prices (R-5l), told to the bidder only."
     )
 
 
-class SampleReceiptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SampleReceiptIn(RequestBody):
     received_on: dt.date = Field(
         description="Connecticut date the sample arrived (YYYY-MM-DD); not in the future, not before publication (R-7)."
     )
@@ -154,7 +151,7 @@ class BidSamplesOut(BaseModel):
     bid_id: str = Field(description="The bid.")
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder.")
-    status: str = Field(description="sealed or opened: recording a sample does not open a bid.")
+    status: BidStatus = Field(description="sealed or opened: recording a sample does not open a bid.")
     samples: list[SampleReceiptOut] = Field(description="Every sample recorded for the bid (R-7).")
     flags: list[str] = Field(description="The bid's evaluation flags after the recording (empty while sealed).")
 
@@ -232,9 +229,31 @@ def withdraw(call: Call, solicitation_id: str, bid_id: str):
 )
 def read(call: Call, solicitation_id: str, bid_id: str):
     """Before opening: its owner sees the receipt (nobody can read a sealed bid's prices). After opening: the owner and purchasing see the content."""
-    bid = bids.get_bid(call.deps, call.actor, solicitation_id, bid_id)
+    return _bid_out(bids.get_bid(call.deps, call.actor, solicitation_id, bid_id))
+
+
+def _bid_out(bid) -> BidOut:
+    """A bid as its owner sees it: the receipt, and its content once opened (a sealed bid has none to show)."""
     opened = TabulationRow.of(bid) if bid.content is not None else None
     return BidOut(**bid.receipt_view(), replaces=bid.replaces, opened=opened, samples=samples_of(bid))
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/bids",
+    summary="List a vendor's bids",
+    tag=TAG,
+    roles={Role.VENDOR, Role.PURCHASING},
+    query=PageQuery,
+    response=Page[BidOut],
+    rules=("R-5b",),
+    errors=(403,),
+)
+def list_vendor_bids(call: Call, vendor_id: str):
+    """The vendor's own bids (purchasing: any vendor's), by solicitation; a sealed bid shows its receipt only, as
+    `GET /solicitations/{solicitation_id}/bids/{bid_id}` does. Each bid listed is a read in its audit trail."""
+    return page_of(call, bids.vendor_bids(call.deps, call.actor, vendor_id, page_request(call)), _bid_out)
 
 
 @operation(
@@ -257,15 +276,14 @@ def sample(call: Call, solicitation_id: str, bid_id: str):
         bid_id=bid.id,
         solicitation_id=bid.solicitation_id,
         bidder_name=bid.bidder_name,
-        status=bid.status.value,
+        status=bid.status,
         samples=samples_of(bid),
         flags=list(bid.flags),
     )
 
 
 # -- R-8d evidence of responsibility, R-8e quantity changes ------------------------------------------------------
-class EvidenceRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EvidenceRequestIn(RequestBody):
     requested: str = Field(
         max_length=5000,
         description="The evidence requested: experience, ability, service facilities, factory authorization, financial standing (R-8d).",
@@ -273,8 +291,7 @@ class EvidenceRequestIn(BaseModel):
     response_days: int = Field(description="Calendar days for the answer, counted from the day after the request (1 to 60).")
 
 
-class EvidenceResponseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EvidenceResponseIn(RequestBody):
     text: str | None = Field(None, max_length=20000, description="The evidence, in words.")
     document: str | None = Field(
         None, max_length=2000, description="A reference to a document supplied (file name, URL or registry number)."
@@ -307,14 +324,9 @@ class EvidenceRequestOut(BaseModel):
         )
 
 
-class EvidenceRequestList(BaseModel):
-    items: list[EvidenceRequestOut] = Field(description="Requests for the bid, oldest first.")
-
-
-class QuantityChangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuantityChangeIn(RequestBody):
     line_id: str = Field(description="A line the bid prices.")
-    quantity: str = Field(description="The changed quantity, a decimal string above 0 (at most 4 places).")
+    quantity: BidQuantity = Field(description="The changed quantity, above 0 (R-8e).")
     reason: str = Field(max_length=5000, description="The new or amended agency requirement (R-8e).")
 
 
@@ -322,10 +334,10 @@ class QuantityChangeOut(BaseModel):
     id: str = Field(description="The proposal.")
     bid_id: str = Field(description="The bid.")
     line_id: str = Field(description="The line.")
-    quantity_before: Decimal = Field(description="The quantity the bid offered.")
-    quantity: Decimal = Field(description="The changed quantity offered.")
+    quantity_before: DecimalOut = Field(description="The quantity the bid offered.")
+    quantity: DecimalOut = Field(description="The changed quantity offered.")
     reason: str = Field(description="Why.")
-    status: str = Field(description="proposed, accepted (the bid now carries the quantity) or declined.")
+    status: QuantityChangeStatus = Field(description="proposed, accepted (the bid now carries the quantity) or declined (R-8e).")
     proposed_at: LocalTime = Field(description="When purchasing proposed it.")
     decided_at: LocalTime | None = Field(None, description="When the bidder accepted or declined.")
 
@@ -338,14 +350,10 @@ class QuantityChangeOut(BaseModel):
             quantity_before=c.quantity_before,
             quantity=c.quantity,
             reason=c.reason,
-            status=c.status.value,
+            status=c.status,
             proposed_at=c.proposed_at,
             decided_at=c.decided_at,
         )
-
-
-class QuantityChangeList(BaseModel):
-    items: list[QuantityChangeOut] = Field(description="Quantity changes offered for the bid, oldest first.")
 
 
 EVIDENCE = "/solicitations/{solicitation_id}/bids/{bid_id}/evidence-requests"
@@ -380,17 +388,15 @@ def request_evidence(call: Call, solicitation_id: str, bid_id: str):
     summary="List evidence requests of a bid",
     tag=TAG,
     roles={Role.VENDOR, Role.PURCHASING},
-    response=EvidenceRequestList,
+    query=PageQuery,
+    response=Page[EvidenceRequestOut],
     rules=("R-8d",),
     errors=(404,),
 )
 def list_evidence(call: Call, solicitation_id: str, bid_id: str):
-    """Purchasing and the bidder only."""
-    return EvidenceRequestList(
-        items=[
-            EvidenceRequestOut.of(r) for r in bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id)
-        ]
-    )
+    """Purchasing and the bidder only; oldest first."""
+    found = bidder_requests.evidence_requests(call.deps, call.actor, solicitation_id, bid_id, page_request(call))
+    return page_of(call, found, EvidenceRequestOut.of)
 
 
 @operation(
@@ -441,15 +447,15 @@ def propose_quantity(call: Call, solicitation_id: str, bid_id: str):
     summary="List quantity changes of a bid",
     tag=TAG,
     roles={Role.VENDOR, Role.PURCHASING},
-    response=QuantityChangeList,
+    query=PageQuery,
+    response=Page[QuantityChangeOut],
     rules=("R-8e",),
     errors=(404,),
 )
 def list_quantity_changes(call: Call, solicitation_id: str, bid_id: str):
-    """Purchasing and the bidder only."""
-    return QuantityChangeList(
-        items=[QuantityChangeOut.of(c) for c in bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id)]
-    )
+    """Purchasing and the bidder only; oldest first."""
+    found = bidder_requests.quantity_changes(call.deps, call.actor, solicitation_id, bid_id, page_request(call))
+    return page_of(call, found, QuantityChangeOut.of)
 
 
 @operation(

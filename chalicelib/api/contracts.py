@@ -3,14 +3,14 @@ cancels it for missing surety or non-performance (R-9h)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
-from chalicelib.domain.contracts import CancellationGround
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
+from chalicelib.api.views import RequestBody
+from chalicelib.domain.contracts import CancellationGround, ContractStatus
 from chalicelib.services import awards
 from chalicelib.services.ports import Role
 
@@ -21,8 +21,8 @@ class AwardedContractLine(BaseModel):
     line_id: str = Field(description="Line of the invitation.")
     description: str = Field(description="The article or service.")
     unit: str = Field(description="Unit of measure.")
-    quantity: Decimal = Field(description="Contract quantity (orders may vary it by 10%: R-9a).")
-    unit_price: Decimal = Field(description="The accepted bid's unit price.")
+    quantity: DecimalOut = Field(description="Contract quantity (orders may vary it by 10%: R-9a).")
+    unit_price: ExactDollars = Field(description="The accepted bid's unit price, in dollars.")
 
 
 class AwardedContract(BaseModel):
@@ -31,15 +31,15 @@ class AwardedContract(BaseModel):
     contractor_id: str = Field(description="Vendor id of the contractor.")
     contractor_name: str = Field(description="The contractor's legal name.")
     lines: list[AwardedContractLine] = Field(description="Contract lines.")
-    total: Decimal = Field(description="Sum of quantity x unit price.")
+    total: Dollars = Field(description="Sum of quantity x unit price, in dollars.")
     created_at: LocalTime = Field(
         description="When the notice of award (or the acceptance of a conditional award) formed the contract."
     )
     solicitation_id: str | None = Field(None, description="The invitation to bid.")
     award_id: str | None = Field(None, description="The award accepted.")
-    cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount offered in the bid.")
-    cash_discount_days: int | None = Field(None, description="Its days.")
-    status: str = Field(description="active, cancelled or completed.")
+    cash_discount_percent: DecimalOut | None = Field(None, description="Prompt-payment discount percent offered in the bid.")
+    cash_discount_days: int | None = Field(None, description="Days within which payment earns the discount.")
+    status: ContractStatus = Field(description="active, cancelled (R-9h) or completed.")
     amendment_number: int = Field(description="Written amendments so far (R-9c).")
     refused_at: LocalTime | None = Field(
         None,
@@ -49,7 +49,9 @@ class AwardedContract(BaseModel):
     cancelled_at: LocalTime | None = Field(
         None, description="When it was cancelled (R-9h; R-9g when a refused award went to the next bidder)."
     )
-    cancellation_ground: str | None = Field(None, description="missing_surety, non_performance (R-9h) or refused (R-9g).")
+    cancellation_ground: CancellationGround | None = Field(
+        None, description="missing_surety, non_performance (R-9h) or refused (R-9g)."
+    )
     cancellation_reason: str | None = Field(None, description="Purchasing's recorded reason.")
 
     @classmethod
@@ -66,18 +68,17 @@ class AwardedContract(BaseModel):
             award_id=c.award_id,
             cash_discount_percent=c.cash_discount_percent,
             cash_discount_days=c.cash_discount_days,
-            status=c.status.value,
+            status=c.status,
             amendment_number=c.amendment_number,
             refused_at=c.refused_at,
             refusal_reason=c.refusal_reason,
             cancelled_at=c.cancelled_at,
-            cancellation_ground=c.cancellation_ground.value if c.cancellation_ground else None,
+            cancellation_ground=c.cancellation_ground,
             cancellation_reason=c.cancellation_reason,
         )
 
 
-class CancelContractIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelContractIn(RequestBody):
     ground: CancellationGround = Field(
         description="missing_surety (only once the 10 days from the surety request passed without it) or non_performance (R-9h)."
     )
@@ -98,6 +99,23 @@ class CancelContractIn(BaseModel):
 def get(call: Call, contract_id: str):
     """Purchasing, the contract's agency and the contractor."""
     return AwardedContract.of(awards.get_contract(call.deps, call.actor, contract_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/contracts",
+    summary="List a vendor's contracts",
+    tag="contracts",
+    roles={Role.PURCHASING, Role.VENDOR},
+    query=PageQuery,
+    response=Page[AwardedContract],
+    rules=("R-9a",),
+    errors=(404,),
+)
+def list_vendor_contracts(call: Call, vendor_id: str):
+    """The contracts the vendor holds as contractor: the vendor itself and purchasing."""
+    return page_of(call, awards.vendor_contracts(call.deps, call.actor, vendor_id, page_request(call)), AwardedContract.of)
 
 
 @operation(

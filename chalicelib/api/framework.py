@@ -45,13 +45,50 @@ _STATUS = [
 ]
 
 
+class ErrorDetail(pydantic.BaseModel):
+    """One failing field, or one fact of a refusal. A bad input names its `field` and `problem` (and, from the request
+    parser, the pydantic error `type`; from a domain check, its `rule`); a conflict names the record it concerns with
+    a key of its own (e.g. `vendor_id`, `award_id`, `plan_id`, `last_allowed_date`)."""
+
+    model_config = pydantic.ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {"field": "lines[0].unit_price", "problem": "is required", "rule": "R-5d"},
+                {"field": "contact_email", "problem": "is not an email address", "type": "value_error"},
+                {"vendor_id": "V-1a2b3c4d5e6f"},
+            ]
+        },
+    )
+    field: str | None = pydantic.Field(
+        None, description="The field, as a path into the body or query (lines[0].quantity); (body) for the whole body."
+    )
+    problem: str | None = pydantic.Field(None, description="What is wrong with it.")
+    type: str | None = pydantic.Field(None, description="The request parser's error type, e.g. missing, value_error.")
+    rule: str | None = pydantic.Field(
+        None, description="ID of the rule in RULES.md the field breaks, when it is not the answer's."
+    )
+
+
 class ErrorBody(pydantic.BaseModel):
     """Every 4xx/5xx answer has this shape."""
 
+    model_config = pydantic.ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "Code": "ValidationFailed",
+                    "Message": "The bid is incomplete or malformed; see details for each field.",
+                    "rule": "R-5d",
+                    "details": [{"field": "lines[0].unit_price", "problem": "is required", "rule": "R-5d"}],
+                }
+            ]
+        }
+    )
     Code: str = pydantic.Field(description="Error class, e.g. BidAfterDeadline; also its ASL error name.")
     Message: str = pydantic.Field(description="What is wrong and what to do.")
     rule: str | None = pydantic.Field(None, description="ID of the rule in RULES.md that applies.")
-    details: list[Any] = pydantic.Field(default_factory=list, description="Each failing field or fact.")
+    details: list[ErrorDetail] = pydantic.Field(default_factory=list, description="Each failing field or fact.")
 
 
 @dataclass
@@ -69,6 +106,7 @@ class Operation:
     status: int
     rules: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
+    optional_auth: bool = False
 
     @property
     def path_params(self) -> list[str]:
@@ -115,8 +153,8 @@ def error_response(
     headers = {"Content-Type": "application/json", **(headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="ct-procurement"'
-    body = ErrorBody(Code=code, Message=message, rule=rule, details=details or [])
-    return Response(body=body.model_dump_json(), status_code=status, headers=headers)
+    body = ErrorBody(Code=code, Message=message, rule=rule, details=[ErrorDetail.model_validate(d) for d in details or []])
+    return Response(body=body.model_dump_json(exclude_unset=True), status_code=status, headers=headers)
 
 
 def domain_error_response(exc: DomainError) -> Response:
@@ -128,7 +166,9 @@ def validation_details(exc: pydantic.ValidationError) -> list[dict]:
     details = []
     for err in exc.errors(include_url=False):
         location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
-        details.append({"field": location or "(body)", "problem": err["msg"], "type": err["type"]})
+        # A type's own check (api/types.py) words its problem as the domain does: pydantic's prefix adds nothing.
+        problem = err["msg"].removeprefix("Value error, ")
+        details.append({"field": location or "(body)", "problem": problem, "type": err["type"]})
     return details
 
 
@@ -177,6 +217,7 @@ def operation(
                 status=status,
                 rules=rules,
                 errors=errors,
+                optional_auth=optional_auth,
             )
         )
         rule = rules[0] if rules else None

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
 from typing import Literal
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime, RequestBody
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import Dollars, LocalTime, Money
+from chalicelib.api.views import RequestBody
 from chalicelib.domain import calendar
-from chalicelib.domain.invoices import interest_to_date
+from chalicelib.domain.invoices import InvoiceKind, InvoiceStatus, interest_to_date
 from chalicelib.services import invoices
 from chalicelib.services.ports import Role
 
@@ -25,8 +26,7 @@ ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 class SubmitInvoice(RequestBody):
     order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
-    amount: Decimal = Field(
-        decimal_places=2,
+    amount: Money = Field(
         description="Dollars, for goods of the order delivered, not rejected and not yet invoiced; an invoice may be sent on delivery, before inspection (R-13a).",
     )
 
@@ -36,11 +36,11 @@ class DefectNoticeIn(RequestBody):
 
 
 class CorrectionIn(RequestBody):
-    amount: Decimal | None = Field(None, decimal_places=2, description="The corrected amount, if it changes.")
+    amount: Money | None = Field(None, description="The corrected amount in dollars, if it changes.")
 
 
 class WithholdingIn(RequestBody):
-    amount: Decimal = Field(decimal_places=2, description="Dollars withheld for non-performance.")
+    amount: Money = Field(description="Dollars withheld for non-performance (R-13a).")
     reason: str = Field(min_length=1, max_length=2000, description="The non-performance, in writing (R-13a).")
 
 
@@ -49,8 +49,7 @@ class ReleaseIn(RequestBody):
 
 
 class PaymentIn(RequestBody):
-    amount: Decimal = Field(
-        decimal_places=2,
+    amount: Money = Field(
         description="Dollars of the balance the payment settles, cash discount included; at most the balance due.",
     )
     take_cash_discount: bool = Field(
@@ -58,76 +57,82 @@ class PaymentIn(RequestBody):
     )
 
 
-class PaymentsQuery(RequestBody):
-    status: Literal["upcoming", "overdue", "withheld", "paid"] = Field("upcoming", description="Which payments to list.")
+PaymentStatus = Literal["upcoming", "overdue", "withheld", "paid"]
+
+
+class PaymentStatusQuery(PageQuery):
+    status: PaymentStatus = Field("upcoming", description="Which payments to list.")
+
+
+class PaymentsQuery(PaymentStatusQuery):
     agency: str | None = Field(None, max_length=40, description="Agency code (an agency sees only its own).")
     contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")
 
 
 class DefectOut(BaseModel):
-    noticed_at: LocalTime
-    reason: str
-    correction_deadline: dt.date
+    noticed_at: LocalTime = Field(description="When the agency noticed the defect or impropriety (R-13b).")
+    reason: str = Field(description="What is to be corrected.")
+    correction_deadline: dt.date = Field(description="Last Connecticut day for the contractor's correction (R-13b).")
     days_late: int = Field(
         description="Days the notice came after the tenth day; they shorten a late correction's period (R-13b)."
     )
 
 
 class WithholdingOut(BaseModel):
-    amount: Decimal
-    reason: str
-    noticed_at: LocalTime
-    released_at: LocalTime | None = None
+    amount: Dollars = Field(description="Dollars withheld (R-13a).")
+    reason: str = Field(description="The non-performance, in writing.")
+    noticed_at: LocalTime = Field(description="When the contractor was given written notice.")
+    released_at: LocalTime | None = Field(None, description="When the withholding was released; null while it holds.")
     released_due_date: dt.date | None = Field(
         None, description="The released amount is due and payable by the end of this day (R-13a)."
     )
 
 
 class SetOffOut(BaseModel):
-    charge_id: str
-    amount: Decimal
-    at: LocalTime
+    charge_id: str = Field(description="The open-market purchase charged to the contractor (R-9i).")
+    amount: Dollars = Field(description="Dollars set off against this invoice.")
+    at: LocalTime = Field(description="When it was set off.")
 
 
 class PaymentOut(BaseModel):
-    amount: Decimal
-    paid_at: LocalTime
-    days_late: int
-    interest: Decimal
-    interest_invoice_id: str | None = None
-    discount: Decimal = Field(description="Cash discount taken; the State paid amount - discount (R-13a).")
+    amount: Dollars = Field(description="Dollars of the balance settled, discount included.")
+    paid_at: LocalTime = Field(description="When the State paid.")
+    days_late: int = Field(description="Days after the due date (0 when on time).")
+    interest: Dollars = Field(description="Late-payment interest owed for this payment, in dollars (R-13c).")
+    interest_invoice_id: str | None = Field(None, description="The interest invoice generated for it (R-13c).")
+    discount: Dollars = Field(description="Cash discount taken; the State paid amount - discount (R-13a).")
 
 
 class InvoiceOut(BaseModel):
-    id: str
-    kind: str = Field(description="goods or interest (R-13c)")
-    contract_id: str
-    order_id: str | None = None
-    for_invoice_id: str | None = None
-    agency: str
-    contractor_org: str
-    contractor_name: str
-    amount: Decimal
-    received_at: LocalTime
+    id: str = Field(description="Invoice id.")
+    kind: InvoiceKind = Field(description="goods, or interest on a late payment (R-13c).")
+    contract_id: str = Field(description="The contract invoiced.")
+    order_id: str | None = Field(None, description="The purchase order invoiced (goods invoices).")
+    for_invoice_id: str | None = Field(None, description="Interest invoices: the invoice paid late.")
+    agency: str = Field(description="The agency that pays.")
+    contractor_org: str = Field(description="The contractor's organisation.")
+    contractor_name: str = Field(description="The contractor's legal name.")
+    amount: Dollars = Field(description="Dollars invoiced.")
+    received_at: LocalTime = Field(description="When the invoice was received.")
     goods_received_at: LocalTime = Field(description="Receipt of the goods invoiced (the delivery, not its inspection).")
     period_starts_at: LocalTime = Field(description="The later of goods receipt and the proper invoice's receipt (R-13a).")
     payment_days: int = Field(description="The contract's payment terms: 45 unless the invitation says otherwise (R-13a).")
-    original_due_date: dt.date
+    original_due_date: dt.date = Field(description="The due date before any defect notice moved it (R-13b).")
     due_date: dt.date = Field(
         description="Last day of the payment period after the later of goods and proper invoice receipt (R-13a, R-13b)."
     )
-    status: str = Field(description="open, overdue, withheld (nothing payable until a release) or paid")
-    not_due: Decimal = Field(
-        description="Invoiced goods rejected at inspection or accepted at a lower price: never due (R-13a, R-12)."
+    status: InvoiceStatus = Field(description="open, overdue, withheld (nothing payable until a release) or paid.")
+    not_due: Dollars = Field(
+        description="Dollars of invoiced goods rejected at inspection or accepted at a lower price: never due (R-13a, R-12)."
     )
-    defect: DefectOut | None = None
-    corrected_at: LocalTime | None = None
-    withholdings: list[WithholdingOut]
-    set_offs: list[SetOffOut]
-    payments: list[PaymentOut]
-    balance: Decimal
-    overdue_since: LocalTime | None = None
-    interest_to_date: Decimal = Field(description="Interest on the balance if it were paid today (R-13c).")
+    defect: DefectOut | None = Field(None, description="The defect notice, if one was given (R-13b).")
+    corrected_at: LocalTime | None = Field(None, description="When the contractor corrected the invoice.")
+    withholdings: list[WithholdingOut] = Field(description="Amounts withheld for non-performance (R-13a).")
+    set_offs: list[SetOffOut] = Field(description="Open-market excess costs set off against the invoice (R-9i).")
+    payments: list[PaymentOut] = Field(description="Payments made, oldest first.")
+    balance: Dollars = Field(description="Dollars still to pay.")
+    overdue_since: LocalTime | None = Field(None, description="When it became overdue: interest accrues from then (R-13c).")
+    interest_to_date: Dollars = Field(description="Dollars of interest on the balance if it were paid today (R-13c).")
 
     @classmethod
     def of(cls, invoice, today: dt.date) -> InvoiceOut:
@@ -137,13 +142,8 @@ class InvoiceOut(BaseModel):
 
 
 class PaymentRecorded(BaseModel):
-    invoice: InvoiceOut
+    invoice: InvoiceOut = Field(description="The invoice paid, as it now stands.")
     interest_invoice: InvoiceOut | None = Field(None, description="Generated when the payment was late (R-13c).")
-
-
-class PaymentList(BaseModel):
-    status: str
-    payments: list[InvoiceOut]
 
 
 def _today(call: Call) -> dt.date:
@@ -281,13 +281,72 @@ def record_payment(call: Call, invoice_id: str):
     tag="payments",
     roles=ALL,
     query=PaymentsQuery,
-    response=PaymentList,
+    response=Page[InvoiceOut],
     rules=("R-13a",),
     errors=(403,),
 )
 def list_payments(call: Call):
-    """An agency's or a contractor's invoices by due date, read from an index (never a scan)."""
+    """An agency's or a contractor's invoices of one status by due date, read from an index (never a scan)."""
     q = call.query
-    found = invoices.list_payments(call.deps, call.actor, status=q.status, agency=q.agency, contractor=q.contractor)
+    found = invoices.list_payments(
+        call.deps, call.actor, page_request(call), status=q.status, agency=q.agency, contractor=q.contractor
+    )
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/invoices",
+    summary="List a vendor's invoices",
+    tag="payments",
+    roles={Role.VENDOR, Role.PURCHASING},
+    query=PaymentStatusQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(404,),
+)
+def list_vendor_invoices(call: Call, vendor_id: str):
+    """The vendor's invoices of one status by due date: the vendor itself and purchasing."""
+    found = invoices.vendor_invoices(call.deps, call.actor, vendor_id, page_request(call), status=call.query.status)
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/agencies/{agency}/invoices",
+    summary="List an agency's invoices",
+    tag="payments",
+    roles={Role.AGENCY, Role.PURCHASING},
+    query=PaymentStatusQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(403,),
+)
+def list_agency_invoices(call: Call, agency: str):
+    """The agency's invoices of one status by due date: the agency itself and purchasing."""
+    found = invoices.list_payments(call.deps, call.actor, page_request(call), status=call.query.status, agency=agency)
+    return _invoice_page(call, found)
+
+
+@operation(
+    bp,
+    "GET",
+    "/contracts/{contract_id}/invoices",
+    summary="List a contract's invoices",
+    tag="payments",
+    roles=ALL,
+    query=PageQuery,
+    response=Page[InvoiceOut],
+    rules=("R-13a",),
+    errors=(404,),
+)
+def list_contract_invoices(call: Call, contract_id: str):
+    """Every invoice of the contract by due date, whatever its status; an ordering agency sees its own."""
+    return _invoice_page(call, invoices.contract_invoices(call.deps, call.actor, contract_id, page_request(call)))
+
+
+def _invoice_page(call: Call, found) -> Page[InvoiceOut]:
     today = _today(call)
-    return PaymentList(status=q.status, payments=[InvoiceOut.of(i, today) for i in found])
+    return page_of(call, found, lambda i: InvoiceOut.of(i, today))

@@ -12,14 +12,34 @@ from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
 _ERRORS = {
     400: "Invalid input (each bad field listed)",
-    401: "Missing or invalid bearer token",
+    401: "Missing or invalid bearer token (on a public route: a token sent and refused)",
     403: "The caller's role may not do this",
     404: "No such record visible to the caller",
     409: "The record's state or a deadline does not allow this",
     413: "The input exceeds a storage limit (400 KB per record, 100 writes per transaction); nothing is stored",
     415: "The body is not sent with Content-Type: application/json",
-    422: "A rule forbids this",
+    422: "A rule forbids this; or (Code IdempotencyKeyReused) the Idempotency-Key was already used with another body",
     503: "The database is throttling requests; retry the same request after Retry-After seconds",
+}
+# Every path parameter, described once.
+PATH_PARAMETERS = {
+    "agency": "Agency org code, e.g. DAS or DOT; an agency token may name only its own",
+    "amendment_id": "Amendment id: a Request To Amend Procurement Schedule (as returned by POST /plans/{plan_id}/amendments) under /amendments, a contract amendment (as returned by POST /contracts/{contract_id}/amendments) under /contracts",
+    "assignment_id": "Assignment request id, as returned by POST /contracts/{contract_id}/assignments",
+    "attention_id": "Attention item id, as listed by GET /attention and named in the email to purchasing",
+    "award_id": "Award id, as returned by POST /solicitations/{solicitation_id}/award",
+    "bid_id": "Bid id, as on the receipt returned by POST /solicitations/{solicitation_id}/bids",
+    "change_id": "Quantity change id, as returned by POST /solicitations/{solicitation_id}/bids/{bid_id}/quantity-changes",
+    "contract_id": "Contract number, as in the notice of award and on every order (R-9k)",
+    "delivery_id": "Delivery id, as returned by POST /orders/{order_id}/deliveries",
+    "invoice_id": "Invoice id, as returned by POST /contracts/{contract_id}/invoices",
+    "number": "Schedule version number, from 1 (the approved plan's schedule)",
+    "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders",
+    "plan_id": "Procurement plan id, as returned by POST /plans",
+    "request_id": "Request id: an evidence request (under /solicitations) or an ordering-agency request (under /ordering-agency-requests), as returned when it was made",
+    "solicitation_id": "Invitation id, as returned by POST /solicitations",
+    "statement_id": "Unordered-balance statement request id, as returned when purchasing asked for it",
+    "vendor_id": "Vendor id, as returned by POST /vendors",
 }
 RETRY_AFTER = {
     "Retry-After": {
@@ -36,8 +56,15 @@ def _storage_errors(method: str) -> set[int]:
 
 
 def _request_errors(op: Operation) -> set[int]:
-    """An id in the path may name no record (404); a body must be sent as application/json (415)."""
-    return ({404} if op.path_params else set()) | ({415} if op.body is not None else set())
+    """An id in the path may name no record (404); a body must be sent as application/json (415); a POST's
+    Idempotency-Key reused with another body is refused (422, api/idempotency.py); a public route that reads an
+    optional token refuses a bad one (401)."""
+    return (
+        ({404} if op.path_params else set())
+        | ({415} if op.body is not None else set())
+        | ({422} if op.method == "POST" else set())
+        | ({401} if op.optional_auth else set())
+    )
 
 
 def _content(model) -> dict:
@@ -71,7 +98,10 @@ def _operation(op: Operation) -> dict:
             "content": _content(ErrorBody),
             **({"headers": RETRY_AFTER} if status == 503 else {}),
         }
-    parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
+    parameters = [
+        {"name": p, "in": "path", "required": True, "description": PATH_PARAMETERS[p], "schema": {"type": "string"}}
+        for p in op.path_params
+    ]
     if op.query is not None:
         query_schema = op.query.model_json_schema()
         for name, field in op.query.model_fields.items():

@@ -13,9 +13,11 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime, RequestBody
-from chalicelib.domain.orders import LineInspection, term_closes_at
-from chalicelib.domain.performance_changes import BalanceLine, LineChange
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import DecimalOut, Dollars, Email, ExactDollars, LocalTime, Money, Quantity, QuantityOrZero, UnitPrice
+from chalicelib.api.views import RequestBody
+from chalicelib.domain.orders import DeliveryStatus, ExtensionStatus, LineInspection, OrderStatus, RejectedGoods, term_closes_at
+from chalicelib.domain.performance_changes import AssignmentStatus, BalanceLine, Decision, LineChange
 from chalicelib.services import orders, performance_changes
 from chalicelib.services.ports import Role
 
@@ -25,7 +27,7 @@ ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 class QuantityIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A line of the contract.")
-    quantity: Decimal = Field(description="Decimal quantity, greater than 0.")
+    quantity: Quantity = Field(description="Quantity, greater than 0.")
 
 
 class PlaceOrder(RequestBody):
@@ -35,12 +37,7 @@ class PlaceOrder(RequestBody):
         description="Quantities ordered per contract line; all orders together stay within +10% of the contract quantity (R-9a).",
     )
     deliver_by: dt.date = Field(description="Delivery date (Connecticut calendar date).")
-    contact_email: str = Field(
-        min_length=3,
-        max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        description="Agency contact for deliveries, invoices and payment reminders.",
-    )
+    contact_email: Email = Field(description="Agency contact for deliveries, invoices and payment reminders.")
 
 
 class ApproveOrder(RequestBody):
@@ -66,11 +63,10 @@ class ReceiveDelivery(RequestBody):
 
 class InspectLine(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A delivered line.")
-    accepted: Decimal = Field(description="Quantity accepted.")
-    rejected: Decimal = Field(Decimal(0), description="Quantity rejected; accepted + rejected = delivered.")
-    proposed_unit_price: Decimal | None = Field(
+    accepted: QuantityOrZero = Field(description="Quantity accepted.")
+    rejected: QuantityOrZero = Field(Decimal(0), description="Quantity rejected; accepted + rejected = delivered.")
+    proposed_unit_price: UnitPrice | None = Field(
         None,
-        decimal_places=4,
         description="Substandard goods accepted: the adjusted unit price the agency proposes, below the contract price; purchasing determines it (R-12).",
     )
 
@@ -82,8 +78,8 @@ class InspectDelivery(RequestBody):
 
 class OpenMarketIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="The order line bought elsewhere.")
-    quantity: Decimal = Field(description="Quantity bought on the open market.")
-    cost: Decimal = Field(decimal_places=2, description="What the State paid, in dollars.")
+    quantity: Quantity = Field(description="Quantity bought on the open market.")
+    cost: Money = Field(description="What the State paid, in dollars.")
     reason: str = Field(min_length=1, max_length=2000, description="Late delivery or rejected goods not replaced (R-9i).")
 
 
@@ -93,76 +89,74 @@ class ForceMajeureIn(RequestBody):
 
 
 class OrderLineOut(BaseModel):
-    line_id: str
-    quantity: Decimal
-    unit_price: Decimal
+    line_id: str = Field(description="The contract line ordered.")
+    quantity: DecimalOut = Field(description="Quantity ordered.")
+    unit_price: ExactDollars = Field(description="The contract's unit price, in dollars.")
 
 
 class ExtensionOut(BaseModel):
-    deliver_by: dt.date
-    reason: str
-    requested_at: LocalTime
-    requested_by: str
-    status: str = Field(description="requested, approved or refused (R-11)")
-    decided_at: LocalTime | None = None
-    decided_by: str | None = None
-    decision_reason: str | None = None
+    deliver_by: dt.date = Field(description="The later delivery date asked for.")
+    reason: str = Field(description="Why the contractor needs it.")
+    requested_at: LocalTime = Field(description="When the contractor asked.")
+    requested_by: str = Field(description="Token subject of the requester.")
+    status: ExtensionStatus = Field(description="requested, approved or refused (R-11).")
+    decided_at: LocalTime | None = Field(None, description="When the State decided.")
+    decided_by: str | None = Field(None, description="Token subject of the decider.")
+    decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
 
 class OrderOut(BaseModel):
-    id: str
+    id: str = Field(description="Purchase order id.")
     contract_id: str = Field(description="The contract number the order bears (R-9k).")
-    agency: str
-    contractor_org: str
-    contact_email: str
-    lines: list[OrderLineOut]
-    deliver_by: dt.date
-    effective_deliver_by: dt.date
-    status: str = Field(description="awaiting_comptroller_approval or approved")
-    comptroller_approval: str | None = None
-    approved_at: LocalTime | None = None
-    extensions: list[ExtensionOut]
-    created_at: LocalTime
+    agency: str = Field(description="The ordering agency.")
+    contractor_org: str = Field(description="The contractor's organisation.")
+    contact_email: str = Field(description="Agency contact for deliveries, invoices and payment reminders.")
+    lines: list[OrderLineOut] = Field(description="Quantities ordered per contract line.")
+    deliver_by: dt.date = Field(description="Delivery date asked in the order.")
+    effective_deliver_by: dt.date = Field(description="Delivery date after approved extensions (R-11).")
+    status: OrderStatus = Field(description="awaiting_comptroller_approval or approved (R-9k).")
+    comptroller_approval: str | None = Field(None, description="Reference of the State Comptroller's approval (R-9k).")
+    approved_at: LocalTime | None = Field(None, description="When the approval was recorded.")
+    extensions: list[ExtensionOut] = Field(description="Requests for a later delivery date (R-11).")
+    created_at: LocalTime = Field(description="When the order was placed.")
 
     @classmethod
     def of(cls, order) -> OrderOut:
         return cls.model_validate({**_fields(order), "effective_deliver_by": order.effective_deliver_by})
 
 
-class OrderList(BaseModel):
-    orders: list[OrderOut]
-
-
 class DeliveryLineOut(BaseModel):
-    line_id: str
-    quantity: Decimal
-    accepted: Decimal | None = None
-    rejected: Decimal | None = None
-    proposed_unit_price: Decimal | None = Field(None, description="The agency's proposal (R-12).")
-    adjusted_unit_price: Decimal | None = Field(None, description="The price purchasing determined, final (R-12).")
+    line_id: str = Field(description="The order line delivered.")
+    quantity: DecimalOut = Field(description="Quantity delivered.")
+    accepted: DecimalOut | None = Field(None, description="Quantity accepted at inspection; null before it.")
+    rejected: DecimalOut | None = Field(None, description="Quantity rejected at inspection; null before it.")
+    proposed_unit_price: ExactDollars | None = Field(None, description="The agency's proposed adjusted unit price (R-12).")
+    adjusted_unit_price: ExactDollars | None = Field(None, description="The unit price purchasing determined, final (R-12).")
 
 
 class PriceDeterminationOut(BaseModel):
-    determined_by: str
-    determined_at: LocalTime
-    reason: str
+    determined_by: str = Field(description="Token subject of the purchasing officer.")
+    determined_at: LocalTime = Field(description="When the prices were determined (R-12).")
+    reason: str = Field(description="The basis of the determination.")
 
 
 class DeliveryOut(BaseModel):
-    id: str
-    order_id: str
-    contract_id: str
-    lines: list[DeliveryLineOut]
-    received_at: LocalTime
-    replaces: str | None = None
-    status: str = Field(description="received or inspected")
-    inspected_at: LocalTime | None = None
-    rejection_reason: str | None = None
-    rejected_goods: str = Field(description="none, awaiting_removal, removed or abandoned (R-9j)")
-    removal_deadline: LocalTime | None = None
-    removed_at: LocalTime | None = None
-    abandoned_at: LocalTime | None = None
-    price_determination: PriceDeterminationOut | None = None
+    id: str = Field(description="Delivery id.")
+    order_id: str = Field(description="The purchase order delivered.")
+    contract_id: str = Field(description="The contract.")
+    lines: list[DeliveryLineOut] = Field(description="Quantities per order line.")
+    received_at: LocalTime = Field(description="When the agency received the goods.")
+    replaces: str | None = Field(None, description="The delivery whose rejected goods this replaces.")
+    status: DeliveryStatus = Field(description="received (awaiting inspection) or inspected.")
+    inspected_at: LocalTime | None = Field(None, description="When the agency inspected it.")
+    rejection_reason: str | None = Field(None, description="Why goods were rejected.")
+    rejected_goods: RejectedGoods = Field(description="What became of rejected goods (R-9j).")
+    removal_deadline: LocalTime | None = Field(None, description="48 hours after the rejection notice (R-9j).")
+    removed_at: LocalTime | None = Field(None, description="When the contractor removed the rejected goods.")
+    abandoned_at: LocalTime | None = Field(None, description="When unremoved goods became the State's property (R-9j).")
+    price_determination: PriceDeterminationOut | None = Field(
+        None, description="Purchasing's determination of adjusted prices (R-12)."
+    )
     awaiting_price_determination: bool = Field(
         description="Adjusted prices proposed and not yet determined; those goods are not yet payable."
     )
@@ -180,42 +174,34 @@ class DeliveryOut(BaseModel):
 
 
 class OpenMarketOut(BaseModel):
-    id: str
-    contract_id: str
-    order_id: str
-    line_id: str
-    quantity: Decimal
-    cost: Decimal
-    contract_cost: Decimal
-    excess: Decimal = Field(description="Charged to the contractor (R-9i).")
-    set_off: Decimal = Field(description="Already deducted from the contractor's invoices (R-13d).")
-    unrecovered: Decimal
-    reason: str
-    recorded_at: LocalTime
+    id: str = Field(description="Open-market purchase id.")
+    contract_id: str = Field(description="The contract.")
+    order_id: str = Field(description="The order line's order.")
+    line_id: str = Field(description="The order line bought elsewhere.")
+    quantity: DecimalOut = Field(description="Quantity bought on the open market.")
+    cost: Dollars = Field(description="What the State paid, in dollars.")
+    contract_cost: Dollars = Field(description="What the quantity costs at the contract price, in dollars.")
+    excess: Dollars = Field(description="Dollars charged to the contractor: cost above the contract cost (R-9i).")
+    set_off: Dollars = Field(description="Dollars already deducted from the contractor's invoices (R-13d).")
+    unrecovered: Dollars = Field(description="Dollars of the excess still to recover.")
+    reason: str = Field(description="Late delivery or rejected goods not replaced (R-9i).")
+    recorded_at: LocalTime = Field(description="When it was recorded.")
 
     @classmethod
     def of(cls, p) -> OpenMarketOut:
         return cls.model_validate({**_fields(p), "excess": p.excess, "unrecovered": p.unrecovered})
 
 
-class OpenMarketList(BaseModel):
-    purchases: list[OpenMarketOut]
-
-
 class ForceMajeureOut(BaseModel):
-    id: str
-    contract_id: str
-    cause: str
-    probable_duration_days: int
-    noticed_at: LocalTime
+    id: str = Field(description="Notice id.")
+    contract_id: str = Field(description="The contract delayed.")
+    cause: str = Field(description="The cause beyond the contractor's control (R-14).")
+    probable_duration_days: int = Field(description="Probable duration of the delay, in days.")
+    noticed_at: LocalTime = Field(description="When the contractor gave notice.")
 
     @classmethod
     def of(cls, n) -> ForceMajeureOut:
         return cls.model_validate(_fields(n))
-
-
-class ForceMajeureList(BaseModel):
-    notices: list[ForceMajeureOut]
 
 
 def _fields(entity) -> dict:
@@ -258,12 +244,45 @@ def place_order(call: Call, contract_id: str):
     summary="List a contract's purchase orders",
     tag="performance",
     roles=ALL,
-    response=OrderList,
+    query=PageQuery,
+    response=Page[OrderOut],
     errors=(404,),
 )
 def list_orders(call: Call, contract_id: str):
-    """The contract's agency, its contractor and purchasing see its orders."""
-    return OrderList(orders=[OrderOut.of(o) for o in orders.list_orders(call.deps, call.actor, contract_id)])
+    """The contract's agency, its contractor and purchasing see its orders, oldest first."""
+    return page_of(call, orders.list_orders(call.deps, call.actor, contract_id, page_request(call)), OrderOut.of)
+
+
+@operation(
+    bp,
+    "GET",
+    "/orders/{order_id}",
+    summary="Read a purchase order",
+    tag="performance",
+    roles=ALL,
+    response=OrderOut,
+    rules=("R-9k",),
+    errors=(404,),
+)
+def read_order(call: Call, order_id: str):
+    """The ordering agency, the contractor and purchasing read an order; others are told it does not exist."""
+    return OrderOut.of(orders.get_order(call.deps, call.actor, order_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/agencies/{agency}/orders",
+    summary="List an agency's purchase orders",
+    tag="performance",
+    roles={Role.AGENCY, Role.PURCHASING},
+    query=PageQuery,
+    response=Page[OrderOut],
+    errors=(403,),
+)
+def list_agency_orders(call: Call, agency: str):
+    """Every order the agency placed, on any contract, oldest first: the agency itself and purchasing."""
+    return page_of(call, orders.agency_orders(call.deps, call.actor, agency, page_request(call)), OrderOut.of)
 
 
 @operation(
@@ -379,7 +398,7 @@ def inspect_delivery(call: Call, delivery_id: str):
 
 class DeterminedPriceIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A line the agency proposed an adjusted price for.")
-    adjusted_unit_price: Decimal = Field(decimal_places=4, description="The adjusted unit price, at most the contract price.")
+    adjusted_unit_price: UnitPrice = Field(description="The adjusted unit price in dollars, at most the contract price (R-12).")
 
 
 class DeterminePrices(RequestBody):
@@ -451,15 +470,15 @@ def open_market_purchase(call: Call, order_id: str):
     summary="List open-market purchases of a contract",
     tag="performance",
     roles=ALL,
-    response=OpenMarketList,
+    query=PageQuery,
+    response=Page[OpenMarketOut],
     rules=("R-9i",),
     errors=(404,),
 )
 def list_open_market_purchases(call: Call, contract_id: str):
-    """Charges against the contractor and how much of each was set off."""
-    return OpenMarketList(
-        purchases=[OpenMarketOut.of(p) for p in orders.list_open_market_purchases(call.deps, call.actor, contract_id)]
-    )
+    """Charges against the contractor and how much of each was set off, oldest first."""
+    found = orders.list_open_market_purchases(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, OpenMarketOut.of)
 
 
 @operation(
@@ -492,15 +511,15 @@ def give_force_majeure_notice(call: Call, contract_id: str):
     summary="List force-majeure notices of a contract",
     tag="performance",
     roles=ALL,
-    response=ForceMajeureList,
+    query=PageQuery,
+    response=Page[ForceMajeureOut],
     rules=("R-14",),
     errors=(404,),
 )
 def list_force_majeure_notices(call: Call, contract_id: str):
-    """Notices recorded against the contract."""
-    return ForceMajeureList(
-        notices=[ForceMajeureOut.of(n) for n in orders.list_force_majeure_notices(call.deps, call.actor, contract_id)]
-    )
+    """Notices recorded against the contract, oldest first."""
+    found = orders.list_force_majeure_notices(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, ForceMajeureOut.of)
 
 
 # --- amendments (R-9c) and assignment (R-9f) ----------------------------------------------------------------
@@ -508,8 +527,8 @@ def list_force_majeure_notices(call: Call, contract_id: str):
 
 class LineChangeIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="The contract line amended.")
-    quantity: Decimal | None = Field(None, description="New contract quantity (the ±10% of R-9a applies to it).")
-    unit_price: Decimal | None = Field(None, decimal_places=4, description="New unit price.")
+    quantity: Quantity | None = Field(None, description="New contract quantity (the ±10% of R-9a applies to it).")
+    unit_price: UnitPrice | None = Field(None, description="New unit price, in dollars.")
 
 
 class AmendContract(RequestBody):
@@ -524,35 +543,31 @@ class DecideAmendment(RequestBody):
 
 
 class ContractLineOut(BaseModel):
-    line_id: str
-    description: str
-    unit: str
-    quantity: Decimal
-    unit_price: Decimal
+    line_id: str = Field(description="Line of the contract.")
+    description: str = Field(description="The article or service.")
+    unit: str = Field(description="Unit of measure.")
+    quantity: DecimalOut = Field(description="Contract quantity.")
+    unit_price: ExactDollars = Field(description="Unit price, in dollars.")
 
 
 class ContractAmendmentOut(BaseModel):
-    id: str
-    contract_id: str
+    id: str = Field(description="Amendment id.")
+    contract_id: str = Field(description="The contract amended.")
     number: int = Field(description="Amendment number; the contract's amendment_number after it (R-9c).")
-    reason: str
-    lines_before: list[ContractLineOut]
-    lines_after: list[ContractLineOut]
-    term_end_before: dt.date | None = None
-    term_end_after: dt.date | None = None
-    signed_by: str
-    signed_at: LocalTime
-    status: str = Field(description="awaiting_acceptance, accepted (in effect) or refused (R-9c)")
-    decided_at: LocalTime | None = None
-    decision_reason: str | None = None
+    reason: str = Field(description="Why the contract is amended.")
+    lines_before: list[ContractLineOut] = Field(description="The contract lines before the amendment.")
+    lines_after: list[ContractLineOut] = Field(description="The contract lines once it takes effect.")
+    term_end_before: dt.date | None = Field(None, description="The term's last day before it.")
+    term_end_after: dt.date | None = Field(None, description="The term's last day after it (an extension, R-9d).")
+    signed_by: str = Field(description="Token subject of the purchasing officer who signed it (R-9c).")
+    signed_at: LocalTime = Field(description="When it was signed.")
+    status: Decision = Field(description="awaiting_acceptance, accepted (in effect) or refused (R-9c).")
+    decided_at: LocalTime | None = Field(None, description="When the contractor answered.")
+    decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
     @classmethod
     def of(cls, a) -> ContractAmendmentOut:
         return cls.model_validate(dataclasses.asdict(a))
-
-
-class ContractAmendmentList(BaseModel):
-    amendments: list[ContractAmendmentOut]
 
 
 class RequestAssignment(RequestBody):
@@ -568,16 +583,16 @@ class DecideAssignment(RequestBody):
 
 
 class AssignmentOut(BaseModel):
-    id: str
-    contract_id: str
+    id: str = Field(description="Assignment request id.")
+    contract_id: str = Field(description="The contract to assign.")
     contractor_org: str = Field(description="The assignor.")
-    assignee_org: str
-    assignee_name: str
-    reason: str
-    requested_at: LocalTime
-    status: str = Field(description="requested, consented or refused")
-    decided_at: LocalTime | None = None
-    decision_reason: str | None = None
+    assignee_org: str = Field(description="The vendor organisation to take over the contract.")
+    assignee_name: str = Field(description="The assignee's legal name.")
+    reason: str = Field(description="Why the contractor wants to assign it.")
+    requested_at: LocalTime = Field(description="When the contractor asked.")
+    status: AssignmentStatus = Field(description="requested, consented or refused (R-9f).")
+    decided_at: LocalTime | None = Field(None, description="When purchasing decided.")
+    decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
     @classmethod
     def of(cls, a) -> AssignmentOut:
@@ -635,15 +650,15 @@ def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
     summary="List a contract's amendments",
     tag="performance",
     roles=ALL,
-    response=ContractAmendmentList,
+    query=PageQuery,
+    response=Page[ContractAmendmentOut],
     rules=("R-9c",),
     errors=(404,),
 )
 def list_contract_amendments(call: Call, contract_id: str):
-    """Every amendment in order, each with the lines before and after."""
-    return ContractAmendmentList(
-        amendments=[ContractAmendmentOut.of(a) for a in performance_changes.list_amendments(call.deps, call.actor, contract_id)]
-    )
+    """Every amendment in number order, each with the lines before and after."""
+    found = performance_changes.list_amendments(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, ContractAmendmentOut.of)
 
 
 @operation(
@@ -666,6 +681,22 @@ def request_contract_assignment(call: Call, contract_id: str):
             call.deps, call.actor, contract_id, assignee_org=call.body.assignee_org, reason=call.body.reason
         )
     )
+
+
+@operation(
+    bp,
+    "GET",
+    "/assignments/{assignment_id}",
+    summary="Read an assignment request",
+    tag="performance",
+    roles=ALL,
+    response=AssignmentOut,
+    rules=("R-9f",),
+    errors=(404,),
+)
+def read_contract_assignment(call: Call, assignment_id: str):
+    """The contract's agency, its contractor, the assignee and purchasing read the request and its decision."""
+    return AssignmentOut.of(performance_changes.get_assignment(call.deps, call.actor, assignment_id))
 
 
 @operation(
@@ -698,12 +729,12 @@ class SetTerm(RequestBody):
 
 
 class ContractTermOut(BaseModel):
-    contract_id: str
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
+    contract_id: str = Field(description="The contract.")
+    term_start: dt.date | None = Field(None, description="First day of the term; null until set.")
+    term_end: dt.date | None = Field(None, description="Last day of the term (R-9d); null until set.")
     ordering_ends_at: LocalTime | None = Field(None, description="First instant after the term: no order from then on (R-9d).")
     ordering_agencies: list[str] = Field(description="The agency named in the contract and those the contractor accepted (R-9b).")
-    amendment_number: int
+    amendment_number: int = Field(description="Written amendments so far (R-9c).")
 
     @classmethod
     def of(cls, c) -> ContractTermOut:
@@ -719,7 +750,7 @@ class ContractTermOut(BaseModel):
 
 class BalanceLineIn(RequestBody):
     line_id: str = Field(min_length=1, max_length=40, description="A contract line.")
-    unordered: Decimal = Field(description="The unordered balance of the line, 0 or more.")
+    unordered: QuantityOrZero = Field(description="The unordered balance of the line, 0 or more.")
 
 
 class StateBalances(RequestBody):
@@ -727,45 +758,37 @@ class StateBalances(RequestBody):
 
 
 class BalanceLineOut(BaseModel):
-    line_id: str
-    unordered: Decimal
+    line_id: str = Field(description="A contract line.")
+    unordered: DecimalOut = Field(description="Its unordered balance as stated.")
 
 
 class BalanceStatementOut(BaseModel):
-    id: str
-    contract_id: str
-    requested_by: str
-    requested_at: LocalTime
-    lines: list[BalanceLineOut]
-    stated_by: str | None = None
-    stated_at: LocalTime | None = None
+    id: str = Field(description="Statement request id.")
+    contract_id: str = Field(description="The contract.")
+    requested_by: str = Field(description="Token subject of the purchasing officer who asked (R-9e).")
+    requested_at: LocalTime = Field(description="When it was asked for.")
+    lines: list[BalanceLineOut] = Field(description="The balances stated; empty until stated.")
+    stated_by: str | None = Field(None, description="Token subject of the contractor who stated them.")
+    stated_at: LocalTime | None = Field(None, description="When they were stated.")
 
     @classmethod
     def of(cls, b) -> BalanceStatementOut:
         return cls.model_validate(dataclasses.asdict(b))
 
 
-class BalanceStatementList(BaseModel):
-    statements: list[BalanceStatementOut]
-
-
 class ShortfallOut(BaseModel):
-    line_id: str
-    contract_quantity: Decimal
-    ordered: Decimal
-    least: Decimal = Field(description="90% of the contract quantity (R-9a).")
+    line_id: str = Field(description="A contract line ordered short.")
+    contract_quantity: DecimalOut = Field(description="The contract quantity.")
+    ordered: DecimalOut = Field(description="Quantity ordered in the term.")
+    least: DecimalOut = Field(description="90% of the contract quantity (R-9a).")
 
 
 class TermReportOut(BaseModel):
-    id: str
-    contract_id: str
-    term_end: dt.date
-    lines: list[ShortfallOut]
-    reported_at: LocalTime
-
-
-class TermReportList(BaseModel):
-    reports: list[TermReportOut]
+    id: str = Field(description="Report id.")
+    contract_id: str = Field(description="The contract.")
+    term_end: dt.date = Field(description="The last day of the term reported on.")
+    lines: list[ShortfallOut] = Field(description="Lines ordered below 90% of their contract quantity (R-9a).")
+    reported_at: LocalTime = Field(description="When it was reported.")
 
 
 class RequestOrderingAgency(RequestBody):
@@ -783,22 +806,18 @@ class DecideOrderingAgency(RequestBody):
 
 
 class OrderingAgencyOut(BaseModel):
-    id: str
-    contract_id: str
-    ordering_agency: str
-    requested_by: str
-    requested_at: LocalTime
-    status: str = Field(description="awaiting_acceptance, accepted or refused")
-    decided_at: LocalTime | None = None
-    decision_reason: str | None = None
+    id: str = Field(description="Request id.")
+    contract_id: str = Field(description="The contract.")
+    ordering_agency: str = Field(description="The agency not named in the contract that will order (R-9b).")
+    requested_by: str = Field(description="Token subject of the requester.")
+    requested_at: LocalTime = Field(description="When it was asked.")
+    status: Decision = Field(description="awaiting_acceptance, accepted or refused (R-9b).")
+    decided_at: LocalTime | None = Field(None, description="When the contractor answered.")
+    decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
     @classmethod
     def of(cls, r) -> OrderingAgencyOut:
         return cls.model_validate(dataclasses.asdict(r))
-
-
-class OrderingAgencyList(BaseModel):
-    requests: list[OrderingAgencyOut]
 
 
 @operation(
@@ -860,17 +879,15 @@ def request_balance_statement(call: Call, contract_id: str):
     summary="List statements of unordered balances",
     tag="performance",
     roles=ALL,
-    response=BalanceStatementList,
+    query=PageQuery,
+    response=Page[BalanceStatementOut],
     rules=("R-9d/e",),
     errors=(404,),
 )
 def list_balance_statements(call: Call, contract_id: str):
-    """Requests and the contractor's statements."""
-    return BalanceStatementList(
-        statements=[
-            BalanceStatementOut.of(b) for b in performance_changes.list_balance_statements(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Requests and the contractor's statements, oldest first."""
+    found = performance_changes.list_balance_statements(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, BalanceStatementOut.of)
 
 
 @operation(
@@ -898,18 +915,15 @@ def state_balances(call: Call, statement_id: str):
     summary="List end-of-term reports of orders below 90%",
     tag="performance",
     roles=ALL,
-    response=TermReportList,
+    query=PageQuery,
+    response=Page[TermReportOut],
     rules=("R-9a",),
     errors=(404,),
 )
 def list_term_reports(call: Call, contract_id: str):
-    """Recorded when a term ended with a line ordered below 90% of its contract quantity."""
-    return TermReportList(
-        reports=[
-            TermReportOut.model_validate(dataclasses.asdict(r))
-            for r in performance_changes.list_term_reports(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Recorded when a term ended with a line ordered below 90% of its contract quantity, by term end."""
+    found = performance_changes.list_term_reports(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, lambda r: TermReportOut.model_validate(dataclasses.asdict(r)))
 
 
 @operation(
@@ -939,17 +953,15 @@ def request_ordering_agency(call: Call, contract_id: str):
     summary="List requests to add ordering agencies",
     tag="performance",
     roles=ALL,
-    response=OrderingAgencyList,
+    query=PageQuery,
+    response=Page[OrderingAgencyOut],
     rules=("R-9b",),
     errors=(404,),
 )
 def list_ordering_agency_requests(call: Call, contract_id: str):
-    """Each request with the contractor's answer."""
-    return OrderingAgencyList(
-        requests=[
-            OrderingAgencyOut.of(r) for r in performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id)
-        ]
-    )
+    """Each request with the contractor's answer, oldest first."""
+    found = performance_changes.list_ordering_agency_requests(call.deps, call.actor, contract_id, page_request(call))
+    return page_of(call, found, OrderingAgencyOut.of)
 
 
 @operation(

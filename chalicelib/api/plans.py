@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import Email, LocalTime
+from chalicelib.api.views import RequestBody
 from chalicelib.domain import plans as domain
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.plans import PlanStatus, ProcurementMethod, ServiceType
@@ -25,19 +26,16 @@ TAG = "procurement plans"
 # -- request bodies ----------------------------------------------------------------------------------
 
 
-class PlanNarrativeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanNarrativeIn(RequestBody):
     text: str = Field(min_length=1, max_length=20000, description="The component's text.")
 
 
-class PlanContractorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanContractorIn(RequestBody):
     name: str = Field(min_length=1, max_length=200, description="Contractor now providing the service.")
-    email: str = Field(min_length=3, max_length=254, description="Contact address; a rescinded waiver is announced here (OPM-7).")
+    email: Email = Field(description="Contact address; a rescinded waiver is announced here (OPM-7).")
 
 
-class ScheduledServiceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScheduledServiceIn(RequestBody):
     service_id: str = Field(
         min_length=1, max_length=40, description="The agency's identifier of the service, unique in the schedule."
     )
@@ -52,26 +50,21 @@ class ScheduledServiceIn(BaseModel):
     )
 
 
-class WaiverJustificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WaiverJustificationIn(RequestBody):
     service_id: str = Field(min_length=1, max_length=40, description="A non-competitive service of the schedule.")
     basis: str = Field(min_length=1, max_length=5000, description="Why the service is not competed.")
 
 
-class PlanContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanContactIn(RequestBody):
     name: str = Field(min_length=1, max_length=200, description="Agency contact for OPM.")
-    email: str = Field(
-        min_length=3, max_length=254, description="Where OPM's decisions on the plan and its amendments are emailed."
-    )
+    email: Email = Field(description="Where OPM's decisions on the plan and its amendments are emailed.")
     title: str = Field("", max_length=200, description="Job title.")
     phone: str = Field("", max_length=40, description="Telephone.")
 
 
-class PlanSections(BaseModel):
+class PlanSections(RequestBody):
     """The eight required components (OPM-1); each may be sent separately while the plan is a draft."""
 
-    model_config = ConfigDict(extra="forbid")
     agency_overview: PlanNarrativeIn | None = Field(
         None, description="1. Mission, programs and populations the services support."
     )
@@ -105,18 +98,15 @@ class CreatePlan(PlanSections):
     period: str = Field(min_length=1, max_length=20, description="Fiscal-year period, e.g. 'FY 20-22' (three fiscal years).")
 
 
-class OpmDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpmDecision(RequestBody):
     note: str = Field(min_length=1, max_length=10000, description="OPM's written decision (OPM-1, OPM-5).")
 
 
-class ReturnPlan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReturnPlan(RequestBody):
     reasons: list[str] = Field(min_length=1, max_length=50, description="Why the plan goes back to the agency.")
 
 
-class RequestAmendment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestAmendment(RequestBody):
     service_id: str = Field(min_length=1, max_length=40, description="The service on the published schedule.")
     change: ScheduleChange = Field(
         description="to_non_competitive (waiver; at least three months before its competitive procurement, OPM-4) or to_competitive (rescind a waiver; any time, OPM-7)."
@@ -127,57 +117,57 @@ class RequestAmendment(BaseModel):
     )
 
 
-class PlanQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanQuery(PageQuery):
     agency: str | None = Field(None, max_length=40, description="Agency code.")
     period: str | None = Field(None, max_length=20, description="Period, e.g. 'FY 20-22'.")
     # Literal, not the enum: query-parameter schemas are inlined in OpenAPI and cannot carry a $ref.
-    status: Literal["draft", "submitted", "approved", "returned"] | None = Field(
-        None, description="Default approved (public); other statuses need an opm or agency token."
-    )
+    status: PlanStatus | None = Field(None, description="Default approved (public); other statuses need an opm or agency token.")
 
 
-class PlanAmendmentQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["under_review", "approved", "denied", "published"] | None = Field(None, description="Default under_review.")
+class PlanAmendmentQuery(PageQuery):
+    status: PlanAmendmentStatus | None = Field(None, description="Default under_review.")
 
 
 # -- responses ---------------------------------------------------------------------------------------
 
 
 class ScheduleVersionSummary(BaseModel):
-    number: int
+    number: int = Field(description="Schedule version number, from 1 (the approved plan's schedule).")
     source: str = Field(description="'plan' for the approved plan, else the amendment id.")
-    published_at: LocalTime
+    published_at: LocalTime = Field(description="When the version was published (OPM-2, OPM-6).")
 
 
 class ScheduleVersionOut(ScheduleVersionSummary):
-    plan_id: str
-    services: list[ScheduledServiceIn]
+    plan_id: str = Field(description="The plan whose schedule this is.")
+    services: list[ScheduledServiceIn] = Field(description="The procurement schedule of this version (OPM-3).")
 
 
 class PlanOut(BaseModel):
-    id: str
-    agency: str
-    period: str
-    status: PlanStatus
-    agency_overview: PlanNarrativeIn | None = None
-    needs_assessment: PlanNarrativeIn | None = None
+    id: str = Field(description="Plan id.")
+    agency: str = Field(description="The agency's org code.")
+    period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
+    status: PlanStatus = Field(description="draft, submitted (under OPM review), approved (public, OPM-2) or returned.")
+    agency_overview: PlanNarrativeIn | None = Field(None, description="1. Agency overview; null until given.")
+    needs_assessment: PlanNarrativeIn | None = Field(None, description="2. Needs assessment; null until given.")
     procurement_schedule: list[ScheduledServiceIn] | None = Field(
-        None, description="For an approved plan, the latest published version."
+        None, description="3. The procurement schedule; for an approved plan, the latest published version."
     )
-    competition_strategy: PlanNarrativeIn | None = None
-    waiver_justifications: list[WaiverJustificationIn] | None = None
-    evaluation_and_selection: PlanNarrativeIn | None = None
-    contract_monitoring: PlanNarrativeIn | None = None
-    contact: PlanContactIn | None = None
-    created_at: LocalTime
-    submitted_at: LocalTime | None = None
-    decided_at: LocalTime | None = None
-    decision_note: str = ""
-    return_reasons: list[str] = Field(default_factory=list)
+    competition_strategy: PlanNarrativeIn | None = Field(None, description="4. Competition strategy; null until given.")
+    waiver_justifications: list[WaiverJustificationIn] | None = Field(
+        None, description="5. Justification of each non-competitive service; null until given."
+    )
+    evaluation_and_selection: PlanNarrativeIn | None = Field(None, description="6. Evaluation and selection; null until given.")
+    contract_monitoring: PlanNarrativeIn | None = Field(None, description="7. Contract monitoring; null until given.")
+    contact: PlanContactIn | None = Field(None, description="8. The agency contact for OPM; null until given.")
+    created_at: LocalTime = Field(description="When the draft was created.")
+    submitted_at: LocalTime | None = Field(None, description="When it was last submitted to OPM (OPM-1).")
+    decided_at: LocalTime | None = Field(None, description="When OPM approved or returned it.")
+    decision_note: str = Field("", description="OPM's written decision; empty until decided.")
+    return_reasons: list[str] = Field(default_factory=list, description="OPM's reasons, when returned.")
     schedule_version: int | None = Field(None, description="The public schedule version, once approved.")
-    schedule_versions: list[ScheduleVersionSummary] = Field(default_factory=list)
+    schedule_versions: list[ScheduleVersionSummary] = Field(
+        default_factory=list, description="Every published version of the schedule, oldest first (OPM-6)."
+    )
 
     @classmethod
     def of(cls, plan) -> PlanOut:
@@ -194,42 +184,33 @@ class PlanOut(BaseModel):
 
 
 class PlanSummary(BaseModel):
-    id: str
-    agency: str
-    period: str
-    status: PlanStatus
-    schedule_version: int | None = None
-    decided_at: LocalTime | None = None
-
-
-class PlanList(BaseModel):
-    plans: list[PlanSummary]
-
-
-class ScheduleVersionList(BaseModel):
-    plan_id: str
-    versions: list[ScheduleVersionSummary]
+    id: str = Field(description="Plan id (GET /plans/{plan_id}).")
+    agency: str = Field(description="The agency's org code.")
+    period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
+    status: PlanStatus = Field(description="Where the plan stands; only approved plans are public (OPM-2).")
+    schedule_version: int | None = Field(None, description="The public schedule version, once approved.")
+    decided_at: LocalTime | None = Field(None, description="When OPM decided it.")
 
 
 class PlanAmendmentOut(BaseModel):
-    id: str
-    plan_id: str
-    agency: str
-    service_id: str
-    change: ScheduleChange
-    reason: str
-    status: PlanAmendmentStatus
-    submitted_at: LocalTime
+    id: str = Field(description="Request To Amend Procurement Schedule id.")
+    plan_id: str = Field(description="The approved plan whose schedule it amends.")
+    agency: str = Field(description="The requesting agency's org code.")
+    service_id: str = Field(description="The service of the published schedule.")
+    change: ScheduleChange = Field(description="to_non_competitive (a waiver, OPM-4) or to_competitive (a rescission, OPM-7).")
+    reason: str = Field(description="Why the agency asks.")
+    status: PlanAmendmentStatus = Field(description="Where the request stands (OPM-5, OPM-6).")
+    submitted_at: LocalTime = Field(description="When the agency submitted it.")
     review_due_at: LocalTime = Field(description="End of the 15th Connecticut business day after submission (OPM-5).")
     reminder_at: LocalTime = Field(description="When OPM is reminded: two business days before the due date.")
-    competitive_procurement_date: dt.date | None = None
+    competitive_procurement_date: dt.date | None = Field(None, description="For a rescission: the new competitive date.")
     last_allowed_date: dt.date | None = Field(None, description="For a waiver request: the last day it could be filed (OPM-4).")
-    reminded_at: LocalTime | None = None
-    escalated_at: LocalTime | None = None
-    decided_at: LocalTime | None = None
-    decision_note: str = ""
+    reminded_at: LocalTime | None = Field(None, description="When OPM was reminded.")
+    escalated_at: LocalTime | None = Field(None, description="When the overdue review was escalated.")
+    decided_at: LocalTime | None = Field(None, description="When OPM approved or denied it.")
+    decision_note: str = Field("", description="OPM's written decision (OPM-5); empty until decided.")
     publication_due: bool = Field(False, description="True while the agency's publication task is open (OPM-6).")
-    published_at: LocalTime | None = None
+    published_at: LocalTime | None = Field(None, description="When the agency published the amended schedule (OPM-6).")
     schedule_version: int | None = Field(None, description="The schedule version the publication created.")
 
     @classmethod
@@ -239,10 +220,6 @@ class PlanAmendmentOut(BaseModel):
             data.pop(hidden)
         data["publication_due"] = amendment.status is PlanAmendmentStatus.APPROVED
         return cls.model_validate(data)
-
-
-class PlanAmendmentList(BaseModel):
-    amendments: list[PlanAmendmentOut]
 
 
 # -- routes ------------------------------------------------------------------------------------------
@@ -266,6 +243,17 @@ def create_plan(call: Call):
     return PlanOut.of(plans.create_plan(call.deps, call.actor, period=call.body.period, sections=call.body.to_domain()))
 
 
+def _plan_summary(p) -> PlanSummary:
+    return PlanSummary(
+        id=p.id,
+        agency=p.agency,
+        period=p.period,
+        status=p.status,
+        decided_at=p.decided_at,
+        schedule_version=p.public_schedule.number if p.public_schedule else None,
+    )
+
+
 @operation(
     bp,
     "GET",
@@ -273,28 +261,15 @@ def create_plan(call: Call):
     summary="List approved procurement plans",
     tag=TAG,
     query=PlanQuery,
-    response=PlanList,
+    response=Page[PlanSummary],
     rules=("OPM-2",),
     optional_auth=True,
 )
 def list_plans(call: Call):
     """Public: approved plans by agency and period, past periods included. OPM (any agency) and an agency (its own) may ask for other statuses."""
     q = call.query
-    status = PlanStatus(q.status) if q.status else None
-    found = plans.list_plans(call.deps, call.actor, agency=q.agency, period=q.period, status=status)
-    return PlanList(
-        plans=[
-            PlanSummary(
-                id=p.id,
-                agency=p.agency,
-                period=p.period,
-                status=p.status,
-                decided_at=p.decided_at,
-                schedule_version=p.public_schedule.number if p.public_schedule else None,
-            )
-            for p in found
-        ]
-    )
+    found = plans.list_plans(call.deps, call.actor, page_request(call), agency=q.agency, period=q.period, status=q.status)
+    return page_of(call, found, _plan_summary)
 
 
 @operation(
@@ -386,17 +361,17 @@ def return_plan(call: Call, plan_id: str):
     "/plans/{plan_id}/schedule/versions",
     summary="List published schedule versions",
     tag=TAG,
-    response=ScheduleVersionList,
+    query=PageQuery,
+    response=Page[ScheduleVersionSummary],
     rules=("OPM-6",),
     errors=(404,),
     optional_auth=True,
 )
 def list_versions(call: Call, plan_id: str):
     """Every published version of an approved plan's schedule, oldest first."""
-    versions = plans.schedule_versions(call.deps, call.actor, plan_id)
-    return ScheduleVersionList(
-        plan_id=plan_id,
-        versions=[ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at) for v in versions],
+    versions = plans.schedule_versions(call.deps, call.actor, plan_id, page_request(call))
+    return page_of(
+        call, versions, lambda v: ScheduleVersionSummary(number=v.number, source=v.source, published_at=v.published_at)
     )
 
 
@@ -454,14 +429,13 @@ def request_amendment(call: Call, plan_id: str):
     summary="List a plan's amendment requests",
     tag=TAG,
     roles={Role.AGENCY, Role.OPM},
-    response=PlanAmendmentList,
+    query=PageQuery,
+    response=Page[PlanAmendmentOut],
     errors=(404,),
 )
 def list_plan_amendments(call: Call, plan_id: str):
     """The plan's requests, oldest first (its agency and OPM)."""
-    return PlanAmendmentList(
-        amendments=[PlanAmendmentOut.of(a) for a in plans.list_amendments(call.deps, call.actor, plan_id=plan_id)]
-    )
+    return page_of(call, plans.list_amendments(call.deps, call.actor, page_request(call), plan_id=plan_id), PlanAmendmentOut.of)
 
 
 @operation(
@@ -472,13 +446,12 @@ def list_plan_amendments(call: Call, plan_id: str):
     tag=TAG,
     roles={Role.OPM},
     query=PlanAmendmentQuery,
-    response=PlanAmendmentList,
+    response=Page[PlanAmendmentOut],
 )
 def list_amendments(call: Call):
     """OPM's queue: requests under review by default, oldest first."""
-    status = PlanAmendmentStatus(call.query.status) if call.query.status else None
-    found = plans.list_amendments(call.deps, call.actor, status=status)
-    return PlanAmendmentList(amendments=[PlanAmendmentOut.of(a) for a in found])
+    found = plans.list_amendments(call.deps, call.actor, page_request(call), status=call.query.status)
+    return page_of(call, found, PlanAmendmentOut.of)
 
 
 @operation(

@@ -6,11 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import DeterminationOut, TabulationRow
-from chalicelib.api.views import LocalTime
+from chalicelib.api.types import BidUnitPrice, CommodityCode, DecimalOut, Dollars, LocalTime, Percent, Quantity
+from chalicelib.api.views import RequestBody
 from chalicelib.domain import awards as award_rules
 from chalicelib.domain.bids import Finding
 from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGroup, LineItem, SolicitationStatus
@@ -21,40 +23,36 @@ bp = Blueprint(__name__)
 TAG = "invitations to bid"
 
 
-class SolicitationLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SolicitationLineIn(RequestBody):
     id: str = Field(min_length=1, max_length=40, description="Line number on the bid form, unique in the invitation.")
     description: str = Field(
         min_length=1,
         max_length=2000,
         description="The article or service, with brand name if any (a brand means 'or equal' unless no_substitute: R-5i).",
     )
-    quantity: Decimal = Field(gt=0, description="Quantity invited, a decimal string.")
+    quantity: Quantity = Field(description="Quantity invited.")
     unit: str = Field(min_length=1, max_length=40, description="Unit of measure, e.g. each, case, hour.")
     no_substitute: bool = Field(False, description="R-5i: only the named article is accepted; substitutes are rejected.")
 
 
-class LineGroupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LineGroupIn(RequestBody):
     id: str = Field(min_length=1, max_length=40, description="Group id, for award by group (R-8b).")
     line_ids: list[str] = Field(min_length=1, description="Lines of the group; a line is in at most one group.")
 
 
-class FactorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FactorIn(RequestBody):
     name: str = Field(
         min_length=1,
         max_length=80,
         description="Evaluation factor; price, past_performance and financial_responsibility are required (R-18a/b).",
     )
-    weight: Decimal = Field(description="Relative importance of the factor (R-18a/b), a positive decimal.")
+    weight: Percent = Field(description="Relative importance of the factor (R-18a/b), a positive decimal string.")
 
 
-class DraftSolicitation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DraftSolicitation(RequestBody):
     title: str = Field(min_length=1, max_length=300, description="What is bought.")
     agency: str = Field(min_length=1, max_length=40, description="The purchasing agency's org code; the contract is for it.")
-    commodity_codes: list[str] = Field(
+    commodity_codes: list[CommodityCode] = Field(
         min_length=1,
         max_length=50,
         description="NIGP or UNSPSC codes; registered vendors of these commodities are emailed the notice (R-4).",
@@ -67,10 +65,10 @@ class DraftSolicitation(BaseModel):
     award_basis: AwardBasis = Field(AwardBasis.ALL, description="item, group or all: how the award is made (R-8b).")
     all_or_none: bool = Field(False, description="R-5f: bids must cover every line at full quantity.")
     alternates_allowed: bool = Field(False, description="R-5g: alternate bids are considered only when true.")
-    guaranty_percent: Decimal | None = Field(
+    guaranty_percent: Percent | None = Field(
         None, description="R-6a: bid guaranty required, percent of the bid (at most 10); null when none."
     )
-    surety_percent: Decimal | None = Field(
+    surety_percent: Percent | None = Field(
         None, description="R-6b: performance surety required, percent of the award (at most 100); null when none."
     )
     award_period_days: int = Field(
@@ -92,8 +90,7 @@ class DraftSolicitation(BaseModel):
     )
 
 
-class AddendumIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AddendumIn(RequestBody):
     text: str = Field(
         min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number."
     )
@@ -103,22 +100,31 @@ class AddendumIn(BaseModel):
     )
 
 
-class CancelSolicitationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelSolicitationIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="Why the invitation is cancelled (R-5o).")
 
 
-class SolicitationListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SolicitationListQuery(PageQuery):
     status: SolicitationStatus = Field(
         SolicitationStatus.OPEN, description="open (accepting bids), opened, awarded or cancelled; draft for purchasing only."
     )
+    agency: str | None = Field(None, min_length=1, max_length=40, description="Only this agency's invitations.")
+    commodity: str | None = Field(
+        None, min_length=1, max_length=20, description="Only invitations of this NIGP code (a class finds its items and back)."
+    )
+    opening_from: dt.datetime | None = Field(None, description="Only invitations opening at or after this instant.")
+    opening_to: dt.datetime | None = Field(None, description="Only invitations opening before this instant.")
+
+
+class FactorOut(BaseModel):
+    name: str = Field(description="Evaluation factor (R-18a/b).")
+    weight: DecimalOut = Field(description="Its relative importance.")
 
 
 class SolicitationLineOut(BaseModel):
     id: str = Field(description="Line number.")
     description: str = Field(description="The article or service.")
-    quantity: Decimal = Field(description="Quantity invited.")
+    quantity: DecimalOut = Field(description="Quantity invited.")
     unit: str = Field(description="Unit of measure.")
     no_substitute: bool = Field(description="R-5i no-substitute flag.")
 
@@ -134,20 +140,22 @@ class SolicitationOut(BaseModel):
     id: str = Field(description="Solicitation (invitation to bid) id.")
     title: str = Field(description="What is bought.")
     agency: str = Field(description="Purchasing agency.")
-    status: str = Field(description="draft, open, opened, awarded or cancelled.")
+    status: SolicitationStatus = Field(
+        description="draft (purchasing only), open (accepting bids), opened, awarded or cancelled."
+    )
     commodity_codes: list[str] = Field(description="Commodity codes of the notice (R-4).")
     lines: list[SolicitationLineOut] = Field(description="The bid form's line items.")
     groups: list[LineGroupIn] = Field(description="Groups of lines.")
     opening_at: LocalTime = Field(description="Opening date and time (R-5b).")
-    award_basis: str = Field(description="item, group or all (R-8b).")
-    all_or_none: bool = Field(description="R-5f.")
-    alternates_allowed: bool = Field(description="R-5g.")
-    guaranty_percent: Decimal | None = Field(None, description="R-6a bid guaranty percent, if required.")
-    surety_percent: Decimal | None = Field(None, description="R-6b performance surety percent, if required.")
+    award_basis: AwardBasis = Field(description="item, group or all (R-8b).")
+    all_or_none: bool = Field(description="R-5f: bids must cover every line at full quantity.")
+    alternates_allowed: bool = Field(description="R-5g: alternate bids are considered.")
+    guaranty_percent: DecimalOut | None = Field(None, description="R-6a bid guaranty percent, if required.")
+    surety_percent: DecimalOut | None = Field(None, description="R-6b performance surety percent, if required.")
     award_period_days: int = Field(description="R-8c award period in days.")
     samples_required: bool = Field(False, description="R-7: bids need a sample, recorded by purchasing.")
     payment_days: int | None = Field(None, description="R-13a payment terms in days; null means 45.")
-    evaluation_factors: list[FactorIn] = Field(description="R-18a/b factors and weights.")
+    evaluation_factors: list[FactorOut] = Field(description="R-18a/b factors and weights.")
     addenda: list[AddendumOut] = Field(description="Addenda issued (R-5o).")
     published_at: LocalTime | None = Field(None, description="When the public notice was given (R-4).")
     cancelled_at: LocalTime | None = Field(None, description="When it was cancelled.")
@@ -164,30 +172,18 @@ class SolicitationOut(BaseModel):
         data["groups"] = [{"id": g.id, "line_ids": list(g.line_ids)} for g in sol.groups]
         data["evaluation_factors"] = [{"name": f.name, "weight": f.weight} for f in sol.evaluation_factors]
         data["addenda"] = [a.__dict__ for a in sol.addenda]
-        data["status"], data["award_basis"] = sol.status.value, sol.award_basis.value
         return cls.model_validate(data)
 
 
-class SolicitationList(BaseModel):
-    items: list[SolicitationOut] = Field(description="Solicitations of the status asked, by opening time.")
+class TabulationOut(Page[TabulationRow]):
+    """One page of the tabulation (one row per opened bid, in bid id order) and the opening it belongs to."""
 
-
-class TabulationQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    after: str | None = Field(None, description="Page on: the last bid_id of the previous page.")
-    limit: int = Field(1000, ge=1, le=1000, description="Rows per page.")
-
-
-class TabulationOut(BaseModel):
     solicitation_id: str = Field(description="The solicitation.")
     opened_at: LocalTime = Field(description="When the bids were opened (R-5n).")
     bid_count: int = Field(description="Bids opened.")
-    rows: list[TabulationRow] = Field(description="One row per opened bid.")
-    next_after: str | None = Field(None, description="Pass as ?after= for the next page; null on the last page.")
 
 
-class DeterminationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeterminationIn(RequestBody):
     bid_id: str = Field(description="The opened bid the determination is about.")
     finding: Finding = Field(
         description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19)."
@@ -195,9 +191,9 @@ class DeterminationIn(BaseModel):
     text: str = Field(min_length=1, max_length=5000, description="The written determination (R-19).")
     field: str | None = Field(None, description="The bid field the determination is about, if one.")
     line_id: str | None = Field(None, description="For 'correct': the line whose unit price is corrected.")
-    unit_price: str | None = Field(
+    unit_price: BidUnitPrice | None = Field(
         None,
-        description="For 'correct': the corrected unit price (decimal string, at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).",
+        description="For 'correct': the corrected unit price in dollars (at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).",
     )
     factor: str | None = Field(
         None,
@@ -209,11 +205,10 @@ class BidFindingOut(BaseModel):
     bid_id: str = Field(description="The bid.")
     eligible: bool = Field(description="Responsive and responsible: may be awarded (R-8a).")
     determinations: list[DeterminationOut] = Field(description="Every determination recorded on the bid.")
-    total: Decimal | None = Field(None, description="The bid's total after corrections.")
+    total: Dollars | None = Field(None, description="The bid's total after corrections, in dollars.")
 
 
-class AwardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AwardIn(RequestBody):
     basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
     reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
     reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
@@ -228,14 +223,14 @@ class AwardSummary(BaseModel):
     scope: str = Field(description="all, item:<line> or group:<group>.")
     bidder_name: str = Field(description="The lowest eligible bidder, awarded first.")
     bidders: list[str] = Field(description="Every bidder awarded a share (R-8b: by item, the line is split down the ranking).")
-    amount: Decimal = Field(description="Award amount in dollars, all shares.")
+    amount: Dollars = Field(description="Award amount in dollars, all shares.")
     conditional: bool = Field(description="R-8c: made after the award period; binds on the bidder's acceptance.")
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
 
 
 class AwardResult(BaseModel):
     solicitation_id: str = Field(description="The solicitation.")
-    status: str = Field(description="awarded, or cancelled when all bids were rejected.")
+    status: SolicitationStatus = Field(description="awarded, or cancelled when all bids were rejected.")
     awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")
 
 
@@ -336,14 +331,25 @@ def cancel(call: Call, solicitation_id: str):
     summary="List invitations to bid",
     tag=TAG,
     query=SolicitationListQuery,
-    response=SolicitationList,
+    response=Page[SolicitationOut],
     rules=("R-4",),
     optional_auth=True,
 )
 def list_solicitations(call: Call):
-    """Public: published invitations by status (default open), ordered by opening time."""
-    items = solicitations.list_solicitations(call.deps, call.actor, call.query.status)
-    return SolicitationList(items=[SolicitationOut.of(s) for s in items])
+    """Public: published invitations by status (default open), ordered by opening time; filtered by agency, commodity
+    code and opening window."""
+    q = call.query
+    found = solicitations.list_solicitations(
+        call.deps,
+        call.actor,
+        q.status,
+        page_request(call),
+        agency=q.agency,
+        commodity=q.commodity,
+        opening_from=q.opening_from,
+        opening_to=q.opening_to,
+    )
+    return page_of(call, found, SolicitationOut.of)
 
 
 @operation(
@@ -368,7 +374,7 @@ def get(call: Call, solicitation_id: str):
     "/solicitations/{solicitation_id}/tabulation",
     summary="Read the bid tabulation",
     tag=TAG,
-    query=TabulationQuery,
+    query=PageQuery,
     response=TabulationOut,
     rules=("R-5n", "R-5b"),
     errors=(404, 409),
@@ -376,14 +382,10 @@ def get(call: Call, solicitation_id: str):
 )
 def tabulation(call: Call, solicitation_id: str):
     """Public after the opening (409 before): every opened bid with its prices, corrections and flags. A signed-in reader's read is audited on each bid."""
-    sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, after=call.query.after, limit=call.query.limit)
-    next_after = rows[-1].id if len(rows) == call.query.limit else None
+    sol, rows = bids.tabulation(call.deps, solicitation_id, call.actor, page=page_request(call))
+    shown = page_of(call, rows, TabulationRow.of)
     return TabulationOut(
-        solicitation_id=sol.id,
-        opened_at=sol.opened_at,
-        bid_count=sol.bid_count,
-        rows=[TabulationRow.of(b) for b in rows],
-        next_after=next_after,
+        solicitation_id=sol.id, opened_at=sol.opened_at, bid_count=sol.bid_count, items=shown.items, next=shown.next
     )
 
 
@@ -437,11 +439,11 @@ def award(call: Call, solicitation_id: str):
     b = call.body
     if b.reject_all:
         sol = awards.reject_all(call.deps, call.actor, solicitation_id, b.reason or "")
-        return AwardResult(solicitation_id=sol.id, status=sol.status.value, awards=[])
+        return AwardResult(solicitation_id=sol.id, status=sol.status, awards=[])
     sol, made = awards.make_award(call.deps, call.actor, solicitation_id, b.basis, b.responsibility)
     return AwardResult(
         solicitation_id=sol.id,
-        status=sol.status.value,
+        status=sol.status,
         awards=[
             AwardSummary(
                 id=a.id,

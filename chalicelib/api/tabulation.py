@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import BaseModel, Field
 
-from chalicelib.api.views import LocalTime
-from chalicelib.domain.bids import Bid
+from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
+from chalicelib.domain.bids import Bid, BidStatus, Finding
 from chalicelib.domain.money import to_cents
 
 
 class TabulatedLine(BaseModel):
     line_id: str = Field(description="Line of the bid form.")
-    unit_price: Decimal = Field(description="Unit price as bid; it governs (R-5l).")
-    quantity: Decimal = Field(description="Quantity bid (R-5f: any part unless all-or-none).")
-    extension: Decimal = Field(description="Unit price x quantity, in cents.")
+    unit_price: ExactDollars = Field(description="Unit price as bid, in dollars; it governs (R-5l).")
+    quantity: DecimalOut = Field(description="Quantity bid (R-5f: any part unless all-or-none).")
+    extension: Dollars = Field(description="Unit price x quantity, in dollars rounded to the cent.")
     substitute_article: str | None = Field(None, description="The exact article offered instead of the named brand (R-5i).")
 
 
 class TabulatedAlternate(BaseModel):
     number: int = Field(description="Alternate number within the bid (R-5g).")
     description: str = Field(description="What the alternate offers instead of the base bid.")
-    total: Decimal = Field(description="Alternate total, in cents.")
+    total: Dollars = Field(description="Alternate total, in dollars.")
     lines: list[TabulatedLine] = Field(description="Prices per line of the alternate.")
     corrections: list[BidCorrection] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l).")
 
@@ -39,7 +37,7 @@ class BidCorrection(BaseModel):
 
 
 class DeterminationOut(BaseModel):
-    finding: str = Field(description="nonresponsive, not_responsible, reject_conditional, waive, correct or deny_correction.")
+    finding: Finding = Field(description="The determination made (R-8a, R-18a/b, R-5e, R-19).")
     text: str = Field(description="The written determination (R-19).")
     rule: str = Field(description="Rule it applies.")
     at: LocalTime = Field(description="When it was recorded.")
@@ -58,14 +56,16 @@ class TabulationRow(BaseModel):
     document: str | None = Field(
         None, description="The bid as sent, in canonical form (keys sorted, no spaces, UTF-8), open to public inspection (R-5n)."
     )
-    status: str = Field(description="opened, or withdrawn once its acceptance period ended (R-8c).")
+    status: BidStatus = Field(description="opened, or withdrawn once its acceptance period ended (R-8c).")
     flags: list[str] = Field(
         description="Evaluation flags: conditions (R-5e), unacknowledged addenda (R-5o), corrections (R-5l), alternates (R-5g)."
     )
-    total: Decimal | None = Field(None, description="Bid total after corrections, in cents.")
+    total: Dollars | None = Field(None, description="Bid total after corrections, in dollars.")
     lines: list[TabulatedLine] = Field(default_factory=list, description="Prices per line.")
     corrections: list[BidCorrection] = Field(default_factory=list, description="Recorded corrections (R-5l, R-19).")
-    cash_discount_percent: Decimal | None = Field(None, description="Prompt-payment discount; breaks ties only (R-8f).")
+    cash_discount_percent: DecimalOut | None = Field(
+        None, description="Prompt-payment discount percent; breaks ties only (R-8f)."
+    )
     cash_discount_days: int | None = Field(None, description="Days within which the discount applies.")
     conditions: str | None = Field(None, description="Conditions the bidder attached (R-5e).")
     alternates: list[TabulatedAlternate] = Field(
@@ -86,11 +86,11 @@ class TabulationRow(BaseModel):
             commitment=bid.commitment,
             salt=bid.salt,
             document=bid.document,
-            status=bid.status.value,
+            status=bid.status,
             flags=list(bid.flags),
             eligible=bid.eligible,
             determinations=[
-                DeterminationOut(finding=d.finding.value, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
+                DeterminationOut(finding=d.finding, text=d.text, rule=d.rule, at=d.at, field=d.field, factor=d.factor)
                 for d in bid.determinations
             ],
         )

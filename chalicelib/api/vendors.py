@@ -4,60 +4,58 @@ duplicates with suspension and reinstatement (R-4)."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.views import LocalTime
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
+from chalicelib.api.types import FEIN, CommodityCode, Email, LocalTime
+from chalicelib.api.views import RequestBody
+from chalicelib.domain.vendors import VendorStatus
 from chalicelib.services import vendors
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
 
 
-class RegisterVendor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RegisterVendor(RequestBody):
     legal_name: str = Field(min_length=1, max_length=200, description="Legal name of the bidder.")
-    fein: str = Field(
-        min_length=9,
-        max_length=10,
+    fein: FEIN = Field(
         description="Federal employer identification number, NN-NNNNNNN or NNNNNNNNN: one registration per FEIN (R-4). Shown only to the vendor itself and the Bureau of Purchases.",
     )
-    contact_email: str = Field(min_length=3, max_length=254, description="Where invitations to bid and notices go.")
-    commodity_codes: list[str] = Field(
+    contact_email: Email = Field(description="Where invitations to bid and notices go.")
+    commodity_codes: list[CommodityCode] = Field(
         min_length=1,
         max_length=200,
         description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).",
     )
 
 
-class ConfirmVendor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConfirmVendor(RequestBody):
     code: str = Field(min_length=1, max_length=20, description="The code emailed to the contact address.")
 
 
-class SuspendVendor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SuspendVendor(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="Why the vendor is suspended (kept in the audit trail).")
 
 
 class VendorOut(BaseModel):
     """A registration as the vendor itself and the Bureau of Purchases see it."""
 
-    id: str
+    id: str = Field(description="Vendor id.")
     org: str = Field(description="The registering organisation (the token's org claim).")
-    legal_name: str
+    legal_name: str = Field(description="Legal name of the bidder.")
     fein: str = Field(description="The FEIN, 9 digits.")
-    contact_email: str
-    commodity_codes: list[str]
-    status: str = Field(description="pending_confirmation or active")
-    registered_at: LocalTime
-    confirmed_at: LocalTime | None = None
-    reminder_sent_at: LocalTime | None = None
+    contact_email: str = Field(description="Where invitations to bid and notices go.")
+    commodity_codes: list[str] = Field(description="Commodity codes the vendor supplies (R-4).")
+    status: VendorStatus = Field(description="pending_confirmation, or active once the contact email is confirmed (R-4).")
+    registered_at: LocalTime = Field(description="When it registered.")
+    confirmed_at: LocalTime | None = Field(None, description="When the contact email was confirmed.")
+    reminder_sent_at: LocalTime | None = Field(None, description="When the 7-day confirmation reminder was sent.")
     suspended_at: LocalTime | None = Field(
         default=None,
         description="Set while the Bureau of Purchases suspends the vendor: it may not bid or answer an award, and is not invited (R-4).",
     )
-    suspension_reason: str | None = None
+    suspension_reason: str | None = Field(None, description="Why the Bureau of Purchases suspended it.")
 
     @classmethod
     def of(cls, vendor) -> VendorOut:
@@ -65,13 +63,13 @@ class VendorOut(BaseModel):
 
 
 class DuplicateVendor(BaseModel):
-    id: str
-    org: str
-    legal_name: str
+    id: str = Field(description="Vendor id.")
+    org: str = Field(description="The registering organisation.")
+    legal_name: str = Field(description="Legal name as registered.")
     fein_last4: str = Field(description="The last 4 digits of the FEIN.")
-    confirmed: bool
-    suspended: bool
-    registered_at: LocalTime
+    confirmed: bool = Field(description="Its contact email is confirmed.")
+    suspended: bool = Field(description="The Bureau of Purchases suspended it.")
+    registered_at: LocalTime = Field(description="When it registered.")
 
 
 class DuplicateGroup(BaseModel):
@@ -81,31 +79,22 @@ class DuplicateGroup(BaseModel):
     vendors: list[DuplicateVendor] = Field(description="In registration order.")
 
 
-class Duplicates(BaseModel):
-    groups: list[DuplicateGroup]
-
-    @classmethod
-    def of(cls, groups) -> Duplicates:
-        return cls(
-            groups=[
-                DuplicateGroup(
-                    name_key=group[0].name_key,
-                    vendors=[
-                        DuplicateVendor(
-                            id=v.id,
-                            org=v.org,
-                            legal_name=v.legal_name,
-                            fein_last4=v.fein_last4,
-                            confirmed=v.confirmed,
-                            suspended=v.suspended,
-                            registered_at=v.registered_at,
-                        )
-                        for v in group
-                    ],
-                )
-                for group in groups
-            ]
-        )
+def _duplicate_group(group) -> DuplicateGroup:
+    return DuplicateGroup(
+        name_key=group[0].name_key,
+        vendors=[
+            DuplicateVendor(
+                id=v.id,
+                org=v.org,
+                legal_name=v.legal_name,
+                fein_last4=v.fein_last4,
+                confirmed=v.confirmed,
+                suspended=v.suspended,
+                registered_at=v.registered_at,
+            )
+            for v in group
+        ],
+    )
 
 
 @operation(
@@ -142,13 +131,14 @@ def register_vendor(call: Call):
     summary="List vendors sharing a legal name",
     tag="vendors",
     roles={Role.PURCHASING},
-    response=Duplicates,
+    query=PageQuery,
+    response=Page[DuplicateGroup],
     rules=("R-4",),
 )
 def duplicates(call: Call):
-    """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored:
-    candidates for a closer look and, where one impersonates another, suspension."""
-    return Duplicates.of(vendors.duplicates(call.deps, call.actor))
+    """Groups of vendors whose legal names are equal once case, punctuation and corporate suffixes are ignored, in
+    name order (`limit` groups a page): candidates for a closer look and, where one impersonates another, suspension."""
+    return page_of(call, vendors.duplicates(call.deps, call.actor, page_request(call)), _duplicate_group)
 
 
 @operation(

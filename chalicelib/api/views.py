@@ -1,21 +1,11 @@
-"""Response fields shared by every resource: instants shown in America/New_York."""
+"""The strict base of every request body and query model."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, PlainSerializer
-
-from chalicelib.domain.calendar import iso_local
-
-LocalTime = Annotated[
-    dt.datetime,
-    PlainSerializer(iso_local, return_type=str, when_used="json"),
-]
+from pydantic import BaseModel, ConfigDict
 
 
 class RequestBody(BaseModel):
-    """Request bodies refuse unknown fields: a misspelt field is an error, not silently ignored."""
+    """Request bodies and query strings refuse unknown fields: a misspelt field is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")

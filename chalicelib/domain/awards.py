@@ -25,7 +25,6 @@ from chalicelib.domain.solicitations import Solicitation
 
 RESPONSE_DAYS = 10  # R-9g: refusal (or, for a conditional award, acceptance) within 10 days of the notice
 SURETY_DAYS = 10  # R-9h: surety within 10 days of its request
-SURETY_FORMS = ("performance_bond", "certified_check", "letter_of_credit")  # R-6b
 NO_ADVERSE_FINDING = "no adverse finding of responsibility (R-18)"
 
 
@@ -35,6 +34,27 @@ class CorrectedField(str, enum.Enum):
     BIDDER_NAME = "bidder_name"
     QUANTITY = "quantity"
     UNIT_PRICE = "unit_price"
+
+
+class SuretyForm(str, enum.Enum):
+    """The forms of performance surety (R-6b)."""
+
+    PERFORMANCE_BOND = "performance_bond"
+    CERTIFIED_CHECK = "certified_check"
+    LETTER_OF_CREDIT = "letter_of_credit"
+
+
+SURETY_FORMS = tuple(form.value for form in SuretyForm)  # R-6b
+
+
+class OutcomeKind(str, enum.Enum):
+    """What happened to a share that no longer holds (an award's outcomes)."""
+
+    REFUSED = "refused"  # R-9g
+    LAPSED = "lapsed"  # R-8c
+    SURETY_LAPSED = "surety_lapsed"  # R-9h
+    CANCELLED = "cancelled"  # R-9h
+    PASSED_ON = "passed_on"  # to the next ranked bidder
 
 
 class ShareStatus(str, enum.Enum):

@@ -21,8 +21,18 @@ PRICE_PLACES = 4  # R-5j/k
 QUANTITY_PLACES = 4
 ANNUAL_BOND_AMOUNT = Decimal(5000)  # R-6a(1)
 ANNUAL_BOND_COVERS_UP_TO = Decimal(50000)
-GUARANTY_FORMS = ("annual_bond", "bid_bond", "certified_check")
 SAMPLE_MISSING = "sample required, none recorded (R-7)"  # an evaluation flag, cleared when a sample is recorded
+
+
+class GuarantyForm(str, enum.Enum):
+    """The forms of a bid guaranty (R-6a)."""
+
+    ANNUAL_BOND = "annual_bond"
+    BID_BOND = "bid_bond"
+    CERTIFIED_CHECK = "certified_check"
+
+
+GUARANTY_FORMS = tuple(form.value for form in GuarantyForm)
 
 
 class BidStatus(str, enum.Enum):

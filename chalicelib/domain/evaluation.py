@@ -85,13 +85,14 @@ def candidate(
     if content is None:
         return None
     offer = content.offer(alternate)
-    lines = [offer.line(lid) for lid in line_ids]
-    if any(line is None for line in lines):
+    offered = [offer.line(lid) for lid in line_ids]
+    lines = [line for line in offered if line is not None]
+    if len(lines) < len(offered):
         return None
     if scope.startswith("item:"):
         evaluated = lines[0].unit_price
     else:
-        if any(line.quantity != content.agreed_quantity(line.line_id, sol.line(line.line_id).quantity) for line in lines):
+        if any(line.quantity != content.agreed_quantity(line.line_id, _solicited(sol, line.line_id)) for line in lines):
             return None
         evaluated = sum((line.extension for line in lines), Decimal(0))
     amount = to_cents(sum((line.extension for line in lines), Decimal(0)))
@@ -139,6 +140,14 @@ def rank(sol: Solicitation, bids: Iterable[Bid], basis: AwardBasis, keep: int = 
     return rankings
 
 
+def _solicited(sol: Solicitation, line_id: str) -> Decimal:
+    """The quantity the solicitation asks of a line a bid offers (an opened bid offers only the solicitation's lines)."""
+    line = sol.line(line_id)
+    if line is None:
+        raise LookupError(f"Solicitation {sol.id} has no line {line_id}")
+    return line.quantity
+
+
 def split(
     ranking: Sequence[Candidate],
     needed: Mapping[str, Decimal],
@@ -151,7 +160,7 @@ def split(
     full or nothing. Bids in `excluded` (refused, lapsed, cancelled) are passed over, and a bid takes one share with
     its best-ranked offer only: its alternates (R-5g) are other offers of the same bid, not more bids (R-5h)."""
     remaining = {line_id: quantity for line_id, quantity in needed.items() if quantity > 0}
-    shares = []
+    shares: list[tuple[Candidate, dict[str, Decimal]]] = []
     for found in ranking:
         if not remaining:
             break

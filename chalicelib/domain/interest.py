@@ -1,6 +1,6 @@
 """Late-payment interest (R-13c): 1% per month on the amount due, compounded at the end of each 30-day period.
 
-Reading (docs/rules-performance.md, R-13c):
+Reading (docs/rules.md, R-13c):
 - Interest runs for each calendar day after the due date up to and including the payment date
   (`days_late = payment date - due date`, Connecticut calendar dates; paying on the due date costs nothing).
 - "One percent per month" is 1% per 30-day period. Within a period interest is simple and pro rata by day

@@ -12,7 +12,8 @@ def to_cents(amount: Decimal) -> Decimal:
 
 
 def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
-    """A non-negative decimal with at most `max_places` places; ValueError otherwise (never float)."""
+    """A non-negative decimal with at most `max_places` places; ValueError otherwise (never float). An exponent is
+    written out ("1e2" is 100), so a stored amount reads the same however it was sent."""
     if isinstance(text, float):
         raise ValueError("amounts are decimal strings, not floats")  # noqa: TRY004 - pydantic reports a ValueError as a field error
     try:
@@ -23,6 +24,7 @@ def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
         raise ValueError(f"{text!r} is not a finite amount")
     if value < 0:
         raise ValueError(f"{text!r} is negative")
-    if -value.as_tuple().exponent > max_places:
+    exponent = int(value.as_tuple().exponent)
+    if -exponent > max_places:
         raise ValueError(f"{text!r} has more than {max_places} decimal places")
-    return value
+    return value.quantize(Decimal(1)) if exponent > 0 else value

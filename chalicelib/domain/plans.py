@@ -1,7 +1,7 @@
 """OPM procurement plans (OPM-1 to OPM-3): eight typed components, submission, approval, schedule versions.
 
 An agency buying health and human services (POS) or personal services (PSA) files one plan per fiscal-year
-period with OPM. The eight components modelled here are listed in COMPONENTS; docs/rules-opm.md says why.
+period with OPM. The eight components modelled here are listed in COMPONENTS; docs/rules.md (OPM-1) says why.
 Approval publishes the procurement schedule as version 1; each published amendment adds a version
 (plans_amendments.py). Older versions are kept.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.vendors import email_problem
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PERIOD = re.compile(r"^FY (\d{2})-(\d{2})$")
 SERVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
@@ -182,8 +182,7 @@ def section_problems(sections: dict[str, Any]) -> list[dict]:
     if contact is not None:
         if not contact.name.strip():
             problems.append({"field": "contact.name", "problem": "must not be blank"})
-        if not EMAIL.match(contact.email):
-            problems.append({"field": "contact.email", "problem": "is not an email address"})
+        problems += _email_problems(contact.email, "contact.email")
     schedule = sections.get("procurement_schedule")
     if schedule is not None:
         problems += schedule_problems(schedule)
@@ -217,9 +216,13 @@ def schedule_problems(services: tuple[ScheduledService, ...], field: str = "proc
         for k, c in enumerate(s.current_contractors):
             if not c.name.strip():
                 problems.append({"field": f"{at}.current_contractors[{k}].name", "problem": "must not be blank"})
-            if not EMAIL.match(c.email):
-                problems.append({"field": f"{at}.current_contractors[{k}].email", "problem": "is not an email address"})
+            problems += _email_problems(c.email, f"{at}.current_contractors[{k}].email")
     return problems
+
+
+def _email_problems(address: str, field: str) -> list[dict]:
+    problem = email_problem(address)
+    return [{"field": field, "problem": problem}] if problem else []
 
 
 def missing_components(plan: Plan) -> list[dict]:
@@ -273,7 +276,7 @@ def approve(plan: Plan, now: dt.datetime, by: str, note: str) -> Plan:
     """OPM approves in writing; the approved schedule becomes public version 1 (OPM-2)."""
     _require_submitted(plan)
     _require_text(note, "note")
-    first = ScheduleVersion(number=1, services=plan.procurement_schedule, created_at=now, source="plan", published_at=now)
+    first = ScheduleVersion(number=1, services=plan.procurement_schedule or (), created_at=now, source="plan", published_at=now)
     return dataclasses.replace(
         plan,
         status=PlanStatus.APPROVED,

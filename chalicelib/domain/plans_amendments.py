@@ -149,18 +149,20 @@ def new_amendment(
                 rule=rule,
                 details=[{"field": "change", "problem": "the service is not competitive"}],
             )
-        last_allowed = last_allowed_waiver_date(service.competitive_procurement_date)
+        scheduled = service.competitive_procurement_date
+        assert scheduled is not None  # a competitive service has its date (plans.schedule_problems)
+        last_allowed = last_allowed_waiver_date(scheduled)
         if today > last_allowed:
             raise DeadlinePassed(
                 f"A request to make service {service_id} non-competitive had to be submitted by {last_allowed.isoformat()}, "
-                f"three months before its scheduled competitive procurement on {service.competitive_procurement_date.isoformat()}.",
+                f"three months before its scheduled competitive procurement on {scheduled.isoformat()}.",
                 rule=rule,
                 details=[
                     {
                         "field": "service_id",
                         "problem": "submitted less than three months before the competitive procurement",
                         "last_allowed_date": last_allowed.isoformat(),
-                        "scheduled_competitive_procurement": service.competitive_procurement_date.isoformat(),
+                        "scheduled_competitive_procurement": scheduled.isoformat(),
                     }
                 ],
             )
@@ -219,6 +221,7 @@ def amended_schedule(services: tuple[ScheduledService, ...], amendment: PlanAmen
 def decide(amendment: PlanAmendment, *, approve: bool, now: dt.datetime, by: str, note: str) -> PlanAmendment:
     """OPM-5: OPM approves or denies in writing; the schedule is not touched here."""
     if amendment.decided:
+        assert amendment.decided_at is not None  # set with every decision (below)
         raise Conflict(
             f"Request {amendment.id} was already {amendment.status.value} on {calendar.iso_local(amendment.decided_at)}.",
             rule="OPM-5",
@@ -245,9 +248,12 @@ def publish(plan: Plan, amendment: PlanAmendment, now: dt.datetime) -> tuple[Pla
         raise Conflict(
             f"Request {amendment.id} is {amendment.status.value}; only an approved amendment is published.", rule="OPM-5"
         )
-    services = amended_schedule(plan.public_schedule.services, amendment)
-    published_plan = add_schedule_version(plan, services, now, source=amendment.id)
-    number = published_plan.public_schedule.number
+    current = plan.public_schedule
+    assert current is not None  # amendments are requested of an approved plan's published schedule
+    published_plan = add_schedule_version(plan, amended_schedule(current.services, amendment), now, source=amendment.id)
+    published = published_plan.public_schedule
+    assert published is not None
+    number = published.number
     return published_plan, dataclasses.replace(
         amendment,
         status=PlanAmendmentStatus.PUBLISHED,

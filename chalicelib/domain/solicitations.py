@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from chalicelib.domain.calendar import days_after, require_aware, to_utc
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.vendors import COMMODITY_CODE
+from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
 
 # R-18a/b: factors every invitation must state.
 REQUIRED_FACTORS = ("price", "past_performance", "financial_responsibility")
@@ -146,8 +146,8 @@ def new_solicitation(
     if not commodity_codes:
         problems.append(_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
     for i, code in enumerate(commodity_codes):
-        if not COMMODITY_CODE.match(code):
-            problems.append(_problem(f"commodity_codes[{i}]", "must be 3 to 11 digits (NIGP or UNSPSC)"))
+        if not is_commodity_code(code):
+            problems.append(_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
     if not lines:
         problems.append(_problem("lines", "the bid form needs at least one line item (R-5a)"))
     seen = set()

@@ -12,6 +12,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from email_validator import EmailNotValidError, validate_email
+
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 # Registrations not confirmed within this period get one reminder email.
@@ -20,8 +22,9 @@ CONFIRMATION_REMINDER_AFTER = dt.timedelta(days=7)
 CONFIRMATION_CODE_LIFETIME = dt.timedelta(hours=24)
 CONFIRMATION_ATTEMPTS = 5
 COMMODITY_CODE = re.compile(r"[0-9]{3,11}")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits); fullmatch
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+COMMODITY_CODE_PROBLEM = "must be 3 to 11 digits (NIGP or UNSPSC)"
 FEIN = re.compile(r"([0-9]{2})-?([0-9]{7})")  # NN-NNNNNNN or NNNNNNNNN; fullmatch
+FEIN_PROBLEM = "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN"
 # The prefixes the IRS assigns (IRS, "How EINs are assigned and valid EIN prefixes",
 # https://www.irs.gov/businesses/small-businesses-self-employed/how-eins-are-assigned-and-valid-ein-prefixes):
 # campuses Andover, Atlanta, Austin, Brookhaven, Cincinnati, Fresno, Kansas City, Memphis, Ogden, Philadelphia,
@@ -144,13 +147,14 @@ def new_vendor(
     fein_problem = _fein_problem(fein)
     if fein_problem:
         problems.append({"field": "fein", "problem": fein_problem})
-    if not EMAIL.fullmatch(contact_email.strip()):
-        problems.append({"field": "contact_email", "problem": "is not an email address"})
+    contact_problem = email_problem(contact_email)
+    if contact_problem:
+        problems.append({"field": "contact_email", "problem": contact_problem})
     if not commodity_codes:
         problems.append({"field": "commodity_codes", "problem": "at least one commodity code is needed to be invited (R-4)"})
     for i, code in enumerate(commodity_codes):
-        if not COMMODITY_CODE.fullmatch(code):
-            problems.append({"field": f"commodity_codes[{i}]", "problem": "must be 3 to 11 digits (NIGP or UNSPSC)"})
+        if not is_commodity_code(code):
+            problems.append({"field": f"commodity_codes[{i}]", "problem": COMMODITY_CODE_PROBLEM})
     if problems:
         raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)
     return Vendor(
@@ -158,22 +162,48 @@ def new_vendor(
         org=org,
         legal_name=legal_name.strip(),
         fein=normalise_fein(fein),
-        contact_email=contact_email.strip().lower(),
+        contact_email=normalise_email(contact_email),
         commodity_codes=tuple(sorted(set(commodity_codes))),
         registered_at=now,
         confirmation_code=confirmation_code,
     )
 
 
+def is_commodity_code(code: str) -> bool:
+    """The one commodity-code check (R-4): a vendor registers, and an invitation is noticed, under the same codes."""
+    return COMMODITY_CODE.fullmatch(code) is not None
+
+
+def normalise_email(address: str) -> str:
+    """The one email check of the API and the domain: a deliverable-looking address (syntax only, no DNS look-up),
+    case-folded as mailboxes are compared. ValueError names what is wrong."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not an email address: {exc}") from None
+
+
+def email_problem(address: str) -> str | None:
+    """What is wrong with an address, for a domain's list of problems; None when it is one."""
+    try:
+        normalise_email(address)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def normalise_fein(fein: str) -> str:
-    """The 9 digits of a FEIN given as NN-NNNNNNN or NNNNNNNNN."""
-    return "".join(FEIN.fullmatch(fein.strip()).groups())
+    """The 9 digits of a FEIN given as NN-NNNNNNN or NNNNNNNNN; ValueError otherwise."""
+    match = FEIN.fullmatch(fein.strip())
+    if match is None:
+        raise ValueError(FEIN_PROBLEM)
+    return "".join(match.groups())
 
 
 def _fein_problem(fein: str) -> str | None:
     match = FEIN.fullmatch(fein.strip())
     if match is None:
-        return "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN"
+        return FEIN_PROBLEM
     if match.group(1) not in FEIN_PREFIXES:
         return f"prefix {match.group(1)} is never assigned by the IRS"
     return None

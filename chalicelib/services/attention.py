@@ -5,7 +5,16 @@ from __future__ import annotations
 from chalicelib import emails
 from chalicelib.domain import attention as rules
 from chalicelib.domain.attention import Attention, AttentionStatus
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+)
 
 OUTBOX = "outbox"  # an email that kept failing (services/outbox.py): its "execution" is the message key
 CAUSE_LIMIT = 2000  # characters of the error's cause kept and mailed
@@ -35,7 +44,7 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
         Actor.system(execution),
         now,
         [
-            Change("attention.raised", record, existing),
+            Change(action="attention.raised", after=record, before=existing),
             Send(
                 f"attention:{record.id}:{record.occurrences}",
                 emails.render(
@@ -56,9 +65,9 @@ def raise_attention(deps: Deps, process: str, execution: str, state: str, error:
     return record
 
 
-def open_attention(deps: Deps, actor: Actor) -> list[Attention]:
+def open_attention(deps: Deps, actor: Actor, page: PageRequest) -> Listing[Attention]:
     require_role(actor, Role.PURCHASING)
-    return list(deps.store.iterate(Attention, "by_status", AttentionStatus.OPEN.value))
+    return deps.store.page(Attention, "by_status", AttentionStatus.OPEN.value, after=page.after, limit=page.limit)
 
 
 def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
@@ -67,7 +76,7 @@ def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
     record = deps.load(Attention, attention_id)
     now = deps.clock.now()
     resumed = rules.resume(record, actor.sub, now)
-    (resumed,) = deps.store.commit(actor, now, [Change("attention.resumed", resumed, record)])
+    (resumed,) = deps.store.commit(actor, now, [Change(action="attention.resumed", after=resumed, before=record)])
     if record.process == OUTBOX:
         from chalicelib.services import outbox
 

@@ -28,6 +28,8 @@ from chalicelib.services.ports import (
     Deps,
     Email,
     Guard,
+    Listing,
+    PageRequest,
     Role,
     Send,
     Write,
@@ -35,6 +37,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.solicitations import load
+from chalicelib.services.vendors import get_vendor
 
 PROCESS = "award-acceptance"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit of items per transaction
@@ -93,7 +96,7 @@ def make_award(
         )
         stored = []
         try:
-            for batch in _decision_transactions(Change("solicitation.awarded", awarded, sol), awards):
+            for batch in _decision_transactions(Change(action="solicitation.awarded", after=awarded, before=sol), awards):
                 stored += deps.store.commit(actor, now, batch)
         except AlreadyTaken as taken:
             raise Conflict(
@@ -121,7 +124,7 @@ def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
     first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
     batches, batch, size = [], [decided], 2
     for award in awards:
-        items = [Change("award.made", award)] + [
+        items = [Change(action="award.made", after=award)] + [
             Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids
         ]
         cost = len(items) + 1
@@ -155,7 +158,7 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
             actor,
             now,
             [
-                Change("solicitation.all_bids_rejected", ended, sol),
+                Change(action="solicitation.all_bids_rejected", after=ended, before=sol),
                 Broadcast(
                     f"{sol.id}:rejected-all",
                     Audience("opened-bidders", sol.id),
@@ -202,6 +205,12 @@ def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
     return contract
 
 
+def vendor_contracts(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest) -> Listing[Contract]:
+    """The contracts a vendor holds (its organisation is the contractor), for the vendor itself and purchasing."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    return deps.store.page(Contract, "by_contractor", vendor.org, after=page.after, limit=page.limit)
+
+
 def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
     """R-8c: the bidder confirms a conditional award within 10 days of its notice; that forms the contract (R-9a)."""
     vendor = acting_vendor(deps, actor)
@@ -220,8 +229,8 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
             actor,
             now,
             [
-                Change("award.accepted", accepted, award),
-                Change("contract.created", contract),
+                Change(action="award.accepted", after=accepted, before=award),
+                Change(action="contract.created", after=contract),
                 *_contract_formed_emails(deps, accepted, share, contract, load(deps, award.solicitation_id)),
             ],
         )
@@ -243,10 +252,16 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
         award = deps.load(Award, award_id)
         now = deps.clock.now()
         refused, share = rules.refuse(award, vendor.id, reason, now)
-        changes: list[Write] = [Change("award.refused", refused, award)]
+        changes: list[Write] = [Change(action="award.refused", after=refused, before=award)]
         if share.contract_id:
             contract = deps.load(Contract, share.contract_id)
-            changes.append(Change("contract.refused", contract_rules.mark_refused(contract, share.refusal_reason, now), contract))
+            changes.append(
+                Change(
+                    action="contract.refused",
+                    after=contract_rules.mark_refused(contract, share.refusal_reason, now),
+                    before=contract,
+                )
+            )
         changes.append(
             _purchasing_alert(
                 deps,
@@ -277,13 +292,16 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
         sol = load(deps, award.solicitation_id)
         now = deps.clock.now()
         moved, passed, new = rules.pass_on(award, sol, now)
-        changes: list[Write] = [Change("award.passed_on", moved, award)]
+        changes: list[Write] = [Change(action="award.passed_on", after=moved, before=award)]
         for share in passed:
             if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
                 contract = deps.load(Contract, share.contract_id)
                 reason = "refused within 10 days of the notice; awarded to the next ranked bidder"
                 cancelled = contract_rules.cancel(contract, CancellationGround.REFUSED, reason, now)
-                changes += [Change("contract.cancelled", cancelled, contract), _contract_cancelled_for_agency(deps, cancelled)]
+                changes += [
+                    Change(action="contract.cancelled", after=cancelled, before=contract),
+                    _contract_cancelled_for_agency(deps, cancelled),
+                ]
         following = [s.candidate.bidder_name for s in new]
         changes += [
             Send(
@@ -322,7 +340,7 @@ def furnish_surety(deps: Deps, actor: Actor, award_id: str, form: str, amount: s
             actor,
             now,
             [
-                Change("award.surety_furnished", furnished, award),
+                Change(action="award.surety_furnished", after=furnished, before=award),
                 *_surety_received_emails(deps, furnished, share),
             ],
         )
@@ -356,10 +374,14 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
                 raise Conflict(f"Contract {contract.id} was not awarded with performance surety.", rule="R-9h")
             rules.ensure_surety_missing(award, contract.id, now)
         ended = contract_rules.cancel(contract, ground, reason, now)
-        changes: list[Write] = [Change("contract.cancelled", ended, contract)]
+        changes: list[Write] = [Change(action="contract.cancelled", after=ended, before=contract)]
         if award is not None:
             changes.append(
-                Change("award.contract_cancelled", rules.cancelled(award, contract.id, ended.cancellation_reason, now), award)
+                Change(
+                    action="award.contract_cancelled",
+                    after=rules.cancelled(award, contract.id, ended.cancellation_reason, now),
+                    before=award,
+                )
             )
         changes += [
             Send(
@@ -398,7 +420,7 @@ def correct_award(
         corrected = rules.correct(award, sol, field, value, reason, actor.sub, now, line_id=line_id)
         fix = corrected.corrections[-1]
         share = corrected.share(fix.share)
-        changes: list[Write] = [Change("award.corrected", corrected, award)]
+        changes: list[Write] = [Change(action="award.corrected", after=corrected, before=award)]
         if share.noticed_at is not None:
             changes.append(
                 Send(
@@ -437,11 +459,16 @@ def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
         contract_id = None if share.conditional else deps.ids.new("CT")
         noticed = rules.notice(award, number, now, contract_id)
         share = noticed.share(number)
-        changes: list[Write] = [Change("award.contracted" if contract_id else "award.noticed", noticed, award)]
+        changes: list[Write] = [
+            Change(action="award.contracted" if contract_id else "award.noticed", after=noticed, before=award)
+        ]
         changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(deps, noticed, share, sol)))
         if contract_id:
             contract = _contract(deps, noticed, share, now)
-            changes += [Change("contract.created", contract), _contract_formed_for_state(deps, noticed, share, contract, sol)]
+            changes += [
+                Change(action="contract.created", after=contract),
+                _contract_formed_for_state(deps, noticed, share, contract, sol),
+            ]
         deps.commit(Actor.system(execution), now, changes)  # a retried task finds it done, its notice written
     return _step(share, now)
 
@@ -454,7 +481,7 @@ def await_acceptance(deps: Deps, execution: str, award_id: str, number: int, tas
         deps.store.commit(
             Actor.system(execution),
             deps.clock.now(),
-            [Change("award.acceptance_awaited", rules.await_acceptance(award, number, task_token), award)],
+            [Change(action="award.acceptance_awaited", after=rules.await_acceptance(award, number, task_token), before=award)],
         )
     elif share.status is ShareStatus.CONTRACTED:
         deps.workflows.resume(task_token, _step(share, deps.clock.now()))
@@ -470,7 +497,7 @@ def await_surety(deps: Deps, execution: str, award_id: str, number: int, task_to
         deps.store.commit(
             Actor.system(execution),
             deps.clock.now(),
-            [Change("award.surety_awaited", rules.await_surety(award, number, task_token), award)],
+            [Change(action="award.surety_awaited", after=rules.await_surety(award, number, task_token), before=award)],
         )
     elif share.surety is not None:
         deps.workflows.resume(task_token, {"surety": True})
@@ -493,7 +520,7 @@ def lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("award.lapsed", moved, award),
+                Change(action="award.lapsed", after=moved, before=award),
                 _purchasing_alert(deps, moved, share, "lapsed", "award_lapsed", respond_by=share.respond_by),
             ],
         )
@@ -512,7 +539,7 @@ def surety_lapsed(deps: Deps, execution: str, award_id: str, number: int) -> dic
     moved = rules.surety_lapsed(award, number, deps.clock.now())
     share = moved.share(number)
     if moved is not award:  # a retried task finds it recorded, its alert written
-        changes: list[Write] = [Change("award.surety_lapsed", moved, award)]
+        changes: list[Write] = [Change(action="award.surety_lapsed", after=moved, before=award)]
         if share.status is ShareStatus.CONTRACTED and share.surety_missing:
             changes.append(
                 _purchasing_alert(

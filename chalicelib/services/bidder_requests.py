@@ -12,7 +12,16 @@ from chalicelib.domain.bids import Bid
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+)
 
 
 def request_evidence(
@@ -28,7 +37,7 @@ def request_evidence(
         actor,
         now,
         [
-            Change("bid.evidence_requested", request),
+            Change(action="bid.evidence_requested", after=request),
             Send(
                 f"{request.id}:requested",
                 emails.render(
@@ -55,13 +64,13 @@ def answer_evidence(
     request = _of_bid(deps, EvidenceRequest, request_id, bid)
     now = deps.clock.now()
     answered = rules.answer_evidence(request, text, document, actor.sub, now)
-    (answered,) = deps.store.commit(actor, now, [Change("bid.evidence_answered", answered, request)])
+    (answered,) = deps.store.commit(actor, now, [Change(action="bid.evidence_answered", after=answered, before=request)])
     return answered
 
 
-def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[EvidenceRequest]:
+def evidence_requests(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, page: PageRequest) -> Listing[EvidenceRequest]:
     bid = _visible_bid(deps, actor, solicitation_id, bid_id)
-    return list(deps.store.iterate(EvidenceRequest, "by_bid", bid.id))
+    return deps.store.page(EvidenceRequest, "by_bid", bid.id, after=page.after, limit=page.limit)
 
 
 def propose_quantity(
@@ -77,7 +86,7 @@ def propose_quantity(
         actor,
         now,
         [
-            Change("bid.quantity_change_proposed", change),
+            Change(action="bid.quantity_change_proposed", after=change),
             Send(
                 f"{change.id}:proposed",
                 emails.render(
@@ -105,10 +114,10 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
     change = _of_bid(deps, QuantityChange, change_id, bid)
     now = deps.clock.now()
     decided = rules.decide_quantity(change, sol, bid, accept, actor.sub, now)
-    changes = [Change(f"bid.quantity_change_{decided.status.value}", decided, change)]
+    changes = [Change(action=f"bid.quantity_change_{decided.status.value}", after=decided, before=change)]
     if decided.status is QuantityChangeStatus.ACCEPTED:
         changed = bid_rules.with_quantity(bid, change.line_id, change.quantity, change.reason)
-        changes.append(Change("bid.quantity_changed", changed, bid))
+        changes.append(Change(action="bid.quantity_changed", after=changed, before=bid))
     (decided, *_) = deps.commit(
         actor,
         now,
@@ -134,9 +143,9 @@ def decide_quantity(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str,
     return decided
 
 
-def quantity_changes(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> list[QuantityChange]:
+def quantity_changes(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, page: PageRequest) -> Listing[QuantityChange]:
     bid = _visible_bid(deps, actor, solicitation_id, bid_id)
-    return list(deps.store.iterate(QuantityChange, "by_bid", bid.id))
+    return deps.store.page(QuantityChange, "by_bid", bid.id, after=page.after, limit=page.limit)
 
 
 def _own_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:

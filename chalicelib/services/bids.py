@@ -21,11 +21,14 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, DeadlinePassed, For
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import (
+    FIRST_PAGE,
     Actor,
     Change,
     Deps,
     Guard,
+    Listing,
     Member,
+    PageRequest,
     Role,
     Send,
     Unchanged,
@@ -34,6 +37,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.solicitations import load
+from chalicelib.services.vendors import get_vendor
 
 
 class Sealer(Protocol):
@@ -99,14 +103,18 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
             replaces=previous.id if previous else None,
         )
         changes = [
-            Change("bid.received", bid),
+            Change(action="bid.received", after=bid),
             Member(bids_collection(sol.id), bid.id),
             Unchanged(current),
             Guard(live_bid_guard(sol.id, vendor.id), bid.id, handed_over_by=bid.replaces),
         ]
         if previous is not None:
             changes.append(
-                Change("bid.replaced", dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id), previous)
+                Change(
+                    action="bid.replaced",
+                    after=dataclasses.replace(previous, status=BidStatus.REPLACED, replaced_by=bid.id),
+                    before=previous,
+                )
             )
         try:
             return deps.store.commit(actor, received, changes)[0]
@@ -136,7 +144,7 @@ def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) ->
             _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
         withdrawn = rules.withdraw(bid, now)
         release = Guard(live_bid_guard(sol.id, vendor.id), bid.id, release=True)
-        (withdrawn,) = deps.store.commit(actor, now, [Change("bid.withdrawn", withdrawn, bid), release])
+        (withdrawn,) = deps.store.commit(actor, now, [Change(action="bid.withdrawn", after=withdrawn, before=bid), release])
         return withdrawn
 
     return retry_on_conflict(withdraw)
@@ -161,6 +169,16 @@ def get_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) -> Bid:
     raise NotFound(f"No bid {bid_id} visible to the caller.")
 
 
+def vendor_bids(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest) -> Listing[Bid]:
+    """A vendor's bids (every solicitation, by solicitation), for the vendor itself and purchasing: one Query of the
+    by_vendor index. A sealed bid shows its receipt only, as a single read does (its content exists after the
+    opening only, R-5b); every bid listed is a read in its audit trail."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    found = deps.store.page(Bid, "by_vendor", vendor.id, after=page.after, limit=page.limit)
+    _record_reads(deps, actor, found.items, "bid.read_in_list")
+    return found
+
+
 def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, submitted: dict) -> Receipt:
     """The answer to a retried submission, re-read by its owner: the bid as stored, with the R-5l corrections
     recomputed from the body sent again (the idempotency layer checked it is the first one). No record keeps the
@@ -171,22 +189,17 @@ def submission_receipt(deps: Deps, actor: Actor, solicitation_id: str, bid_id: s
 
 
 def tabulation(
-    deps: Deps, solicitation_id: str, actor: Actor | None = None, *, after: str | None = None, limit: int = 1000
-) -> tuple[Solicitation, list[Bid]]:
-    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page (bid id order). The
-    tabulation is public; a signed-in reader's reads are audited like single reads."""
+    deps: Deps, solicitation_id: str, actor: Actor | None = None, *, page: PageRequest = FIRST_PAGE
+) -> tuple[Solicitation, Listing[Bid]]:
+    """R-5n: after the opening, every opened bid (also one withdrawn later, R-8c), page by page in bid id order: one
+    Query of the sparse `opened` index, which holds opened bids only. The tabulation is public; a signed-in reader's
+    reads are audited like single reads."""
     sol = public_solicitation(deps, solicitation_id)
     if sol.opened_at is None:
         raise Conflict(f"Bids of {sol.id} are sealed until the opening at {iso_local(sol.opening_at)}.", rule="R-5b")
-    bound = (after + "\x00", "\uffff") if after else None
-    rows = []
-    for bid in deps.store.iterate(Bid, "by_solicitation", sol.id, sk_between=bound):
-        if bid.opened_at is not None:
-            rows.append(bid)
-            if len(rows) >= limit:
-                break
+    rows = deps.store.page(Bid, "opened", sol.id, after=page.after, limit=page.limit)
     if actor is not None:
-        _record_reads(deps, actor, rows, "bid.read_in_tabulation")
+        _record_reads(deps, actor, rows.items, "bid.read_in_tabulation")
     return sol, rows
 
 
@@ -229,7 +242,7 @@ def determine(
         factor=factor,
         stated_factors=tuple(f.name for f in sol.evaluation_factors),
     )
-    (decided,) = deps.store.commit(actor, now, [Change(f"bid.determination.{finding.value}", decided, bid)])
+    (decided,) = deps.store.commit(actor, now, [Change(action=f"bid.determination.{finding.value}", after=decided, before=bid)])
     return decided
 
 
@@ -240,7 +253,7 @@ def record_sample(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str, r
     bid = bid_of(deps, sol.id, bid_id)
     now = deps.clock.now()
     recorded = rules.record_sample(bid, sol, received_on, description, actor.sub, now)
-    (recorded,) = deps.store.commit(actor, now, [Change("bid.sample_received", recorded, bid)])
+    (recorded,) = deps.store.commit(actor, now, [Change(action="bid.sample_received", after=recorded, before=bid)])
     return recorded
 
 
@@ -302,7 +315,7 @@ def open_bids(
     sol_rules.mark_opened(sol, now, 0)  # refuses a cancelled or early opening before touching any bid
     system = Actor.system(execution)
     if not after and sol.status is SolicitationStatus.OPEN:
-        deps.store.commit(system, now, [Change("solicitation.bids_closed", sol, sol)])
+        deps.store.commit(system, now, [Change(action="solicitation.bids_closed", after=sol, before=sol)])
     handled, last = 0, after
     for bid in bids_of(deps, sol.id, after=after):
         if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
@@ -318,12 +331,14 @@ def open_bids(
             raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
         content = rules.check_bid(sol, json.loads(document), bid.received_at)
         public = dataclasses.replace(rules.opened(bid, content, sol, now), salt=salt.hex(), document=document.decode())
-        deps.store.commit(system, now, [Change("bid.opened", public, bid)])
+        deps.store.commit(system, now, [Change(action="bid.opened", after=public, before=bid)])
         opened += 1
         handled += 1
     current = load(deps, solicitation_id)
     if current.status is SolicitationStatus.OPEN:
-        deps.store.commit(system, now, [Change("solicitation.opened", sol_rules.mark_opened(current, now, opened), current)])
+        deps.store.commit(
+            system, now, [Change(action="solicitation.opened", after=sol_rules.mark_opened(current, now, opened), before=current)]
+        )
     return {"solicitation_id": sol.id, "done": True, "after": last, "opened": opened}
 
 
@@ -412,7 +427,7 @@ def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor,
 
 def _record_refusal(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, exc: Conflict) -> None:
     attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, exc.rule)
-    deps.store.commit(actor, now, [Change(f"bid.late_{action}_refused", attempt)])
+    deps.store.commit(actor, now, [Change(action=f"bid.late_{action}_refused", after=attempt)])
 
 
 def public_solicitation(deps: Deps, solicitation_id: str) -> Solicitation:

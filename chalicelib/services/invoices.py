@@ -21,7 +21,8 @@ from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from chalicelib.domain.orders import PurchaseOrder
 from chalicelib.services import orders as order_services
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, Write, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Listing, PageRequest, Role, Send, Write, require_role
+from chalicelib.services.vendors import get_vendor
 
 PAYMENT = "invoice-payment"
 BUCKETS = ("upcoming", "overdue", "withheld", "paid")
@@ -93,14 +94,16 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
         cash_discount_days=contract.cash_discount_days,
     )
     invoice = dataclasses.replace(invoice, payment_clock=_clock_name(invoice))
-    changes = [Change("invoice.received", invoice)]
+    changes = [Change(action="invoice.received", after=invoice)]
     purchases = order_services.open_market_of(deps, contract.id)
     set_offs = order_services.set_off_changes(purchases, [invoice], now)
     for change in set_offs:
         if change.after.id == invoice.id:
-            changes = [Change("invoice.received", change.after)]
+            changes = [Change(action="invoice.received", after=change.after)]
     changes += [c for c in set_offs if c.after.id != invoice.id]
-    changes += [Change("invoice.reduced_for_rejected_goods", after, earlier[after.id]) for after in reductions]
+    changes += [
+        Change(action="invoice.reduced_for_rejected_goods", after=after, before=earlier[after.id]) for after in reductions
+    ]
     stored = deps.store.commit(actor, now, changes)
     invoice = stored[0]
     _start_clock(deps, invoice)
@@ -128,7 +131,9 @@ def _current(deps: Deps, invoice: Invoice) -> tuple[Invoice, list[Change]]:
     before = {i.id: i for i in invoices}
     reduced = rules.not_due_after_inspection(invoices, rules.billable_value(order, order_services.deliveries_of(deps, order.id)))
     mine = next((i for i in reduced if i.id == invoice.id), invoice)
-    return mine, [Change("invoice.reduced_for_rejected_goods", i, before[i.id]) for i in reduced if i.id != invoice.id]
+    return mine, [
+        Change(action="invoice.reduced_for_rejected_goods", after=i, before=before[i.id]) for i in reduced if i.id != invoice.id
+    ]
 
 
 def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Invoice:
@@ -142,7 +147,7 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
         actor,
         now,
         [
-            Change("invoice.defect_noticed", noticed, invoice),
+            Change(action="invoice.defect_noticed", after=noticed, before=invoice),
             Send(
                 f"invoice-{invoice.id}:defect",
                 emails.render(
@@ -174,7 +179,7 @@ def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal |
     restart = invoice.payment_clock is None
     if restart:
         corrected = dataclasses.replace(corrected, payment_clock=_clock_name(invoice, "-corrected"))
-    (corrected,) = deps.store.commit(actor, now, [Change("invoice.corrected", corrected, invoice)])
+    (corrected,) = deps.store.commit(actor, now, [Change(action="invoice.corrected", after=corrected, before=invoice)])
     if restart:
         _start_clock(deps, corrected)
     return corrected
@@ -191,7 +196,7 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
         actor,
         now,
         [
-            Change("invoice.payment_withheld", withheld, stored),
+            Change(action="invoice.payment_withheld", after=withheld, before=stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{len(withheld.withholdings)}",
                 emails.render(
@@ -228,7 +233,7 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
         actor,
         now,
         [
-            Change("invoice.withholding_released", released, stored),
+            Change(action="invoice.withholding_released", after=released, before=stored),
             Send(
                 f"invoice-{invoice.id}:withholding-{number}:released",
                 emails.render(
@@ -281,10 +286,10 @@ def record_payment(
         interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
         payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
-    changes: list[Write] = [Change("invoice.payment_recorded", paid, stored)]
+    changes: list[Write] = [Change(action="invoice.payment_recorded", after=paid, before=stored)]
     if interest_invoice is not None:
         changes += [
-            Change("invoice.interest_invoiced", interest_invoice),
+            Change(action="invoice.interest_invoiced", after=interest_invoice),
             Send(
                 f"invoice-{interest_invoice.id}:issued",
                 emails.render(
@@ -313,9 +318,10 @@ def record_payment(
 
 
 def list_payments(
-    deps: Deps, actor: Actor, *, status: str, agency: str | None = None, contractor: str | None = None
-) -> list[Invoice]:
-    """Upcoming, overdue or paid invoices of one agency or one contractor, by due date (index Query)."""
+    deps: Deps, actor: Actor, page: PageRequest, *, status: str, agency: str | None = None, contractor: str | None = None
+) -> Listing[Invoice]:
+    """Upcoming, overdue, withheld or paid invoices of one agency or one contractor, by due date: one Query of the
+    party's status partition. A contractor sees only its own, an agency only its own; purchasing names one party."""
     if status not in BUCKETS:
         raise ValidationFailed(
             "Unknown payment status.",
@@ -325,21 +331,35 @@ def list_payments(
     if actor.role is Role.VENDOR:
         if contractor not in (None, actor.org) or agency is not None:
             raise Forbidden("A contractor sees only its own payments.", rule="R-13a")
-        return list(deps.store.iterate(Invoice, "by_contractor_status", f"{actor.org}#{status}"))
-    if actor.role is Role.AGENCY:
+        contractor = actor.org
+    elif actor.role is Role.AGENCY:
         if agency not in (None, actor.org) or contractor is not None:
             raise Forbidden("An agency sees only its own payments.", rule="R-13a")
-        return list(deps.store.iterate(Invoice, "by_agency_status", f"{actor.org}#{status}"))
-    require_role(actor, Role.PURCHASING)
+        agency = actor.org
+    else:
+        require_role(actor, Role.PURCHASING)
     if (agency is None) == (contractor is None):
         raise ValidationFailed(
             "Name exactly one agency or one contractor.",
             rule="R-13a",
             details=[{"field": "agency", "problem": "give agency or contractor"}],
         )
-    if agency is not None:
-        return list(deps.store.iterate(Invoice, "by_agency_status", f"{agency}#{status}"))
-    return list(deps.store.iterate(Invoice, "by_contractor_status", f"{contractor}#{status}"))
+    index, party = ("by_agency_status", agency) if agency is not None else ("by_contractor_status", contractor)
+    return deps.store.page(Invoice, index, f"{party}#{status}", after=page.after, limit=page.limit)
+
+
+def vendor_invoices(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest, *, status: str) -> Listing[Invoice]:
+    """A vendor's invoices of one payment status, by due date: the vendor itself and purchasing (R-13a)."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    return list_payments(deps, actor, page, status=status, contractor=vendor.org)
+
+
+def contract_invoices(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[Invoice]:
+    """A contract's invoices by due date, for whoever sees the contract; an ordering agency sees its own only, as
+    when it reads one (most contracts have one agency, so the filter keeps nearly all it reads)."""
+    contract = order_services.get_contract(deps, actor, contract_id)
+    own = (lambda i: i.agency == actor.org) if actor.role is Role.AGENCY else None
+    return deps.store.page(Invoice, "by_contract", contract.id, after=page.after, limit=page.limit, where=own)
 
 
 def _require_agency(actor: Actor, invoice: Invoice) -> None:
@@ -359,14 +379,18 @@ def advance_payment(deps: Deps, execution: str, invoice_id: str) -> dict:
         stored = deps.load(Invoice, invoice_id)
         invoice, others = _current(deps, stored)
         if invoice is not stored or others:
-            mine = [Change("invoice.reduced_for_rejected_goods", invoice, stored)] if invoice is not stored else []
+            mine = (
+                [Change(action="invoice.reduced_for_rejected_goods", after=invoice, before=stored)]
+                if invoice is not stored
+                else []
+            )
             deps.store.commit(system, now, mine + others)
             continue
         event = rules.next_event(invoice, now)
         if event is None:
             if invoice.status is not InvoiceStatus.PAID and invoice.payment_clock == execution:
                 stopped = dataclasses.replace(invoice, payment_clock=None)
-                deps.store.commit(system, now, [Change("invoice.payment_clock_stopped", stopped, invoice)])
+                deps.store.commit(system, now, [Change(action="invoice.payment_clock_stopped", after=stopped, before=invoice)])
             return {"done": True, "wake_at": calendar.iso_utc(now), "status": invoice.status.value}
         if event.at > now:
             return {"done": False, "wake_at": calendar.iso_utc(event.at), "next": event.name, "due_date": event.due.isoformat()}
@@ -383,7 +407,7 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
             system,
             now,
             [
-                Change("invoice.payment_reminder_sent", reminded, invoice),
+                Change(action="invoice.payment_reminder_sent", after=reminded, before=invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:reminder-{days}",
                     emails.render(
@@ -406,7 +430,7 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
             system,
             now,
             [
-                Change("invoice.overdue", overdue, invoice),
+                Change(action="invoice.overdue", after=overdue, before=invoice),
                 Send(
                     f"invoice-{invoice.id}:{due}:overdue",
                     emails.render(
@@ -425,6 +449,6 @@ def _perform(deps: Deps, system: Actor, invoice: Invoice, event: rules.Event, no
     elif event.name.startswith("period-"):
         period = int(event.name.split("-")[1])
         accrued = rules.record_period(invoice, period)
-        deps.store.commit(system, now, [Change("invoice.interest_compounded", accrued, invoice)])
+        deps.store.commit(system, now, [Change(action="invoice.interest_compounded", after=accrued, before=invoice)])
     else:  # pragma: no cover - next_event never returns a past correction window
         raise ValueError(f"unknown payment event {event}")

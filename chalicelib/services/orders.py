@@ -14,10 +14,20 @@ from chalicelib.domain import calendar
 from chalicelib.domain import invoices as invoice_rules
 from chalicelib.domain import orders as rules
 from chalicelib.domain.contracts import Contract, require_active
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, LineInspection, OpenMarketPurchase, PurchaseOrder
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, Write, require_role
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    Write,
+    require_role,
+)
 
 REJECTED_GOODS = "rejected-goods"
 
@@ -109,12 +119,21 @@ def place_order(
         contact_email=contact_email,
         now=now,
     )
-    (order,) = deps.store.commit(actor, now, [Change("order.placed", order)])
+    (order,) = deps.store.commit(actor, now, [Change(action="order.placed", after=order)])
     return order
 
 
-def list_orders(deps: Deps, actor: Actor, contract_id: str) -> list[PurchaseOrder]:
-    return orders_of(deps, get_contract(deps, actor, contract_id).id)
+def list_orders(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[PurchaseOrder]:
+    """A contract's orders, oldest first, for whoever sees the contract."""
+    contract = get_contract(deps, actor, contract_id)
+    return deps.store.page(PurchaseOrder, "by_contract", contract.id, after=page.after, limit=page.limit)
+
+
+def agency_orders(deps: Deps, actor: Actor, agency: str, page: PageRequest) -> Listing[PurchaseOrder]:
+    """An agency's orders on every contract, oldest first; the agency itself and purchasing see them."""
+    if not (actor.role is Role.PURCHASING or (actor.role is Role.AGENCY and actor.org == agency)):
+        raise Forbidden(f"Only agency {agency} and purchasing see the orders of agency {agency}.")
+    return deps.store.page(PurchaseOrder, "by_agency", agency, after=page.after, limit=page.limit)
 
 
 def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> PurchaseOrder:
@@ -138,7 +157,7 @@ def approve_order(deps: Deps, actor: Actor, order_id: str, reference: str) -> Pu
         actor,
         now,
         [
-            Change("order.comptroller_approved", approved, order),
+            Change(action="order.comptroller_approved", after=approved, before=order),
             Send(
                 f"order-{approved.id}:issued",
                 emails.render(
@@ -170,7 +189,7 @@ def request_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, deliv
         actor,
         now,
         [
-            Change("order.delivery_extension_requested", requested, order),
+            Change(action="order.delivery_extension_requested", after=requested, before=order),
             Send(
                 f"order-{order.id}:extension-{len(requested.extensions)}:requested",
                 emails.render(
@@ -201,7 +220,7 @@ def decide_delivery_extension(deps: Deps, actor: Actor, order_id: str, *, approv
         actor,
         now,
         [
-            Change(f"order.delivery_extension_{'approved' if approve else 'refused'}", decided, order),
+            Change(action=f"order.delivery_extension_{'approved' if approve else 'refused'}", after=decided, before=order),
             Send(
                 f"order-{order.id}:extension-{len(decided.extensions)}:{extension.status.value}",
                 emails.render(
@@ -246,7 +265,7 @@ def receive_delivery(
         replaces=replaces,
         open_market=_open_market_quantities(open_market_of(deps, order.contract_id), order.id),
     )
-    (delivery,) = deps.store.commit(actor, now, [Change("delivery.received", delivery)])
+    (delivery,) = deps.store.commit(actor, now, [Change(action="delivery.received", after=delivery)])
     return delivery
 
 
@@ -300,7 +319,7 @@ def inspect_delivery(
                 ),
             )
         )
-    (inspected,) = deps.commit(actor, now, [Change("delivery.inspected", inspected, delivery), *mails])
+    (inspected,) = deps.commit(actor, now, [Change(action="delivery.inspected", after=inspected, before=delivery), *mails])
     if inspected.removal_deadline is not None:
         deps.workflows.start(
             REJECTED_GOODS,
@@ -325,7 +344,7 @@ def determine_prices(deps: Deps, actor: Actor, delivery_id: str, *, prices: dict
         actor,
         now,
         [
-            Change("delivery.prices_determined", determined, delivery),
+            Change(action="delivery.prices_determined", after=determined, before=delivery),
             Send(
                 f"delivery-{determined.id}:prices-determined",
                 emails.render(
@@ -350,7 +369,7 @@ def record_removal(deps: Deps, actor: Actor, delivery_id: str) -> Delivery:
     _require_agency_of(actor, delivery.agency)
     now = deps.clock.now()
     removed = rules.record_removal(delivery, now)
-    (removed,) = deps.store.commit(actor, now, [Change("delivery.rejected_goods_removed", removed, delivery)])
+    (removed,) = deps.store.commit(actor, now, [Change(action="delivery.rejected_goods_removed", after=removed, before=delivery)])
     return removed
 
 
@@ -367,7 +386,7 @@ def abandon_rejected_goods(deps: Deps, execution: str, delivery_id: str) -> dict
         Actor.system(execution),
         now,
         [
-            Change("delivery.rejected_goods_abandoned", abandoned, delivery),
+            Change(action="delivery.rejected_goods_abandoned", after=abandoned, before=delivery),
             Send(
                 f"{execution}:abandoned",
                 emails.render(
@@ -411,10 +430,10 @@ def set_off_changes(purchases: list[OpenMarketPurchase], invoices: list[Invoice]
             current[invoice.id] = (before, invoice_rules.set_off(invoice, purchase.id, amount, now))
             updated_purchase = dataclasses.replace(updated_purchase, set_off=updated_purchase.set_off + amount)
         if updated_purchase is not purchase:
-            changes.append(Change("open_market_purchase.set_off", updated_purchase, purchase))
+            changes.append(Change(action="open_market_purchase.set_off", after=updated_purchase, before=purchase))
     for before, after in current.values():
         if after is not before:
-            changes.append(Change("invoice.set_off", after, before))
+            changes.append(Change(action="invoice.set_off", after=after, before=before))
     return changes
 
 
@@ -445,12 +464,12 @@ def record_open_market_purchase(
         reason=reason,
         now=now,
     )
-    recorded = [Change("open_market_purchase.recorded", purchase)]
+    recorded = [Change(action="open_market_purchase.recorded", after=purchase)]
     set_offs = set_off_changes([purchase], open_invoices_of(deps, order.agency, order.contract_id), now)
     # the purchase's own set-off update replaces its creation record
     for change in set_offs:
         if change.after.id == purchase.id:
-            recorded = [Change("open_market_purchase.recorded", change.after)]
+            recorded = [Change(action="open_market_purchase.recorded", after=change.after)]
     purchase = recorded[0].after
     mails: list[Write] = []
     if purchase.excess > 0:
@@ -477,8 +496,9 @@ def record_open_market_purchase(
     return stored[0]
 
 
-def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str) -> list[OpenMarketPurchase]:
-    return open_market_of(deps, get_contract(deps, actor, contract_id).id)
+def list_open_market_purchases(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[OpenMarketPurchase]:
+    contract = get_contract(deps, actor, contract_id)
+    return deps.store.page(OpenMarketPurchase, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- force majeure (R-14) -----------------------------------------------------------------------------------
@@ -494,13 +514,13 @@ def give_force_majeure_notice(
     notice = rules.force_majeure(
         notice_id=deps.ids.new("FM"), contract=contract, cause=cause, probable_duration_days=probable_duration_days, now=now
     )
-    (notice,) = deps.store.commit(actor, now, [Change("contract.force_majeure_noticed", notice)])
+    (notice,) = deps.store.commit(actor, now, [Change(action="contract.force_majeure_noticed", after=notice)])
     return notice
 
 
-def list_force_majeure_notices(deps: Deps, actor: Actor, contract_id: str) -> list[ForceMajeureNotice]:
+def list_force_majeure_notices(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[ForceMajeureNotice]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(ForceMajeureNotice, "by_contract", contract.id))
+    return deps.store.page(ForceMajeureNotice, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 def _contract_lines(deps: Deps, contract_id: str) -> dict[str, dict]:

@@ -78,7 +78,9 @@ def retry_now(deps: Deps, key: str) -> None:
 def _take_and_send(deps: Deps, message: Message, counts: dict) -> bool:
     try:
         (taken,) = deps.store.commit(
-            WORKER, deps.clock.now(), [Change("message.taken", rules.taken(message, deps.clock.now()), message)]
+            WORKER,
+            deps.clock.now(),
+            [Change(action="message.taken", after=rules.taken(message, deps.clock.now()), before=message)],
         )
     except DomainError:
         return False  # another run took it meanwhile
@@ -103,7 +105,7 @@ def _email(message: Message, to: tuple[str, ...]) -> Email:
 
 def _settle(deps: Deps, message: Message, settled: Message) -> None:
     action = "message.sent" if settled.status is MessageStatus.SENT else "message.failed"
-    deps.store.commit(WORKER, settled.sent_at or deps.clock.now(), [Change(action, settled, message)])
+    deps.store.commit(WORKER, settled.sent_at or deps.clock.now(), [Change(action=action, after=settled, before=message)])
     if settled.status is MessageStatus.PENDING and rules.needs_attention(settled):
         from chalicelib.services import attention
 
@@ -134,7 +136,10 @@ def _expand_page(deps: Deps, broadcast: Message, counts: dict) -> bool:
         deps.commit(
             WORKER,
             deps.clock.now(),
-            [Change("message.expanded", rules.expanded_page(broadcast, cursor, len(sends)), broadcast), *sends],
+            [
+                Change(action="message.expanded", after=rules.expanded_page(broadcast, cursor, len(sends)), before=broadcast),
+                *sends,
+            ],
         )
     except DomainError:
         return False  # another run wrote this page meanwhile

@@ -23,7 +23,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services.orders import get_contract, orders_of, visible_to
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role
+from chalicelib.services.ports import Actor, Change, Deps, Listing, PageRequest, Role, Send, require_role
 
 CONTRACT_TERM = "contract-term"
 
@@ -56,7 +56,7 @@ def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end:
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     (with_term,) = deps.store.commit(
-        actor, now, [Change("contract.term_set", rules.set_term(contract, start=start, end=end), contract)]
+        actor, now, [Change(action="contract.term_set", after=rules.set_term(contract, start=start, end=end), before=contract)]
     )
     _start_term_timer(deps, with_term)
     return with_term
@@ -78,7 +78,7 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
         Actor.system(execution),
         now,
         [
-            Change("contract.term_shortfall_reported", report),
+            Change(action="contract.term_shortfall_reported", after=report),
             Send(
                 f"term-shortfall-{report.id}",
                 emails.render(
@@ -104,9 +104,9 @@ def report_term_end(deps: Deps, execution: str, contract_id: str, term_end: dt.d
     return {"contract_id": contract.id, "reported": True}
 
 
-def list_term_reports(deps: Deps, actor: Actor, contract_id: str) -> list[TermShortfallReport]:
+def list_term_reports(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[TermShortfallReport]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(TermShortfallReport, "by_contract", contract.id))
+    return deps.store.page(TermShortfallReport, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> UnorderedBalanceStatement:
@@ -117,7 +117,7 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
     statement = rules.request_balance_statement(
         contract,
         statement_id=deps.ids.new("UBS"),
-        previous=list_balance_statements(deps, actor, contract.id),
+        previous=list(deps.store.iterate(UnorderedBalanceStatement, "by_contract", contract.id)),
         requested_by=actor.sub,
         now=now,
     )
@@ -125,7 +125,7 @@ def request_balance_statement(deps: Deps, actor: Actor, contract_id: str) -> Uno
         actor,
         now,
         [
-            Change("unordered_balance_statement.requested", statement),
+            Change(action="unordered_balance_statement.requested", after=statement),
             Send(
                 f"balance-statement-{statement.id}:requested",
                 emails.render(
@@ -151,13 +151,15 @@ def state_balances(deps: Deps, actor: Actor, statement_id: str, *, lines: list[B
     contract = deps.load(Contract, statement.contract_id)
     now = deps.clock.now()
     stated = rules.state_balances(statement, contract, lines=lines, stated_by=actor.sub, now=now)
-    (stated,) = deps.store.commit(actor, now, [Change("unordered_balance_statement.stated", stated, statement)])
+    (stated,) = deps.store.commit(
+        actor, now, [Change(action="unordered_balance_statement.stated", after=stated, before=statement)]
+    )
     return stated
 
 
-def list_balance_statements(deps: Deps, actor: Actor, contract_id: str) -> list[UnorderedBalanceStatement]:
+def list_balance_statements(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[UnorderedBalanceStatement]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(UnorderedBalanceStatement, "by_contract", contract.id))
+    return deps.store.page(UnorderedBalanceStatement, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- ordering agencies (R-9b) ---------------------------------------------------------------------------------
@@ -188,7 +190,7 @@ def request_ordering_agency(deps: Deps, actor: Actor, contract_id: str, *, agenc
         actor,
         now,
         [
-            Change("ordering_agency.requested", request),
+            Change(action="ordering_agency.requested", after=request),
             Send(
                 f"ordering-agency-{request.id}:requested",
                 emails.render(
@@ -216,16 +218,18 @@ def decide_ordering_agency(deps: Deps, actor: Actor, request_id: str, *, accept:
     decided, accepted = rules.decide_ordering_agency(
         request, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now
     )
-    changes = [Change(f"ordering_agency.{decided.status.value}", decided, request)]
+    changes = [Change(action=f"ordering_agency.{decided.status.value}", after=decided, before=request)]
     if accepted is not None:
-        changes.append(Change("contract.ordering_agency_added", accepted, contract))
+        changes.append(Change(action="contract.ordering_agency_added", after=accepted, before=contract))
     (decided, *_) = deps.store.commit(actor, now, changes)
     return decided
 
 
-def list_ordering_agency_requests(deps: Deps, actor: Actor, contract_id: str) -> list[OrderingAgencyRequest]:
+def list_ordering_agency_requests(
+    deps: Deps, actor: Actor, contract_id: str, page: PageRequest
+) -> Listing[OrderingAgencyRequest]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(OrderingAgencyRequest, "by_contract", contract.id))
+    return deps.store.page(OrderingAgencyRequest, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 # --- amendments (R-9c) ----------------------------------------------------------------------------------------
@@ -244,7 +248,7 @@ def amend_contract(
         amendment_id=deps.ids.new("AMD"),
         changes=changes,
         term_end=term_end,
-        outstanding=list_amendments(deps, actor, contract.id),
+        outstanding=list(deps.store.iterate(ContractAmendment, "by_contract", contract.id)),
         reason=reason,
         signed_by=actor.sub,
         now=now,
@@ -267,8 +271,8 @@ def amend_contract(
         actor,
         now,
         [
-            Change("contract.amendment_numbered", numbered, contract),
-            Change("contract_amendment.signed", amendment),
+            Change(action="contract.amendment_numbered", after=numbered, before=contract),
+            Change(action="contract_amendment.signed", after=amendment),
             Send(
                 f"amendment-{amendment.id}",
                 emails.render(
@@ -299,9 +303,9 @@ def decide_amendment(
         raise NotFound(f"No amendment {amendment_id} of contract {contract.id}.")
     now = deps.clock.now()
     decided, amended = rules.decide_amendment(amendment, contract, accept=accept, reason=reason, decided_by=actor.sub, now=now)
-    changes = [Change(f"contract_amendment.{decided.status.value}", decided, amendment)]
+    changes = [Change(action=f"contract_amendment.{decided.status.value}", after=decided, before=amendment)]
     if amended is not None:
-        changes.append(Change("contract.amended", amended, contract))
+        changes.append(Change(action="contract.amended", after=amended, before=contract))
     decided, *stored = deps.commit(
         actor,
         now,
@@ -327,9 +331,9 @@ def decide_amendment(
     return decided
 
 
-def list_amendments(deps: Deps, actor: Actor, contract_id: str) -> list[ContractAmendment]:
+def list_amendments(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[ContractAmendment]:
     contract = get_contract(deps, actor, contract_id)
-    return list(deps.store.iterate(ContractAmendment, "by_contract", contract.id))
+    return deps.store.page(ContractAmendment, "by_contract", contract.id, after=page.after, limit=page.limit)
 
 
 def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_org: str, reason: str) -> ContractAssignment:
@@ -355,7 +359,7 @@ def request_assignment(deps: Deps, actor: Actor, contract_id: str, *, assignee_o
         requested_by=actor.sub,
         now=now,
     )
-    (assignment,) = deps.store.commit(actor, now, [Change("contract_assignment.requested", assignment)])
+    (assignment,) = deps.store.commit(actor, now, [Change(action="contract_assignment.requested", after=assignment)])
     return assignment
 
 
@@ -370,9 +374,9 @@ def decide_assignment(deps: Deps, actor: Actor, assignment_id: str, *, consent: 
     decided, assigned = rules.decide_assignment(
         assignment, contract, consent=consent, reason=reason, decided_by=actor.sub, now=now
     )
-    changes = [Change(f"contract_assignment.{decided.status.value}", decided, assignment)]
+    changes = [Change(action=f"contract_assignment.{decided.status.value}", after=decided, before=assignment)]
     if assigned is not None:
-        changes.append(Change("contract.assigned", assigned, contract))
+        changes.append(Change(action="contract.assigned", after=assigned, before=contract))
     (decided, *_) = deps.commit(
         actor,
         now,

@@ -18,10 +18,20 @@ from typing import Any
 from chalicelib import emails
 from chalicelib.domain import plans as rules
 from chalicelib.domain import plans_amendments as amend
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.plans import Plan, PlanStatus, ScheduleVersion
 from chalicelib.domain.plans_amendments import PlanAmendment, PlanAmendmentStatus, ScheduleChange
-from chalicelib.services.ports import Actor, Change, Deps, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+    retry_on_conflict,
+)
 
 PROCESS = "plan-amendment"
 MIN_TIMER_SECONDS = 1
@@ -41,14 +51,16 @@ def create_plan(deps: Deps, actor: Actor, *, period: str, sections: dict[str, An
         )
     now = deps.clock.now()
     plan = rules.new_plan(plan_id=deps.ids.new("PLAN"), agency=actor.org, period=period, sections=sections, now=now)
-    (plan,) = deps.store.commit(actor, now, [Change("plan.created", plan)])
+    (plan,) = deps.store.commit(actor, now, [Change(action="plan.created", after=plan)])
     return plan
 
 
 def update_plan(deps: Deps, actor: Actor, plan_id: str, sections: dict[str, Any]) -> Plan:
     def edit() -> Plan:
         plan = _own_plan(deps, actor, plan_id)
-        (edited,) = deps.store.commit(actor, deps.clock.now(), [Change("plan.edited", rules.edit(plan, sections), plan)])
+        (edited,) = deps.store.commit(
+            actor, deps.clock.now(), [Change(action="plan.edited", after=rules.edit(plan, sections), before=plan)]
+        )
         return edited
 
     return retry_on_conflict(edit)
@@ -65,7 +77,7 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
             actor,
             now,
             [
-                Change("plan.submitted", submitted, plan),
+                Change(action="plan.submitted", after=submitted, before=plan),
                 Send(
                     f"plan-{plan.id}-submitted-{submitted.submissions}",
                     emails.render(
@@ -99,7 +111,7 @@ def approve_plan(deps: Deps, actor: Actor, plan_id: str, note: str) -> Plan:
             actor,
             now,
             [
-                Change("plan.approved", approved, plan),
+                Change(action="plan.approved", after=approved, before=plan),
                 *_agency_email(deps, approved, f"plan-{approved.id}-approved", "plan_approved", note=approved.decision_note),
             ],
         )
@@ -120,7 +132,7 @@ def return_plan(deps: Deps, actor: Actor, plan_id: str, reasons: list[str]) -> P
             actor,
             now,
             [
-                Change("plan.returned", returned, plan),
+                Change(action="plan.returned", after=returned, before=plan),
                 *_agency_email(
                     deps,
                     returned,
@@ -144,14 +156,20 @@ def get_plan(deps: Deps, actor: Actor | None, plan_id: str) -> Plan:
 
 
 def list_plans(
-    deps: Deps, actor: Actor | None, *, agency: str | None = None, period: str | None = None, status: PlanStatus | None = None
-) -> list[Plan]:
+    deps: Deps,
+    actor: Actor | None,
+    page: PageRequest,
+    *,
+    agency: str | None = None,
+    period: str | None = None,
+    status: PlanStatus | None = None,
+) -> Listing[Plan]:
     """OPM-2: the public list is approved plans by agency and period, past periods included.
     OPM may list any status (its review queue); an agency may list its own plans of any status."""
     status = status or PlanStatus.APPROVED
     if status is not PlanStatus.APPROVED:
         if actor is None or actor.role not in (Role.OPM, Role.AGENCY):
-            raise ValidationFailed(
+            raise Forbidden(
                 f"Only approved plans are public; {status.value} plans are listed to OPM and their agency.",
                 rule="OPM-2",
                 details=[{"field": "status", "problem": "needs an opm or agency token"}],
@@ -164,16 +182,19 @@ def list_plans(
                     details=[{"field": "agency", "problem": f"must be {actor.org}"}],
                 )
             agency = actor.org
-    prefix = f"{agency}#" if agency else None
-    if agency and period:
-        prefix = f"{agency}#{period}#"
-    found = deps.store.iterate(Plan, "by_status", status.value, sk_begins_with=prefix)
-    return [plan for plan in found if period is None or plan.period == period]
+    if period and not agency:  # every agency's plans of one period
+        return deps.store.page(Plan, "by_status_period", f"{status.value}#{period}", after=page.after, limit=page.limit)
+    prefix = f"{agency}#{period}#" if agency and period else f"{agency}#" if agency else None
+    return deps.store.page(Plan, "by_status", status.value, after=page.after, limit=page.limit, sk_begins_with=prefix)
 
 
-def schedule_versions(deps: Deps, actor: Actor | None, plan_id: str) -> tuple[ScheduleVersion, ...]:
-    """Every published version stays retrievable (OPM-3, OPM-6)."""
-    return get_plan(deps, actor, plan_id).schedule_versions
+def schedule_versions(deps: Deps, actor: Actor | None, plan_id: str, page: PageRequest) -> Listing[ScheduleVersion]:
+    """Every published version stays retrievable (OPM-3, OPM-6), in number order. They live in the plan's record, so
+    a page is a slice of it after the version number `after`."""
+    after = int(page.after or 0)
+    versions = sorted((v for v in get_plan(deps, actor, plan_id).schedule_versions if v.number > after), key=lambda v: v.number)
+    shown = versions[: page.limit]
+    return Listing(shown, str(shown[-1].number) if len(versions) > page.limit else None)
 
 
 def schedule_version(deps: Deps, actor: Actor | None, plan_id: str, number: int) -> ScheduleVersion:
@@ -215,7 +236,7 @@ def request_amendment(
         actor,
         now,
         [
-            Change("plan_amendment.requested", amendment),
+            Change(action="plan_amendment.requested", after=amendment),
             Send(
                 f"amendment-{amendment.id}-requested",
                 emails.render(
@@ -241,17 +262,19 @@ def get_amendment(deps: Deps, actor: Actor, amendment_id: str) -> PlanAmendment:
 
 
 def list_amendments(
-    deps: Deps, actor: Actor, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None
-) -> list[PlanAmendment]:
-    """By plan (its agency and OPM) or, for OPM, by status (the review queue)."""
+    deps: Deps, actor: Actor, page: PageRequest, *, plan_id: str | None = None, status: PlanAmendmentStatus | None = None
+) -> Listing[PlanAmendment]:
+    """By plan (its agency and OPM; a plan has few requests, so a status is a filter there) or, for OPM, by status
+    (the review queue), oldest first."""
     if plan_id is not None:
         plan = deps.load(Plan, plan_id)
         if not (actor.role is Role.OPM or (actor.role is Role.AGENCY and actor.org == plan.agency)):
             raise NotFound(f"No plan {plan_id} is visible to the caller.")
-        found = deps.store.iterate(PlanAmendment, "by_plan", plan_id)
-        return [a for a in found if status is None or a.status is status]
+        chosen = None if status is None else (lambda a: a.status is status)
+        return deps.store.page(PlanAmendment, "by_plan", plan_id, after=page.after, limit=page.limit, where=chosen)
     require_role(actor, Role.OPM)
-    return list(deps.store.iterate(PlanAmendment, "by_status", (status or PlanAmendmentStatus.UNDER_REVIEW).value))
+    queue = (status or PlanAmendmentStatus.UNDER_REVIEW).value
+    return deps.store.page(PlanAmendment, "by_status", queue, after=page.after, limit=page.limit)
 
 
 def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bool, note: str) -> PlanAmendment:
@@ -263,7 +286,7 @@ def decide_amendment(deps: Deps, actor: Actor, amendment_id: str, *, approve: bo
     def decide() -> tuple[PlanAmendment, PlanAmendment]:
         amendment = deps.load(PlanAmendment, amendment_id)
         decided = amend.decide(amendment, approve=approve, now=now, by=actor.sub, note=note)
-        (decided,) = deps.store.commit(actor, now, [Change(action, decided, amendment)])
+        (decided,) = deps.store.commit(actor, now, [Change(action=action, after=decided, before=amendment)])
         return amendment, decided
 
     amendment, decided = retry_on_conflict(decide)
@@ -285,8 +308,8 @@ def publish_amendment(deps: Deps, actor: Actor, amendment_id: str) -> tuple[Plan
             actor,
             now,
             [
-                Change("plan.schedule_published", published_plan, plan),
-                Change("plan_amendment.published", published, amendment),
+                Change(action="plan.schedule_published", after=published_plan, before=plan),
+                Change(action="plan_amendment.published", after=published, before=amendment),
             ],
         )
         return amendment, published_plan, published
@@ -316,7 +339,9 @@ def await_decision(deps: Deps, execution: str, amendment_id: str, task_token: st
             return
         waiting = dataclasses.replace(amendment, decision_token=task_token)
         deps.store.commit(
-            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_decision", waiting, amendment)]
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change(action="plan_amendment.awaiting_decision", after=waiting, before=amendment)],
         )
 
     retry_on_conflict(keep_token)
@@ -335,7 +360,7 @@ def remind_opm(deps: Deps, execution: str, amendment_id: str) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("plan_amendment.reminder_sent", reminded, amendment),
+                Change(action="plan_amendment.reminder_sent", after=reminded, before=amendment),
                 Send(
                     f"{execution}:reminder",
                     emails.render("amendment_reminder", to=(deps.mailboxes.opm_reviewers,), **_amendment_facts(deps, amendment)),
@@ -357,7 +382,7 @@ def escalate_review(deps: Deps, execution: str, amendment_id: str) -> dict:
             Actor.system(execution),
             now,
             [
-                Change("plan_amendment.review_overdue", escalated, amendment),
+                Change(action="plan_amendment.review_overdue", after=escalated, before=amendment),
                 Send(
                     f"{execution}:escalation",
                     emails.render("amendment_overdue", to=(deps.mailboxes.opm_reviewers,), **_amendment_facts(deps, amendment)),
@@ -395,7 +420,9 @@ def await_publication(deps: Deps, execution: str, amendment_id: str, task_token:
             return
         waiting = dataclasses.replace(amendment, publication_token=task_token)
         deps.store.commit(
-            Actor.system(execution), deps.clock.now(), [Change("plan_amendment.awaiting_publication", waiting, amendment)]
+            Actor.system(execution),
+            deps.clock.now(),
+            [Change(action="plan_amendment.awaiting_publication", after=waiting, before=amendment)],
         )
 
     retry_on_conflict(keep_token)

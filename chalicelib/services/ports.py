@@ -7,7 +7,7 @@ import enum
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 from chalicelib.domain import outbox
@@ -38,9 +38,10 @@ class Actor:
         return cls(sub=f"workflow:{execution}", role=Role.SYSTEM, org="system")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Change:
-    """One entity written by a command; `before` is None for a new one. Audited with `action`."""
+    """One entity written by a command; `before` is None for a new one. Audited with `action`. Keyword-only: `after`
+    and `before` are records of one type, and swapped positions would still type-check."""
 
     action: str
     after: Any
@@ -137,6 +138,25 @@ class AuditEntry:
     after: dict | None
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of a list to read: at most `limit` items after the store position `after` ("": the first page)."""
+
+    limit: int = 50
+    after: str = ""
+
+
+FIRST_PAGE = PageRequest()
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One page of a list and the store position after its last item; `next` is None after the last page."""
+
+    items: list[T]
+    next: str | None = None
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
 
@@ -157,8 +177,6 @@ class Store(Protocol):
     def get_many(self, cls: type[T], entity_ids: Sequence[str]) -> list[T]:
         """The entities that exist among `entity_ids` (strongly consistent, in batches), in no particular order."""
 
-    def find(self, cls: type[T], index: str, key: str, **options) -> list[T]: ...
-
     def iterate(
         self,
         cls: type[T],
@@ -172,8 +190,27 @@ class Store(Protocol):
     ) -> Iterator[T]:
         """Entities of one index partition in sort-key order, read page by page (never a Scan)."""
 
-    def page(self, cls: type[T], index: str, key: str, *, after: str = "", limit: int) -> tuple[list[T], str | None]:
-        """One page of an index partition after the opaque cursor `after`; the next cursor, None after the last page."""
+    def page(
+        self,
+        cls: type[T],
+        index: str,
+        key: str,
+        *,
+        after: str = "",
+        limit: int,
+        sk_begins_with: str | None = None,
+        sk_between: tuple[str, str] | None = None,
+        newest_first: bool = False,
+        where: Callable[[T], bool] | None = None,
+    ) -> Listing[T]:
+        """One Query of an index partition: at most `limit` entities after the position `after` (the DynamoDB key of
+        the previous page's last item, as the store wrote it in `next`). `where` keeps only matching entities, read
+        like a filter expression (for a condition no key holds); `next` is None when nothing follows."""
+
+    def audit_page(
+        self, *, entity: str | None = None, actor: str | None = None, after: str = "", limit: int
+    ) -> Listing[AuditEntry]:
+        """One Query of the audit trail of a record (`kind:id`) or of everything an actor (`sub`) did, oldest first."""
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         """Write every change with its audit record, every guard, member and outbox message, atomically; return the

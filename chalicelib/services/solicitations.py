@@ -14,7 +14,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Role, require_role
+from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, require_role
 
 PROCESS = "invitation-to-bid"
 
@@ -28,7 +28,7 @@ def create_solicitation(deps: Deps, actor: Actor, **fields) -> Solicitation:
     require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
     sol = rules.new_solicitation(solicitation_id=deps.ids.new("ITB"), now=now, created_by=actor.sub, **fields)
-    (sol,) = deps.store.commit(actor, now, [Change("solicitation.drafted", sol)])
+    (sol,) = deps.store.commit(actor, now, [Change(action="solicitation.drafted", after=sol)])
     return sol
 
 
@@ -38,7 +38,7 @@ def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     published = rules.publish(sol, now)
-    (published,) = deps.store.commit(actor, now, [Change("solicitation.published", published, sol)])
+    (published,) = deps.store.commit(actor, now, [Change(action="solicitation.published", after=published, before=sol)])
     deps.workflows.start(
         PROCESS,
         execution_name(sol.id),
@@ -60,10 +60,31 @@ def get_solicitation(deps: Deps, actor: Actor | None, solicitation_id: str) -> S
     return sol
 
 
-def list_solicitations(deps: Deps, actor: Actor | None, status: SolicitationStatus, limit: int = 100) -> list[Solicitation]:
+def list_solicitations(
+    deps: Deps,
+    actor: Actor | None,
+    status: SolicitationStatus,
+    page: PageRequest,
+    *,
+    agency: str | None = None,
+    commodity: str | None = None,
+    opening_from: dt.datetime | None = None,
+    opening_to: dt.datetime | None = None,
+) -> Listing[Solicitation]:
+    """R-4: invitations of one status (of one agency), by opening time, opening in [opening_from, opening_to): one
+    Query whose key holds the status, the agency and the opening time. An invitation names several commodity codes, so
+    the commodity is a filter on that partition (NIGP classes nest: a class finds its items and back)."""
     if status is SolicitationStatus.DRAFT and (actor is None or actor.role is not Role.PURCHASING):
-        return []
-    return list(deps.store.iterate(Solicitation, "by_status", status.value, limit=limit))
+        return Listing([])
+    window = (_sort_key_of(opening_from, "0000"), _sort_key_of(opening_to, "\uffff")) if opening_from or opening_to else None
+    index, key = ("by_agency_status", f"{agency}#{status.value}") if agency else ("by_status", status.value)
+    chosen = None if commodity is None else (lambda s: rules.commodity_matches(s.commodity_codes, (commodity,)))
+    return deps.store.page(Solicitation, index, key, after=page.after, limit=page.limit, sk_between=window, where=chosen)
+
+
+def _sort_key_of(instant: dt.datetime | None, unbounded: str) -> str:
+    """The opening-time part of the index sort key (UTC ISO 8601, as solicitations store it)."""
+    return unbounded if instant is None else instant.astimezone(dt.UTC).isoformat()
 
 
 def add_addendum(
@@ -80,7 +101,7 @@ def add_addendum(
         actor,
         now,
         [
-            Change("solicitation.addendum_issued", amended, sol),
+            Change(action="solicitation.addendum_issued", after=amended, before=sol),
             Broadcast(
                 f"{sol.id}:addendum:{addendum.number}",
                 Audience("solicitation-recipients", sol.id),
@@ -109,7 +130,7 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
         actor,
         now,
         [
-            Change("solicitation.cancelled", cancelled, sol),
+            Change(action="solicitation.cancelled", after=cancelled, before=sol),
             Broadcast(
                 f"{sol.id}:cancelled",
                 Audience("solicitation-recipients", sol.id),
@@ -131,8 +152,8 @@ def invited_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tu
     """R-4: a page of the active vendors (by id), those of a matching commodity. A per-commodity index would
     spare reading the others at very large scale."""
     sol = load(deps, solicitation_id)
-    page, cursor = deps.store.page(Vendor, "by_status", VendorStatus.ACTIVE.value, after=cursor, limit=size)
-    return [v.contact_email for v in page if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)], cursor
+    found = deps.store.page(Vendor, "by_status", VendorStatus.ACTIVE.value, after=cursor, limit=size)
+    return [v.contact_email for v in found.items if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)], found.next
 
 
 def recipients_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
@@ -151,8 +172,8 @@ def opened_bidders_page(deps: Deps, solicitation_id: str, cursor: str, size: int
 
 
 def _bids_page(deps: Deps, solicitation_id: str, after: str, size: int, chosen) -> tuple[list[str], str | None]:
-    page, cursor = deps.store.page(Bid, "by_solicitation", solicitation_id, after=after, limit=size)
-    return [b.bidder_email for b in page if chosen(b)], cursor
+    found = deps.store.page(Bid, "by_solicitation", solicitation_id, after=after, limit=size)
+    return [b.bidder_email for b in found.items if chosen(b)], found.next
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------
@@ -192,7 +213,9 @@ def await_award(deps: Deps, execution: str, solicitation_id: str, task_token: st
         deps.workflows.resume(task_token, {"status": sol.status.value})
         return
     waiting = dataclasses.replace(sol, award_token=task_token)
-    deps.store.commit(Actor.system(execution), deps.clock.now(), [Change("solicitation.award_period_started", waiting, sol)])
+    deps.store.commit(
+        Actor.system(execution), deps.clock.now(), [Change(action="solicitation.award_period_started", after=waiting, before=sol)]
+    )
 
 
 def award_period_ended(deps: Deps, execution: str, solicitation_id: str) -> dict:

@@ -11,7 +11,19 @@ from chalicelib import emails
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.ports import Actor, Change, Deps, Email, Guard, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Email,
+    Guard,
+    Listing,
+    PageRequest,
+    Role,
+    Send,
+    require_role,
+    retry_on_conflict,
+)
 
 ONBOARDING = "vendor-onboarding"
 
@@ -45,7 +57,7 @@ def register_vendor(
             actor,
             now,
             [
-                Change("vendor.registered", vendor),
+                Change(action="vendor.registered", after=vendor),
                 Guard(org_guard(actor.org), vendor.id),
                 Guard(fein_guard(vendor.fein), vendor.id),
             ],
@@ -101,7 +113,7 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     now = deps.clock.now()
     attempt = rules.attempt_confirmation(vendor, code, now)
     action = "vendor.confirmed" if attempt.refusal is None else "vendor.confirmation_refused"
-    (stored,) = deps.store.commit(actor, now, [Change(action, attempt.vendor, vendor)])
+    (stored,) = deps.store.commit(actor, now, [Change(action=action, after=attempt.vendor, before=vendor)])
     if attempt.refusal is not None:
         raise attempt.refusal
     if vendor.confirmation_token:
@@ -109,16 +121,23 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     return stored
 
 
-def duplicates(deps: Deps, actor: Actor) -> list[list[Vendor]]:
-    """Purchasing's list of vendors sharing a normalised legal name, each group in registration order. Reads the
-    by_status partitions, each sorted by normalised name (Query, never Scan), merged into one order."""
+def duplicates(deps: Deps, actor: Actor, page: PageRequest) -> Listing[list[Vendor]]:
+    """Purchasing's list of vendors sharing a normalised legal name, each group in registration order, groups in name
+    order after the name `page.after`. Reads the by_status partitions, each sorted by normalised name (Query, never
+    Scan) from that name on, merged into one order; a page ends where the next group begins, so a group is never split.
+    A page may read every name after the cursor to find its groups, as the whole list did before."""
     require_role(actor, Role.PURCHASING)
     standings = [status.value for status in rules.VendorStatus] + [rules.SUSPENDED]
+    after = (f"{page.after}#\uffff", "\uffff") if page.after else None
     in_name_order = heapq.merge(
-        *(deps.store.iterate(Vendor, "by_status", standing) for standing in standings), key=lambda v: (v.name_key, v.id)
+        *(deps.store.iterate(Vendor, "by_status", standing, sk_between=after) for standing in standings),
+        key=lambda v: f"{v.name_key}#{v.id}",  # the index sort key: each partition's own order
     )
     groups = (list(group) for _, group in itertools.groupby(in_name_order, key=lambda v: v.name_key))
-    return [sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1]
+    shared = (sorted(group, key=lambda v: (v.registered_at, v.id)) for group in groups if len(group) > 1)
+    found = list(itertools.islice(shared, page.limit + 1))
+    shown = found[: page.limit]
+    return Listing(shown, shown[-1][0].name_key if len(found) > page.limit else None)
 
 
 def suspend_vendor(deps: Deps, actor: Actor, vendor_id: str, reason: str) -> Vendor:
@@ -139,7 +158,7 @@ def reinstate_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
 def _decide(deps: Deps, actor: Actor, vendor_id: str, action: str, decision) -> Vendor:
     vendor = deps.load(Vendor, vendor_id)
     now = deps.clock.now()
-    (decided,) = deps.store.commit(actor, now, [Change(action, decision(vendor, now), vendor)])
+    (decided,) = deps.store.commit(actor, now, [Change(action=action, after=decision(vendor, now), before=vendor)])
     return decided
 
 
@@ -153,7 +172,7 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
         actor,
         now,
         [
-            Change("vendor.confirmation_code_reissued", reissued, vendor),
+            Change(action="vendor.confirmation_code_reissued", after=reissued, before=vendor),
             Send(
                 f"vendor-{vendor.id}:code:{vendor.version + 1}",
                 _code_email(deps, reissued, reissued=True),
@@ -191,7 +210,7 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         Actor.system(execution),
         now,
         [
-            Change("vendor.confirmation_requested", waiting, vendor),
+            Change(action="vendor.confirmation_requested", after=waiting, before=vendor),
             Send(f"{execution}:confirmation", _code_email(deps, vendor, reissued=False)),
         ],
     )
@@ -208,7 +227,7 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
             Actor.system(execution),
             now,
             [
-                Change("vendor.reminder_sent", reminded, vendor),
+                Change(action="vendor.reminder_sent", after=reminded, before=vendor),
                 Send(
                     f"{execution}:reminder",
                     emails.render(

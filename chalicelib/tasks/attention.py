@@ -6,19 +6,20 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import attention
+from chalicelib.tasks.events import AttentionEvent, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="attention_raise")
-def raise_attention(event, context):
+@task(bp, "attention_raise", AttentionEvent)
+def raise_attention(event: AttentionEvent, context):
     record = attention.raise_attention(
         bootstrap.deps(),
-        event["process"],
-        event["execution"],
-        event["state"],
-        event.get("error") or "States.TaskFailed",
-        event.get("cause") or "",
-        event["task_token"],
+        event.process,
+        event.execution,
+        event.state,
+        event.error or "States.TaskFailed",
+        event.cause or "",
+        event.task_token,
     )
     return {"attention_id": record.id}

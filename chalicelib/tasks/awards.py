@@ -7,32 +7,33 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import awards
+from chalicelib.tasks.events import AwardShareStep, AwardShareWait, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="award_notice")
-def notice(event, context):
-    return awards.notice(bootstrap.deps(), event["execution"], event["award_id"], event["share"])
+@task(bp, "award_notice", AwardShareStep)
+def notice(event: AwardShareStep, context):
+    return awards.notice(bootstrap.deps(), event.execution, event.award_id, event.share)
 
 
-@bp.lambda_function(name="award_await_acceptance")
-def await_acceptance(event, context):
-    awards.await_acceptance(bootstrap.deps(), event["execution"], event["award_id"], event["share"], event["task_token"])
-    return {"award_id": event["award_id"]}
+@task(bp, "award_await_acceptance", AwardShareWait, raises=(awards.ENDED,))
+def await_acceptance(event: AwardShareWait, context):
+    awards.await_acceptance(bootstrap.deps(), event.execution, event.award_id, event.share, event.task_token)
+    return {"award_id": event.award_id}
 
 
-@bp.lambda_function(name="award_lapsed")
-def lapsed(event, context):
-    return awards.lapsed(bootstrap.deps(), event["execution"], event["award_id"], event["share"])
+@task(bp, "award_lapsed", AwardShareStep)
+def lapsed(event: AwardShareStep, context):
+    return awards.lapsed(bootstrap.deps(), event.execution, event.award_id, event.share)
 
 
-@bp.lambda_function(name="award_await_surety")
-def await_surety(event, context):
-    awards.await_surety(bootstrap.deps(), event["execution"], event["award_id"], event["share"], event["task_token"])
-    return {"award_id": event["award_id"]}
+@task(bp, "award_await_surety", AwardShareWait, raises=(awards.ENDED,))
+def await_surety(event: AwardShareWait, context):
+    awards.await_surety(bootstrap.deps(), event.execution, event.award_id, event.share, event.task_token)
+    return {"award_id": event.award_id}
 
 
-@bp.lambda_function(name="award_surety_lapsed")
-def surety_lapsed(event, context):
-    return awards.surety_lapsed(bootstrap.deps(), event["execution"], event["award_id"], event["share"])
+@task(bp, "award_surety_lapsed", AwardShareStep)
+def surety_lapsed(event: AwardShareStep, context):
+    return awards.surety_lapsed(bootstrap.deps(), event.execution, event.award_id, event.share)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import performance_changes
+from chalicelib.tasks.events import ContractTermStep, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="contract_report_term_end")
-def report_term_end(event, context):
-    return performance_changes.report_term_end(
-        bootstrap.deps(), event["execution"], event["contract_id"], dt.date.fromisoformat(event["term_end"])
-    )
+@task(bp, "contract_report_term_end", ContractTermStep)
+def report_term_end(event: ContractTermStep, context):
+    return performance_changes.report_term_end(bootstrap.deps(), event.execution, event.contract_id, event.term_end)

@@ -6,10 +6,11 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import orders
+from chalicelib.tasks.events import DeliveryStep, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="delivery_abandon_rejected_goods")
-def abandon_rejected_goods(event, context):
-    return orders.abandon_rejected_goods(bootstrap.deps(), event["execution"], event["delivery_id"])
+@task(bp, "delivery_abandon_rejected_goods", DeliveryStep)
+def abandon_rejected_goods(event: DeliveryStep, context):
+    return orders.abandon_rejected_goods(bootstrap.deps(), event.execution, event.delivery_id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import bootstrap
+from chalicelib.domain.errors import NotFound
 from chalicelib.services import invoices
+from chalicelib.tasks.events import InvoiceStep, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="invoice_advance_payment")
-def advance_payment(event, context):
-    return invoices.advance_payment(bootstrap.deps(), event["execution"], event["invoice_id"])
+@task(bp, "invoice_advance_payment", InvoiceStep, raises=(NotFound,))  # the invoice was removed
+def advance_payment(event: InvoiceStep, context):
+    return invoices.advance_payment(bootstrap.deps(), event.execution, event.invoice_id)

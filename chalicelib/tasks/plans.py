@@ -6,42 +6,41 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import plans
+from chalicelib.tasks.events import AmendmentStep, AmendmentWait, OpmNoticeStep, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="plan_review_timers")
-def review_timers(event, context):
-    return plans.review_timers(bootstrap.deps(), event["amendment_id"])
+@task(bp, "plan_review_timers", AmendmentStep)
+def review_timers(event: AmendmentStep, context):
+    return plans.review_timers(bootstrap.deps(), event.amendment_id)
 
 
-@bp.lambda_function(name="plan_await_decision")
-def await_decision(event, context):
-    plans.await_decision(bootstrap.deps(), event["execution"], event["amendment_id"], event["task_token"])
-    return {"amendment_id": event["amendment_id"]}
+@task(bp, "plan_await_decision", AmendmentWait)
+def await_decision(event: AmendmentWait, context):
+    plans.await_decision(bootstrap.deps(), event.execution, event.amendment_id, event.task_token)
+    return {"amendment_id": event.amendment_id}
 
 
-@bp.lambda_function(name="plan_remind_opm")
-def remind_opm(event, context):
-    return plans.remind_opm(bootstrap.deps(), event["execution"], event["amendment_id"])
+@task(bp, "plan_notify_opm", OpmNoticeStep)
+def notify_opm(event: OpmNoticeStep, context):
+    """OPM-5: the reminder two business days before the review is due, or the escalation once it is overdue; the
+    step names which."""
+    notify = plans.remind_opm if event.notice == "reminder" else plans.escalate_review
+    return notify(bootstrap.deps(), event.execution, event.amendment_id)
 
 
-@bp.lambda_function(name="plan_escalate_review")
-def escalate_review(event, context):
-    return plans.escalate_review(bootstrap.deps(), event["execution"], event["amendment_id"])
+@task(bp, "plan_notify_decision", AmendmentStep)
+def notify_decision(event: AmendmentStep, context):
+    return plans.notify_decision(bootstrap.deps(), event.execution, event.amendment_id)
 
 
-@bp.lambda_function(name="plan_notify_decision")
-def notify_decision(event, context):
-    return plans.notify_decision(bootstrap.deps(), event["execution"], event["amendment_id"])
+@task(bp, "plan_await_publication", AmendmentWait)
+def await_publication(event: AmendmentWait, context):
+    plans.await_publication(bootstrap.deps(), event.execution, event.amendment_id, event.task_token)
+    return {"amendment_id": event.amendment_id}
 
 
-@bp.lambda_function(name="plan_await_publication")
-def await_publication(event, context):
-    plans.await_publication(bootstrap.deps(), event["execution"], event["amendment_id"], event["task_token"])
-    return {"amendment_id": event["amendment_id"]}
-
-
-@bp.lambda_function(name="plan_notify_contractors")
-def notify_contractors(event, context):
-    return plans.notify_contractors(bootstrap.deps(), event["execution"], event["amendment_id"])
+@task(bp, "plan_notify_contractors", AmendmentStep)
+def notify_contractors(event: AmendmentStep, context):
+    return plans.notify_contractors(bootstrap.deps(), event.execution, event.amendment_id)

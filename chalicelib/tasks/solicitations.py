@@ -6,52 +6,54 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import bootstrap
+from chalicelib.domain.solicitations import SolicitationCancelled
 from chalicelib.services import bids, solicitations
+from chalicelib.tasks.events import OpeningStep, SolicitationStep, SolicitationWait, TabulationStep, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="itb_give_notice")
-def give_notice(event, context):
-    return solicitations.give_notice(bootstrap.deps(), event["execution"], event["solicitation_id"])
+@task(bp, "itb_give_notice", SolicitationStep)
+def give_notice(event: SolicitationStep, context):
+    return solicitations.give_notice(bootstrap.deps(), event.execution, event.solicitation_id)
 
 
-@bp.lambda_function(name="itb_open_bids")
-def open_bids(event, context):
+@task(bp, "itb_open_bids", OpeningStep, raises=(SolicitationCancelled,))
+def open_bids(event: OpeningStep, context):
     """The only function whose role may call kms:Decrypt (infra/build.py DECRYPTING_FUNCTIONS)."""
     return bids.open_bids(
         bootstrap.deps(),
         bootstrap.sealer(),
-        event["execution"],
-        event["solicitation_id"],
-        after=event.get("after") or "",
-        opened=event.get("opened") or 0,
+        event.execution,
+        event.solicitation_id,
+        after=event.after,
+        opened=event.opened,
         time_left=context.get_remaining_time_in_millis,
     )
 
 
-@bp.lambda_function(name="itb_email_tabulation")
-def email_tabulation(event, context):
+@task(bp, "itb_email_tabulation", TabulationStep)
+def email_tabulation(event: TabulationStep, context):
     return bids.email_tabulation(
         bootstrap.deps(),
-        event["execution"],
-        event["solicitation_id"],
-        after=event.get("after") or "",
+        event.execution,
+        event.solicitation_id,
+        after=event.after,
         time_left=context.get_remaining_time_in_millis,
     )
 
 
-@bp.lambda_function(name="itb_await_award")
-def await_award(event, context):
-    solicitations.await_award(bootstrap.deps(), event["execution"], event["solicitation_id"], event["task_token"])
-    return {"solicitation_id": event["solicitation_id"]}
+@task(bp, "itb_await_award", SolicitationWait)
+def await_award(event: SolicitationWait, context):
+    solicitations.await_award(bootstrap.deps(), event.execution, event.solicitation_id, event.task_token)
+    return {"solicitation_id": event.solicitation_id}
 
 
-@bp.lambda_function(name="itb_award_period_ended")
-def award_period_ended(event, context):
-    return solicitations.award_period_ended(bootstrap.deps(), event["execution"], event["solicitation_id"])
+@task(bp, "itb_award_period_ended", SolicitationStep)
+def award_period_ended(event: SolicitationStep, context):
+    return solicitations.award_period_ended(bootstrap.deps(), event.execution, event.solicitation_id)
 
 
-@bp.lambda_function(name="itb_opening_schedule")
-def opening_schedule(event, context):
-    return solicitations.opening_schedule(bootstrap.deps(), event["solicitation_id"])
+@task(bp, "itb_opening_schedule", SolicitationStep)
+def opening_schedule(event: SolicitationStep, context):
+    return solicitations.opening_schedule(bootstrap.deps(), event.solicitation_id)

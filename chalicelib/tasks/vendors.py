@@ -5,17 +5,19 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import bootstrap
+from chalicelib.domain.vendors import AlreadyConfirmed
 from chalicelib.services import vendors
+from chalicelib.tasks.events import VendorStep, VendorWait, task
 
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="vendor_request_confirmation")
-def request_confirmation(event, context):
-    vendors.request_confirmation(bootstrap.deps(), event["execution"], event["vendor_id"], event["task_token"])
-    return {"vendor_id": event["vendor_id"]}
+@task(bp, "vendor_request_confirmation", VendorWait)
+def request_confirmation(event: VendorWait, context):
+    vendors.request_confirmation(bootstrap.deps(), event.execution, event.vendor_id, event.task_token)
+    return {"vendor_id": event.vendor_id}
 
 
-@bp.lambda_function(name="vendor_send_reminder")
-def send_reminder(event, context):
-    return vendors.send_confirmation_reminder(bootstrap.deps(), event["execution"], event["vendor_id"])
+@task(bp, "vendor_send_reminder", VendorStep, raises=(AlreadyConfirmed,))
+def send_reminder(event: VendorStep, context):
+    return vendors.send_confirmation_reminder(bootstrap.deps(), event.execution, event.vendor_id)

@@ -62,13 +62,13 @@ def test_the_seed_contract_has_orders_of_two_agencies_and_an_invoice_paid_and_on
     assert status == 200 and contract["status"] == "active"
     _, paid = call("GET", f"{base}/payments?status=paid&agency=DAS", token=token("agency", "DAS", base))
     _, due = call("GET", f"{base}/payments?status=upcoming&agency=DOT", token=token("agency", "DOT", base))
-    assert len(paid["payments"]) == 1 and len(due["payments"]) == 1
+    assert len(paid["items"]) == 1 and len(due["items"]) == 1
 
 
 def test_the_seed_plan_is_approved_and_its_amendment_under_review(seeded):
     base, output = seeded
     _, plans = call("GET", f"{base}/plans")
-    assert [(p["agency"], p["status"]) for p in plans["plans"]] == [("DSS", "approved")]
+    assert [(p["agency"], p["status"]) for p in plans["items"]] == [("DSS", "approved")]
     (amendment_id,) = set(ids(output, "RAPS"))
     status, amendment = call("GET", f"{base}/amendments/{amendment_id}", token=token("opm", "OPM", base))
     assert status == 200 and amendment["status"] == "under_review"

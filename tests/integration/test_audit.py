@@ -69,7 +69,7 @@ def test_a_stale_write_is_refused_and_leaves_no_audit_record(api, vendor):
         store.commit(
             Actor("x", Role.PURCHASING, "DAS"),
             current.registered_at,
-            [Change("vendor.edited", dataclasses.replace(stale, legal_name="X"), stale)],
+            [Change(action="vendor.edited", after=dataclasses.replace(stale, legal_name="X"), before=stale)],
         )
     assert len(store.audit_trail(f"vendor:{vendor['id']}")) == before
     assert store.get(Vendor, vendor["id"]).legal_name == "Acme Office Supply LLC"

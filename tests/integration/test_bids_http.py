@@ -56,11 +56,16 @@ def test_a_bid_failing_several_rules_lists_each_field_with_its_rule_and_stores_n
 
 
 @pytest.mark.rule("R-5j/k")
-def test_a_price_sent_as_a_json_number_is_refused(api, stack, sol_id):
+def test_a_price_sent_as_a_json_number_is_read_exactly_and_float_noise_is_refused_not_rounded(api, stack, sol_id):
+    # Given a bid whose price is the JSON number 25.1 / When submitted / Then it is received
     body = bid("25.00", "30.00")
     body["lines"][0]["unit_price"] = 25.1
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body).status == 201
+    # Given the number 0.1 + 0.2 prints as a float / When submitted / Then its 17 places are refused with the rule
+    body["lines"][0]["unit_price"] = 0.1 + 0.2
     reply = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body)
-    assert reply.status == 400 and reply.json["details"][0]["field"] == "lines[0].unit_price"
+    assert reply.status == 400
+    assert {(d["field"], d["rule"]) for d in reply.json["details"]} == {("lines[0].unit_price", "R-5j/k")}
 
 
 @pytest.mark.rule("R-5b")
@@ -104,7 +109,7 @@ def test_addenda_are_refused_after_opening_and_unacknowledged_ones_are_flagged(a
     assert api.as_vendor("bolt").post(f"/solicitations/{sol_id}/bids", json=acknowledged).status == 201
     clock.advance(to=OPENING)
     assert api.as_purchasing().post(f"/solicitations/{sol_id}/addenda", json={"text": "late"}).status == 409
-    rows = {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]}
+    rows = {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["items"]}
     assert rows == {"Acme Office Supply LLC": ["addenda not acknowledged: 1 (R-5o)"], "Bolt Paper Co": []}
 
 
@@ -260,7 +265,7 @@ def test_an_alternate_is_sealed_with_the_bid_tabulated_beside_it_after_opening_a
     assert api.get(f"/solicitations/{alternates_sol}/tabulation").status == 409  # sealed with the bid
     # When the bids are opened
     clock.advance(to=OPENING)
-    rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["rows"]
+    rows = api.get(f"/solicitations/{alternates_sol}/tabulation").json["items"]
     acme = next(r for r in rows if r["bidder_name"] == "Acme Office Supply LLC")
     # Then the alternate is tabulated beside the base bid, and the award goes to it as the lowest offer
     assert acme["total"] == "3800.00" and [(a["number"], a["description"], a["total"]) for a in acme["alternates"]] == [
@@ -293,7 +298,7 @@ def test_a_quantity_change_accepted_by_the_bidder_changes_its_tabulated_bid(api,
     assert offered.status == 201 and offered.json["status"] == "proposed"
     accepted = api.as_vendor("bolt").post(f"{path}/{offered.json['id']}/accept")
     assert accepted.status == 200 and accepted.json["status"] == "accepted"
-    (row,) = api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]
+    (row,) = api.get(f"/solicitations/{sol_id}/tabulation").json["items"]
     assert row["total"] == "3760.00" and row["corrections"][-1]["rule"] == "R-8e"
 
 

@@ -147,7 +147,7 @@ def test_input_over_dynamodbs_record_limit_answers_413_naming_the_limit_and_stor
     assert reply.status == 413 and reply.json["Code"] == "TooLarge"
     assert "plan:" in reply.json["Message"] and f"at most {ENTITY_LIMIT_BYTES:,} bytes" in reply.json["Message"]
     assert reply.json["details"][0]["limit"] == ENTITY_LIMIT_BYTES
-    assert dss.get("/plans?status=draft").json["plans"] == []
+    assert dss.get("/plans?status=draft").json["items"] == []
 
 
 def test_a_plan_just_under_the_limit_is_stored_and_can_still_be_changed(api):
@@ -201,7 +201,9 @@ def test_an_email_written_again_leaves_the_first_as_it_is_and_never_refuses_the_
     deps.commit(system, deps.clock.now(), [Send("the-key", first)])
     record = Attention(id="NA-1", process="p", execution="e", state="s", error="E", cause="c", raised_at=deps.clock.now())
     (stored,) = deps.commit(
-        system, deps.clock.now(), [Change("attention.raised", record), Send("the-key", Email(("x@y.z",), "Second", "again"))]
+        system,
+        deps.clock.now(),
+        [Change(action="attention.raised", after=record), Send("the-key", Email(("x@y.z",), "Second", "again"))],
     )
     # Then the change is stored and the message is the first one, still sent, and mailed once
     assert stored.version == 1 and deps.store.get(Attention, "NA-1") is not None

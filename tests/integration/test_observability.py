@@ -63,3 +63,39 @@ def test_requests_in_threads_each_log_their_own_correlation_id():
     for t in threads:
         t.join()
     assert seen == {"req-0": "req-0", "req-1": "req-1"}
+
+
+def test_task_log_lines_carry_the_lambda_context_as_on_aws(api, stack, caplog):
+    # Given a registered vendor whose reminder task Lambda invokes with its context
+    vendor = api.as_vendor("acme").post("/vendors", json=GOOD).json
+    caplog.clear()
+
+    # When the task runs
+    stack.functions.invoke(
+        "ct-procurement-dev-vendor_send_reminder",
+        json.dumps({"vendor_id": vendor["id"], "execution": f"vendor-{vendor['id']}"}),
+        {},
+    )
+
+    # Then its line names the function, Lambda's request id and whether the process was cold, beside the execution
+    (handled,) = [e for e in log_lines(caplog) if e.get("message") == "task handled"]
+    assert handled["function_name"] == "ct-procurement-dev-vendor_send_reminder"
+    assert handled["function_request_id"] and handled["cold_start"] is False
+    assert handled["correlation_id"] == f"vendor-{vendor['id']}"
+
+
+def test_a_malformed_task_event_is_logged_with_its_named_error(api, stack, caplog):
+    # Given the reminder task invoked without the vendor it reminds
+    reply = stack.functions.invoke("ct-procurement-dev-vendor_send_reminder", json.dumps({"execution": "vendor-V-9"}), {})
+
+    # Then the function fails with MalformedTaskEvent (what the state machine sees) and its log line says so
+    assert json.loads(reply)["errorType"] == "MalformedTaskEvent"
+    raised = [e for e in log_lines(caplog) if e.get("message") == "task raised"]
+    assert raised[-1]["error"] == "MalformedTaskEvent" and raised[-1]["correlation_id"] == "vendor-V-9"
+
+
+def test_request_log_lines_carry_the_api_functions_lambda_context(api, caplog):
+    # Given any API request / Then its line names the API function beside the request id
+    api.get("/openapi.json")
+    handled = [entry for entry in log_lines(caplog) if entry.get("message") == "request handled"]
+    assert handled[-1]["function_name"] == "api_handler" and "cold_start" in handled[-1]

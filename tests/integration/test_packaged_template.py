@@ -125,6 +125,13 @@ def test_the_outbox_worker_runs_every_minute_alone_with_the_app_policy(packaged)
     assert any(_allows(s, "ses:SendEmail") for s in policy["PolicyDocument"]["Statement"])
 
 
+def test_the_api_function_times_out_before_api_gateway_gives_up_on_it(packaged):
+    # Given the packaged stack / Then the API function stops before API Gateway's 29 s, so a slow request ends in
+    # the function (its logs and its error shape) rather than in a gateway timeout with the work still running
+    timeout = packaged["Resources"]["APIHandler"]["Properties"]["Timeout"]
+    assert timeout < build.API_GATEWAY_TIMEOUT_SECONDS
+
+
 GATEWAY_ERRORS = (
     "DEFAULT_4XX",
     "DEFAULT_5XX",

@@ -13,7 +13,7 @@ def trail(api, entity):
 
 
 def flags(api, sol_id):
-    return {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["rows"]}
+    return {r["bidder_name"]: r["flags"] for r in api.get(f"/solicitations/{sol_id}/tabulation").json["items"]}
 
 
 @pytest.mark.rule("R-7")

@@ -89,7 +89,7 @@ def test_the_vendor_and_purchasing_see_the_fein_and_no_public_record_does(api, s
 def duplicates_of(api):
     reply = api.as_purchasing().get("/vendors/duplicates")
     assert reply.status == 200, reply.json
-    return reply.json["groups"]
+    return reply.json["items"]
 
 
 @pytest.mark.rule("R-4")

@@ -51,7 +51,7 @@ def test_a_bid_whose_sealing_ends_after_the_opening_time_is_refused_as_late_and_
 
     # Then it is refused under R-5b, the attempt is recorded, and no bid was stored
     assert refused.value.rule == "R-5b"
-    (attempt,) = deps.store.find(BidAttempt, "by_solicitation", sol.id)
+    (attempt,) = list(deps.store.iterate(BidAttempt, "by_solicitation", sol.id))
     assert attempt.action == "submit" and attempt.rule == "R-5b"
     assert list(bids.bids_of(deps, sol.id)) == []
 
@@ -78,7 +78,7 @@ def test_the_opening_opens_a_bid_written_just_before_it_even_while_the_index_lag
     acme = vendor(deps, "acme")
     deps.store.freeze_indexes()
     receipt = bids.submit_bid(deps, sealer, acme, sol.id, priced("30.00"))
-    assert deps.store.find(Bid, "by_solicitation", sol.id) == []  # the index does not show it yet
+    assert list(deps.store.iterate(Bid, "by_solicitation", sol.id)) == []  # the index does not show it yet
 
     # When the bids are opened
     result = open_now(deps, sealer, sol)
@@ -138,14 +138,16 @@ def test_an_award_decision_racing_another_is_refused_with_a_conflict_and_writes_
     # Then it is refused and only the first decision's award exists
     assert refused.value.rule in ("R-8a", "R-8b")
     (_, (award,)) = first[0]
-    assert [a.id for a in deps.store.find(Award, "by_solicitation", sol.id)] == [award.id]
+    assert [a.id for a in deps.store.iterate(Award, "by_solicitation", sol.id)] == [award.id]
     assert deps.store.get(Solicitation, sol.id).award_ids == (award.id,)
 
 
 def conditional_award(deps, sealer, sol, surety=Decimal(10)):
     current = deps.store.get(Solicitation, sol.id)
     deps.store.commit(
-        PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)]
+        PURCHASING,
+        deps.clock.now(),
+        [Change(action="test", after=dataclasses.replace(current, surety_percent=surety), before=current)],
     )
     acme = vendor(deps, "acme")
     bids.submit_bid(deps, sealer, acme, sol.id, priced("30.00"))

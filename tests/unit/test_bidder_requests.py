@@ -11,6 +11,7 @@ from chalicelib.domain.bids import Bid
 from chalicelib.domain.errors import Conflict, DeadlinePassed, NotFound, ValidationFailed
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.services import awards, bidder_requests, bids, outbox, solicitations
+from chalicelib.services.ports import PageRequest
 from tests.unit.test_bids_services import PURCHASING, open_now, priced, sealer, sol, vendor  # noqa: F401 (fixtures)
 from tests.unit.test_solicitations_examples import NOW, OPENING, bid_body
 
@@ -47,7 +48,9 @@ def test_the_bidder_answers_on_the_last_second_of_the_last_day(deps, sol, opened
     deps.clock.set(dt.datetime(2026, 3, 21, 23, 59, 59, tzinfo=LOCAL))
     answered = bidder_requests.answer_evidence(deps, actor, sol.id, bid_id, request.id, None, "statements-2025.pdf")
     assert answered.response_document == "statements-2025.pdf" and answered.responded_by == actor.sub
-    assert [r.responded_at for r in bidder_requests.evidence_requests(deps, PURCHASING, sol.id, bid_id)] == [deps.clock.now()]
+    assert [r.responded_at for r in bidder_requests.evidence_requests(deps, PURCHASING, sol.id, bid_id, PageRequest()).items] == [
+        deps.clock.now()
+    ]
 
 
 @pytest.mark.rule("R-8d")
@@ -58,7 +61,7 @@ def test_an_answer_after_the_last_day_is_refused_and_nothing_changes(deps, sol, 
     with pytest.raises(DeadlinePassed) as refused:
         bidder_requests.answer_evidence(deps, actor, sol.id, bid_id, request.id, "late", None)
     assert refused.value.rule == "R-8d"
-    assert bidder_requests.evidence_requests(deps, PURCHASING, sol.id, bid_id)[0].responded_at is None
+    assert bidder_requests.evidence_requests(deps, PURCHASING, sol.id, bid_id, PageRequest()).items[0].responded_at is None
 
 
 @pytest.mark.rule("R-8d")
@@ -66,9 +69,9 @@ def test_evidence_requests_are_visible_to_purchasing_and_that_bidder_only(deps, 
     acme, _ = opened["acme"]
     bolt, bid_id = opened["bolt"]
     bidder_requests.request_evidence(deps, PURCHASING, sol.id, bid_id, "Factory authorization", 10)
-    assert len(bidder_requests.evidence_requests(deps, bolt, sol.id, bid_id)) == 1
+    assert len(bidder_requests.evidence_requests(deps, bolt, sol.id, bid_id, PageRequest()).items) == 1
     with pytest.raises(NotFound):
-        bidder_requests.evidence_requests(deps, acme, sol.id, bid_id)
+        bidder_requests.evidence_requests(deps, acme, sol.id, bid_id, PageRequest())
 
 
 @pytest.mark.rule("R-8d")

@@ -49,7 +49,7 @@ def vendor(deps, org, codes=("640",), status=VendorStatus.ACTIVE):
         confirmation_code="1",
         status=status,
     )
-    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change("vendor.registered", v)])
+    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=v)])
     return Actor(f"user@{org}", Role.VENDOR, org)
 
 
@@ -123,9 +123,9 @@ def test_a_bid_at_the_opening_time_is_refused_and_the_attempt_recorded(deps, sea
     with pytest.raises(DeadlinePassed) as exc:
         bids.submit_bid(deps, sealer, acme, sol.id, bid_body())
     assert exc.value.rule == "R-5b" and exc.value.code == "BidAfterOpening"
-    (attempt,) = deps.store.find(BidAttempt, "by_solicitation", sol.id)
+    (attempt,) = list(deps.store.iterate(BidAttempt, "by_solicitation", sol.id))
     assert (attempt.vendor_id, attempt.action, attempt.at) == ("V-acme", "submit", OPENING)
-    assert deps.store.find(Bid, "by_solicitation", sol.id) == []
+    assert list(deps.store.iterate(Bid, "by_solicitation", sol.id)) == []
 
 
 @pytest.mark.rule("R-5h")
@@ -148,7 +148,7 @@ def test_a_withdrawal_before_opening_is_accepted_and_after_it_refused_and_record
     with pytest.raises(DeadlinePassed) as exc:
         bids.withdraw_bid(deps, acme, sol.id, second.id)
     assert exc.value.rule == "R-5c"
-    assert [a.action for a in deps.store.find(BidAttempt, "by_solicitation", sol.id)] == ["withdraw"]
+    assert [a.action for a in deps.store.iterate(BidAttempt, "by_solicitation", sol.id)] == ["withdraw"]
 
 
 @pytest.mark.rule("R-5b")
@@ -168,7 +168,7 @@ def test_before_opening_only_the_owner_sees_its_receipt(deps, sealer, sol):
 def test_an_invalid_bid_changes_nothing(deps, sealer, sol):
     with pytest.raises(ValidationFailed):
         bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body(signed=False))
-    assert deps.store.find(Bid, "by_solicitation", sol.id) == []
+    assert list(deps.store.iterate(Bid, "by_solicitation", sol.id)) == []
 
 
 @pytest.mark.rule("R-5n")
@@ -179,7 +179,8 @@ def test_the_opening_decrypts_every_live_bid_and_publishes_the_tabulation(deps, 
     bids.submit_bid(deps, sealer, bolt, sol.id, priced("24.00"))  # replaces bolt's first bid
     result = open_now(deps, sealer, sol)
     assert (result["done"], result["opened"]) == (True, 2)
-    opened, rows = bids.tabulation(deps, sol.id)
+    opened, found = bids.tabulation(deps, sol.id)
+    rows = found.items
     assert opened.status is SolicitationStatus.OPENED and opened.bid_count == 2
     assert sorted(str(r.content.lines[0].unit_price) for r in rows) == ["24.00", "30.00"]
     assert bids.get_bid(deps, PURCHASING, sol.id, rows[0].id).content is not None
@@ -222,7 +223,7 @@ def test_the_opening_stops_early_when_the_lambda_is_about_to_time_out(deps, seal
 def test_a_bid_not_matching_its_receipt_commitment_stops_the_opening(deps, sealer, sol):
     bid = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body()).bid
     forged = dataclasses.replace(bid, sealed=sealer.seal(bytes(32) + b'{"lines":[]}', sol.id, bid.id))
-    deps.store.commit(PURCHASING, deps.clock.now(), [Change("bid.tampered", forged, bid)])
+    deps.store.commit(PURCHASING, deps.clock.now(), [Change(action="bid.tampered", after=forged, before=bid)])
     deps.clock.set(OPENING)
     with pytest.raises(bids.SealBroken):
         bids.open_bids(deps, sealer, "itb-x", sol.id)
@@ -275,7 +276,9 @@ def make_awards(deps, sealer, sol, surety=None, responsibility=None):
     if surety:
         current = deps.store.get(Solicitation, sol.id)
         deps.store.commit(
-            PURCHASING, deps.clock.now(), [Change("test", dataclasses.replace(current, surety_percent=surety), current)]
+            PURCHASING,
+            deps.clock.now(),
+            [Change(action="test", after=dataclasses.replace(current, surety_percent=surety), before=current)],
         )
     bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, priced("30.00"))
     bids.submit_bid(deps, sealer, vendor(deps, "bolt"), sol.id, priced("25.00"))

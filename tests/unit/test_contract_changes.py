@@ -15,7 +15,7 @@ from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFou
 from chalicelib.domain.performance_changes import AssignmentStatus, BalanceLine, Decision, LineChange, TermShortfallReport
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import orders, performance_changes
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from tests.performance_support import AGENCY, AGENCY_EMAIL, CONTRACTOR, CONTRACTOR_EMAIL, store_contract
 
 D = Decimal
@@ -42,7 +42,7 @@ def successor(deps):
         confirmation_code="111111",
         status=VendorStatus.ACTIVE,
     )
-    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.registered", vendor)])
+    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
     return vendor
 
 
@@ -79,7 +79,10 @@ def test_purchasing_amends_a_contract_and_each_amendment_is_numbered_and_kept(de
         and stored.line("1").quantity == D("150")
         and stored.line("2").unit_price == D("78.00")
     )
-    assert [a.id for a in performance_changes.list_amendments(deps, AGENCY_USER, contract.id)] == [first.id, second.id]
+    assert [a.id for a in performance_changes.list_amendments(deps, AGENCY_USER, contract.id, PageRequest()).items] == [
+        first.id,
+        second.id,
+    ]
     assert "amendment 1" in deps.notifier.sent[0].text
 
 
@@ -258,7 +261,9 @@ def test_the_contractor_states_each_lines_unordered_balance_and_it_is_recorded(d
         deps, VENDOR, statement.id, lines=[BalanceLine("1", D("40")), BalanceLine("2", D("0"))]
     )
     assert stated.lines == (BalanceLine("1", D("40")), BalanceLine("2", D("0"))) and stated.stated_by == VENDOR.sub
-    assert [s.id for s in performance_changes.list_balance_statements(deps, PURCHASING, termed.id)] == [statement.id]
+    assert [s.id for s in performance_changes.list_balance_statements(deps, PURCHASING, termed.id, PageRequest()).items] == [
+        statement.id
+    ]
     assert (
         deps.store.audit_trail(f"unordered_balance_statement:{statement.id}")[-1].action == "unordered_balance_statement.stated"
     )
@@ -296,7 +301,7 @@ def test_a_term_ending_below_ninety_percent_is_recorded_and_reported_to_purchasi
         "reported": True,
     }
     # Then line 1's shortfall is recorded and emailed to purchasing and the agency's contact
-    (report,) = performance_changes.list_term_reports(deps, AGENCY_USER, termed.id)
+    (report,) = performance_changes.list_term_reports(deps, AGENCY_USER, termed.id, PageRequest()).items
     assert [(s.line_id, s.ordered, s.least) for s in report.lines] == [("1", D("80"), D("90.00"))]
     assert (
         deps.notifier.sent[-1].to == (deps.mailboxes.purchasing, AGENCY_EMAIL)
@@ -434,7 +439,7 @@ def test_a_contract_is_not_assigned_to_a_suspended_vendor(deps, contract, succes
     # Given the assignee confirmed but suspended by purchasing / Then the request is refused naming the field
     stored = deps.store.get(Vendor, successor.id)
     suspended = dataclasses.replace(stored, suspended_at=deps.clock.now(), suspension_reason="duplicate registration")
-    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change("vendor.suspended", suspended, stored)])
+    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change(action="vendor.suspended", after=suspended, before=stored)])
     with pytest.raises(ValidationFailed) as err:
         performance_changes.request_assignment(deps, VENDOR, contract.id, assignee_org="bolt", reason="sale of business")
     assert err.value.rule == "R-9f" and err.value.details[0]["field"] == "assignee_org"

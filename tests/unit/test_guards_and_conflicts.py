@@ -36,7 +36,7 @@ def concurrent_write_before_commits(deps, times: int, cls, entity_id: str):
         if left[0] > 0:
             left[0] -= 1
             current = store.get(cls, entity_id)
-            commit(Actor.system("other"), at, [Change("other.write", current, current)])
+            commit(Actor.system("other"), at, [Change(action="other.write", after=current, before=current)])
         return commit(actor, at, changes)
 
     store.commit = commit_after_a_concurrent_write
@@ -44,12 +44,16 @@ def concurrent_write_before_commits(deps, times: int, cls, entity_id: str):
 
 def test_a_guard_held_by_another_record_refuses_the_commit_and_names_the_holder(deps):
     # Given vendor V-1 holds the key of organisation acme
-    deps.store.commit(ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps)), Guard("vendor-org#acme", "V-1")])
+    deps.store.commit(
+        ACME, deps.clock.now(), [Change(action="vendor.registered", after=a_vendor(deps)), Guard("vendor-org#acme", "V-1")]
+    )
 
     # When another vendor of acme is committed with the same guard
     with pytest.raises(AlreadyTaken) as refused:
         deps.store.commit(
-            ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")]
+            ACME,
+            deps.clock.now(),
+            [Change(action="vendor.registered", after=a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")],
         )
 
     # Then the commit stores nothing and says who holds the key
@@ -59,12 +63,14 @@ def test_a_guard_held_by_another_record_refuses_the_commit_and_names_the_holder(
 
 def test_a_released_guard_can_be_taken_by_another_holder(deps):
     # Given V-1 held the key and released it
-    deps.store.commit(ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps)), Guard("vendor-org#acme", "V-1")])
+    deps.store.commit(
+        ACME, deps.clock.now(), [Change(action="vendor.registered", after=a_vendor(deps)), Guard("vendor-org#acme", "V-1")]
+    )
     deps.store.commit(ACME, deps.clock.now(), [Guard("vendor-org#acme", "V-1", release=True)])
 
     # When V-2 takes it
     (stored,) = deps.store.commit(
-        ACME, deps.clock.now(), [Change("vendor.registered", a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")]
+        ACME, deps.clock.now(), [Change(action="vendor.registered", after=a_vendor(deps, "V-2")), Guard("vendor-org#acme", "V-2")]
     )
 
     # Then it is stored
@@ -167,3 +173,10 @@ def test_an_opm_decision_racing_the_workflow_storing_its_token_answers_that_toke
     # Then the decision is stored and the token the workflow waits on is answered
     assert decided.status is PlanAmendmentStatus.APPROVED
     assert deps.workflows.resumed == [("token-1", {"approved": True})]
+
+
+def test_a_change_names_its_action_after_and_before_so_swapped_records_cannot_slip_in():
+    # Given two versions of one record / When a Change is built positionally / Then it is refused (keyword-only)
+    with pytest.raises(TypeError):
+        Change("vendor.edited", "new", "old")  # type: ignore[misc]
+    assert Change(action="vendor.edited", after="new", before="old").before == "old"

@@ -14,7 +14,7 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10000000), pl
 days = st.integers(min_value=0, max_value=3650)
 
 
-# principal, days late, hand-computed interest (see docs/rules-performance.md, R-13c)
+# principal, days late, hand-computed interest (see docs/rules.md, R-13c)
 HAND_COMPUTED = [
     ("1000.00", 0, "0.00"),  # paid on the due date
     ("1000.00", 1, "0.33"),  # 1000 x 0.01 / 30 = 0.3333

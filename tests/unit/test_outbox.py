@@ -73,7 +73,7 @@ def test_a_refused_commit_writes_no_email(deps):
     stored = deps.store.get(Vendor, "V-acme")
     stale = dataclasses.replace(stored, version=stored.version - 1)
     with pytest.raises(RecordChanged):
-        deps.commit(acme, deps.clock.now(), [Change("vendor.edited", stale, stale), Send("edited", HELLO)])
+        deps.commit(acme, deps.clock.now(), [Change(action="vendor.edited", after=stale, before=stale), Send("edited", HELLO)])
     assert message(deps, "edited") is None and deps.notifier.sent == []
 
 
@@ -91,7 +91,9 @@ def test_the_worker_leaves_a_message_alone_while_its_writer_may_still_be_sending
 def test_a_message_taken_by_a_worker_that_stopped_is_taken_again_after_its_lease(deps):
     deps.store.commit(SYSTEM, deps.clock.now(), [Send("greeting", HELLO)])
     pending = message(deps, "greeting")
-    deps.store.commit(SYSTEM, deps.clock.now(), [Change("message.taken", rules.taken(pending, deps.clock.now()), pending)])
+    deps.store.commit(
+        SYSTEM, deps.clock.now(), [Change(action="message.taken", after=rules.taken(pending, deps.clock.now()), before=pending)]
+    )
     deps.clock.advance(seconds=rules.DELIVERY_LEASE.total_seconds() - 1)
     outbox.deliver_due(deps)
     assert deps.notifier.sent == []

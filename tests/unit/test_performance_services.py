@@ -14,7 +14,7 @@ from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFou
 from chalicelib.domain.invoices import InvoiceStatus
 from chalicelib.domain.orders import LineInspection
 from chalicelib.services import invoices, orders
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from tests.performance_support import AGENCY, AGENCY_EMAIL, CONTRACTOR, CONTRACTOR_EMAIL, store_contract
 
 D = Decimal
@@ -87,7 +87,7 @@ def test_an_agency_the_contractor_has_not_accepted_cannot_order_and_nothing_is_s
 @pytest.mark.rule("R-9b")
 def test_an_agency_the_contractor_has_not_accepted_does_not_see_the_contract(deps, contract):
     with pytest.raises(NotFound):
-        orders.list_orders(deps, OTHER_AGENCY, contract.id)
+        orders.list_orders(deps, OTHER_AGENCY, contract.id, PageRequest())
 
 
 @pytest.mark.rule("R-9a")
@@ -134,7 +134,11 @@ def test_an_invoice_on_a_cancelled_contract_is_refused_and_changes_nothing(deps,
     deps.store.commit(
         PURCHASING,
         deps.clock.now(),
-        [Change("contract.cancelled", dataclasses.replace(contract, status=ContractStatus.CANCELLED), contract)],
+        [
+            Change(
+                action="contract.cancelled", after=dataclasses.replace(contract, status=ContractStatus.CANCELLED), before=contract
+            )
+        ],
     )
     before = snapshot(deps)
     with pytest.raises(Conflict) as err:
@@ -241,11 +245,13 @@ def test_withholding_needs_a_notice_before_the_due_date(deps, invoice):
 
 @pytest.mark.rule("R-13a")
 def test_agencies_and_contractors_list_their_payments_by_status(deps, invoice):
-    assert [i.id for i in invoices.list_payments(deps, AGENCY_USER, status="upcoming", agency=AGENCY)] == [invoice.id]
-    assert [i.id for i in invoices.list_payments(deps, VENDOR, status="upcoming")] == [invoice.id]
-    assert invoices.list_payments(deps, AGENCY_USER, status="overdue") == []
+    assert [i.id for i in invoices.list_payments(deps, AGENCY_USER, PageRequest(), status="upcoming", agency=AGENCY).items] == [
+        invoice.id
+    ]
+    assert [i.id for i in invoices.list_payments(deps, VENDOR, PageRequest(), status="upcoming").items] == [invoice.id]
+    assert invoices.list_payments(deps, AGENCY_USER, PageRequest(), status="overdue").items == []
     with pytest.raises(Forbidden):
-        invoices.list_payments(deps, OTHER_AGENCY, status="upcoming", agency=AGENCY)
+        invoices.list_payments(deps, OTHER_AGENCY, PageRequest(), status="upcoming", agency=AGENCY)
 
 
 @pytest.mark.rule("R-13a")
@@ -262,7 +268,7 @@ def test_the_payment_task_reminds_marks_overdue_and_is_idempotent(deps, invoice)
     audit, mails = len(deps.store.audit), len(deps.notifier.sent)
     invoices.advance_payment(deps, "ex", invoice.id)
     assert (len(deps.store.audit), len(deps.notifier.sent)) == (audit, mails)
-    assert [i.id for i in invoices.list_payments(deps, AGENCY_USER, status="overdue")] == [invoice.id]
+    assert [i.id for i in invoices.list_payments(deps, AGENCY_USER, PageRequest(), status="overdue").items] == [invoice.id]
 
 
 @pytest.mark.rule("R-13d")
@@ -296,7 +302,7 @@ def test_the_contractor_records_a_force_majeure_notice_against_the_contract(deps
     notice = orders.give_force_majeure_notice(
         deps, VENDOR, contract.id, cause="flood at the warehouse", probable_duration_days=10
     )
-    assert [n.id for n in orders.list_force_majeure_notices(deps, AGENCY_USER, contract.id)] == [notice.id]
+    assert [n.id for n in orders.list_force_majeure_notices(deps, AGENCY_USER, contract.id, PageRequest()).items] == [notice.id]
 
 
 @pytest.mark.rule("R-14")

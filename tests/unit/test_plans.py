@@ -148,7 +148,9 @@ def test_schedule_lines_are_checked_for_duplicates_blank_descriptions_and_contra
 def test_a_contact_without_an_email_address_is_malformed():
     with pytest.raises(ValidationFailed) as refused:
         draft(contact=PlanContact("Pat Doe", "nobody"))
-    assert refused.value.details == [{"field": "contact.email", "problem": "is not an email address"}]
+    assert refused.value.details == [
+        {"field": "contact.email", "problem": "is not an email address: An email address must have an @-sign."}
+    ]
 
 
 @pytest.mark.rule("OPM-1")

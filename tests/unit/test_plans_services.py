@@ -8,7 +8,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.plans import Narrative, PlanStatus
 from chalicelib.domain.plans_amendments import PlanAmendmentStatus, ScheduleChange
 from chalicelib.services import plans
-from chalicelib.services.ports import Actor, Role
+from chalicelib.services.ports import Actor, PageRequest, Role
 from tests.unit.test_plans import complete_sections
 
 DSS = Actor("agency-user@DSS", Role.AGENCY, "DSS")
@@ -109,13 +109,13 @@ def test_the_public_sees_approved_plans_by_agency_and_period_including_past_peri
     plans.submit_plan(deps, DCF, returned.id)
     plans.return_plan(deps, OPM, returned.id, ["Incomplete."])
 
-    assert [(p.agency, p.period) for p in plans.list_plans(deps, None)] == [
+    assert [(p.agency, p.period) for p in plans.list_plans(deps, None, PageRequest()).items] == [
         ("DCF", "FY 26-28"),
         ("DSS", "FY 16-18"),
         ("DSS", "FY 26-28"),
     ]
-    assert [p.period for p in plans.list_plans(deps, None, agency="DSS")] == ["FY 16-18", "FY 26-28"]
-    assert [p.agency for p in plans.list_plans(deps, None, period="FY 26-28")] == ["DCF", "DSS"]
+    assert [p.period for p in plans.list_plans(deps, None, PageRequest(), agency="DSS").items] == ["FY 16-18", "FY 26-28"]
+    assert [p.agency for p in plans.list_plans(deps, None, PageRequest(), period="FY 26-28").items] == ["DCF", "DSS"]
     with pytest.raises(NotFound):
         plans.get_plan(deps, None, returned.id)
 
@@ -123,11 +123,25 @@ def test_the_public_sees_approved_plans_by_agency_and_period_including_past_peri
 @pytest.mark.rule("OPM-2")
 def test_drafts_are_listed_only_to_opm_and_their_own_agency(deps):
     draft = plans.create_plan(deps, DSS, period="FY 29-31", sections={})
-    with pytest.raises(ValidationFailed):
-        plans.list_plans(deps, None, status=PlanStatus.DRAFT)
-    assert [p.id for p in plans.list_plans(deps, OPM, status=PlanStatus.DRAFT)] == [draft.id]
-    assert [p.id for p in plans.list_plans(deps, DSS, status=PlanStatus.DRAFT)] == [draft.id]
-    assert plans.list_plans(deps, DCF, status=PlanStatus.DRAFT) == []
+    with pytest.raises(Forbidden, match="Only approved plans are public") as refused:
+        plans.list_plans(deps, None, PageRequest(), status=PlanStatus.DRAFT)
+    assert refused.value.rule == "OPM-2"
+    assert [p.id for p in plans.list_plans(deps, OPM, PageRequest(), status=PlanStatus.DRAFT).items] == [draft.id]
+    assert [p.id for p in plans.list_plans(deps, DSS, PageRequest(), status=PlanStatus.DRAFT).items] == [draft.id]
+    assert plans.list_plans(deps, DCF, PageRequest(), status=PlanStatus.DRAFT).items == []
+
+
+@pytest.mark.rule("OPM-2")
+def test_a_vendor_asking_for_submitted_plans_is_forbidden_not_told_its_request_is_malformed(deps):
+    # Given a vendor, whose role sees approved plans only
+    vendor = Actor("vendor-user@acme", Role.VENDOR, "acme")
+
+    # When it lists submitted plans / Then the refusal is a permission one (403), naming the status and the rule
+    with pytest.raises(Forbidden) as refused:
+        plans.list_plans(deps, vendor, PageRequest(), status=PlanStatus.SUBMITTED)
+    assert refused.value.rule == "OPM-2" and refused.value.details == [
+        {"field": "status", "problem": "needs an opm or agency token"}
+    ]
 
 
 @pytest.mark.rule("OPM-5")
@@ -145,7 +159,7 @@ def test_a_late_request_stores_nothing_and_starts_nothing(deps):
     deps.clock.advance(days=200)
     with pytest.raises(Conflict):
         waiver(deps, plan.id)
-    assert deps.workflows.started == [] and plans.list_amendments(deps, DSS, plan_id=plan.id) == []
+    assert deps.workflows.started == [] and plans.list_amendments(deps, DSS, PageRequest(), plan_id=plan.id).items == []
 
 
 @pytest.mark.rule("OPM-5")
@@ -268,6 +282,6 @@ def test_a_waiver_never_emails_contractors(deps):
 
 def test_opm_sees_its_review_queue(deps):
     request = waiver(deps, approved(deps).id)
-    assert [a.id for a in plans.list_amendments(deps, OPM)] == [request.id]
+    assert [a.id for a in plans.list_amendments(deps, OPM, PageRequest()).items] == [request.id]
     with pytest.raises(Forbidden):
-        plans.list_amendments(deps, DSS)
+        plans.list_amendments(deps, DSS, PageRequest())

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.vendors import AlreadyConfirmed, CodeLocked, VendorStatus
 from chalicelib.services import audit, outbox, vendors
-from chalicelib.services.ports import Actor, Role
+from chalicelib.services.ports import Actor, PageRequest, Role
 from local.fein import fein_for
 
 ACME = Actor(sub="alice@acme", role=Role.VENDOR, org="acme")
@@ -353,31 +353,31 @@ def test_a_refused_command_writes_no_audit_entry(deps):
 
 def test_purchasing_reads_the_audit_trail_of_a_vendor(deps):
     vendor = registered_and_waiting(deps)
-    entries = audit.audit_trail(deps, PURCHASING, f"vendor:{vendor.id}")
+    entries = audit.audit_trail(deps, PURCHASING, PageRequest(), entity=f"vendor:{vendor.id}").items
     assert [e.action for e in entries] == ["vendor.registered", "vendor.confirmation_requested"]
 
 
 def test_the_audit_trail_of_an_unknown_entity_is_empty(deps):
-    assert audit.audit_trail(deps, PURCHASING, "vendor:V-9999") == []
+    assert audit.audit_trail(deps, PURCHASING, PageRequest(), entity="vendor:V-9999").items == []
 
 
 @pytest.mark.parametrize("actor", [ACME, AGENCY, OPM], ids=lambda a: a.role.value)
 def test_only_purchasing_may_read_the_audit_trail(deps, actor):
     vendor = register(deps)
     with pytest.raises(Forbidden):
-        audit.audit_trail(deps, actor, f"vendor:{vendor.id}")
+        audit.audit_trail(deps, actor, PageRequest(), entity=f"vendor:{vendor.id}")
 
 
 @pytest.mark.parametrize("entity", ["V-0001", "vendor", ""])
 def test_an_entity_not_written_kind_colon_id_is_refused(deps, entity):
     with pytest.raises(ValidationFailed) as excinfo:
-        audit.audit_trail(deps, PURCHASING, entity)
+        audit.audit_trail(deps, PURCHASING, PageRequest(), entity=entity)
     assert [d["field"] for d in excinfo.value.details] == ["entity"]
 
 
 def test_the_role_is_checked_before_the_entity_format(deps):
     with pytest.raises(Forbidden):
-        audit.audit_trail(deps, ACME, "not-an-entity")
+        audit.audit_trail(deps, ACME, PageRequest(), entity="not-an-entity")
 
 
 # -- confirmation attempts (R-4: only the holder of the mailbox confirms) -----------------------------------------
@@ -450,7 +450,7 @@ def test_purchasing_sees_vendors_whose_normalised_legal_names_are_equal_grouped_
     registered(deps, "globex", "Globex Corp")
     registered(deps, "initech", "Acme Office Supplies")
     # When purchasing lists duplicates
-    (group,) = vendors.duplicates(deps, PURCHASING)
+    (group,) = vendors.duplicates(deps, PURCHASING, PageRequest()).items
     # Then one group holds the three, oldest first, with their standing
     assert [v.id for v in group] == [real.id, impostor.id, third.id]
     assert [(v.confirmed, v.suspended) for v in group] == [(False, False), (False, True), (True, False)]
@@ -463,7 +463,7 @@ def test_duplicates_are_found_by_querying_the_name_sorted_index_never_a_scan(dep
     queried = []
     iterate = deps.store.iterate
     deps.store.iterate = lambda cls, index, key, **kw: queried.append((index, key)) or iterate(cls, index, key, **kw)
-    assert len(vendors.duplicates(deps, PURCHASING)) == 1
+    assert len(vendors.duplicates(deps, PURCHASING, PageRequest()).items) == 1
     assert queried == [("by_status", "pending_confirmation"), ("by_status", "active"), ("by_status", "suspended")]
 
 
@@ -471,7 +471,7 @@ def test_duplicates_are_found_by_querying_the_name_sorted_index_never_a_scan(dep
 def test_only_purchasing_lists_duplicates_suspends_and_reinstates(deps, actor):
     vendor = register(deps)
     with pytest.raises(Forbidden):
-        vendors.duplicates(deps, actor)
+        vendors.duplicates(deps, actor, PageRequest())
     with pytest.raises(Forbidden):
         vendors.suspend_vendor(deps, actor, vendor.id, "duplicate")
     vendors.suspend_vendor(deps, PURCHASING, vendor.id, "duplicate")

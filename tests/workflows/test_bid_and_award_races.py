@@ -43,7 +43,7 @@ def at_once(api, requests: list[tuple[str, str, str, dict]]) -> list:
 def tabulated(api, sol_id) -> list[dict]:
     reply = api.get(f"/solicitations/{sol_id}/tabulation")
     assert reply.status == 200, reply.json
-    return reply.json["rows"]
+    return reply.json["items"]
 
 
 @pytest.mark.rule("R-5h")

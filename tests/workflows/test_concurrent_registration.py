@@ -41,7 +41,7 @@ def test_ten_simultaneous_registrations_of_one_organisation_create_one_vendor(ap
     # Then exactly one vendor exists, with one onboarding; the nine others got a clean 409 naming it
     from chalicelib import bootstrap
 
-    stored = bootstrap.deps().store.find(Vendor, "by_org", "acme")
+    stored = list(bootstrap.deps().store.iterate(Vendor, "by_org", "acme"))
     statuses = sorted(r.status_code for r in replies)
     assert len(stored) == 1 and statuses == [201] + [409] * 9
     refusals = [json.loads(r.body) for r in replies if r.status_code == 409]

@@ -147,7 +147,7 @@ def test_a_full_procurement_from_notice_to_contract(api, stack, clock, published
     # R-5n: the public tabulation, with the recorded R-5l correction; bidders are emailed.
     tab = api.get(f"/solicitations/{sol_id}/tabulation")
     assert tab.status == 200 and tab.json["bid_count"] == 3
-    bolt_row = next(r for r in tab.json["rows"] if r["bidder_name"] == "Bolt Paper Co")
+    bolt_row = next(r for r in tab.json["items"] if r["bidder_name"] == "Bolt Paper Co")
     assert bolt_row["total"] == "3270.00" and bolt_row["corrections"][0]["rule"] == "R-5l"
     for org in ("acme", "bolt", "cobra"):
         assert mails_to(stack, org)[-1]["subject"] == f"Bid tabulation of {sol_id}: Copy paper, statewide"

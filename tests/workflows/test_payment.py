@@ -80,19 +80,19 @@ def test_the_agency_is_reminded_10_and_3_days_before_the_due_date(clock, stack, 
 @pytest.mark.rule("R-13a")
 def test_an_unpaid_invoice_turns_overdue_at_the_end_of_its_due_date(agency, clock, stack, invoice):
     clock.advance(to=at_local("2026-04-16", 23))
-    assert agency.get(f"/payments?agency={AGENCY}&status=upcoming").json["payments"][0]["id"] == invoice["id"]
+    assert agency.get(f"/payments?agency={AGENCY}&status=upcoming").json["items"][0]["id"] == invoice["id"]
     clock.advance(hours=1)
-    assert agency.get(f"/payments?agency={AGENCY}&status=overdue").json["payments"][0]["id"] == invoice["id"]
-    assert agency.get(f"/payments?agency={AGENCY}&status=upcoming").json["payments"] == []
+    assert agency.get(f"/payments?agency={AGENCY}&status=overdue").json["items"][0]["id"] == invoice["id"]
+    assert agency.get(f"/payments?agency={AGENCY}&status=upcoming").json["items"] == []
     assert agency_mail(stack)[-1] == "Payment overdue"
 
 
 @pytest.mark.rule("R-13a")
 def test_the_contractor_sees_its_own_payments_and_not_an_agencys(api, vendor, invoice):
-    assert [p["id"] for p in vendor.get("/payments?status=upcoming").json["payments"]] == [invoice["id"]]
+    assert [p["id"] for p in vendor.get("/payments?status=upcoming").json["items"]] == [invoice["id"]]
     reply = vendor.get(f"/payments?agency={AGENCY}&status=upcoming")
     assert reply.status == 403 and reply.json["rule"] == "R-13a"
-    assert api.as_("agency", "DOT").get("/payments?status=upcoming").json["payments"] == []
+    assert api.as_("agency", "DOT").get("/payments?status=upcoming").json["items"] == []
 
 
 @pytest.mark.rule("R-13c")
@@ -251,11 +251,15 @@ def test_an_invoice_on_a_cancelled_contract_is_refused_with_the_rule_and_nothing
     store.commit(
         Actor.system("test"),
         bootstrap.deps().clock.now(),
-        [Change("contract.cancelled", dataclasses.replace(current, status=ContractStatus.CANCELLED), current)],
+        [
+            Change(
+                action="contract.cancelled", after=dataclasses.replace(current, status=ContractStatus.CANCELLED), before=current
+            )
+        ],
     )
     reply = vendor.post(f"/contracts/{contract.id}/invoices", json={"order_id": order["id"], "amount": "10.00"})
     assert reply.status == 409 and reply.json["rule"] == "R-9h"
-    assert vendor.get("/payments?status=upcoming").json["payments"] == []
+    assert vendor.get("/payments?status=upcoming").json["items"] == []
 
 
 @pytest.mark.rule("R-9a")
@@ -265,8 +269,8 @@ def test_a_negative_quantity_is_refused_with_the_rule_and_nothing_changes(agency
         json={"lines": [{"line_id": "1", "quantity": "-5"}], "deliver_by": "2026-03-13", "contact_email": AGENCY_EMAIL},
     )
     assert reply.status == 400 and reply.json["rule"] == "R-9a"
-    assert reply.json["details"] == [{"field": "lines[0].quantity", "problem": "must be greater than 0"}]
-    assert agency.get(f"/contracts/{contract.id}/orders").json["orders"] == []
+    assert reply.json["details"] == [{"field": "lines[0].quantity", "problem": "must be greater than 0", "type": "value_error"}]
+    assert agency.get(f"/contracts/{contract.id}/orders").json["items"] == []
 
 
 @pytest.mark.rule("R-9a")

@@ -94,7 +94,7 @@ def test_an_order_runs_from_approval_to_late_payment_and_its_interest_invoice(ap
         f"Payment due in 3 days: invoice {invoice.json['id']}",
         f"Payment overdue: invoice {invoice.json['id']}",
     ]
-    overdue = agency.get(f"/payments?agency={AGENCY}&status=overdue").json["payments"]
+    overdue = agency.get(f"/payments?agency={AGENCY}&status=overdue").json["items"]
     assert [p["id"] for p in overdue] == [invoice.json["id"]]
 
     # paid on day 70 (2 June), 25 days late: 12,345.67 x 1% x 25/30 = 102.8805... -> 102.88
@@ -123,7 +123,7 @@ def test_only_purchasing_amends_a_contract_over_http_and_it_binds_when_the_contr
     )
     assert accepted.status == 200 and accepted.json["status"] == "accepted", accepted.json
     assert api.as_purchasing().get(f"/contracts/{contract.id}").json["lines"][0]["quantity"] == "150"
-    assert [a["number"] for a in api.as_vendor(CONTRACTOR).get(f"/contracts/{contract.id}/amendments").json["amendments"]] == [1]
+    assert [a["number"] for a in api.as_vendor(CONTRACTOR).get(f"/contracts/{contract.id}/amendments").json["items"]] == [1]
 
 
 ORDER_80 = {
@@ -148,11 +148,11 @@ def test_a_term_ending_with_orders_below_ninety_percent_is_reported_at_its_first
     assert agency.post(f"/contracts/{contract.id}/orders", json=ORDER_80).status == 201
     # When the clock reaches the last second of 31 March; Then nothing is reported yet and orders are still taken
     clock.advance(to=at_local("2026-03-31", 23).replace(minute=59, second=59))
-    assert agency.get(f"/contracts/{contract.id}/term-reports").json["reports"] == [] and shortfall_mails(stack, contract) == []
+    assert agency.get(f"/contracts/{contract.id}/term-reports").json["items"] == [] and shortfall_mails(stack, contract) == []
     # When the term is over (00:00:00 on 1 April)
     clock.advance(seconds=1)
     # Then the shortfall is recorded and emailed to purchasing and the agency's contact, and no order is taken
-    (report,) = agency.get(f"/contracts/{contract.id}/term-reports").json["reports"]
+    (report,) = agency.get(f"/contracts/{contract.id}/term-reports").json["items"]
     assert (report["term_end"], [(s["line_id"], s["ordered"]) for s in report["lines"]]) == ("2026-03-31", [("1", "80")])
     (mail,) = shortfall_mails(stack, contract)
     assert mail["to"] == ["purchasing@example.gov", AGENCY_EMAIL]
@@ -187,7 +187,7 @@ def test_an_accepted_extension_moves_the_report_to_the_new_end_of_the_term(api, 
     clock.advance(to=at_local("2026-05-01", 0))
     (mail,) = shortfall_mails(stack, contract)
     assert "Line 1: " in mail["text"] and "ordered 85 of 100" in mail["text"]
-    assert [r["term_end"] for r in agency.get(f"/contracts/{contract.id}/term-reports").json["reports"]] == ["2026-04-30"]
+    assert [r["term_end"] for r in agency.get(f"/contracts/{contract.id}/term-reports").json["items"]] == ["2026-04-30"]
 
 
 @pytest.mark.rule("R-9d/e")
@@ -259,7 +259,7 @@ def test_the_contractor_gives_a_force_majeure_notice_the_agency_can_read(api, co
         f"/contracts/{contract.id}/force-majeure-notices", json={"cause": "flood at the warehouse", "probable_duration_days": 7}
     )
     assert given.status == 201, given.json
-    notices = api.as_("agency", AGENCY).get(f"/contracts/{contract.id}/force-majeure-notices").json["notices"]
+    notices = api.as_("agency", AGENCY).get(f"/contracts/{contract.id}/force-majeure-notices").json["items"]
     assert [n["cause"] for n in notices] == ["flood at the warehouse"]
 
 

@@ -107,7 +107,7 @@ def test_a_late_waiver_request_is_rejected_with_the_last_allowed_date(api, stack
     assert reply.json["Code"] == "DeadlinePassed" and reply.json["rule"] == "OPM-4"
     assert "2026-03-01" in reply.json["Message"]
     assert reply.json["details"][0]["last_allowed_date"] == "2026-03-01"
-    assert api.as_("agency", "DSS").get(f"/plans/{plan_id}/amendments").json["amendments"] == []
+    assert api.as_("agency", "DSS").get(f"/plans/{plan_id}/amendments").json["items"] == []
     assert stack.executions(PROCESS) == []
 
 
@@ -133,7 +133,7 @@ def test_an_approved_waiver_changes_the_public_schedule_only_once_the_agency_pub
     assert public["schedule_version"] == 2
     assert next(s for s in public["procurement_schedule"] if s["service_id"] == "HOME-CARE")["method"] == "non_competitive"
     assert api.get(f"/plans/{plan_id}/schedule/versions/1").json["services"][0]["method"] == "competitive"
-    assert [v["source"] for v in api.get(f"/plans/{plan_id}/schedule/versions").json["versions"]] == ["plan", amendment["id"]]
+    assert [v["source"] for v in api.get(f"/plans/{plan_id}/schedule/versions").json["items"]] == ["plan", amendment["id"]]
     assert stack.execution(PROCESS, f"amendment-{amendment['id']}")["status"] == "SUCCEEDED"
     assert not any(CONTRACTOR in m["to"] or "bids@elderhelp.example" in m["to"] for m in stack.outbox())
 
@@ -149,7 +149,7 @@ def test_a_denied_request_leaves_the_schedule_unchanged_and_tells_the_agency_why
     assert denied.status == 200 and denied.json["status"] == "denied"
     mail = [m for m in stack.outbox() if AGENCY_CONTACT in m["to"]][-1]
     assert mail["subject"].endswith("denied") and "Several providers exist." in mail["text"]
-    assert api.get(f"/plans/{plan_id}/schedule/versions").json["versions"][-1]["number"] == 1
+    assert api.get(f"/plans/{plan_id}/schedule/versions").json["items"][-1]["number"] == 1
     assert api.as_("agency", "DSS").post(f"/amendments/{amendment['id']}/publish").status == 409
     assert stack.execution(PROCESS, f"amendment-{amendment['id']}")["status"] == "SUCCEEDED"
 

@@ -1,0 +1,123 @@
+"""The one page shape of every list: `{items, next}`, read with `?limit=` and `?cursor=`.
+
+A cursor is the store position after a page's last item (its DynamoDB key), signed with HMAC-SHA256 together with
+the list it belongs to: the route, its path parameters, its filters and the caller. A cursor altered, or used on
+another list, filter or caller, is refused (400 InvalidCursor) before anything is read, so nobody can make a Query
+start from a key of their choosing. The key is `CURSOR_KEY` (docs/decisions.md, "Pages and cursors").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from chalicelib import bootstrap
+from chalicelib.api.framework import Call
+from chalicelib.api.views import RequestBody
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.services.ports import Listing, PageRequest
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+Item = TypeVar("Item")
+
+
+class InvalidCursor(ValidationFailed):
+    """The cursor was not written by this API for this list, these filters and this caller."""
+
+
+class PageQuery(RequestBody):
+    """The query parameters every list takes; a list's own filters extend it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
+    cursor: str | None = Field(
+        None, max_length=2048, description="The `next` of the previous page, with the same filters; omit for the first page."
+    )
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list. Pass `next` back as `?cursor=` (with the same filters) for the following page."""
+
+    items: list[Item] = Field(description="At most `limit` items, in the list's order.")
+    next: str | None = Field(description="Opaque cursor of the following page; null on the last page.")
+
+    def __class_getitem__(cls, item):
+        """`Page[X]` is a model named `XPage`, so that each list's schema has a plain name in the OpenAPI document."""
+        parametrized = super().__class_getitem__(item)
+        if cls is not Page or not (isinstance(item, type) and issubclass(item, BaseModel)):
+            return parametrized
+        if item not in _NAMED:
+            _NAMED[item] = type(f"{item.__name__}Page", (parametrized,), {"__module__": __name__, "__doc__": Page.__doc__})
+        return _NAMED[item]
+
+
+_NAMED: dict[type, type[Page]] = {}
+
+
+def page_request(call: Call) -> PageRequest:
+    """The page the caller asks for: its limit and the store position its cursor carries, checked."""
+    query: PageQuery = call.query
+    if not query.cursor:
+        return PageRequest(limit=query.limit)
+    return PageRequest(limit=query.limit, after=_verified(query.cursor, _scope(call)))
+
+
+def page_of(call: Call, found: Listing, view: Callable[[Any], Item]) -> Page[Item]:
+    """The answer for one page of store items, each shown by `view`, with the signed cursor of the next page."""
+    return Page[Any](
+        items=[view(item) for item in found.items], next=None if found.next is None else _signed(found.next, _scope(call))
+    )
+
+
+def _scope(call: Call) -> bytes:
+    """What a cursor is bound to: the route, its path parameters, the filters (all but limit and cursor), the caller."""
+    request = call.request
+    scope = {
+        "route": request.context.get("resourcePath"),
+        "path": request.uri_params or {},
+        "filters": call.query.model_dump(mode="json", exclude={"limit", "cursor"}),
+        "caller": None if call.actor is None else call.actor.sub,
+    }
+    return json.dumps(scope, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _mac(position: bytes, scope: bytes) -> bytes:
+    key = bootstrap.settings().cursor_key
+    if not key:
+        raise RuntimeError("set CURSOR_KEY: the key that signs list cursors")
+    return hmac.new(key.encode(), scope + b"\n" + position, hashlib.sha256).digest()
+
+
+def _signed(position: str, scope: bytes) -> str:
+    raw = position.encode()
+    return f"{_b64(raw)}.{_b64(_mac(raw, scope))}"
+
+
+def _verified(cursor: str, scope: bytes) -> str:
+    encoded, _, mac = cursor.partition(".")
+    try:
+        raw, given = _unb64(encoded), _unb64(mac)
+    except (binascii.Error, ValueError):
+        raw, given = b"", b""
+    if not raw or not hmac.compare_digest(given, _mac(raw, scope)):
+        raise InvalidCursor(
+            "The cursor is not one this list gave: pass back the `next` of the previous page unchanged, with the same "
+            "filters and the same token, or omit it to start from the first page.",
+            details=[{"field": "cursor", "problem": "altered, or from another list, filter or caller"}],
+        )
+    return raw.decode()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,136 @@
+"""The event each task Lambda accepts: the `Payload` its state machine step sends (statemachines/*.asl.json, the fault
+policy's "needs attention" step of infra/build.py included), validated by a Powertools parser model.
+
+A payload the model refuses fails the step with MalformedTaskEvent before any service runs. The fault policy retries
+no such error (infra/build.py retries only Lambda's and the transient errors): the same payload would fail again,
+so the step needs attention at once and purchasing is told which field is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from aws_lambda_powertools.utilities.parser import parse
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class MalformedTaskEvent(Exception):
+    """The event is not what the function's model accepts; the message names each wrong field and its problem."""
+
+
+Id = Annotated[str, Field(min_length=1)]
+
+
+class TaskEvent(BaseModel):
+    """Every step passes its execution's name (`$$.Execution.Name`): the correlation id of the task's logs and of
+    what it writes. A field the step does not send, or one it sends that the model lacks, is refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    execution: Id
+
+
+class AttentionEvent(TaskEvent):
+    process: Id
+    state: Id
+    task_token: Id
+    error: str | None = None  # `$.fault.Error` and `$.fault.Cause` of the failed step's catch
+    cause: str | None = None
+
+
+class VendorStep(TaskEvent):
+    vendor_id: Id
+
+
+class VendorWait(VendorStep):
+    task_token: Id
+
+
+class SolicitationStep(TaskEvent):
+    solicitation_id: Id
+
+
+class SolicitationWait(SolicitationStep):
+    task_token: Id
+
+
+class TabulationStep(SolicitationStep):
+    after: str = ""  # the last bidder emailed; empty before the first batch
+
+
+class OpeningStep(TabulationStep):
+    opened: int = Field(default=0, ge=0)  # bids opened by the earlier batches
+
+
+class AwardShareStep(TaskEvent):
+    award_id: Id
+    share: int = Field(ge=1)  # the share's number, from 1
+
+
+class AwardShareWait(AwardShareStep):
+    task_token: Id
+
+
+class ContractTermStep(TaskEvent):
+    contract_id: Id
+    term_end: dt.date
+
+
+class DeliveryStep(TaskEvent):
+    delivery_id: Id
+
+
+class InvoiceStep(TaskEvent):
+    invoice_id: Id
+
+
+class AmendmentStep(TaskEvent):
+    amendment_id: Id
+
+
+class AmendmentWait(AmendmentStep):
+    task_token: Id
+
+
+class OpmNoticeStep(AmendmentStep):
+    notice: Literal["reminder", "escalation"]  # OPM-5: two business days before the due date, or once it passed
+
+
+Event = TypeVar("Event", bound=TaskEvent)
+
+MODELS: dict[str, type[TaskEvent]] = {}  # Lambda function name -> the model of its event
+WORKFLOW_ERRORS: dict[str, frozenset[str]] = {}  # Lambda function name -> the errors its steps catch by name
+
+
+def parse_event(event: Any, model: type[Event]) -> Event:
+    try:
+        return parse(event=event, model=model)
+    except ValidationError as refused:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in refused.errors())
+        raise MalformedTaskEvent(f"{model.__name__} refused the event: {problems}") from None
+
+
+def task(
+    bp: Blueprint, name: str, model: type[Event], *, raises: tuple[type[Exception] | str, ...] = ()
+) -> Callable[[Callable[[Event, Any], Any]], Any]:
+    """Register the handler as Lambda function `name` of `bp`; it is called with its event parsed as `model`.
+
+    `raises` names what the function's steps must catch: errors it raises for its state machine to take another
+    branch, and (as strings) the errors a waiting step's task token is failed with. Everything else it raises goes to
+    the fault policy. tests/unit/test_workflow_error_names.py holds the ASL files to both."""
+
+    def register(handler: Callable[[Event, Any], Any]) -> Any:
+        MODELS[name] = model
+        WORKFLOW_ERRORS[name] = frozenset(error if isinstance(error, str) else error.__name__ for error in raises)
+
+        @functools.wraps(handler)
+        def parsed(event: Any, context: Any) -> Any:
+            return handler(parse_event(event, model), context)
+
+        return bp.lambda_function(name=name)(parsed)
+
+    return register
