@@ -8,6 +8,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime, Money
 from chalicelib.api.views import RequestBody
 from chalicelib.domain import awards as award_rules
@@ -291,3 +292,21 @@ def correction(call: Call, award_id: str):
 def get(call: Call, award_id: str):
     """Purchasing, the agency and the ranked bidders."""
     return AwardOut.of(awards.get_award(call.deps, call.actor, award_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/vendors/{vendor_id}/awards",
+    summary="List a vendor's awards",
+    tag=TAG,
+    roles={Role.PURCHASING, Role.VENDOR},
+    query=PageQuery,
+    response=Page[AwardOut],
+    rules=("R-8a",),
+    errors=(404,),
+)
+def list_vendor_awards(call: Call, vendor_id: str):
+    """Every award the vendor was given a share of, in the order they were made, pending, conditional, contracted
+    or refused: the vendor itself and purchasing."""
+    return page_of(call, awards.vendor_awards(call.deps, call.actor, vendor_id, page_request(call)), AwardOut.of)

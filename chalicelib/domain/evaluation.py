@@ -26,7 +26,7 @@ class Candidate:
     bidder_name: str
     bidder_email: str
     evaluated_price: Decimal  # what ranks: unit price per item, total of full quantities per group or whole
-    amount: Decimal  # the award amount, in cents
+    amount: Decimal  # the award amount in dollars, at the quantities offered
     line_ids: tuple[str, ...]
     received_at: dt.datetime
     cash_discount_percent: Decimal | None = None

@@ -15,7 +15,7 @@ from chalicelib.domain import contracts as contract_rules
 from chalicelib.domain import evaluation
 from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.calendar import timer_seconds
+from chalicelib.domain.calendar import iso_utc, timer_seconds
 from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.outbox import Audience
@@ -29,6 +29,7 @@ from chalicelib.services.ports import (
     Email,
     Guard,
     Listing,
+    Member,
     PageRequest,
     Role,
     Send,
@@ -120,12 +121,14 @@ def awarded_line_guard(solicitation_id: str, line_id: str) -> str:
 
 
 def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
-    """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two, a guard one). The
-    first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
+    """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two, a guard or a
+    member one). The first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
     batches, batch, size = [], [decided], 2
     for award in awards:
-        items = [Change(action="award.made", after=award)] + [
-            Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids
+        items: list[Write] = [
+            Change(action="award.made", after=award),
+            *(Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids),
+            *awarded_vendors(award, award.shares),
         ]
         cost = len(items) + 1
         if size + cost > TRANSACTION_ITEMS:
@@ -133,6 +136,29 @@ def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
             batch, size = [], 0
         batch, size = batch + items, size + cost
     return batches + [batch]
+
+
+def awards_of_vendor(vendor_id: str) -> str:
+    """The collection of the awards a vendor holds or held a share of, in the order they were made."""
+    return f"awards-of-vendor#{vendor_id}"
+
+
+def awarded_vendors(award: Award, shares: tuple[Share, ...]) -> list[Member]:
+    """The award joins the collection of each vendor given one of `shares` (once per vendor: a transaction writes an
+    item once). The member sorts by the award's time, then its id."""
+    vendors = sorted({share.candidate.vendor_id for share in shares})
+    return [Member(awards_of_vendor(v), f"{iso_utc(award.created_at)}#{award.id}") for v in vendors]
+
+
+def vendor_awards(deps: Deps, actor: Actor, vendor_id: str, page: PageRequest) -> Listing[Award]:
+    """The awards a vendor was given a share of (notices, conditional awards, contracts, refusals), for the vendor
+    itself and purchasing: one strongly consistent Query of its collection, then one batch read of the awards."""
+    vendor = get_vendor(deps, actor, vendor_id)
+    members = list(deps.store.members(awards_of_vendor(vendor.id), after=page.after, limit=page.limit + 1))
+    shown = members[: page.limit]
+    ids = [member.split("#", 1)[1] for member in shown]
+    found = {award.id: award for award in deps.store.get_many(Award, ids)}
+    return Listing([found[i] for i in ids if i in found], shown[-1] if len(members) > page.limit else None)
 
 
 def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solicitation:
@@ -292,7 +318,7 @@ def next_bidder(deps: Deps, actor: Actor, award_id: str) -> Award:
         sol = load(deps, award.solicitation_id)
         now = deps.clock.now()
         moved, passed, new = rules.pass_on(award, sol, now)
-        changes: list[Write] = [Change(action="award.passed_on", after=moved, before=award)]
+        changes: list[Write] = [Change(action="award.passed_on", after=moved, before=award), *awarded_vendors(moved, new)]
         for share in passed:
             if award.share(share.number).status is ShareStatus.REFUSED and share.contract_id:
                 contract = deps.load(Contract, share.contract_id)

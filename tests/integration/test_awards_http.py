@@ -3,7 +3,14 @@ on bad input with nothing changed (R-9h), and every new request field described.
 
 import pytest
 
-from tests.workflows.test_invitation_to_bid import OPENING, bid, mails_to, publish_with_two_vendors
+from tests.workflows.test_invitation_to_bid import (
+    INVITATION,
+    OPENING,
+    bid,
+    mails_to,
+    publish_with_two_vendors,
+    register_and_confirm,
+)
 
 
 @pytest.fixture
@@ -26,6 +33,25 @@ def test_the_award_and_its_notice_state_the_responsibility_note_given_for_the_bi
     award = api.as_purchasing().get(f"/awards/{reply.json['awards'][0]['id']}").json
     assert award["shares"][0]["responsibility"] == note
     assert f"Responsibility findings considered: {note}." in mails_to(stack, "bolt")[-1]["text"]
+
+
+@pytest.mark.rule("R-8a")
+def test_a_vendor_pages_its_awards_and_cannot_read_another_vendors(api, stack, clock):
+    # Given acme and bolt registered, their bids opened and the award made to bolt, the lowest bidder
+    acme_id, bolt_id = (register_and_confirm(api, stack, org) for org in ("acme", "bolt"))
+    sol_id = api.as_purchasing().post("/solicitations", json=INVITATION).json["id"]
+    api.as_purchasing().post(f"/solicitations/{sol_id}/publish")
+    for org, price in (("acme", "30.00"), ("bolt", "25.00")):
+        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(price, "40.00")).status == 201
+    clock.advance(to=OPENING)
+    award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
+    # When bolt and purchasing list bolt's awards / Then the award is there, on one page
+    for caller in (api.as_vendor("bolt"), api.as_purchasing()):
+        page = caller.get(f"/vendors/{bolt_id}/awards?limit=1").json
+        assert [a["id"] for a in page["items"]] == [award_id] and page["next"] is None
+    # And acme's list is empty, and acme cannot read bolt's
+    assert api.as_vendor("acme").get(f"/vendors/{acme_id}/awards").json == {"items": [], "next": None}
+    assert api.as_vendor("acme").get(f"/vendors/{bolt_id}/awards").status == 404
 
 
 @pytest.mark.rule("R-18a/b")

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFou
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, outbox, solicitations, vendors
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from local.fein import fein_for
 from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
 
@@ -393,6 +393,46 @@ def test_next_cancels_the_refused_contract_tells_the_refuser_and_starts_the_next
     assert moved.share(2).candidate.vendor_id == "V-acme"
     assert deps.workflows.started[-1][:2] == ("award-acceptance", f"award-{award.id}-2")
     assert deps.notifier.sent[-1].to == ("bids@bolt.example",) and "next ranked bidder" in deps.notifier.sent[-1].text
+
+
+@pytest.mark.rule("R-8a")
+def test_a_vendors_awards_list_the_award_it_was_given_and_then_the_one_passed_on_to_it(deps, sealer, sol):
+    # Given bolt's award (the lower bid), refused and passed on to acme by purchasing
+    _, (award,) = make_awards(deps, sealer, sol)
+    awards.notice(deps, "award-x", award.id, 1)
+    ACME = Actor("u", Role.VENDOR, "acme")
+    assert awards.vendor_awards(deps, ACME, "V-acme", PageRequest()).items == []
+    awards.refuse(deps, BOLT, award.id, "no stock")
+    awards.next_bidder(deps, PURCHASING, award.id)
+    # Then the award is in bolt's list (refused there) and in acme's, for each vendor and for purchasing
+    for actor, vendor_id in ((BOLT, "V-bolt"), (ACME, "V-acme"), (PURCHASING, "V-bolt"), (PURCHASING, "V-acme")):
+        listing = awards.vendor_awards(deps, actor, vendor_id, PageRequest())
+        assert [a.id for a in listing.items] == [award.id] and listing.next is None
+    # And a vendor cannot read another vendor's list
+    with pytest.raises(NotFound):
+        awards.vendor_awards(deps, BOLT, "V-acme", PageRequest())
+
+
+@pytest.mark.rule("R-8a")
+def test_a_vendors_awards_are_read_in_pages_in_the_order_they_were_made(deps, sealer, sol):
+    # Given 5 awards bolt was given a share of, a minute apart (each joins bolt's collection as the award does)
+    _, (award,) = make_awards(deps, sealer, sol)
+    made = [award]
+    for n in range(4):
+        deps.clock.advance(minutes=1)
+        copy = dataclasses.replace(award, id=f"AW-copy-{n}", created_at=deps.clock.now(), version=0)
+        made += deps.store.commit(
+            PURCHASING, deps.clock.now(), [Change(action="test", after=copy), *awards.awarded_vendors(copy, copy.shares)]
+        )
+    # When bolt reads them 2 at a time / Then 3 pages (2, 2, 1) in the order the awards were made
+    pages, after = [], ""
+    while True:
+        listing = awards.vendor_awards(deps, BOLT, "V-bolt", PageRequest(limit=2, after=after))
+        pages.append([a.id for a in listing.items])
+        if listing.next is None:
+            break
+        after = listing.next
+    assert pages == [[made[0].id, made[1].id], [made[2].id, made[3].id], [made[4].id]]
 
 
 @pytest.mark.rule("R-9h")
