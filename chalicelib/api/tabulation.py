@@ -6,7 +6,6 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
 from chalicelib.domain.bids import Bid, BidStatus, Finding
-from chalicelib.domain.money import to_cents
 
 
 class TabulatedLine(BaseModel):
@@ -99,7 +98,7 @@ class TabulationRow(BaseModel):
             return row
         return row.model_copy(
             update={
-                "total": to_cents(content.total),
+                "total": content.total,
                 "lines": tabulated(content.lines),
                 "corrections": [BidCorrection(**vars(c)) for c in content.corrections],
                 "cash_discount_percent": content.cash_discount_percent,
@@ -110,7 +109,7 @@ class TabulationRow(BaseModel):
                     TabulatedAlternate(
                         number=a.number,
                         description=a.description,
-                        total=to_cents(a.total),
+                        total=a.total,
                         lines=tabulated(a.lines),
                         corrections=[BidCorrection(**vars(c)) for c in a.corrections],
                     )
@@ -126,7 +125,7 @@ def tabulated(lines) -> list[TabulatedLine]:
             line_id=line.line_id,
             unit_price=line.unit_price,
             quantity=line.quantity,
-            extension=to_cents(line.extension),
+            extension=line.extension,
             substitute_article=line.substitute_article,
         )
         for line in lines
