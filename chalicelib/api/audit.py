@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -22,6 +22,156 @@ class AuditQuery(PageQuery):
 
 
 class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entity": "award:AW-2aa9df5ca586",
+                    "at": "2026-04-16T10:00:00-04:00",
+                    "actor": "workflow:award-AW-2aa9df5ca586-1",
+                    "role": "system",
+                    "org": "system",
+                    "action": "award.acceptance_awaited",
+                    "before": {
+                        "id": "AW-2aa9df5ca586",
+                        "solicitation_id": "ITB-9e6f19c9527b",
+                        "agency": "DAS",
+                        "scope": "all",
+                        "candidates": [
+                            {
+                                "bid_id": "BID-b1868df64be1",
+                                "vendor_id": "V-ccb6650e496c",
+                                "vendor_org": "acme",
+                                "bidder_name": "Acme Office Supply LLC",
+                                "bidder_email": "bids@acme.example",
+                                "evaluated_price": "3600.00",
+                                "amount": "3600.00",
+                                "line_ids": ["1", "2"],
+                                "received_at": "2026-03-02T14:00:00Z",
+                                "cash_discount_percent": None,
+                                "cash_discount_days": None,
+                                "acceptance_period_days": None,
+                                "alternate": None,
+                                "quantities": ["100", "20"],
+                                "unit_prices": ["30.00", "30.00"],
+                            }
+                        ],
+                        "created_at": "2026-04-16T14:00:00Z",
+                        "surety_percent": "10",
+                        "notes": [],
+                        "responsibility": [],
+                        "shares": [
+                            {
+                                "number": 1,
+                                "candidate": {
+                                    "bid_id": "BID-b1868df64be1",
+                                    "vendor_id": "V-ccb6650e496c",
+                                    "vendor_org": "acme",
+                                    "bidder_name": "Acme Office Supply LLC",
+                                    "bidder_email": "bids@acme.example",
+                                    "evaluated_price": "3600.00",
+                                    "amount": "3600.00",
+                                    "line_ids": ["1", "2"],
+                                    "received_at": "2026-03-02T14:00:00Z",
+                                    "cash_discount_percent": None,
+                                    "cash_discount_days": None,
+                                    "acceptance_period_days": None,
+                                    "alternate": None,
+                                    "quantities": ["100", "20"],
+                                    "unit_prices": ["30.00", "30.00"],
+                                },
+                                "lines": [{"line_id": "1", "quantity": "100"}, {"line_id": "2", "quantity": "20"}],
+                                "conditional": True,
+                                "created_at": "2026-04-16T14:00:00Z",
+                                "responsibility": "no adverse finding of responsibility (R-18)",
+                                "status": "conditional",
+                                "noticed_at": "2026-04-16T14:00:00Z",
+                                "accepted_at": None,
+                                "acceptance_token": None,
+                                "contract_id": None,
+                                "surety_requested_at": None,
+                                "surety_token": None,
+                                "surety": None,
+                                "refused_at": None,
+                                "refusal_reason": None,
+                            }
+                        ],
+                        "outcomes": [],
+                        "corrections": [],
+                        "version": 2,
+                    },
+                    "after": {
+                        "id": "AW-2aa9df5ca586",
+                        "solicitation_id": "ITB-9e6f19c9527b",
+                        "agency": "DAS",
+                        "scope": "all",
+                        "candidates": [
+                            {
+                                "bid_id": "BID-b1868df64be1",
+                                "vendor_id": "V-ccb6650e496c",
+                                "vendor_org": "acme",
+                                "bidder_name": "Acme Office Supply LLC",
+                                "bidder_email": "bids@acme.example",
+                                "evaluated_price": "3600.00",
+                                "amount": "3600.00",
+                                "line_ids": ["1", "2"],
+                                "received_at": "2026-03-02T14:00:00Z",
+                                "cash_discount_percent": None,
+                                "cash_discount_days": None,
+                                "acceptance_period_days": None,
+                                "alternate": None,
+                                "quantities": ["100", "20"],
+                                "unit_prices": ["30.00", "30.00"],
+                            }
+                        ],
+                        "created_at": "2026-04-16T14:00:00Z",
+                        "surety_percent": "10",
+                        "notes": [],
+                        "responsibility": [],
+                        "shares": [
+                            {
+                                "number": 1,
+                                "candidate": {
+                                    "bid_id": "BID-b1868df64be1",
+                                    "vendor_id": "V-ccb6650e496c",
+                                    "vendor_org": "acme",
+                                    "bidder_name": "Acme Office Supply LLC",
+                                    "bidder_email": "bids@acme.example",
+                                    "evaluated_price": "3600.00",
+                                    "amount": "3600.00",
+                                    "line_ids": ["1", "2"],
+                                    "received_at": "2026-03-02T14:00:00Z",
+                                    "cash_discount_percent": None,
+                                    "cash_discount_days": None,
+                                    "acceptance_period_days": None,
+                                    "alternate": None,
+                                    "quantities": ["100", "20"],
+                                    "unit_prices": ["30.00", "30.00"],
+                                },
+                                "lines": [{"line_id": "1", "quantity": "100"}, {"line_id": "2", "quantity": "20"}],
+                                "conditional": True,
+                                "created_at": "2026-04-16T14:00:00Z",
+                                "responsibility": "no adverse finding of responsibility (R-18)",
+                                "status": "conditional",
+                                "noticed_at": "2026-04-16T14:00:00Z",
+                                "accepted_at": None,
+                                "acceptance_token": "24c3b95d-949a-4d07-ac40-bbad983d9b9b",
+                                "contract_id": None,
+                                "surety_requested_at": None,
+                                "surety_token": None,
+                                "surety": None,
+                                "refused_at": None,
+                                "refusal_reason": None,
+                            }
+                        ],
+                        "outcomes": [],
+                        "corrections": [],
+                        "version": 3,
+                    },
+                }
+            ]
+        }
+    )
     entity: str = Field(description="The record changed, as kind:id.")
     at: LocalTime = Field(description="When the change was committed.")
     actor: str = Field(description="Token subject, or workflow:<execution> for timers.")

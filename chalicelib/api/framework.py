@@ -107,6 +107,7 @@ class Operation:
     rules: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
     optional_auth: bool = False
+    view: Callable | None = None
 
     @property
     def path_params(self) -> list[str]:
@@ -123,12 +124,18 @@ CORS_MAX_AGE_SECONDS = 600
 
 @dataclass
 class Call:
-    """What a view receives: the caller (None on public routes without a token) and parsed input."""
+    """What a view receives: the caller and the parsed input. `viewer` is the caller as authenticated, None on a public
+    route called without a token; `actor` is the caller of a route with roles, which the framework has authenticated."""
 
-    actor: Actor | None
+    viewer: Actor | None
     body: Any
     query: Any
     request: Any
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller: a public route reads `viewer` instead, as it may have none."""
+        return _authenticated(self.viewer)
 
     @property
     def deps(self):
@@ -218,6 +225,7 @@ def operation(
                 rules=rules,
                 errors=errors,
                 optional_auth=optional_auth,
+                view=view,
             )
         )
         rule = rules[0] if rules else None
@@ -229,16 +237,16 @@ def operation(
         def handler(**path_params):
             request = bp.current_request
             try:
-                actor = _caller(request, required=roles is not None, optional=optional_auth)
-                if roles is not None and actor.role not in roles:
+                viewer = _caller(request, required=roles is not None, optional=optional_auth)
+                if roles is not None and (role := _authenticated(viewer).role) not in roles:
                     allowed = " or ".join(sorted(r.value for r in roles))
                     raise Forbidden(
-                        f"Only {allowed} may {summary[0].lower()}{summary[1:]}; the token's role is {actor.role.value}.",
+                        f"Only {allowed} may {summary[0].lower()}{summary[1:]}; the token's role is {role.value}.",
                         rule=rule,
                     )
                 parsed_body = _parse_body(request, body, rule)
                 parsed_query = _parse_query(request, query, rule)
-                result = view(Call(actor, parsed_body, parsed_query, request), **path_params)
+                result = view(Call(viewer, parsed_body, parsed_query, request), **path_params)
             except DomainError as exc:
                 logger.info("request refused", extra={"code": exc.code, "rule": exc.rule})
                 return domain_error_response(exc)
@@ -320,6 +328,12 @@ def unsupported_media_type(content_type: str) -> Response:
     return error_response(
         415, "UnsupportedMediaType", f"The body must be JSON, not {content_type}; send it with Content-Type: application/json."
     )
+
+
+def _authenticated(viewer: Actor | None) -> Actor:
+    if viewer is None:
+        raise Unauthenticated("This operation needs an 'Authorization: Bearer <token>' header.")
+    return viewer
 
 
 def _caller(request, *, required: bool, optional: bool) -> Actor | None:

@@ -64,7 +64,7 @@ def sealed_route(method: str, path: str, *, reference: Callable[[dict], dict]) -
 
 def register(app) -> None:
     @app.middleware("http")
-    def honour_idempotency_key(event, get_response):
+    def honour_idempotency_key(event: Any, get_response: Callable[[Any], Response]) -> Response:
         key = event.headers.get(HEADER)
         if event.method != "POST" or key is None:
             return get_response(event)

@@ -15,7 +15,7 @@ _ERRORS = {
     401: "Missing or invalid bearer token (on a public route: a token sent and refused)",
     403: "The caller's role may not do this",
     404: "No such record visible to the caller",
-    409: "The record's state or a deadline does not allow this",
+    409: "The record's state or a deadline does not allow this; or (Code RecordChanged) a concurrent write changed it: retry",
     413: "The input exceeds a storage limit (400 KB per record, 100 writes per transaction); nothing is stored",
     415: "The body is not sent with Content-Type: application/json",
     422: "A rule forbids this; or (Code IdempotencyKeyReused) the Idempotency-Key was already used with another body",
@@ -51,8 +51,9 @@ RETRY_AFTER = {
 
 
 def _storage_errors(method: str) -> set[int]:
-    """Every operation reads the database and may be throttled (503); every write may also exceed its limits (413)."""
-    return {503} if method == "GET" else {413, 503}
+    """Every operation reads the database and may be throttled (503); every write may also exceed its limits (413) or
+    meet a concurrent write to the records it read (409 RecordChanged, the conditional write refused)."""
+    return {503} if method == "GET" else {409, 413, 503}
 
 
 def _request_errors(op: Operation) -> set[int]:
@@ -186,4 +187,46 @@ def document() -> dict:
         }
     )
     built = construct_open_api_with_schema_class(spec)
-    return built.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True) | {"openapi": built.openapi}
+    result = built.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    _compose_examples(result["components"]["schemas"])
+    return result | {"openapi": built.openapi}
+
+
+_NO_EXAMPLE = object()
+
+
+def _compose_examples(schemas: dict) -> None:
+    """A model without an example of its own (a list of records) gets one composed of its fields' examples (the
+    records' own) when every required field has one: an example stays written once, on the model it shows."""
+    for name in schemas:
+        _example_of({"$ref": f"#/components/schemas/{name}"}, schemas, frozenset())
+
+
+def _example_of(schema: dict, schemas: dict, seen: frozenset):
+    if "examples" in schema:
+        return schema["examples"][0]
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        target = schemas[name]
+        example = _NO_EXAMPLE if name in seen else _example_of(target, schemas, seen | {name})
+        if example is not _NO_EXAMPLE and target.get("type") == "object":
+            target["examples"] = [example]
+        return example
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "anyOf" in schema:
+        options = (_example_of(option, schemas, seen) for option in schema["anyOf"] if option.get("type") != "null")
+        return next((example for example in options if example is not _NO_EXAMPLE), _NO_EXAMPLE)
+    if schema.get("type") == "array" and "items" in schema:
+        item = _example_of(schema["items"], schemas, seen)
+        return _NO_EXAMPLE if item is _NO_EXAMPLE else [item]
+    if schema.get("type") == "object" and "properties" in schema:
+        return _composed(schema, schemas, seen)
+    return _NO_EXAMPLE
+
+
+def _composed(schema: dict, schemas: dict, seen: frozenset):
+    examples = {name: _example_of(field, schemas, seen) for name, field in schema["properties"].items()}
+    if not schema.get("required") or any(examples[name] is _NO_EXAMPLE for name in schema["required"]):
+        return _NO_EXAMPLE
+    return {name: example for name, example in examples.items() if example is not _NO_EXAMPLE}

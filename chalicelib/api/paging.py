@@ -46,7 +46,10 @@ class Page(BaseModel, Generic[Item]):
     """One page of a list. Pass `next` back as `?cursor=` (with the same filters) for the following page."""
 
     items: list[Item] = Field(description="At most `limit` items, in the list's order.")
-    next: str | None = Field(description="Opaque cursor of the following page; null on the last page.")
+    next: str | None = Field(
+        description="Opaque cursor of the following page; null on the last page.",
+        examples=["c29saWNpdGF0aW9uI2J5X3N0YXR1cyNvcGVu.9L3tZkq0n2Xc5mYb1WJvR8aT4eHs6uQdPfGiKlNoMpA"],
+    )
 
     def __class_getitem__(cls, item):
         """`Page[X]` is a model named `XPage`, so that each list's schema has a plain name in the OpenAPI document."""
@@ -83,7 +86,7 @@ def _scope(call: Call) -> bytes:
         "route": request.context.get("resourcePath"),
         "path": request.uri_params or {},
         "filters": call.query.model_dump(mode="json", exclude={"limit", "cursor"}),
-        "caller": None if call.actor is None else call.actor.sub,
+        "caller": None if call.viewer is None else call.viewer.sub,
     }
     return json.dumps(scope, sort_keys=True, separators=(",", ":")).encode()
 

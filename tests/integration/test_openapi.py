@@ -52,14 +52,15 @@ def test_errors_are_documented_with_the_one_error_shape(document):
         assert responses[status]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody"
 
 
-def test_every_write_documents_413_and_503_and_every_read_503_with_retry_after(document):
+def test_every_write_documents_409_413_and_503_and_every_read_503_with_retry_after(document):
     # Given every documented operation
     operations = [(method, op) for ops in document["paths"].values() for method, op in ops.items()]
     assert {method for method, _ in operations} >= {"get", "post", "patch", "delete"}
     for method, op in operations:
         responses = op["responses"]
-        # Then a throttled database (503) is documented with its Retry-After header, and writes document 413
-        expected = {"503"} if method == "get" else {"413", "503"}
+        # Then a throttled database (503) is documented with its Retry-After header, and writes a storage limit (413)
+        # and a concurrent write to what they read (409 RecordChanged)
+        expected = {"503"} if method == "get" else {"409", "413", "503"}
         assert expected <= set(responses), (method, op["operationId"])
         assert all(
             responses[s]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody" for s in expected
