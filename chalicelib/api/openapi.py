@@ -122,8 +122,9 @@ def _operation(op: Operation) -> dict:
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "description": "Retry-safe POST: the first answer is replayed for 24 hours.",
-                "schema": {"type": "string", "maxLength": 255},
+                "description": "Retry-safe POST: the first answer is replayed for 24 hours; the same key with another body is "
+                "refused (422 IdempotencyKeyReused), and while its first request is still running (409 RequestInProgress).",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
             }
         )
     result = {

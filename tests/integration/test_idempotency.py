@@ -43,3 +43,18 @@ def test_without_a_key_a_repeated_post_is_processed_again(api):
 def test_an_oversized_key_is_refused(api):
     reply = api.as_vendor("acme").post("/vendors", json=GOOD, headers={"Idempotency-Key": "k" * 256})
     assert reply.status == 400 and reply.json["Code"] == "InvalidIdempotencyKey"
+
+
+def test_the_document_states_the_key_lengths_the_api_accepts(api):
+    # Given the Idempotency-Key parameter of every POST in the document
+    paths = api.get("/openapi.json").json["paths"]
+    schemas = [
+        p["schema"]
+        for ops in paths.values()
+        if "post" in ops
+        for p in ops["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    ]
+    # Then each says 1 to 255 characters, as the API checks (an empty key is refused like an oversized one)
+    assert schemas and all(s == {"type": "string", "minLength": 1, "maxLength": 255} for s in schemas)
+    assert api.as_vendor("acme").post("/vendors", json=GOOD, headers={"Idempotency-Key": ""}).status == 400
