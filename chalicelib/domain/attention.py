@@ -58,7 +58,9 @@ def raise_again(existing: Attention, error: str, cause: str, token: str, now: dt
     )
 
 
-def resume(attention: Attention, by: str, now: dt.datetime) -> Attention:
-    if attention.status is not AttentionStatus.OPEN or attention.token is None:
+def resume(attention: Attention, by: str, now: dt.datetime) -> tuple[Attention, str]:
+    """The record resumed, and the token of the step that waits on it."""
+    token = attention.token
+    if attention.status is not AttentionStatus.OPEN or token is None:
         raise Conflict(f"{attention.id} was already resumed by {attention.resumed_by}; nothing waits on it.")
-    return dataclasses.replace(attention, status=AttentionStatus.RESUMED, token=None, resumed_at=now, resumed_by=by)
+    return dataclasses.replace(attention, status=AttentionStatus.RESUMED, token=None, resumed_at=now, resumed_by=by), token

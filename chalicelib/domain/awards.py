@@ -142,8 +142,13 @@ class Share:
         return None if self.surety_requested_at is None else calendar.days_after(self.surety_requested_at, SURETY_DAYS)
 
     @property
+    def surety_outstanding_until(self) -> dt.datetime | None:
+        """`surety_due` while the surety requested is not furnished; None when none is missing."""
+        return self.surety_due if self.surety is None else None
+
+    @property
     def surety_missing(self) -> bool:
-        return self.surety_requested_at is not None and self.surety is None
+        return self.surety_outstanding_until is not None
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,8 @@ def new_award(
 ) -> Award:
     """R-8a/b: the scope's full quantities go to the lowest eligible bid; by item, a bid offering part of a line takes
     what it offered and the rest goes to the next ranked bid (R-5f)."""
-    notes = tuple((c.bid_id, responsibility[c.bid_id]) for c in ranking.candidates if c.bid_id in (responsibility or {}))
+    given = responsibility or {}
+    notes = tuple((c.bid_id, given[c.bid_id]) for c in ranking.candidates if c.bid_id in given)
     award = Award(
         id=award_id,
         solicitation_id=sol.id,
@@ -244,7 +250,8 @@ def new_award(
         notes=ranking.notes,
         responsibility=notes,
     )
-    needed = {lid: sol.line(lid).quantity for lid in ranking.candidates[0].line_ids}
+    invited = {line.id: line.quantity for line in sol.lines}
+    needed = {lid: invited[lid] for lid in ranking.candidates[0].line_ids}
     return dataclasses.replace(award, shares=_shares_for(award, sol, needed, now))
 
 
@@ -299,8 +306,9 @@ def contract_for(
 ) -> Contract:
     """R-9a: the share's lines at the awarded quantities and the bid's unit prices, as corrected (R-8g)."""
     c = share.candidate
+    invited = {line.id: line for line in sol.lines}
     lines = tuple(
-        ContractLine(lid, sol.line(lid).description, sol.line(lid).unit, quantity, price)
+        ContractLine(lid, invited[lid].description, invited[lid].unit, quantity, price)
         for lid, (quantity, price) in awarded_lines(award, share).items()
     )
     return Contract(
@@ -340,6 +348,7 @@ def notice(award: Award, number: int, now: dt.datetime, contract_id: str | None)
         raise Conflict(f"Share {number} of award {award.id} was already noticed.", rule="R-9g")
     if share.conditional:
         return with_share(award, dataclasses.replace(share, status=ShareStatus.CONDITIONAL, noticed_at=now))
+    assert contract_id is not None  # the caller names the contract a firm share forms
     return with_share(award, _formed(award, share, contract_id, now, noticed_at=now))
 
 
@@ -364,9 +373,10 @@ def accept(award: Award, vendor_id: str, now: dt.datetime, contract_id: str) -> 
     ):
         raise Conflict(f"The notice of award {award.id} already formed your contract; there is nothing to accept.", rule="R-9a")
     share = _share_of(award, vendor_id, (ShareStatus.CONDITIONAL,), "R-8c", "accept")
-    if now >= share.respond_by:
+    respond_by = share.respond_by
+    if respond_by is not None and now >= respond_by:
         raise DeadlinePassed(
-            f"The 10 days to accept conditional award {award.id} ended {calendar.last_day_of(share.respond_by)}.", rule="R-8c"
+            f"The 10 days to accept conditional award {award.id} ended {calendar.last_day_of(respond_by)}.", rule="R-8c"
         )
     return with_share(award, _formed(award, share, contract_id, now, accepted_at=now, acceptance_token=None))
 
@@ -375,14 +385,13 @@ def refuse(award: Award, vendor_id: str, reason: str, now: dt.datetime) -> tuple
     """R-9g: a refusal within 10 days of the notice is recorded and purchasing decides; after the 10 days it is not
     considered: the contract stands and the default remedies apply (R-9i)."""
     share = _share_of(award, vendor_id, (ShareStatus.CONTRACTED, ShareStatus.CONDITIONAL), "R-9g", "refuse")
-    if now >= share.respond_by:
+    respond_by = share.respond_by
+    if respond_by is not None and now >= respond_by:
         raise DeadlinePassed(
-            f"The 10 days to refuse award {award.id} ended with {calendar.last_day_of(share.respond_by)}: the refusal is not "
+            f"The 10 days to refuse award {award.id} ended with {calendar.last_day_of(respond_by)}: the refusal is not "
             f"considered and contract {share.contract_id} stands (R-9i).",
             rule="R-9g",
-            details=[
-                {"field": "award_id", "problem": f"refusals were open until the end of {calendar.last_day_of(share.respond_by)}"}
-            ],
+            details=[{"field": "award_id", "problem": f"refusals were open until the end of {calendar.last_day_of(respond_by)}"}],
         )
     reason = reason.strip() or "refused by the bidder"
     refused = dataclasses.replace(
@@ -420,13 +429,12 @@ def await_surety(award: Award, number: int, token: str) -> Award:
 def furnish_surety(award: Award, vendor_id: str, form: str, amount: str, reference: str, now: dt.datetime) -> Award:
     """R-6b, R-9h: the required percentage of the share, in an accepted form, within 10 days of the request."""
     share = _share_of(award, vendor_id, (ShareStatus.CONTRACTED,), "R-9h", "furnish surety for")
-    if not share.surety_missing:
-        raise Conflict(f"No surety is requested for your share of award {award.id}.", rule="R-9h")
-    if now >= share.surety_due:
-        raise DeadlinePassed(
-            f"Surety for award {award.id} was due by the end of {calendar.last_day_of(share.surety_due)}.", rule="R-9h"
-        )
+    due = share.surety_outstanding_until
     required = surety_amount(award, share)
+    if due is None or required is None:
+        raise Conflict(f"No surety is requested for your share of award {award.id}.", rule="R-9h")
+    if now >= due:
+        raise DeadlinePassed(f"Surety for award {award.id} was due by the end of {calendar.last_day_of(due)}.", rule="R-9h")
     problems = []
     if form not in SURETY_FORMS:
         problems.append({"field": "form", "problem": f"must be one of {', '.join(SURETY_FORMS)}", "rule": "R-6b"})
@@ -447,6 +455,7 @@ def furnish_surety(award: Award, vendor_id: str, form: str, amount: str, referen
         problems.append({"field": "amount", "problem": str(exc), "rule": "R-6b"})
     if problems:
         raise ValidationFailed("The performance surety is not acceptable; see details.", rule="R-9h", details=problems)
+    assert value is not None  # an amount not parsed is a problem raised above
     return with_share(award, dataclasses.replace(share, surety=Surety(form, value, reference.strip(), now), surety_token=None))
 
 
@@ -454,9 +463,10 @@ def surety_lapsed(award: Award, number: int, now: dt.datetime) -> Award:
     """R-9h: the 10 days passed without surety; recorded once for purchasing, who may cancel. Nothing else moves."""
     share = award.share(number)
     recorded = any(o.share == number and o.outcome == "surety_lapsed" for o in award.outcomes)
-    if share.status is not ShareStatus.CONTRACTED or not share.surety_missing or recorded:
+    due = share.surety_outstanding_until
+    if share.status is not ShareStatus.CONTRACTED or due is None or recorded:
         return award
-    reason = f"performance surety not furnished by the end of {calendar.last_day_of(share.surety_due)} (R-9h)"
+    reason = f"performance surety not furnished by the end of {calendar.last_day_of(due)} (R-9h)"
     return dataclasses.replace(
         with_share(award, dataclasses.replace(share, surety_token=None)),
         outcomes=award.outcomes + (_outcome(share, "surety_lapsed", now, reason),),
@@ -470,11 +480,12 @@ def share_of_contract(award: Award, contract_id: str) -> Share:
 def ensure_surety_missing(award: Award, contract_id: str, now: dt.datetime) -> None:
     """R-9h: cancellation for missing surety only once the 10 days from the request passed without it."""
     share = share_of_contract(award, contract_id)
-    if not share.surety_missing:
+    due = share.surety_outstanding_until
+    if due is None:
         raise Conflict(f"Contract {contract_id} has no surety outstanding; cancel it for non-performance instead.", rule="R-9h")
-    if now < share.surety_due:
+    if now < due:
         raise Conflict(
-            f"Surety for contract {contract_id} is due until the end of {calendar.last_day_of(share.surety_due)}.",
+            f"Surety for contract {contract_id} is due until the end of {calendar.last_day_of(due)}.",
             rule="R-9h",
             details=[{"field": "ground", "problem": "surety is not yet overdue"}],
         )
@@ -524,8 +535,10 @@ def correct(
             problems.append(_fault("value", "the corrected name must not be blank"))
     else:
         lines = awarded_lines(award, share)
-        if line_id in lines:
-            before = str(lines[line_id][0] if field is CorrectedField.QUANTITY else lines[line_id][1])
+        awarded = lines.get(line_id) if line_id is not None else None
+        invited = sol.line(line_id) if line_id is not None else None
+        if awarded is not None:
+            before = str(awarded[0] if field is CorrectedField.QUANTITY else awarded[1])
         else:
             problems.append(_fault("line_id", f"give a line of the award: {', '.join(lines)}"))
         places = QUANTITY_PLACES if field is CorrectedField.QUANTITY else PRICE_PLACES
@@ -535,8 +548,13 @@ def correct(
         except ValueError as exc:
             problems.append(_fault("value", f"{exc}; give a decimal with at most {places} places"))
         else:
-            if field is CorrectedField.QUANTITY and before is not None and not (0 < parsed <= sol.line(line_id).quantity):
-                problems.append(_fault("value", f"a quantity above 0 and at most the {sol.line(line_id).quantity} invited"))
+            if (
+                field is CorrectedField.QUANTITY
+                and awarded is not None
+                and invited is not None
+                and not (0 < parsed <= invited.quantity)
+            ):
+                problems.append(_fault("value", f"a quantity above 0 and at most the {invited.quantity} invited"))
     if (
         before is not None
         and not problems
@@ -545,6 +563,7 @@ def correct(
         problems.append(_fault("value", f"is already {before!r}: nothing to correct"))
     if problems:
         raise ValidationFailed("The award correction is incomplete or malformed; see details.", rule="R-8g", details=problems)
+    assert before is not None  # a value not found to correct is a problem raised above
     fix = AwardCorrection(
         len(award.corrections) + 1, share.candidate.bid_id, field, line_id, before, value, reason.strip(), by, now, share.number
     )

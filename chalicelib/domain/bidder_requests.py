@@ -137,7 +137,7 @@ def propose_quantity(
     """R-8e: a quantity of a line the bid prices, increased or decreased for new or amended agency requirements."""
     _ensure_between_opening_and_award(sol, bid, "a quantity change", "R-8e")
     problems = []
-    line = bid.content.line(line_id)
+    line = bid.opened_content.line(line_id)
     if line is None:
         problems.append(_fault("line_id", f"{line_id!r} is not a line the bid prices", "R-8e"))
     try:
@@ -153,6 +153,7 @@ def propose_quantity(
         problems.append(_fault("reason", "state the new or amended agency requirement", "R-8e"))
     if problems:
         raise ValidationFailed("The quantity change is incomplete or malformed; see details.", rule="R-8e", details=problems)
+    assert line is not None and new_quantity is not None  # either missing is a problem raised above
     return QuantityChange(
         change_id,
         sol.id,
@@ -176,7 +177,8 @@ def decide_quantity(
     if change.status is not QuantityChangeStatus.PROPOSED:
         raise Conflict(f"Quantity change {change.id} was already {change.status.value}.", rule="R-8e")
     _ensure_between_opening_and_award(sol, bid, "accepting a quantity change", "R-8e")
-    if bid.content.line(change.line_id).quantity != change.quantity_before:
+    line = bid.opened_content.line(change.line_id)
+    if line is None or line.quantity != change.quantity_before:
         raise Conflict(
             f"Line {change.line_id} of bid {bid.id} changed since this proposal; ask purchasing for a new one.", rule="R-8e"
         )

@@ -189,6 +189,13 @@ class Bid:
     version: int = 0
 
     @property
+    def opened_content(self) -> BidContent:
+        """What the bid says: known only once it is opened, being sealed until then (R-5b)."""
+        if self.content is None:
+            raise Conflict(f"Bid {self.id} is {self.status.value}: what it says is known only once it is opened.", rule="R-5b")
+        return self.content
+
+    @property
     def live(self) -> bool:
         return self.status in (BidStatus.SEALED, BidStatus.OPENED)
 
@@ -536,9 +543,9 @@ def determine(
         )
     content = bid.content
     if finding in (Finding.CORRECT, Finding.DENY_CORRECTION) and (line_id is not None or unit_price is not None):
-        current, price = _price_correction(content, line_id, unit_price)
+        priced, current, price = _price_correction(content, line_id, unit_price)
         if finding is Finding.CORRECT:
-            content = _corrected_price(content, current, price, text.strip())
+            content = _corrected_price(priced, current, price, text.strip())
     entry = Determination(
         finding, text.strip(), by, now, FINDING_RULES[finding], field or ("unit_price" if line_id else None), factor
     )
@@ -556,10 +563,12 @@ def _check_factor(factor: str | None, stated_factors: tuple[str, ...]) -> None:
         )
 
 
-def _price_correction(content: BidContent | None, line_id: str | None, unit_price: str | None) -> tuple[BidLine, Decimal]:
-    """R-19(b): the line and corrected unit price asked, once both are well formed."""
+def _price_correction(
+    content: BidContent | None, line_id: str | None, unit_price: str | None
+) -> tuple[BidContent, BidLine, Decimal]:
+    """R-19(b): the bid, its line and the corrected unit price asked, once both are well formed."""
     current = content.line(line_id) if content and line_id else None
-    if current is None:
+    if content is None or current is None:
         raise ValidationFailed(
             "The correction names a line the bid does not price.",
             rule="R-19",
@@ -571,7 +580,7 @@ def _price_correction(content: BidContent | None, line_id: str | None, unit_pric
         raise ValidationFailed(
             "The corrected unit price is not a price.", rule="R-5j/k", details=[{"field": "unit_price", "problem": str(exc)}]
         ) from None
-    return current, price
+    return content, current, price
 
 
 def _corrected_price(content: BidContent, current: BidLine, price: Decimal, text: str) -> BidContent:
@@ -602,7 +611,7 @@ def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
     ]
     if any(_decimal(value) == price * line.quantity for value in written):
         return True
-    places = max(-line.unit_price.as_tuple().exponent, -price.as_tuple().exponent, 0)
+    places = max(_places(line.unit_price), _places(price))
     bid_digits, new_digits = (f"{value:.{places}f}".replace(".", "") for value in (line.unit_price, price))
     width = max(len(bid_digits), len(new_digits))
     bid_digits, new_digits = bid_digits.zfill(width), new_digits.zfill(width)
@@ -615,6 +624,12 @@ def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
     )
 
 
+def _places(value: Decimal) -> int:
+    """Digits after the point of a finite decimal (0 for an integral one)."""
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
 def _decimal(value: str) -> Decimal | None:
     try:
         return parse_amount(value, max_places=PRICE_PLACES + QUANTITY_PLACES)
@@ -625,7 +640,7 @@ def _decimal(value: str) -> Decimal | None:
 def with_quantity(bid: Bid, line_id: str, quantity: Decimal, reason: str) -> Bid:
     """R-8e: the changed quantity the bidder accepted, in the base bid and in each alternate pricing that line; the
     extensions and totals follow at the bid's unit prices, and the change is recorded with the bid's corrections."""
-    content = bid.content
+    content = bid.opened_content
 
     def changed(lines: tuple[BidLine, ...]) -> tuple[BidLine, ...]:
         return tuple(
@@ -633,7 +648,10 @@ def with_quantity(bid: Bid, line_id: str, quantity: Decimal, reason: str) -> Bid
             for x in lines
         )
 
-    before = content.line(line_id).quantity
+    current = content.line(line_id)
+    if current is None:
+        raise Conflict(f"Bid {bid.id} prices no line {line_id}; its quantity cannot change.", rule="R-8e")
+    before = current.quantity
     alternates = tuple(dataclasses.replace(a, lines=changed(a.lines), total=_total(changed(a.lines))) for a in content.alternates)
     fix = Correction(line_id, "quantity", str(before), str(quantity), "R-8e", reason)
     new_content = dataclasses.replace(

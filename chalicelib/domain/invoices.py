@@ -141,8 +141,13 @@ class Invoice:
         return self.amount - self.not_due - self.withheld - self.set_off_total - self.paid
 
     @property
+    def pending_defect(self) -> DefectNotice | None:
+        """The defect notice still awaiting the contractor's correction (R-13b)."""
+        return self.defect if self.corrected_at is None else None
+
+    @property
     def awaiting_correction(self) -> bool:
-        return self.defect is not None and self.corrected_at is None
+        return self.pending_defect is not None
 
     @property
     def payable_since(self) -> dt.datetime:
@@ -239,7 +244,7 @@ def billable_value(order: PurchaseOrder, deliveries: list[Delivery]) -> Decimal:
     inspected = [d for d in deliveries if d.status is DeliveryStatus.INSPECTED]
     awaiting = sum(
         (
-            line.quantity * order.line(line.line_id).unit_price
+            line.quantity * order.unit_prices[line.line_id]
             for d in deliveries
             if d.status is DeliveryStatus.RECEIVED
             for line in d.lines
@@ -312,7 +317,8 @@ def correct(invoice: Invoice, now: dt.datetime, amount: Decimal | None = None) -
     """The contractor corrects a defective invoice. In time: the original due date stands. Late: the corrected
     invoice is the proper one, received now; its period is shortened by the days the notice was late (R-13b)."""
     _require_unpaid(invoice, "R-13b")
-    if not invoice.awaiting_correction:
+    defect = invoice.pending_defect
+    if defect is None:
         raise Conflict(f"Invoice {invoice.id} has no defect awaiting correction.", rule="R-13b")
     if amount is not None and amount <= 0:
         raise ValidationFailed(
@@ -320,13 +326,13 @@ def correct(invoice: Invoice, now: dt.datetime, amount: Decimal | None = None) -
             rule="R-13b",
             details=[{"field": "amount", "problem": "must be greater than 0"}],
         )
-    changed = {"corrected_at": now, "amount": amount if amount is not None else invoice.amount}
-    if not correction_keeps_due_date(invoice, now):
-        days = invoice.payment_days - invoice.defect.days_late
-        changed.update(
-            period_starts_at=max(invoice.goods_received_at, now), due_date=due_date(invoice.goods_received_at, now, days)
-        )
-    return dataclasses.replace(invoice, **changed)
+    corrected = dataclasses.replace(invoice, corrected_at=now, amount=amount if amount is not None else invoice.amount)
+    if correction_keeps_due_date(invoice, now):
+        return corrected
+    days = invoice.payment_days - defect.days_late
+    return dataclasses.replace(
+        corrected, period_starts_at=max(invoice.goods_received_at, now), due_date=due_date(invoice.goods_received_at, now, days)
+    )
 
 
 # --- withholding for non-performance (R-13a) ----------------------------------------------------------------
@@ -369,7 +375,7 @@ def release_withholding(invoice: Invoice, number: int, now: dt.datetime) -> Invo
             details=[{"field": "number", "problem": f"must be between 1 and {len(invoice.withholdings)}"}],
         )
     withholding = invoice.withholdings[number - 1]
-    if not withholding.held:
+    if withholding.released_at is not None:
         raise Conflict(
             f"Withholding {number} of invoice {invoice.id} was released on {calendar.iso_local(withholding.released_at)}.",
             rule="R-13a",
@@ -423,7 +429,9 @@ def owed(invoice: Invoice) -> list[Owed]:
 
     own = invoice.amount - invoice.not_due - invoice.set_off_total - sum((w.amount for w in invoice.withholdings), ZERO)
     parts = [Owed(invoice.due_date, own, discount_ends(invoice.period_starts_at))] + [
-        Owed(w.released_due_date, w.amount, discount_ends(w.released_at)) for w in invoice.withholdings if not w.held
+        Owed(due, w.amount, discount_ends(at))
+        for w in invoice.withholdings
+        if (at := w.released_at) is not None and (due := w.released_due_date) is not None
     ]
     paid, left = invoice.paid, []
     for part in sorted(parts, key=lambda p: p.due_date):
@@ -467,7 +475,7 @@ def cash_discount(invoice: Invoice, portions: list[tuple[Owed, Decimal]], now: d
             rule="R-13a",
             details=[{"field": "take_cash_discount", "problem": "the contract has no prompt-payment discount"}],
         )
-    in_time = sum((take for part, take in portions if now < part.discount_ends_at), ZERO)
+    in_time = sum((take for part, take in portions if part.discount_ends_at is not None and now < part.discount_ends_at), ZERO)
     if in_time == 0:
         raise DeadlinePassed(
             f"The {invoice.cash_discount_days}-day cash discount period has ended for this amount.",

@@ -84,6 +84,11 @@ class PurchaseOrder:
     def line(self, line_id: str) -> OrderLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
 
+    @property
+    def unit_prices(self) -> dict[str, Decimal]:
+        """The contract price of each line ordered, by line id."""
+        return {line.line_id: line.unit_price for line in self.lines}
+
 
 def _positive_quantities(lines: list[tuple[str, Decimal]], rule: str, known: set[str]) -> None:
     problems = []
@@ -110,32 +115,33 @@ def ordered_quantities(orders: list[PurchaseOrder]) -> dict[str, Decimal]:
     return totals
 
 
-def term_opens_at(contract: Contract) -> dt.datetime | None:
-    """R-9d: the first instant of the contract's term (start of its first Connecticut day)."""
-    return None if contract.term_start is None else calendar.start_of_local_day(contract.term_start)
+def closing_of(term_end: dt.date) -> dt.datetime:
+    """R-9d: the first instant after a term ending on `term_end` (start of the day after its last day); the term has
+    ended when `now >= closing_of(...)`, and the contract-term timer waits for this instant."""
+    return calendar.start_of_local_day(term_end + dt.timedelta(days=1))
 
 
 def term_closes_at(contract: Contract) -> dt.datetime | None:
-    """R-9d: the first instant after the term (start of the day after its last day); the term has ended when
-    `now >= term_closes_at(...)`, and the contract-term timer waits for this instant."""
-    return None if contract.term_end is None else calendar.start_of_local_day(contract.term_end + dt.timedelta(days=1))
+    """`closing_of` the contract's term; None while it has none."""
+    return None if contract.term_end is None else closing_of(contract.term_end)
 
 
 def require_within_term(contract: Contract, now: dt.datetime) -> None:
-    """R-9d/e: orders are placed only during the term (as extended by an accepted amendment)."""
-    opens, closes = term_opens_at(contract), term_closes_at(contract)
-    if opens is not None and now < opens:
+    """R-9d/e: orders are placed only during the term (as extended by an accepted amendment), from the start of its
+    first Connecticut day."""
+    start, end = contract.term_start, contract.term_end
+    if start is not None and now < calendar.start_of_local_day(start):
         raise Conflict(
-            f"The term of contract {contract.id} starts on {contract.term_start.isoformat()}; no order before it.",
+            f"The term of contract {contract.id} starts on {start.isoformat()}; no order before it.",
             rule="R-9d/e",
-            details=[{"field": "contract_id", "problem": f"term starts {contract.term_start.isoformat()}"}],
+            details=[{"field": "contract_id", "problem": f"term starts {start.isoformat()}"}],
         )
-    if closes is not None and now >= closes:
+    if end is not None and now >= closing_of(end):
         raise DeadlinePassed(
-            f"The term of contract {contract.id} ended on {contract.term_end.isoformat()}. Orders placed before the end "
+            f"The term of contract {contract.id} ended on {end.isoformat()}. Orders placed before the end "
             f"are still delivered; a new order needs the term extended by an amendment the contractor accepts (R-9c).",
             rule="R-9d/e",
-            details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
+            details=[{"field": "contract_id", "problem": f"term ended {end.isoformat()}"}],
         )
 
 
@@ -201,6 +207,7 @@ def new_order(
         )
     already = ordered_quantities(existing)
     limits = quantity_limits(contract)
+    contract_lines = {line.line_id: line for line in contract.lines}
     problems = []
     for i, (line_id, quantity) in enumerate(lines):
         most = limits[line_id][1]
@@ -209,7 +216,7 @@ def new_order(
             problems.append(
                 {
                     "field": f"lines[{i}].quantity",
-                    "problem": f"brings line {line_id} to {total}, more than {most} (contract quantity {contract.line(line_id).quantity} + 10%)",
+                    "problem": f"brings line {line_id} to {total}, more than {most} (contract quantity {contract_lines[line_id].quantity} + 10%)",
                 }
             )
     if problems:
@@ -221,7 +228,7 @@ def new_order(
         contractor_org=contract.contractor_org,
         contractor_email=contract.contractor_email,
         contact_email=contact_email,
-        lines=tuple(OrderLine(line_id, quantity, contract.line(line_id).unit_price) for line_id, quantity in lines),
+        lines=tuple(OrderLine(line_id, quantity, contract_lines[line_id].unit_price) for line_id, quantity in lines),
         deliver_by=deliver_by,
         created_at=now,
     )
@@ -230,6 +237,7 @@ def new_order(
 def approve(order: PurchaseOrder, reference: str, now: dt.datetime) -> PurchaseOrder:
     """R-9k: the Comptroller's approval, recorded with its reference; the order may then be sent."""
     if order.status is OrderStatus.APPROVED:
+        assert order.approved_at is not None  # approved with its instant
         raise Conflict(f"Order {order.id} was approved on {calendar.iso_local(order.approved_at)}.", rule="R-9k")
     if not reference.strip():
         raise ValidationFailed(
@@ -339,6 +347,11 @@ class Delivery:
         return sum((line.rejected or ZERO for line in self.lines), ZERO)
 
     @property
+    def removal_due(self) -> dt.datetime | None:
+        """R-9j: the end of the 48 hours while rejected goods await removal; None when none await it."""
+        return self.removal_deadline if self.rejected_goods is RejectedGoods.AWAITING_REMOVAL else None
+
+    @property
     def awaiting_price_determination(self) -> bool:
         return self.price_determination is None and any(line.proposed_unit_price is not None for line in self.lines)
 
@@ -418,6 +431,7 @@ def inspect(
     """R-12: each delivered line is accepted, rejected, or accepted at an adjusted price the agency proposes and
     purchasing determines. A rejection starts the 48-hour removal window (R-9j)."""
     if delivery.status is DeliveryStatus.INSPECTED:
+        assert delivery.inspected_at is not None  # inspected with its instant
         raise Conflict(f"Delivery {delivery.id} was inspected on {calendar.iso_local(delivery.inspected_at)}.", rule="R-12")
     by_line = {r.line_id: r for r in results}
     problems = []
@@ -433,7 +447,7 @@ def inspect(
                 {"field": f"lines.{line.line_id}", "problem": f"accepted + rejected must equal the {line.quantity} delivered"}
             )
         if result.proposed_unit_price is not None:
-            price = order.line(line.line_id).unit_price
+            price = order.unit_prices[line.line_id]
             if not (ZERO <= result.proposed_unit_price < price):
                 problems.append(
                     {"field": f"lines.{line.line_id}.proposed_unit_price", "problem": f"must be below the contract price {price}"}
@@ -445,7 +459,8 @@ def inspect(
     for line_id in by_line.keys() - {line.line_id for line in delivery.lines}:
         problems.append({"field": "lines", "problem": f"line {line_id} was not delivered"})
     rejected = any(r.rejected > 0 for r in results)
-    if rejected and not (reason or "").strip():
+    stated = (reason or "").strip()
+    if rejected and not stated:
         problems.append({"field": "reason", "problem": "a rejection must state why"})
     if problems:
         raise ValidationFailed("The inspection result is invalid.", rule="R-12", details=problems)
@@ -463,7 +478,7 @@ def inspect(
         lines=lines,
         status=DeliveryStatus.INSPECTED,
         inspected_at=now,
-        rejection_reason=reason.strip() if rejected else None,
+        rejection_reason=stated if rejected else None,
         rejected_goods=RejectedGoods.AWAITING_REMOVAL if rejected else RejectedGoods.NONE,
         removal_deadline=removal_deadline(now) if rejected else None,
     )
@@ -490,11 +505,11 @@ def determine_prices(
         {"field": "lines", "problem": f"line {line_id} needs a determined price"} for line_id in sorted(proposed - prices.keys())
     ]
     for line_id, price in prices.items():
-        if line_id in proposed and not (ZERO <= price <= order.line(line_id).unit_price):
+        if line_id in proposed and not (ZERO <= price <= order.unit_prices[line_id]):
             problems.append(
                 {
                     "field": f"lines.{line_id}.adjusted_unit_price",
-                    "problem": f"must be between 0 and the contract price {order.line(line_id).unit_price}",
+                    "problem": f"must be between 0 and the contract price {order.unit_prices[line_id]}",
                 }
             )
     if not reason.strip():
@@ -514,14 +529,15 @@ def removal_deadline(notified_at: dt.datetime) -> dt.datetime:
 
 
 def record_removal(delivery: Delivery, now: dt.datetime) -> Delivery:
-    if delivery.rejected_goods is not RejectedGoods.AWAITING_REMOVAL:
+    due = delivery.removal_due
+    if due is None:
         raise Conflict(
             f"Delivery {delivery.id} has no rejected goods awaiting removal (they are {delivery.rejected_goods.value}).",
             rule="R-9j",
         )
-    if now > delivery.removal_deadline:
+    if now > due:
         raise DeadlinePassed(
-            f"The 48 hours to remove rejected goods ended at {calendar.iso_local(delivery.removal_deadline)}; they are abandoned to the State.",
+            f"The 48 hours to remove rejected goods ended at {calendar.iso_local(due)}; they are abandoned to the State.",
             rule="R-9j",
         )
     return dataclasses.replace(delivery, rejected_goods=RejectedGoods.REMOVED, removed_at=now)
@@ -529,7 +545,8 @@ def record_removal(delivery: Delivery, now: dt.datetime) -> Delivery:
 
 def abandon(delivery: Delivery, now: dt.datetime) -> Delivery | None:
     """R-9j: rejected goods still there when the 48 hours end become the State's; None if nothing changes."""
-    if delivery.rejected_goods is not RejectedGoods.AWAITING_REMOVAL or now < delivery.removal_deadline:
+    due = delivery.removal_due
+    if due is None or now < due:
         return None
     return dataclasses.replace(delivery, rejected_goods=RejectedGoods.ABANDONED, abandoned_at=now)
 
@@ -541,7 +558,7 @@ def accepted_value(deliveries: list[Delivery], order: PurchaseOrder) -> Decimal:
     for delivery in deliveries:
         for line in delivery.lines:
             if line.accepted and not (delivery.awaiting_price_determination and line.proposed_unit_price is not None):
-                price = line.adjusted_unit_price if line.adjusted_unit_price is not None else order.line(line.line_id).unit_price
+                price = line.adjusted_unit_price if line.adjusted_unit_price is not None else order.unit_prices[line.line_id]
                 total += line.accepted * price
     return to_cents(total)
 

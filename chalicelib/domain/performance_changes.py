@@ -14,7 +14,7 @@ from decimal import Decimal
 from chalicelib.domain import calendar
 from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus, require_active
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.orders import PurchaseOrder, Shortfall, shortfalls, term_closes_at
+from chalicelib.domain.orders import PurchaseOrder, Shortfall, closing_of, shortfalls
 
 
 class Decision(str, enum.Enum):
@@ -39,7 +39,7 @@ def _ruled(accept: bool, reason: str, rule: str) -> Decision:
 def set_term(contract: Contract, *, start: dt.date, end: dt.date) -> Contract:
     """R-9d: purchasing records the contract's term once; later it changes only by an accepted amendment (R-9c)."""
     require_active(contract, "R-9d/e")
-    if contract.term_end is not None:
+    if contract.term_start is not None and contract.term_end is not None:
         raise Conflict(
             f"Contract {contract.id} already runs from {contract.term_start.isoformat()} to {contract.term_end.isoformat()}; "
             f"its term changes only by an amendment the contractor accepts.",
@@ -55,14 +55,14 @@ def set_term(contract: Contract, *, start: dt.date, end: dt.date) -> Contract:
 
 
 def _require_before_term_end(contract: Contract, now: dt.datetime, what: str) -> None:
-    closes = term_closes_at(contract)
-    if closes is None:
+    end = contract.term_end
+    if end is None:
         raise Conflict(f"Contract {contract.id} has no term yet; purchasing records it first.", rule="R-9d/e")
-    if now >= closes:
+    if now >= closing_of(end):
         raise DeadlinePassed(
-            f"{what} before the end of the term, {contract.term_end.isoformat()}.",
+            f"{what} before the end of the term, {end.isoformat()}.",
             rule="R-9d/e",
-            details=[{"field": "contract_id", "problem": f"term ended {contract.term_end.isoformat()}"}],
+            details=[{"field": "contract_id", "problem": f"term ended {end.isoformat()}"}],
         )
 
 
@@ -150,7 +150,7 @@ def term_shortfall(
 ) -> TermShortfallReport | None:
     """R-9a: the report due when the term ending on `term_end` is over; None when the term was extended
     meanwhile (its own timer reports), the contract is no longer active, or every line reached 90%."""
-    if contract.term_end != term_end or contract.status is not ContractStatus.ACTIVE or now < term_closes_at(contract):
+    if contract.term_end != term_end or contract.status is not ContractStatus.ACTIVE or now < closing_of(term_end):
         return None
     short = shortfalls(contract, orders)
     if not short:
@@ -250,6 +250,17 @@ class ContractAmendment:
     version: int = 0
 
 
+def _amended(line: ContractLine, change: LineChange | None) -> ContractLine:
+    """The line with the quantity and unit price the amendment changes; the others as they were."""
+    if change is None:
+        return line
+    return dataclasses.replace(
+        line,
+        quantity=line.quantity if change.quantity is None else change.quantity,
+        unit_price=line.unit_price if change.unit_price is None else change.unit_price,
+    )
+
+
 def amend(
     contract: Contract,
     *,
@@ -279,9 +290,9 @@ def amend(
         problems.append({"field": "lines", "problem": "change at least one line or the term end"})
     if term_end is not None and contract.term_end is None:
         problems.append({"field": "term_end", "problem": "the contract has no term yet; purchasing records it first"})
-    elif term_end is not None and term_end <= contract.term_end:
+    elif term_end is not None and contract.term_end is not None and term_end <= contract.term_end:
         problems.append({"field": "term_end", "problem": f"an extension must end after {contract.term_end.isoformat()}"})
-    by_id = {}
+    by_id: dict[str, LineChange] = {}
     for i, change in enumerate(changes):
         if contract.line(change.line_id) is None:
             problems.append({"field": f"lines[{i}].line_id", "problem": f"{change.line_id} is not a line of the contract"})
@@ -296,18 +307,7 @@ def amend(
         by_id[change.line_id] = change
     if problems:
         raise ValidationFailed("The amendment is invalid.", rule="R-9c", details=problems)
-    lines = tuple(
-        dataclasses.replace(
-            line,
-            quantity=by_id[line.line_id].quantity
-            if line.line_id in by_id and by_id[line.line_id].quantity is not None
-            else line.quantity,
-            unit_price=by_id[line.line_id].unit_price
-            if line.line_id in by_id and by_id[line.line_id].unit_price is not None
-            else line.unit_price,
-        )
-        for line in contract.lines
-    )
+    lines = tuple(_amended(line, by_id.get(line.line_id)) for line in contract.lines)
     number = contract.amendment_number + 1
     record = ContractAmendment(
         id=amendment_id,

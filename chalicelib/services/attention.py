@@ -75,12 +75,12 @@ def resume(deps: Deps, actor: Actor, attention_id: str) -> Attention:
     require_role(actor, Role.PURCHASING)
     record = deps.load(Attention, attention_id)
     now = deps.clock.now()
-    resumed = rules.resume(record, actor.sub, now)
+    resumed, token = rules.resume(record, actor.sub, now)
     (resumed,) = deps.store.commit(actor, now, [Change(action="attention.resumed", after=resumed, before=record)])
     if record.process == OUTBOX:
         from chalicelib.services import outbox
 
         outbox.retry_now(deps, record.execution)
     else:
-        deps.workflows.resume(record.token, {"resumed_by": actor.sub})
+        deps.workflows.resume(token, {"resumed_by": actor.sub})
     return resumed

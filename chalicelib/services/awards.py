@@ -120,10 +120,12 @@ def awarded_line_guard(solicitation_id: str, line_id: str) -> str:
     return f"awarded-line#{solicitation_id} line {line_id}"
 
 
-def _decision_transactions(decided: Change, awards: list[Award]) -> list[list]:
+def _decision_transactions(decided: Change, awards: list[Award]) -> list[list[Write]]:
     """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two, a guard or a
     member one). The first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
-    batches, batch, size = [], [decided], 2
+    batches: list[list[Write]] = []
+    batch: list[Write] = [decided]
+    size = 2
     for award in awards:
         items: list[Write] = [
             Change(action="award.made", after=award),
@@ -209,24 +211,22 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
 def get_award(deps: Deps, actor: Actor, award_id: str) -> Award:
     """Purchasing, the agency and the ranked bidders may read an award."""
     award = deps.store.get(Award, award_id)
-    visible = award is not None and (
+    if award is None or not (
         actor.role is Role.PURCHASING
         or (actor.role is Role.AGENCY and actor.org == award.agency)
         or (actor.role is Role.VENDOR and any(c.vendor_org == actor.org for c in award.candidates))
-    )
-    if not visible:
+    ):
         raise NotFound(f"No award {award_id} visible to the caller.")
     return award
 
 
 def get_contract(deps: Deps, actor: Actor, contract_id: str) -> Contract:
     contract = deps.store.get(Contract, contract_id)
-    visible = contract is not None and (
+    if contract is None or not (
         actor.role is Role.PURCHASING
         or (actor.role is Role.AGENCY and actor.org == contract.agency)
         or (actor.role is Role.VENDOR and actor.org == contract.contractor_org)
-    )
-    if not visible:
+    ):
         raise NotFound(f"No contract {contract_id} visible to the caller.")
     return contract
 
@@ -244,13 +244,14 @@ def accept(deps: Deps, actor: Actor, award_id: str) -> Award:
     def decide():
         award = deps.load(Award, award_id)
         now = deps.clock.now()
-        accepted = rules.accept(award, vendor.id, now, deps.ids.new("CT"))
+        contract_id = deps.ids.new("CT")
+        accepted = rules.accept(award, vendor.id, now, contract_id)
         share = next(
             s
             for s in accepted.shares
             if s.status is ShareStatus.CONTRACTED and award.share(s.number).status is ShareStatus.CONDITIONAL
         )
-        contract = _contract(deps, accepted, share, now)
+        contract = _contract(deps, accepted, share, contract_id, now)
         (accepted, _) = deps.commit(
             actor,
             now,
@@ -490,7 +491,7 @@ def notice(deps: Deps, execution: str, award_id: str, number: int) -> dict:
         ]
         changes.append(Send(f"award:{award.id}:{number}:notice", _notice_email(deps, noticed, share, sol)))
         if contract_id:
-            contract = _contract(deps, noticed, share, now)
+            contract = _contract(deps, noticed, share, contract_id, now)
             changes += [
                 Change(action="contract.created", after=contract),
                 _contract_formed_for_state(deps, noticed, share, contract, sol),
@@ -601,10 +602,10 @@ def _step(share: Share, now) -> dict:
     }
 
 
-def _contract(deps: Deps, award: Award, share: Share, now) -> Contract:
+def _contract(deps: Deps, award: Award, share: Share, contract_id: str, now) -> Contract:
     sol = load(deps, award.solicitation_id)
     bid = deps.load(Bid, share.candidate.bid_id)
-    return rules.contract_for(award, share, sol, bid.content, share.contract_id, now)
+    return rules.contract_for(award, share, sol, bid.opened_content, contract_id, now)
 
 
 def _solicitation_facts(sol: Solicitation) -> dict:

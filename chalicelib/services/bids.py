@@ -32,6 +32,7 @@ from chalicelib.services.ports import (
     Role,
     Send,
     Unchanged,
+    Write,
     entity_ref,
     require_role,
     retry_on_conflict,
@@ -102,7 +103,7 @@ def submit_bid(deps: Deps, sealer: Sealer, actor: Actor, solicitation_id: str, s
             sealed=sealed,
             replaces=previous.id if previous else None,
         )
-        changes = [
+        changes: list[Write] = [
             Change(action="bid.received", after=bid),
             Member(bids_collection(sol.id), bid.id),
             Unchanged(current),
@@ -138,7 +139,7 @@ def withdraw_bid(deps: Deps, actor: Actor, solicitation_id: str, bid_id: str) ->
             try:
                 rules.ensure_withdrawable_after_opening(sol, bid, now)
             except rules.BidBinding as exc:
-                _record_refusal(deps, actor, sol, vendor, now, "withdraw", exc)
+                _record_refusal(deps, actor, sol, vendor, now, "withdraw", exc, "R-8c")
                 raise
         else:
             _before_opening(deps, actor, sol, vendor, now, "withdraw", "a withdrawal", "R-5c")
@@ -326,6 +327,7 @@ def open_bids(
             continue
         if bid.status is not BidStatus.SEALED:
             continue
+        assert bid.sealed is not None  # a sealed bid keeps its envelope until it is opened
         document, salt = commitment.open_envelope(sealer.open(bid.sealed, sol.id, bid.id))
         if not commitment.verifies(document, salt.hex(), bid.commitment):
             raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
@@ -348,7 +350,10 @@ EMAIL_BATCH = 500
 def award_period_seconds(sol: Solicitation, now: dt.datetime) -> int:
     """The award timer's timeout: it ends at the award period's end in calendar days (R-8c), the same instant at which
     the API starts to make awards conditional."""
-    return timer_seconds(sol.award_period_ends_at, now)
+    ends = sol.award_period_ends_at
+    if ends is None:
+        raise Conflict(f"Solicitation {sol.id} is not opened: its award period has not begun.", rule="R-8c")
+    return timer_seconds(ends, now)
 
 
 def email_tabulation(
@@ -388,7 +393,7 @@ def email_tabulation(
                     opened_at=sol.opened_at,
                     bid_count=sol.bid_count,
                     bid_id=bid.id,
-                    total=bid.content.total,
+                    total=bid.opened_content.total,
                     notes=_evaluation_notes(sol, bid),
                     link=deps.portal.page("solicitations", sol.id, "tabulation"),
                 ),
@@ -405,8 +410,7 @@ def email_tabulation(
 
 def _evaluation_notes(sol: Solicitation, bid: Bid) -> dict:
     """The bidder's view of its bid's evaluation flags (rules.opened): what evaluation will look at."""
-    content = bid.content
-    assert content is not None  # an opened bid
+    content = bid.opened_content
     return {
         "conditional": bool(content.conditions),
         "addenda_missing": [a.number for a in sol.addenda if a.number not in content.addenda_acknowledged],
@@ -421,12 +425,15 @@ def _before_opening(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor,
     try:
         sol_rules.ensure_before_opening(sol, now, what, rule)
     except DeadlinePassed as exc:
-        _record_refusal(deps, actor, sol, vendor, now, action, exc)
+        _record_refusal(deps, actor, sol, vendor, now, action, exc, rule)
         raise rules.BidAfterOpening(exc.message, rule=rule, details=exc.details) from None
 
 
-def _record_refusal(deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, exc: Conflict) -> None:
-    attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, exc.rule)
+def _record_refusal(
+    deps: Deps, actor: Actor, sol: Solicitation, vendor: Vendor, now, action: str, exc: Conflict, rule: str
+) -> None:
+    """The refused attempt, with the refusal and the rule it broke."""
+    attempt = BidAttempt(deps.ids.new("ATT"), sol.id, vendor.id, action, now, exc.message, rule)
     deps.store.commit(actor, now, [Change(action=f"bid.late_{action}_refused", after=attempt)])
 
 

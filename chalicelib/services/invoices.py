@@ -39,8 +39,9 @@ def _clock_name(invoice: Invoice, suffix: str = "") -> str:
     return f"invoice-{invoice.id}{suffix}"
 
 
-def _start_clock(deps: Deps, invoice: Invoice) -> None:
-    deps.workflows.start(PAYMENT, invoice.payment_clock, {"invoice_id": invoice.id})
+def _start_clock(deps: Deps, invoice_id: str, clock: str) -> None:
+    """The payment workflow named `clock`, the invoice's `payment_clock` as committed."""
+    deps.workflows.start(PAYMENT, clock, {"invoice_id": invoice_id})
 
 
 def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str, amount: Decimal) -> Invoice:
@@ -93,7 +94,8 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
         cash_discount_percent=contract.cash_discount_percent,
         cash_discount_days=contract.cash_discount_days,
     )
-    invoice = dataclasses.replace(invoice, payment_clock=_clock_name(invoice))
+    clock = _clock_name(invoice)
+    invoice = dataclasses.replace(invoice, payment_clock=clock)
     changes = [Change(action="invoice.received", after=invoice)]
     purchases = order_services.open_market_of(deps, contract.id)
     set_offs = order_services.set_off_changes(purchases, [invoice], now)
@@ -106,7 +108,7 @@ def submit_invoice(deps: Deps, actor: Actor, contract_id: str, *, order_id: str,
     ]
     stored = deps.store.commit(actor, now, changes)
     invoice = stored[0]
-    _start_clock(deps, invoice)
+    _start_clock(deps, invoice.id, clock)
     return invoice
 
 
@@ -126,7 +128,7 @@ def _current(deps: Deps, invoice: Invoice) -> tuple[Invoice, list[Change]]:
     it and the reductions of the order's other invoices, to commit with the caller's change."""
     if invoice.kind is not InvoiceKind.GOODS or invoice.order_id is None:
         return invoice, []
-    order = deps.store.get(PurchaseOrder, invoice.order_id)
+    order = deps.load(PurchaseOrder, invoice.order_id)
     invoices = _invoices_of_order(deps, order.id, order.agency)
     before = {i.id: i for i in invoices}
     reduced = rules.not_due_after_inspection(invoices, rules.billable_value(order, order_services.deliveries_of(deps, order.id)))
@@ -143,6 +145,8 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
     _require_agency(actor, invoice)
     now = deps.clock.now()
     noticed = rules.notice_defect(invoice, reason, now)
+    defect = noticed.defect
+    assert defect is not None  # the notice just recorded
     (noticed,) = deps.commit(
         actor,
         now,
@@ -156,10 +160,10 @@ def notice_defect(deps: Deps, actor: Actor, invoice_id: str, reason: str) -> Inv
                     contractor=invoice.contractor_name,
                     invoice_id=invoice.id,
                     contract_id=invoice.contract_id,
-                    reason=noticed.defect.reason,
-                    correct_by=noticed.defect.correction_deadline,
+                    reason=defect.reason,
+                    correct_by=defect.correction_deadline,
                     due_date=invoice.original_due_date,
-                    days_late=noticed.defect.days_late,
+                    days_late=defect.days_late,
                     link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
@@ -176,12 +180,12 @@ def correct_invoice(deps: Deps, actor: Actor, invoice_id: str, amount: Decimal |
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     corrected = rules.correct(invoice, now, amount)
-    restart = invoice.payment_clock is None
-    if restart:
-        corrected = dataclasses.replace(corrected, payment_clock=_clock_name(invoice, "-corrected"))
+    restart = _clock_name(invoice, "-corrected") if invoice.payment_clock is None else None
+    if restart is not None:
+        corrected = dataclasses.replace(corrected, payment_clock=restart)
     (corrected,) = deps.store.commit(actor, now, [Change(action="invoice.corrected", after=corrected, before=invoice)])
-    if restart:
-        _start_clock(deps, corrected)
+    if restart is not None:
+        _start_clock(deps, corrected.id, restart)
     return corrected
 
 
@@ -211,8 +215,8 @@ def withhold_payment(deps: Deps, actor: Actor, invoice_id: str, *, amount: Decim
                     link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
-        ]
-        + others,
+            *others,
+        ],
     )[0]
     return withheld
 
@@ -225,9 +229,9 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
     now = deps.clock.now()
     invoice, others = _current(deps, stored)
     released = rules.release_withholding(invoice, number, now)
-    restart = stored.payment_clock is None
-    if restart:
-        released = dataclasses.replace(released, payment_clock=_clock_name(invoice, f"-released-{number}"))
+    restart = _clock_name(invoice, f"-released-{number}") if stored.payment_clock is None else None
+    if restart is not None:
+        released = dataclasses.replace(released, payment_clock=restart)
     withholding = released.withholdings[number - 1]
     released = deps.commit(
         actor,
@@ -247,11 +251,11 @@ def release_withholding(deps: Deps, actor: Actor, invoice_id: str, number: int) 
                     link=deps.portal.page("invoices", invoice.id),
                 ),
             ),
-        ]
-        + others,
+            *others,
+        ],
     )[0]
-    if restart:
-        _start_clock(deps, released)
+    if restart is not None:
+        _start_clock(deps, released.id, restart)
     return released
 
 
@@ -283,7 +287,8 @@ def record_payment(
             for_invoice_id=invoice.id,
             order_id=invoice.order_id,
         )
-        interest_invoice = dataclasses.replace(interest_invoice, payment_clock=_clock_name(interest_invoice))
+        interest_clock = _clock_name(interest_invoice)
+        interest_invoice = dataclasses.replace(interest_invoice, payment_clock=interest_clock)
         payment = dataclasses.replace(payment, interest_invoice_id=interest_invoice.id)
     paid = rules.record_payment(invoice, payment)
     changes: list[Write] = [Change(action="invoice.payment_recorded", after=paid, before=stored)]
@@ -309,11 +314,11 @@ def record_payment(
                 ),
             ),
         ]
-    committed = deps.commit(actor, now, changes + others)
+    committed = deps.commit(actor, now, [*changes, *others])
     paid = committed[0]
     if interest_invoice is not None:
         interest_invoice = committed[1]
-        _start_clock(deps, interest_invoice)
+        _start_clock(deps, interest_invoice.id, interest_clock)
     return paid, interest_invoice
 
 

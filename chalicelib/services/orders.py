@@ -253,7 +253,7 @@ def receive_delivery(
 ) -> Delivery:
     order = get_order(deps, actor, order_id)
     _require_agency_of(actor, order.agency)
-    contract = deps.store.get(Contract, order.contract_id)
+    contract = deps.load(Contract, order.contract_id)
     require_active(contract, "R-11")
     now = deps.clock.now()
     delivery = rules.receive(
@@ -281,7 +281,7 @@ def inspect_delivery(
     48-hour removal timer (R-9j)."""
     delivery = get_delivery(deps, actor, delivery_id)
     _require_agency_of(actor, delivery.agency)
-    order = deps.store.get(PurchaseOrder, delivery.order_id)
+    order = deps.load(PurchaseOrder, delivery.order_id)
     now = deps.clock.now()
     inspected = rules.inspect(delivery, order, results, reason, now)
     mails: list[Write] = []

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from chalicelib.domain import outbox as rules
 from chalicelib.domain.errors import DomainError, NotFound
-from chalicelib.domain.outbox import Message, MessageStatus
+from chalicelib.domain.outbox import Audience, Message, MessageStatus
 from chalicelib.services import solicitations
 from chalicelib.services.ports import Actor, Change, Deps, Email, Send
 
@@ -60,8 +60,8 @@ def deliver_due(deps: Deps, time_left: Callable[[], int] | None = None) -> dict:
         for message in due:
             if time_left is not None and time_left() < TIME_RESERVE_MS:
                 return {**counts, "done": False}
-            if message.is_broadcast:
-                progressed |= _expand_page(deps, message, counts)
+            if message.audience is not None:
+                progressed |= _expand_page(deps, message, message.audience, counts)
             else:
                 progressed |= _take_and_send(deps, message, counts)
         if not due or not progressed:
@@ -121,13 +121,13 @@ def _settle(deps: Deps, message: Message, settled: Message) -> None:
         )
 
 
-def _expand_page(deps: Deps, broadcast: Message, counts: dict) -> bool:
-    """One page of the audience: its messages and the broadcast's new cursor in one transaction, then sent."""
+def _expand_page(deps: Deps, broadcast: Message, audience: Audience, counts: dict) -> bool:
+    """One page of the broadcast's audience: its messages and the broadcast's new cursor in one transaction, then sent."""
     try:
-        page = AUDIENCES[broadcast.audience.name]
+        page = AUDIENCES[audience.name]
     except KeyError:
-        raise NotFound(f"No audience {broadcast.audience.name!r} for broadcast {broadcast.id}.") from None
-    addresses, cursor = page(deps, broadcast.audience.of, broadcast.cursor, PAGE)
+        raise NotFound(f"No audience {audience.name!r} for broadcast {broadcast.id}.") from None
+    addresses, cursor = page(deps, audience.of, broadcast.cursor, PAGE)
     if not broadcast.cursor and not broadcast.recipients:
         addresses = [*broadcast.to, *addresses]  # the extra addresses go with the first page
     unique = sorted({a.lower(): a for a in addresses}.values())

@@ -11,7 +11,7 @@ from chalicelib.domain import calendar
 from chalicelib.domain import performance_changes as rules
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.orders import term_closes_at
+from chalicelib.domain.orders import closing_of
 from chalicelib.domain.performance_changes import (
     BalanceLine,
     ContractAmendment,
@@ -37,15 +37,15 @@ def _require_contractor(actor: Actor, contract: Contract) -> None:
 # --- term (R-9d/e) and its end (R-9a) -------------------------------------------------------------------------
 
 
-def _start_term_timer(deps: Deps, contract: Contract) -> None:
+def _start_term_timer(deps: Deps, contract_id: str, term_end: dt.date) -> None:
     """One execution per term end: an extension starts its own, and the earlier one finds the term moved."""
     deps.workflows.start(
         CONTRACT_TERM,
-        f"contract-term-{contract.id}-{contract.term_end.isoformat()}",
+        f"contract-term-{contract_id}-{term_end.isoformat()}",
         {
-            "contract_id": contract.id,
-            "term_end": contract.term_end.isoformat(),
-            "ends_at": calendar.iso_utc(term_closes_at(contract)),
+            "contract_id": contract_id,
+            "term_end": term_end.isoformat(),
+            "ends_at": calendar.iso_utc(closing_of(term_end)),
         },
     )
 
@@ -58,7 +58,7 @@ def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end:
     (with_term,) = deps.store.commit(
         actor, now, [Change(action="contract.term_set", after=rules.set_term(contract, start=start, end=end), before=contract)]
     )
-    _start_term_timer(deps, with_term)
+    _start_term_timer(deps, with_term.id, end)
     return with_term
 
 
@@ -326,8 +326,9 @@ def decide_amendment(
             ),
         ],
     )
-    if stored and decided.term_end_after != decided.term_end_before:
-        _start_term_timer(deps, stored[0])
+    extended = decided.term_end_after
+    if stored and extended is not None and extended != decided.term_end_before:
+        _start_term_timer(deps, contract.id, extended)
     return decided
 
 

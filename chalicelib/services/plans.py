@@ -87,7 +87,7 @@ def submit_plan(deps: Deps, actor: Actor, plan_id: str) -> Plan:
                         agency=plan.agency,
                         period=plan.period,
                         submitted_on=now,
-                        services=len(submitted.procurement_schedule),
+                        services=len(submitted.procurement_schedule or ()),
                         link=deps.portal.page("plans", plan.id),
                     ),
                 ),
@@ -433,8 +433,13 @@ def notify_contractors(deps: Deps, execution: str, amendment_id: str) -> dict:
     amendment = deps.load(PlanAmendment, amendment_id)
     if amendment.change is not ScheduleChange.TO_COMPETITIVE or amendment.status is not PlanAmendmentStatus.PUBLISHED:
         return {"notified": 0}
+    assert amendment.schedule_version is not None  # published as a version
     plan = deps.load(Plan, amendment.plan_id)
-    before = plan.schedule_version(amendment.schedule_version - 1).service(amendment.service_id)
+    replaced = amendment.schedule_version - 1
+    previous = plan.schedule_version(replaced)
+    before = previous.service(amendment.service_id) if previous is not None else None
+    if before is None:
+        raise NotFound(f"Schedule version {replaced} of plan {plan.id} lists no service {amendment.service_id}.")
     deps.commit(
         Actor.system(execution),
         deps.clock.now(),

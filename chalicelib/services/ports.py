@@ -310,12 +310,12 @@ def retry_on_conflict(attempt: Callable[[], T], *, attempts: int = 3) -> T:
 
     Each attempt reads afresh and decides again, so a refusal that still holds is raised as the rule's own error;
     only after `attempts` stale commits does the caller get RecordChanged (409, retry)."""
-    for number in range(1, attempts + 1):
+    for _ in range(attempts - 1):
         try:
             return attempt()
         except RecordChanged:
-            if number == attempts:
-                raise
+            pass
+    return attempt()
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

@@ -100,8 +100,7 @@ def fein_guard(fein: str) -> str:
 def get_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
     """The vendor itself and purchasing may read a registration; others are told it does not exist."""
     vendor = deps.store.get(Vendor, vendor_id)
-    visible = vendor is not None and (actor.role is Role.PURCHASING or (actor.role is Role.VENDOR and actor.org == vendor.org))
-    if not visible:
+    if vendor is None or not (actor.role is Role.PURCHASING or (actor.role is Role.VENDOR and actor.org == vendor.org)):
         raise NotFound(f"No vendor {vendor_id} is visible to the caller.")
     return vendor
 
