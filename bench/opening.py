@@ -78,7 +78,7 @@ def moto_without_transaction_backup():
         return value if isinstance(value, models.Table) else copy.deepcopy(value, *args, **kwargs)
 
     original = models.copy
-    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]  # a stand-in for the module
     try:
         yield
     finally:

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
@@ -57,7 +57,8 @@ class Page(BaseModel, Generic[Item]):
         if cls is not Page or not (isinstance(item, type) and issubclass(item, BaseModel)):
             return parametrized
         if item not in _NAMED:
-            _NAMED[item] = type(f"{item.__name__}Page", (parametrized,), {"__module__": __name__, "__doc__": Page.__doc__})
+            base = cast(type, parametrized)  # a model class: pydantic's recursive reference is only for forward refs
+            _NAMED[item] = type(f"{item.__name__}Page", (base,), {"__module__": __name__, "__doc__": Page.__doc__})
         return _NAMED[item]
 
 

@@ -535,7 +535,7 @@ def record_removal(delivery: Delivery, now: dt.datetime) -> Delivery:
             f"Delivery {delivery.id} has no rejected goods awaiting removal (they are {delivery.rejected_goods.value}).",
             rule="R-9j",
         )
-    if now > due:
+    if now >= due:  # the 48 hours end at `due`: from that instant the goods are abandoned (`abandon`), never removed
         raise DeadlinePassed(
             f"The 48 hours to remove rejected goods ended at {calendar.iso_local(due)}; they are abandoned to the State.",
             rule="R-9j",

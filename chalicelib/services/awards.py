@@ -285,7 +285,7 @@ def refuse(deps: Deps, actor: Actor, award_id: str, reason: str) -> Award:
             changes.append(
                 Change(
                     action="contract.refused",
-                    after=contract_rules.mark_refused(contract, share.refusal_reason, now),
+                    after=contract_rules.mark_refused(contract, reason, now),
                     before=contract,
                 )
             )
@@ -406,7 +406,7 @@ def cancel_contract(deps: Deps, actor: Actor, contract_id: str, ground: Cancella
             changes.append(
                 Change(
                     action="award.contract_cancelled",
-                    after=rules.cancelled(award, contract.id, ended.cancellation_reason, now),
+                    after=rules.cancelled(award, contract.id, reason.strip(), now),
                     before=award,
                 )
             )

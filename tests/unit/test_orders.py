@@ -319,10 +319,13 @@ def test_goods_removed_in_time_are_not_abandoned():
 
 
 @pytest.mark.rule("R-9j")
-def test_removal_after_48_hours_is_refused():
+def test_removal_from_the_end_of_the_48_hours_is_refused_as_the_goods_are_abandoned_then():
+    # Given goods rejected at NOW / Then a removal one second before the 48 hours end is recorded
     d = rules.inspect(delivered(), approved(), [LineInspection("1", D("90"), D("10"))], "x", NOW)
+    assert rules.record_removal(d, NOW + dt.timedelta(hours=47, minutes=59, seconds=59)).rejected_goods is RejectedGoods.REMOVED
+    # And at the instant they end (when abandonment takes them) it is refused, never both
     with pytest.raises(DeadlinePassed):
-        rules.record_removal(d, NOW + dt.timedelta(hours=48, seconds=1))
+        rules.record_removal(d, NOW + dt.timedelta(hours=48))
 
 
 @pytest.mark.rule("R-9i")
