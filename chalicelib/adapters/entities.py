@@ -79,9 +79,19 @@ class EntityType:
         return self.adapter.validate_python(data)
 
     def audit_view(self, entity) -> dict | None:
+        """The record as the audit trail keeps it: every field named in `redact` left out, at any depth (an award's
+        task tokens sit in its shares)."""
         if entity is None:
             return None
-        return {k: v for k, v in self.encode(entity).items() if k not in self.redact}
+        return _without(self.encode(entity), self.redact)
+
+
+def _without(value, redact: frozenset[str]):
+    if isinstance(value, dict):
+        return {k: _without(v, redact) for k, v in value.items() if k not in redact}
+    if isinstance(value, list):
+        return [_without(item, redact) for item in value]
+    return value
 
 
 _adapters: dict[type, TypeAdapter] = {}
@@ -229,7 +239,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         Award,
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, a.id)},
-        redact=frozenset({"offer_token", "surety_token"}),
+        redact=frozenset({"acceptance_token", "surety_token"}),  # each share's task tokens
     ),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -16,25 +16,6 @@ bp = Blueprint(__name__)
 
 
 class AttentionOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "NA-13bee81ff9d6b4ba",
-                    "process": "invitation-to-bid",
-                    "execution": "itb-ITB-ae3a05ef8441",
-                    "state": "Open the sealed bids",
-                    "error": "TemporarilyUnavailable",
-                    "cause": '{"errorType":"TemporarilyUnavailable","errorMessage":"The sealing key service is throttling requests."}',
-                    "raised_at": "2026-03-16T10:00:51.903845-04:00",
-                    "status": "resumed",
-                    "occurrences": 1,
-                    "resumed_at": "2026-03-16T11:00:00-04:00",
-                    "resumed_by": "purchasing-user@DAS-BOP",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Reference of the failed step, as in the email to purchasing.")
     process: str = Field(description="State machine, e.g. invitation-to-bid.")
     execution: str = Field(description="Execution name (deterministic: the record it runs for).")

@@ -5,7 +5,7 @@ the ranked bidders read them."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -21,44 +21,18 @@ TAG = "awards"
 
 
 class DeclineAwardIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"reason": "Our supplier discontinued the copier model bid on line 2; we cannot perform at the bid price."}
-            ]
-        }
-    )
     reason: str | None = Field(
         None, max_length=2000, description="Why the bidder refuses (recorded and sent to purchasing, R-9g)."
     )
 
 
 class SuretyIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"form": "performance_bond", "amount": "4702.50", "reference": "Bond PB-2026-0417, Travelers Casualty and Surety"}
-            ]
-        }
-    )
     form: SuretyForm = Field(description="The form of the surety (R-6b).")
     amount: Money = Field(description="Dollars; at least the invitation's surety percent of the award (R-6b).")
     reference: str = Field(min_length=1, max_length=200, description="Bond, check or letter number.")
 
 
 class AwardCorrectionIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "field": "unit_price",
-                    "line_id": "2",
-                    "value": "41.5000",
-                    "reason": "Clerical error: the award notice showed 45.1000, the bid priced line 2 at 41.5000.",
-                }
-            ]
-        }
-    )
     field: CorrectedField = Field(description="What is corrected: bidder_name, or a line's quantity or unit_price (R-8g).")
     line_id: str | None = Field(None, max_length=40, description="For quantity and unit_price: the awarded line corrected.")
     value: str = Field(
@@ -158,104 +132,6 @@ class ShareOut(BaseModel):
 
 
 class AwardOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "AW-34e00adc92a9",
-                    "solicitation_id": "ITB-524f203f8dab",
-                    "scope": "all",
-                    "status": "contracted",
-                    "conditional": False,
-                    "contract_id": "CT-afbeb71dfbee",
-                    "shares": [
-                        {
-                            "number": 1,
-                            "bid_id": "BID-279e698c8743",
-                            "bidder_name": "Bolt Paper Co",
-                            "status": "passed_on",
-                            "conditional": False,
-                            "lines": [
-                                {"line_id": "1", "quantity": "100", "unit_price": "25.00"},
-                                {"line_id": "2", "quantity": "20", "unit_price": "38.00"},
-                            ],
-                            "amount": "3260.00",
-                            "responsibility": "no adverse finding of responsibility (R-18)",
-                            "noticed_at": "2026-03-16T10:00:00-04:00",
-                            "respond_by": "2026-03-27T00:00:00-04:00",
-                            "accepted_at": None,
-                            "contract_id": "CT-8f31b51277b3",
-                            "surety_amount": "326.00",
-                            "surety_due": "2026-03-27T00:00:00-04:00",
-                            "surety_furnished_at": None,
-                            "refused_at": "2026-03-26T16:00:00-04:00",
-                            "refusal_reason": "cannot supply",
-                        },
-                        {
-                            "number": 2,
-                            "bid_id": "BID-7fe28f3e2450",
-                            "bidder_name": "Acme Office Supply LLC",
-                            "status": "contracted",
-                            "conditional": False,
-                            "lines": [
-                                {"line_id": "1", "quantity": "100", "unit_price": "30.00"},
-                                {"line_id": "2", "quantity": "20", "unit_price": "40.00"},
-                            ],
-                            "amount": "3800.00",
-                            "responsibility": "no adverse finding of responsibility (R-18)",
-                            "noticed_at": "2026-03-26T16:00:00-04:00",
-                            "respond_by": "2026-04-06T00:00:00-04:00",
-                            "accepted_at": None,
-                            "contract_id": "CT-afbeb71dfbee",
-                            "surety_amount": "380.00",
-                            "surety_due": "2026-04-06T00:00:00-04:00",
-                            "surety_furnished_at": None,
-                            "refused_at": None,
-                            "refusal_reason": None,
-                        },
-                    ],
-                    "ranking": [
-                        {
-                            "rank": 1,
-                            "bid_id": "BID-279e698c8743",
-                            "bidder_name": "Bolt Paper Co",
-                            "evaluated_price": "3260.00",
-                            "amount": "3260.00",
-                            "cash_discount_percent": None,
-                        },
-                        {
-                            "rank": 2,
-                            "bid_id": "BID-7fe28f3e2450",
-                            "bidder_name": "Acme Office Supply LLC",
-                            "evaluated_price": "3800.00",
-                            "amount": "3800.00",
-                            "cash_discount_percent": None,
-                        },
-                    ],
-                    "notes": [],
-                    "outcomes": [
-                        {
-                            "bid_id": "BID-279e698c8743",
-                            "bidder_name": "Bolt Paper Co",
-                            "outcome": "refused",
-                            "at": "2026-03-26T16:00:00-04:00",
-                            "reason": "cannot supply",
-                            "share": 1,
-                        },
-                        {
-                            "bid_id": "BID-279e698c8743",
-                            "bidder_name": "Bolt Paper Co",
-                            "outcome": "passed_on",
-                            "at": "2026-03-26T16:00:00-04:00",
-                            "reason": "awarded to the next ranked bidder, Acme Office Supply LLC",
-                            "share": 1,
-                        },
-                    ],
-                    "corrections": [],
-                }
-            ]
-        }
-    )
     id: str = Field(description="Award id.")
     solicitation_id: str = Field(description="The solicitation.")
     scope: str = Field(description="all, item:<line> or group:<group> (R-8b).")

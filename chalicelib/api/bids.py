@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import idempotency
@@ -75,31 +75,6 @@ class AlternateIn(RequestBody):
 
 
 class BidIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "lines": [
-                        {"line_id": "1", "unit_price": "38.9500", "quantity": "500", "extension": "19475.00"},
-                        {
-                            "line_id": "2",
-                            "unit_price": "41.5000",
-                            "quantity": "120",
-                            "extension": "4980.00",
-                            "substitute_article": "Hammermill Great White 30% recycled, 8.5 x 11 in., 20 lb",
-                        },
-                    ],
-                    "signer": {"name": "Maria Santos", "title": "Vice President, Sales"},
-                    "signed": True,
-                    "non_collusion": True,
-                    "cash_discount": {"percent": "2", "days": 10},
-                    "acceptance_period_days": 90,
-                    "guaranty": {"form": "bid_bond", "amount": "2445.50", "reference": "BB-88213"},
-                    "addenda_acknowledged": [1],
-                }
-            ]
-        }
-    )
     lines: list[BidLineIn] = Field(
         default_factory=list,
         description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).",
@@ -138,31 +113,6 @@ class BidCorrectionOut(BaseModel):
 
 
 class BidReceipt(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-51a215ed8db6",
-                    "solicitation_id": "ITB-2ff0825e78eb",
-                    "bidder_name": "Acme Office Supply LLC",
-                    "received_at": "2026-03-02T09:00:00-05:00",
-                    "commitment": "91a780749f776e6cd1f37a707080f1b9618493255744cc3f7f6dfb2e13574587",
-                    "status": "sealed",
-                    "replaces": None,
-                    "corrections": [
-                        {
-                            "line_id": "1",
-                            "field": "extension",
-                            "submitted": "2531.57",
-                            "corrected": "2513.5700",
-                            "rule": "R-5l",
-                            "reason": "the unit price governs: extension recomputed as unit price x quantity",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
     bid_id: str = Field(description="The bid's id.")
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder's legal name.")
@@ -178,16 +128,6 @@ class BidReceipt(BaseModel):
 
 
 class SampleReceiptIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "received_on": "2026-03-04",
-                    "description": "One ream of recycled copy paper, 8.5 x 11 in., per the descriptive memorandum invoice of March 3",
-                }
-            ]
-        }
-    )
     received_on: dt.date = Field(
         description="Connecticut date the sample arrived (YYYY-MM-DD); not in the future, not before publication (R-7)."
     )
@@ -203,89 +143,11 @@ class SampleReceiptOut(BaseModel):
 
 
 class BidOut(BidReceipt):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-b7373eb6b3ab",
-                    "solicitation_id": "ITB-672ad5dae09a",
-                    "bidder_name": "Bolt Paper Co",
-                    "received_at": "2026-03-02T09:00:00-05:00",
-                    "commitment": "7c44772568d9c5377665f7696bc785d3b7a5e8481a6ffc0509e1edd33e0d76fb",
-                    "status": "opened",
-                    "replaces": None,
-                    "corrections": [],
-                    "opened": {
-                        "bid_id": "BID-b7373eb6b3ab",
-                        "bidder_name": "Bolt Paper Co",
-                        "received_at": "2026-03-02T09:00:00-05:00",
-                        "commitment": "7c44772568d9c5377665f7696bc785d3b7a5e8481a6ffc0509e1edd33e0d76fb",
-                        "salt": "8947a39512a09c9e1ce69d00f6c5c0a77977255e5dbe015ae34d111374e196a7",
-                        "document": '{"lines":[{"line_id":"1","quantity":"100","unit_price":"31.00"},{"line_id":"2","quantity":"20","unit_price":"30.00"}],"non_collusion":true,"signed":true,"signer":{"name":"Pat Doe","title":"President"}}',
-                        "status": "opened",
-                        "flags": [],
-                        "total": "3700.00",
-                        "lines": [
-                            {
-                                "line_id": "1",
-                                "unit_price": "31.00",
-                                "quantity": "100",
-                                "extension": "3100.00",
-                                "substitute_article": None,
-                            },
-                            {
-                                "line_id": "2",
-                                "unit_price": "30.00",
-                                "quantity": "20",
-                                "extension": "600.00",
-                                "substitute_article": None,
-                            },
-                        ],
-                        "corrections": [],
-                        "cash_discount_percent": None,
-                        "cash_discount_days": None,
-                        "conditions": None,
-                        "alternates": [],
-                        "addenda_acknowledged": [],
-                        "determinations": [],
-                        "eligible": True,
-                    },
-                    "samples": [
-                        {
-                            "received_on": "2026-03-16",
-                            "description": "One ream, legal",
-                            "recorded_at": "2026-03-16T10:00:00-04:00",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
     opened: TabulationRow | None = Field(None, description="After the opening only: the bid as in the tabulation.")
     samples: list[SampleReceiptOut] = Field(default_factory=list, description="Samples received for the bid (R-7).")
 
 
 class BidSamplesOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-b984ebbde34a",
-                    "solicitation_id": "ITB-672ad5dae09a",
-                    "bidder_name": "Acme Office Supply LLC",
-                    "status": "sealed",
-                    "samples": [
-                        {
-                            "received_on": "2026-03-02",
-                            "description": "Two reams of letter paper",
-                            "recorded_at": "2026-03-02T09:00:00-05:00",
-                        }
-                    ],
-                    "flags": [],
-                }
-            ]
-        }
-    )
     bid_id: str = Field(description="The bid.")
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder.")
@@ -422,16 +284,6 @@ def sample(call: Call, solicitation_id: str, bid_id: str):
 
 # -- R-8d evidence of responsibility, R-8e quantity changes ------------------------------------------------------
 class EvidenceRequestIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "requested": "Service facilities: the location and staffing of the service depot for the copiers bid on line 2",
-                    "response_days": 10,
-                }
-            ]
-        }
-    )
     requested: str = Field(
         max_length=5000,
         description="The evidence requested: experience, ability, service facilities, factory authorization, financial standing (R-8d).",
@@ -440,16 +292,6 @@ class EvidenceRequestIn(RequestBody):
 
 
 class EvidenceResponseIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "text": "Our service depot at 120 Brainard Road, Hartford, CT is staffed by four certified technicians.",
-                    "document": "depot-staffing-2026.pdf",
-                }
-            ]
-        }
-    )
     text: str | None = Field(None, max_length=20000, description="The evidence, in words.")
     document: str | None = Field(
         None, max_length=2000, description="A reference to a document supplied (file name, URL or registry number)."
@@ -457,23 +299,6 @@ class EvidenceResponseIn(RequestBody):
 
 
 class EvidenceRequestOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "EVR-866002e282b0",
-                    "bid_id": "BID-79f0a5609d45",
-                    "requested": "Audited financial statements 2025",
-                    "requested_at": "2026-03-16T10:00:00-04:00",
-                    "respond_by": "2026-03-22T00:00:00-04:00",
-                    "last_day": "2026-03-21",
-                    "response_text": None,
-                    "response_document": "fs-2025.pdf",
-                    "responded_at": "2026-03-16T10:00:00-04:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="The request.")
     bid_id: str = Field(description="The bid it concerns.")
     requested: str = Field(description="What is requested.")
@@ -500,40 +325,12 @@ class EvidenceRequestOut(BaseModel):
 
 
 class QuantityChangeIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "line_id": "1",
-                    "quantity": "450",
-                    "reason": "DAS Fleet Services reduced its requirement after consolidating two garages.",
-                }
-            ]
-        }
-    )
     line_id: str = Field(description="A line the bid prices.")
     quantity: BidQuantity = Field(description="The changed quantity, above 0 (R-8e).")
     reason: str = Field(max_length=5000, description="The new or amended agency requirement (R-8e).")
 
 
 class QuantityChangeOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "QC-21092e08d439",
-                    "bid_id": "BID-fa734e873938",
-                    "line_id": "1",
-                    "quantity_before": "100",
-                    "quantity": "120",
-                    "reason": "DOT needs 20 more cases",
-                    "status": "accepted",
-                    "proposed_at": "2026-03-16T10:00:00-04:00",
-                    "decided_at": "2026-03-16T10:00:00-04:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="The proposal.")
     bid_id: str = Field(description="The bid.")
     line_id: str = Field(description="The line.")

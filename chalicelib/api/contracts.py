@@ -4,7 +4,7 @@ cancels it for missing surety or non-performance (R-9h)."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -26,47 +26,6 @@ class AwardedContractLine(BaseModel):
 
 
 class AwardedContract(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "CT-8f31b51277b3",
-                    "agency": "DAS",
-                    "contractor_id": "V-98c9b8158c55",
-                    "contractor_name": "Bolt Paper Co",
-                    "lines": [
-                        {
-                            "line_id": "1",
-                            "description": "Copy paper, letter, 20 lb, case of 10 reams",
-                            "unit": "case",
-                            "quantity": "100",
-                            "unit_price": "25.00",
-                        },
-                        {
-                            "line_id": "2",
-                            "description": "Copy paper, legal, 20 lb, case of 10 reams",
-                            "unit": "case",
-                            "quantity": "20",
-                            "unit_price": "38.00",
-                        },
-                    ],
-                    "total": "3260.00",
-                    "created_at": "2026-03-16T10:00:00-04:00",
-                    "solicitation_id": "ITB-524f203f8dab",
-                    "award_id": "AW-34e00adc92a9",
-                    "cash_discount_percent": None,
-                    "cash_discount_days": None,
-                    "status": "cancelled",
-                    "amendment_number": 0,
-                    "refused_at": "2026-03-26T16:00:00-04:00",
-                    "refusal_reason": "cannot supply",
-                    "cancelled_at": "2026-03-26T16:00:00-04:00",
-                    "cancellation_ground": "refused",
-                    "cancellation_reason": "refused within 10 days of the notice; awarded to the next ranked bidder (R-9g)",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Contract number, printed on every order (R-9k).")
     agency: str = Field(description="The purchasing agency.")
     contractor_id: str = Field(description="Vendor id of the contractor.")
@@ -120,16 +79,6 @@ class AwardedContract(BaseModel):
 
 
 class CancelContractIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "ground": "missing_surety",
-                    "reason": "The performance bond requested on March 16 was not furnished within 10 days.",
-                }
-            ]
-        }
-    )
     ground: CancellationGround = Field(
         description="missing_surety (only once the 10 days from the surety request passed without it) or non_performance (R-9h)."
     )

@@ -50,16 +50,7 @@ class ErrorDetail(pydantic.BaseModel):
     parser, the pydantic error `type`; from a domain check, its `rule`); a conflict names the record it concerns with
     a key of its own (e.g. `vendor_id`, `award_id`, `plan_id`, `last_allowed_date`)."""
 
-    model_config = pydantic.ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {"field": "lines[0].unit_price", "problem": "is required", "rule": "R-5d"},
-                {"field": "contact_email", "problem": "is not an email address", "type": "value_error"},
-                {"vendor_id": "V-1a2b3c4d5e6f"},
-            ]
-        },
-    )
+    model_config = pydantic.ConfigDict(extra="allow")
     field: str | None = pydantic.Field(
         None, description="The field, as a path into the body or query (lines[0].quantity); (body) for the whole body."
     )
@@ -73,18 +64,6 @@ class ErrorDetail(pydantic.BaseModel):
 class ErrorBody(pydantic.BaseModel):
     """Every 4xx/5xx answer has this shape."""
 
-    model_config = pydantic.ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "Code": "ValidationFailed",
-                    "Message": "The bid is incomplete or malformed; see details for each field.",
-                    "rule": "R-5d",
-                    "details": [{"field": "lines[0].unit_price", "problem": "is required", "rule": "R-5d"}],
-                }
-            ]
-        }
-    )
     Code: str = pydantic.Field(description="Error class, e.g. BidAfterDeadline; also its ASL error name.")
     Message: str = pydantic.Field(description="What is wrong and what to do.")
     rule: str | None = pydantic.Field(None, description="ID of the rule in RULES.md that applies.")

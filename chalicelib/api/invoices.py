@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -25,7 +25,6 @@ ALL = {Role.AGENCY, Role.VENDOR, Role.PURCHASING}
 
 
 class SubmitInvoice(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "PO-7f3a9c21", "amount": "9737.50"}]})
     order_id: str = Field(min_length=1, max_length=40, description="The purchase order invoiced.")
     amount: Money = Field(
         description="Dollars, for goods of the order delivered, not rejected and not yet invoiced; an invoice may be sent on delivery, before inspection (R-13a).",
@@ -33,36 +32,23 @@ class SubmitInvoice(RequestBody):
 
 
 class DefectNoticeIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"reason": "The invoice bills 260 cases; the receiving report accepted 250."}]}
-    )
     reason: str = Field(min_length=1, max_length=2000, description="The defect or impropriety to correct (R-13b).")
 
 
 class CorrectionIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "9362.50"}]})
     amount: Money | None = Field(None, description="The corrected amount in dollars, if it changes.")
 
 
 class WithholdingIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"amount": "1250.00", "reason": "Line 2 delivered 12 days late; the agency bought 25 cases on the open market."}
-            ]
-        }
-    )
     amount: Money = Field(description="Dollars withheld for non-performance (R-13a).")
     reason: str = Field(min_length=1, max_length=2000, description="The non-performance, in writing (R-13a).")
 
 
 class ReleaseIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"number": 1}]})
     number: int = Field(ge=1, description="The withholding released (1 = the first notice).")
 
 
 class PaymentIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "9362.50", "take_cash_discount": True}]})
     amount: Money = Field(
         description="Dollars of the balance the payment settles, cash discount included; at most the balance due.",
     )
@@ -118,56 +104,6 @@ class PaymentOut(BaseModel):
 
 
 class InvoiceOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "INV-dc4d957c218f",
-                    "kind": "goods",
-                    "contract_id": "C-26PSX0001",
-                    "order_id": "PO-28098b8438d9",
-                    "for_invoice_id": None,
-                    "agency": "DAS",
-                    "contractor_org": "acme",
-                    "contractor_name": "Acme Office Supply LLC",
-                    "amount": "1000.00",
-                    "received_at": "2026-03-02T09:00:00-05:00",
-                    "goods_received_at": "2026-03-02T09:00:00-05:00",
-                    "period_starts_at": "2026-03-02T09:00:00-05:00",
-                    "payment_days": 45,
-                    "original_due_date": "2026-04-16",
-                    "due_date": "2026-04-16",
-                    "status": "paid",
-                    "not_due": "0.00",
-                    "defect": None,
-                    "corrected_at": None,
-                    "withholdings": [
-                        {
-                            "amount": "1000.00",
-                            "reason": "cases short",
-                            "noticed_at": "2026-04-10T10:00:00-04:00",
-                            "released_at": "2026-04-20T10:00:00-04:00",
-                            "released_due_date": "2026-04-20",
-                        }
-                    ],
-                    "set_offs": [],
-                    "payments": [
-                        {
-                            "amount": "1000.00",
-                            "paid_at": "2026-04-23T10:00:00-04:00",
-                            "days_late": 3,
-                            "interest": "1.00",
-                            "interest_invoice_id": "INV-10ad7984c3ec",
-                            "discount": "0.00",
-                        }
-                    ],
-                    "balance": "0.00",
-                    "overdue_since": "2026-04-21T00:00:00-04:00",
-                    "interest_to_date": "0.00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Invoice id.")
     kind: InvoiceKind = Field(description="goods, or interest on a late payment (R-13c).")
     contract_id: str = Field(description="The contract invoiced.")
@@ -206,85 +142,6 @@ class InvoiceOut(BaseModel):
 
 
 class PaymentRecorded(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "invoice": {
-                        "id": "INV-dc4d957c218f",
-                        "kind": "goods",
-                        "contract_id": "C-26PSX0001",
-                        "order_id": "PO-28098b8438d9",
-                        "for_invoice_id": None,
-                        "agency": "DAS",
-                        "contractor_org": "acme",
-                        "contractor_name": "Acme Office Supply LLC",
-                        "amount": "1000.00",
-                        "received_at": "2026-03-02T09:00:00-05:00",
-                        "goods_received_at": "2026-03-02T09:00:00-05:00",
-                        "period_starts_at": "2026-03-02T09:00:00-05:00",
-                        "payment_days": 45,
-                        "original_due_date": "2026-04-16",
-                        "due_date": "2026-04-16",
-                        "status": "paid",
-                        "not_due": "0.00",
-                        "defect": None,
-                        "corrected_at": None,
-                        "withholdings": [
-                            {
-                                "amount": "1000.00",
-                                "reason": "cases short",
-                                "noticed_at": "2026-04-10T10:00:00-04:00",
-                                "released_at": "2026-04-20T10:00:00-04:00",
-                                "released_due_date": "2026-04-20",
-                            }
-                        ],
-                        "set_offs": [],
-                        "payments": [
-                            {
-                                "amount": "1000.00",
-                                "paid_at": "2026-04-23T10:00:00-04:00",
-                                "days_late": 3,
-                                "interest": "1.00",
-                                "interest_invoice_id": "INV-10ad7984c3ec",
-                                "discount": "0.00",
-                            }
-                        ],
-                        "balance": "0.00",
-                        "overdue_since": "2026-04-21T00:00:00-04:00",
-                        "interest_to_date": "0.00",
-                    },
-                    "interest_invoice": {
-                        "id": "INV-10ad7984c3ec",
-                        "kind": "interest",
-                        "contract_id": "C-26PSX0001",
-                        "order_id": "PO-28098b8438d9",
-                        "for_invoice_id": "INV-dc4d957c218f",
-                        "agency": "DAS",
-                        "contractor_org": "acme",
-                        "contractor_name": "Acme Office Supply LLC",
-                        "amount": "1.00",
-                        "received_at": "2026-04-23T10:00:00-04:00",
-                        "goods_received_at": "2026-04-23T10:00:00-04:00",
-                        "period_starts_at": "2026-04-23T10:00:00-04:00",
-                        "payment_days": 45,
-                        "original_due_date": "2026-06-07",
-                        "due_date": "2026-06-07",
-                        "status": "open",
-                        "not_due": "0.00",
-                        "defect": None,
-                        "corrected_at": None,
-                        "withholdings": [],
-                        "set_offs": [],
-                        "payments": [],
-                        "balance": "1.00",
-                        "overdue_since": None,
-                        "interest_to_date": "0.00",
-                    },
-                }
-            ]
-        }
-    )
     invoice: InvoiceOut = Field(description="The invoice paid, as it now stands.")
     interest_invoice: InvoiceOut | None = Field(None, description="Generated when the payment was late (R-13c).")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import json
 from functools import lru_cache
+from pathlib import Path
 from typing import get_args
 
 import pydantic
@@ -189,8 +191,23 @@ def document() -> dict:
     )
     built = construct_open_api_with_schema_class(spec)
     result = built.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    _add_examples(result["components"]["schemas"])
     _compose_examples(result["components"]["schemas"])
     return result | {"openapi": built.openapi}
+
+
+EXAMPLES = Path(__file__).with_name("examples.json")  # model name -> examples of a whole body or answer
+
+
+def _add_examples(schemas: dict) -> None:
+    """The examples of request bodies and answers are data, kept apart from the models they show (examples.json);
+    an example naming no schema of the document is an error, not silently dropped."""
+    examples = json.loads(EXAMPLES.read_text())
+    unknown = sorted(set(examples) - set(schemas))
+    if unknown:
+        raise ValueError(f"{EXAMPLES.name} has examples of no API schema: {', '.join(unknown)}")
+    for name, shown in examples.items():
+        schemas[name]["examples"] = shown
 
 
 _NO_EXAMPLE = object()

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -31,17 +31,6 @@ class QuantityIn(RequestBody):
 
 
 class PlaceOrder(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "lines": [{"line_id": "1", "quantity": "250"}, {"line_id": "2", "quantity": "40"}],
-                    "deliver_by": "2026-05-15",
-                    "contact_email": "receiving@dot.example.gov",
-                }
-            ]
-        }
-    )
     lines: list[QuantityIn] = Field(
         min_length=1,
         max_length=200,
@@ -52,46 +41,22 @@ class PlaceOrder(RequestBody):
 
 
 class ApproveOrder(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"approval_reference": "OSC-2026-00817"}]})
     approval_reference: str = Field(
         min_length=1, max_length=100, description="Reference of the State Comptroller's approval (R-9k)."
     )
 
 
 class RequestExtension(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "deliver_by": "2026-05-29",
-                    "reason": "The mill's shipment to our Wallingford warehouse is delayed by two weeks.",
-                }
-            ]
-        }
-    )
     deliver_by: dt.date = Field(description="The later delivery date the contractor asks for (R-11).")
     reason: str = Field(min_length=1, max_length=2000, description="Why the contractor needs it.")
 
 
 class DecideExtension(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "approve": False,
-                    "reason": "The agency needs the paper before the fiscal-year close; it will buy on the open market.",
-                }
-            ]
-        }
-    )
     approve: bool = Field(description="True: the State approves the pending request; False: it refuses it (R-11).")
     reason: str = Field("", max_length=2000, description="Required for a refusal.")
 
 
 class ReceiveDelivery(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"lines": [{"line_id": "1", "quantity": "250"}, {"line_id": "2", "quantity": "40"}]}]}
-    )
     lines: list[QuantityIn] = Field(min_length=1, max_length=200, description="Quantities received per order line.")
     replaces: str | None = Field(None, max_length=40, description="The delivery whose rejected goods this replaces.")
 
@@ -107,36 +72,11 @@ class InspectLine(RequestBody):
 
 
 class InspectDelivery(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "lines": [
-                        {"line_id": "1", "accepted": "240", "rejected": "10"},
-                        {"line_id": "2", "accepted": "40", "rejected": "0", "proposed_unit_price": "39.0000"},
-                    ],
-                    "reason": "10 cases of line 1 arrived water-damaged; line 2 is 18 lb paper, not the 20 lb bid.",
-                }
-            ]
-        }
-    )
     lines: list[InspectLine] = Field(min_length=1, max_length=200, description="The result for every delivered line.")
     reason: str | None = Field(None, max_length=2000, description="Why goods were rejected (required for a rejection).")
 
 
 class OpenMarketIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "line_id": "1",
-                    "quantity": "10",
-                    "cost": "452.00",
-                    "reason": "Rejected goods not replaced within the delivery period (R-9i).",
-                }
-            ]
-        }
-    )
     line_id: str = Field(min_length=1, max_length=40, description="The order line bought elsewhere.")
     quantity: Quantity = Field(description="Quantity bought on the open market.")
     cost: Money = Field(description="What the State paid, in dollars.")
@@ -144,16 +84,6 @@ class OpenMarketIn(RequestBody):
 
 
 class ForceMajeureIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "cause": "The Interstate 91 closure after the March 12 flood stops deliveries from our Springfield warehouse.",
-                    "probable_duration_days": 14,
-                }
-            ]
-        }
-    )
     cause: str = Field(min_length=1, max_length=4000, description="The cause beyond the contractor's control (R-14).")
     probable_duration_days: int = Field(description="Probable duration of the delay, in days.")
 
@@ -176,38 +106,6 @@ class ExtensionOut(BaseModel):
 
 
 class OrderOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "PO-dc9c2473f6fe",
-                    "contract_id": "C-26PSX0001",
-                    "agency": "DAS",
-                    "contractor_org": "acme",
-                    "contact_email": "receiving@das.example",
-                    "lines": [{"line_id": "1", "quantity": "10", "unit_price": "123.4567"}],
-                    "deliver_by": "2026-03-13",
-                    "effective_deliver_by": "2026-03-20",
-                    "status": "approved",
-                    "comptroller_approval": "OSC-5",
-                    "approved_at": "2026-03-02T09:00:00-05:00",
-                    "extensions": [
-                        {
-                            "deliver_by": "2026-03-20",
-                            "reason": "mill strike",
-                            "requested_at": "2026-03-02T09:00:00-05:00",
-                            "requested_by": "vendor-user@acme",
-                            "status": "approved",
-                            "decided_at": "2026-03-02T09:00:00-05:00",
-                            "decided_by": "agency-user@DAS",
-                            "decision_reason": None,
-                        }
-                    ],
-                    "created_at": "2026-03-02T09:00:00-05:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Purchase order id.")
     contract_id: str = Field(description="The contract number the order bears (R-9k).")
     agency: str = Field(description="The ordering agency.")
@@ -243,42 +141,6 @@ class PriceDeterminationOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "DL-f06a4fdbfcf9",
-                    "order_id": "PO-dc9c2473f6fe",
-                    "contract_id": "C-26PSX0001",
-                    "lines": [
-                        {
-                            "line_id": "1",
-                            "quantity": "10",
-                            "accepted": "10",
-                            "rejected": "0",
-                            "proposed_unit_price": "100.00",
-                            "adjusted_unit_price": "110.00",
-                        }
-                    ],
-                    "received_at": "2026-03-02T09:00:00-05:00",
-                    "replaces": None,
-                    "status": "inspected",
-                    "inspected_at": "2026-03-02T09:00:00-05:00",
-                    "rejection_reason": None,
-                    "rejected_goods": "none",
-                    "removal_deadline": None,
-                    "removed_at": None,
-                    "abandoned_at": None,
-                    "price_determination": {
-                        "determined_by": "purchasing-user@DAS-BOP",
-                        "determined_at": "2026-03-02T09:00:00-05:00",
-                        "reason": "minor defect",
-                    },
-                    "awaiting_price_determination": False,
-                }
-            ]
-        }
-    )
     id: str = Field(description="Delivery id.")
     order_id: str = Field(description="The purchase order delivered.")
     contract_id: str = Field(description="The contract.")
@@ -312,26 +174,6 @@ class DeliveryOut(BaseModel):
 
 
 class OpenMarketOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "OM-2bd6ff2f3688",
-                    "contract_id": "C-26PSX0001",
-                    "order_id": "PO-99ddad136981",
-                    "line_id": "2",
-                    "quantity": "20",
-                    "cost": "1900.00",
-                    "contract_cost": "1600.00",
-                    "excess": "300.00",
-                    "set_off": "300.00",
-                    "unrecovered": "0.00",
-                    "reason": "toner not delivered",
-                    "recorded_at": "2026-03-09T10:00:00-04:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Open-market purchase id.")
     contract_id: str = Field(description="The contract.")
     order_id: str = Field(description="The order line's order.")
@@ -351,19 +193,6 @@ class OpenMarketOut(BaseModel):
 
 
 class ForceMajeureOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "FM-ae0d247e41eb",
-                    "contract_id": "C-26PSX0001",
-                    "cause": "flood at the warehouse",
-                    "probable_duration_days": 7,
-                    "noticed_at": "2026-03-02T09:00:00-05:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Notice id.")
     contract_id: str = Field(description="The contract delayed.")
     cause: str = Field(description="The cause beyond the contractor's control (R-14).")
@@ -573,16 +402,6 @@ class DeterminedPriceIn(RequestBody):
 
 
 class DeterminePrices(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "lines": [{"line_id": "2", "adjusted_unit_price": "39.0000"}],
-                    "reason": "18 lb paper is priced 6% below 20 lb paper on the contractor's published list.",
-                }
-            ]
-        }
-    )
     lines: list[DeterminedPriceIn] = Field(min_length=1, max_length=200, description="Every line with a proposed price.")
     reason: str = Field(min_length=1, max_length=4000, description="The basis of the determination.")
 
@@ -713,24 +532,12 @@ class LineChangeIn(RequestBody):
 
 
 class AmendContract(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "lines": [{"line_id": "1", "quantity": "540"}],
-                    "term_end": "2027-06-30",
-                    "reason": "DOT's added district garage needs 40 more cases; the term is extended one year.",
-                }
-            ]
-        }
-    )
     lines: list[LineChangeIn] = Field([], max_length=200, description="The lines changed.")
     term_end: dt.date | None = Field(None, description="A later last day of the term: an extension (R-9d).")
     reason: str = Field(min_length=1, max_length=4000, description="Why the contract is amended.")
 
 
 class DecideAmendment(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"accept": True}]})
     accept: bool = Field(description="True: the contractor accepts and the amendment takes effect; False: it refuses (R-9c).")
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
@@ -744,57 +551,6 @@ class ContractLineOut(BaseModel):
 
 
 class ContractAmendmentOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "AMD-05902ae6502e",
-                    "contract_id": "C-26PSX0001",
-                    "number": 1,
-                    "reason": "unordered balances",
-                    "lines_before": [
-                        {
-                            "line_id": "1",
-                            "description": "Copier paper, case",
-                            "unit": "case",
-                            "quantity": "100",
-                            "unit_price": "123.4567",
-                        },
-                        {
-                            "line_id": "2",
-                            "description": "Toner cartridge",
-                            "unit": "each",
-                            "quantity": "20",
-                            "unit_price": "80.00",
-                        },
-                    ],
-                    "lines_after": [
-                        {
-                            "line_id": "1",
-                            "description": "Copier paper, case",
-                            "unit": "case",
-                            "quantity": "100",
-                            "unit_price": "123.4567",
-                        },
-                        {
-                            "line_id": "2",
-                            "description": "Toner cartridge",
-                            "unit": "each",
-                            "quantity": "20",
-                            "unit_price": "80.00",
-                        },
-                    ],
-                    "term_end_before": "2026-03-31",
-                    "term_end_after": "2026-04-30",
-                    "signed_by": "purchasing-user@DAS-BOP",
-                    "signed_at": "2026-03-02T09:00:00-05:00",
-                    "status": "accepted",
-                    "decided_at": "2026-03-02T09:00:00-05:00",
-                    "decision_reason": None,
-                }
-            ]
-        }
-    )
     id: str = Field(description="Amendment id.")
     contract_id: str = Field(description="The contract amended.")
     number: int = Field(description="Amendment number; the contract's amendment_number after it (R-9c).")
@@ -815,16 +571,6 @@ class ContractAmendmentOut(BaseModel):
 
 
 class RequestAssignment(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "assignee_org": "northeast-office-supply",
-                    "reason": "Our office-products division is sold to Northeast Office Supply LLC on May 1.",
-                }
-            ]
-        }
-    )
     assignee_org: str = Field(
         min_length=1, max_length=80, description="The registered vendor organisation to take over the contract."
     )
@@ -832,30 +578,11 @@ class RequestAssignment(RequestBody):
 
 
 class DecideAssignment(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"consent": True}]})
     consent: bool = Field(description="True: the Commissioner's written consent; False: refusal.")
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
 class AssignmentOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "ASG-5d21c7a09e44",
-                    "contract_id": "C-26PSX0001",
-                    "contractor_org": "acme",
-                    "assignee_org": "northeast-office-supply",
-                    "assignee_name": "Northeast Office Supply LLC",
-                    "reason": "Our office-products division is sold to Northeast Office Supply LLC on May 1.",
-                    "requested_at": "2026-04-06T10:15:00-04:00",
-                    "status": "consented",
-                    "decided_at": "2026-04-09T15:30:00-04:00",
-                    "decision_reason": None,
-                }
-            ]
-        }
-    )
     id: str = Field(description="Assignment request id.")
     contract_id: str = Field(description="The contract to assign.")
     contractor_org: str = Field(description="The assignor.")
@@ -997,26 +724,11 @@ def decide_contract_assignment(call: Call, assignment_id: str):
 
 
 class SetTerm(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"start": "2026-07-01", "end": "2027-06-30"}]})
     start: dt.date = Field(description="First day of the term (Connecticut date).")
     end: dt.date = Field(description="Last day of the term; orders are placed up to its end (R-9d).")
 
 
 class ContractTermOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "contract_id": "C-26PSX0001",
-                    "term_start": "2026-03-02",
-                    "term_end": "2026-03-31",
-                    "ordering_ends_at": "2026-04-01T00:00:00-04:00",
-                    "ordering_agencies": ["DAS"],
-                    "amendment_number": 0,
-                }
-            ]
-        }
-    )
     contract_id: str = Field(description="The contract.")
     term_start: dt.date | None = Field(None, description="First day of the term; null until set.")
     term_end: dt.date | None = Field(None, description="Last day of the term (R-9d); null until set.")
@@ -1042,9 +754,6 @@ class BalanceLineIn(RequestBody):
 
 
 class StateBalances(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"lines": [{"line_id": "1", "unordered": "250"}, {"line_id": "2", "unordered": "80"}]}]}
-    )
     lines: list[BalanceLineIn] = Field(min_length=1, max_length=200, description="Every contract line, once.")
 
 
@@ -1054,21 +763,6 @@ class BalanceLineOut(BaseModel):
 
 
 class BalanceStatementOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "UBS-c93a84b584db",
-                    "contract_id": "C-26PSX0001",
-                    "requested_by": "purchasing-user@DAS-BOP",
-                    "requested_at": "2026-03-02T09:00:00-05:00",
-                    "lines": [{"line_id": "1", "unordered": "100"}, {"line_id": "2", "unordered": "20"}],
-                    "stated_by": "vendor-user@acme",
-                    "stated_at": "2026-03-02T09:00:00-05:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Statement request id.")
     contract_id: str = Field(description="The contract.")
     requested_by: str = Field(description="Token subject of the purchasing officer who asked (R-9e).")
@@ -1090,19 +784,6 @@ class ShortfallOut(BaseModel):
 
 
 class TermReportOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "C-26PSX0001-term-2026-03-31",
-                    "contract_id": "C-26PSX0001",
-                    "term_end": "2026-03-31",
-                    "lines": [{"line_id": "1", "contract_quantity": "100", "ordered": "80", "least": "90.00"}],
-                    "reported_at": "2026-04-01T00:00:00-04:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Report id.")
     contract_id: str = Field(description="The contract.")
     term_end: dt.date = Field(description="The last day of the term reported on.")
@@ -1111,7 +792,6 @@ class TermReportOut(BaseModel):
 
 
 class RequestOrderingAgency(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"agency": "DOT"}]})
     agency: str | None = Field(
         None,
         min_length=1,
@@ -1121,34 +801,11 @@ class RequestOrderingAgency(RequestBody):
 
 
 class DecideOrderingAgency(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"accept": False, "reason": "Deliveries to DOT's 12 district garages are outside the bid's delivery terms."}
-            ]
-        }
-    )
     accept: bool = Field(description="True: the contractor accepts the agency as an ordering agency (R-9b).")
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
 class OrderingAgencyOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "OAR-8fda3de52009",
-                    "contract_id": "C-26PSX0001",
-                    "ordering_agency": "DOT",
-                    "requested_by": "agency-user@DOT",
-                    "requested_at": "2026-03-02T09:00:00-05:00",
-                    "status": "accepted",
-                    "decided_at": "2026-03-02T09:00:00-05:00",
-                    "decision_reason": None,
-                }
-            ]
-        }
-    )
     id: str = Field(description="Request id.")
     contract_id: str = Field(description="The contract.")
     ordering_agency: str = Field(description="The agency not named in the contract that will order (R-9b).")

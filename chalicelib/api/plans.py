@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -65,61 +65,6 @@ class PlanContactIn(RequestBody):
 class PlanSections(RequestBody):
     """The eight required components (OPM-1); each may be sent separately while the plan is a draft."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "agency_overview": {
-                        "text": "DCF serves children and families through 14 area offices; the services below support in-home and residential care."
-                    },
-                    "needs_assessment": {
-                        "text": "Referrals to intensive in-home services rose 18% since FY 23 (C.G.S. 4-217(a)(1))."
-                    },
-                    "procurement_schedule": [
-                        {
-                            "service_id": "S-01",
-                            "description": "Intensive in-home child and adolescent psychiatric services",
-                            "service_type": "POS",
-                            "method": "competitive",
-                            "competitive_procurement_date": "2027-01-15",
-                            "current_contractors": [
-                                {"name": "Wheeler Clinic, Inc.", "email": "contracts@wheelerclinic.example.org"}
-                            ],
-                        },
-                        {
-                            "service_id": "S-02",
-                            "description": "Adolescent residential treatment, Fairfield County",
-                            "service_type": "POS",
-                            "method": "non_competitive",
-                            "current_contractors": [
-                                {"name": "Boys and Girls Village, Inc.", "email": "contracts@bgv.example.org"}
-                            ],
-                        },
-                    ],
-                    "competition_strategy": {
-                        "text": "RFPs are posted on the State Contracting Portal for 30 days with a bidders' conference."
-                    },
-                    "waiver_justifications": [
-                        {
-                            "service_id": "S-02",
-                            "basis": "The only licensed provider of the service in the county (OPM waiver criteria 2).",
-                        }
-                    ],
-                    "evaluation_and_selection": {
-                        "text": "A three-member panel scores proposals; set-asides follow C.G.S. 4a-60g."
-                    },
-                    "contract_monitoring": {"text": "Quarterly outcome reports and an annual site visit for each contractor."},
-                    "contact": {
-                        "name": "Dana Whitfield",
-                        "email": "dana.whitfield@dcf.example.gov",
-                        "title": "Contracts Manager",
-                        "phone": "860-550-6300",
-                    },
-                }
-            ]
-        }
-    )
-
     agency_overview: PlanNarrativeIn | None = Field(
         None, description="1. Mission, programs and populations the services support."
     )
@@ -150,102 +95,18 @@ class PlanSections(RequestBody):
 
 
 class CreatePlan(PlanSections):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "period": "FY 26-28",
-                    "agency_overview": {
-                        "text": "DCF serves children and families through 14 area offices; the services below support in-home and residential care."
-                    },
-                    "needs_assessment": {
-                        "text": "Referrals to intensive in-home services rose 18% since FY 23 (C.G.S. 4-217(a)(1))."
-                    },
-                    "procurement_schedule": [
-                        {
-                            "service_id": "S-01",
-                            "description": "Intensive in-home child and adolescent psychiatric services",
-                            "service_type": "POS",
-                            "method": "competitive",
-                            "competitive_procurement_date": "2027-01-15",
-                            "current_contractors": [
-                                {"name": "Wheeler Clinic, Inc.", "email": "contracts@wheelerclinic.example.org"}
-                            ],
-                        },
-                        {
-                            "service_id": "S-02",
-                            "description": "Adolescent residential treatment, Fairfield County",
-                            "service_type": "POS",
-                            "method": "non_competitive",
-                            "current_contractors": [
-                                {"name": "Boys and Girls Village, Inc.", "email": "contracts@bgv.example.org"}
-                            ],
-                        },
-                    ],
-                    "competition_strategy": {
-                        "text": "RFPs are posted on the State Contracting Portal for 30 days with a bidders' conference."
-                    },
-                    "waiver_justifications": [
-                        {
-                            "service_id": "S-02",
-                            "basis": "The only licensed provider of the service in the county (OPM waiver criteria 2).",
-                        }
-                    ],
-                    "evaluation_and_selection": {
-                        "text": "A three-member panel scores proposals; set-asides follow C.G.S. 4a-60g."
-                    },
-                    "contract_monitoring": {"text": "Quarterly outcome reports and an annual site visit for each contractor."},
-                    "contact": {
-                        "name": "Dana Whitfield",
-                        "email": "dana.whitfield@dcf.example.gov",
-                        "title": "Contracts Manager",
-                        "phone": "860-550-6300",
-                    },
-                }
-            ]
-        }
-    )
     period: str = Field(min_length=1, max_length=20, description="Fiscal-year period, e.g. 'FY 20-22' (three fiscal years).")
 
 
 class OpmDecision(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"note": "The plan meets C.G.S. 4-217 and OPM's procurement standards; approved for FY 26-28."}]
-        }
-    )
     note: str = Field(min_length=1, max_length=10000, description="OPM's written decision (OPM-1, OPM-5).")
 
 
 class ReturnPlan(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "reasons": [
-                        "Component 5 lacks a justification for service S-03 (non-competitive).",
-                        "Give the contact's telephone.",
-                    ]
-                }
-            ]
-        }
-    )
     reasons: list[str] = Field(min_length=1, max_length=50, description="Why the plan goes back to the agency.")
 
 
 class RequestAmendment(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "service_id": "S-02",
-                    "change": "to_non_competitive",
-                    "reason": "The only licensed provider of adolescent residential treatment in Fairfield County.",
-                    "competitive_procurement_date": None,
-                }
-            ]
-        }
-    )
     service_id: str = Field(min_length=1, max_length=40, description="The service on the published schedule.")
     change: ScheduleChange = Field(
         description="to_non_competitive (waiver; at least three months before its competitive procurement, OPM-4) or to_competitive (rescind a waiver; any time, OPM-7)."
@@ -271,99 +132,17 @@ class PlanAmendmentQuery(PageQuery):
 
 
 class ScheduleVersionSummary(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"number": 1, "source": "plan", "published_at": "2026-03-02T09:00:00-05:00"}]}
-    )
     number: int = Field(description="Schedule version number, from 1 (the approved plan's schedule).")
     source: str = Field(description="'plan' for the approved plan, else the amendment id.")
     published_at: LocalTime = Field(description="When the version was published (OPM-2, OPM-6).")
 
 
 class ScheduleVersionOut(ScheduleVersionSummary):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "number": 1,
-                    "source": "plan",
-                    "published_at": "2026-03-02T09:00:00-05:00",
-                    "plan_id": "PLAN-4029eff675c0",
-                    "services": [
-                        {
-                            "service_id": "HOME-CARE",
-                            "description": "Home care for elders",
-                            "service_type": "POS",
-                            "method": "competitive",
-                            "competitive_procurement_date": "2026-09-15",
-                            "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}],
-                        },
-                        {
-                            "service_id": "SHELTER",
-                            "description": "Emergency shelter",
-                            "service_type": "POS",
-                            "method": "non_competitive",
-                            "competitive_procurement_date": None,
-                            "current_contractors": [{"name": "Helping Hands", "email": "contracts@helping-hands.example"}],
-                        },
-                    ],
-                }
-            ]
-        }
-    )
     plan_id: str = Field(description="The plan whose schedule this is.")
     services: list[ScheduledServiceIn] = Field(description="The procurement schedule of this version (OPM-3).")
 
 
 class PlanOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "PLAN-8caddf9a6f36",
-                    "agency": "DSS",
-                    "period": "FY 26-28",
-                    "status": "approved",
-                    "agency_overview": {"text": "Social services for Connecticut residents."},
-                    "needs_assessment": {"text": "Caseloads grow 4% a year."},
-                    "procurement_schedule": [
-                        {
-                            "service_id": "HOME-CARE",
-                            "description": "Home care for elders",
-                            "service_type": "POS",
-                            "method": "competitive",
-                            "competitive_procurement_date": "2026-09-15",
-                            "current_contractors": [{"name": "Elder Help Inc", "email": "bids@elderhelp.example"}],
-                        },
-                        {
-                            "service_id": "SHELTER",
-                            "description": "Emergency shelter",
-                            "service_type": "POS",
-                            "method": "competitive",
-                            "competitive_procurement_date": "2026-07-01",
-                            "current_contractors": [{"name": "Helping Hands", "email": "contracts@helping-hands.example"}],
-                        },
-                    ],
-                    "competition_strategy": {"text": "RFPs on the State Contracting Portal."},
-                    "waiver_justifications": [
-                        {"service_id": "SHELTER", "basis": "Single provider with licensed beds in the region."}
-                    ],
-                    "evaluation_and_selection": {"text": "Scored by a panel of three."},
-                    "contract_monitoring": {"text": "Quarterly reports and site visits."},
-                    "contact": {"name": "Pat Doe", "email": "procurement@dss.example.gov", "title": "", "phone": ""},
-                    "created_at": "2026-03-02T09:00:00-05:00",
-                    "submitted_at": "2026-03-02T09:00:00-05:00",
-                    "decided_at": "2026-03-02T09:00:00-05:00",
-                    "decision_note": "Approved as filed.",
-                    "return_reasons": [],
-                    "schedule_version": 2,
-                    "schedule_versions": [
-                        {"number": 1, "source": "plan", "published_at": "2026-03-02T09:00:00-05:00"},
-                        {"number": 2, "source": "RAPS-c5107a3819de", "published_at": "2026-05-01T10:00:00-04:00"},
-                    ],
-                }
-            ]
-        }
-    )
     id: str = Field(description="Plan id.")
     agency: str = Field(description="The agency's org code.")
     period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
@@ -405,20 +184,6 @@ class PlanOut(BaseModel):
 
 
 class PlanSummary(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "PLAN-88a9416a94a8",
-                    "agency": "DSS",
-                    "period": "FY 26-28",
-                    "status": "approved",
-                    "schedule_version": 1,
-                    "decided_at": "2026-03-02T09:00:00-05:00",
-                }
-            ]
-        }
-    )
     id: str = Field(description="Plan id (GET /plans/{plan_id}).")
     agency: str = Field(description="The agency's org code.")
     period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
@@ -428,33 +193,6 @@ class PlanSummary(BaseModel):
 
 
 class PlanAmendmentOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "RAPS-bb5d439071f5",
-                    "plan_id": "PLAN-4029eff675c0",
-                    "agency": "DSS",
-                    "service_id": "HOME-CARE",
-                    "change": "to_non_competitive",
-                    "reason": "Program redesign.",
-                    "status": "published",
-                    "submitted_at": "2026-03-02T09:00:00-05:00",
-                    "review_due_at": "2026-03-23T23:59:59-04:00",
-                    "reminder_at": "2026-03-19T09:00:00-04:00",
-                    "competitive_procurement_date": None,
-                    "last_allowed_date": "2026-06-15",
-                    "reminded_at": None,
-                    "escalated_at": None,
-                    "decided_at": "2026-03-02T09:00:00-05:00",
-                    "decision_note": "Waiver granted until FY 29.",
-                    "publication_due": False,
-                    "published_at": "2026-03-02T09:00:00-05:00",
-                    "schedule_version": 2,
-                }
-            ]
-        }
-    )
     id: str = Field(description="Request To Amend Procurement Schedule id.")
     plan_id: str = Field(description="The approved plan whose schedule it amends.")
     agency: str = Field(description="The requesting agency's org code.")

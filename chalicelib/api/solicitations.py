@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -50,47 +50,6 @@ class FactorIn(RequestBody):
 
 
 class DraftSolicitation(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Copy paper, recycled, for DAS and client agencies",
-                    "agency": "DAS",
-                    "commodity_codes": ["64045", "61540"],
-                    "lines": [
-                        {
-                            "id": "1",
-                            "description": "Copy paper, 8.5 x 11 in., 20 lb, 30% recycled, case of 10 reams",
-                            "quantity": "500",
-                            "unit": "case",
-                        },
-                        {
-                            "id": "2",
-                            "description": "Copy paper, 11 x 17 in., 20 lb, 30% recycled, case of 5 reams",
-                            "quantity": "120",
-                            "unit": "case",
-                            "no_substitute": False,
-                        },
-                    ],
-                    "groups": [{"id": "A", "line_ids": ["1", "2"]}],
-                    "opening_at": "2026-03-02T14:00:00-05:00",
-                    "award_basis": "item",
-                    "all_or_none": False,
-                    "alternates_allowed": False,
-                    "guaranty_percent": "10",
-                    "surety_percent": "10",
-                    "award_period_days": 60,
-                    "samples_required": True,
-                    "payment_days": 45,
-                    "evaluation_factors": [
-                        {"name": "price", "weight": "60"},
-                        {"name": "past_performance", "weight": "25"},
-                        {"name": "financial_responsibility", "weight": "15"},
-                    ],
-                }
-            ]
-        }
-    )
     title: str = Field(min_length=1, max_length=300, description="What is bought.")
     agency: str = Field(min_length=1, max_length=40, description="The purchasing agency's org code; the contract is for it.")
     commodity_codes: list[CommodityCode] = Field(
@@ -132,16 +91,6 @@ class DraftSolicitation(RequestBody):
 
 
 class AddendumIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "text": "Addendum 1: line 2 is amended to 11 x 17 in. paper; the opening moves to March 9.",
-                    "opening_at": "2026-03-09T14:00:00-05:00",
-                }
-            ]
-        }
-    )
     text: str = Field(
         min_length=1, max_length=20000, description="The amendment of the invitation (R-5o); bidders acknowledge it by number."
     )
@@ -152,11 +101,6 @@ class AddendumIn(RequestBody):
 
 
 class CancelSolicitationIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"reason": "DAS joined a cooperative contract for copy paper; the invitation is no longer needed."}]
-        }
-    )
     reason: str = Field(min_length=1, max_length=2000, description="Why the invitation is cancelled (R-5o).")
 
 
@@ -193,61 +137,6 @@ class AddendumOut(BaseModel):
 
 
 class SolicitationOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "ITB-b22b848edaca",
-                    "title": "Copy paper, statewide",
-                    "agency": "DAS",
-                    "status": "opened",
-                    "commodity_codes": ["64000"],
-                    "lines": [
-                        {
-                            "id": "1",
-                            "description": "Copy paper, letter, 20 lb, case of 10 reams",
-                            "quantity": "100",
-                            "unit": "case",
-                            "no_substitute": False,
-                        },
-                        {
-                            "id": "2",
-                            "description": "Copy paper, legal, 20 lb, case of 10 reams",
-                            "quantity": "20",
-                            "unit": "case",
-                            "no_substitute": True,
-                        },
-                    ],
-                    "groups": [],
-                    "opening_at": "2026-03-23T10:00:00-04:00",
-                    "award_basis": "all",
-                    "all_or_none": False,
-                    "alternates_allowed": False,
-                    "guaranty_percent": None,
-                    "surety_percent": "10",
-                    "award_period_days": 30,
-                    "samples_required": False,
-                    "payment_days": None,
-                    "evaluation_factors": [{"name": "price", "weight": "70"}, {"name": "past_performance", "weight": "20"}],
-                    "addenda": [
-                        {
-                            "number": 1,
-                            "text": "Opening postponed a week.",
-                            "issued_at": "2026-03-02T09:00:00-05:00",
-                            "opening_at": "2026-03-23T10:00:00-04:00",
-                        }
-                    ],
-                    "published_at": "2026-03-02T09:00:00-05:00",
-                    "cancelled_at": None,
-                    "cancel_reason": None,
-                    "opened_at": "2026-03-23T10:00:00-04:00",
-                    "bid_count": 2,
-                    "award_period_ends_at": "2026-04-23T00:00:00-04:00",
-                    "award_ids": [],
-                }
-            ]
-        }
-    )
     id: str = Field(description="Solicitation (invitation to bid) id.")
     title: str = Field(description="What is bought.")
     agency: str = Field(description="Purchasing agency.")
@@ -295,20 +184,6 @@ class TabulationOut(Page[TabulationRow]):
 
 
 class DeterminationIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-3c9e1f07",
-                    "finding": "correct",
-                    "text": "The unit price of line 2 is evidently 41.50, not 415.00: the bid's extension of 4980.00 shows it.",
-                    "field": "lines[1].unit_price",
-                    "line_id": "2",
-                    "unit_price": "41.5000",
-                }
-            ]
-        }
-    )
     bid_id: str = Field(description="The opened bid the determination is about.")
     finding: Finding = Field(
         description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19)."
@@ -327,27 +202,6 @@ class DeterminationIn(RequestBody):
 
 
 class BidFindingOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-bb8e5e712fb6",
-                    "eligible": False,
-                    "determinations": [
-                        {
-                            "finding": "not_responsible",
-                            "text": "Defaulted on contract 21PSX0042",
-                            "rule": "R-18a/b",
-                            "at": "2026-03-16T10:00:00-04:00",
-                            "field": None,
-                            "factor": "past_performance",
-                        }
-                    ],
-                    "total": "2600.00",
-                }
-            ]
-        }
-    )
     bid_id: str = Field(description="The bid.")
     eligible: bool = Field(description="Responsive and responsible: may be awarded (R-8a).")
     determinations: list[DeterminationOut] = Field(description="Every determination recorded on the bid.")
@@ -355,19 +209,6 @@ class BidFindingOut(BaseModel):
 
 
 class AwardIn(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "basis": "item",
-                    "reject_all": False,
-                    "responsibility": {
-                        "BID-3c9e1f07": "Past performance on contract 22PSX0045 satisfactory; financial statements reviewed."
-                    },
-                }
-            ]
-        }
-    )
     basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
     reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
     reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
@@ -388,39 +229,6 @@ class AwardSummary(BaseModel):
 
 
 class AwardResult(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "solicitation_id": "ITB-4d33b565c6d3",
-                    "status": "awarded",
-                    "awards": [
-                        {
-                            "id": "AW-97fb69d4785d",
-                            "scope": "item:1",
-                            "bidder_name": "Acme Office Supply LLC",
-                            "bidders": ["Acme Office Supply LLC", "Bolt Paper Co"],
-                            "amount": "2490.00",
-                            "conditional": False,
-                            "notes": [],
-                        },
-                        {
-                            "id": "AW-0f12f2114608",
-                            "scope": "item:2",
-                            "bidder_name": "Cobra Stationers Inc",
-                            "bidders": ["Cobra Stationers Inc"],
-                            "amount": "800.00",
-                            "conditional": False,
-                            "notes": [
-                                "tie at 40.00 between Cobra Stationers Inc and Acme Office Supply LLC with equal discounts; earlier receipt ranks first",
-                                "tie at 40.00 between Acme Office Supply LLC and Bolt Paper Co with equal discounts; earlier receipt ranks first",
-                            ],
-                        },
-                    ],
-                }
-            ]
-        }
-    )
     solicitation_id: str = Field(description="The solicitation.")
     status: SolicitationStatus = Field(description="awarded, or cancelled when all bids were rejected.")
     awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
 from chalicelib.domain.bids import Bid, BidStatus, Finding
@@ -45,47 +45,6 @@ class DeterminationOut(BaseModel):
 
 
 class TabulationRow(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "bid_id": "BID-b5c96cf1ee96",
-                    "bidder_name": "Bolt Paper Co",
-                    "received_at": "2026-03-02T09:00:00-05:00",
-                    "commitment": "1a42576d10766f2c91af39c2f260072d72c5547223ae5535c0fe28356dc64b2c",
-                    "salt": "d3320e3c23091488da4193cda54cbcf4128b8e6f66e967fb77648b23dc253ea4",
-                    "document": '{"lines":[{"line_id":"1","quantity":"100","unit_price":"25.00"},{"line_id":"2","quantity":"20","unit_price":"38.00"}],"non_collusion":true,"signed":true,"signer":{"name":"Pat Doe","title":"President"}}',
-                    "status": "opened",
-                    "flags": [],
-                    "total": "3260.00",
-                    "lines": [
-                        {
-                            "line_id": "1",
-                            "unit_price": "25.00",
-                            "quantity": "100",
-                            "extension": "2500.00",
-                            "substitute_article": None,
-                        },
-                        {
-                            "line_id": "2",
-                            "unit_price": "38.00",
-                            "quantity": "20",
-                            "extension": "760.00",
-                            "substitute_article": None,
-                        },
-                    ],
-                    "corrections": [],
-                    "cash_discount_percent": None,
-                    "cash_discount_days": None,
-                    "conditions": None,
-                    "alternates": [],
-                    "addenda_acknowledged": [],
-                    "determinations": [],
-                    "eligible": True,
-                }
-            ]
-        }
-    )
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="Bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time (R-5b).")

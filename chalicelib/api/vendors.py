@@ -4,7 +4,7 @@ duplicates with suspension and reinstatement (R-4)."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
@@ -18,18 +18,6 @@ bp = Blueprint(__name__)
 
 
 class RegisterVendor(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "legal_name": "Charter Oak Office Products LLC",
-                    "fein": "06-1234567",
-                    "contact_email": "bids@charteroakoffice.example.com",
-                    "commodity_codes": ["64045", "61540"],
-                }
-            ]
-        }
-    )
     legal_name: str = Field(min_length=1, max_length=200, description="Legal name of the bidder.")
     fein: FEIN = Field(
         description="Federal employer identification number, NN-NNNNNNN or NNNNNNNNN: one registration per FEIN (R-4). Shown only to the vendor itself and the Bureau of Purchases.",
@@ -43,42 +31,15 @@ class RegisterVendor(RequestBody):
 
 
 class ConfirmVendor(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "482913"}]})
     code: str = Field(min_length=1, max_length=20, description="The code emailed to the contact address.")
 
 
 class SuspendVendor(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"reason": "Debarred by the Department of Administrative Services on April 2 (Case 26-014)."}]
-        }
-    )
     reason: str = Field(min_length=1, max_length=2000, description="Why the vendor is suspended (kept in the audit trail).")
 
 
 class VendorOut(BaseModel):
     """A registration as the vendor itself and the Bureau of Purchases see it."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "V-57c5c66d9827",
-                    "org": "acme",
-                    "legal_name": "Acme Office Supply LLC",
-                    "fein": "835290841",
-                    "contact_email": "bids@acme.example",
-                    "commodity_codes": ["640"],
-                    "status": "active",
-                    "registered_at": "2026-03-02T09:00:00-05:00",
-                    "confirmed_at": "2026-03-02T09:00:00-05:00",
-                    "reminder_sent_at": None,
-                    "suspended_at": "2026-03-02T09:00:00-05:00",
-                    "suspension_reason": "FEIN under review",
-                }
-            ]
-        }
-    )
 
     id: str = Field(description="Vendor id.")
     org: str = Field(description="The registering organisation (the token's org claim).")
@@ -112,35 +73,6 @@ class DuplicateVendor(BaseModel):
 
 
 class DuplicateGroup(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name_key": "acme office supply",
-                    "vendors": [
-                        {
-                            "id": "V-8af9a14a081d",
-                            "org": "acme",
-                            "legal_name": "Acme Office Supply LLC",
-                            "fein_last4": "0841",
-                            "confirmed": True,
-                            "suspended": False,
-                            "registered_at": "2026-03-02T09:00:00-05:00",
-                        },
-                        {
-                            "id": "V-7e03946cceea",
-                            "org": "acme-impostor",
-                            "legal_name": "ACME OFFICE SUPPLY, INC.",
-                            "fein_last4": "3853",
-                            "confirmed": False,
-                            "suspended": False,
-                            "registered_at": "2026-03-02T09:01:00-05:00",
-                        },
-                    ],
-                }
-            ]
-        }
-    )
     name_key: str = Field(
         description="The legal name compared: case-folded, without punctuation and corporate suffixes (LLC, Inc, Corp, Co, Ltd...)."
     )
