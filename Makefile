@@ -12,22 +12,14 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-<<<<<<< HEAD
-.PHONY: help deps run seed test pytest lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
-=======
-.PHONY: help deps run seed test pytest fuzz lint lint-asl lint-cfn package bench token rules clean
->>>>>>> wt-fuzz
+.PHONY: help deps run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
 	@echo "make seed     (with make run going) a demo data set written through the API: vendors, bids, a contract, plans"
-<<<<<<< HEAD
 	@echo "make test     make lint and the full pytest suite (TZ=America/New_York)"
 	@echo "make lint     ruff (lint and format), mypy, ASL and CloudFormation checks"
-=======
-	@echo "make test     ASL + CloudFormation checks and the full pytest suite (TZ=America/New_York)"
 	@echo "make fuzz     schemathesis over every operation and role, 100 examples each plus boundary cases; findings in build/fuzz-findings.jsonl"
->>>>>>> wt-fuzz
 	@echo "make package  CloudFormation template for AWS in build/package/"
 	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
@@ -55,7 +47,12 @@ test: lint pytest
 pytest: deps
 	TZ=$${TZ:-America/New_York} $(PY) -m pytest $(PYTEST_ARGS)
 
-<<<<<<< HEAD
+FUZZ_EXAMPLES ?= 100
+fuzz: deps
+	@mkdir -p build && rm -f build/fuzz-findings.jsonl
+	TZ=$${TZ:-America/New_York} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing FUZZ_FINDINGS=build/fuzz-findings.jsonl \
+		$(PY) -m pytest -p no:logging --show-capture=no tests/fuzz $(PYTEST_ARGS)
+
 lint: lint-py lint-types lint-asl lint-cfn
 
 lint-py: deps
@@ -65,15 +62,6 @@ lint-py: deps
 # Files and options in pyproject.toml [tool.mypy]; a finding fails `make lint`, so `make test`.
 lint-types: deps
 	$(VENV)/bin/mypy
-=======
-FUZZ_EXAMPLES ?= 100
-fuzz: deps
-	@mkdir -p build && rm -f build/fuzz-findings.jsonl
-	TZ=$${TZ:-America/New_York} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing FUZZ_FINDINGS=build/fuzz-findings.jsonl \
-		$(PY) -m pytest -p no:logging --show-capture=no tests/fuzz $(PYTEST_ARGS)
-
-lint: lint-asl lint-cfn
->>>>>>> wt-fuzz
 
 lint-asl: deps
 	@$(PY) -m infra.build --asl-dir build/asl
