@@ -18,7 +18,7 @@ from pydantic_core import core_schema
 from chalicelib.domain import vendors as vendor_rules
 from chalicelib.domain.bids import PRICE_PLACES, QUANTITY_PLACES
 from chalicelib.domain.calendar import iso_local
-from chalicelib.domain.money import parse_amount, to_cents
+from chalicelib.domain.money import parse_amount, places, to_cents
 
 LocalTime = Annotated[
     dt.datetime,
@@ -54,7 +54,7 @@ def _plain(value: Decimal) -> str:
 
 def _at_least_cents(value: Decimal) -> str:
     """Dollars exactly as computed, written with at least two places ("12.50", "1.2345")."""
-    return _plain(value.quantize(Decimal("0.01")) if int(value.as_tuple().exponent) > -2 else value)
+    return _plain(value.quantize(Decimal("0.01")) if places(value) < 2 else value)
 
 
 def _cents(value: Decimal) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.domain.calendar import add_months, days_after, iso_local, last_day_of, local_date
 from chalicelib.domain.errors import Conflict, DeadlinePassed, NotFound, ValidationFailed
-from chalicelib.domain.money import parse_amount
+from chalicelib.domain.money import parse_amount, places
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 
 PRICE_PLACES = 4  # R-5j/k
@@ -611,8 +611,8 @@ def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
     ]
     if any(_decimal(value) == price * line.quantity for value in written):
         return True
-    places = max(_places(line.unit_price), _places(price))
-    bid_digits, new_digits = (f"{value:.{places}f}".replace(".", "") for value in (line.unit_price, price))
+    shown = max(places(line.unit_price), places(price))
+    bid_digits, new_digits = (f"{value:.{shown}f}".replace(".", "") for value in (line.unit_price, price))
     width = max(len(bid_digits), len(new_digits))
     bid_digits, new_digits = bid_digits.zfill(width), new_digits.zfill(width)
     differ = [i for i in range(width) if bid_digits[i] != new_digits[i]]
@@ -622,12 +622,6 @@ def evident_on_face(content: BidContent, line: BidLine, price: Decimal) -> bool:
         and bid_digits[differ[0]] == new_digits[differ[1]]
         and bid_digits[differ[1]] == new_digits[differ[0]]
     )
-
-
-def _places(value: Decimal) -> int:
-    """Digits after the point of a finite decimal (0 for an integral one)."""
-    exponent = value.as_tuple().exponent
-    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def _decimal(value: str) -> Decimal | None:

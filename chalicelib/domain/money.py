@@ -11,6 +11,12 @@ def to_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def places(value: Decimal) -> int:
+    """Digits after the point of a finite decimal as written (0 for an integral one: "1E+2" has none)."""
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
 def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
     """A non-negative decimal with at most `max_places` places; ValueError otherwise (never float). An exponent is
     written out ("1e2" is 100), so a stored amount reads the same however it was sent."""
@@ -24,7 +30,6 @@ def parse_amount(text: str | int | Decimal, *, max_places: int = 2) -> Decimal:
         raise ValueError(f"{text!r} is not a finite amount")
     if value < 0:
         raise ValueError(f"{text!r} is negative")
-    exponent = int(value.as_tuple().exponent)
-    if -exponent > max_places:
+    if places(value) > max_places:
         raise ValueError(f"{text!r} has more than {max_places} decimal places")
-    return value.quantize(Decimal(1)) if exponent > 0 else value
+    return value.quantize(Decimal(1)) if int(value.as_tuple().exponent) > 0 else value

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from chalicelib.domain import calendar
-from chalicelib.domain.money import to_cents
+from chalicelib.domain.money import places, to_cents
 from chalicelib.services.ports import Email
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,8 +79,8 @@ def money(amount: Decimal | str | int) -> str:
 def price(amount: Decimal | str | int) -> str:
     """A unit price as bid, never rounded (up to 4 places, R-5j/k), with at least cents: "$0.0425", "$42.50"."""
     value = Decimal(str(amount))
-    places = max(2, -min(0, value.normalize().as_tuple().exponent))  # type: ignore[operator]
-    return f"{'-' if value < 0 else ''}${abs(value):,.{places}f}"
+    shown = max(2, places(value.normalize()))
+    return f"{'-' if value < 0 else ''}${abs(value):,.{shown}f}"
 
 
 def quantity(amount: Decimal | str | int) -> str:
