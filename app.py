@@ -15,6 +15,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    rfps,
     solicitations,
     vendors,
 )
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     contracts.bp,
     solicitation_tasks.bp,
     award_tasks.bp,  # invitation to bid (R-4 to R-9h)
+    rfps.bp,  # requests for proposals
     orders.bp,
     invoices.bp,
     contract_tasks.bp,

@@ -85,7 +85,39 @@ AMENDMENT = {
     "link": f"{PORTAL}/amendments/AMD-9e8d7c6b5a4f",
 }
 
+RFP = {
+    "id": "RFP-2026-0107",
+    "title": "Case management system for the Department of Social Services",
+    "agency": "DSS",
+    "commodity_codes": ["20800"],
+    "scope": "Configure, host and support a case management system for 1,200 caseworkers.\nMigrate 15 years of records.",
+    "proposals_due": dt.datetime(2027, 1, 20, 14, 0, tzinfo=CT),
+    "factors": [
+        {"name": "plan_of_performance", "weight": D(25)},
+        {"name": "ability", "weight": D(15)},
+        {"name": "personnel_equipment_facilities", "weight": D(10)},
+        {"name": "past_performance", "weight": D(15)},
+        {"name": "price", "weight": D(30)},
+        {"name": "financial_responsibility", "weight": D(5)},
+    ],
+    "conference": {
+        "at": dt.datetime(2027, 1, 6, 10, 0, tzinfo=CT),
+        "location": "450 Columbus Blvd, Hartford, Room 1002",
+        "mandatory": True,
+    },
+}
+RFP_LINK = f"{PORTAL}/rfps/RFP-2026-0107"
+
 FACTS: dict[str, dict] = {
+    "rfp_notice": {"rfp": RFP, "link": RFP_LINK},
+    "rfp_addendum": {
+        "rfp": {**RFP, "proposals_due": dt.datetime(2027, 2, 3, 14, 0, tzinfo=CT)},
+        "number": 1,
+        "text": "The system must also serve 300 eligibility workers.\nThe hosting must be in a FedRAMP Moderate environment.",
+        "postponed_from": dt.datetime(2027, 1, 20, 14, 0, tzinfo=CT),
+        "link": RFP_LINK,
+    },
+    "rfp_cancelled": {"rfp": RFP, "reason": "The department joined a multistate contract for case management.", "link": RFP_LINK},
     "invitation_to_bid": {"solicitation": INVITATION, "link": f"{PORTAL}/solicitations/ITB-2026-0412"},
     "addendum": {
         "solicitation": {**INVITATION, "opening_at": dt.datetime(2027, 1, 5, 14, 0, tzinfo=CT)},

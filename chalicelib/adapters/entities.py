@@ -31,6 +31,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
+from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
 
@@ -240,6 +241,13 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, a.id)},
         redact=frozenset({"acceptance_token", "surety_token"}),  # each share's task tokens
+    ),
+    # requests for proposals: listed by status in due-date order (GET /rfps); later parts key off the id
+    Rfp: EntityType(
+        "rfp",
+        Rfp,
+        slots={"by_status": "gsi1"},
+        keys=lambda r: {"by_status": (r.status.value, f"{r.proposals_due.isoformat()}#{r.id}")},
     ),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(

@@ -39,6 +39,7 @@ PATH_PARAMETERS = {
     "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders",
     "plan_id": "Procurement plan id, as returned by POST /plans",
     "request_id": "Request id: an evidence request (under /solicitations) or an ordering-agency request (under /ordering-agency-requests), as returned when it was made",
+    "rfp_id": "Request for proposals id, as returned by POST /rfps",
     "solicitation_id": "Invitation id, as returned by POST /solicitations",
     "statement_id": "Unordered-balance statement request id, as returned when purchasing asked for it",
     "vendor_id": "Vendor id, as returned by POST /vendors",

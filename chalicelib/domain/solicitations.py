@@ -215,13 +215,16 @@ def new_solicitation(
     )
 
 
-def factor_problems(factors: list[EvaluationFactor]) -> list[dict]:
-    """R-18a/b: price, past performance and financial responsibility are always stated, with their weights."""
+def factor_problems(
+    factors: list[EvaluationFactor] | tuple[EvaluationFactor, ...], required: dict[str, str] | None = None
+) -> list[dict]:
+    """R-18a/b: price, past performance and financial responsibility are always stated, with their weights; a request
+    for proposals adds the minimum factors of R-16a (`required`: factor name -> the rule that requires it)."""
     problems = []
     names = [f.name.strip().lower() for f in factors]
-    for required in REQUIRED_FACTORS:
-        if required not in names:
-            problems.append(_problem("evaluation_factors", f"must include {required!r} (R-18a/b)"))
+    for name, rule in (required or dict.fromkeys(REQUIRED_FACTORS, "R-18a/b")).items():
+        if name not in names:
+            problems.append(_problem("evaluation_factors", f"must include {name!r} ({rule})"))
     for i, factor in enumerate(factors):
         if factor.weight <= 0:
             problems.append(

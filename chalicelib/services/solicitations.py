@@ -151,9 +151,14 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
 def invited_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
     """R-4: a page of the active vendors (by id), those of a matching commodity. A per-commodity index would
     spare reading the others at very large scale."""
-    sol = load(deps, solicitation_id)
+    return commodity_vendors_page(deps, load(deps, solicitation_id).commodity_codes, cursor, size)
+
+
+def commodity_vendors_page(deps: Deps, codes: tuple[str, ...], cursor: str, size: int) -> tuple[list[str], str | None]:
+    """R-4: a page of the active vendors (by id) and the addresses of those of a matching commodity: the notice of an
+    invitation to bid and of a request for proposals."""
     found = deps.store.page(Vendor, "by_status", VendorStatus.ACTIVE.value, after=cursor, limit=size)
-    return [v.contact_email for v in found.items if rules.commodity_matches(sol.commodity_codes, v.commodity_codes)], found.next
+    return [v.contact_email for v in found.items if rules.commodity_matches(codes, v.commodity_codes)], found.next
 
 
 def recipients_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:

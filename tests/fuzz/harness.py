@@ -37,6 +37,7 @@ ANSWERS: Counter[str] = Counter()  # the fuzz run's answers by status class ("2x
 ID_OF_COLLECTION = {
     "vendors": "vendor_id",
     "solicitations": "solicitation_id",
+    "rfps": "rfp_id",
     "awards": "award_id",
     "bids": "bid_id",
     "contracts": "contract_id",

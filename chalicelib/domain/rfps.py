@@ -1,0 +1,236 @@
+"""Requests for proposals (competitive negotiation, R-16): the purchasing officer's draft with its evaluation factors
+(R-16a, R-18a/b) and optional pre-proposal conference (R-16b), its public notice (R-4), addenda (which may postpone
+the due date) and cancellation, each only before the established due date.
+
+Proposals, their opening, evaluation, discussions, best and final offers, negotiation and award hang off the RFP by
+its id and extend its status (see RfpStatus)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from chalicelib.domain.calendar import local_date, require_aware, start_of_local_day, to_utc
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.solicitations import REQUIRED_FACTORS, EvaluationFactor, factor_problems
+from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
+
+# R-16a's minimum factors, then R-18a/b's (price, past performance, financial responsibility), each with its rule.
+R16A_FACTORS = ("plan_of_performance", "ability", "personnel_equipment_facilities", "past_performance")
+REQUIRED_RFP_FACTORS: dict[str, str] = {
+    **dict.fromkeys(R16A_FACTORS, "R-16a"),
+    **{name: "R-18a/b" for name in REQUIRED_FACTORS if name not in R16A_FACTORS},
+}
+DEFAULT_NEGOTIATION_NOTICE_DAYS = 3  # R-16k: termination of negotiations "confirmed by written notice within three days"
+
+
+class RfpStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"  # published: public notice given, proposals received until proposals_due
+    CANCELLED = "cancelled"
+    # Later states, added with the parts that reach them: opened (R-16c), evaluation (R-18c), discussions (R-17),
+    # bafo (R-17c), negotiation (R-16h-l), awarded (R-16m-o).
+
+
+@dataclass(frozen=True)
+class Conference:
+    """R-16b: a pre-proposal conference, held before the date established for the submission of proposals."""
+
+    at: dt.datetime
+    location: str
+    mandatory: bool = False
+
+
+@dataclass(frozen=True)
+class RfpAddendum:
+    number: int
+    text: str
+    issued_at: dt.datetime
+    proposals_due: dt.datetime | None = None  # the new, later due date when the addendum postpones it
+
+
+@dataclass(frozen=True)
+class Rfp:
+    id: str
+    title: str
+    agency: str
+    commodity_codes: tuple[str, ...]
+    scope: str
+    proposals_due: dt.datetime
+    evaluation_factors: tuple[EvaluationFactor, ...]
+    created_at: dt.datetime
+    created_by: str
+    conference: Conference | None = None
+    negotiation_notice_days: int = DEFAULT_NEGOTIATION_NOTICE_DAYS
+    status: RfpStatus = RfpStatus.DRAFT
+    published_at: dt.datetime | None = None
+    addenda: tuple[RfpAddendum, ...] = ()
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str | None = None
+    version: int = 0
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is not RfpStatus.DRAFT
+
+
+def _problem(field: str, problem: str) -> dict:
+    return {"field": field, "problem": problem}
+
+
+def new_rfp(
+    *,
+    rfp_id: str,
+    title: str,
+    agency: str,
+    commodity_codes: list[str],
+    scope: str,
+    proposals_due: dt.datetime,
+    evaluation_factors: list[EvaluationFactor],
+    now: dt.datetime,
+    created_by: str,
+    conference: Conference | None = None,
+    negotiation_notice_days: int = DEFAULT_NEGOTIATION_NOTICE_DAYS,
+) -> Rfp:
+    """A draft request for proposals; every problem is listed at once, the rule is the factors' when only they fail."""
+    problems = []
+    for field, value in (("title", title), ("agency", agency), ("scope", scope)):
+        if not value.strip():
+            problems.append(_problem(field, "must not be blank"))
+    if not commodity_codes:
+        problems.append(_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
+    for i, code in enumerate(commodity_codes):
+        if not is_commodity_code(code):
+            problems.append(_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
+    due_problems = _due_problems(proposals_due, now, "proposals_due")
+    problems += due_problems
+    if conference is not None and not due_problems:
+        problems += _conference_problems(conference, proposals_due, now)
+    if not 1 <= negotiation_notice_days <= DEFAULT_NEGOTIATION_NOTICE_DAYS:
+        problems.append(_problem("negotiation_notice_days", "the written notice follows within 1 to 3 days (R-16h-l)"))
+    factors = factor_problems(evaluation_factors, REQUIRED_RFP_FACTORS)
+    if problems or factors:
+        raise ValidationFailed(
+            "The request for proposals is incomplete or malformed; see details.",
+            rule=_rule_of(problems, factors),
+            details=problems + factors,
+        )
+    return Rfp(
+        id=rfp_id,
+        title=title.strip(),
+        agency=agency.strip(),
+        commodity_codes=tuple(sorted(set(commodity_codes))),
+        scope=scope.strip(),
+        proposals_due=to_utc(proposals_due),
+        evaluation_factors=tuple(evaluation_factors),
+        created_at=now,
+        created_by=created_by,
+        conference=None if conference is None else dataclasses.replace(conference, at=to_utc(conference.at)),
+        negotiation_notice_days=negotiation_notice_days,
+    )
+
+
+def _rule_of(problems: list[dict], factors: list[dict]) -> str:
+    """The factors' rule when only factors fail (R-16a when one of its minimum factors is missing), else R-4's."""
+    if problems:
+        return "R-16b" if all(p["field"].startswith("conference") for p in problems) and not factors else "R-4"
+    return "R-16a" if any("(R-16a)" in f["problem"] for f in factors) else "R-18a/b"
+
+
+def _due_problems(due: dt.datetime, now: dt.datetime, field: str) -> list[dict]:
+    try:
+        require_aware(due)
+    except ValueError:
+        return [_problem(field, "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00")]
+    return [] if due > now else [_problem(field, "must be in the future (R-16c)")]
+
+
+def _conference_problems(conference: Conference, proposals_due: dt.datetime, now: dt.datetime) -> list[dict]:
+    """R-16b: "Such conferences may be held anytime prior to the date established for the submission of proposals":
+    in the future, and on a Connecticut day before the due date's."""
+    try:
+        require_aware(conference.at)
+    except ValueError:
+        return [_problem("conference.at", "must carry a UTC offset, e.g. 2026-03-10T10:00:00-04:00")]
+    problems = []
+    if conference.at <= now:
+        problems.append(_problem("conference.at", "must be in the future (R-16b)"))
+    if conference.at >= start_of_local_day(local_date(proposals_due)):
+        problems.append(
+            _problem(
+                "conference.at", f"must be held before {local_date(proposals_due):%Y-%m-%d}, the date proposals are due (R-16b)"
+            )
+        )
+    if not conference.location.strip():
+        problems.append(_problem("conference.location", "must not be blank (R-16b)"))
+    return problems
+
+
+def publish(rfp: Rfp, now: dt.datetime) -> Rfp:
+    """R-4: publication is the public notice; the due date and a conference must still be ahead, the factors stated."""
+    if rfp.status is not RfpStatus.DRAFT:
+        raise Conflict(f"RFP {rfp.id} is {rfp.status.value}; only a draft can be published.", rule="R-4")
+    if rfp.proposals_due <= now:
+        raise ProposalsClosed(
+            f"The due date {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ} has passed; a new request is drafted instead.",
+            rule="R-16c",
+            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+        )
+    if rfp.conference is not None and rfp.conference.at <= now:
+        raise DeadlinePassed(
+            f"The pre-proposal conference of {rfp.conference.at:%Y-%m-%dT%H:%M:%SZ} has passed; the notice cannot invite to it.",
+            rule="R-16b",
+            details=[_problem("conference.at", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+        )
+    problems = factor_problems(rfp.evaluation_factors, REQUIRED_RFP_FACTORS)
+    if problems:
+        raise ValidationFailed("The request does not state the required evaluation factors.", rule="R-16a", details=problems)
+    return dataclasses.replace(rfp, status=RfpStatus.OPEN, published_at=now)
+
+
+def ensure_before_due(rfp: Rfp, now: dt.datetime, what: str) -> None:
+    """Server time decides: at or after proposals_due the published request no longer changes (docs/rules.md, R-16b)."""
+    if rfp.status is RfpStatus.CANCELLED:
+        raise RfpCancelled(f"RFP {rfp.id} was cancelled; {what} is not possible.", rule="R-16c")
+    if rfp.status is RfpStatus.DRAFT:
+        raise Conflict(f"RFP {rfp.id} is a draft; {what} is possible once it is published.", rule="R-4")
+    if now >= rfp.proposals_due:
+        raise ProposalsClosed(
+            f"Proposals were due {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}; {what} at or after the due date is not possible.",
+            rule="R-16c",
+            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+        )
+
+
+def add_addendum(rfp: Rfp, text: str, now: dt.datetime, proposals_due: dt.datetime | None = None) -> Rfp:
+    """An amendment of the request, before the due date only; it may postpone the due date to a later time."""
+    ensure_before_due(rfp, now, "an addendum")
+    problems = [] if text.strip() else [_problem("text", "must not be blank")]
+    if proposals_due is not None:
+        problems += _due_problems(proposals_due, now, "proposals_due")
+        if not problems and proposals_due <= rfp.proposals_due:
+            due = f"{rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}"
+            problems.append(_problem("proposals_due", f"an addendum postpones the due date: give a time after {due}"))
+    if problems:
+        raise ValidationFailed("The addendum is incomplete or malformed; see details.", rule="R-16c", details=problems)
+    new_due = None if proposals_due is None else to_utc(proposals_due)
+    addendum = RfpAddendum(number=len(rfp.addenda) + 1, text=text.strip(), issued_at=now, proposals_due=new_due)
+    return dataclasses.replace(rfp, addenda=rfp.addenda + (addendum,), proposals_due=new_due or rfp.proposals_due)
+
+
+def cancel(rfp: Rfp, reason: str, now: dt.datetime) -> Rfp:
+    """Cancellation before the due date, with a reason."""
+    ensure_before_due(rfp, now, "cancellation")
+    if not reason.strip():
+        raise ValidationFailed("A cancellation states its reason.", rule="R-4", details=[_problem("reason", "must not be blank")])
+    return dataclasses.replace(rfp, status=RfpStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
+
+
+class ProposalsClosed(DeadlinePassed):
+    """Server time is at or after the due date of the proposals (R-16c)."""
+
+
+class RfpCancelled(Conflict):
+    """The request for proposals was cancelled."""
