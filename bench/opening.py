@@ -121,7 +121,7 @@ def _seed(deps, sealer, sol, count: int) -> None:
     from chalicelib.services.ports import Actor, Change, Member, Role
 
     actor = Actor("bench", Role.VENDOR, "bench")
-    batch = []
+    batch: list[Change | Member] = []
     for i in range(count):
         body = {
             "lines": [
