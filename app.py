@@ -26,6 +26,7 @@ from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import outbox as outbox_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
+from chalicelib.tasks import rfps as rfp_tasks
 from chalicelib.tasks import solicitations as solicitation_tasks
 from chalicelib.tasks import vendors as vendor_tasks
 
@@ -49,7 +50,8 @@ BLUEPRINTS = (
     contracts.bp,
     solicitation_tasks.bp,
     award_tasks.bp,  # invitation to bid (R-4 to R-9h)
-    rfps.bp,  # requests for proposals
+    rfps.bp,
+    rfp_tasks.bp,  # requests for proposals
     orders.bp,
     invoices.bp,
     contract_tasks.bp,

@@ -214,7 +214,7 @@ def app_policy() -> dict:
 # administrator's IAM rights reach it): the API seals, only the bid opening decrypts, and the key administrators
 # manage the key without being able to use it.
 SEALING_FUNCTIONS = ("api_handler",)
-DECRYPTING_FUNCTIONS = ("itb_open_bids",)
+DECRYPTING_FUNCTIONS = ("itb_open_bids", "rfp_open_proposals")  # the bid and the proposal openings
 KEY_ADMINISTRATION = [
     "kms:Create*",
     "kms:Describe*",

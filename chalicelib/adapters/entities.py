@@ -31,6 +31,7 @@ from chalicelib.domain.performance_changes import (
 )
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
+from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
@@ -249,6 +250,9 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_status": "gsi1"},
         keys=lambda r: {"by_status": (r.status.value, f"{r.proposals_due.isoformat()}#{r.id}")},
     ),
+    # sealed proposals (R-16c): read by id and from their request's `proposals-of#` collection (the opening, the
+    # register); the audit omits the envelope
+    Proposal: EntityType("proposal", Proposal, redact=frozenset({"sealed"})),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

@@ -1,4 +1,5 @@
-"""Requests for proposals (competitive negotiation, R-16): draft, publish, addenda, cancel, read and list."""
+"""Requests for proposals (competitive negotiation, R-16): draft, publish, addenda, cancel, read and list; sealed
+proposals (R-16c, R-16d, R-16f), the two-official opening and the register of proposals (R-16c)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import datetime as dt
 from chalice import Blueprint
 from pydantic import BaseModel, Field
 
+from chalicelib import bootstrap
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.solicitations import FactorIn, FactorOut
-from chalicelib.api.types import CommodityCode, LocalTime
+from chalicelib.api.types import CommodityCode, LocalTime, Money
 from chalicelib.api.views import RequestBody
+from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
 from chalicelib.domain.rfps import DEFAULT_NEGOTIATION_NOTICE_DAYS, Conference, Rfp, RfpStatus
 from chalicelib.domain.solicitations import EvaluationFactor
-from chalicelib.services import rfps
+from chalicelib.services import proposals, rfps
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
@@ -91,7 +94,9 @@ class RfpOut(BaseModel):
     id: str = Field(description="Request for proposals id.")
     title: str = Field(description="What is procured.")
     agency: str = Field(description="Purchasing agency.")
-    status: RfpStatus = Field(description="draft (purchasing only), open (proposals received until the due date) or cancelled.")
+    status: RfpStatus = Field(
+        description="draft (purchasing only), open (proposals received until the due date), cancelled, or opened (two officials opened the proposals, R-16c)."
+    )
     commodity_codes: list[str] = Field(description="Commodity codes of the notice (R-4).")
     scope: str = Field(description="The scope of the work or supplies requested.")
     proposals_due: LocalTime = Field(description="Due date and time of the proposals (R-16c).")
@@ -225,3 +230,157 @@ def list_rfps(call: Call):
 def get(call: Call, rfp_id: str):
     """Public once published; drafts only for purchasing."""
     return RfpOut.of(rfps.get_rfp(call.deps, call.viewer, rfp_id))
+
+
+# -- sealed proposals (R-16c, R-16d, R-16f) ---------------------------------------------------------------------
+
+
+class ProposalDocumentIn(RequestBody):
+    name: str = Field(min_length=1, max_length=200, description="The document's name, unique within the proposal.")
+    text: str = Field(min_length=1, max_length=100000, description="The document's text.")
+
+
+class ConfidentialityIn(RequestBody):
+    part: str = Field(
+        min_length=1, max_length=210, description="R-16d: the part not to disclose: price, description or documents/<name>."
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="R-16d: why it is a trade secret or confidential.")
+
+
+class ProposalIn(RequestBody):
+    price: Money = Field(description="The proposed price in US dollars.")
+    description: str = Field(
+        min_length=1, max_length=20000, description="What is offered; the register of proposals shows it (R-16c)."
+    )
+    documents: list[ProposalDocumentIn] = Field([], max_length=50, description="The proposal's documents.")
+    confidentiality: list[ConfidentialityIn] = Field(
+        [], max_length=50, description="R-16d: requests that named parts not be disclosed; decided later by the Commissioner."
+    )
+
+
+class ProposalReceipt(BaseModel):
+    proposal_id: str = Field(description="Proposal id.")
+    rfp_id: str = Field(description="Request for proposals id.")
+    proposer_name: str = Field(description="The proposer's legal name.")
+    received_at: LocalTime = Field(description="Server time stamp of receipt (R-16c).")
+    commitment: str = Field(description="HMAC-SHA-256 of the canonical proposal under a sealed salt, published at the opening.")
+    status: ProposalStatus = Field(description="sealed, replaced, withdrawn or opened.")
+    modifications: int = Field(description="Earlier proposals of this proposer to this request it replaced, in turn (R-16f).")
+    replaces: str | None = Field(None, description="The proposal this one replaces (R-16f).")
+
+    @classmethod
+    def of(cls, p: Proposal) -> ProposalReceipt:
+        return cls.model_validate({**{k: getattr(p, k) for k in cls.model_fields if hasattr(p, k)}, "proposal_id": p.id})
+
+
+class ConfirmationOut(BaseModel):
+    official: str = Field(description="The purchasing official (token subject) who confirmed.")
+    at: LocalTime = Field(description="When.")
+
+
+class OpeningOut(BaseModel):
+    rfp_id: str = Field(description="Request for proposals id.")
+    status: RfpStatus = Field(description="open until two distinct officials confirmed, then opened.")
+    confirmations: list[ConfirmationOut] = Field(description="R-16c: the officials who confirmed the opening.")
+    opened_at: LocalTime | None = Field(None, description="When the proposals were opened (R-16c).")
+    proposal_count: int = Field(description="Proposals opened.")
+
+    @classmethod
+    def of(cls, rfp: Rfp) -> OpeningOut:
+        return cls(
+            rfp_id=rfp.id,
+            status=rfp.status,
+            confirmations=[ConfirmationOut(official=c.official, at=c.at) for c in rfp.opening_confirmations],
+            opened_at=rfp.opened_at,
+            proposal_count=rfp.proposal_count,
+        )
+
+
+class RegisterEntryOut(BaseModel):
+    proposal_id: str = Field(description="Proposal id.")
+    proposer_name: str = Field(description="The proposer's name.")
+    modifications: int = Field(description="Number of modifications received (R-16f).")
+    description: str = Field(description="Description of what is offered.")
+
+
+class RegisterOut(BaseModel):
+    rfp_id: str = Field(description="Request for proposals id.")
+    opened_at: LocalTime = Field(description="When the proposals were opened.")
+    proposals: list[RegisterEntryOut] = Field(description="R-16c: one entry per opened proposal, in proposal id order.")
+
+
+PROPOSAL_RULES = ("R-16c", "R-16d", "R-16f", "R-4")
+
+
+@operation(
+    bp,
+    "POST",
+    "/rfps/{rfp_id}/proposals",
+    summary="Submit a sealed proposal",
+    tag=TAG,
+    roles={Role.VENDOR},
+    body=ProposalIn,
+    response=ProposalReceipt,
+    status=201,
+    rules=PROPOSAL_RULES,
+    errors=(403, 404, 409),
+)
+def submit_proposal(call: Call, rfp_id: str):
+    """Sealed with KMS before it is stored; the receipt is time-stamped with a commitment. At or after the due date: 409 (R-16c). A second proposal of the same proposer replaces its live one, one more modification (R-16f)."""
+    submitted = call.body.model_dump(mode="json")
+    return ProposalReceipt.of(proposals.submit_proposal(call.deps, bootstrap.sealer(), call.actor, rfp_id, submitted))
+
+
+@operation(
+    bp,
+    "POST",
+    "/rfps/{rfp_id}/proposals/{proposal_id}/withdraw",
+    summary="Withdraw a proposal",
+    tag=TAG,
+    roles={Role.VENDOR},
+    response=ProposalReceipt,
+    rules=("R-16f",),
+    errors=(403, 404, 409),
+)
+def withdraw_proposal(call: Call, rfp_id: str, proposal_id: str):
+    """The proposer withdraws its live proposal until the opening (R-16f); then 409."""
+    return ProposalReceipt.of(proposals.withdraw_proposal(call.deps, call.actor, rfp_id, proposal_id))
+
+
+@operation(
+    bp,
+    "POST",
+    "/rfps/{rfp_id}/opening/confirmations",
+    summary="Confirm the opening of the proposals",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    response=OpeningOut,
+    rules=("R-16c",),
+    errors=ERRORS,
+)
+def confirm_opening(call: Call, rfp_id: str):
+    """After the due date only; each confirmation is audited. The second distinct official's confirmation starts the
+    opening (the answer shows both confirmations; `status` becomes opened when the task has opened every proposal);
+    the same official confirming again is 409. Not public."""
+    return OpeningOut.of(proposals.confirm_opening(call.deps, call.actor, rfp_id))
+
+
+@operation(
+    bp,
+    "GET",
+    "/rfps/{rfp_id}/register",
+    summary="Read the register of proposals",
+    tag=TAG,
+    roles={Role.PURCHASING},
+    response=RegisterOut,
+    rules=("R-16c",),
+    errors=ERRORS,
+)
+def read_register(call: Call, rfp_id: str):
+    """R-16c: each opened proposal's proposer, number of modifications and description; 409 before the opening. Purchasing only until the award."""
+    rfp, entries = proposals.register(call.deps, call.actor, rfp_id)
+    return RegisterOut(rfp_id=rfp.id, opened_at=rfp.opened_at, proposals=[_entry(e) for e in entries])
+
+
+def _entry(entry: RegisterEntry) -> RegisterEntryOut:
+    return RegisterEntryOut(**entry.__dict__)

@@ -30,7 +30,8 @@ class RfpStatus(str, enum.Enum):
     DRAFT = "draft"
     OPEN = "open"  # published: public notice given, proposals received until proposals_due
     CANCELLED = "cancelled"
-    # Later states, added with the parts that reach them: opened (R-16c), evaluation (R-18c), discussions (R-17),
+    OPENED = "opened"  # two distinct purchasing officials confirmed; the proposals were decrypted (R-16c)
+    # Later states, added with the parts that reach them: evaluation (R-18c), discussions (R-17),
     # bafo (R-17c), negotiation (R-16h-l), awarded (R-16m-o).
 
 
@@ -52,6 +53,17 @@ class RfpAddendum:
 
 
 @dataclass(frozen=True)
+class OpeningConfirmation:
+    """R-16c: a procurement official (token `sub`) confirms presence at the opening of the proposals."""
+
+    official: str
+    at: dt.datetime
+
+
+OFFICIALS_AT_OPENING = 2  # R-16c: "opened in the presence of two or more procurement officials"
+
+
+@dataclass(frozen=True)
 class Rfp:
     id: str
     title: str
@@ -69,6 +81,9 @@ class Rfp:
     addenda: tuple[RfpAddendum, ...] = ()
     cancelled_at: dt.datetime | None = None
     cancel_reason: str | None = None
+    opening_confirmations: tuple[OpeningConfirmation, ...] = ()
+    opened_at: dt.datetime | None = None
+    proposal_count: int = 0
     version: int = 0
 
     @property
@@ -226,6 +241,37 @@ def cancel(rfp: Rfp, reason: str, now: dt.datetime) -> Rfp:
     if not reason.strip():
         raise ValidationFailed("A cancellation states its reason.", rule="R-4", details=[_problem("reason", "must not be blank")])
     return dataclasses.replace(rfp, status=RfpStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
+
+
+def confirm_opening(rfp: Rfp, official: str, now: dt.datetime) -> Rfp:
+    """R-16c: after the due date, each purchasing official confirms once; the same official twice is refused."""
+    if rfp.status is RfpStatus.CANCELLED:
+        raise RfpCancelled(f"RFP {rfp.id} was cancelled; there is no opening.", rule="R-16c")
+    if rfp.status is not RfpStatus.OPEN:
+        raise Conflict(f"RFP {rfp.id} is {rfp.status.value}; only a published request's proposals are opened.", rule="R-16c")
+    if now < rfp.proposals_due:
+        raise Conflict(
+            f"Proposals are due {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}; they are kept sealed until then.",
+            rule="R-16c",
+            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
+        )
+    if any(c.official == official for c in rfp.opening_confirmations):
+        raise Conflict(
+            f"{official} has confirmed already; a second, different procurement official must confirm the opening.",
+            rule="R-16c",
+        )
+    return dataclasses.replace(rfp, opening_confirmations=rfp.opening_confirmations + (OpeningConfirmation(official, now),))
+
+
+def may_open(rfp: Rfp) -> bool:
+    """Two or more distinct officials have confirmed (confirm_opening keeps them distinct)."""
+    return rfp.status is RfpStatus.OPEN and len(rfp.opening_confirmations) >= OFFICIALS_AT_OPENING
+
+
+def mark_opened(rfp: Rfp, now: dt.datetime, proposal_count: int) -> Rfp:
+    if not may_open(rfp):
+        raise Conflict(f"The proposals of {rfp.id} open once two distinct procurement officials confirm.", rule="R-16c")
+    return dataclasses.replace(rfp, status=RfpStatus.OPENED, opened_at=now, proposal_count=proposal_count)
 
 
 class ProposalsClosed(DeadlinePassed):

@@ -88,6 +88,10 @@ class InvoiceStep(TaskEvent):
     invoice_id: Id
 
 
+class RfpStep(TaskEvent):
+    rfp_id: Id
+
+
 class AmendmentStep(TaskEvent):
     amendment_id: Id
 

@@ -60,10 +60,12 @@ def _allows(statement, action: str) -> bool:
 
 
 @pytest.mark.rule("R-5b")
-def test_only_the_opening_functions_role_may_decrypt_sealed_bids(packaged):
+@pytest.mark.rule("R-16c")
+def test_only_the_bid_and_proposal_opening_functions_roles_may_decrypt(packaged):
     policy = packaged["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
     decrypters = [s["Principal"] for s in policy["Statement"] if _allows(s, "kms:Decrypt")]
-    assert decrypters == [{"AWS": [{"Fn::GetAtt": ["ItbOpenBidsRole", "Arn"]}]}]
+    opening_roles = [{"Fn::GetAtt": ["ItbOpenBidsRole", "Arn"]}, {"Fn::GetAtt": ["RfpOpenProposalsRole", "Arn"]}]
+    assert decrypters == [{"AWS": opening_roles}]
 
 
 @pytest.mark.rule("R-5b")

@@ -1,0 +1,190 @@
+"""Sealed proposals (R-16c, R-16f): submission with a receipt, replacement and withdrawal before the due date; the
+opening once two distinct purchasing officials confirm it, and the register of proposals built there.
+
+The machinery is the sealed bids' (services/bids.py): the KMS sealer, the receipt's commitment, the proposer's
+live-proposal guard handed over on replacement, and the `proposals-of#` collection the opening reads strongly
+consistently. The second official's confirmation starts the `rfp-opening` workflow, whose task is the only code whose
+role may decrypt (infra/build.py DECRYPTING_FUNCTIONS): the API seals, it never opens."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from chalicelib.domain import commitment
+from chalicelib.domain import proposals as rules
+from chalicelib.domain import rfps as rfp_rules
+from chalicelib.domain.bids import canonical
+from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, RecordChanged
+from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
+from chalicelib.domain.rfps import Rfp, RfpStatus
+from chalicelib.services.bids import SealBroken, Sealer, acting_vendor, vendor_of
+from chalicelib.services.ports import (
+    Actor,
+    Change,
+    Deps,
+    Guard,
+    Member,
+    Role,
+    Unchanged,
+    Write,
+    entity_ref,
+    require_role,
+    retry_on_conflict,
+)
+from chalicelib.services.rfps import get_rfp, load
+
+
+def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submitted: dict) -> Proposal:
+    """Check, commit and seal, then store before the due date (R-16c); a proposer's second proposal replaces its live
+    one and counts one more modification (R-16f). As for bids, the due date is checked again once sealed, on a fresh
+    read of the request, and the write is conditioned on that read (a confirmation of the opening changes it)."""
+    vendor = acting_vendor(deps, actor)
+    rfp_rules.ensure_before_due(get_rfp(deps, actor, rfp_id), deps.clock.now(), "a proposal")
+    rules.check_proposal(submitted)
+    proposal_id = deps.ids.new("PRP")
+    document, salt = canonical(submitted), deps.ids.salt()
+    sealed = sealer.seal(commitment.envelope(document, salt), rfp_id, proposal_id)
+
+    def store() -> Proposal:
+        current = get_rfp(deps, actor, rfp_id)
+        received = deps.clock.now()
+        rfp_rules.ensure_before_due(current, received, "a proposal")
+        previous = live_proposal_of(deps, vendor.id, rfp_id)
+        proposal = Proposal(
+            id=proposal_id,
+            rfp_id=rfp_id,
+            vendor_id=vendor.id,
+            vendor_org=vendor.org,
+            proposer_name=vendor.legal_name,
+            proposer_email=vendor.contact_email,
+            received_at=received,
+            commitment=commitment.commitment(document, salt),
+            sealed=sealed,
+            modifications=0 if previous is None else previous.modifications + 1,
+            replaces=None if previous is None else previous.id,
+        )
+        changes: list[Write] = [
+            Change(action="proposal.received", after=proposal),
+            Member(proposals_collection(rfp_id), proposal.id),
+            Unchanged(current),
+            Guard(live_proposal_guard(rfp_id, vendor.id), proposal.id, handed_over_by=proposal.replaces),
+        ]
+        if previous is not None:
+            replaced = dataclasses.replace(previous, status=ProposalStatus.REPLACED, replaced_by=proposal.id)
+            changes.append(Change(action="proposal.replaced", after=replaced, before=previous))
+        try:
+            return deps.store.commit(actor, received, changes)[0]
+        except AlreadyTaken:
+            raise RecordChanged(f"Another proposal of {vendor.org} for {rfp_id} was stored meanwhile; send it again.") from None
+
+    return retry_on_conflict(store)
+
+
+def withdraw_proposal(deps: Deps, actor: Actor, rfp_id: str, proposal_id: str) -> Proposal:
+    """R-16f: the proposer withdraws its live proposal until the opening; its live-proposal guard is released."""
+    vendor = vendor_of(deps, actor)
+
+    def withdraw() -> Proposal:
+        rfp = get_rfp(deps, actor, rfp_id)
+        proposal = proposal_of(deps, rfp.id, proposal_id)
+        rules.ensure_owner(proposal, vendor.id)
+        if rfp.status is RfpStatus.OPENED or rfp_rules.may_open(rfp):
+            raise Conflict(f"The proposals of {rfp.id} were opened; withdrawal was possible until then.", rule="R-16f")
+        now = deps.clock.now()
+        release = Guard(live_proposal_guard(rfp.id, vendor.id), proposal.id, release=True)
+        changes: list[Write] = [Change(action="proposal.withdrawn", after=rules.withdraw(proposal, now), before=proposal)]
+        (withdrawn,) = deps.store.commit(actor, now, [*changes, Unchanged(rfp), release])
+        return withdrawn
+
+    return retry_on_conflict(withdraw)
+
+
+OPENING = "rfp-opening"  # the state machine whose one task opens the proposals
+
+
+def confirm_opening(deps: Deps, actor: Actor, rfp_id: str) -> Rfp:
+    """R-16c: a purchasing official confirms the opening (audited); the second distinct official's confirmation starts
+    the opening task. The execution's name is the request's, so a call after a lost start starts it again, never twice."""
+    require_role(actor, Role.PURCHASING)
+
+    def confirm() -> Rfp:
+        rfp = load(deps, rfp_id)
+        if rfp_rules.may_open(rfp):
+            return rfp
+        now = deps.clock.now()
+        (confirmed,) = deps.store.commit(
+            actor, now, [Change(action="rfp.opening_confirmed", after=rfp_rules.confirm_opening(rfp, actor.sub, now), before=rfp)]
+        )
+        return confirmed
+
+    confirmed = retry_on_conflict(confirm)
+    if rfp_rules.may_open(confirmed) and confirmed.status is RfpStatus.OPEN:
+        deps.workflows.start(OPENING, f"rfp-opening-{confirmed.id}", {"rfp_id": confirmed.id})
+    return confirmed
+
+
+def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str) -> dict:
+    """The opening task, the only code that decrypts a proposal: each sealed one is opened, its commitment checked;
+    withdrawn and replaced proposals stay sealed and out of the register. The request is marked opened last, so a
+    retried task opens only what is still sealed and a finished one does nothing."""
+    rfp = load(deps, rfp_id)
+    if rfp.status is not RfpStatus.OPEN or not rfp_rules.may_open(rfp):
+        return {"status": rfp.status.value, "proposals": rfp.proposal_count}
+    actor, now = Actor.system(execution), deps.clock.now()
+    count = 0
+    for proposal in proposals_of(deps, rfp.id):
+        if proposal.status is ProposalStatus.OPENED:
+            count += 1
+        if proposal.status is not ProposalStatus.SEALED:
+            continue
+        assert proposal.sealed is not None  # a sealed proposal keeps its envelope until it is opened
+        document, salt = commitment.open_envelope(sealer.open(proposal.sealed, rfp.id, proposal.id))
+        if not commitment.verifies(document, salt.hex(), proposal.commitment):
+            raise SealBroken(f"Proposal {proposal.id} does not match the commitment on its receipt.", rule="R-16c")
+        public = rules.opened(proposal, rules.content_of(document), salt.hex(), now)
+        deps.store.commit(actor, now, [Change(action="proposal.opened", after=public, before=proposal)])
+        count += 1
+    (opened,) = deps.store.commit(
+        actor, now, [Change(action="rfp.proposals_opened", after=rfp_rules.mark_opened(rfp, now, count), before=rfp)]
+    )
+    return {"status": opened.status.value, "proposals": opened.proposal_count}
+
+
+def register(deps: Deps, actor: Actor, rfp_id: str) -> tuple[Rfp, list[RegisterEntry]]:
+    """R-16c: the register of proposals, built from the opened proposals; purchasing only until the award (public
+    only after it, a later part). Its reading is audited."""
+    require_role(actor, Role.PURCHASING)
+    rfp = load(deps, rfp_id)
+    if rfp.status is not RfpStatus.OPENED:
+        raise Conflict(f"The proposals of {rfp.id} are sealed until two procurement officials open them.", rule="R-16c")
+    entries = [rules.register_entry(p) for p in proposals_of(deps, rfp.id) if p.status is ProposalStatus.OPENED]
+    deps.store.record_access(actor, deps.clock.now(), [entity_ref("rfp", rfp.id)], "rfp.register_read")
+    return rfp, entries
+
+
+def live_proposal_guard(rfp_id: str, vendor_id: str) -> str:
+    """One live proposal per proposer and request: a new one replaces it (R-16f)."""
+    return f"live-proposal#{rfp_id}#{vendor_id}"
+
+
+def proposals_collection(rfp_id: str) -> str:
+    return f"proposals-of#{rfp_id}"
+
+
+def live_proposal_of(deps: Deps, vendor_id: str, rfp_id: str) -> Proposal | None:
+    holder = deps.store.holder(live_proposal_guard(rfp_id, vendor_id))
+    return None if holder is None else deps.load(Proposal, holder)
+
+
+def proposals_of(deps: Deps, rfp_id: str) -> Iterator[Proposal]:
+    """Every proposal of a request in id order, from its collection with strongly consistent reads."""
+    for proposal_id in deps.store.members(proposals_collection(rfp_id)):
+        yield deps.load(Proposal, proposal_id)
+
+
+def proposal_of(deps: Deps, rfp_id: str, proposal_id: str) -> Proposal:
+    proposal = deps.store.get(Proposal, proposal_id)
+    if proposal is None or proposal.rfp_id != rfp_id:
+        raise NotFound(f"No proposal {proposal_id} in request for proposals {rfp_id}.")
+    return proposal
