@@ -52,7 +52,8 @@ def test_the_sealer_uses_the_configured_key(stack):
 
 
 @pytest.mark.rule("R-5b")
-def test_only_the_opening_function_may_decrypt_with_the_sealing_key():
+@pytest.mark.rule("R-16c")
+def test_only_the_bid_and_proposal_openings_may_decrypt_with_the_sealing_key():
     policy = build.merge_template(app)["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
     decrypting = [s["Principal"]["AWS"] for s in policy["Statement"] if "kms:Decrypt" in s["Action"]]
-    assert decrypting == [[{"Fn::GetAtt": ["ItbOpenBidsRole", "Arn"]}]]
+    assert decrypting == [[{"Fn::GetAtt": ["ItbOpenBidsRole", "Arn"]}, {"Fn::GetAtt": ["RfpOpenProposalsRole", "Arn"]}]]
