@@ -269,15 +269,13 @@ def bids_collection(solicitation_id: str) -> str:
 
 
 def live_bid_of(deps: Deps, vendor_id: str, solicitation_id: str) -> Bid | None:
-    holder = deps.store.holder(live_bid_guard(solicitation_id, vendor_id))
-    return None if holder is None else deps.load(Bid, holder)
+    return deps.held(Bid, live_bid_guard(solicitation_id, vendor_id))
 
 
 def bids_of(deps: Deps, solicitation_id: str, *, after: str = "") -> Iterator[Bid]:
-    """Every bid of a solicitation in id order after `after`, from its collection and strongly consistent reads: the
-    opening and the award see each bid stored before them, where an index on AWS may still lag (R-5b, R-8a)."""
-    for bid_id in deps.store.members(bids_collection(solicitation_id), after=after):
-        yield deps.load(Bid, bid_id)
+    """Every bid of a solicitation in id order after `after`: the opening and the award see each bid stored before
+    them (R-5b, R-8a)."""
+    return deps.members_of(Bid, bids_collection(solicitation_id), after=after)
 
 
 def opened_bids(deps: Deps, solicitation_id: str) -> Iterator[Bid]:

@@ -288,6 +288,17 @@ class Deps:
             raise NotFound(f"No {noun} {entity_id}.")
         return entity
 
+    def held(self, cls: type[T], key: str) -> T | None:
+        """The entity a guard's key is held by (a bidder's live bid, a proposer's live proposal), None when free."""
+        holder = self.store.holder(key)
+        return None if holder is None else self.load(cls, holder)
+
+    def members_of(self, cls: type[T], collection: str, *, after: str = "") -> Iterator[T]:
+        """The entities of a collection in id order after `after`, each read strongly consistently: a reader sees every
+        member written before it, where an index on AWS may still lag (the openings and the award, R-5b, R-16c)."""
+        for entity_id in self.store.members(collection, after=after):
+            yield self.load(cls, entity_id)
+
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         """`store.commit`, then a first try at delivering the emails it wrote: one that fails is retried by the
         outbox worker, and the caller never sees the failure (the change is stored either way)."""

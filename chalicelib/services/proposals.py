@@ -173,14 +173,12 @@ def proposals_collection(rfp_id: str) -> str:
 
 
 def live_proposal_of(deps: Deps, vendor_id: str, rfp_id: str) -> Proposal | None:
-    holder = deps.store.holder(live_proposal_guard(rfp_id, vendor_id))
-    return None if holder is None else deps.load(Proposal, holder)
+    return deps.held(Proposal, live_proposal_guard(rfp_id, vendor_id))
 
 
 def proposals_of(deps: Deps, rfp_id: str) -> Iterator[Proposal]:
     """Every proposal of a request in id order, from its collection with strongly consistent reads."""
-    for proposal_id in deps.store.members(proposals_collection(rfp_id)):
-        yield deps.load(Proposal, proposal_id)
+    return deps.members_of(Proposal, proposals_collection(rfp_id))
 
 
 def proposal_of(deps: Deps, rfp_id: str, proposal_id: str) -> Proposal:
