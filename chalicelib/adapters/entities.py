@@ -32,6 +32,7 @@ from chalicelib.domain.performance_changes import (
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.proposals import Proposal
+from chalicelib.domain.rfp_evaluation import Consensus
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
@@ -253,6 +254,8 @@ ENTITY_TYPES: dict[type, EntityType] = {
     # sealed proposals (R-16c): read by id and from their request's `proposals-of#` collection (the opening, the
     # register); the audit omits the envelope
     Proposal: EntityType("proposal", Proposal, redact=frozenset({"sealed"})),
+    # the panel's consensus score of each proposer (R-16a, R-16g, R-16o): read by id and from `consensus-of#<rfp>`
+    Consensus: EntityType("rfp-consensus", Consensus),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

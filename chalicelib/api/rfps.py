@@ -95,7 +95,7 @@ class RfpOut(BaseModel):
     title: str = Field(description="What is procured.")
     agency: str = Field(description="Purchasing agency.")
     status: RfpStatus = Field(
-        description="draft (purchasing only), open (proposals received until the due date), cancelled, or opened (two officials opened the proposals, R-16c)."
+        description="draft (purchasing only); open (proposals received until the due date); cancelled; opened (two officials opened the proposals, R-16c; evaluation); discussions (shortlist selected, R-16g, R-17b); bafo (best and final offers due, R-17c); negotiation (R-16h-l); awarded (R-16j, R-16m); unawarded (no proposer agreed, R-16n)."
     )
     commodity_codes: list[str] = Field(description="Commodity codes of the notice (R-4).")
     scope: str = Field(description="The scope of the work or supplies requested.")

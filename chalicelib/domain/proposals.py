@@ -64,6 +64,7 @@ class Proposal:
     opened_at: dt.datetime | None = None
     content: ProposalContent | None = None  # set at the opening only
     salt: str | None = None  # published at the opening so the receipt's commitment can be checked
+    bafo_round: int = 0  # R-17c: 0 for the proposal and its modifications, N for a best and final offer of round N
     version: int = 0
 
 

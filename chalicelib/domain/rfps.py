@@ -30,9 +30,12 @@ class RfpStatus(str, enum.Enum):
     DRAFT = "draft"
     OPEN = "open"  # published: public notice given, proposals received until proposals_due
     CANCELLED = "cancelled"
-    OPENED = "opened"  # two distinct purchasing officials confirmed; the proposals were decrypted (R-16c)
-    # Later states, added with the parts that reach them: evaluation (R-18c), discussions (R-17),
-    # bafo (R-17c), negotiation (R-16h-l), awarded (R-16m-o).
+    OPENED = "opened"  # two officials opened the proposals (R-16c); the panel evaluates and classifies them (R-16e, R-18c)
+    DISCUSSIONS = "discussions"  # the shortlist is selected (R-16g); discussions, modifications, withdrawals (R-16f, R-17b)
+    BAFO = "bafo"  # discussions concluded; best and final offers are due at one common date and time (R-17c)
+    NEGOTIATION = "negotiation"  # the offers are opened; negotiation with each shortlisted proposer in turn (R-16h-l)
+    AWARDED = "awarded"  # agreed: the notice of award is public, the contract formed, the memorandum written (R-16j, R-16m-o)
+    UNAWARDED = "unawarded"  # no proposer agreed; the request is closed to be resolicited (R-16n)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,12 @@ class Rfp:
     opening_confirmations: tuple[OpeningConfirmation, ...] = ()
     opened_at: dt.datetime | None = None
     proposal_count: int = 0
+    shortlist: tuple[str, ...] = ()  # R-16g: vendor ids of the selected proposers, best ranked first
+    shortlisted_at: dt.datetime | None = None
+    shortlist_determination: str | None = None  # the written determination behind a list shorter than R-16g's
+    bafo_round: int = 0  # R-17c: the round of best and final offers called last (0: none yet)
+    bafo_due: dt.datetime | None = None  # R-17c: the common date and time of the current round
+    bafo_determinations: tuple[str, ...] = ()  # R-17c: the written determination calling each round after the first
     version: int = 0
 
     @property
@@ -93,6 +102,19 @@ class Rfp:
 
 def _problem(field: str, problem: str) -> dict:
     return {"field": field, "problem": problem}
+
+
+def require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], what: str, rule: str) -> None:
+    """Each step of competitive negotiation has its stage: `what` is refused (409 under `rule`) in any other."""
+    if rfp.status is RfpStatus.CANCELLED:
+        raise RfpCancelled(f"RFP {rfp.id} was cancelled; {what} is not possible.", rule=rule)
+    if rfp.status not in allowed:
+        stages = " or ".join(s.value for s in allowed)
+        raise Conflict(
+            f"RFP {rfp.id} is {rfp.status.value}; {what} is possible when it is {stages}.",
+            rule=rule,
+            details=[_problem("status", f"is {rfp.status.value}, not {stages}")],
+        )
 
 
 def new_rfp(
