@@ -8,10 +8,24 @@ stated in the request for proposals"; R-18b: "Factors not specified ... shall no
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 SCORE_MAX = Decimal(10)  # each factor is scored from 0 to 10 points; its weight is its relative importance (R-18a)
+
+
+class Classification(str, enum.Enum):
+    """R-18c: "proposals shall be initially classified as: (1) acceptable; (2) potentially acceptable, that is
+    reasonably susceptible of being made acceptable; or, (3) unacceptable"."""
+
+    ACCEPTABLE = "acceptable"
+    POTENTIALLY_ACCEPTABLE = "potentially_acceptable"
+    UNACCEPTABLE = "unacceptable"
+
+
+QUALIFYING = (Classification.ACCEPTABLE, Classification.POTENTIALLY_ACCEPTABLE)  # may be shortlisted (R-16g)
 
 
 @dataclass(frozen=True)
@@ -36,8 +50,27 @@ class Consensus:
     total: Decimal  # weighted: sum(weight * score) / sum(weights), 0 to SCORE_MAX
     recorded_by: str
     recorded_at: dt.datetime
+    received_at: dt.datetime  # of the proposal: the earlier receipt ranks first on equal totals
+    classification: Classification | None = None  # R-18c, recorded after the consensus
+    classification_reason: str | None = None
     version: int = 0
 
 
 def consensus_id(rfp_id: str, vendor_id: str) -> str:
     return f"{rfp_id}#{vendor_id}"
+
+
+def consensus_collection(rfp_id: str) -> str:
+    """The `Member` collection of a request's consensus records (read with `deps.members_of`)."""
+    return f"consensus-of#{rfp_id}"
+
+
+def ranking(records: Iterable[Consensus]) -> list[Consensus]:
+    """R-16g: "in the order of their respective qualification rankings": the higher consensus total first, then the
+    earlier receipt, then the vendor id (a stable order)."""
+    return sorted(records, key=lambda c: (-c.total, c.received_at, c.vendor_id))
+
+
+def qualifying(records: Iterable[Consensus]) -> list[Consensus]:
+    """The ranked proposers classified acceptable or potentially acceptable (R-16g, R-16n)."""
+    return [c for c in ranking(records) if c.classification in QUALIFYING]

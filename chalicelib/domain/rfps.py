@@ -93,6 +93,7 @@ class Rfp:
     bafo_round: int = 0  # R-17c: the round of best and final offers called last (0: none yet)
     bafo_due: dt.datetime | None = None  # R-17c: the common date and time of the current round
     bafo_determinations: tuple[str, ...] = ()  # R-17c: the written determination calling each round after the first
+    negotiation_number: int = 0  # R-16h-l: the negotiation under way or held last, 1 with the best ranked (0: none yet)
     version: int = 0
 
     @property
