@@ -3,7 +3,8 @@ http://127.0.0.1:8000), as the people of the process would write it.
 
 Agencies DAS (purchasing agency of the contract), DOT (an ordering agency the contractor accepted) and DSS
 (an OPM plan); four confirmed vendors of copy paper; an invitation to bid opened and awarded, whose contract
-has orders, deliveries, invoices and a payment; an invitation to bid still open with sealed bids; an approved
+has orders, deliveries, invoices and a payment; an invitation to bid still open with sealed bids; a request for
+proposals open with two sealed proposals; an approved
 OPM procurement plan with an amendment under review and a draft plan. The virtual clock moves forward
 (8 days for the opening). Data lives in the server's memory: a second run against the same server finds the
 first vendor's organisation registered and writes nothing.
@@ -267,6 +268,33 @@ def open_invitation(api: Api) -> str:
     return sol["id"]
 
 
+def request_for_proposals(due: dt.datetime) -> dict:
+    """The body of POST /rfps: the factors of R-16a with price and financial responsibility (R-18a/b)."""
+    factors = ("plan_of_performance", "ability", "personnel_equipment_facilities", "past_performance", "price")
+    return {
+        "title": "Records digitisation services (demo)",
+        "agency": "DAS",
+        "commodity_codes": ["64000"],
+        "scope": "Scan, index and host 2 million paper records of the Department.",
+        "proposals_due": due.isoformat(),
+        "evaluation_factors": [
+            *({"name": name, "weight": "15"} for name in factors),
+            {"name": "financial_responsibility", "weight": "25"},
+        ],
+    }
+
+
+def open_rfp(api: Api) -> str:
+    """Published, proposals due in 21 days, with two sealed proposals (R-16c)."""
+    rfp = api.call("POST", "/rfps", request_for_proposals(api.opening_in(21)), who=BUREAU)
+    api.call("POST", f"/rfps/{rfp['id']}/publish", who=BUREAU)
+    for org, price in (("seed-acme", "410000.00"), ("seed-dune", "388500.00")):
+        proposal = {"price": price, "description": f"Digitisation by {VENDORS[org][0]}."}
+        api.call("POST", f"/rfps/{rfp['id']}/proposals", proposal, who=("vendor", org))
+    api.note(f"request for proposals {rfp['id']} open until {rfp['proposals_due']}: 2 sealed proposals")
+    return rfp["id"]
+
+
 def plans(api: Api) -> None:
     """DSS's plan approved by OPM with an amendment under review; DCF's plan still a draft."""
     dss, competitive = ("agency", "DSS"), (api.now() + dt.timedelta(days=180)).date()
@@ -295,6 +323,7 @@ def seed(api: Api) -> list[str]:
     order_delivered_and_invoiced(api, contract_id, contractor, "DAS", "40", paid=True)
     order_delivered_and_invoiced(api, contract_id, contractor, "DOT", "25", paid=False)
     open_invitation(api)
+    open_rfp(api)
     plans(api)
     return api.written
 
