@@ -9,6 +9,7 @@ start, as `Logger.inject_lambda_context` would. Middleware wraps the handlers La
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from typing import Any
@@ -19,7 +20,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE = "ct-procurement"
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace="CtProcurement", service=SERVICE)
-tracer = Tracer(service=SERVICE)
+
+
+@functools.cache
+def tracer() -> Tracer:
+    """Built at the first traced call, not at import: the X-Ray SDK it loads (and the botocore session its sampler
+    makes) would add about a third to the cold start of every function (issue #14)."""
+    return Tracer(service=SERVICE)
 
 
 def _request_id(event) -> str:
@@ -58,7 +65,7 @@ def register(app) -> None:
         correlate(request_id, event.lambda_context)
         route = event.context.get("resourcePath")
         started = time.perf_counter()
-        with tracer.provider.in_subsegment(f"## {event.method} {route}"):
+        with tracer().provider.in_subsegment(f"## {event.method} {route}"):
             response = get_response(event)
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_dimension(name="route", value=f"{event.method} {route}")
@@ -90,7 +97,7 @@ def observe_task(event, get_response):
     correlate((payload.get("execution") or payload.get("id")) if isinstance(payload, dict) else None, event.context)
     function = getattr(event.context, "function_name", "task")
     started = time.perf_counter()
-    with tracer.provider.in_subsegment(f"## task {function}"):
+    with tracer().provider.in_subsegment(f"## task {function}"):
         try:
             response = get_response(event)
         except Exception as exc:
