@@ -118,6 +118,31 @@ FACTS: dict[str, dict] = {
         "link": RFP_LINK,
     },
     "rfp_cancelled": {"rfp": RFP, "reason": "The department joined a multistate contract for case management.", "link": RFP_LINK},
+    "rfp_evaluator_conflict": {
+        "rfp": {"id": RFP["id"], "title": RFP["title"]},
+        "evaluator": {"name": "Dana Whitfield", "official": "dana.whitfield@ct.gov"},
+        "statement": "My spouse is employed by one of the proposers.",
+        "link": f"{RFP_LINK}/evaluators",
+    },
+    "rfp_unacceptable": {
+        "rfp": {"id": RFP["id"], "title": RFP["title"]},
+        "proposer": "Bolt Systems LLC",
+        "proposal_id": "PRP-9a8b7c6d5e4f",
+        "reason": "The plan of performance omits the migration of the 15 years of records the scope requires.",
+        "link": RFP_LINK,
+    },
+    "rfp_shortlisted": {
+        "rfp": {"id": RFP["id"], "title": RFP["title"]},
+        "proposer": "Acme Systems LLC",
+        "proposal_id": "PRP-7c2e19a0b4d1",
+        "link": RFP_LINK,
+    },
+    "rfp_not_shortlisted": {
+        "rfp": {"id": RFP["id"], "title": RFP["title"]},
+        "proposer": "Cedar Consulting LLC",
+        "proposal_id": "PRP-1f2e3d4c5b6a",
+        "link": RFP_LINK,
+    },
     "invitation_to_bid": {"solicitation": INVITATION, "link": f"{PORTAL}/solicitations/ITB-2026-0412"},
     "addendum": {
         "solicitation": {**INVITATION, "opening_at": dt.datetime(2027, 1, 5, 14, 0, tzinfo=CT)},

@@ -32,7 +32,7 @@ from chalicelib.domain.performance_changes import (
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.proposals import Proposal
-from chalicelib.domain.rfp_evaluation import Consensus
+from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
@@ -256,6 +256,10 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Proposal: EntityType("proposal", Proposal, redact=frozenset({"sealed"})),
     # the panel's consensus score of each proposer (R-16a, R-16g, R-16o): read by id and from `consensus-of#<rfp>`
     Consensus: EntityType("rfp-consensus", Consensus),
+    # the evaluation panel with its conflict-of-interest declarations (R-16c): by id and from `evaluators-of#<rfp>`
+    Evaluator: EntityType("rfp-evaluator", Evaluator),
+    # each evaluator's scores of one proposal (R-16a, R-18b): by id and from `score-sheets-of#<rfp>`
+    ScoreSheet: EntityType("rfp-score-sheet", ScoreSheet),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

@@ -303,3 +303,12 @@ class ProposalsClosed(DeadlinePassed):
 
 class RfpCancelled(Conflict):
     """The request for proposals was cancelled."""
+
+
+def shortlisted(rfp: Rfp, vendor_ids: tuple[str, ...], determination: str | None, now: dt.datetime) -> Rfp:
+    """R-16g: the proposers selected in ranking order (domain/rfp_evaluation.check_shortlist); discussions follow."""
+    require_status(rfp, (RfpStatus.OPENED,), "selecting the shortlist", "R-16g")
+    written = (determination or "").strip() or None
+    return dataclasses.replace(
+        rfp, status=RfpStatus.DISCUSSIONS, shortlist=vendor_ids, shortlisted_at=now, shortlist_determination=written
+    )
