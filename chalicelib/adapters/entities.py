@@ -258,7 +258,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Consensus: EntityType("rfp-consensus", Consensus),
     # the evaluation panel with its conflict-of-interest declarations (R-16c): by id and from `evaluators-of#<rfp>`
     Evaluator: EntityType("rfp-evaluator", Evaluator),
-    # each evaluator's scores of one proposal (R-16a, R-18b): by id and from `score-sheets-of#<rfp>`
+    # each evaluator's scores of one proposal (R-16a, R-18a/b): by id and from `score-sheets-of#<rfp>`
     ScoreSheet: EntityType("rfp-score-sheet", ScoreSheet),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(

@@ -1,5 +1,5 @@
 """The evaluation of opened proposals: the panel and its conflict-of-interest declarations (R-16c), the opened
-proposals for purchasing and cleared evaluators, score sheets per stated factor (R-16a, R-18b), the consensus and the
+proposals for purchasing and cleared evaluators, score sheets per stated factor (R-16a, R-18a/b), the consensus and the
 ranking, the classification (R-18c) and the shortlist (R-16g). State officials only: a vendor is refused every route."""
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class OpenedProposalOut(BaseModel):
 
 
 class FactorScoreIn(RequestBody):
-    factor: str = Field(min_length=1, max_length=80, description="One of the request's evaluation factors (R-16a, R-18b).")
+    factor: str = Field(min_length=1, max_length=80, description="One of the request's evaluation factors (R-16a, R-18a/b).")
     score: Percent = Field(description="From 0 to 10, a decimal string.")
     reason: str = Field(min_length=1, max_length=5000, description="Why this score: every score carries its reason.")
 
@@ -330,12 +330,12 @@ def read_proposal(call: Call, rfp_id: str, proposal_id: str):
     body=ScoresIn,
     response=ScoreSheetOut,
     status=201,
-    rules=("R-16a", "R-18b"),
+    rules=("R-16a", "R-18a/b"),
     errors=ERRORS,
 )
 def submit_scores(call: Call, rfp_id: str):
     """A cleared evaluator scores one opened proposal: a score from 0 to 10 with its reason for every stated factor; an
-    unknown factor is 400 naming it (R-18b), a missing one 400 (R-16a). A later sheet replaces it until the
+    unknown factor is 400 naming it (R-18a/b), a missing one 400 (R-16a). A later sheet replaces it until the
     proposal's consensus is recorded (then 409)."""
     b = call.body
     return ScoreSheetOut.of(evaluation.submit_scores(call.deps, call.actor, rfp_id, b.proposal_id, _scores(b.scores)))
@@ -369,7 +369,7 @@ def list_scores(call: Call, rfp_id: str):
     body=ConsensusIn,
     response=ConsensusOut,
     status=201,
-    rules=("R-16a", "R-18b"),
+    rules=("R-16a", "R-18a/b"),
     errors=ERRORS,
 )
 def record_consensus(call: Call, rfp_id: str):

@@ -1,9 +1,9 @@
-"""The evaluation of opened proposals (R-16a, R-16e, R-18b, R-18c, R-16g): the panel, the evaluators' conflict of
+"""The evaluation of opened proposals (R-16a, R-16g, R-18a/b, R-18c; 4a-52-16(e)): the panel, the evaluators' conflict of
 interest declarations, their scores per stated factor, the consensus beside them, the classification and the
 shortlist in ranking order.
 
 A score exists only for a factor the request states (R-16a: "evaluated only on the basis of evaluation factors
-stated in the request for proposals"; R-18b: "Factors not specified ... shall not be considered")."""
+stated in the request for proposals"; R-18a/b: "Factors not specified ... shall not be considered")."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class Declaration:
 
 @dataclass(frozen=True)
 class Evaluator:
-    """A State official (token `sub`) purchasing named to the panel of one request (R-16e: "The Commissioner shall
+    """A State official (token `sub`) purchasing named to the panel of one request (4a-52-16(e): "The Commissioner shall
     evaluate all proposals submitted")."""
 
     id: str  # evaluator_id(rfp_id, official)
@@ -166,7 +166,7 @@ def require_cleared(evaluator: Evaluator) -> None:
         )
 
 
-# -- score sheets (R-16a, R-18b) ----------------------------------------------------------------------------------
+# -- score sheets (R-16a, R-18a/b) ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -194,15 +194,15 @@ def sheets_collection(rfp_id: str) -> str:
 
 
 def check_scores(factors: Sequence[EvaluationFactor], submitted: Sequence[FactorScore]) -> tuple[FactorScore, ...]:
-    """R-16a: "evaluated only on the basis of evaluation factors stated"; R-18b: "Factors not specified ... shall not
+    """R-16a: "evaluated only on the basis of evaluation factors stated"; R-18a/b: "Factors not specified ... shall not
     be considered". One score from 0 to SCORE_MAX with its reason for each stated factor, in the request's order;
-    every problem listed, the answer's rule R-18b when a factor is not the request's."""
+    every problem listed, the answer's rule R-18a/b when a factor is not the request's."""
     stated = [f.name for f in factors]
     problems, seen = [], set()
     for i, given in enumerate(submitted):
         if given.factor not in stated:
             problems.append(
-                _problem(f"scores[{i}].factor", f"{given.factor!r} is not a factor of the request: one of {stated}", "R-18b")
+                _problem(f"scores[{i}].factor", f"{given.factor!r} is not a factor of the request: one of {stated}", "R-18a/b")
             )
         elif given.factor in seen:
             problems.append(_problem(f"scores[{i}].factor", f"{given.factor!r} is scored twice", "R-16a"))
@@ -213,7 +213,7 @@ def check_scores(factors: Sequence[EvaluationFactor], submitted: Sequence[Factor
             problems.append(_problem(f"scores[{i}].reason", "every score states its reason", "R-16a"))
     problems += [_problem("scores", f"no score for the stated factor {name!r}", "R-16a") for name in stated if name not in seen]
     if problems:
-        rule = "R-18b" if any(p["rule"] == "R-18b" for p in problems) else "R-16a"
+        rule = "R-18a/b" if any(p["rule"] == "R-18a/b" for p in problems) else "R-16a"
         raise ValidationFailed(
             "Scores are given for each stated factor, and only for those; see details.", rule=rule, details=problems
         )

@@ -30,7 +30,7 @@ class RfpStatus(str, enum.Enum):
     DRAFT = "draft"
     OPEN = "open"  # published: public notice given, proposals received until proposals_due
     CANCELLED = "cancelled"
-    OPENED = "opened"  # two officials opened the proposals (R-16c); the panel evaluates and classifies them (R-16e, R-18c)
+    OPENED = "opened"  # two officials opened the proposals (R-16c); the panel evaluates and classifies them (R-18c)
     DISCUSSIONS = "discussions"  # the shortlist is selected (R-16g); discussions, modifications, withdrawals (R-16f, R-17b)
     BAFO = "bafo"  # discussions concluded; best and final offers are due at one common date and time (R-17c)
     NEGOTIATION = "negotiation"  # the offers are opened; negotiation with each shortlisted proposer in turn (R-16h-l)

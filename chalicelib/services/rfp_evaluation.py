@@ -1,4 +1,4 @@
-"""The evaluation of opened proposals (R-16a, R-16c, R-16e, R-16g, R-18b, R-18c): purchasing names the panel; each
+"""The evaluation of opened proposals (R-16a, R-16c, R-16g, R-18a/b, R-18c): purchasing names the panel; each
 evaluator declares its conflicts of interest before any proposal content is shown to it; the evaluators without a
 conflict score every opened proposal on the stated factors; purchasing records the consensus beside their sheets,
 classifies each proposer and selects the shortlist in ranking order, which starts the discussions.

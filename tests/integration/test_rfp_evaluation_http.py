@@ -1,5 +1,5 @@
 """The evaluation of proposals over HTTP on the in-process stack: the panel and its declarations (R-16c), score
-sheets on the stated factors only (R-16a, R-18b), the consensus and the ranking, the classification with the
+sheets on the stated factors only (R-16a, R-18a/b), the consensus and the ranking, the classification with the
 unacceptable proposer emailed (R-18c), and the shortlist in ranking order that starts the discussions (R-16g)."""
 
 import datetime as dt
@@ -49,7 +49,7 @@ def opened(api, stack, clock, purchasing) -> tuple[dict, dict]:
 @pytest.mark.rule("R-16a")
 @pytest.mark.rule("R-16c")
 @pytest.mark.rule("R-16g")
-@pytest.mark.rule("R-18b")
+@pytest.mark.rule("R-18a/b")
 @pytest.mark.rule("R-18c")
 def test_the_panel_scores_purchasing_classifies_and_the_shortlist_of_three_starts_discussions(
     api, stack, purchasing, ana, opened
@@ -70,11 +70,11 @@ def test_the_panel_scores_purchasing_classifies_and_the_shortlist_of_three_start
     assert len(ana.get(f"{base}/proposals?limit=3&cursor={listed.json['next']}").json["items"]) == 1
     one = ana.get(f"{base}/proposals/{received['bolt']}")
     assert one.status == 200 and one.json["description"] == "bolt offer"
-    # When she scores a factor the request does not state / Then 400 names it (R-18b)
+    # When she scores a factor the request does not state / Then 400 names it (R-18a/b)
     bad = sheet(received["acme"])
     bad["scores"].append({"factor": "charm", "score": "9", "reason": "Nice."})
     refused = ana.post(f"{base}/scores", json=bad)
-    assert refused.status == 400 and refused.json["rule"] == "R-18b"
+    assert refused.status == 400 and refused.json["rule"] == "R-18a/b"
     assert [d["field"] for d in refused.json["details"]] == ["scores[6].factor"]
     # When she scores every proposal, acme best and delta worst
     for org, score in zip(ORGS, ("9", "8", "7", "3"), strict=True):

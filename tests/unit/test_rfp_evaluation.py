@@ -1,5 +1,5 @@
 """The evaluation of opened proposals with fakes: scores only on the stated factors, each with a reason (R-16a,
-R-18b); no content before a declaration of no conflict (R-16c); sheets hidden from the other evaluators until all are
+R-18a/b); no content before a declaration of no conflict (R-16c); sheets hidden from the other evaluators until all are
 in; the consensus after every sheet, the ranking, the classification with the unacceptable proposer told (R-18c);
 the shortlist of at least three in ranking order (R-16g)."""
 
@@ -100,19 +100,19 @@ def shortlist(records, chosen, determination=None):
 # -- scores on the stated factors only (domain) -------------------------------------------------------------------
 
 
-@pytest.mark.rule("R-18b")
+@pytest.mark.rule("R-18a/b")
 def test_a_score_for_a_factor_the_request_does_not_state_is_refused_naming_it():
     # Given a sheet scoring every stated factor and also "brand_reputation"
     scores = [*sheet(), FactorScore("brand_reputation", Decimal(9), "Well known.")]
-    # When it is checked / Then it is refused under R-18b, naming the factor and its field
+    # When it is checked / Then it is refused under R-18a/b, naming the factor and its field
     with pytest.raises(ValidationFailed) as refused:
         rules.check_scores(FACTORS, scores)
-    assert refused.value.rule == "R-18b"
+    assert refused.value.rule == "R-18a/b"
     assert refused.value.details == [
         {
             "field": "scores[6].factor",
             "problem": f"'brand_reputation' is not a factor of the request: one of {[f.name for f in FACTORS]}",
-            "rule": "R-18b",
+            "rule": "R-18a/b",
         }
     ]
 
@@ -355,13 +355,13 @@ def test_a_later_sheet_replaces_the_earlier_until_the_consensus_is_recorded(deps
         evaluation.submit_scores(deps, ANA, rfp.id, acme.id, sheet("9"))
 
 
-@pytest.mark.rule("R-18b")
+@pytest.mark.rule("R-18a/b")
 def test_a_sheet_with_an_unknown_factor_stores_nothing(deps, opened):
     rfp, received = opened
     clear(deps, rfp, ANA)
     with pytest.raises(ValidationFailed) as refused:
         evaluation.submit_scores(deps, ANA, rfp.id, received["acme"].id, [*sheet(), FactorScore("charm", Decimal(9), "Nice.")])
-    assert refused.value.rule == "R-18b"
+    assert refused.value.rule == "R-18a/b"
     assert evaluation.score_sheets(deps, PURCHASING, rfp.id, FIRST_PAGE).items == []
 
 
