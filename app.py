@@ -15,6 +15,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    rfp_discussions,
     rfps,
     solicitations,
     vendors,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     solicitation_tasks.bp,
     award_tasks.bp,  # invitation to bid (R-4 to R-9h)
     rfps.bp,
+    rfp_discussions.bp,  # discussions and best and final offers (R-17b, R-17c)
     rfp_tasks.bp,  # requests for proposals
     orders.bp,
     invoices.bp,
