@@ -15,6 +15,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    rfp_discussions,
     rfp_evaluation,
     rfps,
     solicitations,
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     award_tasks.bp,  # invitation to bid (R-4 to R-9h)
     rfps.bp,
     rfp_evaluation.bp,  # the evaluation of proposals, classification and shortlist (R-16a, R-16g, R-18c)
+    rfp_discussions.bp,  # discussions and best and final offers (R-17b, R-17c)
     rfp_tasks.bp,  # requests for proposals
     orders.bp,
     invoices.bp,

@@ -32,6 +32,7 @@ from chalicelib.domain.performance_changes import (
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.proposals import Proposal
+from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
@@ -260,6 +261,10 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Evaluator: EntityType("rfp-evaluator", Evaluator),
     # each evaluator's scores of one proposal (R-16a, R-18a/b): by id and from `score-sheets-of#<rfp>`
     ScoreSheet: EntityType("rfp-score-sheet", ScoreSheet),
+    # discussions with each shortlisted proposer (R-17b): a thread per request and proposer, read by id; its messages
+    # read from the thread's `discussion-of#<rfp>#<vendor>` collection
+    DiscussionThread: EntityType("rfp-discussion", DiscussionThread),
+    DiscussionMessage: EntityType("rfp-discussion-message", DiscussionMessage),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

@@ -174,11 +174,13 @@ def publish(call: Call, rfp_id: str):
     body=RfpAddendumIn,
     response=RfpOut,
     status=201,
-    rules=("R-16c", "R-4"),
+    rules=("R-16c", "R-17b", "R-17c", "R-4"),
     errors=ERRORS,
 )
 def addendum(call: Call, rfp_id: str):
-    """Before the due date only; it may postpone the due date. The invited vendors are emailed."""
+    """Before the due date, when it may postpone the due date; the invited vendors are emailed (R-16c). During
+    discussions, to incorporate a clarification or change, the due date as it is (`proposals_due`: 400), emailed to
+    each shortlisted proposer with a live proposal only (R-17b). After the call for best and final offers: 409 (R-17c)."""
     return RfpOut.of(rfps.add_addendum(call.deps, call.actor, rfp_id, call.body.text, call.body.proposals_due))
 
 
@@ -264,7 +266,9 @@ class ProposalReceipt(BaseModel):
     proposer_name: str = Field(description="The proposer's legal name.")
     received_at: LocalTime = Field(description="Server time stamp of receipt (R-16c).")
     commitment: str = Field(description="HMAC-SHA-256 of the canonical proposal under a sealed salt, published at the opening.")
-    status: ProposalStatus = Field(description="sealed, replaced, withdrawn or opened.")
+    status: ProposalStatus = Field(
+        description="sealed, replaced, withdrawn or opened (a modification during discussions is received opened)."
+    )
     modifications: int = Field(description="Earlier proposals of this proposer to this request it replaced, in turn (R-16f).")
     replaces: str | None = Field(None, description="The proposal this one replaces (R-16f).")
 
@@ -326,7 +330,7 @@ PROPOSAL_RULES = ("R-16c", "R-16d", "R-16f", "R-4")
     errors=(403, 404, 409),
 )
 def submit_proposal(call: Call, rfp_id: str):
-    """Sealed with KMS before it is stored; the receipt is time-stamped with a commitment. At or after the due date: 409 (R-16c). A second proposal of the same proposer replaces its live one, one more modification (R-16f)."""
+    """Sealed with KMS before it is stored; the receipt is time-stamped with a commitment. At or after the due date: 409 (R-16c). A second proposal of the same proposer replaces its live one, one more modification (R-16f). During discussions a shortlisted proposer's modification is received in the clear (status opened; not shortlisted: 409); once discussions concluded (bafo, negotiation): 409 (R-16f); best and final offers go to /bafo/offers."""
     submitted = call.body.model_dump(mode="json")
     return ProposalReceipt.of(proposals.submit_proposal(call.deps, bootstrap.sealer(), call.actor, rfp_id, submitted))
 
@@ -343,7 +347,7 @@ def submit_proposal(call: Call, rfp_id: str):
     errors=(403, 404, 409),
 )
 def withdraw_proposal(call: Call, rfp_id: str, proposal_id: str):
-    """The proposer withdraws its live proposal until the opening (R-16f); then 409."""
+    """The proposer withdraws its live proposal until the opening, and a shortlisted proposer during discussions (R-16f); otherwise 409."""
     return ProposalReceipt.of(proposals.withdraw_proposal(call.deps, call.actor, rfp_id, proposal_id))
 
 
@@ -377,7 +381,7 @@ def confirm_opening(call: Call, rfp_id: str):
     errors=ERRORS,
 )
 def read_register(call: Call, rfp_id: str):
-    """R-16c: each opened proposal's proposer, number of modifications and description; 409 before the opening. Purchasing only until the award."""
+    """R-16c: each opened proposal's proposer, number of modifications (R-16f, during discussions too) and description; 409 before the opening and while best and final offers are sealed. Purchasing only until the award."""
     rfp, entries = proposals.register(call.deps, call.actor, rfp_id)
     return RegisterOut(rfp_id=rfp.id, opened_at=rfp.opened_at, proposals=[_entry(e) for e in entries])
 

@@ -19,8 +19,8 @@ from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 class ProposalStatus(str, enum.Enum):
     SEALED = "sealed"  # received, sealed until the opening
     REPLACED = "replaced"  # superseded by the proposer's later proposal (R-16f)
-    WITHDRAWN = "withdrawn"  # withdrawn by the proposer before the opening (R-16f)
-    OPENED = "opened"  # decrypted at the opening (R-16c)
+    WITHDRAWN = "withdrawn"  # withdrawn by the proposer before the opening or during discussions (R-16f)
+    OPENED = "opened"  # decrypted at the opening (R-16c), or received in the clear during discussions (R-16f)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Proposal:
     proposer_email: str
     received_at: dt.datetime
     commitment: str  # HMAC-SHA-256 of the canonical proposal under a sealed salt (domain/commitment.py)
-    sealed: Sealed | None  # the KMS envelope until the opening; None once opened
+    sealed: Sealed | None  # the KMS envelope until the opening; None once opened or when received in discussions
     modifications: int = 0  # proposals of this proposer to this request before this one (R-16f)
     replaces: str | None = None
     replaced_by: str | None = None
@@ -116,11 +116,9 @@ def ensure_owner(proposal: Proposal, vendor_id: str) -> None:
 
 
 def withdraw(proposal: Proposal, now: dt.datetime) -> Proposal:
-    """R-16f: the proposer's live proposal, before the opening."""
-    if proposal.status is not ProposalStatus.SEALED:
-        raise Conflict(
-            f"Proposal {proposal.id} is {proposal.status.value}; only a live sealed proposal is withdrawn.", rule="R-16f"
-        )
+    """R-16f: the proposer's live proposal: sealed before the opening, opened during discussions."""
+    if proposal.status not in (ProposalStatus.SEALED, ProposalStatus.OPENED):
+        raise Conflict(f"Proposal {proposal.id} is {proposal.status.value}; only a live proposal is withdrawn.", rule="R-16f")
     return dataclasses.replace(proposal, status=ProposalStatus.WITHDRAWN, withdrawn_at=now)
 
 

@@ -243,16 +243,33 @@ def ensure_before_due(rfp: Rfp, now: dt.datetime, what: str) -> None:
 
 
 def add_addendum(rfp: Rfp, text: str, now: dt.datetime, proposals_due: dt.datetime | None = None) -> Rfp:
-    """An amendment of the request, before the due date only; it may postpone the due date to a later time."""
+    """An amendment of the request: before the due date, when it may postpone the due date (R-16c); during discussions,
+    to incorporate a substantial clarification or change (R-17b), the due date having passed and staying as it is."""
+    if rfp.status is RfpStatus.DISCUSSIONS:
+        return _amended(rfp, text, now, None, _addendum_problems(text, proposals_due, rfp, now), "R-17b")
+    ensure_no_changes_after_offers(rfp, "an addendum", "R-17c")
     ensure_before_due(rfp, now, "an addendum")
+    return _amended(rfp, text, now, proposals_due, _addendum_problems(text, proposals_due, rfp, now), "R-16c")
+
+
+def _addendum_problems(text: str, proposals_due: dt.datetime | None, rfp: Rfp, now: dt.datetime) -> list[dict]:
     problems = [] if text.strip() else [_problem("text", "must not be blank")]
-    if proposals_due is not None:
-        problems += _due_problems(proposals_due, now, "proposals_due")
-        if not problems and proposals_due <= rfp.proposals_due:
-            due = f"{rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}"
-            problems.append(_problem("proposals_due", f"an addendum postpones the due date: give a time after {due}"))
+    if proposals_due is None:
+        return problems
+    if rfp.status is RfpStatus.DISCUSSIONS:
+        return problems + [
+            _problem("proposals_due", "proposals were due already; an addendum during discussions keeps the date (R-17b)")
+        ]
+    problems += _due_problems(proposals_due, now, "proposals_due")
+    if not problems and proposals_due <= rfp.proposals_due:
+        due = f"{rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}"
+        problems.append(_problem("proposals_due", f"an addendum postpones the due date: give a time after {due}"))
+    return problems
+
+
+def _amended(rfp: Rfp, text: str, now: dt.datetime, proposals_due: dt.datetime | None, problems: list[dict], rule: str) -> Rfp:
     if problems:
-        raise ValidationFailed("The addendum is incomplete or malformed; see details.", rule="R-16c", details=problems)
+        raise ValidationFailed("The addendum is incomplete or malformed; see details.", rule=rule, details=problems)
     new_due = None if proposals_due is None else to_utc(proposals_due)
     addendum = RfpAddendum(number=len(rfp.addenda) + 1, text=text.strip(), issued_at=now, proposals_due=new_due)
     return dataclasses.replace(rfp, addenda=rfp.addenda + (addendum,), proposals_due=new_due or rfp.proposals_due)
@@ -312,3 +329,44 @@ def shortlisted(rfp: Rfp, vendor_ids: tuple[str, ...], determination: str | None
     return dataclasses.replace(
         rfp, status=RfpStatus.DISCUSSIONS, shortlist=vendor_ids, shortlisted_at=now, shortlist_determination=written
     )
+
+
+# -- discussions and best and final offers (R-16f, R-17b, R-17c) ---------------------------------------------------
+
+AFTER_OFFERS = (RfpStatus.BAFO, RfpStatus.NEGOTIATION)  # discussions concluded, best and final offers called
+
+
+def ensure_no_changes_after_offers(rfp: Rfp, what: str, rule: str) -> None:
+    """R-17c: "no discussion of or changes in the best and final proposals shall be allowed prior to award"; R-16f:
+    modifications and withdrawals end with the conclusion of discussions."""
+    if rfp.status in AFTER_OFFERS:
+        raise Conflict(
+            f"Discussions of RFP {rfp.id} concluded with the call for best and final offers; {what} is not possible before the award.",
+            rule=rule,
+            details=[_problem("status", f"is {rfp.status.value}")],
+        )
+
+
+def bafo_called(rfp: Rfp, due: dt.datetime, determination: str | None) -> Rfp:
+    """R-17c: a round of best and final offers at one common date and time (to the second, as the timer waits for it);
+    the first concludes the discussions, a further one records the written determination that calls it."""
+    return dataclasses.replace(
+        rfp,
+        status=RfpStatus.BAFO,
+        bafo_round=rfp.bafo_round + 1,
+        bafo_due=to_utc(due).replace(microsecond=0),
+        bafo_determinations=rfp.bafo_determinations + ((determination.strip(),) if determination else ()),
+    )
+
+
+def offers_opened(rfp: Rfp, now: dt.datetime) -> Rfp:
+    """R-17c: at the common date and time the round's offers are opened; negotiation follows (R-16h-l)."""
+    require_status(rfp, (RfpStatus.BAFO,), "opening the best and final offers", "R-17c")
+    assert rfp.bafo_due is not None  # set with the status by bafo_called
+    if now < rfp.bafo_due:
+        raise Conflict(
+            f"The best and final offers of {rfp.id} are due {rfp.bafo_due:%Y-%m-%dT%H:%M:%SZ}; they stay sealed until then.",
+            rule="R-17c",
+            details=[_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
+        )
+    return dataclasses.replace(rfp, status=RfpStatus.NEGOTIATION)

@@ -1,5 +1,6 @@
-"""Sealed proposals (R-16c, R-16f): submission with a receipt, replacement and withdrawal before the due date; the
-opening once two distinct purchasing officials confirm it, and the register of proposals built there.
+"""Sealed proposals (R-16c, R-16f): submission with a receipt, replacement and withdrawal before the due date and
+again during discussions; the opening once two distinct purchasing officials confirm it, the register of proposals
+built there, and the opening of each round of best and final offers at its common date and time (R-17c).
 
 The machinery is the sealed bids' (services/bids.py): the KMS sealer, the receipt's commitment, the proposer's
 live-proposal guard handed over on replacement, and the `proposals-of#` collection the opening reads strongly
@@ -9,10 +10,12 @@ role may decrypt (infra/build.py DECRYPTING_FUNCTIONS): the API seals, it never 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 
 from chalicelib.domain import commitment
 from chalicelib.domain import proposals as rules
+from chalicelib.domain import rfp_discussions as discussion_rules
 from chalicelib.domain import rfps as rfp_rules
 from chalicelib.domain.bids import canonical
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, RecordChanged
@@ -35,22 +38,30 @@ from chalicelib.services.ports import (
 from chalicelib.services.rfps import get_rfp, load
 
 
-def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submitted: dict) -> Proposal:
-    """Check, commit and seal, then store before the due date (R-16c); a proposer's second proposal replaces its live
-    one and counts one more modification (R-16f). As for bids, the due date is checked again once sealed, on a fresh
-    read of the request, and the write is conditioned on that read (a confirmation of the opening changes it)."""
+def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submitted: dict, *, bafo_round: int = 0) -> Proposal:
+    """Check, commit and seal, then store before the due date (R-16c); a proposer's new proposal replaces its live one
+    and counts one more modification (R-16f). As for bids, the due date is checked again once sealed, on a fresh read of
+    the request, and the write is conditioned on that read (a confirmation of the opening changes it).
+
+    During discussions a shortlisted proposer's modification is stored in the clear, opened as it is received: the
+    proposals are open by then (R-16f). A best and final offer (`bafo_round`, R-17c) is sealed as a proposal until its
+    round's common date and time, and received once per proposer and round (the live-proposal guard hands over once)."""
     vendor = acting_vendor(deps, actor)
-    rfp_rules.ensure_before_due(get_rfp(deps, actor, rfp_id), deps.clock.now(), "a proposal")
-    rules.check_proposal(submitted)
+    rfp = get_rfp(deps, actor, rfp_id)
+    discussion_rules.ensure_proposal_receivable(
+        rfp, vendor.id, live_proposal_of(deps, vendor.id, rfp_id), deps.clock.now(), bafo_round
+    )
+    content = rules.check_proposal(submitted)
+    in_the_clear = not bafo_round and rfp.status is RfpStatus.DISCUSSIONS
     proposal_id = deps.ids.new("PRP")
     document, salt = canonical(submitted), deps.ids.salt()
-    sealed = sealer.seal(commitment.envelope(document, salt), rfp_id, proposal_id)
+    sealed = None if in_the_clear else sealer.seal(commitment.envelope(document, salt), rfp_id, proposal_id)
 
     def store() -> Proposal:
         current = get_rfp(deps, actor, rfp_id)
         received = deps.clock.now()
-        rfp_rules.ensure_before_due(current, received, "a proposal")
         previous = live_proposal_of(deps, vendor.id, rfp_id)
+        discussion_rules.ensure_proposal_receivable(current, vendor.id, previous, received, bafo_round)
         proposal = Proposal(
             id=proposal_id,
             rfp_id=rfp_id,
@@ -63,7 +74,10 @@ def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submi
             sealed=sealed,
             modifications=0 if previous is None else previous.modifications + 1,
             replaces=None if previous is None else previous.id,
+            bafo_round=bafo_round,
         )
+        if in_the_clear:
+            proposal = rules.opened(proposal, content, salt.hex(), received)
         changes: list[Write] = [
             Change(action="proposal.received", after=proposal),
             Member(proposals_collection(rfp_id), proposal.id),
@@ -82,15 +96,15 @@ def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submi
 
 
 def withdraw_proposal(deps: Deps, actor: Actor, rfp_id: str, proposal_id: str) -> Proposal:
-    """R-16f: the proposer withdraws its live proposal until the opening; its live-proposal guard is released."""
+    """R-16f: the proposer withdraws its live proposal until the opening, or during discussions; its live-proposal
+    guard is released."""
     vendor = vendor_of(deps, actor)
 
     def withdraw() -> Proposal:
         rfp = get_rfp(deps, actor, rfp_id)
         proposal = proposal_of(deps, rfp.id, proposal_id)
         rules.ensure_owner(proposal, vendor.id)
-        if rfp.status is RfpStatus.OPENED or rfp_rules.may_open(rfp):
-            raise Conflict(f"The proposals of {rfp.id} were opened; withdrawal was possible until then.", rule="R-16f")
+        discussion_rules.ensure_withdrawable(rfp, vendor.id, live_proposal_of(deps, vendor.id, rfp.id))
         now = deps.clock.now()
         release = Guard(live_proposal_guard(rfp.id, vendor.id), proposal.id, release=True)
         changes: list[Write] = [Change(action="proposal.withdrawn", after=rules.withdraw(proposal, now), before=proposal)]
@@ -124,16 +138,41 @@ def confirm_opening(deps: Deps, actor: Actor, rfp_id: str) -> Rfp:
     return confirmed
 
 
-def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str) -> dict:
+def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str, bafo_round: int = 0) -> dict:
     """The opening task, the only code that decrypts a proposal: each sealed one is opened, its commitment checked;
-    withdrawn and replaced proposals stay sealed and out of the register. The request is marked opened last, so a
-    retried task opens only what is still sealed and a finished one does nothing."""
+    withdrawn and replaced proposals stay sealed and out of the register. With `bafo_round` it opens that round's best
+    and final offers at their common date and time (R-17c), and negotiation follows. The request is marked opened
+    last, so a retried task opens only what is still sealed and a finished one does nothing."""
     rfp = load(deps, rfp_id)
+    if bafo_round:
+        return _open_offers(deps, sealer, execution, rfp, bafo_round)
     if rfp.status is not RfpStatus.OPEN or not rfp_rules.may_open(rfp):
         return {"status": rfp.status.value, "proposals": rfp.proposal_count}
     actor, now = Actor.system(execution), deps.clock.now()
+    count = _open_sealed(deps, sealer, actor, now, rfp, proposals_of(deps, rfp.id))
+    (opened,) = deps.store.commit(
+        actor, now, [Change(action="rfp.proposals_opened", after=rfp_rules.mark_opened(rfp, now, count), before=rfp)]
+    )
+    return {"status": opened.status.value, "proposals": opened.proposal_count}
+
+
+def _open_offers(deps: Deps, sealer: Sealer, execution: str, rfp: Rfp, bafo_round: int) -> dict:
+    """R-17c: the round's sealed offers; a proposer who sent none keeps its live proposal as its final one."""
+    offers = [p for p in proposals_of(deps, rfp.id) if p.bafo_round == bafo_round]
+    if rfp.status is not RfpStatus.BAFO or rfp.bafo_round != bafo_round:
+        return {"status": rfp.status.value, "proposals": sum(p.status is ProposalStatus.OPENED for p in offers)}
+    actor, now = Actor.system(execution), deps.clock.now()
+    negotiating = rfp_rules.offers_opened(rfp, now)
+    count = _open_sealed(deps, sealer, actor, now, rfp, iter(offers))
+    (opened,) = deps.store.commit(actor, now, [Change(action="rfp.offers_opened", after=negotiating, before=rfp)])
+    return {"status": opened.status.value, "proposals": count}
+
+
+def _open_sealed(deps: Deps, sealer: Sealer, actor: Actor, now: dt.datetime, rfp: Rfp, candidates: Iterator[Proposal]) -> int:
+    """Decrypt each sealed proposal of `candidates` and check it against its receipt; the number opened, earlier
+    openings of a retried task included."""
     count = 0
-    for proposal in proposals_of(deps, rfp.id):
+    for proposal in candidates:
         if proposal.status is ProposalStatus.OPENED:
             count += 1
         if proposal.status is not ProposalStatus.SEALED:
@@ -145,19 +184,23 @@ def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str) -> d
         public = rules.opened(proposal, rules.content_of(document), salt.hex(), now)
         deps.store.commit(actor, now, [Change(action="proposal.opened", after=public, before=proposal)])
         count += 1
-    (opened,) = deps.store.commit(
-        actor, now, [Change(action="rfp.proposals_opened", after=rfp_rules.mark_opened(rfp, now, count), before=rfp)]
-    )
-    return {"status": opened.status.value, "proposals": opened.proposal_count}
+    return count
+
+
+REGISTER_STAGES = (RfpStatus.OPENED, RfpStatus.DISCUSSIONS, RfpStatus.NEGOTIATION)  # the proposals are open
 
 
 def register(deps: Deps, actor: Actor, rfp_id: str) -> tuple[Rfp, list[RegisterEntry]]:
-    """R-16c: the register of proposals, built from the opened proposals; purchasing only until the award (public
-    only after it, a later part). Its reading is audited."""
+    """R-16c: the register of proposals, built from the opened proposals, each modification counted (R-16f);
+    purchasing only until the award (public only after it, a later part). Its reading is audited."""
     require_role(actor, Role.PURCHASING)
     rfp = load(deps, rfp_id)
-    if rfp.status is not RfpStatus.OPENED:
-        raise Conflict(f"The proposals of {rfp.id} are sealed until two procurement officials open them.", rule="R-16c")
+    if rfp.status not in REGISTER_STAGES:
+        raise Conflict(
+            f"The register of {rfp.id} is read while its proposals are open: from the opening, except while best and final offers are sealed.",
+            rule="R-16c",
+            details=[{"field": "status", "problem": f"is {rfp.status.value}"}],
+        )
     entries = [rules.register_entry(p) for p in proposals_of(deps, rfp.id) if p.status is ProposalStatus.OPENED]
     deps.store.record_access(actor, deps.clock.now(), [entity_ref("rfp", rfp.id)], "rfp.register_read")
     return rfp, entries

@@ -1,5 +1,6 @@
 """Requests for proposals: draft, publication as the public notice (R-4), addenda and cancellation before the due date
-(R-16c), each emailed to the registered vendors of the request's commodities through the outbox."""
+(R-16c), each emailed to the registered vendors of the request's commodities through the outbox; addenda during
+discussions, emailed to the shortlisted proposers only (R-17b)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from chalicelib import emails
 from chalicelib.domain import rfps as rules
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.outbox import Audience
-from chalicelib.domain.rfps import Rfp, RfpStatus
-from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, require_role
+from chalicelib.domain.rfps import Rfp, RfpAddendum, RfpStatus
+from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, Send, require_role
 from chalicelib.services.solicitations import commodity_vendors_page
 
 INVITED = "rfp-invited-vendors"  # the audience of every email about the request (services/outbox.py AUDIENCES)
@@ -45,33 +46,52 @@ def publish(deps: Deps, actor: Actor, rfp_id: str) -> Rfp:
 
 
 def add_addendum(deps: Deps, actor: Actor, rfp_id: str, text: str, proposals_due=None) -> Rfp:
-    """Before the due date only; it may postpone the due date. The invited vendors are emailed."""
+    """Before the due date, when it may postpone the due date, emailed to the invited vendors (R-16c); during
+    discussions, emailed to each shortlisted proposer with a live proposal, from its own proposal (R-17b)."""
     require_role(actor, Role.PURCHASING)
     rfp = load(deps, rfp_id)
     now = deps.clock.now()
     amended = rules.add_addendum(rfp, text, now, proposals_due)
     addendum = amended.addenda[-1]
+    change = Change(action="rfp.addendum_issued", after=amended, before=rfp)
+    link = deps.portal.page("rfps", rfp.id)
+    if amended.status is RfpStatus.DISCUSSIONS:
+        (amended,) = deps.commit(actor, now, [change, *_to_shortlisted(deps, amended, addendum, link)])
+        return amended
+    email = emails.render(
+        "rfp_addendum",
+        to=(),
+        rfp=rfp_facts(amended),
+        number=addendum.number,
+        text=addendum.text,
+        postponed_from=rfp.proposals_due if addendum.proposals_due else None,
+        link=link,
+    )
     (amended,) = deps.commit(
-        actor,
-        now,
-        [
-            Change(action="rfp.addendum_issued", after=amended, before=rfp),
-            Broadcast(
-                f"{rfp.id}:addendum:{addendum.number}",
-                Audience(INVITED, rfp.id),
-                emails.render(
-                    "rfp_addendum",
-                    to=(),
-                    rfp=rfp_facts(amended),
-                    number=addendum.number,
-                    text=addendum.text,
-                    postponed_from=rfp.proposals_due if addendum.proposals_due else None,
-                    link=deps.portal.page("rfps", rfp.id),
-                ),
-            ),
-        ],
+        actor, now, [change, Broadcast(f"{rfp.id}:addendum:{addendum.number}", Audience(INVITED, rfp.id), email)]
     )
     return amended
+
+
+def _to_shortlisted(deps: Deps, rfp: Rfp, addendum: RfpAddendum, link: str) -> list[Send]:
+    """R-17b: the amendment reaches the proposers in discussion, one email each, addressed from its own proposal."""
+    from chalicelib.services.rfp_discussions import participants  # it builds on this module's reads
+
+    return [
+        Send(
+            f"{rfp.id}:addendum:{addendum.number}:{proposal.vendor_id}",
+            emails.render(
+                "rfp_addendum_shortlisted",
+                to=(proposal.proposer_email,),
+                rfp={"id": rfp.id, "title": rfp.title},
+                proposer=proposal.proposer_name,
+                number=addendum.number,
+                text=addendum.text,
+                link=link,
+            ),
+        )
+        for proposal in participants(deps, rfp)
+    ]
 
 
 def cancel(deps: Deps, actor: Actor, rfp_id: str, reason: str) -> Rfp:

@@ -92,6 +92,10 @@ class RfpStep(TaskEvent):
     rfp_id: Id
 
 
+class RfpOpeningStep(RfpStep):
+    bafo_round: int = Field(default=0, ge=0)  # the round of best and final offers to open (R-17c); 0: the proposals
+
+
 class AmendmentStep(TaskEvent):
     amendment_id: Id
 

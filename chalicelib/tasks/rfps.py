@@ -1,4 +1,5 @@
-"""The task of the rfp-opening state machine: the proposals opened once two purchasing officials confirmed (R-16c)."""
+"""The task of the rfp-opening and rfp-bafo state machines: the proposals opened once two purchasing officials
+confirmed (R-16c), and each round's best and final offers at their common date and time (R-17c)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import proposals
-from chalicelib.tasks.events import RfpStep, task
+from chalicelib.tasks.events import RfpOpeningStep, task
 
 bp = Blueprint(__name__)
 
 
-@task(bp, "rfp_open_proposals", RfpStep)
-def open_proposals(event: RfpStep, context):
+@task(bp, "rfp_open_proposals", RfpOpeningStep)
+def open_proposals(event: RfpOpeningStep, context):
     """One of the functions whose role may call kms:Decrypt (infra/build.py DECRYPTING_FUNCTIONS)."""
-    return proposals.open_proposals(bootstrap.deps(), bootstrap.sealer(), event.execution, event.rfp_id)
+    return proposals.open_proposals(bootstrap.deps(), bootstrap.sealer(), event.execution, event.rfp_id, event.bafo_round)

@@ -15,6 +15,7 @@ SAMPLES = {
     "$.fault.Error": "States.TaskFailed",
     "$.fault.Cause": "the failed step's error",
     "$.share": 1,
+    "$.bafo_round": 1,
     "$.term_end": "2026-06-30",
     "$.opening.after": "",
     "$.opening.opened": 0,
