@@ -15,6 +15,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    rfp_negotiations,
     rfps,
     solicitations,
     vendors,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     solicitation_tasks.bp,
     award_tasks.bp,  # invitation to bid (R-4 to R-9h)
     rfps.bp,
+    rfp_negotiations.bp,  # negotiation and award (R-16d, R-16h-l, R-16m-o)
     rfp_tasks.bp,  # requests for proposals
     orders.bp,
     invoices.bp,

@@ -92,6 +92,10 @@ class RfpStep(TaskEvent):
     rfp_id: Id
 
 
+class NegotiationStep(TaskEvent):
+    negotiation_id: Id  # `<rfp>#<n>`
+
+
 class AmendmentStep(TaskEvent):
     amendment_id: Id
 

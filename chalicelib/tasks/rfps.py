@@ -1,12 +1,14 @@
-"""The task of the rfp-opening state machine: the proposals opened once two purchasing officials confirmed (R-16c)."""
+"""The tasks of the requests for proposals: the rfp-opening state machine's, the proposals opened once two purchasing
+officials confirmed (R-16c); the rfp-negotiation-notice state machine's, the written notice of a terminated negotiation
+(R-16h-l)."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services import proposals
-from chalicelib.tasks.events import RfpStep, task
+from chalicelib.services import proposals, rfp_negotiations
+from chalicelib.tasks.events import NegotiationStep, RfpStep, task
 
 bp = Blueprint(__name__)
 
@@ -15,3 +17,9 @@ bp = Blueprint(__name__)
 def open_proposals(event: RfpStep, context):
     """One of the functions whose role may call kms:Decrypt (infra/build.py DECRYPTING_FUNCTIONS)."""
     return proposals.open_proposals(bootstrap.deps(), bootstrap.sealer(), event.execution, event.rfp_id)
+
+
+@task(bp, "rfp_negotiation_notice", NegotiationStep)
+def negotiation_notice(event: NegotiationStep, context):
+    """At the start of the notice period's last day: the written notice, unless purchasing sent it (R-16k)."""
+    return rfp_negotiations.notice_timer(bootstrap.deps(), event.execution, event.negotiation_id)
