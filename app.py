@@ -17,6 +17,7 @@ from chalicelib.api import (
     plans,
     rfp_discussions,
     rfp_evaluation,
+    rfp_negotiations,
     rfps,
     solicitations,
     vendors,
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     rfps.bp,
     rfp_evaluation.bp,  # the evaluation of proposals, classification and shortlist (R-16a, R-16g, R-18c)
     rfp_discussions.bp,  # discussions and best and final offers (R-17b, R-17c)
+    rfp_negotiations.bp,  # negotiation and award (R-16d, R-16h-l, R-16m-o)
     rfp_tasks.bp,  # requests for proposals
     orders.bp,
     invoices.bp,

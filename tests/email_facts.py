@@ -566,3 +566,67 @@ FACTS: dict[str, dict] = {
         "link": f"{PORTAL}/attention/ATT-itb-ITB-2026-0412-open-bids",
     },
 }
+
+# negotiation and award of a request for proposals (R-16d, R-16h-l, R-16m-o)
+NEGOTIATING = {"id": "RFP-2026-0107", "title": RFP["title"], "agency": "DSS"}
+FACTS |= {
+    "rfp_disclosure": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "proposal_id": "PRP-7c2e19a0b4d1",
+        "withheld": [{"part": "documents/migration method", "reason": "A trade secret: the method is not published."}],
+        "disclosed": [{"part": "price", "reason": "The price of a contract the State awards is public (Sec. 4a-52-16(m))."}],
+        "link": f"{RFP_LINK}/proposals/PRP-7c2e19a0b4d1",
+    },
+    "rfp_negotiation_opened": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "number": 1,
+        "terminated_at": None,
+        "notice_due": None,
+        "reasons": None,
+        "link": RFP_LINK,
+    },
+    "rfp_negotiation_terminated": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "number": 1,
+        "terminated_at": dt.datetime(2027, 3, 1, 15, 30, tzinfo=CT),
+        "notice_due": dt.datetime(2027, 3, 5, 0, 0, tzinfo=CT),
+        "reasons": "The compensation asked exceeds the estimated value by 40%.",
+        "link": RFP_LINK,
+    },
+    "rfp_termination_notice": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "number": 1,
+        "terminated_at": dt.datetime(2027, 3, 1, 15, 30, tzinfo=CT),
+        "notice_due": dt.datetime(2027, 3, 5, 0, 0, tzinfo=CT),
+        "reasons": "The compensation asked exceeds the estimated value by 40%.\nThe proposer cannot staff the migration before July.",
+        "link": RFP_LINK,
+    },
+    "rfp_award_notice": {
+        "rfp": NEGOTIATING,
+        "proposer": "Bolt Software Inc",
+        "price": D("1180000.00"),
+        "contract_id": "CT-19be04a7c2d1",
+        "principal_elements": [
+            "Price reduced from $1,250,000.00 to $1,180,000.00 for a five-year term.",
+            "Migration completed within six months, with two named database engineers.",
+        ],
+        "link": f"{RFP_LINK}/award",
+    },
+    "rfp_award_made": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "awardee": "Bolt Software Inc",
+        "price": D("1180000.00"),
+        "link": f"{RFP_LINK}/award",
+    },
+    "rfp_unawarded": {
+        "rfp": NEGOTIATING,
+        "proposer": "Acme Systems LLC",
+        "reason": "No shortlisted proposer agreed to a fair and reasonable compensation.",
+        "link": RFP_LINK,
+    },
+}

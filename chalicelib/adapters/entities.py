@@ -34,6 +34,7 @@ from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
+from chalicelib.domain.rfp_negotiations import AwardMemorandum, Disclosure, Negotiation
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
@@ -265,6 +266,12 @@ ENTITY_TYPES: dict[type, EntityType] = {
     # read from the thread's `discussion-of#<rfp>#<vendor>` collection
     DiscussionThread: EntityType("rfp-discussion", DiscussionThread),
     DiscussionMessage: EntityType("rfp-discussion-message", DiscussionMessage),
+    # R-16d: the decision on a proposal's confidentiality requests, by the proposal's id
+    Disclosure: EntityType("rfp-disclosure", Disclosure),
+    # R-16h-l: each negotiation by `<rfp>#<n>`, read 1 to the request's negotiation_number
+    Negotiation: EntityType("rfp-negotiation", Negotiation),
+    # R-16o: the memorandum of the basis of award, by the request's id
+    AwardMemorandum: EntityType("rfp-memorandum", AwardMemorandum),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

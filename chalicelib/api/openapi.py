@@ -35,6 +35,7 @@ PATH_PARAMETERS = {
     "contract_id": "Contract number, as in the notice of award and on every order (R-9k)",
     "delivery_id": "Delivery id, as returned by POST /orders/{order_id}/deliveries",
     "invoice_id": "Invoice id, as returned by POST /contracts/{contract_id}/invoices",
+    "negotiation_number": "Negotiation number within its request for proposals, from 1 (the best ranked proposer's)",
     "number": "Schedule version number, from 1 (the approved plan's schedule)",
     "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders",
     "plan_id": "Procurement plan id, as returned by POST /plans",

@@ -304,7 +304,9 @@ class RegisterEntryOut(BaseModel):
     proposal_id: str = Field(description="Proposal id.")
     proposer_name: str = Field(description="The proposer's name.")
     modifications: int = Field(description="Number of modifications received (R-16f).")
-    description: str = Field(description="Description of what is offered.")
+    description: str = Field(
+        description='Description of what is offered; "withheld" in a public reading where R-16d withheld it.'
+    )
 
 
 class RegisterOut(BaseModel):
@@ -375,14 +377,16 @@ def confirm_opening(call: Call, rfp_id: str):
     "/rfps/{rfp_id}/register",
     summary="Read the register of proposals",
     tag=TAG,
-    roles={Role.PURCHASING},
     response=RegisterOut,
-    rules=("R-16c",),
-    errors=ERRORS,
+    rules=("R-16c", "R-16d"),
+    errors=(403, 404, 409),
+    optional_auth=True,
 )
 def read_register(call: Call, rfp_id: str):
-    """R-16c: each opened proposal's proposer, number of modifications (R-16f, during discussions too) and description; 409 before the opening and while best and final offers are sealed. Purchasing only until the award."""
-    rfp, entries = proposals.register(call.deps, call.actor, rfp_id)
+    """R-16c: each opened proposal's proposer, number of modifications (R-16f, during discussions too) and
+    description; 409 before the opening and while best and final offers are sealed. Purchasing's until the award (404
+    to the public, 403 to other callers), public after it, when a description withheld under R-16d reads "withheld"."""
+    rfp, entries = proposals.register(call.deps, call.viewer, rfp_id)
     return RegisterOut(rfp_id=rfp.id, opened_at=rfp.opened_at, proposals=[_entry(e) for e in entries])
 
 

@@ -1,4 +1,4 @@
-"""The contract formed when the State accepts a bid (R-9a), shared by award (R-8, R-9g/h) and performance
+"""The contract formed when the State accepts a bid (R-9a) or agrees with a proposer (R-16j), shared by award (R-8, R-9g/h) and performance
 (orders, delivery, invoices: R-9 to R-14). Its id is the contract number printed on every order (R-9k).
 
 A contractor's refusal within 10 days of the notice (R-9g) is recorded on the contract, which stands until
@@ -68,6 +68,7 @@ class Contract:
     cancelled_at: dt.datetime | None = None  # R-9h
     cancellation_ground: CancellationGround | None = None
     cancellation_reason: str | None = None
+    rfp_id: str | None = None  # the request for proposals whose negotiation formed it (R-16j); None for a bid's
     version: int = 0
 
     @property

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date, require_aware, start_of_local_day, to_utc
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
@@ -94,6 +95,12 @@ class Rfp:
     bafo_due: dt.datetime | None = None  # R-17c: the common date and time of the current round
     bafo_determinations: tuple[str, ...] = ()  # R-17c: the written determination calling each round after the first
     negotiation_number: int = 0  # R-16h-l: the negotiation under way or held last, 1 with the best ranked (0: none yet)
+    awarded_at: dt.datetime | None = None  # R-16j: agreement with a proposer awards the contract
+    awarded_vendor_id: str | None = None
+    award_price: Decimal | None = None  # the compensation agreed, public with the notice of award (R-16m)
+    contract_id: str | None = None
+    unawarded_at: dt.datetime | None = None  # R-16n: closed without award, to be resolicited
+    unawarded_reason: str | None = None
     version: int = 0
 
     @property
@@ -370,3 +377,19 @@ def offers_opened(rfp: Rfp, now: dt.datetime) -> Rfp:
             details=[_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
         )
     return dataclasses.replace(rfp, status=RfpStatus.NEGOTIATION)
+
+
+def award(rfp: Rfp, vendor_id: str, price: Decimal, contract_id: str, now: dt.datetime) -> Rfp:
+    """R-16j: the request is awarded to the proposer agreed with, at the agreed price, with the contract formed."""
+    return dataclasses.replace(
+        rfp, status=RfpStatus.AWARDED, awarded_at=now, awarded_vendor_id=vendor_id, award_price=price, contract_id=contract_id
+    )
+
+
+def close_unawarded(rfp: Rfp, reason: str, now: dt.datetime) -> Rfp:
+    """R-16n: "proposals may be resolicited": the request closes unawarded, with the reason."""
+    if not reason.strip():
+        raise ValidationFailed(
+            "A resolicitation states its reason.", rule="R-16m-o", details=[_problem("reason", "must not be blank")]
+        )
+    return dataclasses.replace(rfp, status=RfpStatus.UNAWARDED, unawarded_at=now, unawarded_reason=reason.strip())

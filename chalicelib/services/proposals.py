@@ -18,8 +18,9 @@ from chalicelib.domain import proposals as rules
 from chalicelib.domain import rfp_discussions as discussion_rules
 from chalicelib.domain import rfps as rfp_rules
 from chalicelib.domain.bids import canonical
-from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, RecordChanged
+from chalicelib.domain.errors import AlreadyTaken, Conflict, Forbidden, NotFound, RecordChanged
 from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
+from chalicelib.domain.rfp_negotiations import Disclosure, public_description
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.services.bids import SealBroken, Sealer, acting_vendor, vendor_of
 from chalicelib.services.ports import (
@@ -187,14 +188,16 @@ def _open_sealed(deps: Deps, sealer: Sealer, actor: Actor, now: dt.datetime, rfp
     return count
 
 
-REGISTER_STAGES = (RfpStatus.OPENED, RfpStatus.DISCUSSIONS, RfpStatus.NEGOTIATION)  # the proposals are open
+# the proposals are open: from the opening on, except while best and final offers are sealed
+REGISTER_STAGES = (RfpStatus.OPENED, RfpStatus.DISCUSSIONS, RfpStatus.NEGOTIATION, RfpStatus.AWARDED, RfpStatus.UNAWARDED)
 
 
-def register(deps: Deps, actor: Actor, rfp_id: str) -> tuple[Rfp, list[RegisterEntry]]:
-    """R-16c: the register of proposals, built from the opened proposals, each modification counted (R-16f);
-    purchasing only until the award (public only after it, a later part). Its reading is audited."""
-    require_role(actor, Role.PURCHASING)
+def register(deps: Deps, viewer: Actor | None, rfp_id: str) -> tuple[Rfp, list[RegisterEntry]]:
+    """R-16c: the register of proposals, built from the opened proposals, each modification counted (R-16f):
+    purchasing's from the opening, "open to public inspection only after the award of the contract", when a
+    description withheld under R-16d shows as withheld. Every signed-in reading is audited."""
     rfp = load(deps, rfp_id)
+    public = _public_register(viewer, rfp)
     if rfp.status not in REGISTER_STAGES:
         raise Conflict(
             f"The register of {rfp.id} is read while its proposals are open: from the opening, except while best and final offers are sealed.",
@@ -202,8 +205,27 @@ def register(deps: Deps, actor: Actor, rfp_id: str) -> tuple[Rfp, list[RegisterE
             details=[{"field": "status", "problem": f"is {rfp.status.value}"}],
         )
     entries = [rules.register_entry(p) for p in proposals_of(deps, rfp.id) if p.status is ProposalStatus.OPENED]
-    deps.store.record_access(actor, deps.clock.now(), [entity_ref("rfp", rfp.id)], "rfp.register_read")
+    if public:
+        withheld = {d.id: d.withheld_parts for d in deps.store.get_many(Disclosure, [e.proposal_id for e in entries])}
+        entries = [
+            dataclasses.replace(e, description=public_description(e.description, withheld.get(e.proposal_id, frozenset())))
+            for e in entries
+        ]
+    if viewer is not None:
+        deps.store.record_access(viewer, deps.clock.now(), [entity_ref("rfp", rfp.id)], "rfp.register_read")
     return rfp, entries
+
+
+def _public_register(viewer: Actor | None, rfp: Rfp) -> bool:
+    """Purchasing reads the register in full; anyone else only after the award (404 to the public before it, 403 to
+    a signed-in caller), the public reading."""
+    if viewer is not None and viewer.role is Role.PURCHASING:
+        return False
+    if rfp.status is RfpStatus.AWARDED:
+        return True
+    if viewer is None:
+        raise NotFound(f"The register of proposals of {rfp.id} is open to public inspection only after the award.")
+    raise Forbidden(f"The register of proposals of {rfp.id} is open to public inspection only after the award.", rule="R-16c")
 
 
 def live_proposal_guard(rfp_id: str, vendor_id: str) -> str:

@@ -96,6 +96,10 @@ class RfpOpeningStep(RfpStep):
     bafo_round: int = Field(default=0, ge=0)  # the round of best and final offers to open (R-17c); 0: the proposals
 
 
+class NegotiationStep(TaskEvent):
+    negotiation_id: Id  # `<rfp>#<n>`
+
+
 class AmendmentStep(TaskEvent):
     amendment_id: Id
 

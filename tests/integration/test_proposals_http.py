@@ -124,7 +124,7 @@ def test_two_distinct_officials_open_the_proposals_and_the_register_follows(api,
             "description": "Hosted case management, revised.",
         }
     ]
-    assert api.get(f"/rfps/{rfp['id']}/register").status == 401
+    assert api.get(f"/rfps/{rfp['id']}/register").status == 404  # public only after the award (R-16c)
     assert acme.get(f"/rfps/{rfp['id']}/register").status == 403
     assert acme.post(path).status == 403
 
