@@ -33,6 +33,7 @@ def register_vendor(org: str) -> None:
         registered_at=deps.clock.now(),
         confirmation_code="1",
         status=VendorStatus.ACTIVE,
+        confirmed_at=deps.clock.now(),
     )
     deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
 
