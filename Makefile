@@ -79,7 +79,7 @@ bench: deps
 	$(PY) -m bench
 
 token: deps
-	@LOCAL_API=http://$(HOST):$(PORT) $(PY) -m local.token $(ROLE) $(ORG)
+	@LOCAL_API=http://$(HOST):$(PORT) $(PY) -m local.token $(ROLE) $(ORG) $(SUB)
 
 rules: deps
 	@$(PY) -m local.rules

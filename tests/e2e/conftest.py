@@ -36,21 +36,24 @@ def call(method, url, body=None, token=None):
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """The server logs to a file: a pipe nobody reads fills after some hundred requests and blocks the server."""
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.server", "--port", str(port), "--moto-port", str(moto_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.server", "--port", str(port), "--moto-port", str(moto_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):  # bounded: at most about a minute of start-up
         if process.poll() is not None:
-            pytest.fail(f"server exited early:\n{process.stdout.read()}")
+            pytest.fail(f"server exited early:\n{log.read_text()}")
         try:
             urllib.request.urlopen(f"{base}/openapi.json", timeout=1)
             break
