@@ -37,6 +37,7 @@ class AwardedContract(BaseModel):
     )
     solicitation_id: str | None = Field(None, description="The invitation to bid.")
     award_id: str | None = Field(None, description="The award accepted.")
+    rfp_id: str | None = Field(None, description="The request for proposals whose negotiated agreement formed it (R-16j).")
     cash_discount_percent: DecimalOut | None = Field(None, description="Prompt-payment discount percent offered in the bid.")
     cash_discount_days: int | None = Field(None, description="Days within which payment earns the discount.")
     status: ContractStatus = Field(description="active, cancelled (R-9h) or completed.")
@@ -66,6 +67,7 @@ class AwardedContract(BaseModel):
             created_at=c.created_at,
             solicitation_id=c.solicitation_id,
             award_id=c.award_id,
+            rfp_id=c.rfp_id,
             cash_discount_percent=c.cash_discount_percent,
             cash_discount_days=c.cash_discount_days,
             status=c.status,

@@ -107,6 +107,8 @@ class RfpOut(BaseModel):
     published_at: LocalTime | None = Field(None, description="When the public notice was given (R-4).")
     cancelled_at: LocalTime | None = Field(None, description="When it was cancelled.")
     cancel_reason: str | None = Field(None, description="Why it was cancelled.")
+    bafo_round: int = Field(0, description="R-17c: the round of best and final offers called last; 0 when none.")
+    bafo_due: LocalTime | None = Field(None, description="R-17c: the common date and time of that round's offers.")
 
     @classmethod
     def of(cls, rfp: Rfp) -> RfpOut:
@@ -271,6 +273,9 @@ class ProposalReceipt(BaseModel):
     )
     modifications: int = Field(description="Earlier proposals of this proposer to this request it replaced, in turn (R-16f).")
     replaces: str | None = Field(None, description="The proposal this one replaces (R-16f).")
+    bafo_round: int = Field(
+        0, description="0 for a proposal or its modification; N for a best and final offer of round N (R-17c)."
+    )
 
     @classmethod
     def of(cls, p: Proposal) -> ProposalReceipt:

@@ -170,11 +170,14 @@ def list_messages(deps: Deps, actor: Actor, rfp_id: str, vendor_id: str | None, 
 def call_bafo(deps: Deps, actor: Actor, rfp_id: str, due: dt.datetime, determination: str | None = None) -> Rfp:
     """R-17c: the common date and time of a round of best and final offers, emailed to each shortlisted proposer with a
     live proposal; the first round concludes the discussions (each thread is written with the call). The timer's
-    execution is named by the request and the round, so each round is started once."""
+    execution is named by the request and the round, so each round is started once; the same call again (after a lost
+    start) changes nothing and starts it again."""
     require_role(actor, Role.PURCHASING)
 
     def call() -> Rfp:
         rfp = load(deps, rfp_id)
+        if rfp.status is RfpStatus.BAFO and rfp.bafo_due == due and determination is None:
+            return rfp
         now = deps.clock.now()
         stored = {v: deps.store.get(DiscussionThread, rules.thread_id(rfp.id, v)) for v in rfp.shortlist}
         threads = [thread or rules.new_thread(rfp.id, v) for v, thread in stored.items()]

@@ -295,6 +295,20 @@ def test_a_second_round_is_refused_without_a_written_determination_and_accepted_
 
 
 @pytest.mark.rule("R-17c")
+def test_the_same_call_again_after_a_lost_start_changes_nothing_and_starts_the_timer_again(deps, sealer, rfp):
+    # Given round 1 called, its timer's start lost (the workflow engine failed after the commit)
+    due = due_in(deps, days=10)
+    first = rfp_discussions.call_bafo(deps, PURCHASING, rfp.id, due)
+    deps.workflows.started.clear()
+    sent = len(deps.notifier.sent)
+    # When purchasing sends the same call again
+    again = rfp_discussions.call_bafo(deps, PURCHASING, rfp.id, due)
+    # Then the request is unchanged, nobody is emailed twice, and the round's timer is started under its one name
+    assert again == first and len(deps.notifier.sent) == sent
+    assert [name for _, name, _ in deps.workflows.started] == [f"rfp-bafo-{rfp.id}-1"]
+
+
+@pytest.mark.rule("R-17c")
 def test_no_further_round_once_negotiation_began_nor_while_a_round_is_due(deps, sealer, rfp):
     # Given round 1 called / When called again during it / Then 409
     call(deps, rfp)

@@ -188,7 +188,8 @@ def test_a_request_for_proposals_runs_from_notice_to_award_memorandum(api, stack
         "acme", price="880000.00", documents=[secret], confidentiality=[{"part": "documents/method", "reason": "A trade secret."}]
     )
     ok(api.as_vendor("acme").post(f"{base}/bafo/offers", json=acme_offer), 201)
-    ok(api.as_vendor("bolt").post(f"{base}/bafo/offers", json=proposal("bolt", price="860000.00")), 201)
+    bolt_offer = ok(api.as_vendor("bolt").post(f"{base}/bafo/offers", json=proposal("bolt", price="860000.00")), 201)
+    assert (bolt_offer["bafo_round"], bolt_offer["status"]) == (1, "sealed")
     late = api.as_vendor("bolt").post(f"{base}/proposals", json=proposal("bolt"))
     assert late.status == 409  # no changes after the offers (R-17c, R-16f)
     clock.advance(to=dt.datetime.fromisoformat(bafo_due))
@@ -226,6 +227,6 @@ def test_a_request_for_proposals_runs_from_notice_to_award_memorandum(api, stack
     assert "Our indexing method." not in memorandum["text"]
     assert {e["proposer_name"] for e in ok(api.get(f"{base}/register"))["proposals"]} == {n for n, *_ in PROPOSERS.values()}
     contract = ok(bureau.get(f"/contracts/{public['contract_id']}"))
-    assert contract["contractor_name"] == "Bolt Records Co" and contract["status"] == "active"
+    assert (contract["contractor_name"], contract["status"], contract["rfp_id"]) == ("Bolt Records Co", "active", rfp["id"])
     assert any("award" in m["subject"].lower() for m in mails_to(stack, PROPOSERS["bolt"][1]))
     assert mails_to(stack, PROPOSERS["dune"][1])[-1]["subject"] == f"Award made: {title}"
