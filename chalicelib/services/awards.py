@@ -626,7 +626,7 @@ def _awarded_lines(award: Award, share: Share, sol: Solicitation) -> list[dict]:
     ]
 
 
-def _contract_lines(contract: Contract) -> list[dict]:
+def contract_lines(contract: Contract) -> list[dict]:
     return [
         {
             "line": line.line_id,
@@ -684,7 +684,7 @@ def _contract_formed_emails(deps: Deps, award: Award, share: Share, contract: Co
             contract_id=contract.id,
             award_id=award.id,
             solicitation=_solicitation_facts(sol),
-            lines=_contract_lines(contract),
+            lines=contract_lines(contract),
             total=contract.total,
             surety=_surety_facts(award, share),
             link=deps.portal.page("contracts", contract.id),
@@ -705,7 +705,7 @@ def _contract_formed_for_state(deps: Deps, award: Award, share: Share, contract:
             contract_id=contract.id,
             award_id=award.id,
             solicitation=_solicitation_facts(sol),
-            lines=_contract_lines(contract),
+            lines=contract_lines(contract),
             total=contract.total,
             surety=_surety_facts(award, share),
             link=deps.portal.page("contracts", contract.id),

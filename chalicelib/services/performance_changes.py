@@ -37,7 +37,7 @@ def _require_contractor(actor: Actor, contract: Contract) -> None:
 # --- term (R-9d/e) and its end (R-9a) -------------------------------------------------------------------------
 
 
-def _start_term_timer(deps: Deps, contract_id: str, term_end: dt.date) -> None:
+def start_term_timer(deps: Deps, contract_id: str, term_end: dt.date) -> None:
     """One execution per term end: an extension starts its own, and the earlier one finds the term moved."""
     deps.workflows.start(
         CONTRACT_TERM,
@@ -58,7 +58,7 @@ def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end:
     (with_term,) = deps.store.commit(
         actor, now, [Change(action="contract.term_set", after=rules.set_term(contract, start=start, end=end), before=contract)]
     )
-    _start_term_timer(deps, with_term.id, end)
+    start_term_timer(deps, with_term.id, end)
     return with_term
 
 
@@ -328,7 +328,7 @@ def decide_amendment(
     )
     extended = decided.term_end_after
     if stored and extended is not None and extended != decided.term_end_before:
-        _start_term_timer(deps, contract.id, extended)
+        start_term_timer(deps, contract.id, extended)
     return decided
 
 

@@ -35,7 +35,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.proposals import live_proposal_of, submit_proposal
-from chalicelib.services.rfps import get_rfp, load
+from chalicelib.services.rfps import get_rfp, load, rfp_named
 
 BAFO = "rfp-bafo"  # the state machine that waits for the common date and time, then opens the round's offers
 
@@ -77,7 +77,7 @@ def _purchasing_writes(
         email = emails.render(
             "rfp_discussion",
             to=(live.proposer_email,),
-            rfp=_rfp_facts(rfp),
+            rfp=rfp_named(rfp),
             proposer=live.proposer_name,
             number=message.number,
             oral=kind is MessageKind.ORAL,
@@ -112,7 +112,7 @@ def _proposer_writes(
         email = emails.render(
             "rfp_discussion_reply",
             to=(deps.mailboxes.purchasing,),
-            rfp=_rfp_facts(rfp),
+            rfp=rfp_named(rfp),
             proposer=live.proposer_name,
             number=message.number,
             confirms=None if confirmed is None else confirmed.number,
@@ -204,7 +204,7 @@ def _bafo_request(deps: Deps, rfp: Rfp, proposal: Proposal) -> Send:
         emails.render(
             "rfp_bafo_request",
             to=(proposal.proposer_email,),
-            rfp=_rfp_facts(rfp),
+            rfp=rfp_named(rfp),
             proposer=proposal.proposer_name,
             round=rfp.bafo_round,
             due=rfp.bafo_due,
@@ -226,11 +226,6 @@ def participants(deps: Deps, rfp: Rfp) -> list[Proposal]:
     calls for best and final offers reach (one who withdrew is no longer a proposer)."""
     live = (live_proposal_of(deps, vendor_id, rfp.id) for vendor_id in rfp.shortlist)
     return [proposal for proposal in live if proposal is not None]
-
-
-def _rfp_facts(rfp: Rfp) -> dict:
-    """What every email of a discussion names: the request, never another proposer."""
-    return {"id": rfp.id, "title": rfp.title}
 
 
 def _problem(field: str, problem: str) -> dict:

@@ -36,7 +36,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.proposals import proposal_of, proposals_collection, proposals_of
-from chalicelib.services.rfps import load
+from chalicelib.services.rfps import load, rfp_named
 
 OFFICIALS = (Role.AGENCY, Role.PURCHASING)  # State officials: the only roles an evaluator may hold
 EVALUATION = (RfpStatus.OPENED,)  # the stage of every write here
@@ -109,7 +109,7 @@ def _conflict_alert(deps: Deps, rfp: Rfp, evaluator: Evaluator) -> Send:
         emails.render(
             "rfp_evaluator_conflict",
             to=(deps.mailboxes.purchasing,),
-            rfp={"id": rfp.id, "title": rfp.title},
+            rfp=rfp_named(rfp),
             evaluator={"name": evaluator.name, "official": evaluator.official},
             statement=evaluator.declaration.statement,
             link=deps.portal.page("rfps", rfp.id, "evaluators"),
@@ -310,7 +310,7 @@ def _unacceptable_notice(deps: Deps, rfp: Rfp, proposal: Proposal, consensus: Co
         emails.render(
             "rfp_unacceptable",
             to=(proposal.proposer_email,),
-            rfp={"id": rfp.id, "title": rfp.title},
+            rfp=rfp_named(rfp),
             proposer=proposal.proposer_name,
             proposal_id=proposal.id,
             reason=consensus.classification_reason,
@@ -401,7 +401,7 @@ def _shortlist_notice(deps: Deps, rfp: Rfp, proposal: Proposal, consensus: Conse
         emails.render(
             template,
             to=(proposal.proposer_email,),
-            rfp={"id": rfp.id, "title": rfp.title},
+            rfp=rfp_named(rfp),
             proposer=proposal.proposer_name,
             proposal_id=proposal.id,
             link=deps.portal.page("rfps", rfp.id),

@@ -21,8 +21,8 @@ from chalicelib.domain.rfp_evaluation import Consensus, consensus_collection
 from chalicelib.domain.rfp_negotiations import Agreement, AwardMemorandum, Disclosure, DisclosureDecision, Negotiation
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.awards import _contract_lines
-from chalicelib.services.performance_changes import _start_term_timer
+from chalicelib.services.awards import contract_lines
+from chalicelib.services.performance_changes import start_term_timer
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -35,7 +35,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.proposals import live_proposal_of, proposal_of
-from chalicelib.services.rfps import load
+from chalicelib.services.rfps import load, rfp_named
 
 NOTICE = "rfp-negotiation-notice"  # the state machine that sends a terminated negotiation's written notice in time
 
@@ -248,7 +248,7 @@ def resolicit(deps: Deps, actor: Actor, rfp_id: str, reason: str) -> Rfp:
                 emails.render(
                     "rfp_unawarded",
                     to=(vendor.contact_email,),
-                    rfp=_rfp_facts(rfp),
+                    rfp=rfp_named(rfp),
                     proposer=vendor.legal_name,
                     reason=closed.unawarded_reason,
                     link=deps.portal.page("rfps", rfp.id),
@@ -297,7 +297,7 @@ def agree(deps: Deps, actor: Actor, rfp_id: str, number: int, agreement: Agreeme
 
     awarded, contract = retry_on_conflict(decide)
     if contract.term_end is not None:
-        _start_term_timer(deps, contract.id, contract.term_end)
+        start_term_timer(deps, contract.id, contract.term_end)
     return awarded
 
 
@@ -335,8 +335,6 @@ def memorandum(deps: Deps, viewer: Actor | None, rfp_id: str) -> AwardMemorandum
 
 
 # -- emails --------------------------------------------------------------------------------------------------------
-def _rfp_facts(rfp: Rfp) -> dict:
-    return {"id": rfp.id, "title": rfp.title, "agency": rfp.agency}
 
 
 def _vendors(deps: Deps, vendor_ids: Sequence[str]) -> list[Vendor]:
@@ -349,7 +347,7 @@ def _disclosure_email(deps: Deps, rfp: Rfp, proposal: Proposal, decided: Disclos
     return emails.render(
         "rfp_disclosure",
         to=(proposal.proposer_email,),
-        rfp=_rfp_facts(rfp),
+        rfp=rfp_named(rfp),
         proposer=proposal.proposer_name,
         proposal_id=proposal.id,
         withheld=[d for d, w in zip(decisions, decided.decisions, strict=True) if w.withheld],
@@ -363,7 +361,7 @@ def _negotiation_email(deps: Deps, template: str, rfp: Rfp, negotiation: Negotia
     return emails.render(
         template,
         to=(negotiation.proposer_email,),
-        rfp=_rfp_facts(rfp),
+        rfp=rfp_named(rfp),
         proposer=negotiation.proposer_name,
         number=negotiation.number,
         terminated_at=negotiation.terminated_at,
@@ -377,7 +375,7 @@ def _award_notice_email(deps: Deps, rfp: Rfp, agreed: Negotiation, contract: Con
     return emails.render(
         "rfp_award_notice",
         to=(agreed.proposer_email,),
-        rfp=_rfp_facts(rfp),
+        rfp=rfp_named(rfp),
         proposer=agreed.proposer_name,
         price=agreed.price,
         contract_id=contract.id,
@@ -391,7 +389,7 @@ def _award_made_email(deps: Deps, rfp: Rfp, agreed: Negotiation, vendor: Vendor)
     return emails.render(
         "rfp_award_made",
         to=(vendor.contact_email,),
-        rfp=_rfp_facts(rfp),
+        rfp=rfp_named(rfp),
         proposer=vendor.legal_name,
         awardee=agreed.proposer_name,
         price=agreed.price,
@@ -407,8 +405,8 @@ def _contract_formed_for_state(deps: Deps, rfp: Rfp, contract: Contract):
         agency=contract.agency,
         contractor=contract.contractor_name,
         contract_id=contract.id,
-        rfp=_rfp_facts(rfp),
-        lines=_contract_lines(contract),
+        rfp=rfp_named(rfp),
+        lines=contract_lines(contract),
         total=contract.total,
         surety=None,
         link=deps.portal.page("contracts", contract.id),

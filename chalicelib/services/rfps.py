@@ -141,6 +141,11 @@ def invited_page(deps: Deps, rfp_id: str, cursor: str, size: int) -> tuple[list[
     return commodity_vendors_page(deps, load(deps, rfp_id).commodity_codes, cursor, size)
 
 
+def rfp_named(rfp: Rfp) -> dict:
+    """What every email about a request after its notice names: the request itself, never a proposer (R-17b)."""
+    return {"id": rfp.id, "title": rfp.title, "agency": rfp.agency}
+
+
 def rfp_facts(rfp: Rfp) -> dict:
     """What a vendor needs to decide to propose: the scope, the factors with their weights, the conference, the due date."""
     conference = rfp.conference
