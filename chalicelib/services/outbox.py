@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from chalicelib.domain import outbox as rules
 from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.domain.outbox import Audience, Message, MessageStatus
-from chalicelib.services import rfps, solicitations
+from chalicelib.services import proposals, rfps, solicitations
 from chalicelib.services.ports import Actor, Change, Deps, Email, Send
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ AUDIENCES: dict[str, Callable[[Deps, str, str, int], tuple[list[str], str | None
     "invited-vendors": solicitations.invited_page,  # R-4: the notice
     "solicitation-recipients": solicitations.recipients_page,  # R-5o: addenda, cancellation
     "opened-bidders": solicitations.opened_bidders_page,  # R-8b: all bids rejected
-    rfps.INVITED: rfps.invited_page,  # R-4: a request for proposals' notice, addenda, cancellation
+    rfps.INVITED: rfps.invited_page,  # R-4: a request for proposals' notice
+    rfps.RECIPIENTS: proposals.recipients_page,  # its addenda and cancellation, to proposers too
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 from chalicelib.domain import commitment
@@ -36,7 +37,7 @@ from chalicelib.services.ports import (
     require_role,
     retry_on_conflict,
 )
-from chalicelib.services.rfps import get_rfp, load
+from chalicelib.services.rfps import get_rfp, invited_page, load
 
 
 def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submitted: dict, *, bafo_round: int = 0) -> Proposal:
@@ -226,6 +227,18 @@ def _public_register(viewer: Actor | None, rfp: Rfp) -> bool:
     if viewer is None:
         raise NotFound(f"The register of proposals of {rfp.id} is open to public inspection only after the award.")
     raise Forbidden(f"The register of proposals of {rfp.id} is open to public inspection only after the award.", rule="R-16c")
+
+
+def recipients_page(deps: Deps, rfp_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
+    """Addenda and cancellation before the due date: the invited vendors, then every proposer with a live proposal,
+    registered for the commodity or not (cursor `vendor:<id>`, then `proposal:<id>`; as solicitations.recipients_page)."""
+    phase, _, after = (cursor or "vendor:").partition(":")
+    if phase == "vendor":
+        addresses, last = invited_page(deps, rfp_id, after, size)
+        return addresses, (f"vendor:{last}" if last else "proposal:")
+    page = list(itertools.islice(deps.members_of(Proposal, proposals_collection(rfp_id), after=after), size))
+    live = [p.proposer_email for p in page if p.status in (ProposalStatus.SEALED, ProposalStatus.OPENED)]
+    return live, (f"proposal:{page[-1].id}" if len(page) == size else None)
 
 
 def live_proposal_guard(rfp_id: str, vendor_id: str) -> str:

@@ -12,7 +12,8 @@ from chalicelib.domain.rfps import Rfp, RfpAddendum, RfpStatus
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, Send, require_role
 from chalicelib.services.solicitations import commodity_vendors_page
 
-INVITED = "rfp-invited-vendors"  # the audience of every email about the request (services/outbox.py AUDIENCES)
+INVITED = "rfp-invited-vendors"  # the audience of the notice (services/outbox.py AUDIENCES)
+RECIPIENTS = "rfp-recipients"  # of addenda and cancellation: the invited vendors, then every live proposer
 
 
 def create_rfp(deps: Deps, actor: Actor, **fields) -> Rfp:
@@ -68,7 +69,7 @@ def add_addendum(deps: Deps, actor: Actor, rfp_id: str, text: str, proposals_due
         link=link,
     )
     (amended,) = deps.commit(
-        actor, now, [change, Broadcast(f"{rfp.id}:addendum:{addendum.number}", Audience(INVITED, rfp.id), email)]
+        actor, now, [change, Broadcast(f"{rfp.id}:addendum:{addendum.number}", Audience(RECIPIENTS, rfp.id), email)]
     )
     return amended
 
@@ -95,7 +96,7 @@ def _to_shortlisted(deps: Deps, rfp: Rfp, addendum: RfpAddendum, link: str) -> l
 
 
 def cancel(deps: Deps, actor: Actor, rfp_id: str, reason: str) -> Rfp:
-    """Before the due date only; the invited vendors are told."""
+    """Before the due date only; the invited vendors and every proposer are told."""
     require_role(actor, Role.PURCHASING)
     rfp = load(deps, rfp_id)
     now = deps.clock.now()
@@ -107,7 +108,7 @@ def cancel(deps: Deps, actor: Actor, rfp_id: str, reason: str) -> Rfp:
             Change(action="rfp.cancelled", after=cancelled, before=rfp),
             Broadcast(
                 f"{rfp.id}:cancelled",
-                Audience(INVITED, rfp.id),
+                Audience(RECIPIENTS, rfp.id),
                 emails.render(
                     "rfp_cancelled",
                     to=(),

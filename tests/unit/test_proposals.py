@@ -13,7 +13,7 @@ from chalicelib.services import proposals, rfps
 from chalicelib.services.ports import Actor, Role
 from tests.unit.test_bids_services import FakeSealer
 from tests.unit.test_rfps import DUE
-from tests.unit.test_rfps_services import PURCHASING, draft, vendor
+from tests.unit.test_rfps_services import PURCHASING, delivered, draft, vendor
 
 SECOND_OFFICIAL = Actor("officer-2", Role.PURCHASING, "DAS-BOP")
 ACME = Actor("user@acme", Role.VENDOR, "acme")
@@ -238,3 +238,21 @@ def test_the_api_never_decrypts_and_a_retried_opening_task_opens_each_proposal_o
     # Then each proposal was decrypted once, the request is opened, and the retry changed nothing
     assert first == again == {"status": "opened", "proposals": 2} and sealer.opened == 2
     assert rfps.load(deps, rfp.id).status is RfpStatus.OPENED
+
+
+@pytest.mark.rule("R-16c")
+@pytest.mark.rule("R-4")
+def test_addenda_and_the_cancellation_reach_every_proposer_registered_for_the_commodity_or_not(deps, sealer, rfp):
+    # Given crux, registered for another commodity, proposed anyway; a withdrawn proposer, bolt
+    vendor(deps, "crux", ("640",))
+    submit(deps, sealer, rfp, actor=Actor("user@crux", Role.VENDOR, "crux"))
+    withdrawn = submit(deps, sealer, rfp, actor=BOLT)
+    proposals.withdraw_proposal(deps, BOLT, rfp.id, withdrawn.id)
+    # When an addendum is issued and the request then cancelled
+    rfps.add_addendum(deps, PURCHASING, rfp.id, "Clarified scope.")
+    rfps.cancel(deps, PURCHASING, rfp.id, "Need met elsewhere.")
+    # Then crux has both, as the vendors of the commodity do, each once
+    sent = delivered(deps)
+    to_crux = sorted(m.subject.split(" ")[0] for m in sent if m.to == ("rfp@crux.example",))
+    assert to_crux == ["Addendum", "Request"]
+    assert sum(m.to == ("rfp@bolt.example",) for m in sent) == 3  # bolt, of the commodity: notice, addendum, cancellation
