@@ -9,6 +9,7 @@ from chalicelib.api import (
     awards,
     bids,
     contracts,
+    delegations,
     framework,
     idempotency,
     invoices,
@@ -25,6 +26,7 @@ from chalicelib.api import (
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import contracts as contract_tasks
+from chalicelib.tasks import delegations as delegation_tasks
 from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import outbox as outbox_tasks
 from chalicelib.tasks import payments as payment_tasks
@@ -65,6 +67,8 @@ BLUEPRINTS = (
     payment_tasks.bp,  # contract performance
     plans.bp,
     plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+    delegations.bp,
+    delegation_tasks.bp,  # direct purchase authority
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

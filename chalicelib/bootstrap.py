@@ -25,7 +25,12 @@ def deps():
         ids=RandomIds(),
         notifier=SesNotifier(s.sender_email, s.region),
         workflows=StepFunctionsWorkflows(s.state_machine_arn_prefix, s.region),
-        mailboxes=Mailboxes(opm_reviewers=s.opm_reviewers_email, purchasing=s.purchasing_email, agencies=s.agency_email),
+        mailboxes=Mailboxes(
+            opm_reviewers=s.opm_reviewers_email,
+            purchasing=s.purchasing_email,
+            agencies=s.agency_email,
+            comptroller=s.comptroller_email,
+        ),
         portal=Portal(s.portal_base_url),
     )
 

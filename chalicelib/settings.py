@@ -24,6 +24,7 @@ class Settings:
     jwt_max_lifetime_hours: float
     portal_base_url: str = "http://127.0.0.1:8000/portal"  # emails link to the portal's page of each record
     agency_email: str = "procurement.{agency}@example.gov"  # each agency's procurement mailbox, by agency code
+    comptroller_email: str = "comptroller@example.gov"  # the State Comptroller's copy of orders under a delegation (R-2e)
     cursor_key: str = ""  # signs list cursors (api/paging.py); on AWS a secret the stack generates
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
 
@@ -47,6 +48,7 @@ class Settings:
             jwt_max_lifetime_hours=float(env.get("JWT_MAX_LIFETIME_HOURS") or 12),
             portal_base_url=env.get("PORTAL_BASE_URL") or cls.portal_base_url,
             agency_email=env.get("AGENCY_EMAIL") or cls.agency_email,
+            comptroller_email=env.get("COMPTROLLER_EMAIL") or cls.comptroller_email,
             cursor_key=env.get("CURSOR_KEY", ""),
             cors_allowed_origins=frozenset(
                 o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()

@@ -630,3 +630,42 @@ FACTS |= {
         "link": RFP_LINK,
     },
 }
+
+# direct purchase authority
+DELEGATION_LINK = f"{PORTAL}/delegations/DPA-1E"
+DELEGATION = {
+    "number": "DPA-1E",
+    "agency": "DOT",
+    "agency_head": "Commissioner of Transportation",
+    "activity": "Highway maintenance supplies",
+    "dollar_limit": D("25000.00"),
+    "minor_nonrecurring": False,
+    "re_delegable": True,
+    "starts_on": dt.date(2026, 7, 1),
+    "ends_on": dt.date(2027, 6, 30),
+    "revoke_reason": None,
+}
+FACTS |= {
+    "delegation_granted": {"delegation": DELEGATION, "link": DELEGATION_LINK},
+    "delegation_revoked": {
+        "delegation": {**DELEGATION, "revoke_reason": "Three orders in March carried no quotations and no non-competitive note."},
+        "link": DELEGATION_LINK,
+    },
+    "delegation_expired": {"delegation": DELEGATION, "link": DELEGATION_LINK},
+    "delegation_order_copy": {
+        "delegation": DELEGATION,
+        "order": {
+            "id": "DPO-7f3a91c2",
+            "vendor": "Nutmeg Road Supply LLC",
+            "description": "Road salt, 40 tons, delivered to the Newington garage",
+            "amount": D("3480.00"),
+            "issued_at": dt.datetime(2026, 12, 15, 10, 30, tzinfo=CT),
+            "quotations": [
+                {"vendor": "Nutmeg Road Supply LLC", "amount": D("3480.00")},
+                {"vendor": "Charter Oak Materials Inc", "amount": D("3725.50")},
+            ],
+            "non_competitive_reason": None,
+        },
+        "link": f"{DELEGATION_LINK}/orders/DPO-7f3a91c2",
+    },
+}

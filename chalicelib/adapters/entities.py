@@ -19,6 +19,7 @@ from chalicelib.domain.awards import Award
 from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange
 from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.delegations import Delegation, DelegationOrder
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
 from chalicelib.domain.outbox import Message, MessageStatus, due_key
@@ -272,6 +273,26 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Negotiation: EntityType("rfp-negotiation", Negotiation),
     # R-16o: the memorandum of the basis of award, by the request's id
     AwardMemorandum: EntityType("rfp-memorandum", AwardMemorandum),
+    # direct purchase authority: delegations by status, or by agency and status, in number order; the number is
+    # unique by the guard `dpa-number#<number>`. Orders by delegation, and purchasing's review queue (R-2e)
+    Delegation: EntityType(
+        "delegation",
+        Delegation,
+        slots={"by_status": "gsi1", "by_agency_status": "gsi2"},
+        keys=lambda d: {
+            "by_status": (d.status.value, f"{d.number}#{d.id}"),
+            "by_agency_status": (f"{d.agency}#{d.status.value}", f"{d.number}#{d.id}"),
+        },
+    ),
+    DelegationOrder: EntityType(
+        "delegation_order",
+        DelegationOrder,
+        slots={"by_delegation": "gsi1", "by_review": "gsi2"},
+        keys=lambda o: {
+            "by_delegation": (o.delegation_id, f"{o.issued_at.isoformat()}#{o.id}"),
+            "by_review": ("reviewed" if o.reviewed else "unreviewed", f"{o.issued_at.isoformat()}#{o.id}"),
+        },
+    ),
     # OPM procurement plans (OPM-1 to OPM-7): public listing reads approved plans by agency and period
     Plan: EntityType(
         "plan",

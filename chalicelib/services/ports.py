@@ -253,6 +253,7 @@ class Mailboxes:
     opm_reviewers: str = "opm-reviewers@example.gov"
     purchasing: str = "purchasing@example.gov"  # the Bureau of Purchases: where a person must act
     agencies: str = "procurement.{agency}@example.gov"  # each agency's procurement mailbox, by agency code
+    comptroller: str = "comptroller@example.gov"  # the State Comptroller, copied on orders under a delegation (R-2e)
 
     def agency(self, code: str) -> str:
         """The procurement mailbox of agency `code` (awards and contracts name the agency, not a person)."""

@@ -100,6 +100,10 @@ class NegotiationStep(TaskEvent):
     negotiation_id: Id  # `<rfp>#<n>`
 
 
+class DelegationStep(TaskEvent):
+    delegation_id: Id
+
+
 class AmendmentStep(TaskEvent):
     amendment_id: Id
 

@@ -1,0 +1,18 @@
+"""Task of the delegation-term state machine: a delegation of direct purchase authority expires at the end of its
+term (R-2c)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import bootstrap
+from chalicelib.services import delegations
+from chalicelib.tasks.events import DelegationStep, task
+
+bp = Blueprint(__name__)
+
+
+@task(bp, "delegation_expire", DelegationStep)
+def expire(event: DelegationStep, context):
+    """At the first instant after the end day: an active delegation expires and its agency is emailed."""
+    return delegations.expire_at_term_end(bootstrap.deps(), event.execution, event.delegation_id)
