@@ -6,7 +6,13 @@ import app  # noqa: F401  (registers every route)
 from chalicelib.api import openapi
 
 # A defined term of 4a-52-1 and where the API uses it: in a path, or as a field of an answer.
-IN_PATHS = {"bid": "/bids", "contract": "/contracts", "invitation to bid": "/solicitations", "request for proposal": "/rfps"}
+IN_PATHS = {
+    "bid": "/bids",
+    "contract": "/contracts",
+    "direct purchase authority": "/delegations",
+    "invitation to bid": "/solicitations",
+    "request for proposal": "/rfps",
+}
 IN_FIELDS = {
     "agency": "agency",
     "bidder": "bidder_name",
