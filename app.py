@@ -20,7 +20,9 @@ from chalicelib.api import (
     rfp_negotiations,
     rfps,
     solicitations,
+    surplus,
     vendors,
+    warehouse,
 )
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
@@ -65,6 +67,8 @@ BLUEPRINTS = (
     payment_tasks.bp,  # contract performance
     plans.bp,
     plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+    surplus.bp,  # surplus property
+    warehouse.bp,  # the central warehouse
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
