@@ -21,7 +21,9 @@ from chalicelib.api import (
     rfp_negotiations,
     rfps,
     solicitations,
+    surplus,
     vendors,
+    warehouse,
 )
 from chalicelib.tasks import attention as attention_tasks
 from chalicelib.tasks import awards as award_tasks
@@ -69,6 +71,8 @@ BLUEPRINTS = (
     plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
     delegations.bp,
     delegation_tasks.bp,  # direct purchase authority
+    surplus.bp,  # surplus property
+    warehouse.bp,  # the central warehouse
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

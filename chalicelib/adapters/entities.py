@@ -21,6 +21,7 @@ from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.delegations import Delegation, DelegationOrder
 from chalicelib.domain.invoices import Invoice
+from chalicelib.domain.officials import OfficialsOnFile
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
 from chalicelib.domain.outbox import Message, MessageStatus, due_key
 from chalicelib.domain.performance_changes import (
@@ -38,7 +39,9 @@ from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
 from chalicelib.domain.rfp_negotiations import AwardMemorandum, Disclosure, Negotiation
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.solicitations import Solicitation
+from chalicelib.domain.surplus import SurplusProperty
 from chalicelib.domain.vendors import Vendor
+from chalicelib.domain.warehouse import ShippingDate, WarehouseItem, WarehouseRequisition
 
 GSIS = ("gsi1", "gsi2", "gsi3", "gsi4")
 
@@ -314,6 +317,21 @@ ENTITY_TYPES: dict[type, EntityType] = {
         },
         redact=frozenset({"decision_token", "publication_token"}),
     ),
+    # officials an agency has on file (R-21g surplus representatives, R-22 warehouse signers): by `<register>#<agency>`
+    OfficialsOnFile: EntityType("officials-on-file", OfficialsOnFile),
+    # surplus property: read by id
+    SurplusProperty: EntityType("surplus-property", SurplusProperty),
+    # the central warehouse: the catalogue and the shipping schedule listed per commodity group
+    WarehouseItem: EntityType(
+        "warehouse-item", WarehouseItem, slots={"by_group": "gsi1"}, keys=lambda i: {"by_group": (i.group.value, i.id)}
+    ),
+    ShippingDate: EntityType(
+        "warehouse-shipping-date",
+        ShippingDate,
+        slots={"by_group": "gsi1"},
+        keys=lambda d: {"by_group": (d.group.value, d.date.isoformat())},
+    ),
+    WarehouseRequisition: EntityType("warehouse-requisition", WarehouseRequisition),
     # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
     Attention: EntityType(
         "attention",

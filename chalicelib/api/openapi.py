@@ -40,12 +40,14 @@ PATH_PARAMETERS = {
     "number": "Schedule version number, from 1 (the approved plan's schedule)",
     "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders, or under /delegations by POST /delegations/{dpa_number}/orders",
     "plan_id": "Procurement plan id, as returned by POST /plans",
+    "property_id": "Surplus property id, as returned by POST /surplus",
     "proposal_id": "Proposal id, as on the receipt returned by POST /rfps/{rfp_id}/proposals",
     "request_id": "Request id: an evidence request (under /solicitations) or an ordering-agency request (under /ordering-agency-requests), as returned when it was made",
     "rfp_id": "Request for proposals id, as returned by POST /rfps",
     "solicitation_id": "Invitation id, as returned by POST /solicitations",
     "statement_id": "Unordered-balance statement request id, as returned when purchasing asked for it",
     "vendor_id": "Vendor id, as returned by POST /vendors",
+    "warehouse_requisition_id": "Warehouse requisition id, as returned by POST /warehouse/requisitions",
 }
 RETRY_AFTER = {
     "Retry-After": {
