@@ -9,6 +9,7 @@ from chalicelib.api import (
     awards,
     bids,
     contracts,
+    emergencies,
     framework,
     idempotency,
     invoices,
@@ -19,6 +20,7 @@ from chalicelib.api import (
     rfp_evaluation,
     rfp_negotiations,
     rfps,
+    sole_source,
     solicitations,
     vendors,
 )
@@ -65,6 +67,8 @@ BLUEPRINTS = (
     payment_tasks.bp,  # contract performance
     plans.bp,
     plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+    sole_source.bp,  # sole source procurement
+    emergencies.bp,  # emergency purchases
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
