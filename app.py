@@ -10,6 +10,7 @@ from chalicelib.api import (
     bids,
     contracts,
     delegations,
+    emergencies,
     framework,
     idempotency,
     invoices,
@@ -20,6 +21,7 @@ from chalicelib.api import (
     rfp_evaluation,
     rfp_negotiations,
     rfps,
+    sole_source,
     solicitations,
     surplus,
     vendors,
@@ -73,6 +75,8 @@ BLUEPRINTS = (
     delegation_tasks.bp,  # direct purchase authority
     surplus.bp,  # surplus property
     warehouse.bp,  # the central warehouse
+    sole_source.bp,  # sole source procurement
+    emergencies.bp,  # emergency purchases
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

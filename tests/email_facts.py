@@ -669,3 +669,78 @@ FACTS |= {
         "link": f"{DELEGATION_LINK}/orders/DPO-7f3a91c2",
     },
 }
+
+# sole source and emergency purchases
+SOLE_SOURCE = {
+    "id": "SS-3b7e1c09a2f4",
+    "title": "Replacement controller boards for the Hartford data center chillers",
+    "agency": "DAS",
+    "contractor": "Northeast Chiller Service Co",
+    "basis": "compatibility",
+    "estimated_amount": D("48500.00"),
+    "justification": "Only the manufacturer's boards are compatible with the installed chiller controls.",
+}
+SOLE_SOURCE_LINK = f"{PORTAL}/sole-source-requests/SS-3b7e1c09a2f4"
+EMERGENCY = {
+    "id": "EP-6c1d9e2b7a30",
+    "agency": "DOT",
+    "contractor": "Valley Pump Rental LLC",
+    "threat": "A failed storm drain pump is flooding the Route 9 underpass.",
+    "why_not_normal": "The underpass must reopen tonight; a solicitation takes weeks.",
+    "limited_to_need": "Two pumps for five days, until the repaired pump is back.",
+    "selection_basis": "The lowest of the two quotations and available within two hours.",
+    "quotations": [
+        {"vendor": "Valley Pump Rental LLC", "amount": D("2400.00")},
+        {"vendor": "Shoreline Equipment Inc", "amount": D("3100.00")},
+    ],
+    "competition_statement": None,
+    "lines": [
+        {
+            "line": 1,
+            "description": "Trash pump, 6 inch, rental",
+            "quantity": D(10),
+            "unit": "day",
+            "unit_price": D("220.00"),
+            "total": D("2200.00"),
+        },
+        {
+            "line": 2,
+            "description": "Delivery and pickup",
+            "quantity": D(1),
+            "unit": "each",
+            "unit_price": D("200.00"),
+            "total": D("200.00"),
+        },
+    ],
+    "amount": D("2400.00"),
+}
+EMERGENCY_LINK = f"{PORTAL}/emergency-purchases/EP-6c1d9e2b7a30"
+FACTS |= {
+    "sole_source_requested": {"request": SOLE_SOURCE, "link": SOLE_SOURCE_LINK},
+    "sole_source_determined": {
+        "request": SOLE_SOURCE,
+        "status": "competed",
+        "determination": None,
+        "scope": None,
+        "effective_until": None,
+        "reason": "Two other service firms are certified for these controls.",
+        "solicitation_id": "ITB-2026-0533",
+        "link": SOLE_SOURCE_LINK,
+    },
+    "sole_source_contracted": {
+        "request": SOLE_SOURCE,
+        "contract_id": "CT-8a4f2e61b9d3",
+        "price": D("46200.00"),
+        "terms": "Delivery within 30 days of the order; installation included; one-year warranty.",
+        "effective_until": dt.date(2027, 6, 30),
+        "link": f"{PORTAL}/contracts/CT-8a4f2e61b9d3",
+    },
+    "emergency_approval_needed": {"purchase": EMERGENCY, "link": EMERGENCY_LINK},
+    "emergency_decided": {
+        "purchase": EMERGENCY,
+        "approved": True,
+        "contract_id": "CT-2d9b7c4e1f08",
+        "reason": None,
+        "link": EMERGENCY_LINK,
+    },
+}

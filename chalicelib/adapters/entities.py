@@ -20,6 +20,7 @@ from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange
 from chalicelib.domain.bids import Bid, BidAttempt
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.delegations import Delegation, DelegationOrder
+from chalicelib.domain.emergencies import EmergencyPurchase
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.officials import OfficialsOnFile
 from chalicelib.domain.orders import Delivery, ForceMajeureNotice, OpenMarketPurchase, PurchaseOrder
@@ -38,6 +39,7 @@ from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThrea
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
 from chalicelib.domain.rfp_negotiations import AwardMemorandum, Disclosure, Negotiation
 from chalicelib.domain.rfps import Rfp
+from chalicelib.domain.sole_source import SoleSourceRequest
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.surplus import SurplusProperty
 from chalicelib.domain.vendors import Vendor
@@ -332,6 +334,22 @@ ENTITY_TYPES: dict[type, EntityType] = {
         keys=lambda d: {"by_group": (d.group.value, d.date.isoformat())},
     ),
     WarehouseRequisition: EntityType("warehouse-requisition", WarehouseRequisition),
+    # sole source and emergency purchases: the public record lists those with a contract, in the order
+    # their contracts were formed (an entity without one has no register key)
+    SoleSourceRequest: EntityType(
+        "sole_source_request",
+        SoleSourceRequest,
+        slots={"register": "gsi1"},
+        keys=lambda r: {"register": ("contracted", f"{r.contracted_at.isoformat()}#{r.id}")} if r.contracted_at else {},
+    ),
+    EmergencyPurchase: EntityType(
+        "emergency_purchase",
+        EmergencyPurchase,
+        slots={"register": "gsi1"},
+        keys=lambda e: (
+            {"register": ("approved", f"{e.approved_at.isoformat()}#{e.id}")} if e.contract_id and e.approved_at else {}
+        ),
+    ),
     # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
     Attention: EntityType(
         "attention",

@@ -164,6 +164,9 @@ class SolicitationOut(BaseModel):
     bid_count: int = Field(description="Bids opened.")
     award_period_ends_at: LocalTime | None = Field(None, description="End of the award period (R-8c).")
     award_ids: list[str] = Field(description="Awards made (R-8b).")
+    sole_source_id: str | None = Field(
+        None, description="The sole-source request refused in reasonable doubt whose need this invitation competes (R-15)."
+    )
 
     @classmethod
     def of(cls, sol) -> SolicitationOut:

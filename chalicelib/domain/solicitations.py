@@ -94,6 +94,7 @@ class Solicitation:
     awarded_at: dt.datetime | None = None
     award_ids: tuple[str, ...] = ()
     rejected_all_reason: str | None = None
+    sole_source_id: str | None = None  # the sole-source request refused in reasonable doubt that it competes (R-15)
     version: int = 0
 
     @property
@@ -136,6 +137,7 @@ def new_solicitation(
     award_period_days: int = DEFAULT_AWARD_PERIOD_DAYS,
     samples_required: bool = False,
     payment_days: int | None = None,
+    sole_source_id: str | None = None,
 ) -> Solicitation:
     """A draft invitation to bid; every problem is listed at once."""
     problems = []
@@ -212,6 +214,7 @@ def new_solicitation(
         award_period_days=award_period_days,
         samples_required=samples_required,
         payment_days=payment_days,
+        sole_source_id=sole_source_id,
     )
 
 

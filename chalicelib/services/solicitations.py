@@ -25,11 +25,16 @@ def execution_name(solicitation_id: str) -> str:
 
 def create_solicitation(deps: Deps, actor: Actor, **fields) -> Solicitation:
     """A draft, visible to purchasing only until published."""
-    require_role(actor, Role.PURCHASING)
     now = deps.clock.now()
-    sol = rules.new_solicitation(solicitation_id=deps.ids.new("ITB"), now=now, created_by=actor.sub, **fields)
-    (sol,) = deps.store.commit(actor, now, [Change(action="solicitation.drafted", after=sol)])
+    (sol,) = deps.store.commit(actor, now, [Change(action="solicitation.drafted", after=draft(deps, actor, now, **fields))])
     return sol
+
+
+def draft(deps: Deps, actor: Actor, now: dt.datetime, **fields) -> Solicitation:
+    """A draft invitation to bid, not yet stored: purchasing's own, or the need of a sole-source request competed in
+    reasonable doubt (R-15), committed with that request."""
+    require_role(actor, Role.PURCHASING)
+    return rules.new_solicitation(solicitation_id=deps.ids.new("ITB"), now=now, created_by=actor.sub, **fields)
 
 
 def publish(deps: Deps, actor: Actor, solicitation_id: str) -> Solicitation:
