@@ -15,6 +15,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    requisitions,
     rfp_discussions,
     rfp_evaluation,
     rfp_negotiations,
@@ -29,6 +30,7 @@ from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import outbox as outbox_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
+from chalicelib.tasks import requisitions as requisition_tasks
 from chalicelib.tasks import rfps as rfp_tasks
 from chalicelib.tasks import solicitations as solicitation_tasks
 from chalicelib.tasks import vendors as vendor_tasks
@@ -65,6 +67,8 @@ BLUEPRINTS = (
     payment_tasks.bp,  # contract performance
     plans.bp,
     plan_tasks.bp,  # OPM procurement plans (OPM-1 to OPM-7)
+    requisitions.bp,
+    requisition_tasks.bp,  # purchase requisitions and pre-itemized forms
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -40,6 +40,7 @@ PATH_PARAMETERS = {
     "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders",
     "plan_id": "Procurement plan id, as returned by POST /plans",
     "proposal_id": "Proposal id, as on the receipt returned by POST /rfps/{rfp_id}/proposals",
+    "requisition_id": "Requisition id, as returned by POST /requisitions or POST /requisitions/pre-itemized",
     "request_id": "Request id: an evidence request (under /solicitations) or an ordering-agency request (under /ordering-agency-requests), as returned when it was made",
     "rfp_id": "Request for proposals id, as returned by POST /rfps",
     "solicitation_id": "Invitation id, as returned by POST /solicitations",
