@@ -17,6 +17,7 @@ from chalicelib.api import (
     meta,
     orders,
     plans,
+    requisitions,
     rfp_discussions,
     rfp_evaluation,
     rfp_negotiations,
@@ -35,6 +36,7 @@ from chalicelib.tasks import deliveries as delivery_tasks
 from chalicelib.tasks import outbox as outbox_tasks
 from chalicelib.tasks import payments as payment_tasks
 from chalicelib.tasks import plans as plan_tasks
+from chalicelib.tasks import requisitions as requisition_tasks
 from chalicelib.tasks import rfps as rfp_tasks
 from chalicelib.tasks import solicitations as solicitation_tasks
 from chalicelib.tasks import vendors as vendor_tasks
@@ -77,6 +79,8 @@ BLUEPRINTS = (
     warehouse.bp,  # the central warehouse
     sole_source.bp,  # sole source procurement
     emergencies.bp,  # emergency purchases
+    requisitions.bp,
+    requisition_tasks.bp,  # purchase requisitions and pre-itemized forms
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -744,3 +744,55 @@ FACTS |= {
         "link": EMERGENCY_LINK,
     },
 }
+
+# purchase requisitions: a pre-itemized form due back by the end of Friday 15 January 2027
+PRE_ITEMIZED = {
+    "requisition_id": "REQ-2026-0031",
+    "agency": "DOT",
+    "description": "Winter road salt, quarterly schedule",
+    "items": [
+        {"line": 1, "description": "Rock salt, bulk, delivered to the district garage", "unit": "ton"},
+        {"line": 2, "description": "Calcium chloride flakes, 50 lb bag", "unit": "bag"},
+    ],
+    "return_due": dt.datetime(2027, 1, 16, 0, 0, tzinfo=CT),
+    "link": f"{PORTAL}/requisitions/REQ-2026-0031",
+}
+FACTS |= {
+    "requisition_form_issued": PRE_ITEMIZED,
+    "requisition_return_reminder": PRE_ITEMIZED,
+    "requisition_return_overdue": PRE_ITEMIZED,
+    "requisition_received": {
+        "requisition_id": "REQ-2026-0044",
+        "agency": "DOT",
+        "description": "Traffic cones for the spring paving season",
+        "lines": [
+            {
+                "line": 1,
+                "description": "Traffic cone, 28 in, reflective collar",
+                "unit": "each",
+                "quantity": D(400),
+                "estimated_unit_price": D("18.50"),
+            },
+            {
+                "line": 2,
+                "description": "Barricade light, amber",
+                "unit": "each",
+                "quantity": D(50),
+                "estimated_unit_price": D("32.125"),
+            },
+        ],
+        "estimated_total": D("9006.250"),
+        "needed_by": dt.date(2026, 4, 15),
+        "returned": False,
+        "late": False,
+        "link": f"{PORTAL}/requisitions/REQ-2026-0044",
+    },
+    "requisition_cancelled": {
+        "requisition_id": "REQ-2026-0044",
+        "agency": "DOT",
+        "description": "Traffic cones for the spring paving season",
+        "reason": "The need is covered by the statewide term contract awarded last week.",
+        "by_bureau": True,
+        "link": f"{PORTAL}/requisitions/REQ-2026-0044",
+    },
+}

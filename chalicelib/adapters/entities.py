@@ -35,6 +35,7 @@ from chalicelib.domain.performance_changes import (
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.plans_amendments import PlanAmendment
 from chalicelib.domain.proposals import Proposal
+from chalicelib.domain.requisitions import Requisition
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
 from chalicelib.domain.rfp_negotiations import AwardMemorandum, Disclosure, Negotiation
@@ -349,6 +350,19 @@ ENTITY_TYPES: dict[type, EntityType] = {
         keys=lambda e: (
             {"register": ("approved", f"{e.approved_at.isoformat()}#{e.id}")} if e.contract_id and e.approved_at else {}
         ),
+    ),
+    # purchase requisitions, oldest first: by agency, by agency and status, by status (the Bureau's queue), and
+    # by the invitation (`itb#<id>`) or request for proposals (`rfp#<id>`) they feed (sparse: linked ones only)
+    Requisition: EntityType(
+        "requisition",
+        Requisition,
+        slots={"by_agency": "gsi1", "by_agency_status": "gsi2", "by_status": "gsi3", "by_solicitation": "gsi4"},
+        keys=lambda r: {
+            "by_agency": (r.agency, f"{r.created_at.isoformat()}#{r.id}"),
+            "by_agency_status": (f"{r.agency}#{r.status.value}", f"{r.created_at.isoformat()}#{r.id}"),
+            "by_status": (r.status.value, f"{r.created_at.isoformat()}#{r.id}"),
+            **({"by_solicitation": (r.feeds, f"{r.created_at.isoformat()}#{r.id}")} if r.feeds is not None else {}),
+        },
     ),
     # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
     Attention: EntityType(

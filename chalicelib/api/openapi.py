@@ -42,6 +42,7 @@ PATH_PARAMETERS = {
     "plan_id": "Procurement plan id, as returned by POST /plans",
     "property_id": "Surplus property id, as returned by POST /surplus",
     "proposal_id": "Proposal id, as on the receipt returned by POST /rfps/{rfp_id}/proposals",
+    "requisition_id": "Requisition id, as returned by POST /requisitions or POST /requisitions/pre-itemized",
     "request_id": "Request id: an evidence request (under /solicitations) or an ordering-agency request (under /ordering-agency-requests), as returned when it was made",
     "purchase_id": "Emergency purchase id, as returned by POST /emergency-purchases",
     "rfp_id": "Request for proposals id, as returned by POST /rfps",

@@ -19,10 +19,10 @@ from chalicelib.domain.officials import Register
 from chalicelib.domain.warehouse import (
     CommodityGroup,
     Count,
-    RequisitionStatus,
     ShippingDate,
     WarehouseItem,
     WarehouseRequisition,
+    WarehouseRequisitionStatus,
 )
 from chalicelib.services import officials, warehouse
 from chalicelib.services.ports import Role
@@ -78,7 +78,7 @@ class LineIn(RequestBody):
     quantity: QuantityIn = Field(description="The quantity required, in the unit of issue.")
 
 
-class RequisitionIn(RequestBody):
+class WarehouseRequisitionIn(RequestBody):
     group: CommodityGroup = Field(description="One commodity group per requisition (R-22a).")
     shipping_date: dt.date = Field(description="A published shipping date of the group, not yet passed.")
     signed_by: str = Field(
@@ -121,7 +121,7 @@ class LineOut(BaseModel):
     receiver_initials: str | None = Field(None, description="The receiver's initials of a discrepancy.")
 
 
-class RequisitionOut(BaseModel):
+class WarehouseRequisitionOut(BaseModel):
     id: str = Field(description="Warehouse requisition id.")
     agency: str = Field(description="The requisitioning agency.")
     group: CommodityGroup = Field(description="Its commodity group.")
@@ -130,7 +130,7 @@ class RequisitionOut(BaseModel):
     submitted_at: LocalTime = Field(description="When it was submitted.")
     late: bool = Field(description="R-22: submitted less than ten days before the shipping date (accepted, flagged).")
     warning: str | None = Field(None, description="The warning given when late.")
-    status: RequisitionStatus = Field(description="submitted, shipped (shipping memo written) or delivered (counted).")
+    status: WarehouseRequisitionStatus = Field(description="submitted, shipped (shipping memo written) or delivered (counted).")
     lines: list[LineOut] = Field(description="The lines.")
     requested_amount: Dollars = Field(description="Quantities required x unit prices.")
     invoice_amount: Dollars | None = Field(None, description="R-22(c): delivered quantities x unit prices, once counted.")
@@ -138,7 +138,7 @@ class RequisitionOut(BaseModel):
     delivered_at: LocalTime | None = Field(None, description="When the delivery was counted.")
 
     @classmethod
-    def of(cls, req: WarehouseRequisition) -> RequisitionOut:
+    def of(cls, req: WarehouseRequisition) -> WarehouseRequisitionOut:
         data = {k: getattr(req, k) for k in cls.model_fields if hasattr(req, k)}
         data["lines"] = [line.__dict__ for line in req.lines]
         return cls.model_validate(data)
@@ -247,8 +247,8 @@ def list_shipping_dates(call: Call):
     summary="Submit a warehouse requisition",
     tag=TAG,
     roles={Role.AGENCY},
-    body=RequisitionIn,
-    response=RequisitionOut,
+    body=WarehouseRequisitionIn,
+    response=WarehouseRequisitionOut,
     status=201,
     rules=RULES,
 )
@@ -258,7 +258,7 @@ def submit(call: Call):
     `warning` (R-22 says "should")."""
     b = call.body
     lines = [(line.stock_number, line.quantity) for line in b.lines]
-    return RequisitionOut.of(warehouse.requisition(call.deps, call.actor, b.group, b.shipping_date, lines, b.signed_by))
+    return WarehouseRequisitionOut.of(warehouse.requisition(call.deps, call.actor, b.group, b.shipping_date, lines, b.signed_by))
 
 
 @operation(
@@ -268,13 +268,13 @@ def submit(call: Call):
     summary="Read a warehouse requisition",
     tag=TAG,
     roles=READERS,
-    response=RequisitionOut,
+    response=WarehouseRequisitionOut,
     rules=RULES,
     errors=(404,),
 )
 def get(call: Call, warehouse_requisition_id: str):
     """Purchasing and the requisitioning agency."""
-    return RequisitionOut.of(warehouse.get_requisition(call.deps, call.actor, warehouse_requisition_id))
+    return WarehouseRequisitionOut.of(warehouse.get_requisition(call.deps, call.actor, warehouse_requisition_id))
 
 
 @operation(
@@ -285,14 +285,14 @@ def get(call: Call, warehouse_requisition_id: str):
     tag=TAG,
     roles={Role.PURCHASING},
     body=ShippingMemoIn,
-    response=RequisitionOut,
+    response=WarehouseRequisitionOut,
     rules=RULES,
     errors=(404, 409),
 )
 def shipping_memo(call: Call, warehouse_requisition_id: str):
     """The quantities shipped; a submitted requisition only (409 otherwise)."""
     shipped = {line.stock_number: line.quantity for line in call.body.lines}
-    return RequisitionOut.of(warehouse.ship(call.deps, call.actor, warehouse_requisition_id, shipped))
+    return WarehouseRequisitionOut.of(warehouse.ship(call.deps, call.actor, warehouse_requisition_id, shipped))
 
 
 @operation(
@@ -303,7 +303,7 @@ def shipping_memo(call: Call, warehouse_requisition_id: str):
     tag=TAG,
     roles={Role.AGENCY},
     body=DeliveryIn,
-    response=RequisitionOut,
+    response=WarehouseRequisitionOut,
     rules=RULES,
     errors=(404, 409),
 )
@@ -311,4 +311,4 @@ def delivery(call: Call, warehouse_requisition_id: str):
     """R-22(c): every line of the memo counted; a count other than the memo's initialled by the deliverer and the
     receiver (400 naming the missing initials); the invoice amount becomes the delivered quantities x unit prices."""
     counts = [Count(c.stock_number, c.delivered, c.deliverer_initials, c.receiver_initials) for c in call.body.counts]
-    return RequisitionOut.of(warehouse.deliver(call.deps, call.actor, warehouse_requisition_id, counts))
+    return WarehouseRequisitionOut.of(warehouse.deliver(call.deps, call.actor, warehouse_requisition_id, counts))

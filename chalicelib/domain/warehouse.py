@@ -28,7 +28,7 @@ class CommodityGroup(str, enum.Enum):
     E = "E"  # drugs and toiletries
 
 
-class RequisitionStatus(str, enum.Enum):
+class WarehouseRequisitionStatus(str, enum.Enum):
     SUBMITTED = "submitted"
     SHIPPED = "shipped"  # the shipping memo is written
     DELIVERED = "delivered"  # counted and signed by the receiver; the invoice follows the counts
@@ -87,7 +87,7 @@ class WarehouseRequisition:
     submitted_by: str
     late: bool = False  # submitted less than ten days before the shipping date (R-22: accepted, flagged)
     warning: str | None = None
-    status: RequisitionStatus = RequisitionStatus.SUBMITTED
+    status: WarehouseRequisitionStatus = WarehouseRequisitionStatus.SUBMITTED
     shipped_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
     received_by: str | None = None  # the receiver who dated and signed the shipping memo
@@ -100,7 +100,7 @@ class WarehouseRequisition:
     @property
     def invoice_amount(self) -> Decimal | None:
         """R-22(c): the billing invoice is adjusted to the delivered quantities; None until the delivery is counted."""
-        if self.status is not RequisitionStatus.DELIVERED:
+        if self.status is not WarehouseRequisitionStatus.DELIVERED:
             return None
         return to_cents(sum((line.unit_price * (line.delivered or Decimal(0)) for line in self.lines), Decimal(0)))
 
@@ -210,7 +210,7 @@ def _line(item: WarehouseItem, quantity: Decimal) -> RequisitionLine:
     )
 
 
-def _require_status(req: WarehouseRequisition, status: RequisitionStatus, what: str) -> None:
+def _require_status(req: WarehouseRequisition, status: WarehouseRequisitionStatus, what: str) -> None:
     if req.status is not status:
         raise Conflict(
             f"Requisition {req.id} is {req.status.value}; {what} is possible when it is {status.value}.",
@@ -221,13 +221,13 @@ def _require_status(req: WarehouseRequisition, status: RequisitionStatus, what: 
 
 def ship(req: WarehouseRequisition, shipped: dict[str, Decimal], now: dt.datetime) -> WarehouseRequisition:
     """The shipping memo: the quantity shipped of each line (a line left out is shipped as requisitioned)."""
-    _require_status(req, RequisitionStatus.SUBMITTED, "the shipping memo")
+    _require_status(req, WarehouseRequisitionStatus.SUBMITTED, "the shipping memo")
     known = {line.stock_number for line in req.lines}
     problems = [_problem(f"lines.{stock}", "is not a line of the requisition") for stock in shipped if stock not in known]
     problems += [_problem(f"lines.{stock}", "must not be negative") for stock, q in shipped.items() if q < 0]
     _refuse("The shipping memo is malformed; see details.", problems)
     lines = tuple(dataclasses.replace(line, shipped=shipped.get(line.stock_number, line.quantity)) for line in req.lines)
-    return dataclasses.replace(req, lines=lines, status=RequisitionStatus.SHIPPED, shipped_at=now)
+    return dataclasses.replace(req, lines=lines, status=WarehouseRequisitionStatus.SHIPPED, shipped_at=now)
 
 
 @dataclass(frozen=True)
@@ -243,11 +243,13 @@ class Count:
 def deliver(req: WarehouseRequisition, counts: list[Count], received_by: str, now: dt.datetime) -> WarehouseRequisition:
     """R-22(c): the delivery counted and compared with the shipping memo, every line counted; "Every alteration of
     quantity ... must be initialed by both the deliverer and the agency receiver"; the invoice follows the counts."""
-    _require_status(req, RequisitionStatus.SHIPPED, "the delivery")
+    _require_status(req, WarehouseRequisitionStatus.SHIPPED, "the delivery")
     _refuse("The delivery count is refused; see details.", _count_problems(req, counts))
     by_stock = {count.stock_number: count for count in counts}
     lines = tuple(_counted(line, by_stock[line.stock_number]) for line in req.lines)
-    return dataclasses.replace(req, lines=lines, status=RequisitionStatus.DELIVERED, delivered_at=now, received_by=received_by)
+    return dataclasses.replace(
+        req, lines=lines, status=WarehouseRequisitionStatus.DELIVERED, delivered_at=now, received_by=received_by
+    )
 
 
 def _count_problems(req: WarehouseRequisition, counts: list[Count]) -> list[dict]:

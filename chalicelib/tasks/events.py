@@ -116,6 +116,11 @@ class OpmNoticeStep(AmendmentStep):
     notice: Literal["reminder", "escalation"]  # OPM-5: two business days before the due date, or once it passed
 
 
+class RequisitionNoticeStep(TaskEvent):
+    requisition_id: Id
+    notice: Literal["reminder", "overdue"]  # three days before the return due date, or once it passed
+
+
 Event = TypeVar("Event", bound=TaskEvent)
 
 MODELS: dict[str, type[TaskEvent]] = {}  # Lambda function name -> the model of its event

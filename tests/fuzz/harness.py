@@ -48,6 +48,7 @@ ID_OF_COLLECTION = {
     "ordering-agencies": "request_id",
     "plans": "plan_id",
     "amendments": "amendment_id",
+    "requisitions": "requisition_id",
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain import warehouse as rules
 from chalicelib.domain.calendar import CT
 from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.warehouse import CommodityGroup, Count, RequisitionStatus, ShippingDate
+from chalicelib.domain.warehouse import CommodityGroup, Count, ShippingDate, WarehouseRequisitionStatus
 
 SHIPPING = dt.date(2026, 3, 20)
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
@@ -83,7 +83,7 @@ def test_a_requisition_at_the_first_second_of_the_ninth_day_before_shipping_is_a
     # Given the first second of March 11 / When submitted / Then accepted, flagged late, with a warning
     req = submitted(now=dt.datetime(2026, 3, 11, 0, 0, 0, tzinfo=CT))
     assert req.late and "less than 10 days" in (req.warning or "")
-    assert req.status is RequisitionStatus.SUBMITTED
+    assert req.status is WarehouseRequisitionStatus.SUBMITTED
 
 
 def test_a_requisition_carries_the_prevailing_unit_prices():

@@ -1,0 +1,18 @@
+"""Tasks of the requisition-return state machine (R-3): a pre-itemized requisition's reminder and overdue notice."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import bootstrap
+from chalicelib.services import requisitions
+from chalicelib.tasks.events import RequisitionNoticeStep, task
+
+bp = Blueprint(__name__)
+
+
+@task(bp, "requisition_return_notice", RequisitionNoticeStep)
+def return_notice(event: RequisitionNoticeStep, context):
+    """The reminder three days before the return due date, or the overdue notice once it passed; the step names which."""
+    notify = requisitions.remind_agency if event.notice == "reminder" else requisitions.notice_overdue
+    return notify(bootstrap.deps(), event.execution, event.requisition_id)
