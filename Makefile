@@ -12,7 +12,7 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
+.PHONY: help deps chromium run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
@@ -34,6 +34,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The browser tests drive Debian's chromium (never a browser downloaded by Playwright); the test command installs it.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+		else echo "The browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install -y --no-install-recommends chromium'." >&2; exit 1; fi; }
+
 deps: $(VENV)/.installed node_modules/.installed
 
 run: deps
@@ -44,7 +50,7 @@ seed: deps
 
 test: lint pytest
 
-pytest: deps
+pytest: deps chromium
 	TZ=$${TZ:-America/New_York} $(PY) -m pytest $(PYTEST_ARGS)
 
 FUZZ_EXAMPLES ?= 100

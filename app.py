@@ -8,6 +8,7 @@ from chalicelib.api import (
     audit,
     awards,
     bids,
+    board,
     contracts,
     delegations,
     emergencies,
@@ -81,6 +82,7 @@ BLUEPRINTS = (
     emergencies.bp,  # emergency purchases
     requisitions.bp,
     requisition_tasks.bp,  # purchase requisitions and pre-itemized forms
+    board.bp,  # the public pages, their CSV downloads and the openings calendar (R-4, R-5n, R-15, R-16m, R-20, OPM-2)
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -1,0 +1,323 @@
+"""Page builders: each reads the public service functions with viewer None, turns what they return into the public
+JSON routes' models, and renders those. Sealed bids, proposals before the award, drafts and private fields never reach
+a template because no public model carries them."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import icalendar
+import jinja2
+from pydantic import BaseModel
+
+from chalicelib import emails
+from chalicelib.api.emergencies import EmergencyRecordOut
+from chalicelib.api.plans import PlanOut, ScheduleVersionOut
+from chalicelib.api.rfp_negotiations import RfpAwardOut
+from chalicelib.api.rfps import RegisterEntryOut, RfpOut
+from chalicelib.api.sole_source import SoleSourceRecordOut
+from chalicelib.api.solicitations import SolicitationOut
+from chalicelib.api.tabulation import TabulationRow
+from chalicelib.domain.calendar import iso_local
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.rfps import RfpStatus
+from chalicelib.domain.solicitations import SolicitationStatus, commodity_matches
+from chalicelib.services import bids, emergencies, plans, proposals, rfp_negotiations, rfps, sole_source, solicitations
+from chalicelib.services.ports import Deps, Listing, PageRequest
+
+STATIC = Path(__file__).parent / "static"
+PAGE = PageRequest(limit=200)  # one store page per read; the board lists at most this many of each status
+
+# Where each status is shown on the board: current work first, the closed ones in the archive.
+ITB_SECTIONS = {
+    "open": (SolicitationStatus.OPEN,),
+    "opened": (SolicitationStatus.OPENED,),
+    "awarded": (SolicitationStatus.AWARDED,),
+    "archive": (SolicitationStatus.CANCELLED,),
+}
+RFP_SECTIONS = {
+    "open": (RfpStatus.OPEN,),
+    "opened": (RfpStatus.OPENED, RfpStatus.DISCUSSIONS, RfpStatus.BAFO, RfpStatus.NEGOTIATION),
+    "awarded": (RfpStatus.AWARDED,),
+    "archive": (RfpStatus.CANCELLED, RfpStatus.UNAWARDED),
+}
+SECTION_TITLES = {
+    "open": "Open for bids and proposals",
+    "opened": "Opened, under evaluation",
+    "awarded": "Awarded",
+    "archive": "Archive: cancelled or closed without award",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The board's search: by commodity code (NIGP classes nest), agency and board section."""
+
+    commodity: str | None = None
+    agency: str | None = None
+    status: str | None = None
+
+    @classmethod
+    def of(cls, query: dict[str, str] | None) -> Filters:
+        query = query or {}
+        return cls(*(query.get(name, "").strip() or None for name in ("commodity", "agency", "status")))
+
+    def sections(self) -> list[str]:
+        return [self.status] if self.status in SECTION_TITLES else list(SECTION_TITLES)
+
+    def keeps(self, notice: SolicitationOut | RfpOut) -> bool:
+        return (self.agency is None or notice.agency == self.agency) and (
+            self.commodity is None or commodity_matches(tuple(notice.commodity_codes), (self.commodity,))
+        )
+
+
+# -- reads ------------------------------------------------------------------------------------------------------------
+
+
+def invitations(deps: Deps, filters: Filters, section: str) -> list[SolicitationOut]:
+    found = (
+        solicitations.list_solicitations(deps, None, status, PAGE, agency=filters.agency, commodity=filters.commodity)
+        for status in ITB_SECTIONS[section]
+    )
+    return [SolicitationOut.of(s) for listing in found for s in listing.items]
+
+
+def requests_for_proposals(deps: Deps, filters: Filters, section: str) -> list[RfpOut]:
+    found = (rfps.list_rfps(deps, None, status, PAGE) for status in RFP_SECTIONS[section])
+    return [shown for listing in found for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
+
+
+def rfp_award(deps: Deps, rfp_id: str) -> RfpAwardOut | None:
+    """R-16m: the public notice of award, None before the award."""
+    try:
+        return RfpAwardOut.of(*rfp_negotiations.award_notice(deps, None, rfp_id))
+    except NotFound:
+        return None
+
+
+def rfp_register(deps: Deps, rfp_id: str) -> list[RegisterEntryOut] | None:
+    """R-16c: the register of proposals, public only after the award (R-16d withheld parts read "withheld")."""
+    try:
+        _, entries = proposals.register(deps, None, rfp_id)
+    except (NotFound, Conflict):
+        return None
+    return [RegisterEntryOut(**e.__dict__) for e in entries]
+
+
+def tabulation(deps: Deps, solicitation: SolicitationOut) -> list[TabulationRow] | None:
+    """R-5n: every opened bid, after the opening only (None before: the bids are sealed)."""
+    if solicitation.opened_at is None:
+        return None
+    return [TabulationRow.of(bid) for bid in _all(lambda page: bids.tabulation(deps, solicitation.id, None, page=page)[1])]
+
+
+def _all(read: Callable[[PageRequest], Listing]) -> Iterator:
+    page = PAGE
+    while True:
+        listing = read(page)
+        yield from listing.items
+        if listing.next is None:
+            return
+        page = PageRequest(limit=PAGE.limit, after=listing.next)
+
+
+def approved_plans(deps: Deps, agency: str | None, period: str | None) -> list[tuple[PlanOut, list[ScheduleVersionOut]]]:
+    """OPM-2: approved plans by agency and period, past periods included, each with every published schedule version."""
+    listed = _all(lambda page: plans.list_plans(deps, None, page, agency=agency, period=period))
+    shown = []
+    for summary in listed:
+        plan = PlanOut.of(plans.get_plan(deps, None, summary.id))
+        versions = [
+            ScheduleVersionOut.model_validate(
+                {"plan_id": plan.id, **dataclasses.asdict(plans.schedule_version(deps, None, plan.id, v.number))}
+            )
+            for v in plan.schedule_versions
+        ]
+        shown.append((plan, versions))
+    return sorted(shown, key=lambda p: (p[0].agency, p[0].period))
+
+
+def sole_source_register(deps: Deps) -> list[SoleSourceRecordOut]:
+    return [SoleSourceRecordOut.of(r) for r in _all(lambda page: sole_source.register(deps, page))]
+
+
+def emergency_register(deps: Deps) -> list[EmergencyRecordOut]:
+    return [EmergencyRecordOut.of(p) for p in _all(lambda page: emergencies.register(deps, page))]
+
+
+# -- pages ------------------------------------------------------------------------------------------------------------
+
+
+def board_page(deps: Deps, filters: Filters, *, root: str = "") -> str:
+    sections = [
+        (name, SECTION_TITLES[name], invitations(deps, filters, name), requests_for_proposals(deps, filters, name))
+        for name in filters.sections()
+    ]
+    return render("board.html.j2", root=root, title="Bid board", filters=filters, sections=sections, statuses=SECTION_TITLES)
+
+
+def solicitation_page(deps: Deps, solicitation_id: str, *, root: str = "") -> str:
+    solicitation = SolicitationOut.of(solicitations.get_solicitation(deps, None, solicitation_id))
+    return render(
+        "solicitation.html.j2",
+        root=root,
+        title=f"Invitation to bid {solicitation.id}: {solicitation.title}",
+        solicitation=solicitation,
+        tabulation=tabulation(deps, solicitation),
+    )
+
+
+def rfp_page(deps: Deps, rfp_id: str, *, root: str = "") -> str:
+    rfp = RfpOut.of(rfps.get_rfp(deps, None, rfp_id))
+    return render(
+        "rfp.html.j2",
+        root=root,
+        title=f"Request for proposals {rfp.id}: {rfp.title}",
+        rfp=rfp,
+        award=rfp_award(deps, rfp.id),
+        register=rfp_register(deps, rfp.id),
+    )
+
+
+def registers_page(deps: Deps, *, root: str = "") -> str:
+    return render(
+        "registers.html.j2",
+        root=root,
+        title="Sole source and emergency registers",
+        sole_source=sole_source_register(deps),
+        emergency=emergency_register(deps),
+    )
+
+
+def plans_page(deps: Deps, agency: str | None, period: str | None, *, root: str = "") -> str:
+    return render(
+        "plans.html.j2",
+        root=root,
+        title="Approved procurement plans",
+        plans=approved_plans(deps, agency, period),
+        agency=agency,
+        period=period,
+    )
+
+
+def not_found_page(message: str, *, root: str = "") -> str:
+    return render("not_found.html.j2", root=root, title="Not found", message=message)
+
+
+# -- downloads --------------------------------------------------------------------------------------------------------
+
+
+def board_csv(deps: Deps, filters: Filters) -> str:
+    rows = (
+        [kind, section, n.id, n.title, n.agency, n.status.value, " ".join(n.commodity_codes), iso_local(due), len(n.addenda)]
+        for section in filters.sections()
+        for kind, notices in (
+            ("invitation to bid", invitations(deps, filters, section)),
+            ("request for proposals", requests_for_proposals(deps, filters, section)),
+        )
+        for n in notices
+        for due in (n.opening_at if isinstance(n, SolicitationOut) else n.proposals_due,)
+    )
+    header = ["kind", "section", "id", "title", "agency", "status", "commodity_codes", "opening_or_due", "addenda"]
+    return to_csv(header, rows)
+
+
+def register_csv(records: Iterable[BaseModel]) -> str:
+    dumped = [r.model_dump(mode="json") for r in records]
+    header = list(dumped[0]) if dumped else []
+    return to_csv(header, ([_cell(row[k]) for k in header] for row in dumped))
+
+
+def plans_csv(deps: Deps, agency: str | None, period: str | None) -> str:
+    header = [
+        "plan_id",
+        "agency",
+        "period",
+        "schedule_version",
+        "service_id",
+        "description",
+        "service_type",
+        "method",
+        "competitive_procurement_date",
+    ]
+    rows = (
+        [plan.id, plan.agency, plan.period, version.number, *(_cell(s.model_dump(mode="json")[k]) for k in header[4:])]
+        for plan, versions in approved_plans(deps, agency, period)
+        for version in versions
+        for s in version.services
+    )
+    return to_csv(header, rows)
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def to_csv(header: list[str], rows: Iterable[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def openings_calendar(deps: Deps, page_url: Callable[[str, str], str]) -> str:
+    """RFC 5545: each open invitation's opening (R-5b) and each open request's due date (R-16c), one event each whose
+    UID is the notice's id, stamped with its publication: a re-read feed changes only where a notice changed."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//State of Connecticut//Bid board openings//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Connecticut bid openings and proposal due dates")
+    everything = Filters()
+    for s in invitations(deps, everything, "open"):
+        cal.add_component(
+            _event(f"Bid opening: {s.title}", s.id, s.opening_at, s.published_at, s.agency, page_url("solicitations", s.id))
+        )
+    for r in requests_for_proposals(deps, everything, "open"):
+        cal.add_component(
+            _event(f"Proposals due: {r.title}", r.id, r.proposals_due, r.published_at, r.agency, page_url("rfps", r.id))
+        )
+    return cal.to_ical().decode()
+
+
+def _event(summary, notice_id, at, published_at, agency, url) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{notice_id}@ct-procurement")
+    event.add("summary", summary)
+    event.add("dtstart", at)
+    event.add("dtend", at)
+    event.add("dtstamp", published_at or at)
+    event.add("description", f"{notice_id}, agency {agency}. Times are Connecticut time: {emails.when(at)}.")
+    event.add("url", url)
+    return event
+
+
+# -- rendering --------------------------------------------------------------------------------------------------------
+
+
+def render(template: str, **facts) -> str:
+    return _ENVIRONMENT.get_template(template).render(**facts)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(emails.FILTERS)
+    return env
+
+
+_ENVIRONMENT = _environment()

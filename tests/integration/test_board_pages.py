@@ -1,0 +1,135 @@
+"""The public pages over HTTP: each shows the facts of the public JSON routes, and nothing sealed or draft."""
+
+import csv
+import io
+
+import icalendar
+import pytest
+
+from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors
+from tests.workflows.test_plan_amendments import PLAN, approved_plan
+
+
+def page(api, path):
+    reply = api.get(path)
+    assert reply.status == 200, reply.body[:500]
+    return reply.body.decode()
+
+
+@pytest.mark.rule("R-4")
+def test_the_board_lists_an_open_invitation_with_its_agency_codes_and_opening_in_connecticut_time(api, stack):
+    # Given a published invitation and a draft
+    sol_id = publish_with_two_vendors(api, stack)
+    draft = api.as_purchasing().post("/solicitations", json={**INVITATION, "title": "Draft toner"}).json
+    # When the public reads the board
+    html = page(api, "/board")
+    # Then the invitation is there with its facts, the opening on Connecticut's clock; the draft is not
+    assert f'href="/board/solicitations/{sol_id}"' in html and INVITATION["title"] in html
+    assert "DAS" in html and "64000" in html and "Monday, March 16, 2026, 10:00 AM EDT" in html
+    assert "Draft toner" not in html and draft["id"] not in html
+
+
+@pytest.mark.rule("R-4")
+def test_the_board_filters_by_commodity_agency_and_status(api, stack):
+    # Given an open invitation of DAS for commodity 64000
+    sol_id = publish_with_two_vendors(api, stack)
+    # When the board is filtered / Then only matching filters show it
+    assert sol_id in page(api, "/board?commodity=640&agency=DAS&status=open")
+    assert sol_id not in page(api, "/board?commodity=715")
+    assert sol_id not in page(api, "/board?agency=DOT")
+    assert sol_id not in page(api, "/board?status=awarded")
+
+
+@pytest.mark.rule("R-5b")
+@pytest.mark.rule("R-5o")
+def test_before_the_opening_the_page_shows_the_addendum_and_no_bid(api, stack):
+    # Given an invitation with an addendum and a sealed bid
+    sol_id = publish_with_two_vendors(api, stack)
+    api.as_purchasing().post(f"/solicitations/{sol_id}/addenda", json={"text": "Delivery to Hartford only."})
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("31.75", "40.00")).status == 201
+    # When the public reads its page
+    html = page(api, f"/board/solicitations/{sol_id}")
+    # Then the addendum is shown, the bids are sealed: no bidder, no price
+    assert "Addendum 1" in html and "Delivery to Hartford only." in html
+    assert "Bids are sealed until the opening on Monday, March 16, 2026, 10:00 AM EDT." in html
+    assert "Acme" not in html and "31.75" not in html
+
+
+@pytest.mark.rule("R-5n")
+@pytest.mark.rule("R-8a")
+@pytest.mark.rule("R-8c")
+def test_after_the_opening_the_page_shows_the_tabulation_and_after_the_award_the_award(api, stack, clock):
+    # Given two bids opened
+    sol_id = publish_with_two_vendors(api, stack)
+    for org, price in (("acme", "30.00"), ("bolt", "25.00")):
+        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid(price, "40.00")).status == 201
+    clock.advance(to=OPENING)
+    # When the public reads the page / Then every opened bid is tabulated with its prices
+    html = page(api, f"/board/solicitations/{sol_id}")
+    assert "Acme Office Supply LLC" in html and "Bolt Paper Co" in html and "$25.00" in html and "2 bids" in html
+    assert "30 days after the opening, to the end of Wednesday, April 15, 2026" in html  # R-8c, calendar days
+    # And after the award the page says it is awarded
+    award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
+    html = page(api, f"/board/solicitations/{sol_id}")
+    assert "Awarded: 1 award" in html and award_id in html
+
+
+@pytest.mark.rule("R-4")
+def test_a_draft_or_unknown_notice_is_a_404_page(api, stack):
+    draft = api.as_purchasing().post("/solicitations", json=INVITATION).json
+    for path in (f"/board/solicitations/{draft['id']}", "/board/solicitations/ITB-none", "/board/rfps/RFP-none"):
+        reply = api.get(path)
+        assert reply.status == 404 and reply.headers["Content-Type"].startswith("text/html")
+        assert INVITATION["title"] not in reply.body.decode()
+
+
+@pytest.mark.rule("R-4")
+def test_the_board_downloads_as_csv_with_one_row_per_notice(api, stack):
+    sol_id = publish_with_two_vendors(api, stack)
+    reply = api.get("/board?format=csv")
+    assert reply.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(reply.body.decode())))
+    assert [(r["id"], r["section"], r["agency"], r["opening_or_due"]) for r in rows] == [
+        (sol_id, "open", "DAS", "2026-03-16T10:00:00-04:00")
+    ]
+
+
+@pytest.mark.rule("R-5b")
+def test_the_openings_calendar_has_an_event_at_each_open_invitations_opening(api, stack):
+    sol_id = publish_with_two_vendors(api, stack)
+    reply = api.get("/board/openings.ics")
+    assert reply.headers["Content-Type"].startswith("text/calendar")
+    (event,) = icalendar.Calendar.from_ical(reply.body.decode()).walk("VEVENT")
+    assert str(event["uid"]) == f"{sol_id}@ct-procurement" and event.decoded("dtstart") == OPENING
+    assert str(event["summary"]) == f"Bid opening: {INVITATION['title']}"
+    assert str(event["url"]).endswith(f"/board/solicitations/{sol_id}")
+
+
+@pytest.mark.rule("OPM-2")
+def test_the_plans_page_shows_approved_plans_with_their_schedule_and_never_a_draft(api):
+    # Given an approved plan of DSS and a draft of another period
+    plan_id = approved_plan(api)
+    api.as_("agency", "DSS").post("/plans", json={**PLAN, "period": "FY 29-31"})
+    # When the public reads the plans page
+    html = page(api, "/board/plans")
+    # Then the approved plan shows its schedule version 1 and its services; the draft's period is absent
+    assert plan_id in html and "DSS, FY 26-28" in html and "version 1" in html and "Home care for elders" in html
+    assert "FY 29-31" not in html
+    rows = list(csv.DictReader(io.StringIO(api.get("/board/plans?format=csv").body.decode())))
+    assert {(r["plan_id"], r["schedule_version"], r["service_id"]) for r in rows} >= {(plan_id, "1", "HOME-CARE")}
+    assert "No approved plan matches the filter." in page(api, "/board/plans?period=FY+29-31")
+
+
+@pytest.mark.rule("R-15")
+@pytest.mark.rule("R-20")
+def test_the_registers_page_and_its_downloads_answer_when_empty(api):
+    html = page(api, "/board/registers")
+    assert "Record of sole source procurements" in html and "Record of emergency procurements" in html
+    for which in ("sole-source", "emergency"):
+        reply = api.get(f"/board/registers?format=csv&register={which}")
+        assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/csv")
+
+
+def test_the_stylesheet_is_served_as_css(api):
+    reply = api.get("/board/style.css")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/css")
