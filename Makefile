@@ -37,8 +37,9 @@ node_modules/.installed: package.json package-lock.json
 # The browser tests drive Debian's chromium (never a browser downloaded by Playwright); the test command installs it.
 chromium:
 	@test -x /usr/bin/chromium || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
-		else echo "The browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install -y --no-install-recommends chromium'." >&2; exit 1; fi; }
+		as_root=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+		$$as_root env DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium' \
+		|| { echo "The browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install -y --no-install-recommends chromium'." >&2; exit 1; }; }
 
 deps: $(VENV)/.installed node_modules/.installed
 
