@@ -16,6 +16,7 @@ from chalicelib.api import (
     idempotency,
     invoices,
     meta,
+    ocds,
     orders,
     plans,
     requisitions,
@@ -79,6 +80,7 @@ BLUEPRINTS = (
     surplus.bp,  # surplus property
     warehouse.bp,  # the central warehouse
     sole_source.bp,  # sole source procurement
+    ocds.bp,  # open data in OCDS 1.1.5 (issue #13)
     emergencies.bp,  # emergency purchases
     requisitions.bp,
     requisition_tasks.bp,  # purchase requisitions and pre-itemized forms

@@ -27,6 +27,7 @@ class Settings:
     comptroller_email: str = "comptroller@example.gov"  # the State Comptroller's copy of orders under a delegation (R-2e)
     cursor_key: str = ""  # signs list cursors (api/paging.py); on AWS a secret the stack generates
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
+    ocds_prefix: str = "ocds-ct0000"  # the registered OCDS prefix of every ocid (chalicelib/ocds)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +51,7 @@ class Settings:
             agency_email=env.get("AGENCY_EMAIL") or cls.agency_email,
             comptroller_email=env.get("COMPTROLLER_EMAIL") or cls.comptroller_email,
             cursor_key=env.get("CURSOR_KEY", ""),
+            ocds_prefix=env.get("OCDS_PREFIX") or cls.ocds_prefix,
             cors_allowed_origins=frozenset(
                 o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged
+from chalicelib.ocds import events as ocds_events
 from chalicelib.services.ports import (
     Actor,
     AuditEntry,
@@ -134,6 +135,20 @@ class InMemoryStore:
         more = len(found) > limit
         found = found[:limit]
         return Listing([a for _, a in found], json.dumps({"n": found[-1][0]}) if more else None)
+
+    def public_audit_page(self, *, since: dt.datetime | None = None, after: str = "", limit: int) -> Listing:
+        """As the public_by_time index: public events by time, then life-cycle stage, then commit order."""
+        public = sorted(
+            ((a.at, ocds_events.stage_of(a.action), n), a)
+            for n, a in enumerate(self.audit)
+            if ocds_events.is_public(a.action) and (since is None or a.at >= since)
+        )
+        start = tuple(json.loads(after)["key"]) if after else None
+        found = [(key, a) for key, a in public if start is None or (key[0].isoformat(), *key[1:]) > start]
+        more = len(found) > limit
+        found = found[:limit]
+        last = found[-1][0] if found else None
+        return Listing([a for _, a in found], json.dumps({"key": [last[0].isoformat(), *last[1:]]}) if more and last else None)
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         guards = [c for c in changes if isinstance(c, Guard)]

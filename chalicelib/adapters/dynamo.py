@@ -26,6 +26,7 @@ from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.domain.outbox import Message
+from chalicelib.ocds import events as ocds_events
 from chalicelib.services.ports import (
     Actor,
     AuditEntry,
@@ -42,6 +43,7 @@ from chalicelib.services.ports import (
 )
 
 ROOT = "#"
+PUBLIC_STREAM = "public"  # the one partition of the audit table's public_by_time index
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
 ITEM_LIMIT_BYTES = 400 * 1024
 # An entity's audit record holds it twice (before and after), so an entity may fill half a record: one that
@@ -117,6 +119,16 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
         actor = UnicodeAttribute(hash_key=True)
         seq = UnicodeAttribute(range_key=True)
 
+    class PublicByTime(GlobalSecondaryIndex):
+        """Sparse: only the entries of public events (chalicelib/ocds/events.py), in time then life-cycle order."""
+
+        class Meta:
+            index_name = "public_by_time"
+            projection = AllProjection()
+
+        stream = UnicodeAttribute(hash_key=True)
+        public_seq = UnicodeAttribute(range_key=True)
+
     class AuditRecord(Model):
         class Meta:
             table_name = audit_table
@@ -130,7 +142,10 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
         action = UnicodeAttribute()
         before = UnicodeAttribute(null=True)
         after = UnicodeAttribute(null=True)
+        stream = UnicodeAttribute(null=True)  # PUBLIC_STREAM for a public event, else absent (the index is sparse)
+        public_seq = UnicodeAttribute(null=True)  # UTC time | life-cycle stage | entity version | random
         by_actor = ByActor()
+        public_by_time = PublicByTime()
 
     return EntityRecord, AuditRecord
 
@@ -202,6 +217,15 @@ class DynamoStore:
         source = self.Audit if entity is not None else self.Audit.by_actor
         query = source.query(entity or actor, last_evaluated_key=_start_key(after), page_size=limit + 1)
         key_names = ("entity", "seq") if entity is not None else ("entity", "seq", "actor")
+        return _page_of(query, limit, _audit_entry, None, lambda r: {k: getattr(r, k) for k in key_names})
+
+    def public_audit_page(self, *, since: dt.datetime | None = None, after: str = "", limit: int) -> Listing:
+        """The entries of public events from `since` on, oldest first: one Query of the sparse public_by_time index."""
+        condition = None if since is None else self.Audit.public_seq >= since.astimezone(dt.UTC).isoformat()
+        query = self.Audit.public_by_time.query(
+            PUBLIC_STREAM, range_key_condition=condition, last_evaluated_key=_start_key(after), page_size=limit + 1
+        )
+        key_names = ("entity", "seq", "stream", "public_seq")
         return _page_of(query, limit, _audit_entry, None, lambda r: {k: getattr(r, k) for k in key_names})
 
     def _sk_condition(self, gsi_name: str, sk_begins_with, sk_between):
@@ -341,6 +365,7 @@ class DynamoStore:
         )
 
     def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after):
+        public = ocds_events.is_public(change.action)
         return self.Audit(
             entity=entity_ref(et.kind, after.id),
             seq=_seq(at, f"{after.version:010d}"),
@@ -350,6 +375,8 @@ class DynamoStore:
             action=change.action,
             before=_dumps(et.audit_view(change.before)),
             after=_dumps(et.audit_view(after)),
+            stream=PUBLIC_STREAM if public else None,
+            public_seq=_seq(at, f"{ocds_events.stage_of(change.action):02d}|{after.version:010d}") if public else None,
         )
 
     @staticmethod

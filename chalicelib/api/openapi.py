@@ -38,6 +38,7 @@ PATH_PARAMETERS = {
     "invoice_id": "Invoice id, as returned by POST /contracts/{contract_id}/invoices",
     "negotiation_number": "Negotiation number within its request for proposals, from 1 (the best ranked proposer's)",
     "number": "Schedule version number, from 1 (the approved plan's schedule)",
+    "ocid": "Open Contracting ID: the OCDS prefix (e.g. ocds-ct0000) and the invitation's, request's or plan's id",
     "order_id": "Purchase order id, as returned by POST /contracts/{contract_id}/orders, or under /delegations by POST /delegations/{dpa_number}/orders",
     "plan_id": "Procurement plan id, as returned by POST /plans",
     "property_id": "Surplus property id, as returned by POST /surplus",

@@ -212,6 +212,10 @@ class Store(Protocol):
     ) -> Listing[AuditEntry]:
         """One Query of the audit trail of a record (`kind:id`) or of everything an actor (`sub`) did, oldest first."""
 
+    def public_audit_page(self, *, since: dt.datetime | None = None, after: str = "", limit: int) -> Listing[AuditEntry]:
+        """One Query of the entries of public events (chalicelib/ocds/events.PUBLIC_ACTIONS) at or after `since`,
+        oldest first."""
+
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         """Write every change with its audit record, every guard, member and outbox message, atomically; return the
         stored entities of the changes.
