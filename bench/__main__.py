@@ -22,7 +22,7 @@ from typing import Any
 
 # (module, title); every one must exist
 SECTIONS = [
-    ("bench.imports", "Cold import time: `import app` vs `import boto3, chalice` (fresh process each)"),
+    ("bench.imports", "Cold import time: `import app` and each task module against their goals (fresh process each)"),
     ("bench.dynamo_calls", "DynamoDB calls per API operation (in-process stack, counted at botocore)"),
     ("bench.workflows", "Workflow timings: vendor-onboarding under the virtual clock"),
     ("bench.bid_race", "Bid race: 320 concurrent bids across the opening instant on a `make run` server process"),

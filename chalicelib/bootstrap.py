@@ -61,9 +61,12 @@ def token_verifier():
 
 @lru_cache(maxsize=1)
 def idempotency_store():
+    """Its client comes from boto3's shared session, as every adapter's does: a session of its own would load the
+    endpoint and service data a second time on the first request."""
+    import boto3
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=boto3.client("dynamodb"))
 
 
 def reset() -> None:

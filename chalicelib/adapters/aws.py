@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import secrets
 import uuid
+from functools import cached_property
 
 import boto3
 from botocore.config import Config
@@ -18,8 +19,13 @@ from chalicelib.services.ports import Email
 class SesNotifier:
     def __init__(self, sender: str, region: str):
         self.sender = sender
-        # no retries inside a send: a failed send is retried by the outbox worker, never by a request that waits for it
-        self._ses = boto3.client("ses", region_name=region, config=Config(retries={"total_max_attempts": 1}))
+        self.region = region
+
+    @cached_property
+    def _ses(self):
+        """Made on the first send (a request never sends: the outbox worker does), from boto3's one shared session.
+        No retries inside a send: a failed send is retried by the outbox worker, never by a request that waits for it."""
+        return boto3.client("ses", region_name=self.region, config=Config(retries={"total_max_attempts": 1}))
 
     def send(self, email: Email) -> None:
         with throttling_as_unavailable("The email service"):
@@ -48,7 +54,12 @@ class StepFunctionsWorkflows:
 
     def __init__(self, state_machine_arn_prefix: str, region: str):
         self.prefix = state_machine_arn_prefix
-        self._sfn = boto3.client("stepfunctions", region_name=region)
+        self.region = region
+
+    @cached_property
+    def _sfn(self):
+        """Made on the first start or answer, from boto3's one shared session: most requests start no process."""
+        return boto3.client("stepfunctions", region_name=self.region)
 
     def start(self, process: str, name: str, payload: dict) -> None:
         try:

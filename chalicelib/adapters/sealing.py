@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from functools import cached_property
 
 import boto3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,7 +29,12 @@ def _aad(context: dict[str, str]) -> bytes:
 class KmsSealer:
     def __init__(self, key_id: str, region: str):
         self.key_id = key_id
-        self._kms = boto3.client("kms", region_name=region)
+        self.region = region
+
+    @cached_property
+    def _kms(self):
+        """Made on the first seal or open, from boto3's one shared session."""
+        return boto3.client("kms", region_name=self.region)
 
     def seal(self, plaintext: bytes, solicitation_id: str, bid_id: str) -> Sealed:
         context = context_for(solicitation_id, bid_id)

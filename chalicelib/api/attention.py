@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import LocalTime
+from chalicelib.api.views import ApiModel
 from chalicelib.domain.attention import AttentionStatus
 from chalicelib.services import attention
 from chalicelib.services.ports import Role
@@ -15,7 +16,7 @@ from chalicelib.services.ports import Role
 bp = Blueprint(__name__)
 
 
-class AttentionOut(BaseModel):
+class AttentionOut(ApiModel):
     id: str = Field(description="Reference of the failed step, as in the email to purchasing.")
     process: str = Field(description="State machine, e.g. invitation-to-bid.")
     execution: str = Field(description="Execution name (deterministic: the record it runs for).")

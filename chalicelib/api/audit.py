@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import LocalTime
+from chalicelib.api.views import ApiModel
 from chalicelib.services import audit
 from chalicelib.services.ports import Role
 
@@ -21,7 +22,7 @@ class AuditQuery(PageQuery):
     actor: str | None = Field(None, min_length=1, description="A token's sub, or workflow:<execution> for timers.")
 
 
-class AuditEntryOut(BaseModel):
+class AuditEntryOut(ApiModel):
     entity: str = Field(description="The record changed, as kind:id.")
     at: LocalTime = Field(description="When the change was committed.")
     actor: str = Field(description="Token subject, or workflow:<execution> for timers.")

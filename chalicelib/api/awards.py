@@ -5,12 +5,12 @@ the ranked bidders read them."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain import awards as award_rules
 from chalicelib.domain.awards import CorrectedField, OutcomeKind, ShareStatus, SuretyForm
 from chalicelib.services import awards
@@ -44,7 +44,7 @@ class AwardCorrectionIn(RequestBody):
     )
 
 
-class AwardCorrectionOut(BaseModel):
+class AwardCorrectionOut(ApiModel):
     number: int = Field(description="Correction number on the award.")
     bid_id: str = Field(description="The bid whose award was corrected.")
     field: CorrectedField = Field(description="What was corrected (R-8g).")
@@ -55,7 +55,7 @@ class AwardCorrectionOut(BaseModel):
     at: LocalTime = Field(description="When it was recorded.")
 
 
-class CandidateOut(BaseModel):
+class CandidateOut(ApiModel):
     rank: int = Field(description="1 is the lowest evaluated price (R-8a).")
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="The bidder.")
@@ -68,7 +68,7 @@ class CandidateOut(BaseModel):
     )
 
 
-class AwardOutcomeOut(BaseModel):
+class AwardOutcomeOut(ApiModel):
     bid_id: str = Field(description="The bid concerned.")
     bidder_name: str = Field(description="Its bidder.")
     outcome: OutcomeKind = Field(
@@ -79,13 +79,13 @@ class AwardOutcomeOut(BaseModel):
     share: int = Field(description="The share concerned.")
 
 
-class AwardedLineOut(BaseModel):
+class AwardedLineOut(ApiModel):
     line_id: str = Field(description="Line of the invitation.")
     quantity: DecimalOut = Field(description="Quantity awarded to this bidder (R-8b: by item, what its bid offered).")
     unit_price: ExactDollars = Field(description="The bid's unit price in dollars, as corrected (R-8g).")
 
 
-class ShareOut(BaseModel):
+class ShareOut(ApiModel):
     number: int = Field(description="Share number within the award.")
     bid_id: str = Field(description="The awarded bid.")
     bidder_name: str = Field(description="Its bidder.")
@@ -131,7 +131,7 @@ class ShareOut(BaseModel):
         )
 
 
-class AwardOut(BaseModel):
+class AwardOut(ApiModel):
     id: str = Field(description="Award id.")
     solicitation_id: str = Field(description="The solicitation.")
     scope: str = Field(description="all, item:<line> or group:<group> (R-8b).")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import bootstrap
 from chalicelib.api import idempotency
@@ -14,7 +14,7 @@ from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import TabulationRow
 from chalicelib.api.types import BidExtension, BidMoney, BidPercent, BidQuantity, BidUnitPrice, DecimalOut, LocalTime
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.bidder_requests import QuantityChangeStatus
 from chalicelib.domain.bids import BidStatus, GuarantyForm
 from chalicelib.domain.calendar import last_day_of
@@ -103,7 +103,7 @@ class BidIn(RequestBody):
     )
 
 
-class BidCorrectionOut(BaseModel):
+class BidCorrectionOut(ApiModel):
     line_id: str = Field(description="The line corrected.")
     field: str = Field(description="The field corrected: extension (R-5l) or unit_price (R-19).")
     submitted: str = Field(description="What the bid said.")
@@ -112,7 +112,7 @@ class BidCorrectionOut(BaseModel):
     reason: str = Field(description="Why.")
 
 
-class BidReceipt(BaseModel):
+class BidReceipt(ApiModel):
     bid_id: str = Field(description="The bid's id.")
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder's legal name.")
@@ -136,7 +136,7 @@ class SampleReceiptIn(RequestBody):
     )
 
 
-class SampleReceiptOut(BaseModel):
+class SampleReceiptOut(ApiModel):
     received_on: dt.date = Field(description="Date the sample arrived (R-7).")
     description: str = Field(description="What arrived.")
     recorded_at: LocalTime = Field(description="When purchasing recorded it.")
@@ -147,7 +147,7 @@ class BidOut(BidReceipt):
     samples: list[SampleReceiptOut] = Field(default_factory=list, description="Samples received for the bid (R-7).")
 
 
-class BidSamplesOut(BaseModel):
+class BidSamplesOut(ApiModel):
     bid_id: str = Field(description="The bid.")
     solicitation_id: str = Field(description="The solicitation.")
     bidder_name: str = Field(description="The bidder.")
@@ -298,7 +298,7 @@ class EvidenceResponseIn(RequestBody):
     )
 
 
-class EvidenceRequestOut(BaseModel):
+class EvidenceRequestOut(ApiModel):
     id: str = Field(description="The request.")
     bid_id: str = Field(description="The bid it concerns.")
     requested: str = Field(description="What is requested.")
@@ -330,7 +330,7 @@ class QuantityChangeIn(RequestBody):
     reason: str = Field(max_length=5000, description="The new or amended agency requirement (R-8e).")
 
 
-class QuantityChangeOut(BaseModel):
+class QuantityChangeOut(ApiModel):
     id: str = Field(description="The proposal.")
     bid_id: str = Field(description="The bid.")
     line_id: str = Field(description="The line.")

@@ -4,12 +4,12 @@ cancels it for missing surety or non-performance (R-9h)."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.contracts import CancellationGround, ContractStatus
 from chalicelib.services import awards
 from chalicelib.services.ports import Role
@@ -17,7 +17,7 @@ from chalicelib.services.ports import Role
 bp = Blueprint(__name__)
 
 
-class AwardedContractLine(BaseModel):
+class AwardedContractLine(ApiModel):
     line_id: str = Field(description="Line of the invitation.")
     description: str = Field(description="The article or service.")
     unit: str = Field(description="Unit of measure.")
@@ -25,7 +25,7 @@ class AwardedContractLine(BaseModel):
     unit_price: ExactDollars = Field(description="The accepted bid's unit price, in dollars.")
 
 
-class AwardedContract(BaseModel):
+class AwardedContract(ApiModel):
     id: str = Field(description="Contract number, printed on every order (R-9k).")
     agency: str = Field(description="The purchasing agency.")
     contractor_id: str = Field(description="Vendor id of the contractor.")

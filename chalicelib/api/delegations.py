@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import Dollars, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.delegations import (
     Delegation,
     DelegationFactor,
@@ -59,7 +59,7 @@ class DelegationListQuery(PageQuery):
     )
 
 
-class DelegationOut(BaseModel):
+class DelegationOut(ApiModel):
     number: str = Field(description="The DPA number (R-2e).")
     agency: str = Field(description="The purchasing agency.")
     agency_head: str = Field(description="R-2a: the agency head it is delegated to.")
@@ -106,12 +106,12 @@ class DelegationOrderIn(RequestBody):
     )
 
 
-class QuotationOut(BaseModel):
+class QuotationOut(ApiModel):
     vendor: str = Field(description="The vendor who quoted.")
     amount: Dollars = Field(description="Its quotation.")
 
 
-class DelegationOrderOut(BaseModel):
+class DelegationOrderOut(ApiModel):
     order_id: str = Field(description="Purchase order id.")
     dpa_number: str = Field(description="R-2e: the delegation's number.")
     agency: str = Field(description="The ordering agency.")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.delegations import QuotationIn
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime, Quantity, UnitPrice
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.delegations import Quotation
 from chalicelib.domain.emergencies import (
     Emergency,
@@ -76,14 +76,14 @@ class EmergencyDenyIn(RequestBody):
     reason: str = Field(min_length=1, max_length=5000, description="Why the emergency purchase is not approved.")
 
 
-class EmergencyItemOut(BaseModel):
+class EmergencyItemOut(ApiModel):
     description: str = Field(description="What is procured.")
     unit: str = Field(description="Unit of measure.")
     quantity: DecimalOut = Field(description="Quantity.")
     unit_price: ExactDollars = Field(description="Price per unit.")
 
 
-class EmergencyPurchaseOut(BaseModel):
+class EmergencyPurchaseOut(ApiModel):
     id: str = Field(description="Emergency purchase id.")
     agency: str = Field(description="The purchasing agency.")
     status: EmergencyStatus = Field(description="awaiting_approval (nothing may be ordered), approved or denied.")
@@ -124,7 +124,7 @@ class EmergencyPurchaseOut(BaseModel):
         )
 
 
-class EmergencyRecordOut(BaseModel):
+class EmergencyRecordOut(ApiModel):
     """R-20f: what the record of an emergency procurement sets forth."""
 
     contractor_name: str = Field(description="The contractor's name.")

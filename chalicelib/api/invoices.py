@@ -9,12 +9,12 @@ import datetime as dt
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import Dollars, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain import calendar
 from chalicelib.domain.invoices import InvoiceKind, InvoiceStatus, interest_to_date
 from chalicelib.services import invoices
@@ -69,7 +69,7 @@ class PaymentsQuery(PaymentStatusQuery):
     contractor: str | None = Field(None, max_length=80, description="Contractor organisation (a contractor sees only its own).")
 
 
-class DefectOut(BaseModel):
+class DefectOut(ApiModel):
     noticed_at: LocalTime = Field(description="When the agency noticed the defect or impropriety (R-13b).")
     reason: str = Field(description="What is to be corrected.")
     correction_deadline: dt.date = Field(description="Last Connecticut day for the contractor's correction (R-13b).")
@@ -78,7 +78,7 @@ class DefectOut(BaseModel):
     )
 
 
-class WithholdingOut(BaseModel):
+class WithholdingOut(ApiModel):
     amount: Dollars = Field(description="Dollars withheld (R-13a).")
     reason: str = Field(description="The non-performance, in writing.")
     noticed_at: LocalTime = Field(description="When the contractor was given written notice.")
@@ -88,13 +88,13 @@ class WithholdingOut(BaseModel):
     )
 
 
-class SetOffOut(BaseModel):
+class SetOffOut(ApiModel):
     charge_id: str = Field(description="The open-market purchase charged to the contractor (R-9i).")
     amount: Dollars = Field(description="Dollars set off against this invoice.")
     at: LocalTime = Field(description="When it was set off.")
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(ApiModel):
     amount: Dollars = Field(description="Dollars of the balance settled, discount included.")
     paid_at: LocalTime = Field(description="When the State paid.")
     days_late: int = Field(description="Days after the due date (0 when on time).")
@@ -103,7 +103,7 @@ class PaymentOut(BaseModel):
     discount: Dollars = Field(description="Cash discount taken; the State paid amount - discount (R-13a).")
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(ApiModel):
     id: str = Field(description="Invoice id.")
     kind: InvoiceKind = Field(description="goods, or interest on a late payment (R-13c).")
     contract_id: str = Field(description="The contract invoiced.")
@@ -141,7 +141,7 @@ class InvoiceOut(BaseModel):
         return cls.model_validate(data)
 
 
-class PaymentRecorded(BaseModel):
+class PaymentRecorded(ApiModel):
     invoice: InvoiceOut = Field(description="The invoice paid, as it now stands.")
     interest_invoice: InvoiceOut | None = Field(None, description="Generated when the payment was late (R-13c).")
 

@@ -10,12 +10,12 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, Email, ExactDollars, LocalTime, Money, Quantity, QuantityOrZero, UnitPrice
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.orders import DeliveryStatus, ExtensionStatus, LineInspection, OrderStatus, RejectedGoods, term_closes_at
 from chalicelib.domain.performance_changes import AssignmentStatus, BalanceLine, Decision, LineChange
 from chalicelib.services import orders, performance_changes
@@ -88,13 +88,13 @@ class ForceMajeureIn(RequestBody):
     probable_duration_days: int = Field(description="Probable duration of the delay, in days.")
 
 
-class OrderLineOut(BaseModel):
+class OrderLineOut(ApiModel):
     line_id: str = Field(description="The contract line ordered.")
     quantity: DecimalOut = Field(description="Quantity ordered.")
     unit_price: ExactDollars = Field(description="The contract's unit price, in dollars.")
 
 
-class ExtensionOut(BaseModel):
+class ExtensionOut(ApiModel):
     deliver_by: dt.date = Field(description="The later delivery date asked for.")
     reason: str = Field(description="Why the contractor needs it.")
     requested_at: LocalTime = Field(description="When the contractor asked.")
@@ -105,7 +105,7 @@ class ExtensionOut(BaseModel):
     decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
 
-class OrderOut(BaseModel):
+class OrderOut(ApiModel):
     id: str = Field(description="Purchase order id.")
     contract_id: str = Field(description="The contract number the order bears (R-9k).")
     agency: str = Field(description="The ordering agency.")
@@ -125,7 +125,7 @@ class OrderOut(BaseModel):
         return cls.model_validate({**_fields(order), "effective_deliver_by": order.effective_deliver_by})
 
 
-class DeliveryLineOut(BaseModel):
+class DeliveryLineOut(ApiModel):
     line_id: str = Field(description="The order line delivered.")
     quantity: DecimalOut = Field(description="Quantity delivered.")
     accepted: DecimalOut | None = Field(None, description="Quantity accepted at inspection; null before it.")
@@ -134,13 +134,13 @@ class DeliveryLineOut(BaseModel):
     adjusted_unit_price: ExactDollars | None = Field(None, description="The unit price purchasing determined, final (R-12).")
 
 
-class PriceDeterminationOut(BaseModel):
+class PriceDeterminationOut(ApiModel):
     determined_by: str = Field(description="Token subject of the purchasing officer.")
     determined_at: LocalTime = Field(description="When the prices were determined (R-12).")
     reason: str = Field(description="The basis of the determination.")
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(ApiModel):
     id: str = Field(description="Delivery id.")
     order_id: str = Field(description="The purchase order delivered.")
     contract_id: str = Field(description="The contract.")
@@ -173,7 +173,7 @@ class DeliveryOut(BaseModel):
         )
 
 
-class OpenMarketOut(BaseModel):
+class OpenMarketOut(ApiModel):
     id: str = Field(description="Open-market purchase id.")
     contract_id: str = Field(description="The contract.")
     order_id: str = Field(description="The order line's order.")
@@ -192,7 +192,7 @@ class OpenMarketOut(BaseModel):
         return cls.model_validate({**_fields(p), "excess": p.excess, "unrecovered": p.unrecovered})
 
 
-class ForceMajeureOut(BaseModel):
+class ForceMajeureOut(ApiModel):
     id: str = Field(description="Notice id.")
     contract_id: str = Field(description="The contract delayed.")
     cause: str = Field(description="The cause beyond the contractor's control (R-14).")
@@ -542,7 +542,7 @@ class DecideAmendment(RequestBody):
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
-class ContractLineOut(BaseModel):
+class ContractLineOut(ApiModel):
     line_id: str = Field(description="Line of the contract.")
     description: str = Field(description="The article or service.")
     unit: str = Field(description="Unit of measure.")
@@ -550,7 +550,7 @@ class ContractLineOut(BaseModel):
     unit_price: ExactDollars = Field(description="Unit price, in dollars.")
 
 
-class ContractAmendmentOut(BaseModel):
+class ContractAmendmentOut(ApiModel):
     id: str = Field(description="Amendment id.")
     contract_id: str = Field(description="The contract amended.")
     number: int = Field(description="Amendment number; the contract's amendment_number after it (R-9c).")
@@ -582,7 +582,7 @@ class DecideAssignment(RequestBody):
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
-class AssignmentOut(BaseModel):
+class AssignmentOut(ApiModel):
     id: str = Field(description="Assignment request id.")
     contract_id: str = Field(description="The contract to assign.")
     contractor_org: str = Field(description="The assignor.")
@@ -728,7 +728,7 @@ class SetTerm(RequestBody):
     end: dt.date = Field(description="Last day of the term; orders are placed up to its end (R-9d).")
 
 
-class ContractTermOut(BaseModel):
+class ContractTermOut(ApiModel):
     contract_id: str = Field(description="The contract.")
     term_start: dt.date | None = Field(None, description="First day of the term; null until set.")
     term_end: dt.date | None = Field(None, description="Last day of the term (R-9d); null until set.")
@@ -757,12 +757,12 @@ class StateBalances(RequestBody):
     lines: list[BalanceLineIn] = Field(min_length=1, max_length=200, description="Every contract line, once.")
 
 
-class BalanceLineOut(BaseModel):
+class BalanceLineOut(ApiModel):
     line_id: str = Field(description="A contract line.")
     unordered: DecimalOut = Field(description="Its unordered balance as stated.")
 
 
-class BalanceStatementOut(BaseModel):
+class BalanceStatementOut(ApiModel):
     id: str = Field(description="Statement request id.")
     contract_id: str = Field(description="The contract.")
     requested_by: str = Field(description="Token subject of the purchasing officer who asked (R-9e).")
@@ -776,14 +776,14 @@ class BalanceStatementOut(BaseModel):
         return cls.model_validate(dataclasses.asdict(b))
 
 
-class ShortfallOut(BaseModel):
+class ShortfallOut(ApiModel):
     line_id: str = Field(description="A contract line ordered short.")
     contract_quantity: DecimalOut = Field(description="The contract quantity.")
     ordered: DecimalOut = Field(description="Quantity ordered in the term.")
     least: DecimalOut = Field(description="90% of the contract quantity (R-9a).")
 
 
-class TermReportOut(BaseModel):
+class TermReportOut(ApiModel):
     id: str = Field(description="Report id.")
     contract_id: str = Field(description="The contract.")
     term_end: dt.date = Field(description="The last day of the term reported on.")
@@ -805,7 +805,7 @@ class DecideOrderingAgency(RequestBody):
     reason: str = Field("", max_length=4000, description="Required for a refusal.")
 
 
-class OrderingAgencyOut(BaseModel):
+class OrderingAgencyOut(ApiModel):
     id: str = Field(description="Request id.")
     contract_id: str = Field(description="The contract.")
     ordering_agency: str = Field(description="The agency not named in the contract that will order (R-9b).")

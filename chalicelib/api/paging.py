@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib import bootstrap
 from chalicelib.api.framework import Call
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.ports import Listing, PageRequest
 
@@ -42,23 +42,32 @@ class PageQuery(RequestBody):
     )
 
 
-class Page(BaseModel, Generic[Item]):
+ITEMS = "At most `limit` items, in the list's order."
+
+
+class Page(ApiModel, Generic[Item]):
     """One page of a list. Pass `next` back as `?cursor=` (with the same filters) for the following page."""
 
-    items: list[Item] = Field(description="At most `limit` items, in the list's order.")
+    items: list[Item] = Field(description=ITEMS)
     next: str | None = Field(
         description="Opaque cursor of the following page; null on the last page.",
         examples=["c29saWNpdGF0aW9uI2J5X3N0YXR1cyNvcGVu.9L3tZkq0n2Xc5mYb1WJvR8aT4eHs6uQdPfGiKlNoMpA"],
     )
 
     def __class_getitem__(cls, item):
-        """`Page[X]` is a model named `XPage`, so that each list's schema has a plain name in the OpenAPI document."""
-        parametrized = super().__class_getitem__(item)
+        """`Page[X]` is a model named `XPage`, so that each list's schema has a plain name in the OpenAPI document.
+        It is one subclass of `Page` with `items: list[X]`, made once: pydantic's own parametrization would build a
+        second class for each list at import."""
         if cls is not Page or not (isinstance(item, type) and issubclass(item, BaseModel)):
-            return parametrized
+            return super().__class_getitem__(item)
         if item not in _NAMED:
-            base = cast(type, parametrized)  # a model class: pydantic's recursive reference is only for forward refs
-            _NAMED[item] = type(f"{item.__name__}Page", (base,), {"__module__": __name__, "__doc__": Page.__doc__})
+            namespace = {
+                "__module__": __name__,
+                "__doc__": Page.__doc__,
+                "__annotations__": {"items": list[item]},  # type: ignore[valid-type]
+                "items": Field(description=ITEMS),
+            }
+            _NAMED[item] = cast(type, type(f"{item.__name__}Page", (Page,), namespace))
         return _NAMED[item]
 
 

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import Email, LocalTime
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain import plans as domain
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.plans import PlanStatus, ProcurementMethod, ServiceType
@@ -131,7 +131,7 @@ class PlanAmendmentQuery(PageQuery):
 # -- responses ---------------------------------------------------------------------------------------
 
 
-class ScheduleVersionSummary(BaseModel):
+class ScheduleVersionSummary(ApiModel):
     number: int = Field(description="Schedule version number, from 1 (the approved plan's schedule).")
     source: str = Field(description="'plan' for the approved plan, else the amendment id.")
     published_at: LocalTime = Field(description="When the version was published (OPM-2, OPM-6).")
@@ -142,7 +142,7 @@ class ScheduleVersionOut(ScheduleVersionSummary):
     services: list[ScheduledServiceIn] = Field(description="The procurement schedule of this version (OPM-3).")
 
 
-class PlanOut(BaseModel):
+class PlanOut(ApiModel):
     id: str = Field(description="Plan id.")
     agency: str = Field(description="The agency's org code.")
     period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
@@ -183,7 +183,7 @@ class PlanOut(BaseModel):
         return cls.model_validate(data)
 
 
-class PlanSummary(BaseModel):
+class PlanSummary(ApiModel):
     id: str = Field(description="Plan id (GET /plans/{plan_id}).")
     agency: str = Field(description="The agency's org code.")
     period: str = Field(description="Fiscal-year period, e.g. 'FY 20-22'.")
@@ -192,7 +192,7 @@ class PlanSummary(BaseModel):
     decided_at: LocalTime | None = Field(None, description="When OPM decided it.")
 
 
-class PlanAmendmentOut(BaseModel):
+class PlanAmendmentOut(ApiModel):
     id: str = Field(description="Request To Amend Procurement Schedule id.")
     plan_id: str = Field(description="The approved plan whose schedule it amends.")
     agency: str = Field(description="The requesting agency's org code.")

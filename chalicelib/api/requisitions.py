@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import CommodityCode, DecimalOut, Dollars, ExactDollars, LocalTime, Quantity, QuantityOrZero, UnitPrice
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.requisitions import Requisition, RequisitionKind, RequisitionLine, RequisitionStatus
 from chalicelib.services import requisitions
 from chalicelib.services.ports import Role
@@ -102,7 +102,7 @@ class RequisitionListQuery(PageQuery):
     rfp_id: str | None = Field(None, min_length=1, max_length=80, description="Only those feeding this request for proposals.")
 
 
-class RequisitionLineOut(BaseModel):
+class RequisitionLineOut(ApiModel):
     line: int = Field(description="Line number, from 1.")
     description: str = Field(description="What is needed.")
     unit: str = Field(description="The unit of the quantity.")
@@ -110,7 +110,7 @@ class RequisitionLineOut(BaseModel):
     estimated_unit_price: ExactDollars | None = Field(description="The agency's estimate per unit; null on a pre-itemized form.")
 
 
-class RequisitionOut(BaseModel):
+class RequisitionOut(ApiModel):
     id: str = Field(description="Requisition id.")
     kind: RequisitionKind = Field(
         description="agency (the agency's requisition, R-3(b)) or pre_itemized (the Bureau's form, R-3(c))."

@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import bootstrap
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.rfps import TAG, ProposalIn, ProposalReceipt
 from chalicelib.api.types import LocalTime
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.rfp_discussions import Confirmation, DiscussionMessage, MessageKind, Side
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.services import rfp_discussions
@@ -52,7 +52,7 @@ class DiscussionQuery(PageQuery):
     )
 
 
-class DiscussionMessageOut(BaseModel):
+class DiscussionMessageOut(ApiModel):
     id: str = Field(description="Message id.")
     rfp_id: str = Field(description="Request for proposals id.")
     vendor_id: str = Field(description="The proposer whose discussion it is in.")
@@ -85,7 +85,7 @@ class BafoIn(RequestBody):
     )
 
 
-class BafoOut(BaseModel):
+class BafoOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     status: RfpStatus = Field(description="bafo until the common date and time, then negotiation (the offers opened).")
     bafo_round: int = Field(description="The round called last, from 1.")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import enum
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, Email, LocalTime, Percent
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_evaluation import Classification, Consensus, Evaluator, FactorScore, ScoreSheet
 from chalicelib.domain.rfps import Rfp, RfpStatus
@@ -36,7 +36,7 @@ class DeclarationIn(RequestBody):
     statement: str = Field(min_length=1, max_length=5000, description="The written declaration; with a conflict, what it is.")
 
 
-class DeclarationOut(BaseModel):
+class DeclarationOut(ApiModel):
     conflict: bool = Field(description="A conflict recuses the evaluator: no proposal content, no scores.")
     statement: str = Field(description="The written declaration.")
     declared_at: LocalTime = Field(description="When it was filed.")
@@ -48,7 +48,7 @@ class EvaluatorState(str, enum.Enum):
     RECUSED = "recused"  # declared a conflict
 
 
-class EvaluatorOut(BaseModel):
+class EvaluatorOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     official: str = Field(description="The official's token subject.")
     name: str = Field(description="The official's name.")
@@ -74,17 +74,17 @@ class EvaluatorOut(BaseModel):
         )
 
 
-class ProposalDocumentOut(BaseModel):
+class ProposalDocumentOut(ApiModel):
     name: str = Field(description="The document's name.")
     text: str = Field(description="The document's text.")
 
 
-class ConfidentialityOut(BaseModel):
+class ConfidentialityOut(ApiModel):
     part: str = Field(description="R-16d: the part the proposer asks not to disclose.")
     reason: str = Field(description="Why.")
 
 
-class OpenedProposalOut(BaseModel):
+class OpenedProposalOut(ApiModel):
     proposal_id: str = Field(description="Proposal id.")
     rfp_id: str = Field(description="Request for proposals id.")
     vendor_id: str = Field(description="The proposer's vendor id.")
@@ -127,13 +127,13 @@ class ScoresIn(RequestBody):
     )
 
 
-class FactorScoreOut(BaseModel):
+class FactorScoreOut(ApiModel):
     factor: str = Field(description="Evaluation factor.")
     score: DecimalOut = Field(description="From 0 to 10.")
     reason: str = Field(description="Why.")
 
 
-class ScoreSheetOut(BaseModel):
+class ScoreSheetOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     proposal_id: str = Field(description="The proposal scored.")
     vendor_id: str = Field(description="Its proposer's vendor id.")
@@ -161,7 +161,7 @@ class ConsensusIn(RequestBody):
     rationale: str = Field(min_length=1, max_length=20000, description="Why the panel agreed on these scores.")
 
 
-class ConsensusOut(BaseModel):
+class ConsensusOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     proposal_id: str = Field(description="The proposal.")
     vendor_id: str = Field(description="Its proposer's vendor id.")
@@ -183,7 +183,7 @@ class ConsensusOut(BaseModel):
         return cls(**data, scores=[FactorScoreOut(**f.__dict__) for f in c.scores])
 
 
-class RankingOut(BaseModel):
+class RankingOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     proposers: list[ConsensusOut] = Field(
         description="R-16g: by consensus total, best first; on equal totals the earlier receipt first."
@@ -208,7 +208,7 @@ class ShortlistIn(RequestBody):
     )
 
 
-class ShortlistOut(BaseModel):
+class ShortlistOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     status: RfpStatus = Field(description="discussions once the shortlist is selected.")
     shortlist: list[str] = Field(description="R-16g: the selected proposers' vendor ids, best ranked first.")

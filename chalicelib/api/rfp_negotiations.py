@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.rfps import RfpOut
 from chalicelib.api.types import DecimalOut, Dollars, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.rfp_negotiations import (
     Agreement,
@@ -51,13 +51,13 @@ class ConfidentialityDecisionsIn(RequestBody):
     )
 
 
-class DisclosureDecisionOut(BaseModel):
+class DisclosureDecisionOut(ApiModel):
     part: str = Field(description="The part of the proposal.")
     withheld: bool = Field(description="Whether it is withheld from disclosure.")
     reason: str = Field(description="The Commissioner's reason.")
 
 
-class DisclosureOut(BaseModel):
+class DisclosureOut(ApiModel):
     proposal_id: str = Field(description="Proposal id.")
     rfp_id: str = Field(description="Request for proposals id.")
     decisions: list[DisclosureDecisionOut] = Field(description="R-16d: the decision on each confidentiality request.")
@@ -98,7 +98,7 @@ def decide_confidentiality(call: Call, rfp_id: str, proposal_id: str):
 
 
 # -- R-16h-l: negotiations ------------------------------------------------------------------------------------------
-class NegotiationOut(BaseModel):
+class NegotiationOut(ApiModel):
     number: int = Field(description="1 with the best ranked proposer, then in turn (R-16l).")
     rfp_id: str = Field(description="Request for proposals id.")
     vendor_id: str = Field(description="The proposer's vendor id.")
@@ -123,7 +123,7 @@ class NegotiationOut(BaseModel):
         return cls.model_validate({**data, "principal_elements": list(n.principal_elements)})
 
 
-class NegotiationsOut(BaseModel):
+class NegotiationsOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     status: RfpStatus = Field(description="The request's status.")
     shortlist: list[str] = Field(description="R-16g, R-16n: the selected proposers' vendor ids in ranking order.")
@@ -227,7 +227,7 @@ class ShortlistAdditionsIn(RequestBody):
     count: int = Field(ge=1, le=50, description="How many further qualifying proposers to select, in ranking order.")
 
 
-class ShortlistAdditionsOut(BaseModel):
+class ShortlistAdditionsOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     shortlist: list[str] = Field(description="The selected proposers' vendor ids in ranking order, the additions last.")
 
@@ -276,7 +276,7 @@ def resolicit(call: Call, rfp_id: str):
 
 
 # -- R-16j, R-16m-o: agreement and award -------------------------------------------------------------------------
-class RfpAwardOut(BaseModel):
+class RfpAwardOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     title: str = Field(description="What is procured.")
     agency: str = Field(description="The purchasing agency.")
@@ -339,14 +339,14 @@ def read_award(call: Call, rfp_id: str):
     return RfpAwardOut.of(*rfp_negotiations.award_notice(call.deps, call.viewer, rfp_id))
 
 
-class MemorandumFactorOut(BaseModel):
+class MemorandumFactorOut(ApiModel):
     factor: str = Field(description="A factor stated in the request (R-16a).")
     weight: DecimalOut = Field(description="Its relative importance.")
     score: DecimalOut = Field(description="The panel's consensus score, 0 to 10.")
     reason: str = Field(description="Why.")
 
 
-class MemorandumProposerOut(BaseModel):
+class MemorandumProposerOut(ApiModel):
     rank: int = Field(description="1 for the best ranked.")
     vendor_id: str = Field(description="The proposer's vendor id.")
     proposer_name: str = Field(description="The proposer's name.")
@@ -360,7 +360,7 @@ class MemorandumProposerOut(BaseModel):
     withheld: list[str] = Field(description="The parts of the proposal withheld under R-16d.")
 
 
-class MemorandumTerminationOut(BaseModel):
+class MemorandumTerminationOut(ApiModel):
     number: int = Field(description="The negotiation's number.")
     proposer_name: str = Field(description="The proposer.")
     terminated_at: LocalTime = Field(description="When it was terminated.")
@@ -368,7 +368,7 @@ class MemorandumTerminationOut(BaseModel):
     notice_sent_at: LocalTime | None = Field(None, description="When the written notice was sent.")
 
 
-class RfpMemorandumOut(BaseModel):
+class RfpMemorandumOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     title: str = Field(description="What is procured.")
     agency: str = Field(description="The purchasing agency.")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import bootstrap
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.solicitations import FactorIn, FactorOut
 from chalicelib.api.types import CommodityCode, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
 from chalicelib.domain.rfps import DEFAULT_NEGOTIATION_NOTICE_DAYS, Conference, Rfp, RfpStatus
 from chalicelib.domain.solicitations import EvaluationFactor
@@ -77,20 +77,20 @@ class RfpListQuery(PageQuery):
     status: RfpStatus = Field(RfpStatus.OPEN, description="open (proposals received) or cancelled; draft for purchasing only.")
 
 
-class ConferenceOut(BaseModel):
+class ConferenceOut(ApiModel):
     at: LocalTime = Field(description="When the pre-proposal conference starts (R-16b).")
     location: str = Field(description="Where it is held.")
     mandatory: bool = Field(description="Whether attendance is required of proposers.")
 
 
-class RfpAddendumOut(BaseModel):
+class RfpAddendumOut(ApiModel):
     number: int = Field(description="Addendum number.")
     text: str = Field(description="The amendment.")
     issued_at: LocalTime = Field(description="When it was issued.")
     proposals_due: LocalTime | None = Field(None, description="The new due date, when the addendum postponed it.")
 
 
-class RfpOut(BaseModel):
+class RfpOut(ApiModel):
     id: str = Field(description="Request for proposals id.")
     title: str = Field(description="What is procured.")
     agency: str = Field(description="Purchasing agency.")
@@ -262,7 +262,7 @@ class ProposalIn(RequestBody):
     )
 
 
-class ProposalReceipt(BaseModel):
+class ProposalReceipt(ApiModel):
     proposal_id: str = Field(description="Proposal id.")
     rfp_id: str = Field(description="Request for proposals id.")
     proposer_name: str = Field(description="The proposer's legal name.")
@@ -282,12 +282,12 @@ class ProposalReceipt(BaseModel):
         return cls.model_validate({**{k: getattr(p, k) for k in cls.model_fields if hasattr(p, k)}, "proposal_id": p.id})
 
 
-class ConfirmationOut(BaseModel):
+class ConfirmationOut(ApiModel):
     official: str = Field(description="The purchasing official (token subject) who confirmed.")
     at: LocalTime = Field(description="When.")
 
 
-class OpeningOut(BaseModel):
+class OpeningOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     status: RfpStatus = Field(description="open until two distinct officials confirmed, then opened.")
     confirmations: list[ConfirmationOut] = Field(description="R-16c: the officials who confirmed the opening.")
@@ -305,7 +305,7 @@ class OpeningOut(BaseModel):
         )
 
 
-class RegisterEntryOut(BaseModel):
+class RegisterEntryOut(ApiModel):
     proposal_id: str = Field(description="Proposal id.")
     proposer_name: str = Field(description="The proposer's name.")
     modifications: int = Field(description="Number of modifications received (R-16f).")
@@ -314,7 +314,7 @@ class RegisterEntryOut(BaseModel):
     )
 
 
-class RegisterOut(BaseModel):
+class RegisterOut(ApiModel):
     rfp_id: str = Field(description="Request for proposals id.")
     opened_at: LocalTime = Field(description="When the proposals were opened.")
     proposals: list[RegisterEntryOut] = Field(description="R-16c: one entry per opened proposal, in proposal id order.")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.solicitations import FactorIn, SolicitationLineIn
 from chalicelib.api.types import CommodityCode, Dollars, LocalTime, Money
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.sole_source import (
     RULE,
@@ -67,7 +67,7 @@ class SoleSourceContractIn(RequestBody):
     contract_type: ContractType = Field(description="fixed_price, term or services (R-15c(2)).")
 
 
-class SoleSourceRequestOut(BaseModel):
+class SoleSourceRequestOut(ApiModel):
     id: str = Field(description="Sole-source request id.")
     agency: str = Field(description="The requesting agency.")
     title: str = Field(description="What is needed.")
@@ -94,7 +94,7 @@ class SoleSourceRequestOut(BaseModel):
         return cls.model_validate({k: getattr(r, k) for k in cls.model_fields})
 
 
-class SoleSourceRecordOut(BaseModel):
+class SoleSourceRecordOut(ApiModel):
     """R-15c: what the record of sole source procurements lists."""
 
     contractor_name: str = Field(description="The contractor's name.")

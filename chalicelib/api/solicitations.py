@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.tabulation import DeterminationOut, TabulationRow
 from chalicelib.api.types import BidUnitPrice, CommodityCode, DecimalOut, Dollars, LocalTime, Percent, Quantity
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain import awards as award_rules
 from chalicelib.domain.bids import Finding
 from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGroup, LineItem, SolicitationStatus
@@ -116,12 +116,12 @@ class SolicitationListQuery(PageQuery):
     opening_to: dt.datetime | None = Field(None, description="Only invitations opening before this instant.")
 
 
-class FactorOut(BaseModel):
+class FactorOut(ApiModel):
     name: str = Field(description="Evaluation factor (R-18a/b).")
     weight: DecimalOut = Field(description="Its relative importance.")
 
 
-class SolicitationLineOut(BaseModel):
+class SolicitationLineOut(ApiModel):
     id: str = Field(description="Line number.")
     description: str = Field(description="The article or service.")
     quantity: DecimalOut = Field(description="Quantity invited.")
@@ -129,14 +129,14 @@ class SolicitationLineOut(BaseModel):
     no_substitute: bool = Field(description="R-5i no-substitute flag.")
 
 
-class AddendumOut(BaseModel):
+class AddendumOut(ApiModel):
     number: int = Field(description="Addendum number, acknowledged in bids.")
     text: str = Field(description="The amendment.")
     issued_at: LocalTime = Field(description="When it was issued.")
     opening_at: LocalTime | None = Field(None, description="The new opening time, when the addendum postponed it (R-5o).")
 
 
-class SolicitationOut(BaseModel):
+class SolicitationOut(ApiModel):
     id: str = Field(description="Solicitation (invitation to bid) id.")
     title: str = Field(description="What is bought.")
     agency: str = Field(description="Purchasing agency.")
@@ -204,7 +204,7 @@ class DeterminationIn(RequestBody):
     )
 
 
-class BidFindingOut(BaseModel):
+class BidFindingOut(ApiModel):
     bid_id: str = Field(description="The bid.")
     eligible: bool = Field(description="Responsive and responsible: may be awarded (R-8a).")
     determinations: list[DeterminationOut] = Field(description="Every determination recorded on the bid.")
@@ -221,7 +221,7 @@ class AwardIn(RequestBody):
     )
 
 
-class AwardSummary(BaseModel):
+class AwardSummary(ApiModel):
     id: str = Field(description="Award id (GET /awards/{id}).")
     scope: str = Field(description="all, item:<line> or group:<group>.")
     bidder_name: str = Field(description="The lowest eligible bidder, awarded first.")
@@ -231,7 +231,7 @@ class AwardSummary(BaseModel):
     notes: list[str] = Field(description="Tie-breaks (R-8f).")
 
 
-class AwardResult(BaseModel):
+class AwardResult(ApiModel):
     solicitation_id: str = Field(description="The solicitation.")
     status: SolicitationStatus = Field(description="awarded, or cancelled when all bids were rejected.")
     awards: list[AwardSummary] = Field(description="One award per scope with an eligible bid.")

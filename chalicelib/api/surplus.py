@@ -5,11 +5,11 @@ file, the bidders' inspection that freezes the record, the sale, and component r
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.types import DecimalOut, Dollars, LocalTime, Money, Quantity
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.officials import OfficialsOnFile, Register
 from chalicelib.domain.surplus import Disposal, DisposalKind, SaleMethod, ScrapFinding, SurplusProperty, SurplusStatus
@@ -27,13 +27,13 @@ class OfficialIn(RequestBody):
     name: str = Field(min_length=1, max_length=200, description="The official's name, as on file.")
 
 
-class OfficialOut(BaseModel):
+class OfficialOut(ApiModel):
     sub: str = Field(description="The official's token subject.")
     name: str = Field(description="The official's name.")
     filed_at: LocalTime = Field(description="When the name was placed on file.")
 
 
-class OfficialsOut(BaseModel):
+class OfficialsOut(ApiModel):
     agency: str = Field(description="The agency's org code.")
     purpose: Register = Field(description="surplus-representatives (R-21g) or warehouse-signers (R-22).")
     officials: list[OfficialOut] = Field(description="The officials on file, by token subject.")
@@ -101,14 +101,14 @@ class ComponentRecoveryIn(RequestBody):
     written_approval: str = Field(min_length=1, max_length=2000, description="The Surplus Center's written approval (R-21f).")
 
 
-class ScrapFindingOut(BaseModel):
+class ScrapFindingOut(ApiModel):
     text: str = Field(description="The written finding.")
     no_commercial_value: bool = Field(description="No commercial value.")
     care_cost: Dollars = Field(description="Estimated cost of continued care and handling.")
     sale_income: Dollars = Field(description="Potential sale income.")
 
 
-class DisposalOut(BaseModel):
+class DisposalOut(ApiModel):
     kind: DisposalKind = Field(description="transfer, sale, scrap or trade_in.")
     decided_at: LocalTime = Field(description="When the Surplus Center decided.")
     decided_by: str = Field(description="Who decided.")
@@ -120,20 +120,20 @@ class DisposalOut(BaseModel):
     trade_in: str | None = Field(None, description="trade_in: the exchange.")
 
 
-class InspectionOut(BaseModel):
+class InspectionOut(ApiModel):
     at: LocalTime = Field(description="When prospective bidders inspected the property.")
     recorded_by: str = Field(description="Who recorded it.")
     note: str = Field(description="The note.")
 
 
-class ComponentRecoveryOut(BaseModel):
+class ComponentRecoveryOut(ApiModel):
     parts: str = Field(description="The parts recovered.")
     written_approval: str = Field(description="The written approval.")
     approved_by: str = Field(description="Who recorded the approval for the Surplus Center.")
     at: LocalTime = Field(description="When.")
 
 
-class SurplusOut(BaseModel):
+class SurplusOut(ApiModel):
     id: str = Field(description="Surplus property id.")
     agency: str = Field(description="The holding agency.")
     description: str = Field(description="What the property is.")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime
+from chalicelib.api.views import ApiModel
 from chalicelib.domain.bids import Bid, BidStatus, Finding
 
 
-class TabulatedLine(BaseModel):
+class TabulatedLine(ApiModel):
     line_id: str = Field(description="Line of the bid form.")
     unit_price: ExactDollars = Field(description="Unit price as bid, in dollars; it governs (R-5l).")
     quantity: DecimalOut = Field(description="Quantity bid (R-5f: any part unless all-or-none).")
@@ -16,7 +17,7 @@ class TabulatedLine(BaseModel):
     substitute_article: str | None = Field(None, description="The exact article offered instead of the named brand (R-5i).")
 
 
-class TabulatedAlternate(BaseModel):
+class TabulatedAlternate(ApiModel):
     number: int = Field(description="Alternate number within the bid (R-5g).")
     description: str = Field(description="What the alternate offers instead of the base bid.")
     total: Dollars = Field(description="Alternate total, in dollars.")
@@ -24,7 +25,7 @@ class TabulatedAlternate(BaseModel):
     corrections: list[BidCorrection] = Field(default_factory=list, description="Extensions recomputed from unit prices (R-5l).")
 
 
-class BidCorrection(BaseModel):
+class BidCorrection(ApiModel):
     line_id: str = Field(description="Corrected line.")
     field: str = Field(
         description="Corrected field: extension (R-5l), unit_price (R-19) or quantity (R-8e, accepted by the bidder)."
@@ -35,7 +36,7 @@ class BidCorrection(BaseModel):
     reason: str = Field(description="Why, in words.")
 
 
-class DeterminationOut(BaseModel):
+class DeterminationOut(ApiModel):
     finding: Finding = Field(description="The determination made (R-8a, R-18a/b, R-5e, R-19).")
     text: str = Field(description="The written determination (R-19).")
     rule: str = Field(description="Rule it applies.")
@@ -44,7 +45,7 @@ class DeterminationOut(BaseModel):
     factor: str | None = Field(None, description="not_responsible only: the factor it rests on (R-18a/b).")
 
 
-class TabulationRow(BaseModel):
+class TabulationRow(ApiModel):
     bid_id: str = Field(description="The bid.")
     bidder_name: str = Field(description="Bidder's legal name.")
     received_at: LocalTime = Field(description="Server receipt time (R-5b).")

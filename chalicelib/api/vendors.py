@@ -4,12 +4,12 @@ duplicates with suspension and reinstatement (R-4)."""
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import FEIN, CommodityCode, Email, LocalTime
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.vendors import VendorStatus
 from chalicelib.services import vendors
 from chalicelib.services.ports import Role
@@ -38,7 +38,7 @@ class SuspendVendor(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="Why the vendor is suspended (kept in the audit trail).")
 
 
-class VendorOut(BaseModel):
+class VendorOut(ApiModel):
     """A registration as the vendor itself and the Bureau of Purchases see it."""
 
     id: str = Field(description="Vendor id.")
@@ -62,7 +62,7 @@ class VendorOut(BaseModel):
         return cls.model_validate(vendor.own_view())
 
 
-class DuplicateVendor(BaseModel):
+class DuplicateVendor(ApiModel):
     id: str = Field(description="Vendor id.")
     org: str = Field(description="The registering organisation.")
     legal_name: str = Field(description="Legal name as registered.")
@@ -72,7 +72,7 @@ class DuplicateVendor(BaseModel):
     registered_at: LocalTime = Field(description="When it registered.")
 
 
-class DuplicateGroup(BaseModel):
+class DuplicateGroup(ApiModel):
     name_key: str = Field(
         description="The legal name compared: case-folded, without punctuation and corporate suffixes (LLC, Inc, Corp, Co, Ltd...)."
     )

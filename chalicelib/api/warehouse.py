@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.surplus import OfficialIn, OfficialsOut
 from chalicelib.api.types import DecimalOut, Dollars, ExactDollars, LocalTime, QuantityOrZero, UnitPrice
 from chalicelib.api.types import Quantity as QuantityIn
-from chalicelib.api.views import RequestBody
+from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.officials import Register
 from chalicelib.domain.warehouse import (
     CommodityGroup,
@@ -41,7 +41,7 @@ class ItemIn(RequestBody):
     group: CommodityGroup = Field(description="Commodity group A-E (R-22a).")
 
 
-class ItemOut(BaseModel):
+class ItemOut(ApiModel):
     stock_number: str = Field(description="The catalogue stock number.")
     description: str = Field(description="What the item is.")
     unit_of_issue: str = Field(description="The unit of issue.")
@@ -63,7 +63,7 @@ class ShippingDateIn(RequestBody):
     date: dt.date = Field(description="The scheduled shipping date (Connecticut calendar date).")
 
 
-class ShippingDateOut(BaseModel):
+class ShippingDateOut(ApiModel):
     group: CommodityGroup = Field(description="Commodity group A-E.")
     date: dt.date = Field(description="The scheduled shipping date.")
     published_at: LocalTime = Field(description="When it was published.")
@@ -109,7 +109,7 @@ class DeliveryIn(RequestBody):
     counts: list[CountIn] = Field(min_length=1, max_length=200, description="R-22(c): a count of every line of the memo.")
 
 
-class LineOut(BaseModel):
+class LineOut(ApiModel):
     stock_number: str = Field(description="Catalogue stock number.")
     description: str = Field(description="What the item is.")
     unit_of_issue: str = Field(description="Unit of issue.")
@@ -121,7 +121,7 @@ class LineOut(BaseModel):
     receiver_initials: str | None = Field(None, description="The receiver's initials of a discrepancy.")
 
 
-class WarehouseRequisitionOut(BaseModel):
+class WarehouseRequisitionOut(ApiModel):
     id: str = Field(description="Warehouse requisition id.")
     agency: str = Field(description="The requisitioning agency.")
     group: CommodityGroup = Field(description="Its commodity group.")

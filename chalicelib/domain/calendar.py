@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 CT = ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -19,6 +21,9 @@ UTC = dt.UTC
 
 @cache
 def _ct_holidays(year: int) -> holidays.HolidayBase:
+    """Imported on the first business-day count, not at import: the package is a large share of a cold start."""
+    import holidays
+
     return holidays.US(subdiv="CT", years=year)
 
 

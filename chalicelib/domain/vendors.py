@@ -12,8 +12,6 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
-
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 # Registrations not confirmed within this period get one reminder email.
@@ -176,7 +174,10 @@ def is_commodity_code(code: str) -> bool:
 
 def normalise_email(address: str) -> str:
     """The one email check of the API and the domain: a deliverable-looking address (syntax only, no DNS look-up),
-    case-folded as mailboxes are compared. ValueError names what is wrong."""
+    case-folded as mailboxes are compared. ValueError names what is wrong. The validator is imported on the first
+    check, not at import: its tables are a large share of a cold start."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(address.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import calendar
 from chalicelib.domain.money import places, to_cents
 from chalicelib.services.ports import Email
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
 REGULATIONS = "of the Regulations of Connecticut State Agencies"
@@ -34,9 +37,9 @@ def names() -> list[str]:
 
 def render(name: str, *, to: tuple[str, ...] | list[str], **facts) -> Email:
     """The email `name` to `to`, its subject, text and HTML parts rendered from the same facts."""
-    text = _ENVIRONMENTS[False].get_template(f"{name}.txt.j2").make_module(facts)
+    text = _environment(html=False).get_template(f"{name}.txt.j2").make_module(facts)
     subject = " ".join(str(text.subject).split())  # type: ignore[attr-defined]  # the template's `{% set subject %}`
-    html = _ENVIRONMENTS[True].get_template(f"{name}.html.j2").render(subject=subject, **facts)
+    html = _environment(html=True).get_template(f"{name}.html.j2").render(subject=subject, **facts)
     return Email(to=tuple(to), subject=subject, text=_paragraphs(str(text)), html=html.strip() + "\n")
 
 
@@ -127,7 +130,11 @@ FILTERS = {
 }
 
 
-def _build(html: bool) -> jinja2.Environment:
+@cache
+def _environment(html: bool) -> jinja2.Environment:
+    """Built on the first render, not at import: most Lambdas that import this module never send an email."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=html,
@@ -138,6 +145,3 @@ def _build(html: bool) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     return env
-
-
-_ENVIRONMENTS = {False: _build(False), True: _build(True)}

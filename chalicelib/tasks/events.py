@@ -1,5 +1,5 @@
 """The event each task Lambda accepts: the `Payload` its state machine step sends (statemachines/*.asl.json, the fault
-policy's "needs attention" step of infra/build.py included), validated by a Powertools parser model.
+policy's "needs attention" step of infra/build.py included), validated by its pydantic model.
 
 A payload the model refuses fails the step with MalformedTaskEvent before any service runs. The fault policy retries
 no such error (infra/build.py retries only Lambda's and the transient errors): the same payload would fail again,
@@ -13,7 +13,6 @@ import functools
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from aws_lambda_powertools.utilities.parser import parse
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,7 +28,7 @@ class TaskEvent(BaseModel):
     """Every step passes its execution's name (`$$.Execution.Name`): the correlation id of the task's logs and of
     what it writes. A field the step does not send, or one it sends that the model lacks, is refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # a Lambda validates one or two of them
 
     execution: Id
 
@@ -128,8 +127,10 @@ WORKFLOW_ERRORS: dict[str, frozenset[str]] = {}  # Lambda function name -> the e
 
 
 def parse_event(event: Any, model: type[Event]) -> Event:
+    """The event as `model`, read as the Powertools parser reads it (a JSON string, or the decoded payload), without
+    importing Powertools and its middleware on a task module's cold start."""
     try:
-        return parse(event=event, model=model)
+        return model.model_validate_json(event) if isinstance(event, str) else model.model_validate(event)
     except ValidationError as refused:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in refused.errors())
         raise MalformedTaskEvent(f"{model.__name__} refused the event: {problems}") from None
