@@ -8,11 +8,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import PageQuery, page_of, page_request
+from chalicelib.api.views import ApiModel
 from chalicelib.ocds.packages import Publisher
 from chalicelib.services import ocds
 from chalicelib.services.ports import Listing
@@ -28,10 +29,10 @@ class ReleasesQuery(PageQuery):
     )
 
 
-class PackageMetadata(BaseModel):
+class PackageMetadata(ApiModel):
     """What every OCDS package carries (release-package-schema.json); the OCDS fields are passed through as built."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     uri: str = Field(description="Where this package is published.")
     version: str = Field(description='The OCDS version: "1.1".')

@@ -9,10 +9,10 @@ import dataclasses
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import icalendar
-import jinja2
 from pydantic import BaseModel
 
 from chalicelib import emails
@@ -29,6 +29,10 @@ from chalicelib.domain.rfps import RfpStatus
 from chalicelib.domain.solicitations import SolicitationStatus, commodity_matches
 from chalicelib.services import bids, emergencies, plans, proposals, rfp_negotiations, rfps, sole_source, solicitations
 from chalicelib.services.ports import Deps, Listing, PageRequest
+
+if TYPE_CHECKING:
+    import icalendar
+    import jinja2
 
 STATIC = Path(__file__).parent / "static"
 PAGE = PageRequest(limit=200)  # one store page per read; the board lists at most this many of each status
@@ -273,6 +277,8 @@ def to_csv(header: list[str], rows: Iterable[list]) -> str:
 def openings_calendar(deps: Deps, page_url: Callable[[str, str], str]) -> str:
     """RFC 5545: each open invitation's opening (R-5b) and each open request's due date (R-16c), one event each whose
     UID is the notice's id, stamped with its publication: a re-read feed changes only where a notice changed."""
+    import icalendar  # loaded at the first calendar, not at every cold start
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//State of Connecticut//Bid board openings//EN")
     cal.add("version", "2.0")
@@ -290,6 +296,8 @@ def openings_calendar(deps: Deps, page_url: Callable[[str, str], str]) -> str:
 
 
 def _event(summary, notice_id, at, published_at, agency, url) -> icalendar.Event:
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", f"{notice_id}@ct-procurement")
     event.add("summary", summary)
@@ -305,10 +313,14 @@ def _event(summary, notice_id, at, published_at, agency, url) -> icalendar.Event
 
 
 def render(template: str, **facts) -> str:
-    return _ENVIRONMENT.get_template(template).render(**facts)
+    return _environment().get_template(template).render(**facts)
 
 
+@cache
 def _environment() -> jinja2.Environment:
+    """Built at the first page, not at import (every function's cold start would pay for it)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
@@ -318,6 +330,3 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(emails.FILTERS)
     return env
-
-
-_ENVIRONMENT = _environment()
