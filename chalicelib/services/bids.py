@@ -4,11 +4,12 @@ determinations (R-19, R-5e, R-8a, R-18a/b)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, Protocol, TypeVar
 
 from chalicelib import emails
 from chalicelib.domain import bids as rules
@@ -39,6 +40,19 @@ from chalicelib.services.ports import (
 )
 from chalicelib.services.solicitations import load
 from chalicelib.services.vendors import get_vendor
+
+
+class SealedRecord(Protocol):
+    """A bid or a proposal: sealed until its opening."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> object: ...
+
+
+R = TypeVar("R", bound=SealedRecord)
 
 
 class Sealer(Protocol):
@@ -285,8 +299,99 @@ def opened_bids(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
 
 
 # -- workflow tasks --------------------------------------------------------------------------------------------
-OPENING_BATCH = 1000  # bids per invocation of the opening task: well inside a 60-second Lambda
+OPENING_BATCH = 1000  # bids per invocation of the opening task: about a second of AWS time, well inside a 60-second Lambda
 TIME_RESERVE_MS = 10_000  # stop early when less time than this is left
+OPENING_WORKERS = 16  # concurrent openings (KMS Decrypt, DynamoDB): a bounded pool, far below KMS's request quota
+# Records opened per TransactWriteItems: each writes its entity (at most ENTITY_LIMIT_BYTES, about 198 KB) and its
+# audit record (at most 400 KB), so 6 stay within DynamoDB's 4 MB and 100 items per transaction whatever their size.
+OPENED_PER_TRANSACTION = 6
+IN_FLIGHT = 2 * OPENING_WORKERS  # transactions submitted and not yet done: memory holds these records only
+
+
+@dataclasses.dataclass(frozen=True)
+class SealedKind(Generic[R]):
+    """What the shared opening needs to know of one kind of sealed record (bids, proposals)."""
+
+    cls: type[R]
+    sealed: object  # the status of a record still sealed
+    opened: object  # the status of an opened one
+    action: str  # the audit action of its opening
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenedPage:
+    opened: int  # records of the page opened, by this call or by an earlier try
+    last: str  # the last record id looked at: where the next call continues
+    done: bool  # every record was looked at
+
+
+def open_sealed(
+    deps: Deps,
+    actor: Actor,
+    now: dt.datetime,
+    kind: SealedKind[R],
+    ids: Iterable[str],
+    open_one: Callable[[R], R],
+    *,
+    include: Callable[[R], bool] = lambda record: True,
+    limit: int | None = None,
+    time_left: Callable[[], int] | None = None,
+) -> OpenedPage:
+    """The openings' one loop (R-5b, R-16c, R-17c): the sealed records among `ids` (those `include` keeps) are read,
+    opened by `open_one` (one KMS Decrypt of each record's own data key) and written OPENED_PER_TRANSACTION to a
+    transaction, each group by one worker of a bounded pool. Each write is conditioned on the version read, and a
+    record already opened is only counted, so a retried call opens what is still sealed and nothing twice.
+
+    At most `limit` ids are looked at, and none once less than TIME_RESERVE_MS is left: the page then ends not done.
+    Every group submitted is finished (or has failed) before the call returns; the first failure is raised then."""
+    opened, looked, last, group = 0, 0, "", list[str]()
+    pending: set[concurrent.futures.Future[int]] = set()
+    with concurrent.futures.ThreadPoolExecutor(OPENING_WORKERS, thread_name_prefix="opening") as pool:
+
+        def submit() -> None:
+            pending.add(pool.submit(_open_group, deps, actor, now, kind, list(group), open_one, include))
+            group.clear()
+
+        def settle(finished: set[concurrent.futures.Future[int]]) -> int:
+            pending.difference_update(finished)
+            return sum(f.result() for f in finished)  # a failed group raises here; the pool still finishes the others
+
+        for record_id in ids:
+            if looked == limit or (time_left is not None and time_left() < TIME_RESERVE_MS):
+                if group:
+                    submit()
+                return OpenedPage(opened + settle(concurrent.futures.wait(pending).done), last, False)
+            group.append(record_id)
+            looked, last = looked + 1, record_id
+            if len(group) == OPENED_PER_TRANSACTION:
+                submit()
+            if len(pending) >= IN_FLIGHT:
+                opened += settle(concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED).done)
+        if group:
+            submit()
+        return OpenedPage(opened + settle(concurrent.futures.wait(pending).done), last, True)
+
+
+def _open_group(
+    deps: Deps,
+    actor: Actor,
+    now: dt.datetime,
+    kind: SealedKind[R],
+    ids: list[str],
+    open_one: Callable[[R], R],
+    include: Callable[[R], bool],
+) -> int:
+    """One worker's part: read the group in one batch (strongly consistent), open its sealed records and write them in
+    one transaction; the number of the group's records opened, earlier openings included."""
+    records = [r for r in deps.store.get_many(kind.cls, ids) if include(r)]
+    sealed = [r for r in records if r.status == kind.sealed]
+    changes = [Change(action=kind.action, after=open_one(r), before=r) for r in sealed]
+    if changes:
+        deps.store.commit(actor, now, changes)
+    return len(sealed) + sum(r.status == kind.opened for r in records)
+
+
+BIDS = SealedKind(Bid, BidStatus.SEALED, BidStatus.OPENED, "bid.opened")
 
 
 def open_bids(
@@ -302,44 +407,50 @@ def open_bids(
 ) -> dict:
     """R-5b, R-5n: decrypt each sealed bid, check its hash, store its content publicly.
 
-    Bids are paged from the index (Query) after the `after` bid id and written one by one, so memory holds one page
-    whatever the number of bids. At most `batch` bids per call (and never closer than 10 s to the Lambda timeout):
-    the answer says `done` or where to continue, and the workflow loops. A retry skips bids already opened.
+    The bids' ids are paged from their collection after the `after` bid id and opened concurrently (`open_sealed`),
+    so memory holds a few transactions' bids whatever the number of bids. At most `batch` bids per call (and never
+    closer than 10 s to the Lambda timeout): the answer says `done` or where to continue, and the workflow loops. A
+    retry skips bids already opened.
 
     The first call closes the bids before listing them: it writes the solicitation, so a bid still being sealed,
     whose write is conditioned on the solicitation as read before, is refused as late instead of stored unopened."""
-    batch = batch or OPENING_BATCH
     sol = load(deps, solicitation_id)
     now = deps.clock.now()
     sol_rules.mark_opened(sol, now, 0)  # refuses a cancelled or early opening before touching any bid
     system = Actor.system(execution)
     if not after and sol.status is SolicitationStatus.OPEN:
         deps.store.commit(system, now, [Change(action="solicitation.bids_closed", after=sol, before=sol)])
-    handled, last = 0, after
-    for bid in bids_of(deps, sol.id, after=after):
-        if handled >= batch or (time_left is not None and time_left() < TIME_RESERVE_MS):
-            return {"solicitation_id": sol.id, "done": False, "after": last, "opened": opened}
-        last = bid.id
-        if bid.status is BidStatus.OPENED:
-            opened += 1
-            continue
-        if bid.status is not BidStatus.SEALED:
-            continue
-        assert bid.sealed is not None  # a sealed bid keeps its envelope until it is opened
-        document, salt = commitment.open_envelope(sealer.open(bid.sealed, sol.id, bid.id))
-        if not commitment.verifies(document, salt.hex(), bid.commitment):
-            raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
-        content = rules.check_bid(sol, json.loads(document), bid.received_at)
-        public = dataclasses.replace(rules.opened(bid, content, sol, now), salt=salt.hex(), document=document.decode())
-        deps.store.commit(system, now, [Change(action="bid.opened", after=public, before=bid)])
-        opened += 1
-        handled += 1
+    ids = deps.store.members(bids_collection(sol.id), after=after)
+    page = open_sealed(
+        deps,
+        system,
+        now,
+        BIDS,
+        ids,
+        lambda bid: _opened_bid(sealer, sol, bid, now),
+        limit=batch or OPENING_BATCH,
+        time_left=time_left,
+    )
+    opened += page.opened
+    last = page.last or after
+    if not page.done:
+        return {"solicitation_id": sol.id, "done": False, "after": last, "opened": opened}
     current = load(deps, solicitation_id)
     if current.status is SolicitationStatus.OPEN:
         deps.store.commit(
             system, now, [Change(action="solicitation.opened", after=sol_rules.mark_opened(current, now, opened), before=current)]
         )
     return {"solicitation_id": sol.id, "done": True, "after": last, "opened": opened}
+
+
+def _opened_bid(sealer: Sealer, sol: Solicitation, bid: Bid, now: dt.datetime) -> Bid:
+    """The bid decrypted, checked against its receipt's commitment and made public (R-5b, R-5n)."""
+    assert bid.sealed is not None  # a sealed bid keeps its envelope until it is opened
+    document, salt = commitment.open_envelope(sealer.open(bid.sealed, sol.id, bid.id))
+    if not commitment.verifies(document, salt.hex(), bid.commitment):
+        raise SealBroken(f"Bid {bid.id} does not match the commitment on its receipt.", rule="R-5b")
+    content = rules.check_bid(sol, json.loads(document), bid.received_at)
+    return dataclasses.replace(rules.opened(bid, content, sol, now), salt=salt.hex(), document=document.decode())
 
 
 EMAIL_BATCH = 500

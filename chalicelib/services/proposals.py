@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from chalicelib.domain import commitment
 from chalicelib.domain import proposals as rules
@@ -23,7 +23,7 @@ from chalicelib.domain.errors import AlreadyTaken, Conflict, Forbidden, NotFound
 from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
 from chalicelib.domain.rfp_negotiations import Disclosure, public_description
 from chalicelib.domain.rfps import Rfp, RfpStatus
-from chalicelib.services.bids import SealBroken, Sealer, acting_vendor, vendor_of
+from chalicelib.services.bids import SealBroken, SealedKind, Sealer, acting_vendor, open_sealed, vendor_of
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -151,7 +151,7 @@ def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str, bafo
     if rfp.status is not RfpStatus.OPEN or not rfp_rules.may_open(rfp):
         return {"status": rfp.status.value, "proposals": rfp.proposal_count}
     actor, now = Actor.system(execution), deps.clock.now()
-    count = _open_sealed(deps, sealer, actor, now, rfp, proposals_of(deps, rfp.id))
+    count = _open_sealed(deps, sealer, actor, now, rfp, lambda proposal: True)
     (opened,) = deps.store.commit(
         actor, now, [Change(action="rfp.proposals_opened", after=rfp_rules.mark_opened(rfp, now, count), before=rfp)]
     )
@@ -160,33 +160,38 @@ def open_proposals(deps: Deps, sealer: Sealer, execution: str, rfp_id: str, bafo
 
 def _open_offers(deps: Deps, sealer: Sealer, execution: str, rfp: Rfp, bafo_round: int) -> dict:
     """R-17c: the round's sealed offers; a proposer who sent none keeps its live proposal as its final one."""
-    offers = [p for p in proposals_of(deps, rfp.id) if p.bafo_round == bafo_round]
+
+    def in_round(proposal: Proposal) -> bool:
+        return proposal.bafo_round == bafo_round
+
     if rfp.status is not RfpStatus.BAFO or rfp.bafo_round != bafo_round:
-        return {"status": rfp.status.value, "proposals": sum(p.status is ProposalStatus.OPENED for p in offers)}
+        opened = [p for p in proposals_of(deps, rfp.id) if in_round(p) and p.status is ProposalStatus.OPENED]
+        return {"status": rfp.status.value, "proposals": len(opened)}
     actor, now = Actor.system(execution), deps.clock.now()
     negotiating = rfp_rules.offers_opened(rfp, now)
-    count = _open_sealed(deps, sealer, actor, now, rfp, iter(offers))
-    (opened,) = deps.store.commit(actor, now, [Change(action="rfp.offers_opened", after=negotiating, before=rfp)])
-    return {"status": opened.status.value, "proposals": count}
+    count = _open_sealed(deps, sealer, actor, now, rfp, in_round)
+    (stored,) = deps.store.commit(actor, now, [Change(action="rfp.offers_opened", after=negotiating, before=rfp)])
+    return {"status": stored.status.value, "proposals": count}
 
 
-def _open_sealed(deps: Deps, sealer: Sealer, actor: Actor, now: dt.datetime, rfp: Rfp, candidates: Iterator[Proposal]) -> int:
-    """Decrypt each sealed proposal of `candidates` and check it against its receipt; the number opened, earlier
-    openings of a retried task included."""
-    count = 0
-    for proposal in candidates:
-        if proposal.status is ProposalStatus.OPENED:
-            count += 1
-        if proposal.status is not ProposalStatus.SEALED:
-            continue
-        assert proposal.sealed is not None  # a sealed proposal keeps its envelope until it is opened
-        document, salt = commitment.open_envelope(sealer.open(proposal.sealed, rfp.id, proposal.id))
-        if not commitment.verifies(document, salt.hex(), proposal.commitment):
-            raise SealBroken(f"Proposal {proposal.id} does not match the commitment on its receipt.", rule="R-16c")
-        public = rules.opened(proposal, rules.content_of(document), salt.hex(), now)
-        deps.store.commit(actor, now, [Change(action="proposal.opened", after=public, before=proposal)])
-        count += 1
-    return count
+PROPOSALS = SealedKind(Proposal, ProposalStatus.SEALED, ProposalStatus.OPENED, "proposal.opened")
+
+
+def _open_sealed(
+    deps: Deps, sealer: Sealer, actor: Actor, now: dt.datetime, rfp: Rfp, include: Callable[[Proposal], bool]
+) -> int:
+    """Decrypt each sealed proposal `include` keeps and check it against its receipt, concurrently and in batched
+    transactions (the bids' opening, services/bids.py); the number opened, earlier openings of a retried task included."""
+    ids = deps.store.members(proposals_collection(rfp.id))
+    return open_sealed(deps, actor, now, PROPOSALS, ids, lambda p: _opened_proposal(sealer, rfp, p, now), include=include).opened
+
+
+def _opened_proposal(sealer: Sealer, rfp: Rfp, proposal: Proposal, now: dt.datetime) -> Proposal:
+    assert proposal.sealed is not None  # a sealed proposal keeps its envelope until it is opened
+    document, salt = commitment.open_envelope(sealer.open(proposal.sealed, rfp.id, proposal.id))
+    if not commitment.verifies(document, salt.hex(), proposal.commitment):
+        raise SealBroken(f"Proposal {proposal.id} does not match the commitment on its receipt.", rule="R-16c")
+    return rules.opened(proposal, rules.content_of(document), salt.hex(), now)
 
 
 # the proposals are open: from the opening on, except while best and final offers are sealed

@@ -2,15 +2,18 @@
 withdrawal (R-5c), server time deciding with refused attempts recorded, the opening, notices and awards."""
 
 import base64
+import collections
 import dataclasses
 import json
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 
 from chalicelib.domain.awards import Award
 from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Sealed
-from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, TemporarilyUnavailable, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, outbox, solicitations, vendors
@@ -227,6 +230,91 @@ def test_a_bid_not_matching_its_receipt_commitment_stops_the_opening(deps, seale
     deps.clock.set(OPENING)
     with pytest.raises(bids.SealBroken):
         bids.open_bids(deps, sealer, "itb-x", sol.id)
+
+
+class PooledSealer(FakeSealer):
+    """The fake sealer, noting which threads decrypt; `fail_at` makes that decryption (counted from 1) fail once,
+    as KMS throttling would."""
+
+    def __init__(self, fail_at=None):
+        self.threads, self.decrypted, self.fail_at, self._lock = set(), 0, fail_at, threading.Lock()
+
+    def open(self, sealed, solicitation_id, bid_id):
+        with self._lock:
+            self.decrypted += 1
+            self.threads.add(threading.current_thread().name)
+            failing = self.decrypted == self.fail_at
+        time.sleep(0.001)  # a KMS call takes time: the pool's workers overlap
+        if failing:
+            raise TemporarilyUnavailable("The sealing key service is busy; try again shortly.")
+        return super().open(sealed, solicitation_id, bid_id)
+
+
+def many_bids(deps, sealer, sol, count):
+    for n in range(count):
+        bids.submit_bid(deps, sealer, vendor(deps, f"v{n:03d}"), sol.id, priced(f"{10 + n}.00"))
+
+
+def openings_per_bid(deps):
+    return collections.Counter(a.entity for a in deps.store.audit if a.action == "bid.opened")
+
+
+def transactions_of(deps, action):
+    """The size of each transaction writing `action`, as the store receives them."""
+    sizes, commit = [], deps.store.commit
+
+    def counting(actor, at, changes):
+        found = sum(1 for c in changes if isinstance(c, Change) and c.action == action)
+        if found:
+            sizes.append(found)
+        return commit(actor, at, changes)
+
+    deps.store.commit = counting
+    return sizes
+
+
+@pytest.mark.rule("R-5b")
+def test_the_opening_of_250_bids_opens_each_once_through_the_pool_in_batched_transactions(deps, sol):
+    # Given 250 sealed bids
+    sealer = PooledSealer()
+    many_bids(deps, sealer, sol, 250)
+    sizes = transactions_of(deps, "bid.opened")
+    # When the opening runs at the opening time
+    result = open_now(deps, sealer, sol)
+    # Then every bid is opened exactly once, by several workers, several bids to a transaction
+    assert (result["done"], result["opened"]) == (True, 250)
+    counts = openings_per_bid(deps)
+    assert len(counts) == 250 and set(counts.values()) == {1}
+    assert sealer.decrypted == 250 and len(sealer.threads) > 1
+    assert (
+        sum(sizes) == 250 and max(sizes) == bids.OPENED_PER_TRANSACTION and len(sizes) == -(-250 // bids.OPENED_PER_TRANSACTION)
+    )
+    # And the tabulation is the same as one opened bid by bid would show
+    opened, rows = bids.tabulation(deps, sol.id, page=PageRequest(limit=250))
+    assert opened.bid_count == 250 and len(rows.items) == 250
+    assert sorted(str(r.opened_content.lines[0].unit_price) for r in rows.items) == sorted(f"{10 + n}.00" for n in range(250))
+
+
+@pytest.mark.rule("R-5b")
+def test_an_opening_failing_midway_opens_only_the_rest_when_retried(deps, sol):
+    # Given 250 sealed bids, and KMS refusing the 100th decryption
+    sealer = PooledSealer(fail_at=100)
+    many_bids(deps, sealer, sol, 250)
+    deps.clock.set(OPENING)
+    # When the opening fails midway
+    with pytest.raises(TemporarilyUnavailable):
+        bids.open_bids(deps, sealer, "itb-x", sol.id)
+    partly = openings_per_bid(deps)
+    assert 0 < len(partly) < 250 and deps.store.get(Solicitation, sol.id).status is SolicitationStatus.OPEN
+    # And the task is retried with the same input
+    result = bids.open_bids(deps, sealer, "itb-x", sol.id)
+    # Then the retry opens the bids still sealed, none twice, and the solicitation counts them all
+    assert (result["done"], result["opened"]) == (True, 250)
+    counts = openings_per_bid(deps)
+    assert len(counts) == 250 and set(counts.values()) == {1}
+    # each bid once, and again those of the refused transaction decrypted before the refusal
+    assert 250 < sealer.decrypted <= 250 + bids.OPENED_PER_TRANSACTION
+    assert deps.store.get(Solicitation, sol.id).bid_count == 250
 
 
 @pytest.mark.rule("R-4")

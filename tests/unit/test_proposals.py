@@ -2,16 +2,17 @@
 withdrawn until the opening (R-16f), confidentiality requests sealed with the proposal (R-16d), opened only when two
 distinct purchasing officials confirm (R-16c), and the register built at the opening."""
 
+import collections
 import datetime as dt
 
 import pytest
 
-from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, TemporarilyUnavailable, ValidationFailed
 from chalicelib.domain.proposals import ConfidentialityRequest, Proposal, ProposalStatus
 from chalicelib.domain.rfps import ProposalsClosed, RfpStatus
 from chalicelib.services import proposals, rfps
 from chalicelib.services.ports import Actor, Role
-from tests.unit.test_bids_services import FakeSealer
+from tests.unit.test_bids_services import FakeSealer, PooledSealer
 from tests.unit.test_rfps import DUE
 from tests.unit.test_rfps_services import PURCHASING, delivered, draft, vendor
 
@@ -238,6 +239,27 @@ def test_the_api_never_decrypts_and_a_retried_opening_task_opens_each_proposal_o
     # Then each proposal was decrypted once, the request is opened, and the retry changed nothing
     assert first == again == {"status": "opened", "proposals": 2} and sealer.opened == 2
     assert rfps.load(deps, rfp.id).status is RfpStatus.OPENED
+
+
+@pytest.mark.rule("R-16c")
+def test_a_proposal_opening_failing_midway_opens_only_the_rest_when_retried(deps, rfp):
+    # Given 20 proposals, opened in several transactions, and KMS refusing the 10th decryption
+    sealer = PooledSealer(fail_at=10)
+    for n in range(20):
+        vendor(deps, f"p{n:02d}", ("20800",))
+        submit(deps, sealer, rfp, actor=Actor(f"user@p{n:02d}", Role.VENDOR, f"p{n:02d}"))
+    at_due(deps)
+    proposals.confirm_opening(deps, PURCHASING, rfp.id)
+    proposals.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
+    # When the opening task fails midway, then is retried
+    with pytest.raises(TemporarilyUnavailable):
+        proposals.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
+    assert rfps.load(deps, rfp.id).status is RfpStatus.OPEN
+    result = proposals.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
+    # Then every proposal is opened exactly once and the register counts them all
+    assert result == {"status": "opened", "proposals": 20}
+    opened = collections.Counter(a.entity for a in deps.store.audit if a.action == "proposal.opened")
+    assert len(opened) == 20 and set(opened.values()) == {1}
 
 
 @pytest.mark.rule("R-16c")

@@ -383,6 +383,36 @@ def test_the_workflow_opens_and_emails_in_batches_until_every_bid_is_done(api, s
         assert mails_to(stack, org)[-1]["subject"].startswith(f"Bid tabulation of {sol_id}")
 
 
+@pytest.mark.rule("R-5b")
+def test_the_workflow_opens_pages_of_bids_concurrently_on_dynamodb_each_bid_once(api, stack, clock, published, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.services import bids as bid_service
+    from chalicelib.services.ports import entity_ref
+
+    # Given four bids, a page of three bids and one bid to a transaction: the first page's three transactions run in
+    # the pool's workers at once against the local DynamoDB
+    monkeypatch.setattr(bid_service, "OPENING_BATCH", 3)
+    monkeypatch.setattr(bid_service, "OPENED_PER_TRANSACTION", 1)
+    sol_id = published["id"]
+    for org in ("acme", "bolt", "cobra", "dune"):
+        assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
+    # When the opening time comes
+    clock.advance(to=OPENING)
+    # Then the state machine looped over two pages and every bid was opened exactly once
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in stack.history("invitation-to-bid", f"itb-{sol_id}")
+        if e["type"] == "TaskStateEntered"
+    ]
+    assert entered.count("Open the sealed bids") == 2
+    assert api.get(f"/solicitations/{sol_id}").json["bid_count"] == 4
+    deps = bootstrap.deps()
+    opened = [bid.id for bid in bid_service.opened_bids(deps, sol_id)]
+    assert len(opened) == 4
+    for bid_id in opened:
+        assert [a.action for a in deps.store.audit_trail(entity_ref("bid", bid_id))].count("bid.opened") == 1
+
+
 @pytest.mark.rule("R-5o")
 def test_an_addendum_postponing_the_opening_moves_the_opening_timer_to_the_new_time(api, stack, clock, published):
     # Given an invitation opening on 16 March at 10:00, with one bid
