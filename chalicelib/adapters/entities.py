@@ -43,7 +43,7 @@ from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.sole_source import SoleSourceRequest
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.surplus import SurplusProperty
-from chalicelib.domain.vendors import Vendor
+from chalicelib.domain.vendors import Vendor, VendorCommodity
 from chalicelib.domain.warehouse import ShippingDate, WarehouseItem, WarehouseRequisition
 
 GSIS = ("gsi1", "gsi2", "gsi3", "gsi4")
@@ -127,6 +127,15 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_org": "gsi1", "by_status": "gsi2"},
         keys=lambda v: {"by_org": (v.org, v.id), "by_status": (v.standing, f"{v.name_key}#{v.id}")},
         redact=frozenset({"confirmation_code", "confirmation_token"}),
+    ),
+    # the notice index: a row per code of each invited vendor, by class and code, so that a notice reads the
+    # rows of its matching codes only (domain/vendors.notice_ranges); derived from the vendor, whose audit says it all
+    VendorCommodity: EntityType(
+        "vendor_commodity",
+        VendorCommodity,
+        slots={"by_class": "gsi1"},
+        keys=lambda r: {"by_class": (r.commodity_class, f"{r.code}#{r.vendor_id}")} if r.code is not None else {},
+        audited=False,
     ),
     Contract: EntityType(
         "contract",

@@ -10,7 +10,7 @@ from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import FEIN, CommodityCode, Email, LocalTime
 from chalicelib.api.views import ApiModel, RequestBody
-from chalicelib.domain.vendors import VendorStatus
+from chalicelib.domain.vendors import MAX_COMMODITY_CODES, VendorStatus
 from chalicelib.services import vendors
 from chalicelib.services.ports import Role
 
@@ -25,7 +25,7 @@ class RegisterVendor(RequestBody):
     contact_email: Email = Field(description="Where invitations to bid and notices go.")
     commodity_codes: list[CommodityCode] = Field(
         min_length=1,
-        max_length=200,
+        max_length=MAX_COMMODITY_CODES,
         description="NIGP (3-11 digits) or UNSPSC codes the vendor supplies; invitations to bid of these commodities are emailed (R-4).",
     )
 

@@ -21,6 +21,10 @@ CONFIRMATION_CODE_LIFETIME = dt.timedelta(hours=24)
 CONFIRMATION_ATTEMPTS = 5
 COMMODITY_CODE = re.compile(r"[0-9]{3,11}")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits); fullmatch
 COMMODITY_CODE_PROBLEM = "must be 3 to 11 digits (NIGP or UNSPSC)"
+COMMODITY_CLASS_DIGITS = 3  # an NIGP class; its items and details extend it, so every match shares these digits
+# A confirmed vendor has a row in the notice index per code, written with the vendor and its audit record in one
+# transaction: DynamoDB's 100 items.
+MAX_COMMODITY_CODES = 98
 FEIN = re.compile(r"([0-9]{2})-?([0-9]{7})")  # NN-NNNNNNN or NNNNNNNNN; fullmatch
 FEIN_PROBLEM = "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN"
 # The prefixes the IRS assigns (IRS, "How EINs are assigned and valid EIN prefixes",
@@ -148,11 +152,7 @@ def new_vendor(
     contact_problem = email_problem(contact_email)
     if contact_problem:
         problems.append({"field": "contact_email", "problem": contact_problem})
-    if not commodity_codes:
-        problems.append({"field": "commodity_codes", "problem": "at least one commodity code is needed to be invited (R-4)"})
-    for i, code in enumerate(commodity_codes):
-        if not is_commodity_code(code):
-            problems.append({"field": f"commodity_codes[{i}]", "problem": COMMODITY_CODE_PROBLEM})
+    problems.extend(_commodity_problems(commodity_codes))
     if problems:
         raise ValidationFailed("The vendor registration is incomplete or malformed.", rule="R-4", details=problems)
     return Vendor(
@@ -165,6 +165,69 @@ def new_vendor(
         registered_at=now,
         confirmation_code=confirmation_code,
     )
+
+
+def _commodity_problems(commodity_codes: list[str]) -> list[dict]:
+    if not commodity_codes:
+        return [{"field": "commodity_codes", "problem": "at least one commodity code is needed to be invited (R-4)"}]
+    problems = [
+        {"field": f"commodity_codes[{i}]", "problem": COMMODITY_CODE_PROBLEM}
+        for i, code in enumerate(commodity_codes)
+        if not is_commodity_code(code)
+    ]
+    if len(set(commodity_codes)) > MAX_COMMODITY_CODES:
+        problems.append({"field": "commodity_codes", "problem": f"at most {MAX_COMMODITY_CODES} different codes"})
+    return problems
+
+
+def change_commodity_codes(vendor: Vendor, commodity_codes: list[str]) -> Vendor:
+    """The vendor's own choice of the commodities it is invited to bid on (R-4), checked as at registration."""
+    problems = _commodity_problems(commodity_codes)
+    if problems:
+        raise ValidationFailed("The commodity codes are missing or malformed.", rule="R-4", details=problems)
+    return dataclasses.replace(vendor, commodity_codes=tuple(sorted(set(commodity_codes))))
+
+
+@dataclass(frozen=True)
+class VendorCommodity:
+    """One row of the notice index (R-4): a code of a vendor invited to bid and where its notices go. A vendor's rows
+    are its slots `<vendor id>#<n>`, one per code while it is active; a slot without a code is in no index (a vendor
+    suspended, or holding fewer codes than before), so a notice reads only the rows of the vendors it invites."""
+
+    id: str
+    vendor_id: str
+    code: str | None
+    contact_email: str
+    version: int = 0
+
+    @property
+    def commodity_class(self) -> str | None:
+        return None if self.code is None else self.code[:COMMODITY_CLASS_DIGITS]
+
+
+def commodity_rows(vendor: Vendor | None, slots: int) -> list[VendorCommodity]:
+    """The vendor's first `slots` rows of the notice index as they should be: its codes while it is invited to bid
+    (confirmed, not suspended), else none."""
+    if vendor is None:
+        return []
+    codes = vendor.commodity_codes if vendor.standing == VendorStatus.ACTIVE.value else ()
+    return [
+        VendorCommodity(f"{vendor.id}#{n}", vendor.id, codes[n] if n < len(codes) else None, vendor.contact_email)
+        for n in range(slots)
+    ]
+
+
+def notice_ranges(solicitation_codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The notice index's key ranges, as (class, sort-key prefix), holding exactly the rows whose code matches one of
+    the codes (NIGP codes nest both ways: a vendor of class 615 is invited to item 61500 and back, as
+    solicitations.commodity_matches reads it). A code matches its own extensions (prefix `<code>`) and each of its
+    shorter forms exactly (prefix `<form>#`); a code extending another of the list adds nothing. The ranges never
+    overlap, so each row is read once."""
+    codes = sorted(set(solicitation_codes))
+    broadest = [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
+    shorter = {c[:n] for c in broadest for n in range(COMMODITY_CLASS_DIGITS, len(c))}
+    prefixes = sorted({*broadest, *(f"{form}#" for form in shorter)})
+    return [(prefix[:COMMODITY_CLASS_DIGITS], prefix) for prefix in prefixes]
 
 
 def is_commodity_code(code: str) -> bool:

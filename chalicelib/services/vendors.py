@@ -10,7 +10,7 @@ import itertools
 from chalicelib import emails
 from chalicelib.domain import vendors as rules
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
-from chalicelib.domain.vendors import Vendor
+from chalicelib.domain.vendors import Vendor, VendorCommodity
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -53,11 +53,11 @@ def register_vendor(
             now=now,
             confirmation_code=deps.ids.secret(6),
         )
-        (vendor,) = deps.store.commit(
+        vendor, *_ = deps.store.commit(
             actor,
             now,
             [
-                Change(action="vendor.registered", after=vendor),
+                *vendor_changes(deps, "vendor.registered", vendor),
                 Guard(org_guard(actor.org), vendor.id),
                 Guard(fein_guard(vendor.fein), vendor.id),
             ],
@@ -112,7 +112,7 @@ def confirm_vendor(deps: Deps, actor: Actor, vendor_id: str, code: str) -> Vendo
     now = deps.clock.now()
     attempt = rules.attempt_confirmation(vendor, code, now)
     action = "vendor.confirmed" if attempt.refusal is None else "vendor.confirmation_refused"
-    (stored,) = deps.store.commit(actor, now, [Change(action=action, after=attempt.vendor, before=vendor)])
+    stored, *_ = deps.store.commit(actor, now, vendor_changes(deps, action, attempt.vendor, vendor))
     if attempt.refusal is not None:
         raise attempt.refusal
     if vendor.confirmation_token:
@@ -157,8 +157,40 @@ def reinstate_vendor(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
 def _decide(deps: Deps, actor: Actor, vendor_id: str, action: str, decision) -> Vendor:
     vendor = deps.load(Vendor, vendor_id)
     now = deps.clock.now()
-    (decided,) = deps.store.commit(actor, now, [Change(action=action, after=decision(vendor, now), before=vendor)])
+    decided, *_ = deps.store.commit(actor, now, vendor_changes(deps, action, decision(vendor, now), vendor))
     return decided
+
+
+def change_commodity_codes(deps: Deps, actor: Actor, vendor_id: str, commodity_codes: list[str]) -> Vendor:
+    """The vendor chooses anew what it is invited to bid on (R-4): its rows of the notice index move with it."""
+    get_vendor(deps, actor, vendor_id)
+    require_role(actor, Role.VENDOR)
+    return retry_on_conflict(
+        lambda: _decide(
+            deps,
+            actor,
+            vendor_id,
+            "vendor.commodity_codes_changed",
+            lambda v, now: rules.change_commodity_codes(v, commodity_codes),
+        )
+    )
+
+
+def vendor_changes(deps: Deps, action: str, after: Vendor, before: Vendor | None = None) -> list[Change]:
+    """The vendor's change and the rows of the notice index it moves, for one transaction (R-4: only an active
+    vendor is invited, to its codes): only the rows whose code or address changes are read and written."""
+    slots = max(len(after.commodity_codes), len(before.commodity_codes) if before else 0)
+    held, wanted = rules.commodity_rows(before, slots), rules.commodity_rows(after, slots)
+    moved = [w for n, w in enumerate(wanted) if n >= len(held) or held[n] != w]
+    stored = {}  # a new vendor has no rows yet
+    if before is not None and moved:
+        stored = {r.id: r for r in deps.store.get_many(VendorCommodity, [r.id for r in moved])}
+    rows = [
+        Change(action="vendor.notice_index", after=row, before=stored.get(row.id))
+        for row in moved
+        if row.id in stored or row.code is not None  # a slot never listed needs no row
+    ]
+    return [Change(action=action, after=after, before=before), *rows]
 
 
 def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendor:
@@ -167,11 +199,11 @@ def reissue_confirmation_code(deps: Deps, actor: Actor, vendor_id: str) -> Vendo
     require_role(actor, Role.VENDOR)
     now = deps.clock.now()
     reissued = rules.reissue_code(vendor, deps.ids.secret(6), now)
-    (reissued,) = deps.commit(
+    reissued, *_ = deps.commit(
         actor,
         now,
         [
-            Change(action="vendor.confirmation_code_reissued", after=reissued, before=vendor),
+            *vendor_changes(deps, "vendor.confirmation_code_reissued", reissued, vendor),
             Send(
                 f"vendor-{vendor.id}:code:{vendor.version + 1}",
                 _code_email(deps, reissued, reissued=True),
@@ -209,7 +241,7 @@ def request_confirmation(deps: Deps, execution: str, vendor_id: str, task_token:
         Actor.system(execution),
         now,
         [
-            Change(action="vendor.confirmation_requested", after=waiting, before=vendor),
+            *vendor_changes(deps, "vendor.confirmation_requested", waiting, vendor),
             Send(f"{execution}:confirmation", _code_email(deps, vendor, reissued=False)),
         ],
     )
@@ -226,7 +258,7 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
             Actor.system(execution),
             now,
             [
-                Change(action="vendor.reminder_sent", after=reminded, before=vendor),
+                *vendor_changes(deps, "vendor.reminder_sent", reminded, vendor),
                 Send(
                     f"{execution}:reminder",
                     emails.render(

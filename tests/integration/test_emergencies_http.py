@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 
 PURCHASE = {
@@ -43,7 +44,7 @@ def contractor(stack):
         confirmation_code="1",
         status=VendorStatus.ACTIVE,
     )
-    deps.store.commit(Actor("pumps", Role.VENDOR, "pumps"), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
+    deps.store.commit(Actor("pumps", Role.VENDOR, "pumps"), deps.clock.now(), vendor_changes(deps, "vendor.registered", vendor))
 
 
 @pytest.fixture

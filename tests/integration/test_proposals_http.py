@@ -9,7 +9,8 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 from tests.integration.test_rfps_http import DUE, published
 
@@ -35,7 +36,7 @@ def register_vendor(org: str) -> None:
         status=VendorStatus.ACTIVE,
         confirmed_at=deps.clock.now(),
     )
-    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
+    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), vendor_changes(deps, "vendor.registered", vendor))
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 
 DUE = "2026-04-15T14:00:00-04:00"
@@ -55,7 +56,7 @@ def vendor_of_the_commodity(stack):
         confirmation_code="1",
         status=VendorStatus.ACTIVE,
     )
-    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
+    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), vendor_changes(deps, "vendor.registered", vendor))
     return vendor.contact_email
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services.ports import Actor, Change, Role
+from chalicelib.services.ports import Actor, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 
 REQUEST = {
@@ -40,7 +41,7 @@ def contractor(stack):
         status=VendorStatus.ACTIVE,
     )
     deps.store.commit(
-        Actor("chiller", Role.VENDOR, "chiller"), deps.clock.now(), [Change(action="vendor.registered", after=vendor)]
+        Actor("chiller", Role.VENDOR, "chiller"), deps.clock.now(), vendor_changes(deps, "vendor.registered", vendor)
     )
 
 

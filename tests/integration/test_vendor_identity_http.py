@@ -72,6 +72,28 @@ def test_an_invalid_fein_is_400_naming_the_field(api, stack, fein):
 
 
 @pytest.mark.rule("R-4")
+def test_more_commodity_codes_than_the_notice_index_lists_in_one_transaction_is_400_naming_the_field(api, stack):
+    # Given a registration of 99 different codes (a vendor, its audit record and a row per code: 100 items at most)
+    codes = [str(600 + n) for n in range(99)]
+    # When it is posted / Then 400 names commodity_codes, and no onboarding starts
+    reply = api.as_vendor("acme").post("/vendors", json={**registration("acme"), "commodity_codes": codes})
+    assert reply.status == 400 and [d["field"] for d in reply.json["details"]] == ["commodity_codes"]
+    assert stack.executions("vendor-onboarding") == []
+
+
+@pytest.mark.rule("R-4")
+def test_a_vendor_of_the_most_commodity_codes_is_confirmed_with_a_row_per_code_in_one_transaction(api, stack):
+    # Given a registration of 98 different codes
+    codes = [str(600 + n) for n in range(98)]
+    reply = api.as_vendor("acme").post("/vendors", json={**registration("acme"), "commodity_codes": codes})
+    assert reply.status == 201, reply.json
+    # When it confirms (the vendor, its audit record and 98 rows of the notice index) / Then it is active
+    code = [m for m in stack.outbox() if m["to"] == [ACME_EMAIL]][-1]["text"].split("Confirmation code: ")[1].split()[0]
+    confirmed = api.as_vendor("acme").post(f"/vendors/{reply.json['id']}/confirm", json={"code": code})
+    assert confirmed.status == 200 and confirmed.json["status"] == "active"
+
+
+@pytest.mark.rule("R-4")
 def test_the_vendor_and_purchasing_see_the_fein_and_no_public_record_does(api, stack, clock, acme_id, sol_id):
     # Given acme's registration and its bid, opened
     acme, vendor_id, fein = api.as_vendor("acme"), acme_id, fein_for("acme").replace("-", "")

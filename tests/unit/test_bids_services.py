@@ -18,6 +18,7 @@ from chalicelib.domain.solicitations import AwardBasis, Solicitation, Solicitati
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import awards, bids, outbox, solicitations, vendors
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 from tests.unit.test_solicitations_examples import FACTORS, LINES, OPENING, bid_body
 
@@ -52,7 +53,7 @@ def vendor(deps, org, codes=("640",), status=VendorStatus.ACTIVE):
         confirmation_code="1",
         status=status,
     )
-    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=v)])
+    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), vendor_changes(deps, "vendor.registered", v))
     return Actor(f"user@{org}", Role.VENDOR, org)
 
 

@@ -16,6 +16,7 @@ from chalicelib.domain.performance_changes import AssignmentStatus, BalanceLine,
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import orders, performance_changes
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
+from chalicelib.services.vendors import vendor_changes
 from tests.performance_support import AGENCY, AGENCY_EMAIL, CONTRACTOR, CONTRACTOR_EMAIL, store_contract
 
 D = Decimal
@@ -42,7 +43,7 @@ def successor(deps):
         confirmation_code="111111",
         status=VendorStatus.ACTIVE,
     )
-    deps.store.commit(Actor.system("test"), deps.clock.now(), [Change(action="vendor.registered", after=vendor)])
+    deps.store.commit(Actor.system("test"), deps.clock.now(), vendor_changes(deps, "vendor.registered", vendor))
     return vendor
 
 

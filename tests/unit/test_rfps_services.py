@@ -12,6 +12,7 @@ from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
 from chalicelib.services import outbox, rfps
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
+from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
 from tests.unit.test_rfps import CONFERENCE, DUE, FACTORS
 
@@ -31,7 +32,7 @@ def vendor(deps, org, codes, status=VendorStatus.ACTIVE):
         confirmation_code="1",
         status=status,
     )
-    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), [Change(action="vendor.registered", after=v)])
+    deps.store.commit(Actor(org, Role.VENDOR, org), deps.clock.now(), vendor_changes(deps, "vendor.registered", v))
 
 
 def draft(deps, **changes):
