@@ -12,7 +12,7 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps chromium run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules clean
+.PHONY: help deps chromium run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules verify-audit clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
 	@echo "make rules    rules of RULES.md with and without tests"
+	@echo "make verify-audit   (with make run going) check every audit hash, chain, log root and signed checkpoint; EXPORT=file.json verifies an export instead"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +46,9 @@ deps: $(VENV)/.installed node_modules/.installed
 
 run: deps
 	$(PY) -m local.server --host $(HOST) --port $(PORT) --moto-port $(MOTO_PORT)
+
+verify-audit: deps
+	MOTO_PORT=$(MOTO_PORT) $(PY) -m local.verify_audit $(if $(EXPORT),--from-export $(EXPORT))
 
 seed: deps
 	@LOCAL_API=http://$(HOST):$(PORT) $(PY) -m local.seed

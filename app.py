@@ -12,6 +12,7 @@ from chalicelib.api import (
     contracts,
     delegations,
     emergencies,
+    feed,
     framework,
     idempotency,
     invoices,
@@ -31,6 +32,7 @@ from chalicelib.api import (
     warehouse,
 )
 from chalicelib.tasks import attention as attention_tasks
+from chalicelib.tasks import audit_log as audit_log_tasks
 from chalicelib.tasks import awards as award_tasks
 from chalicelib.tasks import contracts as contract_tasks
 from chalicelib.tasks import delegations as delegation_tasks
@@ -53,6 +55,8 @@ BLUEPRINTS = (
     meta.bp,
     outbox_tasks.bp,  # emails written with the changes that cause them, delivered with retries
     audit.bp,
+    audit_log_tasks.bp,  # the Merkle log of the audit and its daily signed checkpoint
+    feed.bp,  # the public change feed
     attention.bp,
     attention_tasks.bp,  # workflow steps that failed after their retries
     vendors.bp,

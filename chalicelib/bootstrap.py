@@ -44,6 +44,14 @@ def sealer():
 
 
 @lru_cache(maxsize=1)
+def signer():
+    from chalicelib.adapters.sealing import KmsSigner
+
+    s = settings()
+    return KmsSigner(s.audit_signing_key_id, s.region)
+
+
+@lru_cache(maxsize=1)
 def token_verifier():
     import datetime as dt
 
@@ -70,5 +78,5 @@ def idempotency_store():
 
 
 def reset() -> None:
-    for cached in (settings, deps, token_verifier, idempotency_store, sealer):
+    for cached in (settings, deps, token_verifier, idempotency_store, sealer, signer):
         cached.cache_clear()

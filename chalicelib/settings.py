@@ -28,6 +28,11 @@ class Settings:
     cursor_key: str = ""  # signs list cursors (api/paging.py); on AWS a secret the stack generates
     cors_allowed_origins: frozenset[str] = frozenset()  # portal origins a browser may call from; none by default
     ocds_prefix: str = "ocds-ct0000"  # the registered OCDS prefix of every ocid (chalicelib/ocds)
+    # the longest a commit can take after its time is read (the API stops at 28 s, a workflow task at 60 s; and a
+    # margin): feed readers and the Merkle log see only what was committed before now minus this, so a commit that
+    # lands late is never passed over
+    commit_lag_seconds: float = 65.0
+    audit_signing_key_id: str = ""  # the KMS key (ECC_NIST_P256) that signs audit checkpoints
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +57,8 @@ class Settings:
             comptroller_email=env.get("COMPTROLLER_EMAIL") or cls.comptroller_email,
             cursor_key=env.get("CURSOR_KEY", ""),
             ocds_prefix=env.get("OCDS_PREFIX") or cls.ocds_prefix,
+            commit_lag_seconds=float(env.get("COMMIT_LAG_SECONDS") or cls.commit_lag_seconds),
+            audit_signing_key_id=env.get("AUDIT_SIGNING_KEY_ID", ""),
             cors_allowed_origins=frozenset(
                 o.strip().rstrip("/") for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

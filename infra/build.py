@@ -270,6 +270,32 @@ def bid_sealing_key_policy() -> dict:
     }
 
 
+# The audit checkpoints' key, likewise by its key policy alone: only the daily checkpoint task signs.
+SIGNING_FUNCTIONS = ("audit_log_checkpoint",)
+
+
+def audit_signing_key_policy() -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AdministratorsManageButCannotSign",
+                "Effect": "Allow",
+                "Principal": {"AWS": {"Ref": "KeyAdminRoleArn"}},
+                "Action": KEY_ADMINISTRATION,
+                "Resource": "*",
+            },
+            {
+                "Sid": "OnlyTheCheckpointTaskSigns",
+                "Effect": "Allow",
+                "Principal": {"AWS": _role_arns(SIGNING_FUNCTIONS)},
+                "Action": ["kms:Sign", "kms:GetPublicKey"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
 def api_throttling() -> dict:
     """Rate and burst limits on every method of the stage: a flood of bids or guesses is refused with 429."""
     return {
@@ -433,6 +459,7 @@ def merge_template(app) -> dict:
     for role in function_roles(app):
         res[role] = {"Properties": {"Policies": [app_policy()]}}
     res["BidSealingKey"]["Properties"]["KeyPolicy"] = bid_sealing_key_policy()
+    res["AuditSigningKey"]["Properties"]["KeyPolicy"] = audit_signing_key_policy()
     res["RestAPI"] = {"Properties": api_throttling() | {"DefinitionBody": api_definition(app)}}
     return template
 

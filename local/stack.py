@@ -38,7 +38,7 @@ DEV_CURSOR_KEY = "ct-procurement-local-cursor-key-not-for-production"  # on AWS:
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
-def app_environment(key_id: str = "") -> dict[str, str]:
+def app_environment(key_id: str = "", signing_key_id: str = "") -> dict[str, str]:
     """The variables infra/resources.json gives every function on AWS, with local values."""
     return {
         "AWS_DEFAULT_REGION": REGION,
@@ -50,6 +50,7 @@ def app_environment(key_id: str = "") -> dict[str, str]:
         "OPM_REVIEWERS_EMAIL": "opm-reviewers@example.gov",
         "PURCHASING_EMAIL": "purchasing@example.gov",
         "BID_SEALING_KEY_ID": key_id,
+        "AUDIT_SIGNING_KEY_ID": signing_key_id,
         "JWT_SECRET": DEV_JWT_SECRET,
         "CURSOR_KEY": DEV_CURSOR_KEY,
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -82,7 +83,11 @@ def create_resources(app) -> dict[str, str]:
             dynamodb.update_time_to_live(
                 TableName=f"{STACK_NAME}-{logical_id}", TimeToLiveSpecification=props["TimeToLiveSpecification"]
             )
-    key_id = boto3.client("kms", region_name=REGION).create_key(Description="bid sealing (local)")["KeyMetadata"]["KeyId"]
+    kms = boto3.client("kms", region_name=REGION)
+    key_id = kms.create_key(Description="bid sealing (local)")["KeyMetadata"]["KeyId"]
+    signing_key_id = kms.create_key(Description="audit checkpoints (local)", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")[
+        "KeyMetadata"
+    ]["KeyId"]
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
     sfn = boto3.client("stepfunctions", region_name=REGION)
     functions = {cfn_name(f.name): f.name for f in app.pure_lambda_functions}
@@ -101,7 +106,7 @@ def create_resources(app) -> dict[str, str]:
             definition=definition,
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK_NAME}-StateMachineRole",
         )
-    return app_environment(key_id)
+    return app_environment(key_id, signing_key_id)
 
 
 class LocalStack:

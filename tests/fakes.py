@@ -9,18 +9,23 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.adapters.dynamo import stream_key, stream_time
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged
 from chalicelib.ocds import events as ocds_events
 from chalicelib.services.ports import (
+    FEED,
     Actor,
     AuditEntry,
     Broadcast,
     Change,
+    Checkpoint,
     Deps,
     Email,
     Guard,
     Listing,
+    LogHead,
+    LogLeaf,
     Member,
     Send,
     Unchanged,
@@ -68,6 +73,10 @@ class InMemoryStore:
         self.audit: list[AuditEntry] = []
         self.guards: dict[str, str] = {}  # key -> holder
         self.collections: dict[str, set[str]] = {}
+        self.streams: dict[str, dict[str, dict]] = {}  # stream -> position -> item (the public feed)
+        self.log: list[LogLeaf] = []  # the audit's Merkle log
+        self._log_head = LogHead(size=0, position="", version=0)
+        self.checkpoints: dict[str, Checkpoint] = {}  # by UTC day
         self._index_view: dict | None = None  # what the secondary indexes show while they lag
 
     def freeze_indexes(self) -> None:
@@ -183,6 +192,10 @@ class InMemoryStore:
             self.collections.setdefault(member.collection, set()).add(member.member)
         for et, change, after in staged:
             self.items[(et.kind, after.id)] = after
+            if et.public_path and after.is_public:
+                item = {"kind": et.kind, "id": after.id, "version": after.version, "action": change.action}
+                position = stream_key(at, entity_ref(et.kind, after.id), after.version)
+                self.streams.setdefault(FEED, {})[position] = item | {"path": et.public_path.format(id=after.id)}
             if not et.audited:
                 continue
             self.audit.append(
@@ -201,6 +214,31 @@ class InMemoryStore:
 
     def holder(self, key: str) -> str | None:
         return self.guards.get(key)
+
+    def stream_page(self, stream: str, *, after: str, before: dt.datetime, limit: int) -> Listing[dict]:
+        items = self.streams.get(stream, {})
+        found = [items[p] | {"position": p} for p in sorted(items) if after < p < stream_time(before)][:limit]
+        return Listing(found, found[-1]["position"] if len(found) == limit else None)
+
+    def log_head(self) -> LogHead:
+        return self._log_head
+
+    def append_log(self, head: LogHead, leaves: Sequence[LogLeaf], position: str) -> LogHead:
+        if head != self._log_head:
+            raise RecordChanged("Another run appended to the audit log meanwhile.")
+        self.log.extend(leaves)
+        self._log_head = LogHead(size=len(self.log), position=position, version=head.version + 1)
+        return self._log_head
+
+    def log_leaves(self, size: int) -> list[LogLeaf]:
+        return self.log[:size]
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> bool:
+        return self.checkpoints.setdefault(checkpoint.time[:10], checkpoint) is checkpoint
+
+    def checkpoints_page(self, *, after: str = "", limit: int) -> Listing[Checkpoint]:
+        days = [d for d in sorted(self.checkpoints) if d > after]
+        return Listing([self.checkpoints[d] for d in days[:limit]], days[limit - 1] if len(days) > limit else None)
 
     def members(self, collection: str, *, after: str = "", limit: int | None = None):
         return iter(sorted(m for m in self.collections.get(collection, ()) if m > after)[:limit])

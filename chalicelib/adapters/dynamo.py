@@ -17,23 +17,29 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.entities import entity_type, entity_type_of
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
+from chalicelib.domain.audit_log import entry_hash
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
 from chalicelib.domain.outbox import Message
 from chalicelib.ocds import events as ocds_events
 from chalicelib.services.ports import (
+    FEED,
+    JOURNAL,
     Actor,
     AuditEntry,
     Broadcast,
     Change,
+    Checkpoint,
     Guard,
     Listing,
+    LogHead,
+    LogLeaf,
     Member,
     Send,
     Unchanged,
@@ -44,6 +50,9 @@ from chalicelib.services.ports import (
 
 ROOT = "#"
 PUBLIC_STREAM = "public"  # the one partition of the audit table's public_by_time index
+LOG_HEAD = "audit-log"  # the Merkle log's size and the journal position it has appended up to
+LOG_LEAVES = "audit-log#leaf"  # leaf index -> entry
+CHECKPOINTS = "audit-log#checkpoint"  # one signed checkpoint per UTC day
 # DynamoDB's own limits, checked before a transaction is sent (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
 ITEM_LIMIT_BYTES = 400 * 1024
 # An entity's audit record holds it twice (before and after), so an entity may fill half a record: one that
@@ -144,6 +153,8 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
         after = UnicodeAttribute(null=True)
         stream = UnicodeAttribute(null=True)  # PUBLIC_STREAM for a public event, else absent (the index is sparse)
         public_seq = UnicodeAttribute(null=True)  # UTC time | life-cycle stage | entity version | random
+        previous = UnicodeAttribute(null=True)  # the hash of the entity's previous entry (domain/audit_log.py)
+        hash = UnicodeAttribute(null=True)  # this entry's hash; an access record (a read) has none
         by_actor = ByActor()
         public_by_time = PublicByTime()
 
@@ -238,6 +249,7 @@ class DynamoStore:
 
     def commit(self, actor: Actor, at: dt.datetime, changes: Sequence[Write]) -> list[Any]:
         writes, stored = [], []
+        journal: list[tuple[dict, int]] = []  # the commit's audit entries (entity, seq, hash) for the Merkle log
         for change in changes:
             if isinstance(change, Guard):
                 writes.append(self._guard_write(change))
@@ -258,10 +270,18 @@ class DynamoStore:
             condition = self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
             writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
             if et.audited:
+                audit = self._audit(et, actor, at, change, after, self._last_hash(ref, expected))
+                writes.append(_Write(audit, None, f"the audit record of {ref} (before and after)"))
+                journal.append(({"entity": ref, "seq": audit.seq, "hash": audit.hash}, after.version))
+            if et.public_path and after.is_public:
+                item = {"kind": et.kind, "id": after.id, "version": after.version, "action": change.action}
                 writes.append(
-                    _Write(self._audit(et, actor, at, change, after), None, f"the audit record of {ref} (before and after)")
+                    self._stream_write(FEED, at, ref, after.version, item | {"path": et.public_path.format(id=after.id)})
                 )
             stored.append(after)
+        if journal:  # one item per commit, keyed by its first entry (an entity version is written once)
+            (first, version), entries = journal[0], [entry for entry, _ in journal]
+            writes.append(self._stream_write(JOURNAL, at, first["entity"], version, {"entries": entries}))
         writes.sort(key=lambda w: w.order)  # TransactWrite sends checks, deletes, then puts: reasons come in that order
         _check_limits(writes)
         try:
@@ -319,6 +339,72 @@ class DynamoStore:
         record = self.Entity(pk=member.collection, sk=member.member, kind="member", body="{}", version=1)
         return _Write(record, None, f"member {member.member} of {member.collection}")
 
+    # -- the Merkle log of audit entries (services/audit_log.py): a head and the leaves by index ---
+    def log_head(self) -> LogHead:
+        try:
+            with throttling_as_unavailable("The database"):
+                record = self.Entity.get(LOG_HEAD, ROOT, consistent_read=True)
+        except DoesNotExist:
+            return LogHead(size=0, position="", version=0)
+        body = json.loads(record.body)
+        return LogHead(size=body["size"], position=body["position"], version=int(record.version))
+
+    def append_log(self, head: LogHead, leaves: Sequence[LogLeaf], position: str) -> LogHead:
+        """The leaves appended after the head's, with the new head, in one transaction conditioned on the head's
+        version: two runs never append the same entries twice."""
+        new = LogHead(size=head.size + len(leaves), position=position, version=head.version + 1)
+        body = json.dumps({"size": new.size, "position": new.position})
+        condition = self.Entity.pk.does_not_exist() if head.version == 0 else self.Entity.version == head.version
+        writes = [
+            _Write(self.Entity(pk=LOG_HEAD, sk=ROOT, kind="log", body=body, version=new.version), condition, "the audit log")
+        ]
+        for index, leaf in enumerate(leaves, start=head.size):
+            leaf_body = json.dumps(dataclasses.asdict(leaf))
+            writes.append(
+                _Write(self.Entity(pk=LOG_LEAVES, sk=f"{index:012d}", kind="log", body=leaf_body, version=1), None, "a leaf")
+            )
+        _check_limits(writes)
+        try:
+            self._transact(writes)
+        except TransactWriteError as exc:
+            _raise_refusal(exc, writes)
+        return new
+
+    def log_leaves(self, size: int) -> list[LogLeaf]:
+        """The first `size` leaves, in order."""
+        if size == 0:
+            return []
+        condition = self.Entity.sk < f"{size:012d}"
+        with throttling_as_unavailable("The database"):
+            return [
+                LogLeaf(**json.loads(r.body))
+                for r in self.Entity.query(LOG_LEAVES, range_key_condition=condition, consistent_read=True)
+            ]
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> bool:
+        """Store a checkpoint under its day; False when that day's checkpoint is already stored (a run repeated)."""
+        body = json.dumps(dataclasses.asdict(checkpoint))
+        record = self.Entity(pk=CHECKPOINTS, sk=checkpoint.time[:10], kind="checkpoint", body=body, version=1)
+        try:
+            with throttling_as_unavailable("The database"):
+                record.save(condition=self.Entity.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def checkpoints_page(self, *, after: str = "", limit: int) -> Listing[Checkpoint]:
+        """Signed checkpoints, oldest first, by day."""
+        condition = self.Entity.sk > after if after else None
+        found = []
+        with throttling_as_unavailable("The database"):
+            for r in self.Entity.query(CHECKPOINTS, range_key_condition=condition, consistent_read=True, limit=limit + 1):
+                found.append((r.sk, Checkpoint(**json.loads(r.body))))
+        more = len(found) > limit
+        found = found[:limit]
+        return Listing([c for _, c in found], found[-1][0] if more else None)
+
     def holder(self, key: str) -> str | None:
         try:
             with throttling_as_unavailable("The database"):
@@ -364,20 +450,52 @@ class DynamoStore:
             **et.index_items(entity),
         )
 
-    def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after):
+    def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after, previous: str | None):
+        fields = {
+            "entity": entity_ref(et.kind, after.id),
+            "seq": _seq(at, f"{after.version:010d}"),
+            "actor": actor.sub,
+            "role": actor.role.value,
+            "org": actor.org,
+            "action": change.action,
+            "before": _dumps(et.audit_view(change.before)),
+            "after": _dumps(et.audit_view(after)),
+            "previous": previous,
+        }
         public = ocds_events.is_public(change.action)
         return self.Audit(
-            entity=entity_ref(et.kind, after.id),
-            seq=_seq(at, f"{after.version:010d}"),
-            actor=actor.sub,
-            role=actor.role.value,
-            org=actor.org,
-            action=change.action,
-            before=_dumps(et.audit_view(change.before)),
-            after=_dumps(et.audit_view(after)),
+            **fields,
+            hash=entry_hash(fields),
             stream=PUBLIC_STREAM if public else None,
             public_seq=_seq(at, f"{ocds_events.stage_of(change.action):02d}|{after.version:010d}") if public else None,
         )
+
+    def _last_hash(self, ref: str, version: int | None) -> str | None:
+        """The hash of the entity's entry of `version` (the one this change follows), read strongly consistently: the
+        transaction's version condition makes sure no other entry comes between."""
+        if version is None:
+            return None
+        middle = f"|{version:010d}|"
+        with throttling_as_unavailable("The database"):
+            for record in self.Audit.query(ref, scan_index_forward=False, consistent_read=True, page_size=4):
+                if middle in record.seq:
+                    return record.hash
+        return None
+
+    def _stream_write(self, stream: str, at: dt.datetime, ref: str, version: int, body: dict) -> _Write:
+        """An item of a time-ordered stream (the public feed, the journal of audit entries), keyed by commit time."""
+        record = self.Entity(pk=stream, sk=stream_key(at, ref, version), kind=stream, body=json.dumps(body), version=1)
+        return _Write(record, None, f"the {stream} item of {ref}")
+
+    def stream_page(self, stream: str, *, after: str, before: dt.datetime, limit: int) -> Listing[dict]:
+        """Items of a stream after position `after` and committed before `before` (the watermark), oldest first; each
+        item is its body with its `position`; `next` is the last one's position when the page is full."""
+        condition = self.Entity.sk.between(after + "\x00", stream_time(before))
+        found = []
+        with throttling_as_unavailable("The database"):
+            for record in self.Entity.query(stream, range_key_condition=condition, consistent_read=True, limit=limit):
+                found.append(json.loads(record.body) | {"position": record.sk})
+        return Listing(found, found[-1]["position"] if len(found) == limit else None)
 
     @staticmethod
     def _decode(et, record):
@@ -540,6 +658,15 @@ def _audit_entry(r) -> AuditEntry:
         before=_loads(r.before),
         after=_loads(r.after),
     )
+
+
+def stream_time(at: dt.datetime) -> str:
+    """UTC with microseconds always written, so that positions compare as times."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stream_key(at: dt.datetime, ref: str, version: int) -> str:
+    return f"{stream_time(at)}|{ref}|{version:010d}"
 
 
 def _seq(at: dt.datetime, middle: str) -> str:

@@ -59,6 +59,9 @@ class EntityType:
     keys: Callable[[Any], dict[str, tuple[str, str]]] = lambda e: {}
     redact: frozenset[str] = field(default_factory=frozenset)
     audited: bool = True  # False: a record of the system's own (an outbox message), not a change anyone made
+    # the public JSON route of one record ("/solicitations/{id}"): each change while the record `is_public` is an
+    # item of the public change feed (services/feed.py) naming that route; "" for records the public never sees
+    public_path: str = ""
 
     def __post_init__(self):
         unknown = set(self.slots.values()) - set(GSIS)
@@ -223,6 +226,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_agency_status": (f"{s.agency}#{s.status.value}", f"{s.opening_at.isoformat()}#{s.id}"),
         },
         redact=frozenset({"award_token"}),
+        public_path="/solicitations/{id}",
     ),
     Bid: EntityType(
         "bid",
@@ -268,6 +272,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         Rfp,
         slots={"by_status": "gsi1"},
         keys=lambda r: {"by_status": (r.status.value, f"{r.proposals_due.isoformat()}#{r.id}")},
+        public_path="/rfps/{id}",
     ),
     # sealed proposals (R-16c): read by id and from their request's `proposals-of#` collection (the opening, the
     # register); the audit omits the envelope
@@ -318,6 +323,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_status": (p.status.value, f"{p.agency}#{p.period}#{p.id}"),
             "by_status_period": (f"{p.status.value}#{p.period}", f"{p.agency}#{p.id}"),
         },
+        public_path="/plans/{id}",
     ),
     PlanAmendment: EntityType(
         "plan_amendment",

@@ -1,4 +1,4 @@
-"""Sealed bids (R-5b): envelope encryption with a KMS data key and AES-256-GCM.
+"""Sealed bids (R-5b): envelope encryption with a KMS data key and AES-256-GCM; and the KMS signature of audit checkpoints.
 
 The encryption context binds each ciphertext to its solicitation and bid: KMS refuses to decrypt the data key
 under any other pair, and the same context is the AES-GCM associated data. Only the opening function's role
@@ -57,3 +57,25 @@ class KmsSealer:
         return AESGCM(key["Plaintext"]).decrypt(
             base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(context)
         )
+
+
+class KmsSigner:
+    """Signs audit checkpoints with the KMS asymmetric key (ECC_NIST_P256, ECDSA_SHA_256); its private half never
+    leaves KMS, and anyone verifies with the public key."""
+
+    ALGORITHM = "ECDSA_SHA_256"
+
+    def __init__(self, key_id: str, region: str):
+        self.key_id = key_id
+        self._kms = boto3.client("kms", region_name=region)
+
+    def sign(self, message: bytes) -> bytes:
+        with throttling_as_unavailable("The signing key service"):
+            return self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=self.ALGORITHM)[
+                "Signature"
+            ]
+
+    def public_key(self) -> bytes:
+        """The DER SubjectPublicKeyInfo of the key."""
+        with throttling_as_unavailable("The signing key service"):
+            return self._kms.get_public_key(KeyId=self.key_id)["PublicKey"]

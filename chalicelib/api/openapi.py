@@ -34,6 +34,7 @@ PATH_PARAMETERS = {
     "change_id": "Quantity change id, as returned by POST /solicitations/{solicitation_id}/bids/{bid_id}/quantity-changes",
     "contract_id": "Contract number, as in the notice of award and on every order (R-9k)",
     "dpa_number": "Direct purchase authority number, e.g. DPA-1E, as given to POST /delegations (R-2e)",
+    "entry": "An audit entry's hash (64 hex digits, SHA-256 of its canonical JSON), as the verification export gives it",
     "delivery_id": "Delivery id, as returned by POST /orders/{order_id}/deliveries",
     "invoice_id": "Invoice id, as returned by POST /contracts/{contract_id}/invoices",
     "negotiation_number": "Negotiation number within its request for proposals, from 1 (the best ranked proposer's)",
@@ -118,7 +119,7 @@ def _operation(op: Operation) -> dict:
     if op.query is not None:
         query_schema = op.query.model_json_schema()
         for name, field in op.query.model_fields.items():
-            schema = _inline(query_schema["properties"][name], query_schema.get("$defs", {}))
+            schema = _inline(query_schema["properties"][field.alias or name], query_schema.get("$defs", {}))
             parameters.append(
                 {
                     "name": field.alias or name,

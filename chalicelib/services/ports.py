@@ -150,6 +150,42 @@ FIRST_PAGE = PageRequest()
 
 
 @dataclass(frozen=True)
+class LogHead:
+    """The Merkle log's size and the journal position up to which it holds every entry; version guards appends."""
+
+    size: int
+    position: str
+    version: int
+
+
+@dataclass(frozen=True)
+class LogLeaf:
+    """One leaf of the Merkle log: the audit entry's hash, and where the entry is (its entity and sort key)."""
+
+    hash: str
+    entity: str
+    seq: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement of the log: its size and root hash at a time, signed with the KMS key `key_id`."""
+
+    tree_size: int
+    root_hash: str
+    time: str  # ISO 8601 UTC, as signed
+    signature: str  # base64 DER ECDSA over domain.audit_log.checkpoint_message
+    key_id: str
+    algorithm: str = "ECDSA_SHA_256"
+
+
+FEED = "feed"  # the stream of public changes (services/feed.py)
+JOURNAL = (
+    "journal"  # the stream of every commit's audit entries in commit order, which the Merkle log appends (services/audit_log.py)
+)
+
+
+@dataclass(frozen=True)
 class Listing(Generic[T]):
     """One page of a list and the store position after its last item; `next` is None after the last page."""
 
@@ -224,6 +260,26 @@ class Store(Protocol):
         AlreadyTaken when a guard is held by another, TooLarge past a storage limit, TemporarilyUnavailable when
         throttled. A message whose key is already in the outbox is left as it is (written once, delivered once)."""
 
+    def stream_page(self, stream: str, *, after: str, before: dt.datetime, limit: int) -> Listing[dict]:
+        """At most `limit` items of a time-ordered stream (the public feed, the journal of audit entries) after the
+        position `after` and committed before `before`, oldest first, each with its `position`; `next` is the last
+        one's position when the page is full."""
+
+    def log_head(self) -> LogHead:
+        """The Merkle log's head (size 0, position "" before the first append), read strongly consistently."""
+
+    def append_log(self, head: LogHead, leaves: Sequence[LogLeaf], position: str) -> LogHead:
+        """Append leaves after `head` and move it to `position`, atomically; RecordChanged if the head moved."""
+
+    def log_leaves(self, size: int) -> list[LogLeaf]:
+        """The first `size` leaves of the log, in order."""
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> bool:
+        """Store the day's checkpoint; False when that day's is already stored."""
+
+    def checkpoints_page(self, *, after: str = "", limit: int) -> Listing[Checkpoint]:
+        """Signed checkpoints, oldest first."""
+
     def holder(self, key: str) -> str | None:
         """Who holds a guard's key now (a strongly consistent read); None when it is free."""
 
@@ -235,6 +291,13 @@ class Store(Protocol):
     def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
         """Audit-only: `actor` read these records (`kind:id`) at `at`. The trail shows who saw what and when;
         no entity changes, and the record holds no before or after."""
+
+
+class Signer(Protocol):
+    key_id: str
+
+    def sign(self, message: bytes) -> bytes:
+        """An ECDSA P-256 SHA-256 signature (DER) of the message."""
 
 
 class Notifier(Protocol):

@@ -69,6 +69,14 @@ def test_only_the_bid_and_proposal_opening_functions_roles_may_decrypt(packaged)
     assert decrypters == [{"AWS": opening_roles}]
 
 
+def test_only_the_checkpoint_task_signs_with_the_audit_key_and_it_signs_nothing_else(packaged):
+    # Given the packaged stack / Then the audit key is ECDSA P-256 and only the daily checkpoint task may sign with it
+    key = packaged["Resources"]["AuditSigningKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    signers = [s["Principal"] for s in key["KeyPolicy"]["Statement"] if _allows(s, "kms:Sign")]
+    assert signers == [{"AWS": [{"Fn::GetAtt": ["AuditLogCheckpointRole", "Arn"]}]}]
+
+
 @pytest.mark.rule("R-5b")
 def test_decrypting_needs_the_bids_encryption_context(packaged):
     policy = packaged["Resources"]["BidSealingKey"]["Properties"]["KeyPolicy"]
