@@ -9,9 +9,8 @@ from chalicelib import emails
 from chalicelib.domain import emergencies as rules
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.emergencies import Emergency, EmergencyPurchase, EmergencyStatus
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.solicitations import Solicitation
-from chalicelib.domain.vendors import Vendor
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -24,6 +23,7 @@ from chalicelib.services.ports import (
     require_role,
     retry_on_conflict,
 )
+from chalicelib.services.vendors import named_contractor
 
 
 def record(deps: Deps, actor: Actor, emergency: Emergency, contractor_id: str) -> EmergencyPurchase:
@@ -31,7 +31,7 @@ def record(deps: Deps, actor: Actor, emergency: Emergency, contractor_id: str) -
     purchasing is emailed to approve first."""
     require_role(actor, Role.AGENCY)
     now = deps.clock.now()
-    contractor = _vendor(deps, contractor_id)
+    contractor = named_contractor(deps, contractor_id, rules.RULE)
     failed = emergency.failed_solicitation
     purchase = rules.record(
         purchase_id=deps.ids.new("EP"),
@@ -70,7 +70,10 @@ def approve(deps: Deps, actor: Actor, purchase_id: str) -> EmergencyPurchase:
         current = get(deps, actor, purchase_id)
         now = deps.clock.now()
         approved, formed = rules.contract_for(
-            rules.approve(current, now, actor.sub), _vendor(deps, current.contractor_id), deps.ids.new("CT"), now
+            rules.approve(current, now, actor.sub),
+            named_contractor(deps, current.contractor_id, rules.RULE),
+            deps.ids.new("CT"),
+            now,
         )
         stored, *_ = deps.commit(
             actor,
@@ -109,17 +112,6 @@ def deny(deps: Deps, actor: Actor, purchase_id: str, reason: str) -> EmergencyPu
 def register(deps: Deps, page: PageRequest) -> Listing[EmergencyPurchase]:
     """R-20f: the record of emergency procurements with a contract; public."""
     return deps.store.page(EmergencyPurchase, "register", "approved", after=page.after, limit=page.limit)
-
-
-def _vendor(deps: Deps, vendor_id: str) -> Vendor:
-    vendor = deps.store.get(Vendor, vendor_id)
-    if vendor is None:
-        raise ValidationFailed(
-            f"No registered vendor {vendor_id}.",
-            rule=rules.RULE,
-            details=[{"field": "contractor_id", "problem": "unknown vendor"}],
-        )
-    return vendor
 
 
 # -- emails --------------------------------------------------------------------------------------------------------

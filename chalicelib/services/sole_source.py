@@ -10,13 +10,13 @@ from decimal import Decimal
 from chalicelib import emails
 from chalicelib.domain import sole_source as rules
 from chalicelib.domain.contracts import Contract
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.sole_source import Competition, Grant, Negotiated, SoleSourceBasis, SoleSourceRequest
 from chalicelib.domain.solicitations import AwardBasis, LineItem, Solicitation
-from chalicelib.domain.vendors import Vendor
 from chalicelib.services import solicitations
 from chalicelib.services.performance_changes import start_term_timer
 from chalicelib.services.ports import Actor, Change, Deps, Listing, PageRequest, Role, Send, require_role, retry_on_conflict
+from chalicelib.services.vendors import named_contractor
 
 
 def request(
@@ -43,7 +43,7 @@ def request(
         estimated_amount=estimated_amount,
         justification=justification,
         basis=basis,
-        contractor=_vendor(deps, contractor_id),
+        contractor=named_contractor(deps, contractor_id, rules.RULE),
         now=now,
         requested_by=actor.sub,
     )
@@ -130,7 +130,9 @@ def contract(deps: Deps, actor: Actor, request_id: str, negotiated: Negotiated) 
     def form() -> tuple[SoleSourceRequest, Contract]:
         current = get(deps, actor, request_id)
         now = deps.clock.now()
-        recorded, formed = rules.contract(current, checked, _vendor(deps, current.contractor_id), deps.ids.new("CT"), now)
+        recorded, formed = rules.contract(
+            current, checked, named_contractor(deps, current.contractor_id, rules.RULE), deps.ids.new("CT"), now
+        )
         stored, created = deps.commit(
             actor,
             now,
@@ -151,17 +153,6 @@ def contract(deps: Deps, actor: Actor, request_id: str, negotiated: Negotiated) 
 def register(deps: Deps, page: PageRequest) -> Listing[SoleSourceRequest]:
     """R-15c: the record of sole source procurements, oldest first; public."""
     return deps.store.page(SoleSourceRequest, "register", "contracted", after=page.after, limit=page.limit)
-
-
-def _vendor(deps: Deps, vendor_id: str) -> Vendor:
-    vendor = deps.store.get(Vendor, vendor_id)
-    if vendor is None:
-        raise ValidationFailed(
-            f"No registered vendor {vendor_id}.",
-            rule=rules.RULE,
-            details=[{"field": "contractor_id", "problem": "unknown vendor"}],
-        )
-    return vendor
 
 
 # -- emails --------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import itertools
 
 from chalicelib import emails
 from chalicelib.domain import vendors as rules
-from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound
+from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.vendors import Vendor, VendorCommodity
 from chalicelib.services.ports import (
     Actor,
@@ -275,3 +275,14 @@ def send_confirmation_reminder(deps: Deps, execution: str, vendor_id: str) -> di
             ],
         )
     return {"vendor_id": vendor.id, "reminded": True}
+
+
+def named_contractor(deps: Deps, vendor_id: str, rule: str) -> Vendor:
+    """The registered vendor a request names as its contractor (sole source, emergency); an unknown one is a 400 under
+    the request's rule, naming `contractor_id`."""
+    vendor = deps.store.get(Vendor, vendor_id)
+    if vendor is None:
+        raise ValidationFailed(
+            f"No registered vendor {vendor_id}.", rule=rule, details=[{"field": "contractor_id", "problem": "unknown vendor"}]
+        )
+    return vendor
