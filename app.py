@@ -14,6 +14,7 @@ from chalicelib.api import (
     emergencies,
     feed,
     framework,
+    history,
     idempotency,
     invoices,
     meta,
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     audit.bp,
     audit_log_tasks.bp,  # the Merkle log of the audit and its daily signed checkpoint
     feed.bp,  # the public change feed
+    history.bp,  # the public history of each public record
     attention.bp,
     attention_tasks.bp,  # workflow steps that failed after their retries
     vendors.bp,

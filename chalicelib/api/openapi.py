@@ -34,6 +34,8 @@ PATH_PARAMETERS = {
     "change_id": "Quantity change id, as returned by POST /solicitations/{solicitation_id}/bids/{bid_id}/quantity-changes",
     "contract_id": "Contract number, as in the notice of award and on every order (R-9k)",
     "dpa_number": "Direct purchase authority number, e.g. DPA-1E, as given to POST /delegations (R-2e)",
+    "kind": "The kind of public record: solicitation (an invitation to bid), rfp or plan",
+    "record_id": "The public record's id: an invitation's, a request for proposals' or an approved plan's",
     "entry": "An audit entry's hash (64 hex digits, SHA-256 of its canonical JSON), as the verification export gives it",
     "delivery_id": "Delivery id, as returned by POST /orders/{order_id}/deliveries",
     "invoice_id": "Invoice id, as returned by POST /contracts/{contract_id}/invoices",
