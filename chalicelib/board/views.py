@@ -27,7 +27,7 @@ from chalicelib.domain.calendar import iso_local
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.rfps import RfpStatus
 from chalicelib.domain.solicitations import SolicitationStatus, commodity_matches
-from chalicelib.services import bids, emergencies, plans, proposals, rfp_negotiations, rfps, sole_source, solicitations
+from chalicelib.services import audit_log, bids, emergencies, plans, proposals, rfp_negotiations, rfps, sole_source, solicitations
 from chalicelib.services.ports import Deps, Listing, PageRequest
 
 if TYPE_CHECKING:
@@ -195,7 +195,20 @@ def registers_page(deps: Deps, *, root: str = "") -> str:
         title="Sole source and emergency registers",
         sole_source=sole_source_register(deps),
         emergency=emergency_register(deps),
+        checkpoints=latest_checkpoints(deps),
     )
+
+
+def latest_checkpoints(deps: Deps, count: int = 7) -> list:
+    """The audit log's signed checkpoints of the last `count` days, newest first: anyone can check the log against them
+    (GET /audit/checkpoints, `make verify-audit`)."""
+    found, after = [], ""
+    while True:
+        page = audit_log.checkpoints(deps, PageRequest(after=after, limit=200))
+        found += page.items
+        if not page.next:
+            return found[::-1][:count]
+        after = page.next
 
 
 def plans_page(deps: Deps, agency: str | None, period: str | None, *, root: str = "") -> str:

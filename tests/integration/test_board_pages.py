@@ -1,11 +1,15 @@
 """The public pages over HTTP: each shows the facts of the public JSON routes, and nothing sealed or draft."""
 
 import csv
+import datetime as dt
 import io
 
 import icalendar
 import pytest
 
+from chalicelib import bootstrap
+from chalicelib.services import audit_log
+from chalicelib.services.ports import PageRequest
 from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors
 from tests.workflows.test_plan_amendments import PLAN, approved_plan
 
@@ -133,3 +137,18 @@ def test_the_registers_page_and_its_downloads_answer_when_empty(api):
 def test_the_stylesheet_is_served_as_css(api):
     reply = api.get("/board/style.css")
     assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/css")
+
+
+def test_the_registers_page_publishes_the_latest_signed_checkpoint_of_the_audit_log(api, stack, clock):
+    # Given changes committed and, past the commit lag, appended to the log and signed (by the scheduled tasks, or here)
+    publish_with_two_vendors(api, stack)
+    clock.advance(days=1)  # the next UTC day's checkpoint covers them
+    deps = bootstrap.deps()
+    audit_log.append_new_entries(deps, lag=dt.timedelta(seconds=bootstrap.settings().commit_lag_seconds))
+    audit_log.sign_checkpoint(deps, bootstrap.signer())
+    signed = audit_log.checkpoints(deps, PageRequest(limit=200)).items[-1]
+    assert signed.tree_size > 0
+    # When the public opens the registers page / Then the checkpoint's size and root hash are on it
+    html = page(api, "/board/registers")
+    assert "Signed checkpoints of the audit log" in html
+    assert signed.root_hash in html and f"<td>{signed.tree_size}</td>" in html
