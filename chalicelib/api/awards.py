@@ -310,3 +310,77 @@ def list_vendor_awards(call: Call, vendor_id: str):
     """Every award the vendor was given a share of, in the order they were made, pending, conditional, contracted
     or refused: the vendor itself and purchasing."""
     return page_of(call, awards.vendor_awards(call.deps, call.actor, vendor_id, page_request(call)), AwardOut.of)
+
+
+# -- the public notices of award of an invitation --------------------------------------------------------------------
+
+
+class PublicAwardedLine(ApiModel):
+    line_id: str = Field(description="The invitation's line.")
+    quantity: DecimalOut = Field(description="The quantity awarded.")
+    unit_price: Dollars = Field(description="The awarded unit price, as corrected under R-8g if it was.")
+
+
+class PublicShare(ApiModel):
+    awardee_name: str = Field(description="The bidder awarded this share.")
+    lines: list[PublicAwardedLine] = Field(description="What it was awarded.")
+    amount: Dollars = Field(description="Quantity x unit price over its lines.")
+    status: ShareStatus = Field(description="pending, conditional, contracted, refused, lapsed, cancelled or passed_on.")
+    contract_id: str | None = Field(None, description="The contract its notice formed (R-9a), once formed.")
+
+
+class PublicAward(ApiModel):
+    award_id: str = Field(description="Award id.")
+    scope: str = Field(description="What the award covers: an item, a group or the whole (R-8b).")
+    shares: list[PublicShare] = Field(description="One per awarded bidder, down the ranking (R-5f, R-8b).")
+
+
+class PublicAwardsOut(ApiModel):
+    solicitation_id: str = Field(description="Invitation id.")
+    awarded_at: LocalTime = Field(description="When the award was made.")
+    awards: list[PublicAward] = Field(description="The notices of award: who was awarded what, at which prices.")
+
+    @classmethod
+    def of(cls, sol, found) -> PublicAwardsOut:
+        """Only what the opened bids already made public: names, lines, prices, amounts, contracts."""
+        return cls(
+            solicitation_id=sol.id,
+            awarded_at=sol.awarded_at,
+            awards=[
+                PublicAward(
+                    award_id=award.id,
+                    scope=award.scope,
+                    shares=[
+                        PublicShare(
+                            awardee_name=share.candidate.bidder_name,
+                            lines=[
+                                PublicAwardedLine(line_id=line_id, quantity=quantity, unit_price=price)
+                                for line_id, (quantity, price) in award_rules.awarded_lines(award, share).items()
+                            ],
+                            amount=award_rules.share_amount(award, share),
+                            status=share.status,
+                            contract_id=share.contract_id,
+                        )
+                        for share in award.shares
+                    ],
+                )
+                for award in found
+            ],
+        )
+
+
+@operation(
+    bp,
+    "GET",
+    "/solicitations/{solicitation_id}/awards",
+    summary="Read the public notices of award of an invitation",
+    tag=TAG,
+    response=PublicAwardsOut,
+    rules=("R-5n", "R-8a", "R-8b"),
+    errors=(404,),
+    optional_auth=True,
+)
+def public_awards(call: Call, solicitation_id: str):
+    """Public once the invitation is awarded (404 before): each awarded bidder's lines, prices and amount, and its
+    contract; nothing of the award's tokens, surety or correspondence."""
+    return PublicAwardsOut.of(*awards.public_awards(call.deps, solicitation_id))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from chalicelib import emails
+from chalicelib.api.awards import PublicAwardsOut
 from chalicelib.api.emergencies import EmergencyRecordOut
 from chalicelib.api.plans import PlanOut, ScheduleVersionOut
 from chalicelib.api.rfp_negotiations import RfpAwardOut
@@ -27,7 +28,18 @@ from chalicelib.domain.calendar import iso_local
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.rfps import RfpStatus
 from chalicelib.domain.solicitations import SolicitationStatus, commodity_matches
-from chalicelib.services import audit_log, bids, emergencies, plans, proposals, rfp_negotiations, rfps, sole_source, solicitations
+from chalicelib.services import (
+    audit_log,
+    awards,
+    bids,
+    emergencies,
+    plans,
+    proposals,
+    rfp_negotiations,
+    rfps,
+    sole_source,
+    solicitations,
+)
 from chalicelib.services.ports import Deps, Listing, PageRequest
 
 if TYPE_CHECKING:
@@ -94,6 +106,14 @@ def invitations(deps: Deps, filters: Filters, section: str) -> list[Solicitation
 def requests_for_proposals(deps: Deps, filters: Filters, section: str) -> list[RfpOut]:
     found = (rfps.list_rfps(deps, None, status, PAGE) for status in RFP_SECTIONS[section])
     return [shown for listing in found for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
+
+
+def itb_awards(deps: Deps, solicitation_id: str) -> PublicAwardsOut | None:
+    """The public notices of award of an invitation, None before the award."""
+    try:
+        return PublicAwardsOut.of(*awards.public_awards(deps, solicitation_id))
+    except NotFound:
+        return None
 
 
 def rfp_award(deps: Deps, rfp_id: str) -> RfpAwardOut | None:
@@ -173,6 +193,7 @@ def solicitation_page(deps: Deps, solicitation_id: str, *, root: str = "") -> st
         title=f"Invitation to bid {solicitation.id}: {solicitation.title}",
         solicitation=solicitation,
         tabulation=tabulation(deps, solicitation),
+        awards=itb_awards(deps, solicitation.id),
     )
 
 

@@ -20,7 +20,7 @@ from chalicelib.domain.contracts import CancellationGround, Contract
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
-from chalicelib.services.bids import acting_vendor, opened_bids
+from chalicelib.services.bids import acting_vendor, opened_bids, public_solicitation
 from chalicelib.services.ports import (
     Actor,
     Broadcast,
@@ -206,6 +206,15 @@ def reject_all(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> S
     if sol.award_token:
         deps.workflows.resume(sol.award_token, {"status": "rejected"})
     return ended
+
+
+def public_awards(deps: Deps, solicitation_id: str) -> tuple[Solicitation, list[Award]]:
+    """The notices of award of an invitation once it is awarded: the tabulation is public from the opening (R-5n), so
+    who was awarded what, at which prices, is public from the award (the board's award notices)."""
+    sol = public_solicitation(deps, solicitation_id)
+    if sol.status is not SolicitationStatus.AWARDED:
+        raise NotFound(f"Solicitation {sol.id} is {sol.status.value}; its award is public once it is made.")
+    return sol, [deps.load(Award, award_id) for award_id in sol.award_ids]
 
 
 def get_award(deps: Deps, actor: Actor, award_id: str) -> Award:

@@ -142,6 +142,8 @@ def test_an_invitation_to_bid_is_followed_through_the_pages_from_notice_to_award
     page.get_by_role("link", name="Copy paper for the board").click()
     assert page.locator("#status").inner_text() == "awarded"
     assert awarded["awards"][0]["id"] in page.locator("#award-status").inner_text()
+    notices = page.get_by_role("table", name="Notices of award").inner_text()
+    assert "Birch Paper" in notices and "$29.50" in notices
     visit(page, page.url, "solicitation-award")
 
 

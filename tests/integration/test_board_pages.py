@@ -76,6 +76,9 @@ def test_after_the_opening_the_page_shows_the_tabulation_and_after_the_award_the
     award_id = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).json["awards"][0]["id"]
     html = page(api, f"/board/solicitations/{sol_id}")
     assert "Awarded: 1 award" in html and award_id in html
+    # And its notice of award: the awardee, its lines at their prices, the amount and the contract formed
+    notices = api.get(f"/solicitations/{sol_id}/awards").json["awards"][0]["shares"][0]
+    assert "Notices of award" in html and notices["contract_id"] in html and "line 1: 100 at $25.00" in html
 
 
 @pytest.mark.rule("R-4")
