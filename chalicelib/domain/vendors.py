@@ -22,9 +22,9 @@ CONFIRMATION_ATTEMPTS = 5
 COMMODITY_CODE = re.compile(r"[0-9]{3,11}")  # NIGP class/item (3-11 digits) or UNSPSC (8 digits); fullmatch
 COMMODITY_CODE_PROBLEM = "must be 3 to 11 digits (NIGP or UNSPSC)"
 COMMODITY_CLASS_DIGITS = 3  # an NIGP class; its items and details extend it, so every match shares these digits
-# A confirmed vendor has a row in the notice index per code, written with the vendor and its audit record in one
-# transaction: DynamoDB's 100 items.
-MAX_COMMODITY_CODES = 98
+# A confirmed vendor has a row in the notice index per code, written in one transaction (DynamoDB's 100 items) with the
+# vendor, its audit record, the audit journal's item of the commit, and an email or a guard: 95 rows at most.
+MAX_COMMODITY_CODES = 95
 FEIN = re.compile(r"([0-9]{2})-?([0-9]{7})")  # NN-NNNNNNN or NNNNNNNNN; fullmatch
 FEIN_PROBLEM = "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN"
 # The prefixes the IRS assigns (IRS, "How EINs are assigned and valid EIN prefixes",

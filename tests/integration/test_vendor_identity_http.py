@@ -3,6 +3,7 @@ purchasing, only a confirmed vendor in good standing bids, and purchasing's dupl
 
 import pytest
 
+from chalicelib.domain.vendors import MAX_COMMODITY_CODES
 from local.fein import fein_for
 from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, VENDORS, bid, register_and_confirm
 
@@ -82,15 +83,19 @@ def test_more_commodity_codes_than_the_notice_index_lists_in_one_transaction_is_
 
 
 @pytest.mark.rule("R-4")
-def test_a_vendor_of_the_most_commodity_codes_is_confirmed_with_a_row_per_code_in_one_transaction(api, stack):
-    # Given a registration of 98 different codes
-    codes = [str(600 + n) for n in range(98)]
+def test_a_vendor_of_the_most_commodity_codes_is_confirmed_suspended_and_reinstated_in_one_transaction_each(api, stack):
+    # Given a registration of the most different codes allowed
+    codes = [str(600 + n) for n in range(MAX_COMMODITY_CODES)]
     reply = api.as_vendor("acme").post("/vendors", json={**registration("acme"), "commodity_codes": codes})
     assert reply.status == 201, reply.json
-    # When it confirms (the vendor, its audit record and 98 rows of the notice index) / Then it is active
+    # When it confirms (the vendor, its audit record, the journal's item and a row of the notice index per code)
     code = [m for m in stack.outbox() if m["to"] == [ACME_EMAIL]][-1]["text"].split("Confirmation code: ")[1].split()[0]
     confirmed = api.as_vendor("acme").post(f"/vendors/{reply.json['id']}/confirm", json={"code": code})
+    # Then it is active; and purchasing suspends and reinstates it, each rewriting every row in one transaction
     assert confirmed.status == 200 and confirmed.json["status"] == "active"
+    for action in ("suspend", "reinstate"):
+        changed = api.as_purchasing().post(f"/vendors/{reply.json['id']}/{action}", json={"reason": "Test of the limit."})
+        assert changed.status == 200, changed.json
 
 
 @pytest.mark.rule("R-4")
