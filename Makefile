@@ -12,7 +12,7 @@ ROLE ?= vendor
 ORG ?= acme
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help deps chromium run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules verify-audit clean
+.PHONY: help deps chromium run seed test pytest fuzz lint lint-py lint-types lint-asl lint-cfn package bench token rules handlers verify-audit clean
 
 help:
 	@echo "make run      start the local stack (API on http://$(HOST):$(PORT), moto on $(MOTO_PORT))"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
 	@echo "make rules    rules of RULES.md with and without tests"
+	@echo "make handlers rewrite chalicelib/handlers.py (the table app.py registers routes and functions from) after adding or changing one"
 	@echo "make verify-audit   (with make run going) check every audit hash, chain, log root and signed checkpoint; EXPORT=file.json verifies an export instead"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -94,6 +95,9 @@ token: deps
 
 rules: deps
 	@$(PY) -m local.rules
+
+handlers: deps
+	$(PY) -m local.handler_table
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache

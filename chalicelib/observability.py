@@ -87,12 +87,10 @@ def register(app) -> None:
         )
         return response
 
-    app.register_middleware(observe_task, "pure_lambda")  # the state machines' tasks
-    app.register_middleware(observe_task, "scheduled")  # the outbox worker
-
 
 def observe_task(event, get_response):
-    """A task's correlation id is its execution's name; a scheduled run's is its EventBridge event id."""
+    """Every task's middleware (chalicelib/tasks: the state machines' tasks, the outbox worker, the audit log's).
+    A task's correlation id is its execution's name; a scheduled run's is its EventBridge event id."""
     payload = event.to_dict()
     correlate((payload.get("execution") or payload.get("id")) if isinstance(payload, dict) else None, event.context)
     function = getattr(event.context, "function_name", "task")

@@ -2,10 +2,10 @@
 
 It authenticates the bearer token, checks the role, parses the body and query with pydantic, calls the
 view, and maps every error to the one JSON shape (`Code`, `Message`, `rule`, `details`). It also records
-the operation so the OpenAPI document covers every route, and gives each path an OPTIONS route for CORS
-preflights, answered by `register_cors`'s middleware for the configured portal origins only. The answers no
-view gives have the same shape: Chalice's own 405 and 415 (`register_error_shape`), and API Gateway's own
-(its gateway responses, infra/build.py; the local server and the test client answer an unknown route alike).
+the operation so the OpenAPI document covers every route (and make handlers gives its path an OPTIONS route
+for CORS preflights, api/middleware.py). The answers no view gives have the same shape: Chalice's own 405 and
+415 (api/middleware.py), and API Gateway's own (its gateway responses, infra/build.py; the local server and
+the test client answer an unknown route alike).
 """
 
 from __future__ import annotations
@@ -94,11 +94,6 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
-_PREFLIGHT_PATHS: set[str] = set()
-# What a portal sends: the bearer token, a JSON body, a retry key; and what it may read of the answer.
-CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key"
-CORS_EXPOSE_HEADERS = "Idempotent-Replayed, Retry-After, WWW-Authenticate"
-CORS_MAX_AGE_SECONDS = 600
 
 
 @dataclass
@@ -208,9 +203,6 @@ def operation(
             )
         )
         rule = rules[0] if rules else None
-        if path not in _PREFLIGHT_PATHS:
-            _PREFLIGHT_PATHS.add(path)
-            bp.route(path, methods=["OPTIONS"], name=f"preflight_{name}")(_preflight)
 
         @bp.route(path, methods=[method.upper()], content_types=["application/json"], name=name)
         def handler(**path_params):
@@ -239,74 +231,6 @@ def operation(
         return view
 
     return decorator
-
-
-def _preflight(**path_params) -> Response:
-    """A browser's CORS preflight: no content; `register_cors` adds the headers for an allowed origin."""
-    return Response(body="", status_code=204)
-
-
-def register_cors(app) -> None:
-    """CORS for the portal origins of `CORS_ALLOWED_ORIGINS` only (none by default: no CORS header at all).
-
-    Chalice's own `cors=` sends one fixed origin per route (and its preflight is an API Gateway mock), so it
-    cannot serve a list: this middleware answers an allowed Origin with that origin and `Vary: Origin`."""
-
-    @app.middleware("http")
-    def allow_portal_origins(event, get_response):
-        response = get_response(event)
-        allowed = bootstrap.settings().cors_allowed_origins
-        if not allowed:
-            return response
-        response.headers["Vary"] = ", ".join(filter(None, (response.headers.get("Vary"), "Origin")))
-        origin = event.headers.get("origin")
-        if origin not in allowed:
-            return response
-        response.headers["Access-Control-Allow-Origin"] = origin
-        if event.method == "OPTIONS":
-            methods = sorted({op.method for op in OPERATIONS if op.path == event.context.get("resourcePath")})
-            response.headers.update(
-                {
-                    "Access-Control-Allow-Methods": ", ".join(methods),
-                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-                    "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
-                }
-            )
-        else:
-            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-        return response
-
-
-def register_error_shape(app) -> None:
-    """Chalice itself answers a method the path lacks (405) and a body that is not JSON (415), before any view and
-    in a shape of its own; this middleware gives them the one error shape. On AWS such requests reach the app too
-    (infra/build.py sends every method of a known path to the API function), so both answers are the same there."""
-
-    @app.middleware("http")
-    def one_error_shape(event, get_response):
-        response = get_response(event)
-        chalice_code = response.body.get("Code") if isinstance(response.body, dict) else None
-        if chalice_code == "MethodNotAllowedError":
-            return method_not_allowed(event.method, event.context["resourcePath"], app.routes[event.context["resourcePath"]])
-        if chalice_code == "UnsupportedMediaType":
-            return unsupported_media_type(event.headers.get("content-type", ""))
-        return response
-
-
-def method_not_allowed(method: str, path: str, methods) -> Response:
-    operations = " or ".join(sorted(m for m in methods if m != "OPTIONS"))
-    return error_response(
-        405,
-        "MethodNotAllowed",
-        f"{path} does not take {method}; use {operations} (see GET /openapi.json).",
-        headers={"Allow": ", ".join(sorted(methods))},
-    )
-
-
-def unsupported_media_type(content_type: str) -> Response:
-    return error_response(
-        415, "UnsupportedMediaType", f"The body must be JSON, not {content_type}; send it with Content-Type: application/json."
-    )
 
 
 def _authenticated(viewer: Actor | None) -> Actor:

@@ -26,12 +26,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from chalice import Response
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, registry
 from chalicelib.api.framework import domain_error_response, error_response, json_response
+from chalicelib.api.middleware import IDEMPOTENCY_HEADER
 from chalicelib.domain.errors import DomainError
 from chalicelib.services.ports import Actor
 
-HEADER = "idempotency-key"
 TRANSIENT_4XX = frozenset({408, 409, 425, 429})
 _CONFIG = IdempotencyConfig(
     event_key_jmespath="[key, caller, method, path]",
@@ -62,70 +62,69 @@ def sealed_route(method: str, path: str, *, reference: Callable[[dict], dict]) -
     return decorator
 
 
-def register(app) -> None:
-    @app.middleware("http")
-    def honour_idempotency_key(event: Any, get_response: Callable[[Any], Response]) -> Response:
-        key = event.headers.get(HEADER)
-        if event.method != "POST" or key is None:
-            return get_response(event)
-        if not 1 <= len(key) <= 255:
-            return error_response(400, "InvalidIdempotencyKey", "Idempotency-Key must be 1 to 255 characters.")
-        try:
-            actor = bootstrap.token_verifier().actor(event.headers.get("authorization"))
-        except DomainError:
-            return get_response(event)  # the route itself answers 401 (never cached)
-        sealed = SEALED_ROUTES.get((event.method, event.context.get("resourcePath")))
-        request = {
-            "key": key,
-            "caller": actor.sub,
-            "method": event.method,
-            "path": event.path,
-            "body_mac": body_mac(key, event.raw_body),
-        }
+def honour(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Answer a POST that carries an Idempotency-Key (api/middleware.py sends only those here)."""
+    key = event.headers[IDEMPOTENCY_HEADER]
+    if not 1 <= len(key) <= 255:
+        return error_response(400, "InvalidIdempotencyKey", "Idempotency-Key must be 1 to 255 characters.")
+    try:
+        actor = bootstrap.token_verifier().actor(event.headers.get("authorization"))
+    except DomainError:
+        return get_response(event)  # the route itself answers 401 (never cached)
+    route = (event.method, event.context.get("resourcePath"))
+    registry.routes().load(*route)  # a route's module declares whether it is sealed
+    sealed = SEALED_ROUTES.get(route)
+    request = {
+        "key": key,
+        "caller": actor.sub,
+        "method": event.method,
+        "path": event.path,
+        "body_mac": body_mac(key, event.raw_body),
+    }
 
-        if event.lambda_context is not None:
-            _CONFIG.register_lambda_context(event.lambda_context)
-        executed: list[Response] = []
+    if event.lambda_context is not None:
+        _CONFIG.register_lambda_context(event.lambda_context)
+    executed: list[Response] = []
 
-        def respond(request: dict) -> dict:
-            response = get_response(event)
-            executed.append(response)
-            if not replayable(response.status_code) or (sealed and not 200 <= response.status_code < 300):
-                raise _NotKept(response)
-            if sealed:
-                return {"status": response.status_code, "reference": sealed.reference(json.loads(response.body))}
-            return {"status": response.status_code, "headers": dict(response.headers), "body": response.body}
-
-        try:
-            first = idempotent_function(
-                data_keyword_argument="request",
-                persistence_store=bootstrap.idempotency_store(),
-                config=_CONFIG,
-            )(respond)(request=request)
-        except _NotKept as answered:
-            return answered.response
-        except IdempotencyValidationError:
-            return error_response(
-                422,
-                "IdempotencyKeyReused",
-                "This Idempotency-Key was already used with a different request body; use a new key.",
-            )
-        except IdempotencyAlreadyInProgressError:
-            return error_response(
-                409, "RequestInProgress", "A request with this Idempotency-Key is still being processed; retry shortly."
-            )
-        if executed:
-            return executed[0]
+    def respond(request: dict) -> dict:
+        response = get_response(event)
+        executed.append(response)
+        if not replayable(response.status_code) or (sealed and not 200 <= response.status_code < 300):
+            raise _NotKept(response)
         if sealed:
-            try:
-                answer = sealed.replay(actor, event.uri_params or {}, event.raw_body or b"", first["reference"])
-            except DomainError as exc:
-                return domain_error_response(exc)
-            replayed = json_response(answer, first["status"])
-        else:
-            replayed = Response(body=first["body"], status_code=first["status"], headers=first["headers"])
-        replayed.headers["Idempotent-Replayed"] = "true"
-        return replayed
+            return {"status": response.status_code, "reference": sealed.reference(json.loads(response.body))}
+        return {"status": response.status_code, "headers": dict(response.headers), "body": response.body}
+
+    try:
+        first = idempotent_function(
+            data_keyword_argument="request",
+            persistence_store=bootstrap.idempotency_store(),
+            config=_CONFIG,
+        )(respond)(request=request)
+    except _NotKept as answered:
+        return answered.response
+    except IdempotencyValidationError:
+        return error_response(
+            422,
+            "IdempotencyKeyReused",
+            "This Idempotency-Key was already used with a different request body; use a new key.",
+        )
+    except IdempotencyAlreadyInProgressError:
+        return error_response(
+            409, "RequestInProgress", "A request with this Idempotency-Key is still being processed; retry shortly."
+        )
+    if executed:
+        return executed[0]
+    if sealed:
+        try:
+            answer = sealed.replay(actor, event.uri_params or {}, event.raw_body or b"", first["reference"])
+        except DomainError as exc:
+            return domain_error_response(exc)
+        replayed = json_response(answer, first["status"])
+    else:
+        replayed = Response(body=first["body"], status_code=first["status"], headers=first["headers"])
+    replayed.headers["Idempotent-Replayed"] = "true"
+    return replayed
 
 
 def body_mac(key: str, body: bytes | None) -> str:

@@ -10,6 +10,7 @@ from typing import get_args
 
 import pydantic
 
+from chalicelib import registry
 from chalicelib.api.framework import OPERATIONS, ErrorBody, Operation
 
 _ERRORS = {
@@ -182,7 +183,8 @@ def _named_types(annotation) -> list[type]:
 
 @lru_cache(maxsize=1)
 def document() -> dict:
-    """Built on first request (not at import: it would slow every cold start)."""
+    """Built on first request (not at import: it would slow every cold start), from every module's operations."""
+    registry.load_all()
     _check_model_names()
     from openapi_pydantic import OpenAPI
     from openapi_pydantic.util import construct_open_api_with_schema_class

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import attention
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import AttentionEvent, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "attention_raise", AttentionEvent)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalice import Blueprint, Rate
+from chalice import Rate
 
 from chalicelib import bootstrap
 from chalicelib.services import audit_log
+from chalicelib.tasks import TaskBlueprint
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="audit_log_append", description="Append new audit entries to the Merkle log")

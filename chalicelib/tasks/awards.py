@@ -3,13 +3,12 @@ award's acceptance (R-8c), the surety timer (R-9h) and the alerts to purchasing.
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import awards
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import AwardShareStep, AwardShareWait, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "award_notice", AwardShareStep)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import performance_changes
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import ContractTermStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "contract_report_term_end", ContractTermStep)

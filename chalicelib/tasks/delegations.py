@@ -3,13 +3,12 @@ term (R-2c)."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import delegations
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import DelegationStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "delegation_expire", DelegationStep)

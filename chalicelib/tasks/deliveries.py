@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import orders
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import DeliveryStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "delivery_abandon_rejected_goods", DeliveryStep)

@@ -5,12 +5,13 @@ doubled by the next; the next one continues where it stopped."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Rate
+from chalice import Rate
 
 from chalicelib import bootstrap
 from chalicelib.services import outbox
+from chalicelib.tasks import TaskBlueprint
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_deliver", description="Send due emails; expand broadcasts")

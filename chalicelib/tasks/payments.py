@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import invoices
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import InvoiceStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "invoice_advance_payment", InvoiceStep, raises=(NotFound,))  # the invoice was removed

@@ -4,13 +4,12 @@ two purchasing officials confirmed (R-16c) and each round's best and final offer
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.services import proposals, rfp_negotiations
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import NegotiationStep, RfpOpeningStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "rfp_open_proposals", RfpOpeningStep)

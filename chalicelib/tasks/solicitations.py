@@ -3,14 +3,13 @@ tabulation (R-5b, R-5n), award period (R-8c)."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.domain.solicitations import SolicitationCancelled
 from chalicelib.services import bids, solicitations
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import OpeningStep, SolicitationStep, SolicitationWait, TabulationStep, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "itb_give_notice", SolicitationStep)

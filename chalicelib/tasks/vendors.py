@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib import bootstrap
 from chalicelib.domain.vendors import AlreadyConfirmed
 from chalicelib.services import vendors
+from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import VendorStep, VendorWait, task
 
-bp = Blueprint(__name__)
+bp = TaskBlueprint(__name__)
 
 
 @task(bp, "vendor_request_confirmation", VendorWait)

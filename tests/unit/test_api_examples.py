@@ -6,9 +6,11 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-import app  # noqa: F401 - registers every operation
+from chalicelib import registry
 from chalicelib.api import openapi
 from chalicelib.api.framework import OPERATIONS
+
+registry.load_all()  # every module's operations and tasks, as the OpenAPI document reads them
 
 DOCUMENT = openapi.document()
 SCHEMAS = DOCUMENT["components"]["schemas"]

@@ -4,10 +4,12 @@ import inspect
 
 import pytest
 
-import app  # noqa: F401 - registers every operation
+from chalicelib import registry
 from chalicelib.api.framework import OPERATIONS, Call
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.services.ports import Actor, Role
+
+registry.load_all()  # every module's operations and tasks, as the OpenAPI document reads them
 
 
 def test_the_actor_of_a_call_is_its_authenticated_caller():

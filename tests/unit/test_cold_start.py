@@ -1,5 +1,6 @@
-"""A cold start pays only for what every request needs (issue #14): `import app`, in a fresh process, builds no
-validator of an API model or task event and imports none of the packages the first use of a feature imports.
+"""A cold start pays only for what every request needs (issue #14): `import app`, in a fresh process, registers every
+route and function from chalicelib/handlers.py and imports none of their modules; a route's first request loads its
+own module; importing every module builds no validator of an API model or task event.
 
 These are facts about what an import does, never timings: `python -m bench imports` measures the time."""
 
@@ -10,12 +11,33 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib import handlers
+
 ROOT = Path(__file__).resolve().parents[2]
 
-# Run in a fresh interpreter: this test process has imported the app and validated models long before.
-PROBE = """
+# Each probe runs in a fresh interpreter: this test process has imported every module long before.
+COLD_APP = """
 import json, sys
 import app
+print(json.dumps({
+    "routes": sorted([m, p] for p, methods in app.app.routes.items() for m in methods),
+    "functions": sorted(f.name for f in [*app.app.pure_lambda_functions, *app.app.event_sources]),
+    "handlers": sorted(f.handler_string for f in [*app.app.pure_lambda_functions, *app.app.event_sources]),
+    "modules": sorted(name for name in sys.modules if name.startswith(("chalicelib.api.", "chalicelib.tasks."))),
+    "loaded": sorted(name for name in ("pydantic", "holidays", "jinja2", "email_validator") if name in sys.modules),
+}))
+"""
+FIRST_REQUEST = """
+import json, sys
+import app
+from chalicelib import registry
+registry.routes().view("GET", "/vendors/{vendor_id}")
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("chalicelib.api."))))
+"""
+ALL_MODULES = """
+import json, sys
+from chalicelib import registry
+registry.load_all()
 from chalicelib.api.views import ApiModel
 from chalicelib.tasks.events import TaskEvent
 
@@ -32,32 +54,98 @@ print(json.dumps({
     "loaded": sorted(name for name in ("holidays", "jinja2", "email_validator") if name in sys.modules),
 }))
 """
+SEALED_BEFORE_AND_AFTER = """
+import json
+import app
+from chalicelib import registry
+from chalicelib.api import idempotency
+route = ("POST", "/solicitations/{solicitation_id}/bids")
+before = route in idempotency.SEALED_ROUTES
+registry.routes().load(*route)
+print(json.dumps([before, route in idempotency.SEALED_ROUTES]))
+"""
+
+
+def _probe(code: str):
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def cold_app() -> dict:
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _probe(COLD_APP)
 
 
-def test_importing_the_app_builds_no_api_model_validator(cold_app):
+@pytest.fixture(scope="module")
+def all_modules() -> dict:
+    return _probe(ALL_MODULES)
+
+
+def test_the_handler_table_is_what_the_modules_declare():
+    # Given the routes and functions the modules declare now
+    # When the table app.py registers from is compared with them (in a process of its own)
+    done = subprocess.run(
+        [sys.executable, "-m", "local.handler_table", "--check"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    # Then it is the same: a route or function added without `make handlers` fails here
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_importing_the_app_registers_every_route_and_function_of_the_table(cold_app):
     # Given a fresh process
     # When it imports the app
-    # Then the API's models are all declared, and none has built its validator and serializer yet
-    assert cold_app["api models"] > 100
-    assert cold_app["built api models"] == []
+    # Then every route of the table, a preflight on every operation's path, and every function are registered
+    expected = {(m, p) for m, p, _, _ in handlers.ROUTES} | {("OPTIONS", p) for p in handlers.PREFLIGHTS}
+    assert {tuple(route) for route in cold_app["routes"]} == expected
+    assert len(cold_app["functions"]) == len(handlers.FUNCTIONS)
+    # And each function's handler string names its own module's function, which Lambda runs
+    assert set(cold_app["handlers"]) == {f"{module}.{function}" for _, module, function, _ in handlers.FUNCTIONS}
 
 
-def test_importing_the_app_builds_no_task_event_validator(cold_app):
+def test_importing_the_app_imports_no_route_or_task_module(cold_app):
     # Given a fresh process
     # When it imports the app
-    # Then no task event model has built its validator: each Lambda builds the one or two it reads
-    assert cold_app["task events"] > 10
-    assert cold_app["built task events"] == []
-
-
-def test_importing_the_app_leaves_holidays_templates_and_the_email_validator_for_their_first_use(cold_app):
-    # Given a fresh process
-    # When it imports the app
-    # Then the business-day calendar, the email templates' engine and the email address check are not loaded yet
+    # Then only the middleware is loaded of the API, no task module, and not pydantic either
+    assert cold_app["modules"] == ["chalicelib.api.middleware"]
     assert cold_app["loaded"] == []
+
+
+def test_the_first_request_of_a_route_loads_its_own_module_and_not_the_others():
+    # Given a fresh process that imported the app
+    # When the vendor page's view is first needed
+    loaded = _probe(FIRST_REQUEST)
+    # Then the vendors module is loaded, and no module of bids, awards or requests for proposals
+    assert "chalicelib.api.vendors" in loaded
+    assert not {"chalicelib.api.bids", "chalicelib.api.awards", "chalicelib.api.rfps"} & set(loaded)
+
+
+@pytest.mark.rule("R-5b")
+def test_the_idempotency_middleware_knows_a_sealed_route_once_its_module_is_loaded():
+    # Given a fresh process that imported the app: the bid submission's module is not loaded yet
+    # When the middleware loads the route of a keyed POST before it looks the route up
+    before, after = _probe(SEALED_BEFORE_AND_AFTER)
+    # Then the route was unknown before and is known as sealed after: no bid content is kept for a retry
+    assert (before, after) == (False, True)
+
+
+def test_importing_every_module_builds_no_api_model_validator(all_modules):
+    # Given a fresh process
+    # When it imports every module of the table
+    # Then the API's models are all declared, and none has built its validator and serializer yet
+    assert all_modules["api models"] > 100
+    assert all_modules["built api models"] == []
+
+
+def test_importing_every_module_builds_no_task_event_validator(all_modules):
+    # Given a fresh process
+    # When it imports every module of the table
+    # Then no task event model has built its validator: each Lambda builds the one or two it reads
+    assert all_modules["task events"] > 10
+    assert all_modules["built task events"] == []
+
+
+def test_importing_every_module_leaves_holidays_templates_and_the_email_validator_for_their_first_use(all_modules):
+    # Given a fresh process
+    # When it imports every module of the table
+    # Then the business-day calendar, the email templates' engine and the email address check are not loaded yet
+    assert all_modules["loaded"] == []

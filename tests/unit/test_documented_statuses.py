@@ -14,11 +14,13 @@ import types
 
 import pytest
 
-import app  # noqa: F401 - registers every operation
 import chalicelib.domain
+from chalicelib import registry
 from chalicelib.api import openapi
 from chalicelib.api.framework import _STATUS, OPERATIONS, Operation
 from chalicelib.domain.errors import DomainError
+
+registry.load_all()  # every module's operations and tasks, as the OpenAPI document reads them
 
 # (method, path) -> {status: why the route cannot answer it although a function it calls can}
 NOT_REACHED = {

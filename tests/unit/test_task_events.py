@@ -3,10 +3,13 @@
 import pytest
 
 from app import app
+from chalicelib import registry
 from chalicelib.tasks import events, vendors
 from chalicelib.tasks.events import MODELS, MalformedTaskEvent
 from infra import build
 from local.lambda_dispatch import LambdaContext
+
+registry.load_all()  # every module's operations and tasks, as the OpenAPI document reads them
 
 # What a JSONPath of a Payload template holds when the step runs (execution input, earlier results, the context).
 SAMPLES = {

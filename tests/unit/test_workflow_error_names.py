@@ -7,8 +7,11 @@ import pkgutil
 
 import chalicelib
 from app import app
+from chalicelib import registry
 from chalicelib.tasks.events import WORKFLOW_ERRORS
 from infra import build
+
+registry.load_all()  # every module's operations and tasks, as the OpenAPI document reads them
 
 
 def exception_names() -> set[str]:
