@@ -21,12 +21,19 @@ APP = "import app"
 TASK_BASELINE = "import boto3"
 APP_GOAL = 1.5
 TASK_GOAL = 1.2
+# What a cold API function pays beyond `import app`, shown beside the goals (no goal of their own): the first request
+# of a route loads its module (here the bid submission's, among the largest), and every module is what `import app`
+# loaded before routes were registered from chalicelib/handlers.py.
+FIRST_BID = "import app; from chalicelib import registry; registry.routes().view('POST', '/solicitations/{solicitation_id}/bids')"
+EVERY_MODULE = "import app; from chalicelib import registry; registry.load_all()"
+SHOWN = {FIRST_BID: "import app + the bid submission's module", EVERY_MODULE: "import app + every module"}
 
 
 def task_imports() -> list[str]:
-    """One statement per task handler module: the modules of chalicelib/tasks that register Lambda functions."""
-    modules = sorted((ROOT / "chalicelib" / "tasks").glob("*.py"))
-    return [f"import chalicelib.tasks.{m.stem}" for m in modules if "bp = Blueprint(" in m.read_text()]
+    """One statement per task handler module: the modules whose functions Lambda runs (chalicelib/handlers.py)."""
+    from chalicelib.handlers import FUNCTIONS
+
+    return [f"import {module}" for module in sorted({module for _, module, _, _ in FUNCTIONS})]
 
 
 def goals() -> dict[str, tuple[str, float]]:
@@ -119,18 +126,18 @@ def _interleaved(statements: list[str]) -> tuple[dict[str, list[dict]], dict[str
 
 def run() -> list:
     targets = goals()
-    statements = [BASELINE, TASK_BASELINE, *targets]
+    statements = [BASELINE, TASK_BASELINE, *targets, *SHOWN]
     samples, modules, env_changed = _interleaved(statements)
     wall = {s: [r["seconds"] for r in results] for s, results in samples.items()}
     median = {s: statistics.median(r["cpu"] for r in results) for s, results in samples.items()}
-    ratios = {s: median[s] / median[base] for s, (base, _) in targets.items()}
+    ratios = {s: median[s] / median[base] for s, (base, _) in targets.items()} | {s: median[s] / median[BASELINE] for s in SHOWN}
     failed = [s for s, (_, goal) in targets.items() if ratios[s] > goal]
     rows: list = []
     for statement in statements:
-        base, goal = targets.get(statement, (None, None))
+        base, goal = targets.get(statement, (BASELINE if statement in SHOWN else None, None))
         rows.append(
             {
-                "import": statement,
+                "import": SHOWN.get(statement, statement),
                 "cpu ms": f"{median[statement] * 1000:.1f}",
                 "wall ms": f"{statistics.median(wall[statement]) * 1000:.1f}",
                 "wall min-max": f"{min(wall[statement]) * 1000:.0f}-{max(wall[statement]) * 1000:.0f}",
@@ -138,7 +145,7 @@ def run() -> list:
                 "vs": base or "(baseline)",
                 "ratio": f"{ratios[statement]:.2f}x" if base else "-",
                 "goal": f"<= {goal}x" if goal else "-",
-                "result": ("FAIL" if statement in failed else "PASS") if base else "-",
+                "result": ("FAIL" if statement in failed else "PASS") if goal else "-",
             }
         )
     rows.append(

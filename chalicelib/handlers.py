@@ -469,7 +469,7 @@ FUNCTIONS = (
     ("lambda_function", "chalicelib.tasks.plans", "notify_opm", {"name": "plan_notify_opm"}),
     ("lambda_function", "chalicelib.tasks.plans", "review_timers", {"name": "plan_review_timers"}),
     ("lambda_function", "chalicelib.tasks.requisitions", "return_notice", {"name": "requisition_return_notice"}),
-    ("lambda_function", "chalicelib.tasks.rfps", "negotiation_notice", {"name": "rfp_negotiation_notice"}),
+    ("lambda_function", "chalicelib.tasks.rfp_negotiations", "negotiation_notice", {"name": "rfp_negotiation_notice"}),
     ("lambda_function", "chalicelib.tasks.rfps", "open_proposals", {"name": "rfp_open_proposals"}),
     ("lambda_function", "chalicelib.tasks.solicitations", "await_award", {"name": "itb_await_award"}),
     ("lambda_function", "chalicelib.tasks.solicitations", "award_period_ended", {"name": "itb_award_period_ended"}),

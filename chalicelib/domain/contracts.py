@@ -127,3 +127,18 @@ def cancel(contract: Contract, ground: CancellationGround, reason: str, now: dt.
         cancellation_ground=ground,
         cancellation_reason=reason.strip(),
     )
+
+
+def contract_lines(contract: Contract) -> list[dict]:
+    """The contract's lines as its emails show them."""
+    return [
+        {
+            "line": line.line_id,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit": line.unit,
+            "unit_price": line.unit_price,
+            "total": line.extension,
+        }
+        for line in contract.lines
+    ]

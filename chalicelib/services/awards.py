@@ -16,7 +16,7 @@ from chalicelib.domain import evaluation
 from chalicelib.domain.awards import Award, CorrectedField, Share, ShareStatus
 from chalicelib.domain.bids import Bid
 from chalicelib.domain.calendar import iso_utc, timer_seconds
-from chalicelib.domain.contracts import CancellationGround, Contract
+from chalicelib.domain.contracts import CancellationGround, Contract, contract_lines
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
@@ -632,20 +632,6 @@ def _awarded_lines(award: Award, share: Share, sol: Solicitation) -> list[dict]:
     return [
         {**_line_facts(sol, lid), "quantity": q, "unit_price": p, "total": q * p}
         for lid, (q, p) in rules.awarded_lines(award, share).items()
-    ]
-
-
-def contract_lines(contract: Contract) -> list[dict]:
-    return [
-        {
-            "line": line.line_id,
-            "description": line.description,
-            "quantity": line.quantity,
-            "unit": line.unit,
-            "unit_price": line.unit_price,
-            "total": line.extension,
-        }
-        for line in contract.lines
     ]
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from chalicelib import emails
-from chalicelib.domain import calendar
 from chalicelib.domain import performance_changes as rules
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.orders import closing_of
 from chalicelib.domain.performance_changes import (
     BalanceLine,
     ContractAmendment,
@@ -22,10 +20,9 @@ from chalicelib.domain.performance_changes import (
     UnorderedBalanceStatement,
 )
 from chalicelib.domain.vendors import Vendor, VendorStatus
+from chalicelib.services.contract_terms import start_term_timer
 from chalicelib.services.orders import get_contract, orders_of, visible_to
 from chalicelib.services.ports import Actor, Change, Deps, Listing, PageRequest, Role, Send, require_role
-
-CONTRACT_TERM = "contract-term"
 
 
 def _require_contractor(actor: Actor, contract: Contract) -> None:
@@ -35,19 +32,6 @@ def _require_contractor(actor: Actor, contract: Contract) -> None:
 
 
 # --- term (R-9d/e) and its end (R-9a) -------------------------------------------------------------------------
-
-
-def start_term_timer(deps: Deps, contract_id: str, term_end: dt.date) -> None:
-    """One execution per term end: an extension starts its own, and the earlier one finds the term moved."""
-    deps.workflows.start(
-        CONTRACT_TERM,
-        f"contract-term-{contract_id}-{term_end.isoformat()}",
-        {
-            "contract_id": contract_id,
-            "term_end": term_end.isoformat(),
-            "ends_at": calendar.iso_utc(closing_of(term_end)),
-        },
-    )
 
 
 def set_term(deps: Deps, actor: Actor, contract_id: str, *, start: dt.date, end: dt.date) -> Contract:

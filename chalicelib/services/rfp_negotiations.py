@@ -14,15 +14,14 @@ from chalicelib import emails
 from chalicelib.domain import calendar
 from chalicelib.domain import rfp_negotiations as rules
 from chalicelib.domain import rfps as rfp_rules
-from chalicelib.domain.contracts import Contract
+from chalicelib.domain.contracts import Contract, contract_lines
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.proposals import Proposal, ProposalStatus
 from chalicelib.domain.rfp_evaluation import Consensus, consensus_collection
 from chalicelib.domain.rfp_negotiations import Agreement, AwardMemorandum, Disclosure, DisclosureDecision, Negotiation
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.domain.vendors import Vendor
-from chalicelib.services.awards import contract_lines
-from chalicelib.services.performance_changes import start_term_timer
+from chalicelib.services.contract_terms import start_term_timer
 from chalicelib.services.ports import (
     Actor,
     Change,

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.sole_source import Competition, Grant, Negotiated, SoleSourceBasis, SoleSourceRequest
 from chalicelib.domain.solicitations import AwardBasis, LineItem, Solicitation
 from chalicelib.services import solicitations
-from chalicelib.services.performance_changes import start_term_timer
+from chalicelib.services.contract_terms import start_term_timer
 from chalicelib.services.ports import Actor, Change, Deps, Listing, PageRequest, Role, Send, require_role, retry_on_conflict
 from chalicelib.services.vendors import named_contractor
 
