@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
+import itertools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.entities import entity_type, entity_type_of
+from chalicelib.adapters.entities import EntityType, entity_type, entity_type_of, entity_type_of_kind
 from chalicelib.adapters.throttling import THROTTLED, throttling_as_unavailable, unavailable
 from chalicelib.domain.audit_log import entry_hash
 from chalicelib.domain.errors import AlreadyTaken, RecordChanged, TooLarge
@@ -60,6 +63,22 @@ ITEM_LIMIT_BYTES = 400 * 1024
 ENTITY_LIMIT_BYTES = (ITEM_LIMIT_BYTES - 4 * 1024) // 2
 TRANSACTION_LIMIT_ITEMS = 100
 TRANSACTION_LIMIT_BYTES = 4 * 1024 * 1024
+# A part item (EntityType.parts) holds consecutive elements of one list up to this many bytes of JSON: far below the
+# item limit (parts are not audited twice: the audit record names them), and 15 of them fit one transaction
+PART_BYTES = 256 * 1024
+# An entity whose JSON is at most this many bytes keeps its parts in its item: one read, as most records are
+INLINE_BYTES = 64 * 1024
+PART_PREFIX = "part#"
+PARTS_KEY = "$parts"  # in an item's body and audit record: {"$parts": [sort keys of its part items, in order]}
+WHOLE_KEY = "$whole"  # ... and with {"$whole": true} when the field is one value (a long text), not a list
+
+
+# What a list reads of each index entry besides the keys (which every index projects): an entity's body and version
+# (Store.page and iterate decode entities; the cursor is the entry's keys), an audit entry's fields (_audit_entry). The
+# other indexes' keys, `kind`, and an audit entry's hashes (read by the log's verifier from the table) stay out.
+# infra/resources.json declares the same (tests/unit/test_index_projections.py).
+LISTED = ["body", "version"]
+AUDIT_LISTED = ["role", "org", "action", "before", "after"]
 
 
 def build_models(entities_table: str, audit_table: str, region_name: str):
@@ -68,7 +87,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
     class Gsi1(GlobalSecondaryIndex):
         class Meta:
             index_name = "gsi1"
-            projection = AllProjection()
+            projection = IncludeProjection(LISTED)
 
         gsi1pk = UnicodeAttribute(hash_key=True)
         gsi1sk = UnicodeAttribute(range_key=True)
@@ -76,7 +95,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
     class Gsi2(GlobalSecondaryIndex):
         class Meta:
             index_name = "gsi2"
-            projection = AllProjection()
+            projection = IncludeProjection(LISTED)
 
         gsi2pk = UnicodeAttribute(hash_key=True)
         gsi2sk = UnicodeAttribute(range_key=True)
@@ -84,7 +103,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
     class Gsi3(GlobalSecondaryIndex):
         class Meta:
             index_name = "gsi3"
-            projection = AllProjection()
+            projection = IncludeProjection(LISTED)
 
         gsi3pk = UnicodeAttribute(hash_key=True)
         gsi3sk = UnicodeAttribute(range_key=True)
@@ -92,7 +111,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
     class Gsi4(GlobalSecondaryIndex):
         class Meta:
             index_name = "gsi4"
-            projection = AllProjection()
+            projection = IncludeProjection(LISTED)
 
         gsi4pk = UnicodeAttribute(hash_key=True)
         gsi4sk = UnicodeAttribute(range_key=True)
@@ -123,7 +142,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
     class ByActor(GlobalSecondaryIndex):
         class Meta:
             index_name = "by_actor"
-            projection = AllProjection()
+            projection = IncludeProjection(AUDIT_LISTED)
 
         actor = UnicodeAttribute(hash_key=True)
         seq = UnicodeAttribute(range_key=True)
@@ -133,7 +152,7 @@ def build_models(entities_table: str, audit_table: str, region_name: str):
 
         class Meta:
             index_name = "public_by_time"
-            projection = AllProjection()
+            projection = IncludeProjection(["actor", *AUDIT_LISTED])
 
         stream = UnicodeAttribute(hash_key=True)
         public_seq = UnicodeAttribute(range_key=True)
@@ -173,26 +192,27 @@ class DynamoStore:
                 record = self.Entity.get(f"{et.kind}#{entity_id}", ROOT, consistent_read=True)
         except DoesNotExist:
             return None
-        return self._decode(et, record)
+        return self._decode_all(et, [record], consistent=True)[0]
 
     def get_many(self, cls, entity_ids):
         et = entity_type(cls)
         with throttling_as_unavailable("The database"):
             records = list(self.Entity.batch_get([(f"{et.kind}#{i}", ROOT) for i in entity_ids], consistent_read=True))
-        return [self._decode(et, r) for r in records]
+        return self._decode_all(et, records, consistent=True)
 
     def iterate(self, cls, index: str, key: str, *, sk_begins_with=None, sk_between=None, newest_first=False, limit=None):
         """Query one index partition, page by page (never a Scan), sorted by the index sort key."""
         et = entity_type(cls)
         gsi_name = et.slots[index]
         with throttling_as_unavailable("The database"):
-            for record in getattr(self.Entity, gsi_name).query(
+            records = getattr(self.Entity, gsi_name).query(
                 et.partition(index, key),
                 range_key_condition=self._sk_condition(gsi_name, sk_begins_with, sk_between),
                 scan_index_forward=not newest_first,
                 limit=limit,
-            ):
-                yield self._decode(et, record)
+            )
+            for group in _groups(records, DECODED_TOGETHER):
+                yield from self._decode_all(et, group)
 
     def page(
         self,
@@ -219,7 +239,7 @@ class DynamoStore:
             page_size=limit + 1,
         )
         key_names = ("pk", "sk", f"{gsi_name}pk", f"{gsi_name}sk")
-        return _page_of(query, limit, lambda r: self._decode(et, r), where, lambda r: {k: getattr(r, k) for k in key_names})
+        return _page_of(query, limit, lambda rs: self._decode_all(et, rs), where, lambda r: {k: getattr(r, k) for k in key_names})
 
     def audit_page(self, *, entity: str | None = None, actor: str | None = None, after: str = "", limit: int) -> Listing:
         """A record's trail (the table's partition) or an actor's (the by_actor index), oldest first."""
@@ -228,7 +248,7 @@ class DynamoStore:
         source = self.Audit if entity is not None else self.Audit.by_actor
         query = source.query(entity or actor, last_evaluated_key=_start_key(after), page_size=limit + 1)
         key_names = ("entity", "seq") if entity is not None else ("entity", "seq", "actor")
-        return _page_of(query, limit, _audit_entry, None, lambda r: {k: getattr(r, k) for k in key_names})
+        return _page_of(query, limit, self._audit_entries, None, lambda r: {k: getattr(r, k) for k in key_names})
 
     def public_audit_page(self, *, since: dt.datetime | None = None, after: str = "", limit: int) -> Listing:
         """The entries of public events from `since` on, oldest first: one Query of the sparse public_by_time index."""
@@ -237,7 +257,7 @@ class DynamoStore:
             PUBLIC_STREAM, range_key_condition=condition, last_evaluated_key=_start_key(after), page_size=limit + 1
         )
         key_names = ("entity", "seq", "stream", "public_seq")
-        return _page_of(query, limit, _audit_entry, None, lambda r: {k: getattr(r, k) for k in key_names})
+        return _page_of(query, limit, self._audit_entries, None, lambda r: {k: getattr(r, k) for k in key_names})
 
     def _sk_condition(self, gsi_name: str, sk_begins_with, sk_between):
         sk_attr = getattr(self.Entity, f"{gsi_name}sk")
@@ -268,9 +288,12 @@ class DynamoStore:
             after = dataclasses.replace(change.after, version=(expected or 0) + 1)
             ref = entity_ref(et.kind, after.id)
             condition = self.Entity.pk.does_not_exist() if expected is None else self.Entity.version == expected
-            writes.append(_Write(self._record(et, after), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
+            body, parts = split_parts(et, et.encode(after))
+            before = None if change.before is None else split_parts(et, et.encode(change.before))[0]
+            writes.append(_Write(self._record(et, after, body), condition, ref, expected=expected, limit=ENTITY_LIMIT_BYTES))
+            writes += self._part_writes(et, after, ref, parts, before)
             if et.audited:
-                audit = self._audit(et, actor, at, change, after, self._last_hash(ref, expected))
+                audit = self._audit(et, actor, at, change, after, (before, body), self._last_hash(ref, expected))
                 writes.append(_Write(audit, None, f"the audit record of {ref} (before and after)"))
                 journal.append(({"entity": ref, "seq": audit.seq, "hash": audit.hash}, after.version))
             if et.public_path and after.is_public:
@@ -308,6 +331,55 @@ class DynamoStore:
                     tx.delete(w.record, condition=w.condition)
                 else:
                     tx.save(w.record, condition=w.condition, return_values="ALL_OLD" if w.guard else None)
+
+    def _part_writes(self, et: EntityType, entity, ref: str, parts: list[tuple[str, str]], before: dict | None) -> list[_Write]:
+        """The part items the entity's version names and the one it follows did not (a part never changes: its key is
+        its content's hash), each written once."""
+        written = set(_part_keys(before or {}))
+        writes = []
+        for key, text in dict(parts).items():
+            if key not in written:
+                record = self.Entity(pk=f"{et.kind}#{entity.id}", sk=key, kind=PART_PREFIX + et.kind, body=text, version=1)
+                writes.append(_Write(record, None, f"the part {key} of {ref}"))
+        return writes
+
+    def _decode_all(self, et: EntityType, records: Sequence[Any], consistent: bool = False) -> list[Any]:
+        """Entities from their items, their parts read back in one BatchGetItem for all of them."""
+        if not et.parts:
+            return [self._decode(et, record) for record in records]
+        bodies = self._with_parts([(record.pk, json.loads(record.body)) for record in records], consistent)
+        return [_entity(et, body, record) for body, record in zip(bodies, records)]
+
+    @staticmethod
+    def _decode(et: EntityType, record) -> Any:
+        """The entity of an item of a kind without parts."""
+        return _entity(et, json.loads(record.body), record)
+
+    def _with_parts(self, bodies: Sequence[tuple[str, dict]], consistent: bool) -> list[dict]:
+        """Each (partition key, body) with its parts put back from its part items. The parts of an item read from an
+        index are there too: they are written with it, and a part is never changed or deleted."""
+        wanted = {(pk, key) for pk, body in bodies for key in _part_keys(body)}
+        if not wanted:
+            return [body for _, body in bodies]
+        with throttling_as_unavailable("The database"):
+            found = {(r.pk, r.sk): json.loads(r.body) for r in self.Entity.batch_get(sorted(wanted), consistent_read=consistent)}
+        return [_joined(body, functools.partial(_part_of, found, pk)) for pk, body in bodies]
+
+    def _audit_entries(self, records: Iterable[Any]) -> list[AuditEntry]:
+        """Audit entries with the parts their records name read back (and redacted as the entity's own fields are)."""
+        entries = [_audit_entry(r) for r in records]
+        parted = [(e, et) for e in entries if (et := _parts_of(e)) is not None]
+        sides = [(_item_key(e.entity), side) for e, _ in parted for side in (e.before, e.after) if side is not None]
+        joined = iter(self._with_parts(sides, consistent=False))
+        whole = {
+            id(e): dataclasses.replace(
+                e,
+                before=None if e.before is None else et.redacted(next(joined)),
+                after=None if e.after is None else et.redacted(next(joined)),
+            )
+            for e, et in parted
+        }
+        return [whole.get(id(e), e) for e in entries]
 
     def _guard_write(self, guard: Guard) -> _Write:
         body = json.dumps({"holder": guard.holder})
@@ -422,7 +494,7 @@ class DynamoStore:
                 yield record.sk
 
     def audit_trail(self, entity: str) -> list[AuditEntry]:
-        return [_audit_entry(r) for r in self.Audit.query(entity)]
+        return self._audit_entries(self.Audit.query(entity))
 
     def record_access(self, actor: Actor, at: dt.datetime, entities: Sequence[str], action: str) -> None:
         """One audit item per record read, batched; `access` in the sort key orders a read after a change of the
@@ -440,17 +512,20 @@ class DynamoStore:
                     )
                 )
 
-    def _record(self, et, entity):
+    def _record(self, et, entity, body: dict | None = None):
+        """The entity's item; `body` is its encoding with the parts named (split_parts), when it has parts."""
         return self.Entity(
             pk=f"{et.kind}#{entity.id}",
             sk=ROOT,
             kind=et.kind,
-            body=json.dumps(et.encode(entity)),
+            body=_json(et.encode(entity) if body is None else body),
             version=entity.version,
             **et.index_items(entity),
         )
 
-    def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after, previous: str | None):
+    def _audit(self, et, actor: Actor, at: dt.datetime, change: Change, after, bodies, previous: str | None):
+        """`bodies`: the item bodies before and after (parts named, not copied: split_parts)."""
+        before_body, after_body = bodies
         fields = {
             "entity": entity_ref(et.kind, after.id),
             "seq": _seq(at, f"{after.version:010d}"),
@@ -458,8 +533,8 @@ class DynamoStore:
             "role": actor.role.value,
             "org": actor.org,
             "action": change.action,
-            "before": _dumps(et.audit_view(change.before)),
-            "after": _dumps(et.audit_view(after)),
+            "before": _dumps(None if before_body is None else et.redacted(before_body)),
+            "after": _dumps(et.redacted(after_body)),
             "previous": previous,
         }
         public = ocds_events.is_public(change.action)
@@ -497,10 +572,6 @@ class DynamoStore:
                 found.append(json.loads(record.body) | {"position": record.sk})
         return Listing(found, found[-1]["position"] if len(found) == limit else None)
 
-    @staticmethod
-    def _decode(et, record):
-        return dataclasses.replace(et.decode(json.loads(record.body)), version=int(record.version))
-
 
 @dataclass
 class _Write:
@@ -523,6 +594,107 @@ class _Write:
     @property
     def size(self) -> int:
         return item_size(self.record.serialize(null_check=not self.check))  # a check holds its key only
+
+
+DECODED_TOGETHER = 25  # items of an iterated Query whose parts are read in one BatchGetItem
+
+
+def split_parts(et: EntityType, data: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """The item's body, each part field (a dotted path for a field of a nested record) replaced by {"$parts": [sort
+    keys]}, and its part items (sort key, JSON list). A part holds consecutive elements of a list up to PART_BYTES, or a
+    whole value (a long text), and is keyed by its content's hash: a part once written never changes (the audit record
+    of each version names its parts), and a change writes only the parts it changes. An entity of at most INLINE_BYTES
+    keeps them in its item."""
+    body = dict(data)
+    parts: list[tuple[str, str]] = []
+    if not et.parts or len(_json(data).encode()) <= INLINE_BYTES:
+        return body, parts
+    for path in et.parts:
+        *outer, name = path.split(".")
+        parent: dict | None = body
+        for step in outer:
+            if parent is None or parent.get(step) is None:
+                parent = None
+                break
+            parent[step] = dict(parent[step])
+            parent = parent[step]
+        if parent is None or parent.get(name) is None:
+            continue
+        value = parent[name]
+        keys = []
+        for chunk in _chunks(value) if isinstance(value, list) else [[value]]:
+            text = _json(chunk)
+            keys.append(f"{PART_PREFIX}{path}#{hashlib.sha256(text.encode()).hexdigest()[:32]}")
+            parts.append((keys[-1], text))
+        parent[name] = {PARTS_KEY: keys} if isinstance(value, list) else {PARTS_KEY: keys, WHOLE_KEY: True}
+    return body, parts
+
+
+def _entity(et: EntityType, body: dict, record) -> Any:
+    return dataclasses.replace(et.decode(body), version=int(record.version))
+
+
+def _part_keys(body: dict) -> Iterator[str]:
+    """The sort keys of the parts a body names, at any depth of its nested records."""
+    for value in body.values():
+        if isinstance(value, dict):
+            yield from value[PARTS_KEY] if PARTS_KEY in value else _part_keys(value)
+
+
+def _part_of(found: dict[tuple[str, str], list], pk: str, key: str) -> list:
+    return found[(pk, key)]
+
+
+def _joined(body: dict, part: Callable[[str], list]) -> dict:
+    """The body with each field its parts hold put back."""
+    joined = {}
+    for name, value in body.items():
+        if isinstance(value, dict) and PARTS_KEY in value:
+            elements = [element for key in value[PARTS_KEY] for element in part(key)]
+            value = elements[0] if value.get(WHOLE_KEY) else elements
+        elif isinstance(value, dict):
+            value = _joined(value, part)
+        joined[name] = value
+    return joined
+
+
+def _chunks(elements: list) -> list[list]:
+    chunks: list[list] = []
+    size = 0
+    for element in elements:
+        length = len(_json(element).encode()) + 1
+        if not chunks or size + length > PART_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(element)
+        size += length
+    return chunks
+
+
+def _item_key(ref: str) -> str:
+    """The partition key of the item an audit entry's entity reference (`kind:id`) names."""
+    kind, entity_id = ref.split(":", 1)
+    return f"{kind}#{entity_id}"
+
+
+def _parts_of(entry: AuditEntry) -> EntityType | None:
+    """The entity type of an audit entry's record when that type keeps parts."""
+    try:
+        et = entity_type_of_kind(entry.entity.split(":", 1)[0])
+    except KeyError:
+        return None
+    return et if et.parts else None
+
+
+def _groups(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while group := list(itertools.islice(iterator, size)):
+        yield group
+
+
+def _json(value) -> str:
+    """Stored JSON: UTF-8 as it is (an escaped character would take up to 12 bytes of the item instead of 4)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def item_size(attributes: dict) -> int:
@@ -631,19 +803,21 @@ def _start_key(after: str) -> dict | None:
     return {name: {"S": value} for name, value in json.loads(after).items()} if after else None
 
 
-def _page_of(records, limit: int, decode, where, key_of) -> Listing:
-    """The first `limit` decoded records `where` keeps; `next` is the last one's key when another one follows."""
+def _page_of(records, limit: int, decode_many, where, key_of) -> Listing:
+    """The first `limit` decoded records `where` keeps; `next` is the last one's key when another one follows. Records
+    are decoded as many at a time as could still be kept (their parts read together)."""
     items: list = []
     last = None
+    iterator = iter(records)
     with throttling_as_unavailable("The database"):
-        for record in records:
-            item = decode(record)
-            if where is not None and not where(item):
-                continue
-            if len(items) == limit:
-                return Listing(items, json.dumps(key_of(last), separators=(",", ":")))
-            items.append(item)
-            last = record
+        while group := list(itertools.islice(iterator, limit + 1 - len(items))):
+            for record, item in zip(group, decode_many(group)):
+                if where is not None and not where(item):
+                    continue
+                if len(items) == limit:
+                    return Listing(items, json.dumps(key_of(last), separators=(",", ":")))
+                items.append(item)
+                last = record
     return Listing(items)
 
 
@@ -675,7 +849,7 @@ def _seq(at: dt.datetime, middle: str) -> str:
 
 
 def _dumps(value):
-    return None if value is None else json.dumps(value)
+    return None if value is None else _json(value)
 
 
 def _loads(value):

@@ -1,7 +1,8 @@
 """How each domain entity is stored: its kind, its named secondary-index keys, what the audit trail omits.
 
-Every entity is one item (pk = kind#id). Up to four named indexes per kind map onto the table's GSIs
-(`gsi1` to `gsi4`); their partition keys are namespaced as kind#index#value, so kinds never collide.
+Every entity is one item (pk = kind#id), with its `parts` in items of their own when it is large. Up to four named
+indexes per kind map onto the table's GSIs (`gsi1` to `gsi4`); their partition keys are namespaced as
+kind#index#value, so kinds never collide.
 Each list the API offers is one Query of one of these indexes (docs/decisions.md, "Pages and cursors").
 A feature adds its entities to ENTITY_TYPES.
 """
@@ -62,6 +63,10 @@ class EntityType:
     # the public JSON route of one record ("/solicitations/{id}"): each change while the record `is_public` is an
     # item of the public change feed (services/feed.py) naming that route; "" for records the public never sees
     public_path: str = ""
+    # fields stored outside the entity's item, in part items of their own under its partition (adapters/dynamo.py
+    # split_parts): the lists and long texts that input can grow past what one item holds (docs/decisions.md, "Items
+    # sized by design")
+    parts: tuple[str, ...] = ()
 
     def __post_init__(self):
         unknown = set(self.slots.values()) - set(GSIS)
@@ -98,7 +103,10 @@ class EntityType:
         task tokens sit in its shares)."""
         if entity is None:
             return None
-        return _without(self.encode(entity), self.redact)
+        return self.redacted(self.encode(entity))
+
+    def redacted(self, data: dict) -> dict:
+        return _without(data, self.redact)
 
 
 def _without(value, redact: frozenset[str]):
@@ -145,6 +153,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         Contract,
         slots={"by_agency": "gsi1", "by_contractor": "gsi2"},
         keys=lambda c: {"by_agency": (c.agency, c.id), "by_contractor": (c.contractor_org, c.id)},
+        parts=("lines",),
     ),
     # contract performance (R-9 to R-14): payments are listed per agency / contractor and status, by due date
     PurchaseOrder: EntityType(
@@ -155,6 +164,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_contract": (o.contract_id, f"{o.created_at.isoformat()}#{o.id}"),
             "by_agency": (o.agency, f"{o.created_at.isoformat()}#{o.id}"),
         },
+        parts=("extensions",),
     ),
     Delivery: EntityType(
         "delivery",
@@ -227,6 +237,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         },
         redact=frozenset({"award_token"}),
         public_path="/solicitations/{id}",
+        parts=("lines", "groups", "addenda"),
     ),
     Bid: EntityType(
         "bid",
@@ -273,6 +284,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_status": "gsi1"},
         keys=lambda r: {"by_status": (r.status.value, f"{r.proposals_due.isoformat()}#{r.id}")},
         public_path="/rfps/{id}",
+        parts=("scope", "addenda", "shortlist_determination", "bafo_determinations"),
     ),
     # sealed proposals (R-16c): read by id and from their request's `proposals-of#` collection (the opening, the
     # register); the audit omits the envelope
@@ -365,6 +377,14 @@ ENTITY_TYPES: dict[type, EntityType] = {
         keys=lambda e: (
             {"register": ("approved", f"{e.approved_at.isoformat()}#{e.id}")} if e.contract_id and e.approved_at else {}
         ),
+        parts=(
+            "emergency.items",
+            "emergency.quotations",
+            "emergency.threat",
+            "emergency.why_not_normal",
+            "emergency.limited_to_need",
+            "emergency.selection_basis",
+        ),
     ),
     # purchase requisitions (R-3), oldest first: by agency, by agency and status, by status (the Bureau's queue), and
     # by the invitation (`itb#<id>`) or request for proposals (`rfp#<id>`) they feed (sparse: linked ones only)
@@ -378,6 +398,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_status": (r.status.value, f"{r.created_at.isoformat()}#{r.id}"),
             **({"by_solicitation": (r.feeds, f"{r.created_at.isoformat()}#{r.id}")} if r.feeds is not None else {}),
         },
+        parts=("lines",),
     ),
     # workflow steps that failed after their retries (issue: nothing lost, nothing stuck)
     Attention: EntityType(
@@ -397,5 +418,12 @@ def entity_type(cls: type) -> EntityType:
         raise LookupError(f"{cls.__name__} has no storage mapping in adapters/entities.py") from None
 
 
+def entity_type_of_kind(kind: str) -> EntityType:
+    return _BY_KIND[kind]
+
+
 def entity_type_of(entity) -> EntityType:
     return entity_type(type(entity))
+
+
+_BY_KIND = {et.kind: et for et in ENTITY_TYPES.values()}

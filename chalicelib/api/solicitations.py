@@ -21,6 +21,8 @@ from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
 TAG = "invitations to bid"
+MAX_LINES = 500  # the bid form's line items (R-5a); a group holds lines of the form, each in one group at most
+MAX_FACTORS = 30  # evaluation factors (R-18a/b), as a request for proposals states at most
 
 
 class SolicitationLineIn(RequestBody):
@@ -37,7 +39,9 @@ class SolicitationLineIn(RequestBody):
 
 class LineGroupIn(RequestBody):
     id: str = Field(min_length=1, max_length=40, description="Group id, for award by group (R-8b).")
-    line_ids: list[str] = Field(min_length=1, description="Lines of the group; a line is in at most one group.")
+    line_ids: list[str] = Field(
+        min_length=1, max_length=MAX_LINES, description="Lines of the group; a line is in at most one group."
+    )
 
 
 class FactorIn(RequestBody):
@@ -57,8 +61,10 @@ class DraftSolicitation(RequestBody):
         max_length=50,
         description="NIGP or UNSPSC codes; registered vendors of these commodities are emailed the notice (R-4).",
     )
-    lines: list[SolicitationLineIn] = Field(min_length=1, max_length=500, description="Line items of the bid form (R-5a).")
-    groups: list[LineGroupIn] = Field(default_factory=list, description="Groups of lines for award by group (R-8b).")
+    lines: list[SolicitationLineIn] = Field(min_length=1, max_length=MAX_LINES, description="Line items of the bid form (R-5a).")
+    groups: list[LineGroupIn] = Field(
+        default_factory=list, max_length=MAX_LINES, description="Groups of lines for award by group (R-8b)."
+    )
     opening_at: dt.datetime = Field(
         description="Opening date and time, ISO 8601 with offset; bids at or after it are not considered (R-5b)."
     )
@@ -86,6 +92,7 @@ class DraftSolicitation(RequestBody):
     )
     evaluation_factors: list[FactorIn] = Field(
         min_length=1,
+        max_length=MAX_FACTORS,
         description="Factors with relative importance; must include price, past_performance and financial_responsibility (R-18a/b).",
     )
 

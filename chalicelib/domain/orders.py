@@ -26,6 +26,9 @@ class OrderStatus(str, enum.Enum):
     APPROVED = "approved"
 
 
+MAX_EXTENSIONS = 20  # delivery extension requests of one order, each with its reason and decision
+
+
 @dataclass(frozen=True)
 class OrderLine:
     line_id: str
@@ -257,6 +260,8 @@ def request_extension(order: PurchaseOrder, deliver_by: dt.date, reason: str, ac
             rule="R-11",
         )
     problems = []
+    if len(order.extensions) >= MAX_EXTENSIONS:
+        problems.append({"field": "deliver_by", "problem": f"an order has at most {MAX_EXTENSIONS} extension requests"})
     if deliver_by <= order.effective_deliver_by:
         problems.append({"field": "deliver_by", "problem": f"must be after {order.effective_deliver_by.isoformat()}"})
     if not reason.strip():

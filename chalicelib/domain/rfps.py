@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date, require_aware, start_of_local_day, to_utc
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.solicitations import REQUIRED_FACTORS, EvaluationFactor, factor_problems
+from chalicelib.domain.solicitations import MAX_ADDENDA, REQUIRED_FACTORS, EvaluationFactor, factor_problems
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
 
 # R-16a's minimum factors, then R-18a/b's (price, past performance, financial responsibility), each with its rule.
@@ -261,6 +261,10 @@ def add_addendum(rfp: Rfp, text: str, now: dt.datetime, proposals_due: dt.dateti
 
 def _addendum_problems(text: str, proposals_due: dt.datetime | None, rfp: Rfp, now: dt.datetime) -> list[dict]:
     problems = [] if text.strip() else [_problem("text", "must not be blank")]
+    if len(rfp.addenda) >= MAX_ADDENDA:
+        problems.append(
+            _problem("addenda", f"a request for proposals has at most {MAX_ADDENDA} addenda; issue a new request instead")
+        )
     if proposals_due is None:
         return problems
     if rfp.status is RfpStatus.DISCUSSIONS:

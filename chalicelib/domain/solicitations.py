@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +19,10 @@ REQUIRED_FACTORS = ("price", "past_performance", "financial_responsibility")
 DEFAULT_AWARD_PERIOD_DAYS = 30  # R-8c
 MAX_GUARANTY_PERCENT = Decimal(10)  # R-6a
 MAX_SURETY_PERCENT = Decimal(100)  # R-6b
+# The bid form's lines and groups as stored (UTF-8 JSON): 500 lines of 2,000 characters of ordinary text are about
+# 1 MB; the limit keeps the worst text (characters stored as 4 to 6 bytes) within one write of the draft (4 MB)
+MAX_FORM_BYTES = 2 * 1024 * 1024
+MAX_ADDENDA = 50  # R-5o: amendments of one invitation; each may be 20,000 characters
 
 
 class SolicitationStatus(str, enum.Enum):
@@ -171,6 +176,9 @@ def new_solicitation(
             if line_id in grouped:
                 problems.append(_problem(f"groups[{i}].line_ids", f"line {line_id!r} is already in another group"))
             grouped.add(line_id)
+    stored = form_bytes(lines, groups) if not problems else 0
+    if stored > MAX_FORM_BYTES:
+        problems.append(_problem("lines", f"the bid form's lines and groups take {stored:,} bytes; at most {MAX_FORM_BYTES:,}"))
     if award_basis is AwardBasis.GROUP and not groups:
         problems.append(_problem("groups", "award by group needs groups of lines (R-8b)"))
     if all_or_none and award_basis is not AwardBasis.ALL:
@@ -266,10 +274,18 @@ def ensure_before_opening(sol: Solicitation, now: dt.datetime, what: str, rule: 
         )
 
 
+def form_bytes(lines: list[LineItem] | tuple[LineItem, ...], groups: list[LineGroup] | tuple[LineGroup, ...]) -> int:
+    """The bytes of the bid form as stored: its lines and groups as UTF-8 JSON."""
+    form = [dataclasses.asdict(item) for item in (*lines, *groups)]
+    return len(json.dumps(form, ensure_ascii=False, default=str).encode())
+
+
 def add_addendum(sol: Solicitation, text: str, now: dt.datetime, opening_at: dt.datetime | None = None) -> Solicitation:
     """R-5o: an amendment of the invitation, before opening only; it may postpone the opening to a later time."""
     ensure_before_opening(sol, now, "an addendum")
     problems = []
+    if len(sol.addenda) >= MAX_ADDENDA:
+        problems.append(_problem("addenda", f"an invitation has at most {MAX_ADDENDA} addenda; issue a new invitation instead"))
     if not text.strip():
         problems.append(_problem("text", "must not be blank"))
     if opening_at is not None:

@@ -386,3 +386,16 @@ def test_a_force_majeure_notice_needs_a_cause_and_probable_duration():
     with pytest.raises(ValidationFailed) as err:
         rules.force_majeure(notice_id="FM-1", contract=contract(), cause=" ", probable_duration_days=0, now=NOW)
     assert err.value.rule == "R-14" and len(err.value.details) == 2
+
+
+@pytest.mark.rule("R-11")
+def test_an_order_holds_at_most_its_limit_of_extension_requests():
+    # Given an order with the most extension requests, each decided
+    o = approved()
+    for n in range(rules.MAX_EXTENSIONS):
+        o = rules.request_extension(o, o.effective_deliver_by + dt.timedelta(days=1), f"delay {n}", "vendor-user", NOW)
+        o = rules.decide_extension(o, approve=True, reason="", actor="agency-user", now=NOW)
+    # When the contractor asks once more, Then it is a 400 naming the field and the rule
+    with pytest.raises(ValidationFailed) as refused:
+        rules.request_extension(o, o.effective_deliver_by + dt.timedelta(days=1), "again", "vendor-user", NOW)
+    assert refused.value.rule == "R-11" and [d["field"] for d in refused.value.details] == ["deliver_by"]

@@ -225,3 +225,15 @@ def test_a_cancelled_request_takes_no_addendum_and_no_second_cancellation():
         rules.add_addendum(cancelled, "Text", NOW)
     with pytest.raises(rules.RfpCancelled):
         rules.cancel(cancelled, "Again", NOW)
+
+
+@pytest.mark.rule("R-16c")
+def test_a_request_holds_at_most_fifty_addenda():
+    # Given a published request amended the most times
+    rfp = published()
+    for n in range(rules.MAX_ADDENDA):
+        rfp = rules.add_addendum(rfp, f"Change {n}.", NOW)
+    # When purchasing issues one more, Then it is a 400 naming addenda and the rule
+    with pytest.raises(ValidationFailed) as refused:
+        rules.add_addendum(rfp, "One more.", NOW)
+    assert refused.value.rule == "R-16c" and [d["field"] for d in refused.value.details] == ["addenda"]

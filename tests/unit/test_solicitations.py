@@ -110,6 +110,18 @@ def test_addenda_are_numbered_and_issued_before_opening_only():
 
 
 @pytest.mark.rule("R-5o")
+def test_an_invitation_holds_at_most_fifty_addenda():
+    # Given an invitation amended the most times
+    sol = open_solicitation()
+    for n in range(rules.MAX_ADDENDA):
+        sol = rules.add_addendum(sol, f"Change {n}.", NOW)
+    # When purchasing issues one more, Then it is a 400 naming addenda and the rule
+    with pytest.raises(ValidationFailed) as refused:
+        rules.add_addendum(sol, "One more.", NOW)
+    assert refused.value.rule == "R-5o" and [d["field"] for d in refused.value.details] == ["addenda"]
+
+
+@pytest.mark.rule("R-5o")
 def test_cancellation_needs_a_reason_and_comes_before_opening():
     with pytest.raises(ValidationFailed):
         rules.cancel(open_solicitation(), " ", NOW)

@@ -1,0 +1,341 @@
+"""Items sized by design (issue #14): the largest record of each entity the API can make, built from the request models'
+own limits (max_length of texts and lists) and the domain's, stored as adapters/dynamo.py stores it, fits DynamoDB's
+400 KB item limit with a margin, its audit record too, and its creation fits one transaction.
+
+The worst text is the character whose stored JSON is longest (a control character, escaped as six bytes), so no text
+the API accepts is larger. A list field of an entity is bounded by the request field of the same name (the model
+named in SOURCES) or by a domain limit (the `counts` of each entity); a text or list without a limit in its model
+fails the test, so a limit raised or removed in a model is caught here."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import types
+import typing
+from decimal import Decimal
+
+import annotated_types
+import pytest
+from pydantic import BaseModel, WithJsonSchema
+
+from chalicelib.adapters.dynamo import (
+    ENTITY_LIMIT_BYTES,
+    TRANSACTION_LIMIT_BYTES,
+    DynamoStore,
+    item_size,
+    split_parts,
+)
+from chalicelib.adapters.entities import ENTITY_TYPES, entity_type_of
+from chalicelib.api import delegations as delegation_api
+from chalicelib.api import emergencies as emergency_api
+from chalicelib.api import orders as order_api
+from chalicelib.api import requisitions as requisition_api
+from chalicelib.api import rfps as rfp_api
+from chalicelib.api import solicitations as solicitation_api
+from chalicelib.domain import contracts, delegations, emergencies, orders, requisitions, rfps, solicitations
+
+MARGIN_BYTES = 350 * 1024  # below DynamoDB's 400 KB item limit
+NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+WORST_CHARACTER = max(("a", "é", "€", "😀", '"', "\x01"), key=lambda c: len(json.dumps(c, ensure_ascii=False).encode()))
+UNLIMITED_TEXT = 64  # a text the code makes (ids, token subjects, instants), ASCII: longer than any it makes
+RECORDED_TEXT = 2000  # a reason or note whose request field has another name (cancel_reason from `reason`)
+
+# the request model whose fields of the same name bound each stored class's fields
+SOURCES: dict[type, list[type[BaseModel]]] = {
+    solicitations.Solicitation: [solicitation_api.DraftSolicitation],
+    solicitations.LineItem: [solicitation_api.SolicitationLineIn],
+    solicitations.LineGroup: [solicitation_api.LineGroupIn],
+    solicitations.EvaluationFactor: [solicitation_api.FactorIn],
+    solicitations.Addendum: [solicitation_api.AddendumIn],
+    rfps.Rfp: [rfp_api.DraftRfp],
+    rfps.RfpAddendum: [rfp_api.RfpAddendumIn],
+    rfps.Conference: [rfp_api.ConferenceIn],
+    contracts.ContractLine: [solicitation_api.SolicitationLineIn],
+    requisitions.Requisition: [requisition_api.SubmitRequisition],
+    requisitions.RequisitionLine: [requisition_api.RequisitionLineIn],
+    orders.PurchaseOrder: [order_api.PlaceOrder],
+    orders.OrderLine: [order_api.QuantityIn],
+    orders.DeliveryExtension: [order_api.RequestExtension],
+    emergencies.EmergencyPurchase: [emergency_api.EmergencyPurchaseIn],
+    emergencies.Emergency: [emergency_api.EmergencyPurchaseIn],
+    delegations.Quotation: [delegation_api.QuotationIn],
+    emergencies.EmergencyItem: [emergency_api.EmergencyItemIn],
+    emergencies.HeadApproval: [emergency_api.HeadApprovalIn],
+    emergencies.FailedSolicitation: [emergency_api.FailedSolicitationIn],
+}
+
+
+def largest(cls: type, counts: dict[str, int]):
+    """An instance of the stored class `cls` with every text and list at the largest the API accepts."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        path = f"{cls.__name__}.{f.name}"
+        values[f.name] = _largest_value(hints[f.name], _source_field(cls, f.name), path, counts)
+    return cls(**values)
+
+
+def _source_field(cls: type, name: str):
+    return next((m.model_fields[name] for m in SOURCES.get(cls, []) if name in m.model_fields), None)
+
+
+def _max_length(field) -> int | None:
+    """The field's max_length, or the maxLength its type declares in its schema (Email)."""
+    for m in field.metadata if field else []:
+        if isinstance(m, annotated_types.MaxLen):
+            return m.max_length
+        if isinstance(m, WithJsonSchema) and m.json_schema and "maxLength" in m.json_schema:
+            return int(m.json_schema["maxLength"])
+    return None
+
+
+def _largest_value(hint, source, path: str, counts: dict[str, int]):
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) != 2 or args[1] is not Ellipsis:
+            return tuple(_largest_value(a, None, path, counts) for a in args)
+        count = counts.get(path, _max_length(source))
+        assert count is not None, f"{path}: no limit on its length (a request field of that name or a domain limit)"
+        return tuple(_largest_value(args[0], None, f"{path}[]", counts) for _ in range(count))
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return max(hint, key=lambda member: len(str(member.value)))
+    if hint is str:
+        if source is not None:
+            length = _max_length(source)
+            assert length is not None, f"{path}: a text without max_length in its request model"
+            return WORST_CHARACTER * length
+        return WORST_CHARACTER * counts[path] if path in counts else "9" * UNLIMITED_TEXT
+    if hint is bool:
+        return True
+    if hint is int:
+        return 10**9
+    if hint is Decimal:
+        return Decimal("999999999999.9999")
+    if hint is dt.datetime:
+        return NOW
+    if hint is dt.date:
+        return NOW.date()
+    if dataclasses.is_dataclass(hint):
+        return largest(typing.cast(type, hint), counts)
+    raise AssertionError(f"{path}: no largest value for {hint!r}")
+
+
+def within_form(lines: tuple) -> tuple:
+    """As many of the lines as the domain accepts on one bid form (solicitations.MAX_FORM_BYTES)."""
+    each = solicitations.form_bytes(lines[:1], ())
+    return lines[: min(len(lines), solicitations.MAX_FORM_BYTES // each)]
+
+
+def largest_solicitation() -> tuple[solicitations.Solicitation, frozenset[str]]:
+    counts = {
+        "Solicitation.addenda": solicitations.MAX_ADDENDA,
+        "Solicitation.award_ids": solicitation_api.MAX_LINES,  # an award per line at most (award by item)
+        "Solicitation.cancel_reason": _max_length(solicitation_api.CancelSolicitationIn.model_fields["reason"]) or 0,
+        "Solicitation.rejected_all_reason": RECORDED_TEXT,
+        "LineGroup.line_ids[]": UNLIMITED_TEXT,
+    }
+    sol = largest(solicitations.Solicitation, counts)
+    return dataclasses.replace(sol, lines=within_form(sol.lines), groups=()), frozenset({"addenda"})
+
+
+def largest_contract() -> tuple[contracts.Contract, frozenset[str]]:
+    counts = {
+        "Contract.lines": solicitation_api.MAX_LINES,
+        "Contract.accepted_agencies": 200,
+        "Contract.cancel_reason": RECORDED_TEXT,
+    }
+    contract = largest(contracts.Contract, counts)
+    return dataclasses.replace(contract, lines=within_form(contract.lines)), frozenset()
+
+
+def largest_rfp() -> tuple[rfps.Rfp, frozenset[str]]:
+    counts = {
+        "Rfp.addenda": solicitations.MAX_ADDENDA,
+        "Rfp.cancel_reason": _max_length(rfp_api.CancelRfpIn.model_fields["reason"]) or 0,
+        "Rfp.opening_confirmations": 20,
+        "Rfp.shortlist": 50,
+        "Rfp.shortlist_determination": 20000,
+        "Rfp.bafo_determinations": 20,
+    }
+    return largest(rfps.Rfp, counts), frozenset({"addenda", "bafo_determinations"})
+
+
+def largest_requisition() -> tuple[requisitions.Requisition, frozenset[str]]:
+    counts = {"Requisition.cancel_reason": RECORDED_TEXT}
+    return largest(requisitions.Requisition, counts), frozenset()
+
+
+def largest_order() -> tuple[orders.PurchaseOrder, frozenset[str]]:
+    counts = {"PurchaseOrder.extensions": orders.MAX_EXTENSIONS, "DeliveryExtension.decision_reason": RECORDED_TEXT}
+    return largest(orders.PurchaseOrder, counts), frozenset({"extensions"})
+
+
+def largest_emergency() -> tuple[emergencies.EmergencyPurchase, frozenset[str]]:
+    counts = {"EmergencyPurchase.denied_reason": RECORDED_TEXT}
+    return largest(emergencies.EmergencyPurchase, counts), frozenset()
+
+
+LARGEST = {
+    "solicitation": largest_solicitation,
+    "contract": largest_contract,
+    "rfp": largest_rfp,
+    "requisition": largest_requisition,
+    "purchase_order": largest_order,
+    "emergency_purchase": largest_emergency,
+}
+
+
+@dataclasses.dataclass
+class Parts:
+    written_at_once: list[int]  # bytes of each part item of the fields a request writes whole
+    grown: list[int]  # ... and of the lists a change at a time grows (addenda)
+
+
+# Kinds whose largest record is not built here yet: sized elsewhere, or a design still to make (docs/decisions.md,
+# "Items sized by design"). A new kind must join LARGEST or this list.
+NOT_YET_SIZED = {
+    "vendor": "tests/unit/test_item_sizes.py",
+    "vendor_commodity": "tests/unit/test_item_sizes.py",
+    "plan": "500 services of up to 100 contractors, each schedule version copied into the plan: limits to redesign",
+    "award": "a candidate per bid, each with every line of its scope: candidates to store apart",
+    "bid": "every line priced and sealed; bounded by the form (500 lines) but not yet measured",
+    "proposal": "documents and confidentiality requests, sealed",
+    "invoice": "withholdings, set-offs and payments as they come",
+    **dict.fromkeys(
+        (
+            "attention",
+            "bid_attempt",
+            "contract_amendment",
+            "contract_assignment",
+            "delegation",
+            "delegation_order",
+            "delivery",
+            "evidence_request",
+            "force_majeure_notice",
+            "message",
+            "officials-on-file",
+            "open_market_purchase",
+            "ordering_agency_request",
+            "plan_amendment",
+            "quantity_change",
+            "rfp-consensus",
+            "rfp-disclosure",
+            "rfp-discussion",
+            "rfp-discussion-message",
+            "rfp-evaluator",
+            "rfp-memorandum",
+            "rfp-negotiation",
+            "rfp-score-sheet",
+            "sole_source_request",
+            "surplus-property",
+            "term_shortfall_report",
+            "unordered_balance_statement",
+            "warehouse-item",
+            "warehouse-requisition",
+            "warehouse-shipping-date",
+        ),
+        "bounded texts and lists of one request each, not yet measured",
+    ),
+}
+
+
+def test_every_stored_kind_is_sized_here_or_listed_as_not_yet():
+    # Given every kind the store maps
+    kinds = {et.kind for et in ENTITY_TYPES.values()}
+    # Then each has its largest record here, or is listed with the reason it is not
+    assert kinds == set(LARGEST) | set(NOT_YET_SIZED) and not set(LARGEST) & set(NOT_YET_SIZED)
+
+
+def stored(entity, grown: frozenset[str] = frozenset()) -> tuple[int, int, Parts]:
+    """The entity item's bytes, its audit record's (before and after), and its parts' items."""
+    store = DynamoStore("entities", "audit", "us-east-1")
+    et = entity_type_of(entity)
+    body, parts = split_parts(et, et.encode(entity))
+    root = item_size(store._record(et, entity, body).serialize())
+    audit = 2 * len(json.dumps(et.redacted(body), ensure_ascii=False).encode()) + 2048
+    sizes = [  # identical elements make identical parts, written once: counted each time here, as if all differed
+        (key, item_size(store.Entity(pk=f"{et.kind}#{entity.id}", sk=key, kind="part", body=text, version=1).serialize()))
+        for key, text in parts
+    ]
+    in_grown = {key for name in grown for key in body[name]["$parts"]}
+    return root, audit, Parts([n for k, n in sizes if k not in in_grown], [n for k, n in sizes if k in in_grown])
+
+
+@pytest.mark.rule("R-5a")
+@pytest.mark.parametrize("kind", sorted(LARGEST))
+def test_the_largest_record_the_api_accepts_fits_an_item_with_a_margin(kind):
+    # Given the largest record of its kind that the API's limits allow
+    entity, grown = LARGEST[kind]()
+    # When it is stored as the store stores it
+    root, audit, parts = stored(entity, grown)
+    # Then its item, its audit record (which holds it twice) and each of its parts stay below the margin
+    assert root < ENTITY_LIMIT_BYTES and audit < MARGIN_BYTES, (root, audit)
+    assert all(part < MARGIN_BYTES for part in parts.written_at_once + parts.grown), parts
+    # And its largest write is one transaction: the item, its audit record, the parts written at once (a list
+    # bounded by its request model) and the one part a list grown one change at a time (COUNTS) rewrites
+    assert root + audit + sum(parts.written_at_once) + max(parts.grown, default=0) < TRANSACTION_LIMIT_BYTES
+
+
+def ordinary_draft() -> dict:
+    return {
+        "solicitation_id": "ITB-1",
+        "title": "Copy paper, statewide",
+        "agency": "DAS",
+        "commodity_codes": ["64000"],
+        "lines": [solicitations.LineItem("1", "Copy paper, letter, 20 lb, case of 10 reams", Decimal(100), "case")],
+        "groups": [],
+        "opening_at": NOW + dt.timedelta(days=20),
+        "award_basis": solicitations.AwardBasis.ITEM,
+        "evaluation_factors": [solicitations.EvaluationFactor(name, Decimal(1)) for name in solicitations.REQUIRED_FACTORS],
+    }
+
+
+@pytest.mark.rule("R-5a")
+def test_a_record_of_ordinary_size_keeps_its_lists_in_its_own_item_and_a_large_one_stores_them_in_parts():
+    # Given an invitation of one line and the largest one
+    large, _ = largest_solicitation()
+    small = solicitations.new_solicitation(**ordinary_draft(), now=NOW, created_by="buyer")
+    et = entity_type_of(large)
+    # When each is split as the store writes it
+    small_body, small_parts = split_parts(et, et.encode(small))
+    large_body, large_parts = split_parts(et, et.encode(large))
+    # Then the small one is one item (one read) and the large one names its parts
+    assert small_parts == [] and small_body == et.encode(small)
+    assert large_parts and large_body["lines"] == {"$parts": [key for key, _ in large_parts if key.startswith("part#lines#")]}
+
+
+@pytest.mark.rule("R-5a")
+def test_a_bid_form_past_its_stored_size_is_refused_naming_its_lines():
+    # Given the most lines the API accepts, each of the longest description of the worst characters
+    sol = largest(solicitations.Solicitation, {"Solicitation.addenda": 0, "Solicitation.award_ids": 0})
+    assert solicitations.form_bytes(sol.lines, ()) > solicitations.MAX_FORM_BYTES
+    # When purchasing drafts it, Then the domain refuses it naming the lines
+    lines = [dataclasses.replace(line, id=f"{n}") for n, line in enumerate(sol.lines)]
+    with pytest.raises(solicitations.ValidationFailed) as refused:
+        solicitations.new_solicitation(**ordinary_draft() | {"lines": lines}, now=NOW, created_by="buyer")
+    assert [d["field"] for d in refused.value.details] == ["lines"]
+
+
+@pytest.mark.rule("R-5o")
+def test_an_addendum_to_a_large_invitation_writes_only_the_last_part_of_its_addenda():
+    # Given the largest invitation (its addenda numbered), and the same before its last addendum
+    largest_one, _ = largest_solicitation()
+    after = dataclasses.replace(
+        largest_one, addenda=tuple(dataclasses.replace(a, number=n) for n, a in enumerate(largest_one.addenda, 1))
+    )
+    before = dataclasses.replace(after, addenda=after.addenda[:-1], version=after.version)
+    et = entity_type_of(after)
+    before_body, _ = split_parts(et, et.encode(before))
+    after_body, parts = split_parts(et, et.encode(after))
+    # When the store writes the change
+    store = DynamoStore("entities", "audit", "us-east-1")
+    written = [w.record.sk for w in store._part_writes(et, after, "solicitation:x", parts, before_body)]
+    # Then it writes the one part of the addenda that changed, not the form nor the earlier addenda
+    assert written == [after_body["addenda"]["$parts"][-1]]
+    assert after_body["addenda"]["$parts"][:-1] == before_body["addenda"]["$parts"][:-1]
