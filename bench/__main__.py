@@ -6,6 +6,10 @@ Each section is a module of this package with a `run()` that returns rows:
   - a str is a note printed under the table (a note starting with "WARNING" makes the exit status 1).
 To add a benchmark, write `bench/<name>.py` with `run()` and list it in SECTIONS (or OPTIONAL if it may be absent).
 A section that raises is reported as an error; the other sections still run.
+
+Every timing is printed beside its ratio to a baseline measured in the same run (a bare DynamoDB call on the same
+moto server, or `import boto3`), every figure with a goal of issue #14 beside its goal and PASS/FAIL (bench/goals.py
+records them), and the run ends with a table of the issue's goals 1 to 5, each with its figures and PASS/FAIL.
 """
 
 from __future__ import annotations
@@ -20,18 +24,20 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
+from bench import goals
+
 # (module, title); every one must exist
 SECTIONS = [
     ("bench.imports", "Cold import time: `import app` and each task module against their goals (fresh process each)"),
-    ("bench.dynamo_calls", "DynamoDB calls per API operation (in-process stack, counted at botocore)"),
-    ("bench.workflows", "Workflow timings: vendor-onboarding under the virtual clock"),
+    ("bench.dynamo_calls", "DynamoDB calls and request units per API operation (moto server, counted at botocore)"),
+    ("bench.workflows", "Workflow timings: vendor-onboarding under the virtual clock (moto server)"),
     ("bench.bid_race", "Bid race: 320 concurrent bids across the opening instant on a `make run` server process"),
     ("bench.notice_fanout", "Notice to 10,000 registered vendors: one broadcast, expanded and sent by the outbox worker"),
+    ("bench.opening", "Bid opening: 100 and 1,000 sealed bids, projected on AWS for 10,000 and 100,000"),
+    ("bench.procurement", "One full procurement priced on AWS: onboarding to payment"),
 ]
 # (module, title); reported as "not available" when the module does not exist
-OPTIONAL = [
-    ("bench.opening", "Bid opening"),
-]
+OPTIONAL: list[tuple[str, str]] = []
 WIDTH = 100
 
 
@@ -134,6 +140,7 @@ def run_section(module_name: str, title: str, optional: bool) -> tuple[bool, boo
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
         print(f"! ERROR: {type(exc).__name__}: {exc}  (at {where})")
         return False, False
+    goals.collect(module_name, rows or [])
     lines, warned = render(rows if rows is not None else [])
     print("\n".join(lines) if lines else "  (no rows)")
     print(f"  [{time.perf_counter() - started:.1f} s]")
@@ -171,6 +178,9 @@ def main(argv: list[str]) -> int:
             failed.append(module_name)
         if warning:
             warned.append(module_name)
+    title = "Goals of issue #14: each figure of this run against its goal"
+    print(f"\n== {title} " + "=" * max(3, WIDTH - len(title) - 4))
+    print("\n".join(render(goals.summary())[0]))
     print(
         f"\n== total {time.perf_counter() - started:.1f} s"
         + (f"; errors in {', '.join(failed)}" if failed else "")

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -46,10 +47,10 @@ class Server:
     """`python -m local.server` on free loopback ports, logging to a temporary file; stopped with Ctrl-C."""
 
     def __enter__(self) -> Self:
-        self.port = _free_port()
+        self.port, self.moto_port = _free_port(), _free_port()
         self.log = tempfile.NamedTemporaryFile("w", prefix="bid-race-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "local.server", "--port", str(self.port), "--moto-port", str(_free_port())],
+            [sys.executable, "-m", "local.server", "--port", str(self.port), "--moto-port", str(self.moto_port)],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=self.log,
@@ -67,6 +68,22 @@ class Server:
                 if time.monotonic() > limit:
                     raise RuntimeError(f"the server did not answer within a minute; see {self.log.name}") from None
                 time.sleep(0.1)
+
+    def baseline_ms(self) -> float:
+        """A bare DynamoDB GetItem on the server's own moto, the baseline of this section's timings."""
+        import boto3
+
+        from bench.stack import bare_get_item_ms
+        from local.stack import REGION, STACK_NAME
+
+        client = boto3.client(
+            "dynamodb",
+            region_name=REGION,
+            endpoint_url=f"http://127.0.0.1:{self.moto_port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        return bare_get_item_ms(client, f"{STACK_NAME}-EntitiesTable")
 
     def __exit__(self, *exc) -> None:
         if self.process.poll() is None:
@@ -196,6 +213,7 @@ def race(bids: int = BIDS, threads: int = THREADS) -> dict:
         orgs = _vendors(stack, bids, pool)
         sol_id, opening = _invitation(stack)
         prepared = time.perf_counter() - t0
+        baseline_ms = server.baseline_ms()
         stack.move_clock(opening - BEFORE_OPENING)
         now = stack.now()
         tokens = {org: stack.token("vendor", org, now) for org in orgs}
@@ -219,8 +237,7 @@ def race(bids: int = BIDS, threads: int = THREADS) -> dict:
         results = [f.result() for f in futures]
         fired = time.perf_counter() - t1
         _ok(call(stack.base, "GET", "/_local/outbox"), 200)  # waits until every execution is parked
-        status, tabulation = call(stack.base, "GET", f"/solicitations/{sol_id}/tabulation")
-    tabulated = {row["bid_id"] for row in tabulation.get("items", [])} if status == 200 else set()
+        status, tabulated = _tabulation(stack.base, sol_id)
     receipts = {body["bid_id"]: body["received_at"] for status, body, _ in results if status == 201}
     kinds = Counter("connection error" if s == 0 else _kind(s, b) for s, b, _ in results)
     latencies = sorted(elapsed for *_, elapsed in results)
@@ -236,12 +253,30 @@ def race(bids: int = BIDS, threads: int = THREADS) -> dict:
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "prepared s": prepared,
         "fired s": fired,
+        "baseline ms": baseline_ms,
         "crossed s": crossed["at"],
     }
 
 
+def _tabulation(base: str, sol_id: str) -> tuple[int, set[str]]:
+    """(status, the bid ids of every page of the public tabulation): it is a paged list like every other."""
+    found: set[str] = set()
+    cursor: str | None = None
+    while True:
+        query = "?limit=200" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
+        status, page = call(base, "GET", f"/solicitations/{sol_id}/tabulation{query}")
+        if status != 200:
+            return status, found
+        found |= {row["bid_id"] for row in page["items"]}
+        cursor = page.get("next")
+        if cursor is None:
+            return status, found
+
+
 def run(bids: int = BIDS, threads: int = THREADS) -> list:
     """Rows for `make bench` (see bench/__main__.py)."""
+    from bench.stack import ratio
+
     result = race(bids, threads)
     kinds = result["kinds"]
     rows: list = [
@@ -254,14 +289,18 @@ def run(bids: int = BIDS, threads: int = THREADS) -> list:
             "lost": len(result["lost"]),
             "5xx": kinds["5xx"],
             "p50 ms": f"{result['p50'] * 1000:.0f}",
+            "x baseline": ratio(result["p50"] * 1000, result["baseline ms"]),
             "p99 ms": f"{result['p99'] * 1000:.0f}",
+            "x baseline ": ratio(result["p99"] * 1000, result["baseline ms"]),
         }
     ]
     others = {k: n for k, n in kinds.items() if k not in ("accepted", "refused-late", "retryable", "5xx")}
     rows.append(
-        f"{result['bids']} vendors registered and confirmed and the invitation published in {result['prepared s']:.1f} s; "
-        f"bids fired in {result['fired s']:.1f} s, the clock moved across the opening after {result['crossed s']:.1f} s "
-        f"({CROSS_AFTER:.0%} of the answers in). Tabulation: {result['tabulation']}, {result['tabulated']} bids."
+        f"{result['bids']} vendors registered and confirmed and the invitation published in {result['prepared s']:.1f} s "
+        f"({ratio(result['prepared s'] * 1000, result['baseline ms'])} baseline); bids fired in {result['fired s']:.1f} s "
+        f"({ratio(result['fired s'] * 1000, result['baseline ms'])}), the clock moved across the opening after {result['crossed s']:.1f} s "
+        f"({CROSS_AFTER:.0%} of the answers in). Tabulation: {result['tabulation']}, {result['tabulated']} bids. "
+        f"x baseline = over the median of a bare GetItem on the server's moto in the same run ({result['baseline ms']:.2f} ms)."
         + (f" Other answers: {others}." if others else "")
     )
     if result["tabulation"] != 200:

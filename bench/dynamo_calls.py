@@ -1,4 +1,6 @@
-"""DynamoDB API calls per HTTP operation, counted at botocore (every client: pynamodb's and Powertools')."""
+"""DynamoDB API calls per HTTP operation, counted at botocore (every client: pynamodb's and Powertools'), with the
+read and write request units AWS would bill for them (bench/units.py: from the item sizes), on `make run`'s storage
+path (a moto server on loopback, bench/stack.py)."""
 
 from __future__ import annotations
 
@@ -69,21 +71,24 @@ def run() -> list:
     from chalice.test import Client
 
     from app import app
+    from bench.stack import served
+    from bench.units import request_units
     from local.pytest_plugin import DEFAULT_START, Api
-    from local.stack import in_process
 
     rows: list = []
     warnings: list[str] = []
     with (
-        in_process(app, DEFAULT_START) as stack,
+        served(app, DEFAULT_START) as stack,
         Client(app, stage_name="dev", project_dir=str(ROOT)) as client,
         counting() as counter,
+        request_units() as units,
     ):
         api = Api(client, stack)
         vendor, purchasing, public = api.as_vendor("acme"), api.as_purchasing(), api
 
         def measure(label: str, call, expected: int, *, needed: bool = False):
             """One request's calls; an unexpected status is a warning, or an error when later steps need the answer."""
+            rru, wru = units.rru, units.wru
             with counter.window() as (handler, workflow):
                 reply = call()
             if reply.status != expected:
@@ -98,6 +103,8 @@ def run() -> list:
                     "handler calls": sum(handler.values()),
                     "by API (handler)": _fmt(handler),
                     "workflow tasks it set off": _fmt(workflow),
+                    "RRU": f"{units.rru - rru:g}",
+                    "WRU": units.wru - wru,
                 }
             )
             return reply
@@ -130,6 +137,12 @@ def run() -> list:
         "workflow tasks = calls of the vendor-onboarding Lambda tasks the request set off, run before it returned "
         "(GetItem + TransactWriteItems = token stored with its audit record and the confirmation email in the outbox; "
         "BatchGetItem + TransactWriteItems = the email's first try read back and marked sent)."
+    )
+    rows.append(
+        "RRU / WRU = the read and write request units of all those calls (handler and tasks), computed from the item "
+        "sizes as DynamoDB bills on demand (moto's ConsumedCapacity is a constant per call): 1 WRU per KB of the larger "
+        "of the item before and after, twice in a transaction, one more per global secondary index holding the item; "
+        "1 RRU per 4 KB strongly consistent, half eventually consistent."
     )
     rows.append(
         "Idempotency-Key: the first request adds PutItem (in-progress record) and UpdateItem (saved answer); the "
