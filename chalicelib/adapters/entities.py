@@ -250,6 +250,16 @@ ENTITY_TYPES: dict[type, EntityType] = {
             **({"opened": (b.solicitation_id, b.id)} if b.opened_at is not None else {}),
         },
         redact=frozenset({"sealed"}),
+        # sealed: the envelope (at most MAX_BID_BYTES sealed); opened: the document as sent and its checked content
+        parts=(
+            "sealed.ciphertext",
+            "document",
+            "content.lines",
+            "content.alternates",
+            "content.corrections",
+            "determinations",
+            "samples",
+        ),
     ),
     BidAttempt: EntityType(
         "bid_attempt",

@@ -18,6 +18,7 @@ from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.bidder_requests import QuantityChangeStatus
 from chalicelib.domain.bids import BidStatus, GuarantyForm
 from chalicelib.domain.calendar import last_day_of
+from chalicelib.domain.solicitations import MAX_ADDENDA, MAX_LINES
 from chalicelib.services import bidder_requests, bids
 from chalicelib.services.ports import Role
 
@@ -26,7 +27,7 @@ TAG = "bids"
 
 
 class BidLineIn(RequestBody):
-    line_id: str | None = Field(None, description="Line of the bid form (required, R-5d).")
+    line_id: str | None = Field(None, max_length=40, description="Line of the bid form (required, R-5d).")
     unit_price: BidUnitPrice | None = Field(
         None,
         description="Net unit price in dollars, delivery included, taxes excluded: a decimal string (a JSON number is read exactly), at most 4 places, not negative (R-5j/k). It governs the extension (R-5l).",
@@ -40,13 +41,15 @@ class BidLineIn(RequestBody):
         description="Optional unit price x quantity as the bidder computed it; a differing value is corrected and the correction recorded (R-5l).",
     )
     substitute_article: str | None = Field(
-        None, description="The exact article offered instead of the named brand (R-5i); not allowed on no-substitute lines."
+        None,
+        max_length=1000,
+        description="The exact article offered instead of the named brand (R-5i); not allowed on no-substitute lines.",
     )
 
 
 class SignerIn(RequestBody):
-    name: str | None = Field(None, description="Name of the authorised person signing the bid (R-5c).")
-    title: str | None = Field(None, description="The signer's title (R-5c).")
+    name: str | None = Field(None, max_length=200, description="Name of the authorised person signing the bid (R-5c).")
+    title: str | None = Field(None, max_length=200, description="The signer's title (R-5c).")
 
 
 class CashDiscountIn(RequestBody):
@@ -61,8 +64,8 @@ class GuarantyIn(RequestBody):
         None, description="annual_bond ($5,000, covers bids up to $50,000 within its year), bid_bond or certified_check (R-6a)."
     )
     amount: BidMoney | None = Field(None, description="Amount in dollars, a decimal string.")
-    reference: str | None = Field(None, description="Bond or check number.")
-    valid_from: str | None = Field(None, description="Annual bond only: first day of its year (YYYY-MM-DD).")
+    reference: str | None = Field(None, max_length=100, description="Bond or check number.")
+    valid_from: str | None = Field(None, max_length=10, description="Annual bond only: first day of its year (YYYY-MM-DD).")
 
 
 class AlternateIn(RequestBody):
@@ -70,13 +73,14 @@ class AlternateIn(RequestBody):
         None, max_length=5000, description="What the alternate offers instead of the base bid (R-5g); not blank."
     )
     lines: list[BidLineIn] = Field(
-        default_factory=list, description="The alternate's own priced lines, checked like the base bid's."
+        default_factory=list, max_length=MAX_LINES, description="The alternate's own priced lines, checked like the base bid's."
     )
 
 
 class BidIn(RequestBody):
     lines: list[BidLineIn] = Field(
         default_factory=list,
+        max_length=MAX_LINES,
         description="Priced lines; any part of the items unless all-or-none (R-5f). One price per line (R-5h).",
     )
     signer: SignerIn | None = Field(None, description="Who signs the bid (R-5c).")
@@ -99,7 +103,7 @@ class BidIn(RequestBody):
     )
     guaranty: GuarantyIn | None = Field(None, description="Bid guaranty, when the invitation requires one (R-6a).")
     addenda_acknowledged: list[int] = Field(
-        default_factory=list, description="Numbers of the addenda the bidder acknowledges (R-5o)."
+        default_factory=list, max_length=MAX_ADDENDA, description="Numbers of the addenda the bidder acknowledges (R-5o)."
     )
 
 
@@ -325,7 +329,7 @@ class EvidenceRequestOut(ApiModel):
 
 
 class QuantityChangeIn(RequestBody):
-    line_id: str = Field(description="A line the bid prices.")
+    line_id: str = Field(max_length=40, description="A line the bid prices.")
     quantity: BidQuantity = Field(description="The changed quantity, above 0 (R-8e).")
     reason: str = Field(max_length=5000, description="The new or amended agency requirement (R-8e).")
 

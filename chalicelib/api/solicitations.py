@@ -15,13 +15,19 @@ from chalicelib.api.types import BidUnitPrice, CommodityCode, DecimalOut, Dollar
 from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain import awards as award_rules
 from chalicelib.domain.bids import Finding
-from chalicelib.domain.solicitations import AwardBasis, EvaluationFactor, LineGroup, LineItem, SolicitationStatus
+from chalicelib.domain.solicitations import (  # a group holds lines of the form (MAX_LINES), each in one group at most
+    MAX_LINES,
+    AwardBasis,
+    EvaluationFactor,
+    LineGroup,
+    LineItem,
+    SolicitationStatus,
+)
 from chalicelib.services import awards, bids, solicitations
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
 TAG = "invitations to bid"
-MAX_LINES = 500  # the bid form's line items (R-5a); a group holds lines of the form, each in one group at most
 MAX_FACTORS = 30  # evaluation factors (R-18a/b), as a request for proposals states at most
 
 
@@ -199,14 +205,15 @@ class DeterminationIn(RequestBody):
         description="nonresponsive (R-8a) or not_responsible (R-18a/b, naming its factor): excludes the bid; reject_conditional (R-5e); waive (a minor irregularity, R-19); correct (a mistake evident on the face of the bid, R-19) or deny_correction (a correction refused, with its written determination, R-19)."
     )
     text: str = Field(min_length=1, max_length=5000, description="The written determination (R-19).")
-    field: str | None = Field(None, description="The bid field the determination is about, if one.")
-    line_id: str | None = Field(None, description="For 'correct': the line whose unit price is corrected.")
+    field: str | None = Field(None, max_length=100, description="The bid field the determination is about, if one.")
+    line_id: str | None = Field(None, max_length=40, description="For 'correct': the line whose unit price is corrected.")
     unit_price: BidUnitPrice | None = Field(
         None,
         description="For 'correct': the corrected unit price in dollars (at most 4 places), evident on the face of the bid: the bidder's own extension shows it, or it transposes two adjacent digits of the bid price (R-19(b)).",
     )
     factor: str | None = Field(
         None,
+        max_length=100,
         description="For 'not_responsible': past_performance, financial_responsibility or another factor the invitation states (R-18a/b).",
     )
 

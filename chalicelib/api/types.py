@@ -111,8 +111,14 @@ Percent = Annotated[
 """A percent or a relative weight: not negative."""
 
 
+BID_DECIMAL_CHARS = 32  # a bid's amount as text: far more digits than any price, quantity or extension (storage bound)
+
+
 def _decimal_text(value: str | Decimal) -> str:
-    return value if isinstance(value, str) else _plain(value)
+    text = value if isinstance(value, str) else _plain(value)
+    if len(text) > BID_DECIMAL_CHARS:
+        raise ValueError(f"at most {BID_DECIMAL_CHARS} characters")
+    return text
 
 
 class _DecimalText:

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.bids import QUANTITY_PLACES, Bid, BidStatus
+from chalicelib.domain.bids import MAX_QUANTITY_CHANGES, QUANTITY_PLACES, Bid, BidStatus
 from chalicelib.domain.calendar import days_after, iso_local, last_day_of
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
 from chalicelib.domain.money import parse_amount
@@ -151,6 +151,8 @@ def propose_quantity(
         problems.append(_fault("quantity", f"the bid already offers {line.quantity}: nothing changes", "R-8e"))
     if not reason.strip():
         problems.append(_fault("reason", "state the new or amended agency requirement", "R-8e"))
+    if sum(c.rule == "R-8e" for c in bid.opened_content.corrections) >= MAX_QUANTITY_CHANGES:
+        problems.append(_fault("quantity", f"a bid takes at most {MAX_QUANTITY_CHANGES} quantity changes", "R-8e"))
     if problems:
         raise ValidationFailed("The quantity change is incomplete or malformed; see details.", rule="R-8e", details=problems)
     assert line is not None and new_quantity is not None  # either missing is a problem raised above

@@ -22,6 +22,12 @@ QUANTITY_PLACES = 4
 ANNUAL_BOND_AMOUNT = Decimal(5000)  # R-6a(1)
 ANNUAL_BOND_COVERS_UP_TO = Decimal(50000)
 SAMPLE_MISSING = "sample required, none recorded (R-7)"  # an evaluation flag, cleared when a sample is recorded
+# Storage bounds (docs/decisions.md, "Items sized by design"): the bid as sent (its canonical JSON, R-5a), sealed whole
+# and opened six to a transaction; the samples (R-7), determinations (R-19) and quantity changes (R-8e) one bid holds
+MAX_BID_BYTES = 128 * 1024
+MAX_SAMPLES = 20
+MAX_DETERMINATIONS = 20
+MAX_QUANTITY_CHANGES = 50
 
 
 class GuarantyForm(str, enum.Enum):
@@ -257,6 +263,15 @@ def check_bid(sol: Solicitation, submitted: dict, received_at: dt.datetime) -> B
     `submitted` is the body as sent (decimals as strings). Raises ValidationFailed; returns the content with
     extensions recomputed from unit prices (R-5l) and each differing submitted extension recorded."""
     problems: list[dict] = []
+    size = len(canonical(submitted))
+    if size > MAX_BID_BYTES:
+        problems.append(
+            _p(
+                "lines",
+                f"the bid as sent takes {size:,} bytes; a bid form's lines and alternates take at most {MAX_BID_BYTES:,}",
+                "R-5a",
+            )
+        )
     signer = submitted.get("signer") or {}
     for part in ("name", "title"):
         if not str(signer.get(part) or "").strip():
@@ -527,6 +542,12 @@ def determine(
         raise ValidationFailed(
             "Each determination is written.", rule="R-19", details=[{"field": "text", "problem": "must not be blank"}]
         )
+    if len(bid.determinations) >= MAX_DETERMINATIONS:
+        raise ValidationFailed(
+            f"A bid holds at most {MAX_DETERMINATIONS} determinations.",
+            rule="R-19",
+            details=[{"field": "finding", "problem": f"bid {bid.id} has {len(bid.determinations)} already"}],
+        )
     if finding is Finding.REJECT_CONDITIONAL and not (bid.content and bid.content.conditions):
         raise ValidationFailed(
             "Only a bid stating conditions is rejected as conditional.",
@@ -668,6 +689,8 @@ def record_sample(bid: Bid, sol: Solicitation, received_on: dt.date, description
     problems = []
     if not description.strip():
         problems.append(_p("description", "say what arrived (the descriptive memorandum invoice)", "R-7"))
+    if len(bid.samples) >= MAX_SAMPLES:
+        problems.append(_p("description", f"a bid holds at most {MAX_SAMPLES} sample receipts", "R-7"))
     today = local_date(now)
     if received_on > today:
         problems.append(_p("received_on", f"a sample cannot be received after today ({today})", "R-7"))

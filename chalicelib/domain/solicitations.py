@@ -22,6 +22,7 @@ MAX_SURETY_PERCENT = Decimal(100)  # R-6b
 # The bid form's lines and groups as stored (UTF-8 JSON): 500 lines of 2,000 characters of ordinary text are about
 # 1 MB; the limit keeps the worst text (characters stored as 4 to 6 bytes) within one write of the draft (4 MB)
 MAX_FORM_BYTES = 2 * 1024 * 1024
+MAX_LINES = 500  # the bid form's line items (R-5a); a bid prices each at most once, and so does each alternate
 MAX_ADDENDA = 50  # R-5o: amendments of one invitation; each may be 20,000 characters
 
 

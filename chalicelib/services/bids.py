@@ -302,8 +302,9 @@ def opened_bids(deps: Deps, solicitation_id: str) -> Iterator[Bid]:
 OPENING_BATCH = 1000  # bids per invocation of the opening task: about a second of AWS time, well inside a 60-second Lambda
 TIME_RESERVE_MS = 10_000  # stop early when less time than this is left
 OPENING_WORKERS = 16  # concurrent openings (KMS Decrypt, DynamoDB): a bounded pool, far below KMS's request quota
-# Records opened per TransactWriteItems: each writes its entity (at most ENTITY_LIMIT_BYTES, about 198 KB) and its
-# audit record (at most 400 KB), so 6 stay within DynamoDB's 4 MB and 100 items per transaction whatever their size.
+# Records opened per TransactWriteItems: each writes its entity, its audit record and the parts new at its opening
+# (the largest bid, bounded by MAX_BID_BYTES as sent, about 0.54 MB in all; tests/unit/test_largest_items.py), so 6
+# stay within DynamoDB's 4 MB and 100 items per transaction.
 OPENED_PER_TRANSACTION = 6
 IN_FLIGHT = 2 * OPENING_WORKERS  # transactions submitted and not yet done: memory holds these records only
 

@@ -29,13 +29,17 @@ from chalicelib.adapters.dynamo import (
     split_parts,
 )
 from chalicelib.adapters.entities import ENTITY_TYPES, entity_type_of
+from chalicelib.api import bids as bid_api
 from chalicelib.api import delegations as delegation_api
 from chalicelib.api import emergencies as emergency_api
 from chalicelib.api import orders as order_api
 from chalicelib.api import requisitions as requisition_api
 from chalicelib.api import rfps as rfp_api
 from chalicelib.api import solicitations as solicitation_api
-from chalicelib.domain import contracts, delegations, emergencies, orders, requisitions, rfps, solicitations
+from chalicelib.api import vendors as vendor_api
+from chalicelib.api.types import BID_DECIMAL_CHARS
+from chalicelib.domain import bids, contracts, delegations, emergencies, orders, requisitions, rfps, solicitations
+from chalicelib.services.bids import OPENED_PER_TRANSACTION
 
 MARGIN_BYTES = 350 * 1024  # below DynamoDB's 400 KB item limit
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -65,6 +69,8 @@ SOURCES: dict[type, list[type[BaseModel]]] = {
     emergencies.EmergencyItem: [emergency_api.EmergencyItemIn],
     emergencies.HeadApproval: [emergency_api.HeadApprovalIn],
     emergencies.FailedSolicitation: [emergency_api.FailedSolicitationIn],
+    bids.Determination: [solicitation_api.DeterminationIn],
+    bids.SampleReceipt: [bid_api.SampleReceiptIn],
 }
 
 
@@ -181,7 +187,118 @@ def largest_emergency() -> tuple[emergencies.EmergencyPurchase, frozenset[str]]:
     return largest(emergencies.EmergencyPurchase, counts), frozenset()
 
 
+def bid_line(n: int, substitute: str | None) -> dict:
+    """A priced line as the API accepts it: its amounts at their longest, an extension that differs (so corrected)."""
+    amount = "9" * BID_DECIMAL_CHARS
+    line = {"line_id": f"{n:03d}", "unit_price": amount, "quantity": amount, "extension": "1" * BID_DECIMAL_CHARS}
+    return line | ({"substitute_article": substitute} if substitute is not None else {})
+
+
+def largest_submission(substitute: str | None) -> dict:
+    """The bid as sent with the longest texts, and as many lines (of the base bid, then of each alternate) as fit
+    MAX_BID_BYTES, the domain's bound on it."""
+    longest = {name: WORST_CHARACTER * (_max_length(field) or 0) for name, field in bid_api.SignerIn.model_fields.items()}
+    text = WORST_CHARACTER * (_max_length(bid_api.BidIn.model_fields["conditions"]) or 0)
+    submitted: dict = {"signer": longest, "signed": True, "non_collusion": True, "conditions": text, "lines": []}
+    submitted["addenda_acknowledged"] = list(range(1, (_max_length(bid_api.BidIn.model_fields["addenda_acknowledged"]) or 0) + 1))
+    offers = [submitted["lines"]]
+    per_offer = _max_length(bid_api.BidIn.model_fields["lines"]) or 0
+    for n in range(per_offer * (1 + (_max_length(bid_api.BidIn.model_fields["alternates"]) or 0))):
+        if len(offers[-1]) == per_offer:
+            submitted.setdefault("alternates", []).append({"description": text, "lines": []})
+            offers.append(submitted["alternates"][-1]["lines"])
+        offers[-1].append(bid_line(n % per_offer, substitute))
+        if len(bids.canonical(submitted)) > bids.MAX_BID_BYTES:
+            offers[-1].pop()
+            break
+    return submitted
+
+
+def content_of(submitted: dict, later: int) -> bids.BidContent:
+    """The content the opening stores of `submitted`: every line, each extension corrected (R-5l), and the most
+    corrections of unit prices (R-19) and quantities (R-8e) later determinations and changes add."""
+
+    def priced(raw_lines: list[dict]) -> tuple[tuple[bids.BidLine, ...], tuple[bids.Correction, ...]]:
+        lines = tuple(
+            bids.BidLine(
+                r["line_id"],
+                Decimal(r["unit_price"]),
+                Decimal(r["quantity"]),
+                Decimal(r["unit_price"]) * Decimal(r["quantity"]),
+                r.get("substitute_article"),
+            )
+            for r in raw_lines
+        )
+        reason = "the unit price governs: extension recomputed as unit price x quantity"
+        return lines, tuple(bids.Correction(x.line_id, "extension", "1" * 32, str(x.extension), "R-5l", reason) for x in lines)
+
+    lines, corrections = priced(submitted["lines"])
+    alternates = tuple(
+        bids.Alternate(n, a["description"], *_with_total(priced(a["lines"])))
+        for n, a in enumerate(submitted.get("alternates", []), 1)
+    )
+    reason = WORST_CHARACTER * 5000  # a determination's text (R-19) or a quantity change's reason (R-8e)
+    amount = "9" * BID_DECIMAL_CHARS
+    corrections += tuple(bids.Correction("9" * 40, "unit_price", amount, amount, "R-19", reason) for _ in range(later))
+    return bids.BidContent(
+        lines=lines,
+        total=Decimal("9" * 40),
+        signer_name=submitted["signer"]["name"],
+        signer_title=submitted["signer"]["title"],
+        corrections=corrections,
+        conditions=submitted["conditions"],
+        alternates=alternates,
+        cash_discount_percent=Decimal("99.9999"),
+        cash_discount_days=10**9,
+        acceptance_period_days=10**9,
+        guaranty_form=max(bids.GUARANTY_FORMS, key=len),
+        guaranty_amount=Decimal(amount),
+        addenda_acknowledged=tuple(submitted["addenda_acknowledged"]),
+    )
+
+
+def _with_total(priced: tuple) -> tuple:
+    lines, corrections = priced
+    return lines, Decimal("9" * 40), corrections
+
+
+def largest_bids(substitute: str | None) -> tuple[bids.Bid, bids.Bid, bids.Bid]:
+    """The largest bid sealed (its envelope: the salt and the bid as sent, AES-GCM, base64), as the opening writes it,
+    and later, with the most samples, determinations and corrections a bid holds."""
+    counts = {
+        "Bid.bidder_name": _max_length(vendor_api.RegisterVendor.model_fields["legal_name"]) or 0,
+        "Bid.flags": 5,
+        "Bid.flags[]": 200,
+        "Bid.determinations": bids.MAX_DETERMINATIONS,
+        "Bid.samples": bids.MAX_SAMPLES,
+        **dict.fromkeys(("BidContent.lines", "BidContent.corrections", "BidContent.alternates"), 0),
+        "BidContent.addenda_acknowledged": 0,  # the content is built from the submission below
+    }
+    bid = largest(bids.Bid, counts)
+    submitted = largest_submission(substitute)
+    document = bids.canonical(submitted)
+    sealed_bytes = 16 + len(document) + 16  # salt, the bid, the GCM tag
+    envelope = bids.Sealed("A" * (4 * (sealed_bytes // 3 + 1)), "A" * 1024, "A" * 16)
+    sealed = dataclasses.replace(
+        bid, sealed=envelope, content=None, document=None, determinations=(), status=bids.BidStatus.SEALED
+    )
+    opened = dataclasses.replace(
+        bid, sealed=None, content=content_of(submitted, 0), document=document.decode(), determinations=()
+    )
+    later = bids.MAX_DETERMINATIONS + bids.MAX_QUANTITY_CHANGES
+    return sealed, opened, dataclasses.replace(bid, sealed=None, content=content_of(submitted, later), document=document.decode())
+
+
+GROWN_BY_BID = frozenset({"samples", "determinations", "content.corrections"})  # a change at a time, after the opening
+SUBSTITUTE = '"' * (_max_length(bid_api.BidLineIn.model_fields["substitute_article"]) or 0)  # twice its length in JSON
+
+
+def largest_opened_bid() -> tuple[bids.Bid, frozenset[str]]:
+    return largest_bids(None)[2], GROWN_BY_BID
+
+
 LARGEST = {
+    "bid": largest_opened_bid,
     "solicitation": largest_solicitation,
     "contract": largest_contract,
     "rfp": largest_rfp,
@@ -204,7 +321,6 @@ NOT_YET_SIZED = {
     "vendor_commodity": "tests/unit/test_item_sizes.py",
     "plan": "500 services of up to 100 contractors, each schedule version copied into the plan: limits to redesign",
     "award": "a candidate per bid, each with every line of its scope: candidates to store apart",
-    "bid": "every line priced and sealed; bounded by the form (500 lines) but not yet measured",
     "proposal": "documents and confidentiality requests, sealed",
     "invoice": "withholdings, set-offs and payments as they come",
     **dict.fromkeys(
@@ -263,8 +379,15 @@ def stored(entity, grown: frozenset[str] = frozenset()) -> tuple[int, int, Parts
         (key, item_size(store.Entity(pk=f"{et.kind}#{entity.id}", sk=key, kind="part", body=text, version=1).serialize()))
         for key, text in parts
     ]
-    in_grown = {key for name in grown for key in body[name]["$parts"]}
+    in_grown = {key for name in grown if isinstance(held := _at(body, name), dict) for key in held["$parts"]}
     return root, audit, Parts([n for k, n in sizes if k not in in_grown], [n for k, n in sizes if k in in_grown])
+
+
+def _at(body: dict | None, path: str):
+    """The value at a dotted path of a body, None where a record on the way is absent."""
+    for step in path.split("."):
+        body = body.get(step) if isinstance(body, dict) else None
+    return body
 
 
 @pytest.mark.rule("R-5a")
@@ -339,3 +462,48 @@ def test_an_addendum_to_a_large_invitation_writes_only_the_last_part_of_its_adde
     # Then it writes the one part of the addenda that changed, not the form nor the earlier addenda
     assert written == [after_body["addenda"]["$parts"][-1]]
     assert after_body["addenda"]["$parts"][:-1] == before_body["addenda"]["$parts"][:-1]
+
+
+@pytest.mark.rule("R-5a")
+@pytest.mark.rule("R-5b")
+@pytest.mark.parametrize("substitute", [None, SUBSTITUTE], ids=["short lines", "long substitutes"])
+def test_the_largest_bid_fits_its_items_sealed_and_opened_and_six_open_in_one_transaction(substitute):
+    # Given the largest bid the API accepts (many short lines, or fewer of the longest substitutes), sealed, as the
+    # opening writes it, and with every later determination, sample and correction
+    sealed, at_opening, later = largest_bids(substitute)
+    for bid in (sealed, at_opening, later):
+        # When each is stored as the store stores it
+        root, audit, parts = stored(bid, GROWN_BY_BID)
+        # Then its item, its audit record and each of its parts fit with a margin
+        assert root < ENTITY_LIMIT_BYTES and audit < MARGIN_BYTES, (root, audit)
+        assert all(part < MARGIN_BYTES for part in parts.written_at_once + parts.grown), parts
+    # And the opening's one transaction holds OPENED_PER_TRANSACTION of them, each with the parts it writes: the
+    # document and content (the samples recorded while sealed are already stored)
+    root, audit, parts = stored(at_opening, frozenset({"samples"}))
+    assert OPENED_PER_TRANSACTION * (root + audit + sum(parts.written_at_once)) < TRANSACTION_LIMIT_BYTES
+
+
+@pytest.mark.rule("R-5a")
+def test_a_bid_past_its_stored_size_is_refused_naming_its_lines():
+    # Given an invitation of 500 lines that calls for alternates, and a bid pricing its lines in ten alternates
+    form = solicitations.new_solicitation(
+        **ordinary_draft()
+        | {"lines": [solicitations.LineItem(f"{n:03d}", "Copy paper", Decimal(10**9), "case") for n in range(500)]},
+        now=NOW,
+        created_by="buyer",
+    )
+    form = dataclasses.replace(form, alternates_allowed=True)
+    line = {"unit_price": "12.3456", "quantity": "100"}
+    offer = [line | {"line_id": f"{n:03d}", "substitute_article": "Brand X, model 1234, recycled" * 4} for n in range(500)]
+    submitted = {
+        "signer": {"name": "Pat Doe", "title": "President"},
+        "signed": True,
+        "non_collusion": True,
+        "lines": offer,
+        "alternates": [{"description": f"Alternate {n}", "lines": offer} for n in range(10)],
+    }
+    assert len(bids.canonical(submitted)) > bids.MAX_BID_BYTES
+    # When the domain checks it, Then it is refused naming the lines under R-5a
+    with pytest.raises(solicitations.ValidationFailed) as refused:
+        bids.check_bid(form, submitted, NOW)
+    assert [(d["field"], d["rule"]) for d in refused.value.details] == [("lines", "R-5a")]
