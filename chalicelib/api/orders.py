@@ -16,7 +16,8 @@ from chalicelib.api.framework import Call, operation
 from chalicelib.api.paging import Page, PageQuery, page_of, page_request
 from chalicelib.api.types import DecimalOut, Dollars, Email, ExactDollars, LocalTime, Money, Quantity, QuantityOrZero, UnitPrice
 from chalicelib.api.views import ApiModel, RequestBody
-from chalicelib.domain.orders import DeliveryStatus, ExtensionStatus, LineInspection, OrderStatus, RejectedGoods, term_closes_at
+from chalicelib.domain.contracts import term_closes_at
+from chalicelib.domain.orders import DeliveryStatus, ExtensionStatus, LineInspection, OrderStatus, RejectedGoods
 from chalicelib.domain.performance_changes import AssignmentStatus, BalanceLine, Decision, LineChange
 from chalicelib.services import orders, performance_changes
 from chalicelib.services.ports import Role

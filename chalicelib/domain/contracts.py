@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chalicelib.domain import calendar
 from chalicelib.domain.errors import Conflict, ValidationFailed
 
 
@@ -142,3 +143,14 @@ def contract_lines(contract: Contract) -> list[dict]:
         }
         for line in contract.lines
     ]
+
+
+def closing_of(term_end: dt.date) -> dt.datetime:
+    """R-9d: the first instant after a term ending on `term_end` (start of the day after its last day); the term has
+    ended when `now >= closing_of(...)`, and the contract-term timer waits for this instant."""
+    return calendar.start_of_local_day(term_end + dt.timedelta(days=1))
+
+
+def term_closes_at(contract: Contract) -> dt.datetime | None:
+    """`closing_of` the contract's term; None while it has none."""
+    return None if contract.term_end is None else closing_of(contract.term_end)

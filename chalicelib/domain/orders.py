@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain import calendar
-from chalicelib.domain.contracts import Contract, require_active
+from chalicelib.domain.contracts import Contract, closing_of, require_active
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, ValidationFailed
 from chalicelib.domain.money import to_cents
 
@@ -116,17 +116,6 @@ def ordered_quantities(orders: list[PurchaseOrder]) -> dict[str, Decimal]:
         for line in order.lines:
             totals[line.line_id] = totals.get(line.line_id, ZERO) + line.quantity
     return totals
-
-
-def closing_of(term_end: dt.date) -> dt.datetime:
-    """R-9d: the first instant after a term ending on `term_end` (start of the day after its last day); the term has
-    ended when `now >= closing_of(...)`, and the contract-term timer waits for this instant."""
-    return calendar.start_of_local_day(term_end + dt.timedelta(days=1))
-
-
-def term_closes_at(contract: Contract) -> dt.datetime | None:
-    """`closing_of` the contract's term; None while it has none."""
-    return None if contract.term_end is None else closing_of(contract.term_end)
 
 
 def require_within_term(contract: Contract, now: dt.datetime) -> None:

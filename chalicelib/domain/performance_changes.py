@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain import calendar
-from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus, require_active
+from chalicelib.domain.contracts import Contract, ContractLine, ContractStatus, closing_of, require_active
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.orders import PurchaseOrder, Shortfall, closing_of, shortfalls
+from chalicelib.domain.orders import PurchaseOrder, Shortfall, shortfalls
 
 
 class Decision(str, enum.Enum):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from chalicelib.domain import calendar
-from chalicelib.domain.orders import closing_of
+from chalicelib.domain.contracts import closing_of
 from chalicelib.services.ports import Deps
 
 CONTRACT_TERM = "contract-term"
