@@ -165,8 +165,8 @@ def _seed(deps, sealer, sol, count: int) -> None:
                     bidder_name=f"Bidder {i:05d}",
                     bidder_email=f"bids@v{i}.example",
                     received_at=START,
-                    commitment=commitment.commitment(rules.canonical(body), salt),
-                    sealed=sealer.seal(commitment.envelope(rules.canonical(body), salt), sol.id, bid_id),
+                    commitment=commitment.commitment(commitment.canonical(body), salt),
+                    sealed=sealer.seal(commitment.envelope(commitment.canonical(body), salt), sol.id, bid_id),
                 ),
             )
         )

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 from chalicelib.api.bids import BidIn
-from chalicelib.domain.bids import canonical
-from chalicelib.domain.commitment import verifies
+from chalicelib.domain.commitment import canonical, verifies
 
 
 def main(argv: list[str]) -> int:

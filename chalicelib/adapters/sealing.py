@@ -15,7 +15,7 @@ import boto3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chalicelib.adapters.throttling import throttling_as_unavailable
-from chalicelib.domain.bids import Sealed
+from chalicelib.domain.commitment import Sealed
 
 
 def context_for(solicitation_id: str, bid_id: str) -> dict[str, str]:

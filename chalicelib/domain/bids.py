@@ -7,12 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.calendar import add_months, days_after, iso_local, last_day_of, local_date
+from chalicelib.domain.commitment import Sealed, canonical
 from chalicelib.domain.errors import Conflict, DeadlinePassed, NotFound, ValidationFailed
 from chalicelib.domain.money import parse_amount, places
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
@@ -141,15 +141,6 @@ class BidContent:
 
 
 @dataclass(frozen=True)
-class Sealed:
-    """Envelope encryption (R-5b): AES-GCM ciphertext and the KMS-encrypted data key, all base64."""
-
-    ciphertext: str
-    encrypted_key: str
-    nonce: str
-
-
-@dataclass(frozen=True)
 class Determination:
     finding: Finding
     text: str  # the written determination (R-19)
@@ -237,11 +228,6 @@ class BidAttempt:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def canonical(submitted: dict) -> bytes:
-    """The canonical bid: the JSON the bidder sent, keys sorted, no spaces, UTF-8: what the commitment covers."""
-    return json.dumps(submitted, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def _p(field: str, problem: str, rule: str) -> dict:
     return {"field": field, "problem": problem, "rule": rule}
 

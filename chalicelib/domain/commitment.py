@@ -7,13 +7,15 @@ published with the tabulation at opening, so anyone can then check that the bid 
     HMAC-SHA-256(key = bytes.fromhex(salt), message = canonical bid) == commitment on the receipt
 
 where the canonical bid is the JSON body the bidder sent, keys sorted, separators ',' and ':', UTF-8
-(`domain.bids.canonical`). `python -m local.verify_receipt` does this check.
+(`canonical`). `python -m local.verify_receipt` does this check.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from dataclasses import dataclass
 
 SALT_BYTES = 32  # 256 bits: guessing the salt is as hard as breaking AES-256
 
@@ -44,3 +46,17 @@ def envelope(canonical: bytes, salt: bytes) -> bytes:
 def open_envelope(plaintext: bytes) -> tuple[bytes, bytes]:
     """(canonical bid, salt) of an opened envelope."""
     return plaintext[SALT_BYTES:], plaintext[:SALT_BYTES]
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Envelope encryption (R-5b): AES-GCM ciphertext and the KMS-encrypted data key, all base64."""
+
+    ciphertext: str
+    encrypted_key: str
+    nonce: str
+
+
+def canonical(submitted: dict) -> bytes:
+    """The canonical bid: the JSON the bidder sent, keys sorted, no spaces, UTF-8: what the commitment covers."""
+    return json.dumps(submitted, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -12,7 +12,7 @@ import enum
 import json
 from dataclasses import dataclass
 
-from chalicelib.domain.bids import Sealed
+from chalicelib.domain.commitment import Sealed
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 
 

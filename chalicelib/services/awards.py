@@ -20,7 +20,7 @@ from chalicelib.domain.contracts import CancellationGround, Contract, contract_l
 from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
-from chalicelib.services.bids import acting_vendor, opened_bids, public_solicitation
+from chalicelib.services.bids import opened_bids, public_solicitation
 from chalicelib.services.ports import (
     Actor,
     Broadcast,
@@ -38,7 +38,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.solicitations import load
-from chalicelib.services.vendors import get_vendor
+from chalicelib.services.vendors import acting_vendor, get_vendor
 
 PROCESS = "award-acceptance"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit of items per transaction

@@ -11,7 +11,7 @@ from chalicelib.domain.bidder_requests import EvidenceRequest, QuantityChange, Q
 from chalicelib.domain.bids import Bid
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.solicitations import Solicitation
-from chalicelib.services.bids import bid_of, public_solicitation, vendor_of
+from chalicelib.services.bids import bid_of, public_solicitation
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -22,6 +22,7 @@ from chalicelib.services.ports import (
     Send,
     require_role,
 )
+from chalicelib.services.vendors import vendor_of
 
 
 def request_evidence(

@@ -18,12 +18,10 @@ from chalicelib.domain import commitment
 from chalicelib.domain import proposals as rules
 from chalicelib.domain import rfp_discussions as discussion_rules
 from chalicelib.domain import rfps as rfp_rules
-from chalicelib.domain.bids import canonical
 from chalicelib.domain.errors import AlreadyTaken, Conflict, Forbidden, NotFound, RecordChanged
 from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
 from chalicelib.domain.rfp_negotiations import Disclosure, public_description
 from chalicelib.domain.rfps import Rfp, RfpStatus
-from chalicelib.services.bids import SealBroken, SealedKind, Sealer, acting_vendor, open_sealed, vendor_of
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -38,6 +36,8 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.rfps import get_rfp, invited_page, load
+from chalicelib.services.sealed import SealBroken, SealedKind, Sealer, open_sealed
+from chalicelib.services.vendors import acting_vendor, vendor_of
 
 
 def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submitted: dict, *, bafo_round: int = 0) -> Proposal:
@@ -56,7 +56,7 @@ def submit_proposal(deps: Deps, sealer: Sealer, actor: Actor, rfp_id: str, submi
     content = rules.check_proposal(submitted)
     in_the_clear = not bafo_round and rfp.status is RfpStatus.DISCUSSIONS
     proposal_id = deps.ids.new("PRP")
-    document, salt = canonical(submitted), deps.ids.salt()
+    document, salt = commitment.canonical(submitted), deps.ids.salt()
     sealed = None if in_the_clear else sealer.seal(commitment.envelope(document, salt), rfp_id, proposal_id)
 
     def store() -> Proposal:

@@ -19,7 +19,6 @@ from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread, MessageKind
 from chalicelib.domain.rfps import Rfp, RfpStatus, require_status
-from chalicelib.services.bids import Sealer, acting_vendor, vendor_of
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -36,6 +35,8 @@ from chalicelib.services.ports import (
 )
 from chalicelib.services.proposals import live_proposal_of, submit_proposal
 from chalicelib.services.rfps import get_rfp, load, rfp_named
+from chalicelib.services.sealed import Sealer
+from chalicelib.services.vendors import acting_vendor, vendor_of
 
 BAFO = "rfp-bafo"  # the state machine that waits for the common date and time, then opens the round's offers
 

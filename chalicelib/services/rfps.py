@@ -10,7 +10,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.rfps import Rfp, RfpAddendum, RfpStatus
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, Send, require_role
-from chalicelib.services.solicitations import commodity_vendors_page
+from chalicelib.services.vendors import commodity_vendors_page
 
 INVITED = "rfp-invited-vendors"  # the audience of the notice (services/outbox.py AUDIENCES)
 RECIPIENTS = "rfp-recipients"  # of addenda and cancellation: the invited vendors, then every live proposer

@@ -13,8 +13,8 @@ from chalicelib.domain.calendar import iso_utc
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.outbox import Audience
 from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
-from chalicelib.domain.vendors import VendorCommodity, notice_ranges
 from chalicelib.services.ports import Actor, Broadcast, Change, Deps, Listing, PageRequest, Role, require_role
+from chalicelib.services.vendors import commodity_vendors_page
 
 PROCESS = "invitation-to-bid"
 
@@ -156,26 +156,6 @@ def cancel(deps: Deps, actor: Actor, solicitation_id: str, reason: str) -> Solic
 def invited_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:
     """R-4: a page of the addresses of the active vendors of a matching commodity."""
     return commodity_vendors_page(deps, load(deps, solicitation_id).commodity_codes, cursor, size)
-
-
-def commodity_vendors_page(deps: Deps, codes: tuple[str, ...], cursor: str, size: int) -> tuple[list[str], str | None]:
-    """R-4: a page of the addresses of the active vendors of a matching commodity, the notice of an invitation to bid
-    and of a request for proposals: read from the notice index's matching key ranges only, one after the other
-    (cursor `<range>|<position in it>`). A vendor with several matching codes is in several rows; the broadcast writes
-    one email per address (its key names the address)."""
-    ranges = notice_ranges(codes)
-    at, _, after = (cursor or "0|").partition("|")
-    n, addresses = int(at), list[str]()
-    while n < len(ranges) and len(addresses) < size:
-        commodity_class, prefix = ranges[n]
-        found = deps.store.page(
-            VendorCommodity, "by_class", commodity_class, after=after, limit=size - len(addresses), sk_begins_with=prefix
-        )
-        addresses += [row.contact_email for row in found.items]
-        if found.next:
-            return addresses, f"{n}|{found.next}"
-        n, after = n + 1, ""
-    return addresses, (f"{n}|" if n < len(ranges) else None)
 
 
 def recipients_page(deps: Deps, solicitation_id: str, cursor: str, size: int) -> tuple[list[str], str | None]:

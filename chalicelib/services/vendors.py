@@ -9,8 +9,8 @@ import itertools
 
 from chalicelib import emails
 from chalicelib.domain import vendors as rules
-from chalicelib.domain.errors import AlreadyTaken, Conflict, NotFound, ValidationFailed
-from chalicelib.domain.vendors import Vendor, VendorCommodity
+from chalicelib.domain.errors import AlreadyTaken, Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.vendors import Vendor, VendorCommodity, notice_ranges
 from chalicelib.services.ports import (
     Actor,
     Change,
@@ -286,3 +286,37 @@ def named_contractor(deps: Deps, vendor_id: str, rule: str) -> Vendor:
             f"No registered vendor {vendor_id}.", rule=rule, details=[{"field": "contractor_id", "problem": "unknown vendor"}]
         )
     return vendor
+
+
+def vendor_of(deps: Deps, actor: Actor) -> Vendor:
+    require_role(actor, Role.VENDOR)
+    vendor = next(deps.store.iterate(Vendor, "by_org", actor.org, limit=1), None)
+    if vendor is None:
+        raise Forbidden(f"Organisation {actor.org} is not a registered vendor; register with POST /vendors first.", rule="R-4")
+    return vendor
+
+
+def acting_vendor(deps: Deps, actor: Actor) -> Vendor:
+    """The caller's vendor when it bids or answers an award: confirmed and not suspended (R-4). Reading its own
+    records and withdrawing a bid need no more than `vendor_of`."""
+    return rules.ensure_may_act(vendor_of(deps, actor))
+
+
+def commodity_vendors_page(deps: Deps, codes: tuple[str, ...], cursor: str, size: int) -> tuple[list[str], str | None]:
+    """R-4: a page of the addresses of the active vendors of a matching commodity, the notice of an invitation to bid
+    and of a request for proposals: read from the notice index's matching key ranges only, one after the other
+    (cursor `<range>|<position in it>`). A vendor with several matching codes is in several rows; the broadcast writes
+    one email per address (its key names the address)."""
+    ranges = notice_ranges(codes)
+    at, _, after = (cursor or "0|").partition("|")
+    n, addresses = int(at), list[str]()
+    while n < len(ranges) and len(addresses) < size:
+        commodity_class, prefix = ranges[n]
+        found = deps.store.page(
+            VendorCommodity, "by_class", commodity_class, after=after, limit=size - len(addresses), sk_begins_with=prefix
+        )
+        addresses += [row.contact_email for row in found.items]
+        if found.next:
+            return addresses, f"{n}|{found.next}"
+        n, after = n + 1, ""
+    return addresses, (f"{n}|" if n < len(ranges) else None)

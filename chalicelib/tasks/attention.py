@@ -5,9 +5,17 @@ from __future__ import annotations
 from chalicelib import bootstrap
 from chalicelib.services import attention
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import AttentionEvent, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class AttentionEvent(TaskEvent):
+    process: Id
+    state: Id
+    task_token: Id
+    error: str | None = None  # `$.fault.Error` and `$.fault.Cause` of the failed step's catch
+    cause: str | None = None
 
 
 @task(bp, "attention_raise", AttentionEvent)

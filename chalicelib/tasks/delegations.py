@@ -6,9 +6,13 @@ from __future__ import annotations
 from chalicelib import bootstrap
 from chalicelib.services import delegations
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import DelegationStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class DelegationStep(TaskEvent):
+    delegation_id: Id
 
 
 @task(bp, "delegation_expire", DelegationStep)

@@ -1,5 +1,6 @@
 """The event each task Lambda accepts: the `Payload` its state machine step sends (statemachines/*.asl.json, the fault
-policy's "needs attention" step of infra/build.py included), validated by its pydantic model.
+policy's "needs attention" step of infra/build.py included), validated by its pydantic model, a `TaskEvent` declared
+beside its task (each Lambda declares its own one or two models, not every task's).
 
 A payload the model refuses fails the step with MalformedTaskEvent before any service runs. The fault policy retries
 no such error (infra/build.py retries only Lambda's and the transient errors): the same payload would fail again,
@@ -8,10 +9,9 @@ so the step needs attention at once and purchasing is told which field is wrong.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,93 +31,6 @@ class TaskEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # a Lambda validates one or two of them
 
     execution: Id
-
-
-class AttentionEvent(TaskEvent):
-    process: Id
-    state: Id
-    task_token: Id
-    error: str | None = None  # `$.fault.Error` and `$.fault.Cause` of the failed step's catch
-    cause: str | None = None
-
-
-class VendorStep(TaskEvent):
-    vendor_id: Id
-
-
-class VendorWait(VendorStep):
-    task_token: Id
-
-
-class SolicitationStep(TaskEvent):
-    solicitation_id: Id
-
-
-class SolicitationWait(SolicitationStep):
-    task_token: Id
-
-
-class TabulationStep(SolicitationStep):
-    after: str = ""  # the last bidder emailed; empty before the first batch
-
-
-class OpeningStep(TabulationStep):
-    opened: int = Field(default=0, ge=0)  # bids opened by the earlier batches
-
-
-class AwardShareStep(TaskEvent):
-    award_id: Id
-    share: int = Field(ge=1)  # the share's number, from 1
-
-
-class AwardShareWait(AwardShareStep):
-    task_token: Id
-
-
-class ContractTermStep(TaskEvent):
-    contract_id: Id
-    term_end: dt.date
-
-
-class DeliveryStep(TaskEvent):
-    delivery_id: Id
-
-
-class InvoiceStep(TaskEvent):
-    invoice_id: Id
-
-
-class RfpStep(TaskEvent):
-    rfp_id: Id
-
-
-class RfpOpeningStep(RfpStep):
-    bafo_round: int = Field(default=0, ge=0)  # the round of best and final offers to open (R-17c); 0: the proposals
-
-
-class NegotiationStep(TaskEvent):
-    negotiation_id: Id  # `<rfp>#<n>`
-
-
-class DelegationStep(TaskEvent):
-    delegation_id: Id
-
-
-class AmendmentStep(TaskEvent):
-    amendment_id: Id
-
-
-class AmendmentWait(AmendmentStep):
-    task_token: Id
-
-
-class OpmNoticeStep(AmendmentStep):
-    notice: Literal["reminder", "escalation"]  # OPM-5: two business days before the due date, or once it passed
-
-
-class RequisitionNoticeStep(TaskEvent):
-    requisition_id: Id
-    notice: Literal["reminder", "overdue"]  # R-3: three days before the return due date, or once it passed
 
 
 Event = TypeVar("Event", bound=TaskEvent)

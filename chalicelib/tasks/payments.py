@@ -6,9 +6,13 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import invoices
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import InvoiceStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class InvoiceStep(TaskEvent):
+    invoice_id: Id
 
 
 @task(bp, "invoice_advance_payment", InvoiceStep, raises=(NotFound,))  # the invoice was removed

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from chalicelib import bootstrap
 from chalicelib.services import plans
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import AmendmentStep, AmendmentWait, OpmNoticeStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class AmendmentStep(TaskEvent):
+    amendment_id: Id
+
+
+class AmendmentWait(AmendmentStep):
+    task_token: Id
+
+
+class OpmNoticeStep(AmendmentStep):
+    notice: Literal["reminder", "escalation"]  # OPM-5: two business days before the due date, or once it passed
 
 
 @task(bp, "plan_review_timers", AmendmentStep)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from chalicelib import bootstrap
 from chalicelib.services import requisitions
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import RequisitionNoticeStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class RequisitionNoticeStep(TaskEvent):
+    requisition_id: Id
+    notice: Literal["reminder", "overdue"]  # three days before the return due date, or once it passed
 
 
 @task(bp, "requisition_return_notice", RequisitionNoticeStep)

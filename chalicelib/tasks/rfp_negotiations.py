@@ -6,9 +6,13 @@ from __future__ import annotations
 from chalicelib import bootstrap
 from chalicelib.services import rfp_negotiations
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import NegotiationStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class NegotiationStep(TaskEvent):
+    negotiation_id: Id  # `<rfp>#<n>`
 
 
 @task(bp, "rfp_negotiation_notice", NegotiationStep)

@@ -3,12 +3,22 @@ confirmed (R-16c) and each round's best and final offers at their common date an
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib import bootstrap
 from chalicelib.services import proposals
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import RfpOpeningStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class RfpStep(TaskEvent):
+    rfp_id: Id
+
+
+class RfpOpeningStep(RfpStep):
+    bafo_round: int = Field(default=0, ge=0)  # the round of best and final offers to open (R-17c); 0: the proposals
 
 
 @task(bp, "rfp_open_proposals", RfpOpeningStep)

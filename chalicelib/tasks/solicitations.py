@@ -3,13 +3,31 @@ tabulation (R-5b, R-5n), award period (R-8c)."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib import bootstrap
 from chalicelib.domain.solicitations import SolicitationCancelled
 from chalicelib.services import bids, solicitations
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import OpeningStep, SolicitationStep, SolicitationWait, TabulationStep, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class SolicitationStep(TaskEvent):
+    solicitation_id: Id
+
+
+class SolicitationWait(SolicitationStep):
+    task_token: Id
+
+
+class TabulationStep(SolicitationStep):
+    after: str = ""  # the last bidder emailed; empty before the first batch
+
+
+class OpeningStep(TabulationStep):
+    opened: int = Field(default=0, ge=0)  # bids opened by the earlier batches
 
 
 @task(bp, "itb_give_notice", SolicitationStep)

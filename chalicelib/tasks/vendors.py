@@ -6,9 +6,17 @@ from chalicelib import bootstrap
 from chalicelib.domain.vendors import AlreadyConfirmed
 from chalicelib.services import vendors
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import VendorStep, VendorWait, task
+from chalicelib.tasks.events import Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
+
+
+class VendorStep(TaskEvent):
+    vendor_id: Id
+
+
+class VendorWait(VendorStep):
+    task_token: Id
 
 
 @task(bp, "vendor_request_confirmation", VendorWait)

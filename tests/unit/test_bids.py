@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain import bids as rules
+from chalicelib.domain import commitment
 from chalicelib.domain.bids import Bid, BidStatus, Finding
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.solicitations import Addendum, AwardBasis
@@ -218,7 +219,7 @@ def test_an_annual_bond_below_five_thousand_dollars_is_rejected():
 @pytest.mark.rule("R-5b")
 def test_the_canonical_bid_is_the_sorted_compact_utf8_json_the_commitment_covers():
     body = {"signed": True, "lines": [{"unit_price": "1", "line_id": "1"}]}
-    assert rules.canonical(body) == b'{"lines":[{"line_id":"1","unit_price":"1"}],"signed":true}'
+    assert commitment.canonical(body) == b'{"lines":[{"line_id":"1","unit_price":"1"}],"signed":true}'
 
 
 @pytest.mark.rule("R-5o")

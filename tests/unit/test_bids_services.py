@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain.awards import Award
-from chalicelib.domain.bids import Bid, BidAttempt, BidStatus, Sealed
+from chalicelib.domain.bids import Bid, BidAttempt, BidStatus
+from chalicelib.domain.commitment import Sealed
 from chalicelib.domain.errors import Conflict, DeadlinePassed, Forbidden, NotFound, TemporarilyUnavailable, ValidationFailed
 from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
 from chalicelib.domain.vendors import Vendor, VendorStatus
-from chalicelib.services import awards, bids, outbox, solicitations, vendors
+from chalicelib.services import awards, bids, outbox, sealed, solicitations, vendors
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from chalicelib.services.vendors import vendor_changes
 from local.fein import fein_for
@@ -99,7 +100,7 @@ def test_a_bid_is_stored_sealed_with_no_price_readable(deps, sealer, sol):
 def test_the_receipt_carries_server_time_and_a_salted_commitment_not_a_plain_hash(deps, sealer, sol):
     import hashlib
 
-    from chalicelib.domain.bids import canonical
+    from chalicelib.domain.commitment import canonical
 
     receipt = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body())
     assert receipt.bid.received_at == deps.clock.now() and len(receipt.bid.commitment) == 64
@@ -108,8 +109,7 @@ def test_the_receipt_carries_server_time_and_a_salted_commitment_not_a_plain_has
 
 @pytest.mark.rule("R-5b")
 def test_the_opening_publishes_the_salt_and_the_bid_as_sent_which_verify_the_receipt(deps, sealer, sol):
-    from chalicelib.domain.bids import canonical
-    from chalicelib.domain.commitment import verifies
+    from chalicelib.domain.commitment import canonical, verifies
 
     receipt = bids.submit_bid(deps, sealer, vendor(deps, "acme"), sol.id, bid_body())
     assert receipt.bid.salt is None and receipt.bid.document is None  # nothing of the seal before opening
@@ -229,7 +229,7 @@ def test_a_bid_not_matching_its_receipt_commitment_stops_the_opening(deps, seale
     forged = dataclasses.replace(bid, sealed=sealer.seal(bytes(32) + b'{"lines":[]}', sol.id, bid.id))
     deps.store.commit(PURCHASING, deps.clock.now(), [Change(action="bid.tampered", after=forged, before=bid)])
     deps.clock.set(OPENING)
-    with pytest.raises(bids.SealBroken):
+    with pytest.raises(sealed.SealBroken):
         bids.open_bids(deps, sealer, "itb-x", sol.id)
 
 
@@ -288,7 +288,9 @@ def test_the_opening_of_250_bids_opens_each_once_through_the_pool_in_batched_tra
     assert len(counts) == 250 and set(counts.values()) == {1}
     assert sealer.decrypted == 250 and len(sealer.threads) > 1
     assert (
-        sum(sizes) == 250 and max(sizes) == bids.OPENED_PER_TRANSACTION and len(sizes) == -(-250 // bids.OPENED_PER_TRANSACTION)
+        sum(sizes) == 250
+        and max(sizes) == sealed.OPENED_PER_TRANSACTION
+        and len(sizes) == -(-250 // sealed.OPENED_PER_TRANSACTION)
     )
     # And the tabulation is the same as one opened bid by bid would show
     opened, rows = bids.tabulation(deps, sol.id, page=PageRequest(limit=250))
@@ -314,7 +316,7 @@ def test_an_opening_failing_midway_opens_only_the_rest_when_retried(deps, sol):
     counts = openings_per_bid(deps)
     assert len(counts) == 250 and set(counts.values()) == {1}
     # each bid once, and again those of the refused transaction decrypted before the refusal
-    assert 250 < sealer.decrypted <= 250 + bids.OPENED_PER_TRANSACTION
+    assert 250 < sealer.decrypted <= 250 + sealed.OPENED_PER_TRANSACTION
     assert deps.store.get(Solicitation, sol.id).bid_count == 250
 
 

@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from chalicelib.domain.bids import canonical
-from chalicelib.domain.commitment import SALT_BYTES, commitment, envelope, open_envelope, verifies
+from chalicelib.domain.commitment import SALT_BYTES, canonical, commitment, envelope, open_envelope, verifies
 
 pytestmark = pytest.mark.rule("R-5b")
 

@@ -39,7 +39,7 @@ from chalicelib.api import solicitations as solicitation_api
 from chalicelib.api import vendors as vendor_api
 from chalicelib.api.types import BID_DECIMAL_CHARS
 from chalicelib.domain import bids, contracts, delegations, emergencies, orders, requisitions, rfps, solicitations
-from chalicelib.services.bids import OPENED_PER_TRANSACTION
+from chalicelib.services.sealed import OPENED_PER_TRANSACTION
 
 MARGIN_BYTES = 350 * 1024  # below DynamoDB's 400 KB item limit
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)

@@ -1,5 +1,5 @@
 """The notice index (R-4): a row per code of each active vendor, written with the vendor, so that a notice reads the
-rows of the vendors it invites and no others (domain/vendors.notice_ranges, services/solicitations.commodity_vendors_page)."""
+rows of the vendors it invites and no others (domain/vendors.notice_ranges, services/vendors.commodity_vendors_page)."""
 
 import itertools
 

@@ -4,7 +4,7 @@ import pytest
 
 from app import app
 from chalicelib import registry
-from chalicelib.tasks import events, vendors
+from chalicelib.tasks import contracts, events, plans, vendors
 from chalicelib.tasks.events import MODELS, MalformedTaskEvent
 from infra import build
 from local.lambda_dispatch import LambdaContext
@@ -68,7 +68,7 @@ def test_each_step_payload_of_the_state_machines_is_accepted_by_its_functions_mo
 
 def test_the_contract_term_end_arrives_as_a_date():
     # Given the contract-term step's ISO date / When parsed / Then the task gets a date
-    parsed = events.parse_event({"contract_id": "C-1", "term_end": "2026-06-30", "execution": "x"}, events.ContractTermStep)
+    parsed = events.parse_event({"contract_id": "C-1", "term_end": "2026-06-30", "execution": "x"}, contracts.ContractTermStep)
     assert parsed.term_end.isoformat() == "2026-06-30"
 
 
@@ -85,13 +85,13 @@ def test_the_contract_term_end_arrives_as_a_date():
 def test_a_malformed_event_is_refused_with_a_named_error_that_names_the_field(event, field):
     # Given a malformed reminder event / When parsed / Then MalformedTaskEvent names the field
     with pytest.raises(MalformedTaskEvent, match=field):
-        events.parse_event(event, events.VendorStep)
+        events.parse_event(event, vendors.VendorStep)
 
 
 def test_an_unknown_opm_notice_is_refused():
     # Given a plan-amendment step naming no known notice / Then it is refused before any email is written
     with pytest.raises(MalformedTaskEvent, match="notice"):
-        events.parse_event({"amendment_id": "A-1", "execution": "x", "notice": "warning"}, events.OpmNoticeStep)
+        events.parse_event({"amendment_id": "A-1", "execution": "x", "notice": "warning"}, plans.OpmNoticeStep)
 
 
 def test_a_task_given_a_malformed_event_raises_before_its_service_runs(monkeypatch):

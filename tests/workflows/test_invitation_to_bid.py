@@ -387,12 +387,13 @@ def test_the_workflow_opens_and_emails_in_batches_until_every_bid_is_done(api, s
 def test_the_workflow_opens_pages_of_bids_concurrently_on_dynamodb_each_bid_once(api, stack, clock, published, monkeypatch):
     from chalicelib import bootstrap
     from chalicelib.services import bids as bid_service
+    from chalicelib.services import sealed as sealed_service
     from chalicelib.services.ports import entity_ref
 
     # Given four bids, a page of three bids and one bid to a transaction: the first page's three transactions run in
     # the pool's workers at once against the local DynamoDB
     monkeypatch.setattr(bid_service, "OPENING_BATCH", 3)
-    monkeypatch.setattr(bid_service, "OPENED_PER_TRANSACTION", 1)
+    monkeypatch.setattr(sealed_service, "OPENED_PER_TRANSACTION", 1)
     sol_id = published["id"]
     for org in ("acme", "bolt", "cobra", "dune"):
         assert api.as_vendor(org).post(f"/solicitations/{sol_id}/bids", json=bid("30.00", "40.00")).status == 201
