@@ -21,7 +21,7 @@ help:
 	@echo "make lint     ruff (lint and format), mypy, ASL and CloudFormation checks"
 	@echo "make fuzz     schemathesis over every operation and role, 100 examples each plus boundary cases; findings in build/fuzz-findings.jsonl"
 	@echo "make package  CloudFormation template for AWS in build/package/"
-	@echo "make bench    import time, DynamoDB calls per operation, workflow timings, the bid race (python -m bench.bid_race)"
+	@echo "make bench    the goals of issue #14 with PASS/FAIL: cold imports, DynamoDB calls and request units, workflows, the bid race, a notice to 10,000 vendors, the opening, a full procurement priced (python -m bench SECTION for one)"
 	@echo "make token ROLE=purchasing ORG=DAS-BOP   print a local dev bearer token"
 	@echo "make rules    rules of RULES.md with and without tests"
 	@echo "make handlers rewrite chalicelib/handlers.py (the table app.py registers routes and functions from) after adding or changing one"

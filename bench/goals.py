@@ -43,5 +43,10 @@ def summary() -> list:
     return [*rows, "each goal, PASS when every figure above passes:", *verdicts]
 
 
+def failing() -> list[int]:
+    """The goals with a figure that failed in this run (exit status 1)."""
+    return [goal for goal, figures in _figures.items() if any(f["result"] == "FAIL" for f in figures)]
+
+
 def reset() -> None:
     _figures.clear()

@@ -316,25 +316,4 @@ def run() -> list:
         "<= 400 KB",
         units.largest_item <= 400 * 1024,
     )
-    indexes = _indexes_projecting_all()
-    goals.record(
-        4,
-        "global secondary indexes projecting ALL attributes",
-        f"{indexes[0]} of {indexes[1]}",
-        "0 (only what their queries use)",
-        indexes[0] == 0,
-    )
     return rows
-
-
-def _indexes_projecting_all() -> tuple[int, int]:
-    """(indexes whose projection is ALL, indexes) of the stack's tables, from infra/resources.json."""
-    from infra.build import resources
-
-    projections = [
-        index["Projection"]["ProjectionType"]
-        for resource in resources()["Resources"].values()
-        if resource["Type"] == "AWS::DynamoDB::Table"
-        for index in resource["Properties"].get("GlobalSecondaryIndexes", [])
-    ]
-    return projections.count("ALL"), len(projections)
