@@ -47,20 +47,16 @@ class CallCounter:
 
 @contextmanager
 def counting() -> Iterator[CallCounter]:
-    from botocore.client import BaseClient
+    from bench.stack import intercepted
 
     counter = CallCounter()
-    original = BaseClient._make_api_call
 
-    def counted(self, operation_name, api_params):
-        counter.record(self.meta.service_model.service_name, operation_name)
-        return original(self, operation_name, api_params)
+    def counted(client, operation_name, api_params, call):
+        counter.record(client.meta.service_model.service_name, operation_name)
+        return call()
 
-    BaseClient._make_api_call = counted
-    try:
+    with intercepted(counted):
         yield counter
-    finally:
-        BaseClient._make_api_call = original
 
 
 def _fmt(calls: Counter) -> str:

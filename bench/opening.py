@@ -77,17 +77,16 @@ class Calls:
 
 @contextmanager
 def aws_calls():
-    from botocore.client import BaseClient
+    from bench.stack import intercepted
 
     calls = Calls()
     lock = threading.Lock()
-    original = BaseClient._make_api_call
 
-    def counted(self, operation_name, api_params):
-        key = (self.meta.service_model.service_name, operation_name)
+    def counted(client, operation_name, api_params, call):
+        key = (client.meta.service_model.service_name, operation_name)
         cpu = time.thread_time()
         try:
-            return original(self, operation_name, api_params)
+            return call()
         finally:
             spent = time.thread_time() - cpu
             with lock:
@@ -98,11 +97,8 @@ def aws_calls():
                 )
                 calls.cpu_in_calls += spent
 
-    BaseClient._make_api_call = counted
-    try:
+    with intercepted(counted):
         yield calls
-    finally:
-        BaseClient._make_api_call = original
 
 
 def _solicitation(deps):

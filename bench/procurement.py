@@ -100,25 +100,21 @@ def _observed(stack, client):
 @contextmanager
 def _service_calls():
     """KMS requests and SES emails (recipients of each SendEmail) made by every client while the block runs."""
-    from botocore.client import BaseClient
+    from bench.stack import intercepted
 
     counted: Counter = Counter()
-    original = BaseClient._make_api_call
 
-    def count(self, operation_name, api_params):
-        service = self.meta.service_model.service_name
+    def count(client, operation_name, api_params, call):
+        service = client.meta.service_model.service_name
         if service == "kms":
             counted["kms"] += 1
         elif service in ("ses", "sesv2"):
             destination = api_params.get("Destination", {})
             counted["emails"] += max(1, sum(len(destination.get(k, [])) for k in ("ToAddresses", "CcAddresses", "BccAddresses")))
-        return original(self, operation_name, api_params)
+        return call()
 
-    BaseClient._make_api_call = count
-    try:
+    with intercepted(count):
         yield counted
-    finally:
-        BaseClient._make_api_call = original
 
 
 def _steps(api, stack) -> dict[str, int]:

@@ -19,12 +19,30 @@ import statistics
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 HOST = "127.0.0.1"
 BASELINE_CALLS = 50  # bare GetItem calls timed for the baseline of each section
+
+
+@contextmanager
+def intercepted(wrap: Callable[[Any, str, dict, Callable[[], Any]], Any]) -> Iterator[None]:
+    """Every AWS call of every client of the process, while the block runs, goes through `wrap(client, operation,
+    params, call)`, which must return `call()`'s answer: the one way the bench counts and times calls at botocore."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def through(self, operation_name, api_params):
+        return wrap(self, operation_name, api_params, lambda: original(self, operation_name, api_params))
+
+    BaseClient._make_api_call = through
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original
 
 
 def _free_port() -> int:

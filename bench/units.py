@@ -252,21 +252,20 @@ class _Counting:
 @contextmanager
 def request_units() -> Iterator[Units]:
     """Every DynamoDB call's request units while the block runs (every client of the process)."""
-    from botocore.client import BaseClient
+    from bench.stack import intercepted
 
     units = Units()
     counting = _Counting(units)
-    original = BaseClient._make_api_call
 
-    def counted(self, operation_name, api_params):
-        if self.meta.service_model.service_name != "dynamodb":
-            return original(self, operation_name, api_params)
+    def counted(client, operation_name, api_params, call):
+        if client.meta.service_model.service_name != "dynamodb":
+            return call()
         started = time.perf_counter()
         olds = counting.before(operation_name, api_params)
         spent = time.perf_counter() - started
         response = None
         try:
-            response = original(self, operation_name, api_params)
+            response = call()
             return response
         finally:
             started = time.perf_counter()
@@ -275,8 +274,5 @@ def request_units() -> Iterator[Units]:
                 units.calls[operation_name] += 1
                 units.bookkeeping_s += spent + time.perf_counter() - started
 
-    BaseClient._make_api_call = counted
-    try:
+    with intercepted(counted):
         yield units
-    finally:
-        BaseClient._make_api_call = original
