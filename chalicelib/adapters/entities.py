@@ -181,6 +181,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_contractor_status": (f"{i.contractor_org}#{i.bucket}", f"{i.due_date.isoformat()}#{i.id}"),
             "by_contract": (i.contract_id, f"{i.due_date.isoformat()}#{i.id}"),
         },
+        parts=("withholdings", "set_offs", "payments"),  # bounded in domain/invoices.py
     ),
     OpenMarketPurchase: EntityType(
         "open_market_purchase",
@@ -286,6 +287,8 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_solicitation": "gsi1"},
         keys=lambda a: {"by_solicitation": (a.solicitation_id, a.id)},
         redact=frozenset({"acceptance_token", "surety_token"}),  # each share's task tokens
+        # the ranking kept (domain/awards.MAX_RANKING_BYTES) and the shares each hold every line of their scope
+        parts=("candidates", "shares", "outcomes", "corrections", "responsibility", "notes"),
     ),
     # requests for proposals: listed by status in due-date order (GET /rfps); later parts key off the id
     Rfp: EntityType(
@@ -297,22 +300,28 @@ ENTITY_TYPES: dict[type, EntityType] = {
         parts=("scope", "addenda", "shortlist_determination", "bafo_determinations"),
     ),
     # sealed proposals (R-16c): read by id and from their request's `proposals-of#` collection (the opening, the
-    # register); the audit omits the envelope
-    Proposal: EntityType("proposal", Proposal, redact=frozenset({"sealed"})),
+    # register); the audit omits the envelope. Sealed, its envelope is a part; opened, its long texts and lists are
+    # (at most MAX_PROPOSAL_BYTES as sent)
+    Proposal: EntityType(
+        "proposal",
+        Proposal,
+        redact=frozenset({"sealed"}),
+        parts=("sealed.ciphertext", "content.description", "content.documents", "content.confidentiality"),
+    ),
     # the panel's consensus score of each proposer (R-16a, R-16g, R-16o): read by id and from `consensus-of#<rfp>`
-    Consensus: EntityType("rfp-consensus", Consensus),
+    Consensus: EntityType("rfp-consensus", Consensus, parts=("scores", "rationale")),
     # the evaluation panel with its conflict-of-interest declarations (R-16c): by id and from `evaluators-of#<rfp>`
     Evaluator: EntityType("rfp-evaluator", Evaluator),
     # each evaluator's scores of one proposal (R-16a, R-18a/b): by id and from `score-sheets-of#<rfp>`
-    ScoreSheet: EntityType("rfp-score-sheet", ScoreSheet),
+    ScoreSheet: EntityType("rfp-score-sheet", ScoreSheet, parts=("scores",)),
     # discussions with each shortlisted proposer (R-17b): a thread per request and proposer, read by id; its messages
     # read from the thread's `discussion-of#<rfp>#<vendor>` collection
     DiscussionThread: EntityType("rfp-discussion", DiscussionThread),
     DiscussionMessage: EntityType("rfp-discussion-message", DiscussionMessage),
     # R-16d: the decision on a proposal's confidentiality requests, by the proposal's id
-    Disclosure: EntityType("rfp-disclosure", Disclosure),
+    Disclosure: EntityType("rfp-disclosure", Disclosure, parts=("decisions",)),
     # R-16h-l: each negotiation by `<rfp>#<n>`, read 1 to the request's negotiation_number
-    Negotiation: EntityType("rfp-negotiation", Negotiation),
+    Negotiation: EntityType("rfp-negotiation", Negotiation, parts=("reasons", "principal_elements")),
     # R-16o: the memorandum of the basis of award, by the request's id
     AwardMemorandum: EntityType("rfp-memorandum", AwardMemorandum),
     # direct purchase authority: delegations by status, or by agency and status, in number order; the number is
@@ -346,6 +355,18 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "by_status_period": (f"{p.status.value}#{p.period}", f"{p.agency}#{p.id}"),
         },
         public_path="/plans/{id}",
+        # each component and each published schedule version (bounded in domain/plans.py)
+        parts=(
+            "agency_overview.text",
+            "needs_assessment.text",
+            "procurement_schedule",
+            "competition_strategy.text",
+            "waiver_justifications",
+            "evaluation_and_selection.text",
+            "contract_monitoring.text",
+            "return_reasons",
+            "schedule_versions",
+        ),
     ),
     PlanAmendment: EntityType(
         "plan_amendment",
@@ -360,7 +381,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
     # officials an agency has on file (R-21g surplus representatives, R-22 warehouse signers): by `<register>#<agency>`
     OfficialsOnFile: EntityType("officials-on-file", OfficialsOnFile),
     # surplus property: read by id
-    SurplusProperty: EntityType("surplus-property", SurplusProperty),
+    SurplusProperty: EntityType("surplus-property", SurplusProperty, parts=("recoveries", "disposal.scrap_finding.text")),
     # the central warehouse: the catalogue and the shipping schedule listed per commodity group
     WarehouseItem: EntityType(
         "warehouse-item", WarehouseItem, slots={"by_group": "gsi1"}, keys=lambda i: {"by_group": (i.group.value, i.id)}
@@ -371,7 +392,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         slots={"by_group": "gsi1"},
         keys=lambda d: {"by_group": (d.group.value, d.date.isoformat())},
     ),
-    WarehouseRequisition: EntityType("warehouse-requisition", WarehouseRequisition),
+    WarehouseRequisition: EntityType("warehouse-requisition", WarehouseRequisition, parts=("lines",)),
     # sole source and emergency purchases: the public record lists those with a contract, in the order
     # their contracts were formed (an entity without one has no register key)
     SoleSourceRequest: EntityType(
@@ -379,6 +400,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         SoleSourceRequest,
         slots={"register": "gsi1"},
         keys=lambda r: {"register": ("contracted", f"{r.contracted_at.isoformat()}#{r.id}")} if r.contracted_at else {},
+        parts=("lines", "justification", "determination", "scope", "terms"),  # the lines at most a bid form's
     ),
     EmergencyPurchase: EntityType(
         "emergency_purchase",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Annotated
 
 from chalice import Blueprint
 from pydantic import Field
@@ -46,7 +47,7 @@ class ScheduledServiceIn(RequestBody):
         None, description="Scheduled competitive procurement (Connecticut date); required when competitive."
     )
     current_contractors: list[PlanContractorIn] = Field(
-        default_factory=list, max_length=100, description="Current contractor(s) with their contact email."
+        default_factory=list, max_length=20, description="Current contractor(s) with their contact email."
     )
 
 
@@ -103,7 +104,9 @@ class OpmDecision(RequestBody):
 
 
 class ReturnPlan(RequestBody):
-    reasons: list[str] = Field(min_length=1, max_length=50, description="Why the plan goes back to the agency.")
+    reasons: list[Annotated[str, Field(max_length=2000)]] = Field(
+        min_length=1, max_length=50, description="Why the plan goes back to the agency."
+    )
 
 
 class RequestAmendment(RequestBody):

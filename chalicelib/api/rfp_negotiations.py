@@ -5,6 +5,7 @@ that awards the contract, the public notice of award and the memorandum (R-16j, 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from chalice import Blueprint
 from pydantic import Field
@@ -138,7 +139,7 @@ class TerminateNegotiationIn(RequestBody):
 
 class NegotiatedAgreementIn(RequestBody):
     price: Money = Field(description="The compensation agreed, in US dollars (R-16i(3)); the contract's one lot.")
-    principal_elements: list[str] = Field(
+    principal_elements: list[Annotated[str, Field(max_length=2000)]] = Field(
         min_length=1,
         max_length=50,
         description="R-16o(2): the principal elements of the negotiation, the significant considerations on price and other terms.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from chalice import Blueprint
 from pydantic import Field
@@ -229,8 +230,9 @@ class AwardIn(RequestBody):
     basis: AwardBasis | None = Field(None, description="item, group or all (R-8b); default: the invitation's award_basis.")
     reject_all: bool = Field(False, description="R-8b: reject every bid instead; the invitation ends.")
     reason: str | None = Field(None, max_length=5000, description="Required with reject_all: the reason, emailed to bidders.")
-    responsibility: dict[str, str] = Field(
+    responsibility: dict[str, Annotated[str, Field(max_length=1000)]] = Field(
         default_factory=dict,
+        max_length=award_rules.MAX_RESPONSIBILITY_NOTES,
         description="R-18a/b: per bid id, a note of the responsibility findings considered for that bidder, stated in the award and its notice; a bidder without one has no adverse finding.",
     )
 

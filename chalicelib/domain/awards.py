@@ -26,6 +26,12 @@ from chalicelib.domain.solicitations import Solicitation
 RESPONSE_DAYS = 10  # R-9g: refusal (or, for a conditional award, acceptance) within 10 days of the notice
 SURETY_DAYS = 10  # R-9h: surety within 10 days of its request
 NO_ADVERSE_FINDING = "no adverse finding of responsibility (R-18)"
+# storage bounds (docs/decisions.md, "Items sized by design"): the shares an award is passed on to (R-9g), its
+# corrections (R-8g) and the bids an award request gives a note of its findings (R-18a/b); its ranking is at most
+# evaluation.KEEP candidates
+MAX_SHARES = 100
+MAX_CORRECTIONS = 50
+MAX_RESPONSIBILITY_NOTES = 50
 
 
 class CorrectedField(str, enum.Enum):
@@ -268,6 +274,12 @@ def pass_on(award: Award, sol: Solicitation, now: dt.datetime) -> tuple[Award, t
     new = _shares_for(award, sol, needed, now)
     if not new:
         raise NoBidderLeft(f"No ranked eligible bidder of award {award.id} has quantity left to take.", rule="R-9g")
+    if len(award.shares) + len(new) > MAX_SHARES:
+        raise NoBidderLeft(
+            f"Award {award.id} holds {len(award.shares)} shares; it is passed on to at most {MAX_SHARES} in all.",
+            rule="R-9g",
+            details=[{"field": "shares", "problem": f"{len(award.shares)} + {len(new)} > {MAX_SHARES}", "rule": "R-9g"}],
+        )
     done = tuple(dataclasses.replace(s, status=ShareStatus.PASSED_ON, acceptance_token=None, surety_token=None) for s in passed)
     records = tuple(
         _outcome(s, "passed_on", now, f"awarded to the next ranked bidder, {new[0].candidate.bidder_name}") for s in passed
@@ -526,6 +538,8 @@ def correct(
     problems = []
     if not reason.strip():
         problems.append(_fault("reason", "state the clerical or administrative error corrected"))
+    if len(award.corrections) >= MAX_CORRECTIONS:
+        problems.append(_fault("field", f"an award takes at most {MAX_CORRECTIONS} corrections"))
     value, before = value.strip(), None
     if field is CorrectedField.BIDDER_NAME:
         before = share.candidate.bidder_name

@@ -151,8 +151,8 @@ def propose_quantity(
         problems.append(_fault("quantity", f"the bid already offers {line.quantity}: nothing changes", "R-8e"))
     if not reason.strip():
         problems.append(_fault("reason", "state the new or amended agency requirement", "R-8e"))
-    if sum(c.rule == "R-8e" for c in bid.opened_content.corrections) >= MAX_QUANTITY_CHANGES:
-        problems.append(_fault("quantity", f"a bid takes at most {MAX_QUANTITY_CHANGES} quantity changes", "R-8e"))
+    if (full := _quantity_changes_full(bid)) is not None:
+        problems.append(full)
     if problems:
         raise ValidationFailed("The quantity change is incomplete or malformed; see details.", rule="R-8e", details=problems)
     assert line is not None and new_quantity is not None  # either missing is a problem raised above
@@ -172,6 +172,14 @@ def propose_quantity(
     )
 
 
+def _quantity_changes_full(bid: Bid) -> dict | None:
+    """The bound on the quantity changes one bid holds (a storage bound, R-8e), checked when one is proposed and again
+    when one is accepted, so that proposals pending together are not accepted past it."""
+    if sum(c.rule == "R-8e" for c in bid.opened_content.corrections) < MAX_QUANTITY_CHANGES:
+        return None
+    return _fault("quantity", f"a bid takes at most {MAX_QUANTITY_CHANGES} quantity changes", "R-8e")
+
+
 def decide_quantity(
     change: QuantityChange, sol: Solicitation, bid: Bid, accept: bool, by: str, now: dt.datetime
 ) -> QuantityChange:
@@ -184,5 +192,7 @@ def decide_quantity(
         raise Conflict(
             f"Line {change.line_id} of bid {bid.id} changed since this proposal; ask purchasing for a new one.", rule="R-8e"
         )
+    if accept and (full := _quantity_changes_full(bid)) is not None:
+        raise ValidationFailed("The bid takes no more quantity changes; decline this one.", rule="R-8e", details=[full])
     status = QuantityChangeStatus.ACCEPTED if accept else QuantityChangeStatus.DECLINED
     return dataclasses.replace(change, status=status, decided_by=by, decided_at=now)

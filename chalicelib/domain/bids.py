@@ -532,7 +532,7 @@ def determine(
         raise ValidationFailed(
             f"A bid holds at most {MAX_DETERMINATIONS} determinations.",
             rule="R-19",
-            details=[{"field": "finding", "problem": f"bid {bid.id} has {len(bid.determinations)} already"}],
+            details=[_p("finding", f"bid {bid.id} has {len(bid.determinations)} already", "R-19")],
         )
     if finding is Finding.REJECT_CONDITIONAL and not (bid.content and bid.content.conditions):
         raise ValidationFailed(

@@ -28,6 +28,11 @@ CORRECTION_BUSINESS_DAYS = 5  # R-13b
 REMINDER_DAYS_BEFORE = (10, 3)  # the agency is reminded this many days before the due date
 REMINDER_LOCAL_TIME = dt.time(9, 0)
 ZERO = Decimal(0)
+# storage bounds (docs/decisions.md, "Items sized by design"): the withholding notices (R-13a), set-offs (R-13d) and
+# payments (R-13a) one invoice holds; the last payment the bound allows settles the balance
+MAX_WITHHOLDINGS = 20
+MAX_SET_OFFS = 100
+MAX_PAYMENTS = 100
 
 
 class InvoiceKind(str, enum.Enum):
@@ -360,6 +365,10 @@ def withhold(invoice: Invoice, amount: Decimal, reason: str, now: dt.datetime) -
         problems.append({"field": "amount", "problem": f"is more than the balance due {invoice.balance}"})
     if not reason.strip():
         problems.append({"field": "reason", "problem": "must state the non-performance"})
+    if len(invoice.withholdings) >= MAX_WITHHOLDINGS:
+        problems.append(
+            {"field": "reason", "problem": f"an invoice takes at most {MAX_WITHHOLDINGS} withholding notices", "rule": "R-13a"}
+        )
     if problems:
         raise ValidationFailed("The withholding notice is invalid.", rule="R-13a", details=problems)
     return _settle(dataclasses.replace(invoice, withholdings=invoice.withholdings + (Withholding(amount, reason.strip(), now),)))
@@ -393,6 +402,14 @@ def release_withholding(invoice: Invoice, number: int, now: dt.datetime) -> Invo
 
 def set_off(invoice: Invoice, charge_id: str, amount: Decimal, now: dt.datetime) -> Invoice:
     """R-13d: a charge against the contractor is deducted from what is due on this invoice."""
+    if len(invoice.set_offs) >= MAX_SET_OFFS:
+        raise ValidationFailed(
+            f"Invoice {invoice.id} takes at most {MAX_SET_OFFS} set-offs.",
+            rule="R-13d",
+            details=[
+                {"field": "amount", "problem": f"invoice {invoice.id} has {len(invoice.set_offs)} already", "rule": "R-13d"}
+            ],
+        )
     if amount <= 0 or amount > invoice.balance:
         raise ValidationFailed(
             "A set-off must be positive and at most the balance due.",
@@ -410,6 +427,8 @@ def allocate_set_off(charge: Decimal, invoices: list[Invoice]) -> list[tuple[Inv
         if remaining <= 0:
             break
         if invoice.status is InvoiceStatus.PAID or invoice.kind is not InvoiceKind.GOODS or invoice.balance <= 0:
+            continue
+        if len(invoice.set_offs) >= MAX_SET_OFFS:  # the next invoice takes it, or it stays owed
             continue
         take = min(remaining, invoice.balance)
         allocations.append((invoice, take))
@@ -498,6 +517,12 @@ def pay(invoice: Invoice, amount: Decimal, now: dt.datetime, take_cash_discount:
             f"The payment {amount} is larger than the balance due {invoice.balance}.",
             rule="R-13a",
             details=[{"field": "amount", "problem": f"must be at most {invoice.balance}"}],
+        )
+    if len(invoice.payments) >= MAX_PAYMENTS - 1 and amount != invoice.balance:
+        raise ValidationFailed(
+            f"An invoice is paid in at most {MAX_PAYMENTS} payments; this one settles the balance {invoice.balance}.",
+            rule="R-13a",
+            details=[{"field": "amount", "problem": f"must be the balance {invoice.balance}", "rule": "R-13a"}],
         )
     portions = _portions(invoice, amount)
     discount = cash_discount(invoice, portions, now) if take_cash_discount else ZERO

@@ -17,6 +17,9 @@ class Register(str, enum.Enum):
     WAREHOUSE_SIGNERS = "warehouse-signers"  # "the business manager or other authorized official"
 
 
+MAX_OFFICIALS = 50  # a storage bound: the officials one agency has on one register
+
+
 @dataclass(frozen=True)
 class Official:
     sub: str
@@ -50,5 +53,8 @@ def place_on_file(on_file: OfficialsOnFile, sub: str, name: str, now: dt.datetim
     if problems:
         raise ValidationFailed("The official needs a token subject and a name; see details.", rule=rule, details=problems)
     others = tuple(o for o in on_file.officials if o.sub != sub.strip())
+    if len(others) >= MAX_OFFICIALS:
+        full = {"field": "sub", "problem": f"an agency has at most {MAX_OFFICIALS} officials on file", "rule": rule}
+        raise ValidationFailed("The agency's file of officials is full.", rule=rule, details=[full])
     official = Official(sub=sub.strip(), name=name.strip(), filed_at=now)
     return dataclasses.replace(on_file, officials=tuple(sorted((*others, official), key=lambda o: o.sub)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,12 @@ from chalicelib.domain.vendors import email_problem
 
 PERIOD = re.compile(r"^FY (\d{2})-(\d{2})$")
 SERVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+# storage bounds (docs/decisions.md, "Items sized by design"): the plan's eight components together (OPM-1), its
+# procurement schedule, which each published version copies (OPM-3, OPM-6), and the versions it publishes
+MAX_PLAN_BYTES = 1024 * 1024
+MAX_SCHEDULE_BYTES = 240 * 1024
+MAX_SCHEDULE_VERSIONS = 100
 
 # Where plan submissions, amendment requests, reminders and escalations go.
 
@@ -247,8 +254,7 @@ def missing_components(plan: Plan) -> list[dict]:
 
 def new_plan(*, plan_id: str, agency: str, period: str, sections: dict[str, Any], now: dt.datetime) -> Plan:
     period = check_period(period)
-    _check_sections(sections)
-    return Plan(id=plan_id, agency=agency, period=period, created_at=now, **sections)
+    return _checked(Plan(id=plan_id, agency=agency, period=period, created_at=now, **_known(sections)), sections)
 
 
 def edit(plan: Plan, sections: dict[str, Any]) -> Plan:
@@ -258,8 +264,33 @@ def edit(plan: Plan, sections: dict[str, Any]) -> Plan:
             "by a Request To Amend Procurement Schedule (OPM-4)" if plan.status is PlanStatus.APPROVED else "after OPM returns it"
         )
         raise Conflict(f"Plan {plan.id} is {plan.status.value}; it can change only {how}.", rule="OPM-1")
-    _check_sections(sections)
-    return dataclasses.replace(plan, **sections)
+    return _checked(dataclasses.replace(plan, **_known(sections)), sections)
+
+
+def stored_bytes(value: Any) -> int:
+    """The bytes of a component as stored (JSON, UTF-8)."""
+    return len(json.dumps(_plain(value), default=str, ensure_ascii=False).encode())
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
+
+def size_problems(plan: Plan) -> list[dict]:
+    """The plan as stored: its schedule at most MAX_SCHEDULE_BYTES (each published version copies it), and its
+    components together at most MAX_PLAN_BYTES; past either, the largest component is named."""
+    sizes = {name: stored_bytes(value) for name, value in plan.components().items()}
+    problems = []
+    if sizes["procurement_schedule"] > MAX_SCHEDULE_BYTES:
+        stored = f"takes {sizes['procurement_schedule']:,} bytes as stored; a schedule takes at most {MAX_SCHEDULE_BYTES:,}"
+        problems.append({"field": "procurement_schedule", "problem": stored, "rule": "OPM-3"})
+    if sum(sizes.values()) > MAX_PLAN_BYTES:
+        largest = max(sizes, key=lambda name: sizes[name])
+        stored = f"the components take {sum(sizes.values()):,} bytes as stored, at most {MAX_PLAN_BYTES:,}; this one {sizes[largest]:,}"
+        problems.append({"field": largest, "problem": stored, "rule": "OPM-1"})
+    return problems
 
 
 def submit(plan: Plan, now: dt.datetime) -> Plan:
@@ -307,11 +338,17 @@ def add_schedule_version(plan: Plan, services: tuple[ScheduledService, ...], now
     return dataclasses.replace(plan, schedule_versions=plan.schedule_versions + (added,))
 
 
-def _check_sections(sections: dict[str, Any]) -> None:
-    problems = section_problems(sections)
+def _known(sections: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in sections.items() if name in COMPONENTS}
+
+
+def _checked(plan: Plan, sections: dict[str, Any]) -> Plan:
+    """The plan with the given components, each well formed and all within the bounds of its storage."""
+    problems = section_problems(sections) + size_problems(plan)
     if problems:
         rule = "OPM-3" if all(p["field"].startswith("procurement_schedule") for p in problems) else "OPM-1"
         raise ValidationFailed("Some plan components are malformed; see details.", rule=rule, details=problems)
+    return plan
 
 
 def _require_submitted(plan: Plan) -> None:

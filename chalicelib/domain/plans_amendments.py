@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain import calendar
 from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
-from chalicelib.domain.plans import Plan, PlanStatus, ProcurementMethod, ScheduledService, add_schedule_version
+from chalicelib.domain.plans import (
+    MAX_SCHEDULE_VERSIONS,
+    Plan,
+    PlanStatus,
+    ProcurementMethod,
+    ScheduledService,
+    add_schedule_version,
+)
 
 WAIVER_NOTICE_MONTHS = 3  # OPM-4
 REVIEW_BUSINESS_DAYS = 15  # OPM-5
@@ -132,6 +139,15 @@ def new_amendment(
             f"Service {service_id} is not on the published schedule (version {plan.public_schedule.number}) of plan {plan.id}.",
             rule=rule,
             details=[{"field": "service_id", "problem": "is not on the published schedule"}],
+        )
+    versions = len(plan.schedule_versions) + sum(a.status in OPEN for a in open_amendments)
+    if versions >= MAX_SCHEDULE_VERSIONS:
+        raise ValidationFailed(
+            f"Plan {plan.id} publishes at most {MAX_SCHEDULE_VERSIONS} schedule versions; file the next period's plan.",
+            rule=rule,
+            details=[
+                {"field": "service_id", "problem": f"{versions} versions published or to publish", "rule": rule},
+            ],
         )
     pending = [a for a in open_amendments if a.service_id == service_id and a.status in OPEN]
     if pending:

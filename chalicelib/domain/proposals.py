@@ -12,8 +12,12 @@ import enum
 import json
 from dataclasses import dataclass
 
-from chalicelib.domain.commitment import Sealed
+from chalicelib.domain.commitment import Sealed, canonical
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+
+# a storage bound (R-16c): the proposal as sent, sealed (its envelope one part item) and opened (its content in parts),
+# so that the largest fits its items and the opening's transactions of six (services/bids.open_sealed) fit 4 MB
+MAX_PROPOSAL_BYTES = 256 * 1024
 
 
 class ProposalStatus(str, enum.Enum):
@@ -89,6 +93,10 @@ def check_proposal(submitted: dict) -> ProposalContent:
     requests = tuple(ConfidentialityRequest(c["part"], c["reason"]) for c in submitted.get("confidentiality", ()))
     parts = {"price", "description", *(f"documents/{d.name}" for d in documents)}
     problems = []
+    size = len(canonical(submitted))
+    if size > MAX_PROPOSAL_BYTES:
+        stored = f"the proposal as sent takes {size:,} bytes; its description, documents and requests take at most {MAX_PROPOSAL_BYTES:,}"
+        problems.append(_problem("documents", stored) | {"rule": "R-16c"})
     names = [d.name for d in documents]
     if len(set(names)) != len(names):
         problems.append(_problem("documents", "document names must be distinct"))

@@ -85,6 +85,10 @@ def new_thread(rfp_id: str, vendor_id: str) -> DiscussionThread:
     return DiscussionThread(id=thread_id(rfp_id, vendor_id), rfp_id=rfp_id, vendor_id=vendor_id)
 
 
+# a storage bound: the oral clarifications of one thread awaiting the proposer's written confirmation (R-17b)
+MAX_AWAITING = 50
+
+
 def _problem(field: str, problem: str) -> dict:
     return {"field": field, "problem": problem}
 
@@ -121,6 +125,13 @@ def purchasing_message(
     """Purchasing writes, or records an oral clarification that then awaits the proposer's written confirmation."""
     _require_text(text)
     oral = kind is MessageKind.ORAL
+    if oral and len(thread.awaiting) >= MAX_AWAITING:
+        full = _problem("kind", f"at most {MAX_AWAITING} oral clarifications await confirmation at once") | {"rule": "R-17b"}
+        raise ValidationFailed(
+            "Oral clarifications await the proposer's written confirmation; record more once it confirms them.",
+            rule="R-17b",
+            details=[full],
+        )
     message = DiscussionMessage(
         id=message_id,
         rfp_id=thread.rfp_id,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.contracts import Contract, ContractLine
 from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.solicitations import EvaluationFactor, LineItem
+from chalicelib.domain.solicitations import MAX_FORM_BYTES, EvaluationFactor, LineItem, form_bytes
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, Vendor, is_commodity_code
 
 RULE = "R-15"
@@ -149,6 +149,10 @@ def new_request(
             problems.append(_problem(f"lines[{i}].quantity", "must be greater than zero"))
     if len({line.id for line in lines}) != len(lines):
         problems.append(_problem("lines", "line ids must be distinct"))
+    if (size := form_bytes(lines, ())) > MAX_FORM_BYTES:  # a storage bound: the lines become its contract's (as a bid form's)
+        problems.append(
+            _problem("lines", f"the lines take {size:,} bytes as stored; at most {MAX_FORM_BYTES:,}") | {"rule": RULE}
+        )
     if not contractor.confirmed or contractor.suspended:
         problems.append(_problem("contractor_id", f"vendor {contractor.id} is not an active registered vendor"))
     if problems:

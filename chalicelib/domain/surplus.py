@@ -17,6 +17,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.officials import OfficialsOnFile
 
 RULE = "R-21"
+MAX_RECOVERIES = 20  # a storage bound: the component recoveries one property's record holds
 
 
 class SurplusStatus(str, enum.Enum):
@@ -315,5 +316,8 @@ def recover_components(prop: SurplusProperty, parts: str, written_approval: str,
         "A component recovery needs the parts and the written approval; see details.",
         _blank({"parts": parts, "written_approval": written_approval}),
     )
+    if len(prop.recoveries) >= MAX_RECOVERIES:
+        full = _problem("parts", f"a property's record holds at most {MAX_RECOVERIES} component recoveries") | {"rule": RULE}
+        raise ValidationFailed("The property's record holds no more component recoveries.", rule=RULE, details=[full])
     recovery = ComponentRecovery(parts=parts.strip(), written_approval=written_approval.strip(), approved_by=by, at=now)
     return dataclasses.replace(prop, recoveries=(*prop.recoveries, recovery))

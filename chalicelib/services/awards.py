@@ -8,6 +8,7 @@ emailed where it must decide (a refusal, a lapsed conditional award, missing sur
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from chalicelib import emails
 from chalicelib.domain import awards as rules
@@ -42,6 +43,13 @@ from chalicelib.services.vendors import acting_vendor, get_vendor
 
 PROCESS = "award-acceptance"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit of items per transaction
+# of a transaction's 4 MB, what the awards of one decision transaction write (the rest is the solicitation's change),
+# each counted at the most its creation writes: three times its JSON (its item and its audit record, before and after),
+# or, past the size an item keeps inline, its lists once in parts (a part item per 256 KiB of each) and the rest three
+# times (adapters/dynamo.split_parts)
+DECISION_BYTES = 3 * 1024 * 1024
+INLINE_BYTES, PART_BYTES = 64 * 1024, 256 * 1024
+AWARD_PART_LISTS = 6  # adapters/entities.py: the award's lists kept in parts
 ENDED = "AwardRefused"  # the error a waiting task gets when the bidder refuses or the contract is cancelled
 
 
@@ -121,23 +129,33 @@ def awarded_line_guard(solicitation_id: str, line_id: str) -> str:
 
 
 def _decision_transactions(decided: Change, awards: list[Award]) -> list[list[Write]]:
-    """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two, a guard or a
-    member one). The first carries the solicitation's change, so a second, simultaneous decision writes nothing."""
+    """The award decision in as few transactions as DynamoDB holds (100 items: a change writes two and its part items,
+    a guard or a member one; DECISION_BYTES of awards). The first carries the solicitation's change, so a second,
+    simultaneous decision writes nothing."""
     batches: list[list[Write]] = []
     batch: list[Write] = [decided]
-    size = 2
+    size, written = 2, 0
     for award in awards:
         items: list[Write] = [
             Change(action="award.made", after=award),
             *(Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids),
             *awarded_vendors(award, award.shares),
         ]
-        cost = len(items) + 1
-        if size + cost > TRANSACTION_ITEMS:
+        at_most, parts = _written_at_most(award)
+        cost = len(items) + 1 + parts
+        if size + cost > TRANSACTION_ITEMS or (written and written + at_most > DECISION_BYTES):
             batches.append(batch)
-            batch, size = [], 0
-        batch, size = batch + items, size + cost
+            batch, size, written = [], 0, 0
+        batch, size, written = batch + items, size + cost, written + at_most
     return batches + [batch]
+
+
+def _written_at_most(award: Award) -> tuple[int, int]:
+    """The most bytes and part items the award's creation writes (DECISION_BYTES)."""
+    size = len(json.dumps(dataclasses.asdict(award), default=str, ensure_ascii=False).encode())
+    if size <= INLINE_BYTES:
+        return 3 * size, 0
+    return size + 3 * INLINE_BYTES, 2 * AWARD_PART_LISTS + size // PART_BYTES
 
 
 def awards_of_vendor(vendor_id: str) -> str:

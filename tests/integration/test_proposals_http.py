@@ -136,3 +136,32 @@ def test_the_opening_is_not_confirmed_before_the_due_instant(rfp, purchasing, cl
     clock.advance(to=dt.datetime.fromisoformat(DUE) - dt.timedelta(seconds=1))
     reply = purchasing.post(f"/rfps/{rfp['id']}/opening/confirmations")
     assert reply.status == 409 and reply.json["rule"] == "R-16c"
+
+
+@pytest.mark.rule("R-16c")
+def test_a_proposal_past_its_stored_size_is_refused_with_400_naming_its_documents_and_nothing_is_stored(acme, rfp):
+    # Given three documents of 90,000 characters each, every one within its field's limit, together past 256 KiB
+    documents = [{"name": f"volume {n}", "text": "x" * 90000} for n in range(3)]
+    # When acme proposes them, Then 400 names the documents and R-16c, and no proposal is stored
+    reply = propose(acme, rfp, documents=documents, confidentiality=[])
+    assert reply.status == 400 and reply.json["rule"] == "R-16c", reply.json
+    assert [(d["field"], d["rule"]) for d in reply.json["details"]] == [("documents", "R-16c")]
+    assert list(bootstrap.deps().store.members(f"proposals-of#{rfp['id']}")) == []
+
+
+@pytest.mark.rule("R-16c")
+def test_a_proposal_at_its_stored_size_is_sealed_opened_and_read_whole(acme, rfp, purchasing, second_official, clock):
+    # Given a proposal of three documents of 85,000 characters each, within the bound, sealed as received
+    documents = [{"name": f"volume {n}", "text": f"{n}" * 85000} for n in range(3)]
+    reply = propose(acme, rfp, documents=documents, confidentiality=[])
+    assert reply.status == 201, reply.json
+    receipt = reply.json
+    # When two officials confirm the opening at the due instant and the opening task runs
+    clock.advance(to=dt.datetime.fromisoformat(DUE))
+    for official in (purchasing, second_official):
+        assert official.post(f"/rfps/{rfp['id']}/opening/confirmations").status == 200
+    clock.run_until_idle()
+    # Then the opened proposal is read back whole, its documents from their part items
+    opened = bootstrap.deps().store.get(Proposal, receipt["proposal_id"])
+    assert opened.content is not None and [d.text for d in opened.content.documents] == [d["text"] for d in documents]
+    assert purchasing.get(f"/rfps/{rfp['id']}/register").status == 200

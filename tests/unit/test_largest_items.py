@@ -29,16 +29,53 @@ from chalicelib.adapters.dynamo import (
     split_parts,
 )
 from chalicelib.adapters.entities import ENTITY_TYPES, entity_type_of
+from chalicelib.api import awards as award_api
 from chalicelib.api import bids as bid_api
 from chalicelib.api import delegations as delegation_api
 from chalicelib.api import emergencies as emergency_api
+from chalicelib.api import invoices as invoice_api
 from chalicelib.api import orders as order_api
+from chalicelib.api import plans as plan_api
 from chalicelib.api import requisitions as requisition_api
+from chalicelib.api import rfp_discussions as discussion_api
+from chalicelib.api import rfp_evaluation as evaluation_api
+from chalicelib.api import rfp_negotiations as negotiation_api
 from chalicelib.api import rfps as rfp_api
+from chalicelib.api import sole_source as sole_source_api
 from chalicelib.api import solicitations as solicitation_api
+from chalicelib.api import surplus as surplus_api
 from chalicelib.api import vendors as vendor_api
+from chalicelib.api import warehouse as warehouse_api
 from chalicelib.api.types import BID_DECIMAL_CHARS
-from chalicelib.domain import bids, contracts, delegations, emergencies, orders, requisitions, rfps, solicitations
+from chalicelib.domain import (
+    attention,
+    awards,
+    bidder_requests,
+    bids,
+    commitment,
+    contracts,
+    delegations,
+    emergencies,
+    evaluation,
+    invoices,
+    officials,
+    orders,
+    performance_changes,
+    plans,
+    plans_amendments,
+    proposals,
+    requisitions,
+    rfp_discussions,
+    rfp_evaluation,
+    rfp_negotiations,
+    rfps,
+    sole_source,
+    solicitations,
+    surplus,
+    warehouse,
+)
+from chalicelib.services import attention as attention_services
+from chalicelib.services import awards as award_services
 from chalicelib.services.sealed import OPENED_PER_TRANSACTION
 
 MARGIN_BYTES = 350 * 1024  # below DynamoDB's 400 KB item limit
@@ -71,6 +108,15 @@ SOURCES: dict[type, list[type[BaseModel]]] = {
     emergencies.FailedSolicitation: [emergency_api.FailedSolicitationIn],
     bids.Determination: [solicitation_api.DeterminationIn],
     bids.SampleReceipt: [bid_api.SampleReceiptIn],
+    awards.AwardCorrection: [award_api.AwardCorrectionIn],
+    invoices.DefectNotice: [invoice_api.DefectNoticeIn],
+    plans.Plan: [plan_api.PlanSections],
+    plans.Narrative: [plan_api.PlanNarrativeIn],
+    plans.ScheduledService: [plan_api.ScheduledServiceIn],
+    plans.Contractor: [plan_api.PlanContractorIn],
+    plans.WaiverJustification: [plan_api.WaiverJustificationIn],
+    plans.PlanContact: [plan_api.PlanContactIn],
+    invoices.Withholding: [invoice_api.WithholdingIn],
 }
 
 
@@ -208,7 +254,7 @@ def largest_submission(substitute: str | None) -> dict:
             submitted.setdefault("alternates", []).append({"description": text, "lines": []})
             offers.append(submitted["alternates"][-1]["lines"])
         offers[-1].append(bid_line(n % per_offer, substitute))
-        if len(bids.canonical(submitted)) > bids.MAX_BID_BYTES:
+        if len(commitment.canonical(submitted)) > bids.MAX_BID_BYTES:
             offers[-1].pop()
             break
     return submitted
@@ -276,7 +322,7 @@ def largest_bids(substitute: str | None) -> tuple[bids.Bid, bids.Bid, bids.Bid]:
     }
     bid = largest(bids.Bid, counts)
     submitted = largest_submission(substitute)
-    document = bids.canonical(submitted)
+    document = commitment.canonical(submitted)
     sealed_bytes = 16 + len(document) + 16  # salt, the bid, the GCM tag
     envelope = bids.Sealed("A" * (4 * (sealed_bytes // 3 + 1)), "A" * 1024, "A" * 16)
     sealed = dataclasses.replace(
@@ -293,12 +339,347 @@ GROWN_BY_BID = frozenset({"samples", "determinations", "content.corrections"})  
 SUBSTITUTE = '"' * (_max_length(bid_api.BidLineIn.model_fields["substitute_article"]) or 0)  # twice its length in JSON
 
 
+TASK_TOKEN = 1024  # a Step Functions task token's length at most
+RESPONSIBILITY_NOTE = (
+    _max_length(typing.get_args(solicitation_api.AwardIn.model_fields["responsibility"].annotation)[1].__metadata__[0]) or 0
+)
+
+
+def largest_award(lines: int, shares: int) -> awards.Award:
+    """The largest award of a scope of `lines` lines: the most candidates a ranking keeps (evaluation.KEEP), `shares`
+    shares each of every line, refused and passed on, and the most corrections."""
+    name = _max_length(vendor_api.RegisterVendor.model_fields["legal_name"]) or 0
+    line_id = _max_length(solicitation_api.SolicitationLineIn.model_fields["id"]) or 0
+    counts = {
+        **dict.fromkeys(("Candidate.line_ids", "Candidate.quantities", "Candidate.unit_prices", "Share.lines"), lines),
+        **dict.fromkeys(("Candidate.line_ids[]", "AwardedLine.line_id"), line_id),
+        **dict.fromkeys(("Candidate.bidder_name", "Outcome.bidder_name"), name),
+        "Candidate.bidder_email": 254,
+        "Surety.reference": _max_length(award_api.SuretyIn.model_fields["reference"]) or 0,
+        **dict.fromkeys(("Share.acceptance_token", "Share.surety_token"), TASK_TOKEN),
+        "Share.refusal_reason": _max_length(award_api.DeclineAwardIn.model_fields["reason"]) or 0,
+        "Share.responsibility": RESPONSIBILITY_NOTE,
+        "Outcome.reason": _max_length(award_api.DeclineAwardIn.model_fields["reason"]) or 0,
+        **dict.fromkeys(
+            ("AwardCorrection.before", "AwardCorrection.after"),
+            _max_length(award_api.AwardCorrectionIn.model_fields["value"]) or 0,
+        ),
+        "Award.scope": 6 + line_id,
+        "Award.notes": evaluation.KEEP - 1,  # a tie between neighbours of the ranking
+        "Award.notes[]": 2 * name + 200,  # a tie between two bidders, named (evaluation.tie_notes)
+        "Award.responsibility": evaluation.KEEP,  # a note per candidate at most
+        "Award.responsibility[]": RESPONSIBILITY_NOTE,
+        "Award.corrections": awards.MAX_CORRECTIONS,
+        "Award.shares": shares,
+        "Award.outcomes": 2 * shares,  # each share refused, then passed on
+        "Award.candidates": 0,
+    }
+    candidate = largest(evaluation.Candidate, counts)
+    return dataclasses.replace(largest(awards.Award, counts), candidates=(candidate,) * evaluation.KEEP)
+
+
+GROWN_BY_AWARD = frozenset({"shares", "outcomes", "corrections"})  # a change at a time: notices, refusals, passings-on
+
+
+def largest_whole_award() -> tuple[awards.Award, frozenset[str]]:
+    """A whole scope of the most lines a bid form holds, a share per bid of the ranking."""
+    return largest_award(len(largest_solicitation()[0].lines), evaluation.KEEP), GROWN_BY_AWARD
+
+
+def largest_item_award() -> tuple[awards.Award, frozenset[str]]:
+    """One line split down the ranking into the most shares an award holds."""
+    return largest_award(1, awards.MAX_SHARES), GROWN_BY_AWARD
+
+
+def largest_invoice() -> tuple[invoices.Invoice, frozenset[str]]:
+    """Every withholding notice, set-off and payment the domain takes (a payment after each release of a withholding
+    besides), and the reminders of each due date."""
+    counts = {
+        "Invoice.contractor_name": _max_length(vendor_api.RegisterVendor.model_fields["legal_name"]) or 0,
+        **dict.fromkeys(("Invoice.contractor_email", "Invoice.agency_email"), 254),
+        "Invoice.withholdings": invoices.MAX_WITHHOLDINGS,
+        "Invoice.set_offs": invoices.MAX_SET_OFFS,
+        "Invoice.payments": invoices.MAX_PAYMENTS + invoices.MAX_WITHHOLDINGS,
+        "Invoice.reminders_sent": 2 * (2 + invoices.MAX_WITHHOLDINGS),  # two per due date (REMINDER_DAYS_BEFORE)
+    }
+    return largest(invoices.Invoice, counts), frozenset({"withholdings", "set_offs", "payments"})
+
+
+def _as_many(elements: tuple, room: int) -> tuple:
+    """As many of `elements` as take at most `room` bytes as the plan stores them (plans.stored_bytes)."""
+    count = room // plans.stored_bytes(elements[:1]) + 1
+    while count and plans.stored_bytes(elements[:count]) > room:
+        count -= 1
+    return elements[:count]
+
+
+def largest_plan() -> tuple[plans.Plan, frozenset[str]]:
+    """The longest components the API takes within the domain's bounds: as many of the largest services as a
+    schedule holds, then as many justifications as the plan holds, OPM's longest note and reasons, and every version
+    the plan publishes, each a copy of the schedule."""
+    counts = {
+        "Plan.decision_note": _max_length(plan_api.OpmDecision.model_fields["note"]) or 0,
+        "Plan.return_reasons": _max_length(plan_api.ReturnPlan.model_fields["reasons"]) or 0,
+        "Plan.return_reasons[]": 2000,
+        "Plan.schedule_versions": 0,
+    }
+    plan = largest(plans.Plan, counts)
+    schedule = _as_many(plan.procurement_schedule or (), plans.MAX_SCHEDULE_BYTES)
+    plan = dataclasses.replace(plan, procurement_schedule=schedule, waiver_justifications=())
+    room = plans.MAX_PLAN_BYTES - sum(plans.stored_bytes(v) for v in plan.components().values())
+    waivers = _as_many(largest(plans.Plan, counts).waiver_justifications or (), room)
+    version = plans.ScheduleVersion(plans.MAX_SCHEDULE_VERSIONS, schedule, NOW, "9" * UNLIMITED_TEXT, NOW)
+    versions = (version,) * plans.MAX_SCHEDULE_VERSIONS
+    return dataclasses.replace(plan, waiver_justifications=waivers, schedule_versions=versions), frozenset({"schedule_versions"})
+
+
 def largest_opened_bid() -> tuple[bids.Bid, frozenset[str]]:
     return largest_bids(None)[2], GROWN_BY_BID
 
 
+def largest_proposal_sent() -> dict:
+    """The proposal as sent with its longest description, then documents of the longest name and as much text as
+    MAX_PROPOSAL_BYTES, the domain's bound on it, leaves."""
+    document_fields = rfp_api.ProposalDocumentIn.model_fields
+    description = WORST_CHARACTER * (_max_length(rfp_api.ProposalIn.model_fields["description"]) or 0)
+    submitted: dict = {"price": "9" * 20, "description": description, "documents": [], "confidentiality": []}
+    for n in range(_max_length(rfp_api.ProposalIn.model_fields["documents"]) or 0):
+        name = f"{n:03d}" + WORST_CHARACTER * ((_max_length(document_fields["name"]) or 0) - 3)
+        submitted["documents"].append({"name": name, "text": ""})
+        room = (proposals.MAX_PROPOSAL_BYTES - len(commitment.canonical(submitted))) // (len(json.dumps(WORST_CHARACTER)) - 2)
+        if room <= 0:
+            submitted["documents"].pop()
+            break
+        submitted["documents"][-1]["text"] = WORST_CHARACTER * min(room, _max_length(document_fields["text"]) or 0)
+    assert len(commitment.canonical(submitted)) <= proposals.MAX_PROPOSAL_BYTES
+    return submitted
+
+
+def largest_proposals() -> tuple[proposals.Proposal, proposals.Proposal]:
+    """The largest proposal sealed (its envelope: the salt and the proposal as sent, AES-GCM, base64) and opened."""
+    counts = {
+        "Proposal.proposer_name": _max_length(vendor_api.RegisterVendor.model_fields["legal_name"]) or 0,
+        # the content is built from the proposal as sent below
+        **dict.fromkeys(("ProposalContent.price", "ProposalContent.description"), 0),
+        **dict.fromkeys(("ProposalContent.documents", "ProposalContent.confidentiality"), 0),
+    }
+    proposal = largest(proposals.Proposal, counts)
+    document = commitment.canonical(largest_proposal_sent())
+    sealed_bytes = 16 + len(document) + 16  # salt, the proposal, the GCM tag
+    envelope = bids.Sealed("A" * (4 * (sealed_bytes // 3 + 1)), "A" * 1024, "A" * 16)
+    sealed = dataclasses.replace(proposal, sealed=envelope, content=None, status=proposals.ProposalStatus.SEALED)
+    opened = dataclasses.replace(proposal, sealed=None, content=proposals.content_of(document))
+    return sealed, opened
+
+
+def largest_opened_proposal() -> tuple[proposals.Proposal, frozenset[str]]:
+    return largest_proposals()[1], frozenset()
+
+
+LEGAL_NAME = _max_length(vendor_api.RegisterVendor.model_fields["legal_name"]) or 0
+EMAIL = 254
+REASON = _max_length(order_api.DecideAmendment.model_fields["reason"]) or 0  # a decision's reason (orders.Decide*)
+LINES = _max_length(order_api.PlaceOrder.model_fields["lines"]) or 0  # an order's, a delivery's, a statement's lines
+PRINCIPAL_ELEMENT = (
+    _max_length(
+        typing.get_args(negotiation_api.NegotiatedAgreementIn.model_fields["principal_elements"].annotation)[0].__metadata__[0]
+    )
+    or 0
+)
+
+
+def _small(cls: type, sources: dict[type, list[type[BaseModel]]], counts: dict[str, int], bounded=lambda record: record):
+    """The largest record of a kind written by a request or two: its texts and lists bounded by `sources` (request
+    models whose fields of the same name bound them), `counts` (texts taken from fields of other names, or lists the
+    domain bounds) and `bounded` (what the domain keeps of it)."""
+
+    SOURCES.update(sources)
+
+    def build() -> tuple[object, frozenset[str]]:
+        return bounded(largest(cls, counts)), frozenset()
+
+    return build
+
+
+SMALL = {
+    "bid_attempt": _small(bids.BidAttempt, {}, {"BidAttempt.reason": 300}),
+    "evidence_request": _small(
+        bidder_requests.EvidenceRequest,
+        {bidder_requests.EvidenceRequest: [bid_api.EvidenceRequestIn]},
+        {
+            "EvidenceRequest.bidder_email": EMAIL,
+            "EvidenceRequest.response_text": _max_length(bid_api.EvidenceResponseIn.model_fields["text"]) or 0,
+            "EvidenceRequest.response_document": _max_length(bid_api.EvidenceResponseIn.model_fields["document"]) or 0,
+        },
+    ),
+    "quantity_change": _small(
+        bidder_requests.QuantityChange,
+        {bidder_requests.QuantityChange: [bid_api.QuantityChangeIn]},
+        {"QuantityChange.bidder_email": EMAIL},
+    ),
+    "delivery": _small(
+        orders.Delivery,
+        {orders.Delivery: [order_api.ReceiveDelivery], orders.DeliveryLine: [order_api.InspectLine]},
+        {
+            "Delivery.contractor_email": EMAIL,
+            "Delivery.rejection_reason": _max_length(order_api.InspectDelivery.model_fields["reason"]) or 0,
+            "PriceDetermination.reason": _max_length(order_api.DeterminePrices.model_fields["reason"]) or 0,
+        },
+    ),
+    "open_market_purchase": _small(orders.OpenMarketPurchase, {orders.OpenMarketPurchase: [order_api.OpenMarketIn]}, {}),
+    "force_majeure_notice": _small(orders.ForceMajeureNotice, {orders.ForceMajeureNotice: [order_api.ForceMajeureIn]}, {}),
+    "contract_assignment": _small(
+        performance_changes.ContractAssignment,
+        {performance_changes.ContractAssignment: [order_api.RequestAssignment]},
+        {
+            "ContractAssignment.assignee_name": LEGAL_NAME,
+            "ContractAssignment.assignee_email": EMAIL,
+            "ContractAssignment.decision_reason": REASON,
+        },
+    ),
+    "ordering_agency_request": _small(
+        performance_changes.OrderingAgencyRequest, {}, {"OrderingAgencyRequest.decision_reason": REASON}
+    ),
+    "unordered_balance_statement": _small(
+        performance_changes.UnorderedBalanceStatement,
+        {performance_changes.BalanceLine: [order_api.BalanceLineIn]},
+        {"UnorderedBalanceStatement.lines": LINES},
+    ),
+    "term_shortfall_report": _small(
+        performance_changes.TermShortfallReport,
+        {orders.Shortfall: [order_api.BalanceLineIn]},
+        {"TermShortfallReport.lines": LINES},
+    ),
+    "rfp-consensus": _small(
+        rfp_evaluation.Consensus,
+        {
+            rfp_evaluation.Consensus: [evaluation_api.ConsensusIn],
+            rfp_evaluation.FactorScore: [evaluation_api.FactorScoreIn],
+        },
+        {
+            "Consensus.proposer_name": LEGAL_NAME,
+            "Consensus.classification_reason": _max_length(evaluation_api.ClassificationIn.model_fields["reason"]) or 0,
+        },
+    ),
+    "rfp-score-sheet": _small(
+        rfp_evaluation.ScoreSheet,
+        {rfp_evaluation.ScoreSheet: [evaluation_api.ScoresIn], rfp_evaluation.FactorScore: [evaluation_api.FactorScoreIn]},
+        {},
+    ),
+    "rfp-evaluator": _small(
+        rfp_evaluation.Evaluator,
+        {rfp_evaluation.Evaluator: [evaluation_api.EvaluatorIn], rfp_evaluation.Declaration: [evaluation_api.DeclarationIn]},
+        {"Evaluator.email": EMAIL},
+    ),
+    "rfp-discussion-message": _small(
+        rfp_discussions.DiscussionMessage, {rfp_discussions.DiscussionMessage: [discussion_api.DiscussionMessageIn]}, {}
+    ),
+    "rfp-discussion": _small(rfp_discussions.DiscussionThread, {}, {"DiscussionThread.awaiting": rfp_discussions.MAX_AWAITING}),
+    "rfp-disclosure": _small(
+        rfp_negotiations.Disclosure,
+        {
+            rfp_negotiations.Disclosure: [negotiation_api.ConfidentialityDecisionsIn],
+            rfp_negotiations.DisclosureDecision: [negotiation_api.DisclosureDecisionIn],
+        },
+        {},
+    ),
+    "rfp-negotiation": _small(
+        rfp_negotiations.Negotiation,
+        {rfp_negotiations.Negotiation: [negotiation_api.TerminateNegotiationIn, negotiation_api.NegotiatedAgreementIn]},
+        {
+            "Negotiation.proposer_name": LEGAL_NAME,
+            "Negotiation.proposer_email": EMAIL,
+            "Negotiation.principal_elements[]": PRINCIPAL_ELEMENT,
+        },
+    ),
+    "delegation": _small(
+        delegations.Delegation,
+        {delegations.Delegation: [delegation_api.DelegationIn]},
+        {"Delegation.revoke_reason": _max_length(delegation_api.RevokeIn.model_fields["reason"]) or 0},
+    ),
+    "delegation_order": _small(
+        delegations.DelegationOrder,
+        {delegations.DelegationOrder: [delegation_api.DelegationOrderIn]},
+        {
+            "DelegationOrder.non_competitive_reason": _max_length(delegation_api.NonCompetitiveIn.model_fields["reason"]) or 0,
+            "DelegationOrder.finding_note": _max_length(delegation_api.ReviewIn.model_fields["note"]) or 0,
+        },
+    ),
+    "plan_amendment": _small(
+        plans_amendments.PlanAmendment,
+        {plans_amendments.PlanAmendment: [plan_api.RequestAmendment]},
+        {
+            "PlanAmendment.decision_note": _max_length(plan_api.OpmDecision.model_fields["note"]) or 0,
+            **dict.fromkeys(("PlanAmendment.decision_token", "PlanAmendment.publication_token"), TASK_TOKEN),
+        },
+    ),
+    "officials-on-file": _small(
+        officials.OfficialsOnFile,
+        {officials.Official: [surplus_api.OfficialIn]},
+        {"OfficialsOnFile.officials": officials.MAX_OFFICIALS},
+    ),
+    "surplus-property": _small(
+        surplus.SurplusProperty,
+        {
+            surplus.SurplusProperty: [surplus_api.SurplusReportIn],
+            surplus.Disposal: [surplus_api.DisposalIn],
+            surplus.ScrapFinding: [surplus_api.ScrapFindingIn],
+            surplus.Inspection: [surplus_api.InspectionIn],
+            surplus.ComponentRecovery: [surplus_api.ComponentRecoveryIn],
+        },
+        {
+            "SurplusProperty.recoveries": surplus.MAX_RECOVERIES,
+            "SurplusProperty.transfer_signed_by": 200,
+            "SurplusProperty.sold_to": _max_length(surplus_api.SaleIn.model_fields["buyer"]) or 0,
+        },
+    ),
+    "warehouse-item": _small(warehouse.WarehouseItem, {warehouse.WarehouseItem: [warehouse_api.ItemIn]}, {}),
+    "warehouse-shipping-date": _small(warehouse.ShippingDate, {}, {}),
+    "warehouse-requisition": _small(
+        warehouse.WarehouseRequisition,
+        {
+            warehouse.WarehouseRequisition: [warehouse_api.WarehouseRequisitionIn],
+            warehouse.RequisitionLine: [warehouse_api.ItemIn, warehouse_api.CountIn],
+        },
+        {},
+    ),
+    "sole_source_request": _small(
+        sole_source.SoleSourceRequest,
+        {
+            sole_source.SoleSourceRequest: [
+                sole_source_api.SoleSourceRequestIn,
+                sole_source_api.SoleSourceDeterminationIn,
+                sole_source_api.SoleSourceContractIn,
+            ],
+            solicitations.LineItem: [solicitation_api.SolicitationLineIn],
+        },
+        {
+            "SoleSourceRequest.contractor_name": LEGAL_NAME,
+            "SoleSourceRequest.refusal_reason": _max_length(sole_source_api.SoleSourceDeterminationIn.model_fields["reason"])
+            or 0,
+        },
+        lambda request: dataclasses.replace(request, lines=within_form(request.lines)),
+    ),
+    "attention": _small(
+        attention.Attention,
+        {},
+        {
+            "Attention.error": 256,  # a Step Functions error name
+            "Attention.cause": attention_services.CAUSE_LIMIT,
+            "Attention.token": TASK_TOKEN,
+            "Attention.execution": 2048,  # an execution ARN
+        },
+    ),
+}
+
+
 LARGEST = {
+    **SMALL,
     "bid": largest_opened_bid,
+    "proposal": largest_opened_proposal,
+    "award": largest_whole_award,
+    "invoice": largest_invoice,
+    "plan": largest_plan,
     "solicitation": largest_solicitation,
     "contract": largest_contract,
     "rfp": largest_rfp,
@@ -319,45 +700,9 @@ class Parts:
 NOT_YET_SIZED = {
     "vendor": "tests/unit/test_item_sizes.py",
     "vendor_commodity": "tests/unit/test_item_sizes.py",
-    "plan": "500 services of up to 100 contractors, each schedule version copied into the plan: limits to redesign",
-    "award": "a candidate per bid, each with every line of its scope: candidates to store apart",
-    "proposal": "documents and confidentiality requests, sealed",
-    "invoice": "withholdings, set-offs and payments as they come",
-    **dict.fromkeys(
-        (
-            "attention",
-            "bid_attempt",
-            "contract_amendment",
-            "contract_assignment",
-            "delegation",
-            "delegation_order",
-            "delivery",
-            "evidence_request",
-            "force_majeure_notice",
-            "message",
-            "officials-on-file",
-            "open_market_purchase",
-            "ordering_agency_request",
-            "plan_amendment",
-            "quantity_change",
-            "rfp-consensus",
-            "rfp-disclosure",
-            "rfp-discussion",
-            "rfp-discussion-message",
-            "rfp-evaluator",
-            "rfp-memorandum",
-            "rfp-negotiation",
-            "rfp-score-sheet",
-            "sole_source_request",
-            "surplus-property",
-            "term_shortfall_report",
-            "unordered_balance_statement",
-            "warehouse-item",
-            "warehouse-requisition",
-            "warehouse-shipping-date",
-        ),
-        "bounded texts and lists of one request each, not yet measured",
-    ),
+    "contract_amendment": "the contract's lines before and after (twice a contract's 2 MB form): to keep the changed lines only",
+    "rfp-memorandum": "each ranked proposer's rationale, factor reasons and description (R-16o): to bound or keep in parts",
+    "message": "an email rendered from its record (an invitation's lines, a tabulation): to bound or keep its body apart",
 }
 
 
@@ -502,8 +847,92 @@ def test_a_bid_past_its_stored_size_is_refused_naming_its_lines():
         "lines": offer,
         "alternates": [{"description": f"Alternate {n}", "lines": offer} for n in range(10)],
     }
-    assert len(bids.canonical(submitted)) > bids.MAX_BID_BYTES
+    assert len(commitment.canonical(submitted)) > bids.MAX_BID_BYTES
     # When the domain checks it, Then it is refused naming the lines under R-5a
     with pytest.raises(solicitations.ValidationFailed) as refused:
         bids.check_bid(form, submitted, NOW)
     assert [(d["field"], d["rule"]) for d in refused.value.details] == [("lines", "R-5a")]
+
+
+@pytest.mark.rule("R-16c")
+def test_the_largest_proposal_fits_its_items_sealed_and_opened_and_six_open_in_one_transaction():
+    # Given the largest proposal the API accepts, sealed as received and opened as the opening writes it
+    sealed, opened = largest_proposals()
+    for proposal in (sealed, opened):
+        # When each is stored as the store stores it
+        root, audit, parts = stored(proposal)
+        # Then its item, its audit record and each of its parts fit with a margin
+        assert root < ENTITY_LIMIT_BYTES and audit < MARGIN_BYTES, (root, audit)
+        assert all(part < MARGIN_BYTES for part in parts.written_at_once), parts
+    # And the opening's one transaction holds OPENED_PER_TRANSACTION of them, each with the parts it writes
+    root, audit, parts = stored(opened)
+    assert OPENED_PER_TRANSACTION * (root + audit + sum(parts.written_at_once)) < TRANSACTION_LIMIT_BYTES
+
+
+@pytest.mark.rule("R-16c")
+def test_a_proposal_past_its_stored_size_is_refused_naming_its_documents():
+    # Given the largest proposal the bound allows, and the same with one more character of its last document
+    submitted = largest_proposal_sent()
+    proposals.check_proposal(submitted)
+    submitted["documents"][-1]["text"] += WORST_CHARACTER
+    assert len(commitment.canonical(submitted)) > proposals.MAX_PROPOSAL_BYTES
+    # When the domain checks it, Then it is refused naming the documents under R-16c
+    with pytest.raises(solicitations.ValidationFailed) as refused:
+        proposals.check_proposal(submitted)
+    assert refused.value.rule == "R-16c"
+    assert [(d["field"], d.get("rule")) for d in refused.value.details] == [("documents", "R-16c")]
+
+
+@pytest.mark.rule("R-8b")
+@pytest.mark.parametrize("largest_one", [largest_whole_award, largest_item_award], ids=["whole scope", "item split"])
+def test_the_largest_award_fits_its_items_and_a_decision_of_many_fits_its_transactions(largest_one):
+    # Given the largest award of its scope, made with as many others as one decision makes
+    award, grown = largest_one()
+    root, audit, parts = stored(award, grown)
+    # Then it fits its items with a margin, and its creation (its parts but the grown lists' first) one transaction
+    assert (
+        root < ENTITY_LIMIT_BYTES and audit < MARGIN_BYTES and all(p < MARGIN_BYTES for p in parts.written_at_once + parts.grown)
+    )
+    made = dataclasses.replace(award, shares=award.shares[:1], outcomes=(), corrections=())
+    root, audit, parts = stored(made)
+    written = root + audit + sum(parts.written_at_once)
+    # And the decision's transactions, each with the solicitation's largest change, stay within one transaction's bytes
+    decided = award_services.Change(action="solicitation.awarded", after=largest_solicitation()[0])
+    batches = award_services._decision_transactions(decided, [made] * 20)
+    per_batch = [sum(isinstance(w, award_services.Change) and w.after is made for w in batch) for batch in batches]
+    assert sum(per_batch) == 20 and max(per_batch) * written + ENTITY_LIMIT_BYTES * 3 < TRANSACTION_LIMIT_BYTES, per_batch
+
+
+@pytest.mark.rule("OPM-1")
+def test_the_largest_plan_is_within_its_bounds_and_more_justifications_are_refused_naming_them():
+    # Given the largest plan the bounds allow, and the same with one more justification
+    plan, _ = largest_plan()
+    more = dataclasses.replace(plan, waiver_justifications=(plan.waiver_justifications or ()) * 2)
+    # When the domain sizes each, Then the first is within its bounds and the second names its largest component
+    assert plans.size_problems(plan) == []
+    assert [(d["field"], d["rule"]) for d in plans.size_problems(more)] == [("waiver_justifications", "OPM-1")]
+
+
+@pytest.mark.rule("OPM-3")
+def test_a_schedule_past_its_stored_size_is_refused_naming_it():
+    # Given services well formed, each of the longest description and the most contractors, one more than fit
+    contractors = (plans.Contractor("C" * 200, "a@b.example"),) * (
+        _max_length(plan_api.ScheduledServiceIn.model_fields["current_contractors"]) or 0
+    )
+    service = plans.ScheduledService(
+        "S", "é" * 500, plans.ServiceType.POS, plans.ProcurementMethod.NON_COMPETITIVE, None, contractors
+    )
+    fitting = len(_as_many((service,) * 500, plans.MAX_SCHEDULE_BYTES))
+    schedule = [dataclasses.replace(service, service_id=f"S{n}") for n in range(fitting + 1)]
+    # When the agency drafts them, Then the 400 names the schedule and OPM-3
+    with pytest.raises(plans.ValidationFailed) as refused:
+        plans.new_plan(
+            plan_id="P-1", agency="DSS", period="FY 26-28", sections={"procurement_schedule": tuple(schedule)}, now=NOW
+        )
+    assert refused.value.rule == "OPM-3" and [(d["field"], d["rule"]) for d in refused.value.details] == [
+        ("procurement_schedule", "OPM-3")
+    ]
+    # And one service fewer is accepted
+    plans.new_plan(
+        plan_id="P-1", agency="DSS", period="FY 26-28", sections={"procurement_schedule": tuple(schedule[:-1])}, now=NOW
+    )

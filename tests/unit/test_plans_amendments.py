@@ -199,3 +199,18 @@ def test_publication_is_refused_if_the_service_changed_meanwhile():
     )
     with pytest.raises(Conflict):
         amend.publish(changed, approved, NOW)
+
+
+@pytest.mark.rule("OPM-4")
+def test_a_request_past_the_versions_a_plan_publishes_is_refused_counting_those_still_open():
+    # Given a plan one version below the bound, with a request of another service still under review
+    plan = approved_plan()
+    plan = dataclasses.replace(plan, schedule_versions=plan.schedule_versions * (plans.MAX_SCHEDULE_VERSIONS - 1))
+    pending = file(service_id="SHELTER", change=ScheduleChange.TO_COMPETITIVE, plan=plan, date_after=date(2027, 1, 4))
+    # When the agency files one more, Then the 400 names the service and the rule, as the open one would take the last
+    with pytest.raises(ValidationFailed) as refused:
+        file(plan=plan, open_amendments=[pending])
+    assert refused.value.rule == "OPM-4"
+    assert [(d["field"], d["rule"]) for d in refused.value.details] == [("service_id", "OPM-4")]
+    # And without the open one it is filed
+    assert file(plan=plan).status is PlanAmendmentStatus.UNDER_REVIEW

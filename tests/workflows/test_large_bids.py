@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from chalicelib.domain.bids import MAX_BID_BYTES, canonical
+from chalicelib.domain.bids import MAX_BID_BYTES
+from chalicelib.domain.commitment import canonical
 from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors
 
 LINES = 500
