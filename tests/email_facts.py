@@ -33,6 +33,7 @@ INVITATION = {
             "no_substitute": True,
         },
     ],
+    "more_lines": 0,
     "all_or_none": False,
     "alternates_allowed": True,
     "guaranty_percent": D(5),

@@ -129,6 +129,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
             "due": ("pending" if m.status is MessageStatus.PENDING else "settled", f"{due_key(m.next_attempt_at)}#{m.id}")
         },
         audited=False,
+        parts=("text", "html"),  # the bodies, bounded by what an email renders (emails.EMAIL_LINES)
     ),
     # by_status: "pending_confirmation", "active" (invited to bid, R-4) or "suspended", sorted by normalised legal
     # name, so that equal names are adjacent and duplicates are found by Query (services/vendors.duplicates)
@@ -200,6 +201,7 @@ ENTITY_TYPES: dict[type, EntityType] = {
         ContractAmendment,
         slots={"by_contract": "gsi1"},
         keys=lambda a: {"by_contract": (a.contract_id, f"{a.number:06d}#{a.id}")},
+        parts=("lines_before", "lines_after"),  # the lines it changes, at most a request's 200
     ),
     ContractAssignment: EntityType(
         "contract_assignment",

@@ -567,8 +567,18 @@ class ContractAmendmentOut(ApiModel):
     decision_reason: str | None = Field(None, description="The reason of a refusal.")
 
     @classmethod
-    def of(cls, a) -> ContractAmendmentOut:
-        return cls.model_validate(dataclasses.asdict(a))
+    def of(cls, a, lines: tuple[tuple, tuple]) -> ContractAmendmentOut:
+        """`lines`: the contract's lines before and after it (services.performance_changes.amendment_lines)."""
+        before, after = lines
+        return cls.model_validate(
+            dataclasses.asdict(a)
+            | {"lines_before": [dataclasses.asdict(x) for x in before], "lines_after": [dataclasses.asdict(x) for x in after]}
+        )
+
+
+def _amendments_out(call: Call, contract_id: str, amendments: list) -> list[ContractAmendmentOut]:
+    lines = performance_changes.amendment_lines(call.deps, contract_id, amendments)
+    return [ContractAmendmentOut.of(a, lines[a.id]) for a in amendments]
 
 
 class RequestAssignment(RequestBody):
@@ -616,11 +626,10 @@ class AssignmentOut(ApiModel):
 def amend_contract(call: Call, contract_id: str):
     """A written amendment signed for the Commissioner: new quantities, prices or term end, numbered and kept with the previous ones; it takes effect when the contractor accepts it."""
     changes = [LineChange(line.line_id, line.quantity, line.unit_price) for line in call.body.lines]
-    return ContractAmendmentOut.of(
-        performance_changes.amend_contract(
-            call.deps, call.actor, contract_id, changes=changes, term_end=call.body.term_end, reason=call.body.reason
-        )
+    amendment = performance_changes.amend_contract(
+        call.deps, call.actor, contract_id, changes=changes, term_end=call.body.term_end, reason=call.body.reason
     )
+    return _amendments_out(call, contract_id, [amendment])[0]
 
 
 @operation(
@@ -637,11 +646,10 @@ def amend_contract(call: Call, contract_id: str):
 )
 def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
     """The contractor's acceptance puts the amendment in effect (new lines, extended term); a refusal leaves the contract unchanged."""
-    return ContractAmendmentOut.of(
-        performance_changes.decide_amendment(
-            call.deps, call.actor, contract_id, amendment_id, accept=call.body.accept, reason=call.body.reason
-        )
+    decided = performance_changes.decide_amendment(
+        call.deps, call.actor, contract_id, amendment_id, accept=call.body.accept, reason=call.body.reason
     )
+    return _amendments_out(call, contract_id, [decided])[0]
 
 
 @operation(
@@ -659,7 +667,8 @@ def decide_contract_amendment(call: Call, contract_id: str, amendment_id: str):
 def list_contract_amendments(call: Call, contract_id: str):
     """Every amendment in number order, each with the lines before and after."""
     found = performance_changes.list_amendments(call.deps, call.actor, contract_id, page_request(call))
-    return page_of(call, found, ContractAmendmentOut.of)
+    shown = dict(zip((a.id for a in found.items), _amendments_out(call, contract_id, list(found.items))))
+    return page_of(call, found, lambda a: shown[a.id])
 
 
 @operation(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 from dataclasses import dataclass
 
 # a message written by a request or task is first tried by that same caller (`Deps.commit`); the delivery worker
@@ -130,6 +131,23 @@ def needs_attention(message: Message) -> bool:
 
 def recipient_key(broadcast: Message, address: str) -> str:
     return f"{broadcast.id}:{address.lower()}"
+
+
+# the bytes a page of a broadcast writes at most: its copies and the broadcast's own change, within DynamoDB's 4 MB
+# transaction with room for the items' other attributes
+PAGE_BYTES = 3 * 1024 * 1024
+
+
+def copy_bytes(broadcast: Message) -> int:
+    """The most bytes one copy of the broadcast to one address takes as stored (its texts as JSON, and the rest)."""
+    texts = json.dumps([broadcast.id, broadcast.to, broadcast.subject, broadcast.text, broadcast.html], ensure_ascii=False)
+    return len(texts.encode()) + 4096
+
+
+def page_size(broadcast: Message, most: int) -> int:
+    """How many addresses one page of the broadcast writes: `most`, fewer when its copies would pass PAGE_BYTES with
+    the broadcast itself; at least one (an email fits an item: emails.EMAIL_LINES)."""
+    return max(1, min(most, PAGE_BYTES // copy_bytes(broadcast) - 1))
 
 
 def expanded_page(broadcast: Message, cursor: str | None, written: int) -> Message:

@@ -227,9 +227,22 @@ class LineChange:
 
 
 @dataclass(frozen=True)
+class LineTerms:
+    """A contract line's quantity and unit price: what an amendment changes (R-9c). Its description and unit stay the
+    contract's, which no amendment changes."""
+
+    line_id: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
 class ContractAmendment:
-    """One written amendment: the contract's lines and term end before and after, numbered in order (R-9c).
-    Every amendment changes the contractor's obligations, so it binds only once the contractor accepts it."""
+    """One written amendment: the terms of the lines it changes and the term end, before and after, numbered in order
+    (R-9c). Every amendment changes the contractor's obligations, so it binds only once the contractor accepts it.
+    It keeps only the lines it changes (at most a request's 200), not the contract's: the contract's lines before and
+    after it are rebuilt from the contract (`amendment_lines`), so its creation fits one transaction with the
+    contract's."""
 
     id: str
     contract_id: str
@@ -237,8 +250,8 @@ class ContractAmendment:
     agency: str
     contractor_org: str
     reason: str
-    lines_before: tuple[ContractLine, ...]
-    lines_after: tuple[ContractLine, ...]
+    lines_before: tuple[LineTerms, ...]  # the lines it changes, as they were
+    lines_after: tuple[LineTerms, ...]  # ... and as it makes them
     signed_by: str
     signed_at: dt.datetime
     term_end_before: dt.date | None = None
@@ -307,7 +320,7 @@ def amend(
         by_id[change.line_id] = change
     if problems:
         raise ValidationFailed("The amendment is invalid.", rule="R-9c", details=problems)
-    lines = tuple(_amended(line, by_id.get(line.line_id)) for line in contract.lines)
+    changed = [(line, _amended(line, by_id[line.line_id])) for line in contract.lines if line.line_id in by_id]
     number = contract.amendment_number + 1
     record = ContractAmendment(
         id=amendment_id,
@@ -316,8 +329,8 @@ def amend(
         agency=contract.agency,
         contractor_org=contract.contractor_org,
         reason=reason.strip(),
-        lines_before=contract.lines,
-        lines_after=lines,
+        lines_before=tuple(_terms(before) for before, _ in changed),
+        lines_after=tuple(_terms(after) for _, after in changed),
         signed_by=signed_by,
         signed_at=now,
         term_end_before=contract.term_end,
@@ -342,9 +355,43 @@ def decide_amendment(
     if not accept:
         return decided, None
     require_active(contract, "R-9c")
-    if (contract.lines, contract.term_end) != (amendment.lines_before, amendment.term_end_before):
+    current = {line.line_id: _terms(line) for line in contract.lines}
+    if any(current.get(t.line_id) != t for t in amendment.lines_before) or contract.term_end != amendment.term_end_before:
         raise Conflict(f"Contract {contract.id} changed since amendment {amendment.number} was written.", rule="R-9c")
-    return decided, dataclasses.replace(contract, lines=amendment.lines_after, term_end=amendment.term_end_after)
+    lines = _with_terms(contract.lines, amendment.lines_after)
+    return decided, dataclasses.replace(contract, lines=lines, term_end=amendment.term_end_after)
+
+
+def _terms(line: ContractLine) -> LineTerms:
+    return LineTerms(line.line_id, line.quantity, line.unit_price)
+
+
+def _with_terms(lines: tuple[ContractLine, ...], terms: tuple[LineTerms, ...]) -> tuple[ContractLine, ...]:
+    """The lines with the quantities and unit prices of `terms`; the others as they are."""
+    by_id = {t.line_id: t for t in terms}
+    return tuple(
+        line
+        if (t := by_id.get(line.line_id)) is None
+        else dataclasses.replace(line, quantity=t.quantity, unit_price=t.unit_price)
+        for line in lines
+    )
+
+
+def amendment_lines(
+    contract: Contract, amendments: list[ContractAmendment]
+) -> dict[str, tuple[tuple[ContractLine, ...], tuple[ContractLine, ...]]]:
+    """Each amendment's contract lines before and after it, by id, rebuilt from the contract as it is: only accepted
+    amendments change its lines (each against the lines it was written for, `decide_amendment`), so walking back from
+    the newest, each accepted one is undone (its lines as they were)."""
+    lines = contract.lines
+    found = {}
+    for amendment in sorted(amendments, key=lambda a: a.number, reverse=True):
+        if amendment.status is Decision.ACCEPTED:
+            after, lines = lines, _with_terms(lines, amendment.lines_before)
+            found[amendment.id] = (lines, after)
+        else:
+            found[amendment.id] = (lines, _with_terms(lines, amendment.lines_after))
+    return found
 
 
 class AssignmentStatus(str, enum.Enum):

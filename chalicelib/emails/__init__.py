@@ -28,6 +28,10 @@ OPM_GUIDELINES = (
     "under the Office of Policy and Management's procurement plan guidelines for health and human services and personal services"
 )
 _RULE = re.compile(r"^R-(\d+)([a-z]?)")
+# An email lists at most this many lines of a record and links to its public page for the rest: an email is written
+# in one transaction with the change that causes it, and each copy of a broadcast again, so its size is bounded by
+# what it renders, not by the record (docs/decisions.md, "Items sized by design")
+EMAIL_LINES = 20
 
 
 def names() -> list[str]:

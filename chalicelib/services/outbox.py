@@ -20,7 +20,8 @@ from chalicelib.services.ports import Actor, Change, Deps, Email, Send
 log = logging.getLogger(__name__)
 
 WORKER = Actor.system("outbox")
-PAGE = 99  # a broadcast's addresses written per transaction, with the broadcast itself: DynamoDB's 100 items
+PAGE = 99  # a broadcast's addresses written per transaction, with the broadcast itself: DynamoDB's 100 items (fewer
+# for a large email: rules.page_size)
 TIME_RESERVE_MS = 30_000  # the worker stops taking work this long before its Lambda timeout
 
 # audience name -> page(deps, of, cursor, size) -> (addresses, next cursor or None when the audience is exhausted)
@@ -129,7 +130,7 @@ def _expand_page(deps: Deps, broadcast: Message, audience: Audience, counts: dic
         page = AUDIENCES[audience.name]
     except KeyError:
         raise NotFound(f"No audience {audience.name!r} for broadcast {broadcast.id}.") from None
-    addresses, cursor = page(deps, audience.of, broadcast.cursor, PAGE)
+    addresses, cursor = page(deps, audience.of, broadcast.cursor, rules.page_size(broadcast, PAGE))
     if not broadcast.cursor and not broadcast.recipients:
         addresses = [*broadcast.to, *addresses]  # the extra addresses go with the first page
     unique = sorted({a.lower(): a for a in addresses}.values())

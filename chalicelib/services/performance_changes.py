@@ -8,7 +8,7 @@ import datetime as dt
 
 from chalicelib import emails
 from chalicelib.domain import performance_changes as rules
-from chalicelib.domain.contracts import Contract
+from chalicelib.domain.contracts import Contract, ContractLine
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.performance_changes import (
     BalanceLine,
@@ -240,13 +240,13 @@ def amend_contract(
     changed = [
         {
             "line": after.line_id,
-            "description": after.description,
-            "unit": after.unit,
+            "description": line.description,
+            "unit": line.unit,
             "quantity": (before.quantity, after.quantity),
             "unit_price": (before.unit_price, after.unit_price),
         }
         for before, after in zip(amendment.lines_before, amendment.lines_after)
-        if after != before
+        if after != before and (line := contract.line(after.line_id)) is not None
     ]
     term = (
         (amendment.term_end_before, amendment.term_end_after) if amendment.term_end_after != amendment.term_end_before else None
@@ -314,6 +314,16 @@ def decide_amendment(
     if stored and extended is not None and extended != decided.term_end_before:
         start_term_timer(deps, contract.id, extended)
     return decided
+
+
+def amendment_lines(
+    deps: Deps, contract_id: str, amendments: list[ContractAmendment]
+) -> dict[str, tuple[tuple[ContractLine, ...], tuple[ContractLine, ...]]]:
+    """The contract's lines before and after each of `amendments` (rules.amendment_lines), from the contract and its
+    other amendments as stored; `amendments` as given (just written, or a page read)."""
+    contract = deps.load(Contract, contract_id)
+    known = {a.id: a for a in deps.store.iterate(ContractAmendment, "by_contract", contract_id)} | {a.id: a for a in amendments}
+    return rules.amendment_lines(contract, list(known.values()))
 
 
 def list_amendments(deps: Deps, actor: Actor, contract_id: str, page: PageRequest) -> Listing[ContractAmendment]:

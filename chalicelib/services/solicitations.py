@@ -227,8 +227,8 @@ def award_period_ended(deps: Deps, execution: str, solicitation_id: str) -> dict
 
 
 def invitation_facts(sol: Solicitation) -> dict:
-    """What a vendor needs to decide to bid (R-4, R-5b): the lines with their quantities and units, the opening and
-    the invitation's conditions."""
+    """What a vendor needs to decide to bid (R-4, R-5b): the first lines (emails.EMAIL_LINES) with their quantities and
+    units and how many more the invitation's page lists, the opening and the invitation's conditions."""
     return {
         "id": sol.id,
         "title": sol.title,
@@ -243,8 +243,9 @@ def invitation_facts(sol: Solicitation) -> dict:
                 "unit": li.unit,
                 "no_substitute": li.no_substitute,
             }
-            for li in sol.lines
+            for li in sol.lines[: emails.EMAIL_LINES]
         ],
+        "more_lines": max(0, len(sol.lines) - emails.EMAIL_LINES),
         "all_or_none": sol.all_or_none,
         "alternates_allowed": sol.alternates_allowed,
         "guaranty_percent": sol.guaranty_percent,

@@ -21,6 +21,7 @@ import annotated_types
 import pytest
 from pydantic import BaseModel, WithJsonSchema
 
+from chalicelib import emails
 from chalicelib.adapters.dynamo import (
     ENTITY_LIMIT_BYTES,
     TRANSACTION_LIMIT_BYTES,
@@ -60,6 +61,7 @@ from chalicelib.domain import (
     invoices,
     officials,
     orders,
+    outbox,
     performance_changes,
     plans,
     plans_amendments,
@@ -76,6 +78,7 @@ from chalicelib.domain import (
 )
 from chalicelib.services import attention as attention_services
 from chalicelib.services import awards as award_services
+from chalicelib.services import solicitations as solicitation_services
 from chalicelib.services.sealed import OPENED_PER_TRANSACTION
 
 MARGIN_BYTES = 350 * 1024  # below DynamoDB's 400 KB item limit
@@ -433,6 +436,28 @@ def largest_plan() -> tuple[plans.Plan, frozenset[str]]:
     return dataclasses.replace(plan, waiver_justifications=waivers, schedule_versions=versions), frozenset({"schedule_versions"})
 
 
+def largest_emails() -> list[emails.Email]:
+    """The largest emails the system renders, from the largest records they render: an invitation's notice (its
+    first emails.EMAIL_LINES lines), its addendum of the longest text and its cancellation of the longest reason."""
+    sol, _ = largest_solicitation()
+    facts = solicitation_services.invitation_facts(sol)
+    link = "https://portal.example/" + "9" * UNLIMITED_TEXT
+    addendum = WORST_CHARACTER * (_max_length(solicitation_api.AddendumIn.model_fields["text"]) or 0)
+    return [
+        emails.render("invitation_to_bid", to=(), solicitation=facts, link=link),
+        emails.render("addendum", to=(), solicitation=facts, number=50, text=addendum, postponed_from=NOW, link=link),
+        emails.render("invitation_cancelled", to=(), solicitation=facts, reason=sol.cancel_reason, link=link),
+    ]
+
+
+def largest_message() -> tuple[outbox.Message, frozenset[str]]:
+    """A broadcast of the largest email, to the most extra addresses, its longest error and cursor."""
+    email = max(largest_emails(), key=lambda e: len(json.dumps([e.text, e.html], ensure_ascii=False).encode()))
+    audience = outbox.Audience("solicitation-recipients", "9" * UNLIMITED_TEXT)
+    message = outbox.new_broadcast("9" * UNLIMITED_TEXT, audience, email.subject, email.text, (), NOW, html=email.html)
+    return dataclasses.replace(message, to=("9" * EMAIL,) * 10, last_error="9" * 500, cursor="9" * EMAIL), frozenset()
+
+
 def largest_opened_bid() -> tuple[bids.Bid, frozenset[str]]:
     return largest_bids(None)[2], GROWN_BY_BID
 
@@ -549,6 +574,20 @@ SMALL = {
         performance_changes.TermShortfallReport,
         {orders.Shortfall: [order_api.BalanceLineIn]},
         {"TermShortfallReport.lines": LINES},
+    ),
+    "contract_amendment": _small(
+        performance_changes.ContractAmendment,
+        {
+            performance_changes.ContractAmendment: [order_api.AmendContract],
+            performance_changes.LineTerms: [order_api.LineChangeIn],
+        },
+        {
+            **dict.fromkeys(
+                ("ContractAmendment.lines_before", "ContractAmendment.lines_after"),
+                _max_length(order_api.AmendContract.model_fields["lines"]) or 0,  # the lines it changes
+            ),
+            "ContractAmendment.decision_reason": REASON,
+        },
     ),
     "rfp-consensus": _small(
         rfp_evaluation.Consensus,
@@ -686,6 +725,7 @@ LARGEST = {
     "requisition": largest_requisition,
     "purchase_order": largest_order,
     "emergency_purchase": largest_emergency,
+    "message": largest_message,
 }
 
 
@@ -700,9 +740,9 @@ class Parts:
 NOT_YET_SIZED = {
     "vendor": "tests/unit/test_item_sizes.py",
     "vendor_commodity": "tests/unit/test_item_sizes.py",
-    "contract_amendment": "the contract's lines before and after (twice a contract's 2 MB form): to keep the changed lines only",
-    "rfp-memorandum": "each ranked proposer's rationale, factor reasons and description (R-16o): to bound or keep in parts",
-    "message": "an email rendered from its record (an invitation's lines, a tabulation): to bound or keep its body apart",
+    "rfp-memorandum": "each ranked proposer's rationale, factor reasons and description (R-16o): one proposer is 1.15 MB of "
+    "the worst characters, an element past an item, so parts do not suffice: to name the consensus records and proposals "
+    "it rests on rather than copy them, and to bound a request's proposals",
 }
 
 
@@ -936,3 +976,46 @@ def test_a_schedule_past_its_stored_size_is_refused_naming_it():
     plans.new_plan(
         plan_id="P-1", agency="DSS", period="FY 26-28", sections={"procurement_schedule": tuple(schedule[:-1])}, now=NOW
     )
+
+
+@pytest.mark.rule("R-4")
+def test_a_page_of_the_largest_broadcast_and_the_change_an_email_is_written_with_fit_one_transaction():
+    # Given the largest email the system renders, broadcast, and the largest invitation's change it is written with
+    message, _ = largest_message()
+    root, _, parts = stored(message)  # not audited
+    copy = root + sum(parts.written_at_once)
+    sol_root, sol_audit, sol_parts = stored(largest_solicitation()[0], frozenset({"addenda"}))
+    # Then the change with its broadcast fits one transaction (an addendum rewrites one part of the addenda)
+    assert sol_root + sol_audit + max(sol_parts.grown) + copy < TRANSACTION_LIMIT_BYTES
+    # And a page of its copies (outbox.page_size) with the broadcast fits one too, each copy counted as stored
+    size = outbox.page_size(message, 99)
+    assert size >= 1 and (size + 1) * copy < TRANSACTION_LIMIT_BYTES, (size, copy)
+    assert outbox.copy_bytes(message) >= copy
+
+
+@pytest.mark.rule("R-4")
+def test_an_invitation_email_lists_its_first_lines_and_sends_the_reader_to_the_portal_for_the_rest():
+    # Given the largest invitation, of more lines than an email lists
+    sol, _ = largest_solicitation()
+    sol = dataclasses.replace(sol, lines=tuple(dataclasses.replace(line, id=f"L{n}") for n, line in enumerate(sol.lines)))
+    assert len(sol.lines) > emails.EMAIL_LINES
+    # When its notice is rendered
+    email = emails.render(
+        "invitation_to_bid", to=(), solicitation=solicitation_services.invitation_facts(sol), link="https://portal.example/x"
+    )
+    # Then it lists the first EMAIL_LINES lines, counts the rest and links to the invitation's page
+    listed = [n for n in range(len(sol.lines)) if f"Line L{n}:" in email.text]
+    assert listed == list(range(emails.EMAIL_LINES))
+    more = f"{len(sol.lines) - emails.EMAIL_LINES} more lines"
+    assert more in email.text and more in email.html and "https://portal.example/x" in email.text
+
+
+@pytest.mark.rule("R-9c")
+def test_the_largest_amendment_is_written_in_one_transaction_with_the_largest_contracts_change():
+    # Given the largest amendment (the most lines a request changes, before and after) and the largest contract
+    amendment, _ = LARGEST["contract_amendment"]()
+    contract, _ = largest_contract()
+    root, audit, parts = stored(amendment)
+    contract_root, contract_audit, _ = stored(contract)
+    # Then its creation, with the contract's change (its lines' parts unchanged, not rewritten), fits one transaction
+    assert root + audit + sum(parts.written_at_once) + contract_root + contract_audit < TRANSACTION_LIMIT_BYTES

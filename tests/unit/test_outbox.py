@@ -172,6 +172,30 @@ def test_a_worker_out_of_time_stops_between_pages_and_the_next_run_continues_wit
     assert sorted(m.to[0] for m in deps.notifier.sent) == sorted(f"bids@v{n:03d}.example" for n in range(150))
 
 
+@pytest.mark.rule("R-4")
+def test_a_broadcast_of_a_large_email_is_expanded_in_pages_whose_copies_fit_one_transaction(deps, sol, monkeypatch):
+    # Given 5 vendors of the commodity and a notice of about 600 KB (text and HTML): its five copies pass PAGE_BYTES
+    for n in range(5):
+        vendor(deps, f"v{n:03d}")
+    body = "x" * 300_000
+    deps.commit(
+        SYSTEM, deps.clock.now(), [Broadcast("notice", Audience("invited-vendors", sol.id), Email((), "Invitation", body, body))]
+    )
+    asked: list[int] = []
+    page = outbox.AUDIENCES["invited-vendors"]
+
+    def recorded(d, of: str, cursor: str, size: int) -> tuple[list[str], str | None]:
+        asked.append(size)
+        return page(d, of, cursor, size)
+
+    monkeypatch.setitem(outbox.AUDIENCES, "invited-vendors", recorded)
+    # When the worker expands it
+    outbox.deliver_due(deps)
+    # Then each page writes as many copies as fit with the broadcast, and every vendor gets one email
+    assert asked and all(size * rules.copy_bytes(message(deps, "notice")) < rules.PAGE_BYTES for size in asked), asked
+    assert sorted(m.to[0] for m in deps.notifier.sent) == [f"bids@v{n:03d}.example" for n in range(5)]
+
+
 def test_the_due_key_orders_instants_as_strings():
     early = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
     assert (

@@ -465,3 +465,14 @@ def test_the_award_period_timer_ends_with_the_thirtieth_connecticut_day_not_thir
     assert not _award_period_timer_fired(stack, sol_id)
     clock.advance(to=dt.datetime(2026, 4, 16, 0, 0, 1, tzinfo=CT))
     assert _award_period_timer_fired(stack, sol_id)
+
+
+@pytest.mark.rule("R-4")
+def test_the_notice_of_an_invitation_of_many_lines_lists_the_first_twenty_and_sends_vendors_to_its_page(api, stack):
+    # Given an invitation of 25 lines, published with two vendors of its commodity registered
+    lines = [{"id": f"{n}", "description": f"Copy paper, grade {n}", "quantity": "10", "unit": "case"} for n in range(1, 26)]
+    sol_id = publish_with_two_vendors(api, stack, lines=lines)
+    # When the notice is emailed, Then it lists lines 1 to 20, counts the other 5 and links to the invitation's page
+    (notice,) = [m for m in mails_to(stack, "acme") if m["subject"].startswith(f"Invitation to bid {sol_id}")]
+    assert [n for n in range(1, 26) if f"Line {n}: Copy paper, grade {n};" in notice["text"]] == list(range(1, 21))
+    assert "5 more lines" in notice["text"] and "5 more lines" in notice["html"] and f"/solicitations/{sol_id}" in notice["text"]

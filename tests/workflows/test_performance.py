@@ -126,6 +126,39 @@ def test_only_purchasing_amends_a_contract_over_http_and_it_binds_when_the_contr
     assert [a["number"] for a in api.as_vendor(CONTRACTOR).get(f"/contracts/{contract.id}/amendments").json["items"]] == [1]
 
 
+@pytest.mark.rule("R-9c")
+def test_each_amendment_over_http_shows_the_contracts_lines_before_and_after_it_though_it_keeps_only_those_it_changes(
+    api, contract
+):
+    purchasing, vendor = api.as_purchasing(), api.as_vendor(CONTRACTOR)
+    original = [(x["line_id"], x["quantity"], x["unit_price"]) for x in purchasing.get(f"/contracts/{contract.id}").json["lines"]]
+    (one, q1, p1), (two, q2, p2) = original[:2]
+
+    def amend(change: dict, accept: bool) -> None:
+        signed = purchasing.post(f"/contracts/{contract.id}/amendments", json={"lines": [change], "reason": "more"})
+        assert signed.status == 201, signed.json
+        path = f"/contracts/{contract.id}/amendments/{signed.json['id']}/decision"
+        assert vendor.post(path, json={"accept": accept, "reason": "" if accept else "no"}).status == 200
+
+    # Given line 1 raised to 150 (accepted), line 2's price cut to 1.00 (accepted), line 1 to 160 (refused)
+    amend({"line_id": one, "quantity": "150"}, True)
+    amend({"line_id": two, "unit_price": "1.00"}, True)
+    amend({"line_id": one, "quantity": "160"}, False)
+    # When the contractor lists the amendments
+    items = vendor.get(f"/contracts/{contract.id}/amendments").json["items"]
+
+    # Then each shows every line of the contract as it was before it and as it makes it, rebuilt from the contract
+    def terms(lines: list[dict]) -> list[tuple]:
+        return [(x["line_id"], x["quantity"], x["unit_price"]) for x in lines[:2]]
+
+    assert [(terms(a["lines_before"]), terms(a["lines_after"])) for a in items] == [
+        ([(one, q1, p1), (two, q2, p2)], [(one, "150", p1), (two, q2, p2)]),
+        ([(one, "150", p1), (two, q2, p2)], [(one, "150", p1), (two, q2, "1.00")]),
+        ([(one, "150", p1), (two, q2, "1.00")], [(one, "160", p1), (two, q2, "1.00")]),
+    ]
+    assert all(len(a["lines_before"]) == len(original) == len(a["lines_after"]) for a in items)
+
+
 ORDER_80 = {
     "lines": [{"line_id": "1", "quantity": "80"}, {"line_id": "2", "quantity": "20"}],
     "deliver_by": "2026-04-10",
