@@ -278,9 +278,9 @@ def _row(m: Measured) -> dict:
 def run(sizes=(100, 1000)) -> list:
     """Rows for `make bench` (see bench/__main__.py): one per opening size, the projection on AWS with its goals,
     then the memory and request units of a separate traced run."""
-    from chalicelib.services import bids
+    from chalicelib.services import bids, sealed
 
-    workers = getattr(bids, "OPENING_WORKERS", 1)
+    workers = sealed.OPENING_WORKERS
     page = bids.OPENING_BATCH
     logging.getLogger("ct-procurement").setLevel(logging.WARNING)
     measured = [opening(size) for size in sizes]
