@@ -12,32 +12,17 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamo import DynamoStore
 from chalicelib.domain import audit_log as merkle
-from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
+from chalicelib.domain.solicitations import SolicitationStatus
 from chalicelib.services import audit_log
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from local import verify_audit
 from local.stack import REGION
 from tests.fakes import FakeClock, fake_deps
+from tests.records import draft_solicitation
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS")
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 LAG = dt.timedelta(seconds=65)
-
-
-def _draft(sol_id: str) -> Solicitation:
-    return Solicitation(
-        id=sol_id,
-        title="Pumps",
-        agency="DOT",
-        commodity_codes=("031",),
-        lines=(),
-        groups=(),
-        opening_at=START + dt.timedelta(days=30),
-        award_basis=AwardBasis.ALL,
-        evaluation_factors=(),
-        created_at=START,
-        created_by="officer",
-    )
 
 
 @pytest.fixture
@@ -45,8 +30,8 @@ def audited(stack):
     """Two solicitations, one drafted, published and given an addendum-like change: five entries over two entities,
     appended to the log and signed a minute past the watermark."""
     store = DynamoStore(stack.env["ENTITIES_TABLE"], stack.env["AUDIT_TABLE"], REGION)
-    (a,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=_draft("ITB-A"))])
-    (b,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=_draft("ITB-B"))])
+    (a,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=draft_solicitation(START, "ITB-A"))])
+    (b,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=draft_solicitation(START, "ITB-B"))])
     (a2,) = store.commit(
         PURCHASING,
         START + dt.timedelta(seconds=1),
@@ -101,7 +86,9 @@ def test_the_log_holds_every_entry_once_in_commit_order_and_a_second_run_adds_no
 def test_an_entry_committed_after_the_watermark_waits_for_the_next_run(audited):
     # Given a change committed 10 seconds before the run (within the commit lag)
     audited.store.commit(
-        PURCHASING, audited.clock.now() - dt.timedelta(seconds=10), [Change(action="solicitation.drafted", after=_draft("ITB-C"))]
+        PURCHASING,
+        audited.clock.now() - dt.timedelta(seconds=10),
+        [Change(action="solicitation.drafted", after=draft_solicitation(START, "ITB-C"))],
     )
     # When the log is appended now, and after the lag
     now = audited.store.log_head().size, audit_log.append_new_entries(audited, lag=LAG)

@@ -12,10 +12,11 @@ import time
 import pytest
 
 from chalicelib.adapters.dynamo import DynamoStore
-from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
+from chalicelib.domain.solicitations import SolicitationStatus
 from chalicelib.services import feed
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from tests.fakes import FakeClock, fake_deps
+from tests.records import draft_solicitation
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS")
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -23,22 +24,6 @@ START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 def _store(stack) -> DynamoStore:
     return DynamoStore(stack.env["ENTITIES_TABLE"], stack.env["AUDIT_TABLE"], "us-east-1")
-
-
-def _draft(sol_id: str) -> Solicitation:
-    return Solicitation(
-        id=sol_id,
-        title="Pumps",
-        agency="DOT",
-        commodity_codes=("031",),
-        lines=(),
-        groups=(),
-        opening_at=START + dt.timedelta(days=30),
-        award_basis=AwardBasis.ALL,
-        evaluation_factors=(),
-        created_at=START,
-        created_by="officer",
-    )
 
 
 class RunningClock:
@@ -56,7 +41,7 @@ class RunningClock:
 def test_a_draft_is_not_in_the_feed_and_its_publication_is(stack):
     # Given a drafted solicitation, then published
     store = _store(stack)
-    (draft,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=_draft("ITB-1"))])
+    (draft,) = store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=draft_solicitation(START, "ITB-1"))])
     published = dataclasses.replace(draft, status=SolicitationStatus.OPEN, published_at=START)
     store.commit(
         PURCHASING, START + dt.timedelta(seconds=1), [Change(action="solicitation.published", after=published, before=draft)]
@@ -75,7 +60,7 @@ def test_a_draft_is_not_in_the_feed_and_its_publication_is(stack):
 def test_a_change_newer_than_the_watermark_waits_for_a_later_read(stack):
     # Given a publication committed 10 seconds ago, with a 30-second commit lag
     store = _store(stack)
-    sol = dataclasses.replace(_draft("ITB-2"), status=SolicitationStatus.OPEN)
+    sol = draft_solicitation(START, "ITB-2", status=SolicitationStatus.OPEN)
     store.commit(PURCHASING, START, [Change(action="solicitation.published", after=sol)])
     clock = FakeClock(START + dt.timedelta(seconds=10))
     deps = dataclasses.replace(fake_deps(), store=store, clock=clock)
@@ -93,7 +78,7 @@ def test_a_reader_paging_while_writers_commit_misses_nothing_and_sees_nothing_tw
     # Given four writers each publishing 10 solicitations, each commit taking up to 0.2 s after its time is taken,
     # and a watermark lag of 3 s (longer than any commit), on a store already connected
     store = _store(stack)
-    store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=_draft("ITB-warm-up"))])
+    store.commit(PURCHASING, START, [Change(action="solicitation.drafted", after=draft_solicitation(START, "ITB-warm-up"))])
     lag = dt.timedelta(seconds=3)
     clock = RunningClock(START)
     committed: list[str] = []
@@ -104,7 +89,7 @@ def test_a_reader_paging_while_writers_commit_misses_nothing_and_sees_nothing_tw
         for n in range(10):
             at = clock.now()
             time.sleep(rng.uniform(0, 0.2))
-            sol = dataclasses.replace(_draft(f"ITB-{worker}-{n}"), status=SolicitationStatus.OPEN)
+            sol = draft_solicitation(START, f"ITB-{worker}-{n}", status=SolicitationStatus.OPEN)
             store.commit(PURCHASING, at, [Change(action="solicitation.published", after=sol)])
             slowest.append((clock.now() - at).total_seconds())
             committed.append(sol.id)
@@ -141,7 +126,7 @@ def test_the_feed_route_is_public_and_resumes_with_its_signed_cursor(api, stack,
     # Given two publications committed two minutes ago (past the commit lag)
     store = _store(stack)
     for n in (1, 2):
-        sol = dataclasses.replace(_draft(f"ITB-{n}"), status=SolicitationStatus.OPEN)
+        sol = draft_solicitation(START, f"ITB-{n}", status=SolicitationStatus.OPEN)
         store.commit(PURCHASING, clock.now() - dt.timedelta(minutes=2), [Change(action="solicitation.published", after=sol)])
 
     # When anyone reads the feed one item at a time, then with an altered cursor

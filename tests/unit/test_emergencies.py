@@ -22,12 +22,14 @@ from chalicelib.domain.emergencies import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.sole_source import ContractType
-from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
+from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.services import emergencies
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from tests.unit.test_rfps_services import vendor
 
 AGENCY = Actor("buyer@dot", Role.AGENCY, "DOT")
+from tests.records import draft_solicitation
+
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS-BOP")
 EARLIER = dt.datetime(2026, 3, 2, 13, 0, tzinfo=dt.UTC)  # an hour before the fakes' now
 
@@ -135,21 +137,7 @@ def test_only_purchasing_approves(deps):
 
 
 def _solicitation(deps, **changes) -> Solicitation:
-    sol = Solicitation(
-        id="ITB-1",
-        title="Pumps",
-        agency="DOT",
-        commodity_codes=("031",),
-        lines=(),
-        groups=(),
-        opening_at=EARLIER,
-        award_basis=AwardBasis.ALL,
-        evaluation_factors=(),
-        created_at=EARLIER,
-        created_by="officer",
-        status=SolicitationStatus.OPENED,
-    )
-    sol = dataclasses.replace(sol, **changes)
+    sol = draft_solicitation(EARLIER, opening_at=EARLIER, status=SolicitationStatus.OPENED, **changes)
     deps.store.commit(PURCHASING, EARLIER, [Change(action="solicitation.drafted", after=sol)])
     return sol
 

@@ -9,31 +9,15 @@ import pytest
 
 from chalicelib.adapters.entities import ENTITY_TYPES
 from chalicelib.domain.bids import Bid
-from chalicelib.domain.solicitations import AwardBasis, Solicitation, SolicitationStatus
+from chalicelib.domain.solicitations import Solicitation, SolicitationStatus
 from chalicelib.services import feed
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
+from tests.records import draft_solicitation
 
 PURCHASING = Actor("officer", Role.PURCHASING, "DAS")
 VENDOR = Actor("vendor-user", Role.VENDOR, "acme")
 AT = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 LAG = dt.timedelta(seconds=65)
-
-
-def _solicitation(**changes) -> Solicitation:
-    sol = Solicitation(
-        id="ITB-1",
-        title="Pumps",
-        agency="DOT",
-        commodity_codes=("031",),
-        lines=(),
-        groups=(),
-        opening_at=AT + dt.timedelta(days=30),
-        award_basis=AwardBasis.ALL,
-        evaluation_factors=(),
-        created_at=AT,
-        created_by="officer",
-    )
-    return dataclasses.replace(sol, **changes)
 
 
 def test_only_solicitations_rfps_and_plans_enter_the_feed():
@@ -45,7 +29,7 @@ def test_only_solicitations_rfps_and_plans_enter_the_feed():
 @pytest.mark.rule("R-5n")
 def test_a_sealed_bid_and_a_draft_never_enter_the_feed(deps):
     # Given a draft and a sealed bid committed, then the publication
-    deps.store.commit(PURCHASING, AT, [Change(action="solicitation.drafted", after=_solicitation())])
+    deps.store.commit(PURCHASING, AT, [Change(action="solicitation.drafted", after=draft_solicitation(AT))])
     bid = Bid("B-1", "ITB-1", "V-1", "acme", "Acme", "bids@acme.example", AT, "c0ffee", None)
     deps.store.commit(VENDOR, AT, [Change(action="bid.submitted", after=bid)])
     draft = deps.store.get(Solicitation, "ITB-1")
@@ -63,7 +47,7 @@ def test_a_sealed_bid_and_a_draft_never_enter_the_feed(deps):
 def test_a_change_inside_the_commit_lag_is_held_back_and_the_cursor_stays(deps):
     # Given a publication committed at the watermark's last instant
     deps.store.commit(
-        PURCHASING, AT, [Change(action="solicitation.published", after=_solicitation(status=SolicitationStatus.OPEN))]
+        PURCHASING, AT, [Change(action="solicitation.published", after=draft_solicitation(AT, status=SolicitationStatus.OPEN))]
     )
     deps.clock.set(AT + LAG)
 
