@@ -67,8 +67,7 @@ def served(app, start: dt.datetime) -> Iterator:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from moto.server import ThreadedMotoServer
 
-    from local.stack import MOTO_CONFIG, LocalStack
-    from local.virtual_time import VirtualClock
+    from local.stack import MOTO_CONFIG, provisioned
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines, as local/server.py quiets them
 
@@ -89,13 +88,10 @@ def served(app, start: dt.datetime) -> Iterator:
     try:
         _post(port, "reset", None)  # moto's backends live in the process: none of an earlier stack's records
         _post(port, "config", MOTO_CONFIG)
-        stack = LocalStack(app, VirtualClock(start, tick=False).start())
-        stack.install_hooks()
         try:
-            stack.provision()
-            yield stack
+            with provisioned(app, start) as stack:
+                yield stack
         finally:
-            stack.close()
             _post(port, "reset", None)
     finally:
         moto.stop()

@@ -14,12 +14,11 @@ from chalice.app import ScheduledEventConfig
 
 from chalicelib.api import framework
 from chalicelib.observability import observe_task
+from chalicelib.registry import Function, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "chalicelib" / "handlers.py"
 PACKAGES = ("chalicelib.api", "chalicelib.tasks")
-Route = tuple[str, str, str, str]  # as chalicelib/registry.py reads them
-Function = tuple[str, str, str, dict[str, str]]
 HEADER = '''"""Every route and Lambda function of the app and the module that defines it. app.py registers them from here
 (chalicelib/registry.py) so that `import app` imports none of those modules. Written by `make handlers` from the
 modules themselves; tests/unit/test_handlers.py fails when it is stale: do not edit by hand."""

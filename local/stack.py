@@ -199,6 +199,19 @@ def _join_interpreter_threads(timeout: float) -> None:
 
 
 @contextmanager
+def provisioned(app, start: dt.datetime) -> Iterator[LocalStack]:
+    """The stack on a frozen virtual clock at `start`, its hooks installed and its resources made, closed after; on
+    whichever moto the environment points at (in_process's, or the bench's server)."""
+    stack = LocalStack(app, VirtualClock(start, tick=False).start())
+    stack.install_hooks()
+    try:
+        stack.provision()
+        yield stack
+    finally:
+        stack.close()
+
+
+@contextmanager
 def in_process(app, start: dt.datetime) -> Iterator[LocalStack]:
     """moto in this process (no sockets), frozen virtual clock at `start`: what pytest uses."""
     from moto import mock_aws
@@ -207,11 +220,5 @@ def in_process(app, start: dt.datetime) -> Iterator[LocalStack]:
         os.environ[name] = "testing"
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ["MOTO_PORT"] = os.environ.get("MOTO_PORT", "5000")
-    stack = LocalStack(app, VirtualClock(start, tick=False).start())
-    with mock_aws(config=MOTO_CONFIG):
-        stack.install_hooks()
-        try:
-            stack.provision()
-            yield stack
-        finally:
-            stack.close()
+    with mock_aws(config=MOTO_CONFIG), provisioned(app, start) as stack:
+        yield stack
