@@ -39,7 +39,7 @@ from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.requisitions import Requisition
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
-from chalicelib.domain.rfp_negotiations import AwardMemorandum, Disclosure, Negotiation
+from chalicelib.domain.rfp_negotiations import Disclosure, MemorandumRecord, Negotiation
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.sole_source import SoleSourceRequest
 from chalicelib.domain.solicitations import Solicitation
@@ -324,8 +324,9 @@ ENTITY_TYPES: dict[type, EntityType] = {
     Disclosure: EntityType("rfp-disclosure", Disclosure, parts=("decisions",)),
     # R-16h-l: each negotiation by `<rfp>#<n>`, read 1 to the request's negotiation_number
     Negotiation: EntityType("rfp-negotiation", Negotiation, parts=("reasons", "principal_elements")),
-    # R-16o: the memorandum of the basis of award, by the request's id
-    AwardMemorandum: EntityType("rfp-memorandum", AwardMemorandum),
+    # R-16o: the fingerprint of the memorandum of the basis of award, by the request's id; the memorandum itself is
+    # built again from the records it rests on at each reading
+    MemorandumRecord: EntityType("rfp-memorandum", MemorandumRecord),
     # direct purchase authority: delegations by status, or by agency and status, in number order; the number is
     # unique by the guard `dpa-number#<number>`. Orders by delegation, and purchasing's review queue (R-2e)
     Delegation: EntityType(

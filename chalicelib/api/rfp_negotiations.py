@@ -414,10 +414,11 @@ class RfpMemorandumOut(ApiModel):
     tag=TAG,
     response=RfpMemorandumOut,
     rules=("R-16m-o", "R-16d"),
-    errors=(404,),
+    errors=(404, 409),
     optional_auth=True,
 )
 def read_memorandum(call: Call, rfp_id: str):
     """R-16o: the basis of award, generated from the record at the award; 404 before. Purchasing reads it in full;
-    anyone else reads it with the parts withheld under R-16d shown as withheld."""
+    anyone else reads it with the parts withheld under R-16d shown as withheld. 409 if the records it rests on no
+    longer give the memorandum the award wrote."""
     return RfpMemorandumOut.of(rfp_negotiations.memorandum(call.deps, call.viewer, rfp_id))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -422,7 +424,51 @@ class AwardMemorandum:
     ranked: tuple[RankedProposer, ...]
     terminated: tuple[TerminatedNegotiation, ...]
     principal_elements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemorandumRecord:
+    """The memorandum as the award wrote it (R-16o): its fingerprint, not a copy. It rests on records fixed once the
+    request is awarded (the consensus records, the opened proposals, the R-16d decisions, the negotiations), so each
+    reading builds it again from them and checks it against the fingerprint (`as_written`). A copy would not fit an
+    item: one ranked proposer's texts alone can be 1.15 MB (docs/decisions.md, "Items sized by design")."""
+
+    id: str  # the rfp id
+    fingerprint: str  # `fingerprint` of the memorandum built at the award
+    written_at: dt.datetime
     version: int = 0
+
+
+def fingerprint(memo: AwardMemorandum) -> str:
+    """SHA-256 of the memorandum's canonical JSON: keys sorted, amounts as written, instants in UTC."""
+    document = json.dumps(
+        dataclasses.asdict(memo), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical_value
+    )
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _canonical_value(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, (Decimal, dt.date)):
+        return str(value)
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+def record_of(memo: AwardMemorandum) -> MemorandumRecord:
+    return MemorandumRecord(id=memo.id, fingerprint=fingerprint(memo), written_at=memo.awarded_at)
+
+
+def as_written(memo: AwardMemorandum, record: MemorandumRecord) -> AwardMemorandum:
+    """The memorandum built from the record now, refused when it differs from the one written at the award: a record
+    it rests on changed after the award, which no write allows."""
+    if fingerprint(memo) != record.fingerprint:
+        raise Conflict(
+            f"The records the memorandum of award of {memo.id} rests on changed after the award; it cannot be read as "
+            + "written. Purchasing should examine the audit log.",
+            rule="R-16m-o",
+        )
+    return memo
 
 
 def memorandum(

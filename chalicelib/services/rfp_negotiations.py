@@ -18,7 +18,14 @@ from chalicelib.domain.contracts import Contract, contract_lines
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.proposals import Proposal, ProposalStatus
 from chalicelib.domain.rfp_evaluation import Consensus, consensus_collection
-from chalicelib.domain.rfp_negotiations import Agreement, AwardMemorandum, Disclosure, DisclosureDecision, Negotiation
+from chalicelib.domain.rfp_negotiations import (
+    Agreement,
+    AwardMemorandum,
+    Disclosure,
+    DisclosureDecision,
+    MemorandumRecord,
+    Negotiation,
+)
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.contract_terms import start_term_timer
@@ -286,7 +293,7 @@ def agree(deps: Deps, actor: Actor, rfp_id: str, number: int, agreement: Agreeme
             Change(action="rfp.awarded", after=awarded, before=rfp),
             Change(action="negotiation.agreed", after=agreed, before=negotiation),
             Change(action="contract.created", after=contract),
-            Change(action="rfp.memorandum_written", after=memo),
+            Change(action="rfp.memorandum_written", after=rules.record_of(memo)),
             Send(f"{rfp.id}:award", _award_notice_email(deps, awarded, agreed, contract)),
             *(Send(f"{rfp.id}:award-made:{v.id}", _award_made_email(deps, awarded, agreed, v)) for v in others),
             Send(f"{rfp.id}:contract:state", _contract_formed_for_state(deps, awarded, contract)),
@@ -324,10 +331,14 @@ def award_notice(deps: Deps, viewer: Actor | None, rfp_id: str) -> tuple[Rfp, Ne
 
 def memorandum(deps: Deps, viewer: Actor | None, rfp_id: str) -> AwardMemorandum:
     """R-16o: purchasing reads the memorandum in full; after the award it is public with every part withheld under
-    R-16d shown as withheld."""
+    R-16d shown as withheld. It is built from the record as at the award and checked against what the award wrote."""
     rfp = load(deps, rfp_id)
     _require_awarded(rfp, "memorandum")
-    memo = deps.load(AwardMemorandum, rfp.id)
+    assert rfp.contract_id is not None and rfp.awarded_at is not None  # awarded
+    negotiations = negotiations_of(deps, rfp)
+    agreed = next(n for n in negotiations if n.status is rules.NegotiationStatus.AGREED)
+    built = _memorandum(deps, rfp, agreed, negotiations, rfp.contract_id, rfp.awarded_at)
+    memo = rules.as_written(built, deps.load(MemorandumRecord, rfp.id))
     if viewer is not None and viewer.role is Role.PURCHASING:
         return memo
     return rules.public_memorandum(memo)

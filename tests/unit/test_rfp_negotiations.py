@@ -324,6 +324,38 @@ def test_the_memorandum_lists_every_factor_of_every_ranked_proposer_and_the_nego
     assert "plan_of_performance (weight 25): 8.5 - acme on plan_of_performance" in text and "Migration within six months." in text
 
 
+@pytest.mark.rule("R-16m-o")
+def test_the_award_keeps_the_memorandums_fingerprint_rather_than_a_copy_of_the_record(deps, rfp):
+    awarded_to_bolt(deps, rfp)
+    # Then what is stored is the fingerprint of the memorandum read back from the record, and no text of it
+    record = deps.store.get(rules.MemorandumRecord, rfp.id)
+    assert record.fingerprint == rules.fingerprint(rfp_negotiations.memorandum(deps, PURCHASING, rfp.id))
+    assert record.written_at == rfps.load(deps, rfp.id).awarded_at
+
+
+@pytest.mark.rule("R-16m-o")
+def test_a_memorandum_whose_records_changed_after_the_award_is_refused_rather_than_read_otherwise(deps, rfp):
+    # Given the award made, then a consensus record altered behind the services' back
+    awarded_to_bolt(deps, rfp)
+    (acme,) = [c for c in rfp_negotiations.consensus_of(deps, rfp.id) if c.vendor_id == "V-acme"]
+    altered = dataclasses.replace(acme, rationale="Rewritten after the award.")
+    deps.store.commit(PURCHASING, deps.clock.now(), [Change(action="rfp.consensus_recorded", after=altered, before=acme)])
+    # When anyone reads the memorandum / Then it is refused: it no longer reads as written
+    for viewer in (PURCHASING, None):
+        with pytest.raises(Conflict, match="changed after the award"):
+            rfp_negotiations.memorandum(deps, viewer, rfp.id)
+
+
+@pytest.mark.rule("R-16m-o")
+def test_a_memorandums_fingerprint_is_the_same_instant_in_any_zone_and_differs_for_any_other_text(deps, rfp):
+    awarded_to_bolt(deps, rfp)
+    memo = rfp_negotiations.memorandum(deps, PURCHASING, rfp.id)
+    same_instant = dataclasses.replace(memo, awarded_at=memo.awarded_at.astimezone(CT))
+    assert rules.fingerprint(same_instant) == rules.fingerprint(memo)
+    other = dataclasses.replace(memo, principal_elements=(*memo.principal_elements[:-1], "Another element."))
+    assert rules.fingerprint(other) != rules.fingerprint(memo)
+
+
 @pytest.mark.rule("R-16d")
 def test_the_public_memorandum_shows_the_parts_withheld_as_withheld(deps, rfp):
     # Given acme's description withheld and the award made
