@@ -64,8 +64,8 @@ def make_award(
     award period a share is conditional on the bidder's acceptance (R-8c). `responsibility`: a note per bid id of the
     responsibility findings considered (R-18a/b), stated in the award and its notice.
 
-    One decision per solicitation and per line, by construction: the solicitation's change and a guard per awarded
-    line are written with the awards, so of two officers deciding at once one is told the invitation is awarded."""
+    One decision per solicitation and per scope, by construction: the solicitation's change and a guard per awarded
+    scope are written with the awards, so of two officers deciding at once one is told the invitation is awarded."""
     require_role(actor, Role.PURCHASING)
     notes = {bid_id: note.strip() for bid_id, note in (responsibility or {}).items()}
 
@@ -123,9 +123,11 @@ def make_award(
     return awarded, awards
 
 
-def awarded_line_guard(solicitation_id: str, line_id: str) -> str:
-    """The unique key of a line's award: one award decision per line (R-8b)."""
-    return f"awarded-line#{solicitation_id} line {line_id}"
+def awarded_scope_guard(solicitation_id: str, scope: str) -> str:
+    """The unique key of a scope's award (`all`, `item:<line>`, `group:<group>`): one award decision per scope (R-8b).
+    A decision has one basis, whose scopes share no line (a line is in one group at most), so no line is awarded twice;
+    a guard per scope rather than per line keeps a whole award of 500 lines inside one transaction."""
+    return f"awarded-scope#{solicitation_id} {scope}"
 
 
 def _decision_transactions(decided: Change, awards: list[Award]) -> list[list[Write]]:
@@ -138,7 +140,7 @@ def _decision_transactions(decided: Change, awards: list[Award]) -> list[list[Wr
     for award in awards:
         items: list[Write] = [
             Change(action="award.made", after=award),
-            *(Guard(awarded_line_guard(award.solicitation_id, lid), award.id) for lid in award.candidates[0].line_ids),
+            Guard(awarded_scope_guard(award.solicitation_id, award.scope), award.id),
             *awarded_vendors(award, award.shares),
         ]
         at_most, parts = _written_at_most(award)

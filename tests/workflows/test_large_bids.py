@@ -93,3 +93,21 @@ def test_a_unit_price_of_more_than_32_characters_is_a_400_naming_it(api, stack, 
     refused = api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=bid("1" * 33, "1"))
     # Then it is refused naming the field
     assert refused.status == 400 and [d["field"] for d in refused.json["details"]] == ["lines[0].unit_price"]
+
+
+@pytest.mark.rule("R-8b")
+def test_a_whole_award_of_a_500_line_invitation_is_one_award_of_every_line(api, stack, clock):
+    # Given an invitation of 500 lines awarded as a whole, and acme's bid for every line at full quantity
+    sol_id = publish_with_two_vendors(api, stack, **{k: v for k, v in large_form().items() if k != "title"})
+    body = {**bid("1", "1"), "lines": [{k: v for k, v in line.items() if k != "substitute_article"} for line in priced("")]}
+    assert api.as_vendor("acme").post(f"/solicitations/{sol_id}/bids", json=body).status == 201
+    clock.advance(to=OPENING)
+    # When purchasing awards it
+    reply = api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={})
+    # Then one award of the whole scope holds every line: one guard for the scope, not one per line
+    assert reply.status == 201, reply.json
+    (award,) = reply.json["awards"]
+    assert award["scope"] == "all"
+    assert len(api.as_purchasing().get(f"/awards/{award['id']}").json["shares"][0]["lines"]) == LINES
+    # And a second decision is refused
+    assert api.as_purchasing().post(f"/solicitations/{sol_id}/award", json={}).status == 409
