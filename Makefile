@@ -83,6 +83,7 @@ package: deps
 	rm -rf build/package
 	$(PY) -m infra.build build/merge-template.json
 	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/merge-template.json build/package
+	$(PY) -m infra.precompile build/package/deployment.zip
 
 lint-cfn: package
 	$(VENV)/bin/cfn-lint build/package/sam.json
