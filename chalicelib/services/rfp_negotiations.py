@@ -325,8 +325,11 @@ def award_notice(deps: Deps, viewer: Actor | None, rfp_id: str) -> tuple[Rfp, Ne
     """R-16m: "Written notice of award shall be public information": anyone reads it once awarded; 404 before."""
     rfp = load(deps, rfp_id)
     _require_awarded(rfp, "notice of award")
-    agreed = next(n for n in negotiations_of(deps, rfp) if n.status is rules.NegotiationStatus.AGREED)
-    return rfp, agreed
+    return rfp, _agreed(negotiations_of(deps, rfp))
+
+
+def _agreed(negotiations: list[Negotiation]) -> Negotiation:
+    return next(n for n in negotiations if n.status is rules.NegotiationStatus.AGREED)
 
 
 def memorandum(deps: Deps, viewer: Actor | None, rfp_id: str) -> AwardMemorandum:
@@ -336,8 +339,7 @@ def memorandum(deps: Deps, viewer: Actor | None, rfp_id: str) -> AwardMemorandum
     _require_awarded(rfp, "memorandum")
     assert rfp.contract_id is not None and rfp.awarded_at is not None  # awarded
     negotiations = negotiations_of(deps, rfp)
-    agreed = next(n for n in negotiations if n.status is rules.NegotiationStatus.AGREED)
-    built = _memorandum(deps, rfp, agreed, negotiations, rfp.contract_id, rfp.awarded_at)
+    built = _memorandum(deps, rfp, _agreed(negotiations), negotiations, rfp.contract_id, rfp.awarded_at)
     memo = rules.as_written(built, deps.load(MemorandumRecord, rfp.id))
     if viewer is not None and viewer.role is Role.PURCHASING:
         return memo
