@@ -39,7 +39,8 @@ from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.requisitions import Requisition
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread
 from chalicelib.domain.rfp_evaluation import Consensus, Evaluator, ScoreSheet
-from chalicelib.domain.rfp_negotiations import Disclosure, MemorandumRecord, Negotiation
+from chalicelib.domain.rfp_negotiation_notice import Negotiation
+from chalicelib.domain.rfp_negotiations import Disclosure, MemorandumRecord
 from chalicelib.domain.rfps import Rfp
 from chalicelib.domain.sole_source import SoleSourceRequest
 from chalicelib.domain.solicitations import Solicitation

@@ -15,13 +15,12 @@ from chalicelib.api.rfps import RfpOut
 from chalicelib.api.types import DecimalOut, Dollars, LocalTime, Money
 from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.rfp_negotiation_notice import Negotiation, NegotiationStatus
 from chalicelib.domain.rfp_negotiations import (
     Agreement,
     AwardMemorandum,
     Disclosure,
     DisclosureDecision,
-    Negotiation,
-    NegotiationStatus,
     memorandum_text,
 )
 from chalicelib.domain.rfps import Rfp, RfpStatus

@@ -17,7 +17,7 @@ from chalicelib.api.views import ApiModel, RequestBody
 from chalicelib.domain.proposals import Proposal, ProposalStatus, RegisterEntry
 from chalicelib.domain.rfps import DEFAULT_NEGOTIATION_NOTICE_DAYS, Conference, Rfp, RfpStatus
 from chalicelib.domain.solicitations import EvaluationFactor
-from chalicelib.services import proposals, rfps
+from chalicelib.services import proposal_opening, proposals, rfps
 from chalicelib.services.ports import Role
 
 bp = Blueprint(__name__)
@@ -373,7 +373,7 @@ def confirm_opening(call: Call, rfp_id: str):
     """After the due date only; each confirmation is audited. The second distinct official's confirmation starts the
     opening (the answer shows both confirmations; `status` becomes opened when the task has opened every proposal);
     the same official confirming again is 409. Not public."""
-    return OpeningOut.of(proposals.confirm_opening(call.deps, call.actor, rfp_id))
+    return OpeningOut.of(proposal_opening.confirm_opening(call.deps, call.actor, rfp_id))
 
 
 @operation(

@@ -1,13 +1,13 @@
 """Negotiation and award of a request for proposals (4a-52-16(d), (h) to (o)): the Commissioner's decisions on the
 proposers' confidentiality requests (R-16d), negotiation with each shortlisted proposer in ranking order and the
 written notice of a terminated one (R-16h-l), additional proposers or resolicitation (R-16n), and the award: the
-contract, the public notice and the memorandum of its basis (R-16j, R-16m-o)."""
+contract, the public notice and the memorandum of its basis (R-16j, R-16m-o). The negotiation record and the sending
+of its written notice are domain/rfp_negotiation_notice.py, which the notice's timer loads alone."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -19,6 +19,7 @@ from chalicelib.domain.contracts import Contract, ContractLine
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_evaluation import Consensus, qualifying, ranking
+from chalicelib.domain.rfp_negotiation_notice import Negotiation, NegotiationStatus
 from chalicelib.domain.rfps import Rfp, RfpStatus, require_status
 
 WITHHELD = "withheld"  # what a public view shows in place of a part withheld under R-16d
@@ -130,47 +131,6 @@ def public_description(description: str, withheld: frozenset[str]) -> str:
 
 
 # -- R-16h-l: negotiations ------------------------------------------------------------------------------------------
-class NegotiationStatus(str, enum.Enum):
-    OPEN = "open"
-    TERMINATED = "terminated"  # no agreement; the reasons are in the file, the written notice follows (R-16k)
-    AGREED = "agreed"  # compensation and other provisions agreed: the contract is awarded (R-16j)
-
-
-@dataclass(frozen=True)
-class Negotiation:
-    id: str  # negotiation_id(rfp_id, number)
-    rfp_id: str
-    number: int  # 1 with the best ranked proposer, then in turn (R-16l)
-    vendor_id: str
-    proposal_id: str
-    proposer_name: str
-    proposer_email: str
-    opened_at: dt.datetime
-    opened_by: str
-    status: NegotiationStatus = NegotiationStatus.OPEN
-    terminated_at: dt.datetime | None = None
-    terminated_by: str | None = None
-    reasons: str | None = None  # R-16k: "a written record stating the reasons therefor shall be placed in the file"
-    notice_due: dt.datetime | None = None  # the first instant after the notice period (calendar.days_after)
-    notice_sent_at: dt.datetime | None = None  # R-16k: "confirmed by written notice within three days"
-    notice_sent_by: str | None = None
-    agreed_at: dt.datetime | None = None
-    price: Decimal | None = None  # the compensation agreed (R-16i(3))
-    principal_elements: tuple[str, ...] = ()  # R-16o(2): the significant considerations on price and other terms
-    version: int = 0
-
-    @property
-    def notice_pending(self) -> bool:
-        return self.status is NegotiationStatus.TERMINATED and self.notice_sent_at is None
-
-    @property
-    def notice_in_time(self) -> bool | None:
-        """Sent before the notice period ended (None while unsent)."""
-        if self.notice_sent_at is None or self.notice_due is None:
-            return None
-        return self.notice_sent_at < self.notice_due
-
-
 def negotiation_id(rfp_id: str, number: int) -> str:
     return f"{rfp_id}#{number}"
 
@@ -257,25 +217,6 @@ def terminate(rfp: Rfp, negotiation: Negotiation, reasons: str, now: dt.datetime
         reasons=reasons.strip(),
         notice_due=notice_period_end(now, rfp.negotiation_notice_days),
     )
-
-
-class NoticeSent(Conflict):
-    """The written notice of a terminated negotiation is sent once (R-16k)."""
-
-
-def send_notice(negotiation: Negotiation, now: dt.datetime, sender: str) -> Negotiation:
-    """R-16k: the written notice of termination, once; by purchasing or, at the start of the last day, by the timer."""
-    if negotiation.status is not NegotiationStatus.TERMINATED:
-        raise Conflict(
-            f"Negotiation {negotiation.number} is {negotiation.status.value}; only a terminated one is confirmed by notice.",
-            rule="R-16h-l",
-        )
-    if negotiation.notice_sent_at is not None:
-        raise NoticeSent(
-            f"The written notice of negotiation {negotiation.number} was sent {negotiation.notice_sent_at:%Y-%m-%dT%H:%M:%SZ}.",
-            rule="R-16h-l",
-        )
-    return dataclasses.replace(negotiation, notice_sent_at=now, notice_sent_by=sender)
 
 
 # -- R-16n: more proposers, or resolicitation -----------------------------------------------------------------------

@@ -35,7 +35,8 @@ from chalicelib.services.ports import (
     require_role,
     retry_on_conflict,
 )
-from chalicelib.services.proposals import proposal_of, proposals_collection, proposals_of
+from chalicelib.services.proposal_opening import proposals_collection, proposals_of
+from chalicelib.services.proposals import proposal_of
 from chalicelib.services.rfps import load, rfp_named
 
 OFFICIALS = (Role.AGENCY, Role.PURCHASING)  # State officials: the only roles an evaluator may hold

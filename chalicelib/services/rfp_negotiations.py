@@ -1,7 +1,8 @@
 """Negotiation and award of a request for proposals (R-16d, R-16h-l, R-16m-o): confidentiality decisions before a
 proposer's negotiation, negotiations in shortlist order, the written notice of a terminated one with its timer
-(`rfp-negotiation-notice`), additional proposers or resolicitation (R-16n), and the agreement that awards the contract,
-writes the notice of award and the memorandum (R-16j, R-16m, R-16o).
+(`rfp-negotiation-notice`; the notice itself and the timer's task are services/rfp_negotiation_notice.py), additional
+proposers or resolicitation (R-16n), and the agreement that awards the contract, writes the notice of award and the
+memorandum (R-16j, R-16m, R-16o).
 
 Every email to a proposer is built from that proposer's own records only (R-17b) until the award makes its notice
 public: then each other shortlisted proposer is told who was awarded and at what price (R-16m)."""
@@ -18,14 +19,8 @@ from chalicelib.domain.contracts import Contract, contract_lines
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.proposals import Proposal, ProposalStatus
 from chalicelib.domain.rfp_evaluation import Consensus, consensus_collection
-from chalicelib.domain.rfp_negotiations import (
-    Agreement,
-    AwardMemorandum,
-    Disclosure,
-    DisclosureDecision,
-    MemorandumRecord,
-    Negotiation,
-)
+from chalicelib.domain.rfp_negotiation_notice import Negotiation, NegotiationStatus
+from chalicelib.domain.rfp_negotiations import Agreement, AwardMemorandum, Disclosure, DisclosureDecision, MemorandumRecord
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.domain.vendors import Vendor
 from chalicelib.services.contract_terms import start_term_timer
@@ -41,6 +36,7 @@ from chalicelib.services.ports import (
     retry_on_conflict,
 )
 from chalicelib.services.proposals import live_proposal_of, proposal_of
+from chalicelib.services.rfp_negotiation_notice import negotiation_email, send_written_notice
 from chalicelib.services.rfps import load, rfp_named
 
 NOTICE = "rfp-negotiation-notice"  # the state machine that sends a terminated negotiation's written notice in time
@@ -138,7 +134,7 @@ def open_negotiation(deps: Deps, actor: Actor, rfp_id: str) -> Negotiation:
             [
                 Change(action="rfp.negotiation_opened", after=advanced, before=rfp),
                 Change(action="negotiation.opened", after=negotiation),
-                Send(f"{negotiation.id}:opened", _negotiation_email(deps, "rfp_negotiation_opened", rfp, negotiation)),
+                Send(f"{negotiation.id}:opened", negotiation_email(deps, "rfp_negotiation_opened", rfp, negotiation)),
             ],
         )
         return stored
@@ -162,7 +158,7 @@ def terminate(deps: Deps, actor: Actor, rfp_id: str, number: int, reasons: str) 
             [
                 Change(action="negotiation.terminated", after=terminated, before=negotiation),
                 Unchanged(rfp),
-                Send(f"{negotiation.id}:terminated", _negotiation_email(deps, "rfp_negotiation_terminated", rfp, terminated)),
+                Send(f"{negotiation.id}:terminated", negotiation_email(deps, "rfp_negotiation_terminated", rfp, terminated)),
             ],
         )
         return stored
@@ -183,36 +179,7 @@ def send_notice(deps: Deps, actor: Actor, rfp_id: str, number: int) -> Negotiati
     """R-16k: purchasing sends the written notice before the timer does; it is sent once."""
     require_role(actor, Role.PURCHASING)
     rfp = load(deps, rfp_id)
-    return _send_notice(deps, actor, rfp, get_negotiation(deps, rfp, number))
-
-
-def _send_notice(deps: Deps, actor: Actor, rfp: Rfp, negotiation: Negotiation) -> Negotiation:
-    def send(current: Negotiation) -> Negotiation:
-        now = deps.clock.now()
-        noticed = rules.send_notice(current, now, actor.sub)
-        (stored,) = deps.commit(
-            actor,
-            now,
-            [
-                Change(action="negotiation.notice_sent", after=noticed, before=current),
-                Send(f"{current.id}:notice", _negotiation_email(deps, "rfp_termination_notice", rfp, noticed)),
-            ],
-        )
-        return stored
-
-    return retry_on_conflict(lambda: send(deps.load(Negotiation, negotiation.id)))
-
-
-def notice_timer(deps: Deps, execution: str, negotiation_id: str) -> dict:
-    """The timer's task at the start of the notice period's last day: sends the written notice unless purchasing
-    did by then; a retried task finds it sent and sends nothing twice."""
-    negotiation = deps.load(Negotiation, negotiation_id)
-    if negotiation.notice_sent_at is None:
-        try:
-            negotiation = _send_notice(deps, Actor.system(execution), load(deps, negotiation.rfp_id), negotiation)
-        except rules.NoticeSent:  # purchasing sent it meanwhile
-            negotiation = deps.load(Negotiation, negotiation_id)
-    return {"negotiation_id": negotiation.id, "notice_sent_by": negotiation.notice_sent_by}
+    return send_written_notice(deps, actor, rfp, get_negotiation(deps, rfp, number))
 
 
 # -- R-16n: additional proposers, resolicitation -------------------------------------------------------------------
@@ -329,7 +296,7 @@ def award_notice(deps: Deps, viewer: Actor | None, rfp_id: str) -> tuple[Rfp, Ne
 
 
 def _agreed(negotiations: list[Negotiation]) -> Negotiation:
-    return next(n for n in negotiations if n.status is rules.NegotiationStatus.AGREED)
+    return next(n for n in negotiations if n.status is NegotiationStatus.AGREED)
 
 
 def memorandum(deps: Deps, viewer: Actor | None, rfp_id: str) -> AwardMemorandum:
@@ -365,21 +332,6 @@ def _disclosure_email(deps: Deps, rfp: Rfp, proposal: Proposal, decided: Disclos
         withheld=[d for d, w in zip(decisions, decided.decisions, strict=True) if w.withheld],
         disclosed=[d for d, w in zip(decisions, decided.decisions, strict=True) if not w.withheld],
         link=deps.portal.page("rfps", rfp.id, "proposals", proposal.id),
-    )
-
-
-def _negotiation_email(deps: Deps, template: str, rfp: Rfp, negotiation: Negotiation):
-    """The proposer's own negotiation only (R-17b): its number, its dates, its reasons."""
-    return emails.render(
-        template,
-        to=(negotiation.proposer_email,),
-        rfp=rfp_named(rfp),
-        proposer=negotiation.proposer_name,
-        number=negotiation.number,
-        terminated_at=negotiation.terminated_at,
-        notice_due=negotiation.notice_due,
-        reasons=negotiation.reasons,
-        link=deps.portal.page("rfps", rfp.id),
     )
 
 

@@ -4,7 +4,7 @@ A module apart from the opening's, so that each Lambda loads only its own servic
 from __future__ import annotations
 
 from chalicelib import bootstrap
-from chalicelib.services import rfp_negotiations
+from chalicelib.services import rfp_negotiation_notice
 from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import Id, TaskEvent, task
 
@@ -18,4 +18,4 @@ class NegotiationStep(TaskEvent):
 @task(bp, "rfp_negotiation_notice", NegotiationStep)
 def negotiation_notice(event: NegotiationStep, context):
     """At the start of the notice period's last day: the written notice, unless purchasing sent it (R-16k)."""
-    return rfp_negotiations.notice_timer(bootstrap.deps(), event.execution, event.negotiation_id)
+    return rfp_negotiation_notice.notice_timer(bootstrap.deps(), event.execution, event.negotiation_id)

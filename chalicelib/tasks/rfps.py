@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from chalicelib import bootstrap
-from chalicelib.services import proposals
+from chalicelib.services import proposal_opening
 from chalicelib.tasks import TaskBlueprint
 from chalicelib.tasks.events import Id, TaskEvent, task
 
@@ -24,4 +24,4 @@ class RfpOpeningStep(RfpStep):
 @task(bp, "rfp_open_proposals", RfpOpeningStep)
 def open_proposals(event: RfpOpeningStep, context):
     """One of the functions whose role may call kms:Decrypt (infra/build.py DECRYPTING_FUNCTIONS)."""
-    return proposals.open_proposals(bootstrap.deps(), bootstrap.sealer(), event.execution, event.rfp_id, event.bafo_round)
+    return proposal_opening.open_proposals(bootstrap.deps(), bootstrap.sealer(), event.execution, event.rfp_id, event.bafo_round)

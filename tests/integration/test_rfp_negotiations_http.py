@@ -14,7 +14,7 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.domain.rfp_evaluation import Classification, Consensus, FactorScore, consensus_collection, consensus_id
 from chalicelib.domain.rfps import Rfp, RfpStatus
-from chalicelib.services import proposals
+from chalicelib.services import proposal_opening
 from chalicelib.services.ports import Actor, Change, Member, Role
 from tests.integration.test_proposals_http import PROPOSAL, propose, register_vendor
 from tests.integration.test_rfps_http import DUE, FACTORS, published
@@ -56,7 +56,7 @@ def in_negotiation(api, clock, purchasing) -> tuple[dict, dict]:
     deps = bootstrap.deps()
     opened = deps.store.get(Rfp, rfp["id"])
     assert opened.status is RfpStatus.OPENED
-    records = [_consensus(deps, opened, p) for p in proposals.proposals_of(deps, opened.id)]
+    records = [_consensus(deps, opened, p) for p in proposal_opening.proposals_of(deps, opened.id)]
     negotiating = dataclasses.replace(opened, status=RfpStatus.NEGOTIATION, shortlist=("V-acme", "V-bolt"))
     officer = Actor("officer-1@das.ct.gov", Role.PURCHASING, "DAS-BOP")
     deps.store.commit(

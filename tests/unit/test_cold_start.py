@@ -1,6 +1,7 @@
 """A cold start pays only for what every request needs (issue #14): `import app`, in a fresh process, registers every
 route and function from chalicelib/handlers.py and imports none of their modules; a route's first request loads its
-own module; importing every module builds no validator of an API model or task event.
+own module; importing every module builds no validator of an API model or task event; a task module split from its
+process's services loads none of them.
 
 These are facts about what an import does, never timings: `python -m bench imports` measures the time."""
 
@@ -63,6 +64,12 @@ route = ("POST", "/solicitations/{solicitation_id}/bids")
 before = route in idempotency.SEALED_ROUTES
 registry.routes().load(*route)
 print(json.dumps([before, route in idempotency.SEALED_ROUTES]))
+"""
+
+TASK_MODULE = """
+import json, sys
+import {module}
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("chalicelib."))))
 """
 
 
@@ -149,3 +156,31 @@ def test_importing_every_module_leaves_holidays_templates_and_the_email_validato
     # When it imports every module of the table
     # Then the business-day calendar, the email templates' engine and the email address check are not loaded yet
     assert all_modules["loaded"] == []
+
+
+@pytest.mark.parametrize(
+    ("task", "not_loaded"),
+    [
+        (
+            "chalicelib.tasks.rfps",
+            ["chalicelib.services.proposals", "chalicelib.domain.rfp_discussions", "chalicelib.domain.rfp_negotiations"],
+        ),
+        (
+            "chalicelib.tasks.rfp_negotiations",
+            [
+                "chalicelib.services.rfp_negotiations",
+                "chalicelib.services.proposals",
+                "chalicelib.domain.rfp_negotiations",
+                "chalicelib.domain.rfp_evaluation",
+                "chalicelib.domain.contracts",
+            ],
+        ),
+    ],
+)
+def test_the_opening_and_the_negotiation_notice_tasks_load_only_their_own_services(task, not_loaded):
+    # Given a fresh process
+    # When it imports the proposal opening's or the negotiation notice's task module, as Lambda does
+    # Then it loads neither the submission and register of proposals nor the rest of the negotiation and award
+    loaded = _probe(TASK_MODULE.format(module=task))
+    assert task in loaded
+    assert [name for name in not_loaded if name in loaded] == []

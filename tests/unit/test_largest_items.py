@@ -69,6 +69,7 @@ from chalicelib.domain import (
     requisitions,
     rfp_discussions,
     rfp_evaluation,
+    rfp_negotiation_notice,
     rfp_negotiations,
     rfps,
     sole_source,
@@ -624,8 +625,8 @@ SMALL = {
         {},
     ),
     "rfp-negotiation": _small(
-        rfp_negotiations.Negotiation,
-        {rfp_negotiations.Negotiation: [negotiation_api.TerminateNegotiationIn, negotiation_api.NegotiatedAgreementIn]},
+        rfp_negotiation_notice.Negotiation,
+        {rfp_negotiation_notice.Negotiation: [negotiation_api.TerminateNegotiationIn, negotiation_api.NegotiatedAgreementIn]},
         {
             "Negotiation.proposer_name": LEGAL_NAME,
             "Negotiation.proposer_email": EMAIL,

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.domain.errors import Conflict, Forbidden, TemporarilyUnavailable, ValidationFailed
 from chalicelib.domain.proposals import ConfidentialityRequest, Proposal, ProposalStatus
 from chalicelib.domain.rfps import ProposalsClosed, RfpStatus
-from chalicelib.services import proposals, rfps
+from chalicelib.services import proposal_opening, proposals, rfps
 from chalicelib.services.ports import Actor, Role
 from tests.unit.test_bids_services import FakeSealer, PooledSealer
 from tests.unit.test_rfps import DUE
@@ -61,10 +61,10 @@ def at_due(deps):
 def open_with_two(deps, sealer, rfp):
     """Two officials confirm at the due instant, then the opening task the second one started runs."""
     at_due(deps)
-    proposals.confirm_opening(deps, PURCHASING, rfp.id)
-    proposals.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
+    proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
+    proposal_opening.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
     assert deps.workflows.started[-1] == ("rfp-opening", f"rfp-opening-{rfp.id}", {"rfp_id": rfp.id})
-    proposals.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
+    proposal_opening.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
     return rfps.load(deps, rfp.id)
 
 
@@ -93,7 +93,7 @@ def test_a_proposal_at_the_due_instant_is_refused_and_nothing_stored(deps, seale
     with pytest.raises(ProposalsClosed) as refused:
         submit(deps, sealer, rfp)
     assert refused.value.rule == "R-16c"
-    assert list(proposals.proposals_of(deps, rfp.id)) == []
+    assert list(proposal_opening.proposals_of(deps, rfp.id)) == []
 
 
 @pytest.mark.rule("R-16f")
@@ -106,7 +106,7 @@ def test_a_second_proposal_replaces_the_first_and_counts_one_modification(deps, 
     # Then each replaces the one before and counts one more modification; the first two are replaced
     assert (second.replaces, second.modifications) == (first.id, 1)
     assert (third.replaces, third.modifications) == (second.id, 2)
-    assert [p.status for p in proposals.proposals_of(deps, rfp.id)] == [
+    assert [p.status for p in proposal_opening.proposals_of(deps, rfp.id)] == [
         ProposalStatus.REPLACED,
         ProposalStatus.REPLACED,
         ProposalStatus.SEALED,
@@ -161,7 +161,7 @@ def test_the_confidentiality_request_is_recorded_with_the_opened_proposal(deps, 
 def test_the_opening_is_not_confirmed_before_the_due_instant(deps, sealer, rfp):
     deps.clock.set(DUE.astimezone(dt.UTC) - dt.timedelta(seconds=1))
     with pytest.raises(Conflict) as refused:
-        proposals.confirm_opening(deps, PURCHASING, rfp.id)
+        proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
     assert refused.value.rule == "R-16c"
 
 
@@ -171,13 +171,13 @@ def test_one_official_confirming_twice_does_not_open_the_proposals(deps, sealer,
     submit(deps, sealer, rfp)
     at_due(deps)
     # When one official confirms, then confirms again
-    first = proposals.confirm_opening(deps, PURCHASING, rfp.id)
+    first = proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
     with pytest.raises(Conflict) as refused:
-        proposals.confirm_opening(deps, PURCHASING, rfp.id)
+        proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
     # Then the second is refused, nothing was decrypted and the request is not opened
     assert refused.value.rule == "R-16c" and first.status is RfpStatus.OPEN and first.opened_at is None
     assert sealer.opened == 0
-    assert all(p.status is ProposalStatus.SEALED for p in proposals.proposals_of(deps, rfp.id))
+    assert all(p.status is ProposalStatus.SEALED for p in proposal_opening.proposals_of(deps, rfp.id))
 
 
 @pytest.mark.rule("R-16c")
@@ -190,7 +190,7 @@ def test_two_distinct_officials_open_the_proposals_and_each_confirmation_is_audi
     # Then both are opened in that request, the salt published, and each confirmation is in the trail
     assert opened.status is RfpStatus.OPENED and opened.proposal_count == 2 and sealer.opened == 2
     assert [c.official for c in opened.opening_confirmations] == ["officer", "officer-2"]
-    assert all(p.status is ProposalStatus.OPENED and p.salt for p in proposals.proposals_of(deps, rfp.id))
+    assert all(p.status is ProposalStatus.OPENED and p.salt for p in proposal_opening.proposals_of(deps, rfp.id))
     actions = [e.action for e in deps.store.audit_trail(f"rfp:{rfp.id}")]
     assert actions.count("rfp.opening_confirmed") == 2 and actions[-1] == "rfp.proposals_opened"
 
@@ -229,13 +229,13 @@ def test_the_api_never_decrypts_and_a_retried_opening_task_opens_each_proposal_o
     submit(deps, sealer, rfp)
     submit(deps, sealer, rfp, actor=BOLT)
     at_due(deps)
-    proposals.confirm_opening(deps, PURCHASING, rfp.id)
-    confirmed = proposals.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
+    proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
+    confirmed = proposal_opening.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
     assert confirmed.status is RfpStatus.OPEN and len(confirmed.opening_confirmations) == 2 and sealer.opened == 0
     # When the opening task runs, and runs again (a retry)
     execution = f"rfp-opening-{rfp.id}"
-    first = proposals.open_proposals(deps, sealer, execution, rfp.id)
-    again = proposals.open_proposals(deps, sealer, execution, rfp.id)
+    first = proposal_opening.open_proposals(deps, sealer, execution, rfp.id)
+    again = proposal_opening.open_proposals(deps, sealer, execution, rfp.id)
     # Then each proposal was decrypted once, the request is opened, and the retry changed nothing
     assert first == again == {"status": "opened", "proposals": 2} and sealer.opened == 2
     assert rfps.load(deps, rfp.id).status is RfpStatus.OPENED
@@ -249,13 +249,13 @@ def test_a_proposal_opening_failing_midway_opens_only_the_rest_when_retried(deps
         vendor(deps, f"p{n:02d}", ("20800",))
         submit(deps, sealer, rfp, actor=Actor(f"user@p{n:02d}", Role.VENDOR, f"p{n:02d}"))
     at_due(deps)
-    proposals.confirm_opening(deps, PURCHASING, rfp.id)
-    proposals.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
+    proposal_opening.confirm_opening(deps, PURCHASING, rfp.id)
+    proposal_opening.confirm_opening(deps, SECOND_OFFICIAL, rfp.id)
     # When the opening task fails midway, then is retried
     with pytest.raises(TemporarilyUnavailable):
-        proposals.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
+        proposal_opening.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
     assert rfps.load(deps, rfp.id).status is RfpStatus.OPEN
-    result = proposals.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
+    result = proposal_opening.open_proposals(deps, sealer, f"rfp-opening-{rfp.id}", rfp.id)
     # Then every proposal is opened exactly once and the register counts them all
     assert result == {"status": "opened", "proposals": 20}
     opened = collections.Counter(a.entity for a in deps.store.audit if a.action == "proposal.opened")

@@ -11,7 +11,7 @@ from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.proposals import Proposal, ProposalStatus
 from chalicelib.domain.rfp_discussions import Confirmation, DiscussionThread, MessageKind, OffersClosed, Side, thread_id
 from chalicelib.domain.rfps import RfpStatus
-from chalicelib.services import proposals, rfp_discussions, rfps
+from chalicelib.services import proposal_opening, proposals, rfp_discussions, rfps
 from chalicelib.services.ports import Actor, Change, PageRequest, Role
 from tests.unit.test_proposals import ACME, BODY, BOLT, CountingSealer, open_with_two, submit
 from tests.unit.test_rfps_services import PURCHASING, draft, vendor
@@ -72,7 +72,7 @@ def offer(deps, sealer, rfp, actor=ACME, **changes):
 
 def open_offers(deps, sealer, rfp):
     called = rfps.load(deps, rfp.id)
-    return proposals.open_proposals(deps, sealer, f"rfp-bafo-{rfp.id}-{called.bafo_round}", rfp.id, called.bafo_round)
+    return proposal_opening.open_proposals(deps, sealer, f"rfp-bafo-{rfp.id}-{called.bafo_round}", rfp.id, called.bafo_round)
 
 
 # -- R-16f: modification and withdrawal until discussions conclude ---------------------------------------------------

@@ -17,9 +17,10 @@ from chalicelib.domain.calendar import CT
 from chalicelib.domain.contracts import Contract
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.rfp_evaluation import Classification, Consensus, FactorScore, consensus_collection, consensus_id
-from chalicelib.domain.rfp_negotiations import Agreement, DisclosureDecision, NegotiationStatus
+from chalicelib.domain.rfp_negotiation_notice import NegotiationStatus, NoticeSent
+from chalicelib.domain.rfp_negotiations import Agreement, DisclosureDecision
 from chalicelib.domain.rfps import Rfp, RfpStatus
-from chalicelib.services import invoices, orders, proposals, rfp_negotiations, rfps
+from chalicelib.services import invoices, orders, proposal_opening, proposals, rfp_negotiation_notice, rfp_negotiations, rfps
 from chalicelib.services.ports import Actor, Change, Member, Role
 from tests.unit.test_proposals import BODY, CountingSealer, open_with_two
 from tests.unit.test_rfps import FACTORS
@@ -57,7 +58,7 @@ def rfp(deps):
         body = {**BODY, "description": f"{org.title()}'s hosted case management.", "confidentiality": confidentiality}
         proposals.submit_proposal(deps, sealer, actor(org), published.id, body)
     opened = open_with_two(deps, sealer, published)
-    records = [consensus(deps, opened, p) for p in proposals.proposals_of(deps, opened.id)]
+    records = [consensus(deps, opened, p) for p in proposal_opening.proposals_of(deps, opened.id)]
     negotiating = dataclasses.replace(opened, status=RfpStatus.NEGOTIATION, shortlist=("V-acme", "V-bolt"))
     now = deps.clock.now()
     deps.store.commit(
@@ -176,7 +177,7 @@ def test_purchasing_sends_the_notice_once_and_the_next_negotiation_opens_with_th
     notice = emails_to(deps, "rfp@acme.example")[-1]
     assert notice.subject.startswith("Written notice of termination") and "40%" in notice.text
     assert noticed.notice_sent_by == PURCHASING.sub and noticed.notice_in_time
-    with pytest.raises(rules.NoticeSent):
+    with pytest.raises(NoticeSent):
         rfp_negotiations.send_notice(deps, PURCHASING, rfp.id, 1)
     # And the next negotiation opens with bolt
     assert negotiate(deps, rfp).vendor_id == "V-bolt"
@@ -187,10 +188,10 @@ def test_the_timer_task_sends_the_notice_when_purchasing_did_not(deps, rfp):
     terminated_first(deps, rfp)
     # When the timer's task runs at the start of the last day
     deps.clock.set(local(2026, 4, 23, 0, 0))
-    answer = rfp_negotiations.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
+    answer = rfp_negotiation_notice.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
     # Then it sent the written notice, once; a retried task sends nothing more
     assert answer["notice_sent_by"] == f"workflow:rfp-notice-{rfp.id}-1"
-    rfp_negotiations.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
+    rfp_negotiation_notice.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
     notices = [e for e in emails_to(deps, "rfp@acme.example") if e.subject.startswith("Written notice")]
     assert len(notices) == 1 and "40%" in notices[0].text
 
@@ -201,7 +202,7 @@ def test_the_timer_task_does_nothing_when_purchasing_sent_the_notice(deps, rfp):
     rfp_negotiations.send_notice(deps, PURCHASING, rfp.id, 1)
     sent = len(deps.notifier.sent)
     deps.clock.set(local(2026, 4, 23, 0, 0))
-    answer = rfp_negotiations.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
+    answer = rfp_negotiation_notice.notice_timer(deps, f"rfp-notice-{rfp.id}-1", f"{rfp.id}#1")
     assert answer["notice_sent_by"] == PURCHASING.sub and len(deps.notifier.sent) == sent
 
 
