@@ -1,6 +1,8 @@
 """`make rules`: each rule of RULES.md with the number of tests tagged for it (`@pytest.mark.rule("ID")`).
 
-RULES.md is read from ../shared/ (beside the repository) or from RULES_MD.
+RULES.md is read from ../shared/ (beside the repository) or from RULES_MD. A tag may also name a rule that
+docs/rules.md adds from the regulation itself (its `### R-16b ...` headings: the pre-proposal conference); any
+other tag is reported as naming no rule.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\|\s*((?:OPM|R)-[^|]+?)\s*\|\s*(.+?)\s*\|")
 TAG = re.compile(r"""mark\.rule\(\s*["']([^"']+)["']""")
+HEADING = re.compile(r"^### ((?:OPM|R)-\S+)", re.MULTILINE)  # a rule of docs/rules.md
 
 
 def catalogue(path: Path) -> list[tuple[str, str]]:
@@ -56,6 +59,10 @@ def main() -> int:
         print(f"{'✓' if n else '·'} {rule_id:<12} {n:>3} tests  {text[:90]}")
     print(f"\n{covered} of {len(rules)} rules have tests")
     known = set().union(*(aliases(rule_id) for rule_id, _ in rules))
+    added = set(HEADING.findall((ROOT / "docs" / "rules.md").read_text())) - known
+    for rule_id in sorted(added & set(counted)):
+        print(f"+ {rule_id:<12} {counted[rule_id]:>3} tests  (docs/rules.md, from the regulation)")
+    known |= added
     stray = sorted(tag for tag in counted if tag not in known)
     if stray:
         print(f"tags that name no rule of RULES.md: {', '.join(stray)}")
