@@ -3,19 +3,17 @@ award's acceptance (R-8c), the surety timer (R-9h) and the alerts to purchasing.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from chalicelib import bootstrap
 from chalicelib.services import awards
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import Id, TaskEvent, task
+from chalicelib.tasks.events import Id, Ordinal, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
 
 
 class AwardShareStep(TaskEvent):
     award_id: Id
-    share: int = Field(ge=1)  # the share's number, from 1
+    share: Ordinal  # the share's number, from 1
 
 
 class AwardShareWait(AwardShareStep):

@@ -3,12 +3,10 @@ confirmed (R-16c) and each round's best and final offers at their common date an
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from chalicelib import bootstrap
 from chalicelib.services import proposal_opening
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import Id, TaskEvent, task
+from chalicelib.tasks.events import Count, Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
 
@@ -18,7 +16,7 @@ class RfpStep(TaskEvent):
 
 
 class RfpOpeningStep(RfpStep):
-    bafo_round: int = Field(default=0, ge=0)  # the round of best and final offers to open (R-17c); 0: the proposals
+    bafo_round: Count = 0  # the round of best and final offers to open (R-17c); 0: the proposals
 
 
 @task(bp, "rfp_open_proposals", RfpOpeningStep)

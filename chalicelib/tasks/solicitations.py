@@ -3,13 +3,11 @@ tabulation (R-5b, R-5n), award period (R-8c)."""
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from chalicelib import bootstrap
 from chalicelib.domain.solicitations import SolicitationCancelled
 from chalicelib.services import bids, solicitations
 from chalicelib.tasks import TaskBlueprint
-from chalicelib.tasks.events import Id, TaskEvent, task
+from chalicelib.tasks.events import Count, Id, TaskEvent, task
 
 bp = TaskBlueprint(__name__)
 
@@ -27,7 +25,7 @@ class TabulationStep(SolicitationStep):
 
 
 class OpeningStep(TabulationStep):
-    opened: int = Field(default=0, ge=0)  # bids opened by the earlier batches
+    opened: Count = 0  # bids opened by the earlier batches
 
 
 @task(bp, "itb_give_notice", SolicitationStep)

@@ -4,7 +4,7 @@ import pytest
 
 from app import app
 from chalicelib import registry
-from chalicelib.tasks import contracts, events, plans, vendors
+from chalicelib.tasks import awards, contracts, events, plans, solicitations, vendors
 from chalicelib.tasks.events import MODELS, MalformedTaskEvent
 from infra import build
 from local.lambda_dispatch import LambdaContext
@@ -86,6 +86,27 @@ def test_a_malformed_event_is_refused_with_a_named_error_that_names_the_field(ev
     # Given a malformed reminder event / When parsed / Then MalformedTaskEvent names the field
     with pytest.raises(MalformedTaskEvent, match=field):
         events.parse_event(event, vendors.VendorStep)
+
+
+@pytest.mark.parametrize("share", [0, "1", True])
+def test_a_share_number_is_a_whole_number_from_one_and_never_coerced(share):
+    # Given an award-notice step whose share is 0, a numeral text or a boolean / Then it is refused, naming the share
+    with pytest.raises(MalformedTaskEvent, match=r"\$\.share"):
+        events.parse_event({"award_id": "A-1", "execution": "x", "share": share}, awards.AwardShareStep)
+
+
+def test_an_event_sent_as_json_text_is_read_as_its_payload_with_the_defaults_of_a_first_batch():
+    # Given the opening's first step, as Lambda may pass it: a JSON text without the batch's fields
+    parsed = events.parse_event('{"solicitation_id": "S-1", "execution": "x"}', solicitations.OpeningStep)
+    # Then it is the payload, with no bidder emailed and no bid opened yet
+    assert (parsed.solicitation_id, parsed.after, parsed.opened) == ("S-1", "", 0)
+
+
+@pytest.mark.parametrize("event", ["not json", '{"solicitation_id": "S-1"', [1], None])
+def test_an_event_that_is_not_a_json_object_is_refused_with_the_named_error(event):
+    # Given a text that is not JSON, or a payload that is not an object / Then the named error, never a crash
+    with pytest.raises(MalformedTaskEvent, match="OpeningStep refused the event"):
+        events.parse_event(event, solicitations.OpeningStep)
 
 
 def test_an_unknown_opm_notice_is_refused():
