@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Self
 
-from local.seed import call
+from local.seed import call, invitation, sealed_bid, vendor_registration
 
 ROOT = Path(__file__).resolve().parent.parent
 BIDS, THREADS = 320, 32
@@ -125,8 +125,6 @@ class Stack:
 
 def _vendors(stack: Stack, count: int, pool: ThreadPoolExecutor) -> list[str]:
     """`count` vendor organisations registered, then confirmed with the codes read once from the outbox."""
-    from local.seed import vendor_registration
-
     now = stack.now()
     orgs = [f"racer-{i:04d}" for i in range(count)]
     email = {org: f"bids@{org}.example" for org in orgs}
@@ -165,19 +163,7 @@ def _vendors(stack: Stack, count: int, pool: ThreadPoolExecutor) -> list[str]:
 
 def _invitation(stack: Stack) -> tuple[str, dt.datetime]:
     opening = (stack.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    body = {
-        "title": "Bid race",
-        "agency": "DAS",
-        "commodity_codes": ["64000"],
-        "lines": [{"id": "1", "description": "Copy paper, case", "quantity": "100", "unit": "case"}],
-        "opening_at": opening.isoformat(),
-        "award_basis": "all",
-        "evaluation_factors": [
-            {"name": "price", "weight": "70"},
-            {"name": "past_performance", "weight": "20"},
-            {"name": "financial_responsibility", "weight": "10"},
-        ],
-    }
+    body = invitation("Bid race", opening, "100")
     bureau = stack.token("purchasing", "DAS-BOP")
     sol = _ok(call(stack.base, "POST", "/solicitations", body, bureau), 201)
     _ok(call(stack.base, "POST", f"/solicitations/{sol['id']}/publish", None, bureau), 200)
@@ -185,12 +171,7 @@ def _invitation(stack: Stack) -> tuple[str, dt.datetime]:
 
 
 def _bid(n: int) -> dict:
-    return {
-        "lines": [{"line_id": "1", "unit_price": f"{20 + n % 97}.{n % 100:02d}", "quantity": "100"}],
-        "signer": {"name": "Pat Doe", "title": "President"},
-        "signed": True,
-        "non_collusion": True,
-    }
+    return sealed_bid(f"{20 + n % 97}.{n % 100:02d}", "100")
 
 
 def _kind(status: int, body) -> str:

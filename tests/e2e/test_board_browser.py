@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from local import seed
 from tests.e2e.conftest import ROOT, call, token
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -63,59 +64,34 @@ def visit(page, url: str, shot: str):
     assert serious_violations(page) == [], url
 
 
-def register(base: str, org: str, fein: str) -> None:
+def register(base: str, org: str) -> None:
     vendor = token("vendor", org, base)
-    status, created = call(
-        "POST",
-        f"{base}/vendors",
-        {"legal_name": f"{org} Paper", "fein": fein, "contact_email": f"bids@{org}.example", "commodity_codes": ["640"]},
-        vendor,
-    )
+    status, created = call("POST", f"{base}/vendors", seed.vendor_registration(f"{org} Paper", f"bids@{org}.example"), vendor)
     assert status == 201, created
     text = call("GET", f"{base}/_local/outbox")[1]["messages"][-1]["text"]
     code = text.split("Confirmation code: ")[1].split()[0]
     assert call("POST", f"{base}/vendors/{created['id']}/confirm", {"code": code}, vendor)[0] == 200
 
 
-def invitation(opening: dt.datetime) -> dict:
-    return {
-        "title": "Copy paper for the board",
-        "agency": "DAS",
-        "commodity_codes": ["64000"],
-        "lines": [{"id": "1", "description": "Copy paper, letter, case", "quantity": "100", "unit": "case"}],
-        "opening_at": opening.isoformat(),
-        "award_basis": "all",
-        "evaluation_factors": [
-            {"name": "price", "weight": "70"},
-            {"name": "past_performance", "weight": "20"},
-            {"name": "financial_responsibility", "weight": "10"},
-        ],
-    }
-
-
-def bid_of(price: str) -> dict:
-    return {
-        "lines": [{"line_id": "1", "unit_price": price, "quantity": "100"}],
-        "signer": {"name": "Pat Doe", "title": "President"},
-        "signed": True,
-        "non_collusion": True,
-    }
-
-
 def test_an_invitation_to_bid_is_followed_through_the_pages_from_notice_to_award(server, page):
     base, _ = server
     # Given two registered vendors and an invitation published with an addendum, opening in 7 days
-    register(base, "Ash", "31-1234567")
-    register(base, "Birch", "32-7654321")
+    register(base, "Ash")
+    register(base, "Birch")
     now = dt.datetime.fromisoformat(call("GET", f"{base}/_local/clock")[1]["now"])
     bureau = token("purchasing", "DAS-BOP", base)
-    status, sol = call("POST", f"{base}/solicitations", invitation(now + dt.timedelta(days=7)), bureau)
+    status, sol = call(
+        "POST", f"{base}/solicitations", seed.invitation("Copy paper for the board", now + dt.timedelta(days=7), "100"), bureau
+    )
     assert status == 201, sol
     assert call("POST", f"{base}/solicitations/{sol['id']}/publish", None, bureau)[0] == 200
     addendum = {"text": "Deliveries to Hartford only."}
     assert call("POST", f"{base}/solicitations/{sol['id']}/addenda", addendum, bureau)[0] == 201
     for org, price in (("Ash", "31.00"), ("Birch", "29.50")):
-        assert call("POST", f"{base}/solicitations/{sol['id']}/bids", bid_of(price), token("vendor", org, base))[0] == 201
+        assert (
+            call("POST", f"{base}/solicitations/{sol['id']}/bids", seed.sealed_bid(price, "100"), token("vendor", org, base))[0]
+            == 201
+        )
 
     # When the public opens the board / Then the notice is listed; following its link shows the addendum, no bid
     visit(page, f"{base}/board", "board-open")
