@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.calendar import days_after, start_of_local_day
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed, field_problem
 
 MINOR_PURCHASE_LIMIT = Decimal(600)  # R-2d: "not more than $600"
 NUMBER_PATTERN = re.compile(r"^DPA-[A-Z0-9]{1,12}$")  # R-2e: "as, for example, DPA-1E"
@@ -122,10 +122,6 @@ def first_instant_after(ends_on: dt.date) -> dt.datetime:
     return days_after(start_of_local_day(ends_on), 0)
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def normal_number(number: str) -> str:
     return number.strip().upper()
 
@@ -151,21 +147,21 @@ def new_delegation(
     problems = []
     number = normal_number(number)
     if not NUMBER_PATTERN.match(number):
-        problems.append(_problem("number", "must read DPA- and 1 to 12 letters or digits, e.g. DPA-1E (R-2e)"))
+        problems.append(field_problem("number", "must read DPA- and 1 to 12 letters or digits, e.g. DPA-1E (R-2e)"))
     for field, value in (("agency", agency), ("agency_head", agency_head), ("activity", activity)):
         if not value.strip():
-            problems.append(_problem(field, "must not be blank (R-2c)"))
+            problems.append(field_problem(field, "must not be blank (R-2c)"))
     if dollar_limit <= 0:
-        problems.append(_problem("dollar_limit", "must be greater than 0 (R-2c)"))
+        problems.append(field_problem("dollar_limit", "must be greater than 0 (R-2c)"))
     if ends_on < starts_on:
-        problems.append(_problem("ends_on", "must not be before starts_on (R-2c)"))
+        problems.append(field_problem("ends_on", "must not be before starts_on (R-2c)"))
     elif first_instant_after(ends_on) <= now:
-        problems.append(_problem("ends_on", "must not be before today: the delegation would never be in force (R-2c)"))
+        problems.append(field_problem("ends_on", "must not be before today: the delegation would never be in force (R-2c)"))
     if not factors:
-        problems.append(_problem("factors", "name at least one factor weighed in delegating (R-2a)"))
+        problems.append(field_problem("factors", "name at least one factor weighed in delegating (R-2a)"))
     minor = minor_nonrecurring and dollar_limit > MINOR_PURCHASE_LIMIT
     if minor:
-        problems.append(_problem("dollar_limit", "a minor nonrecurring purchase authority is at most $600 (R-2d)"))
+        problems.append(field_problem("dollar_limit", "a minor nonrecurring purchase authority is at most $600 (R-2d)"))
     if problems:
         only_minor = minor and len(problems) == 1
         raise ValidationFailed(
@@ -192,13 +188,13 @@ def revoke(delegation: Delegation, reason: str, now: dt.datetime, by: str) -> De
     """R-2a, R-2g: purchasing withdraws an active delegation, stating why; later orders under it are refused."""
     if not reason.strip():
         raise ValidationFailed(
-            "A revocation states its reason.", rule="R-2g", details=[_problem("reason", "must not be blank (R-2g)")]
+            "A revocation states its reason.", rule="R-2g", details=[field_problem("reason", "must not be blank (R-2g)")]
         )
     if delegation.status is not DelegationStatus.ACTIVE:
         raise Conflict(
             f"Delegation {delegation.number} is {delegation.status.value}; only an active delegation is revoked.",
             rule="R-2g",
-            details=[_problem("status", f"is {delegation.status.value}, not active")],
+            details=[field_problem("status", f"is {delegation.status.value}, not active")],
         )
     return dataclasses.replace(
         delegation, status=DelegationStatus.REVOKED, revoked_at=now, revoked_by=by, revoke_reason=reason.strip()
@@ -264,10 +260,10 @@ def _check_content(
 ) -> None:
     problems = []
     if normal_number(dpa_number) != delegation.number:
-        problems.append(_problem("dpa_number", f"must be the delegation's number, {delegation.number} (R-2e)"))
+        problems.append(field_problem("dpa_number", f"must be the delegation's number, {delegation.number} (R-2e)"))
     for field, value in (("vendor", vendor), ("description", description)):
         if not value.strip():
-            problems.append(_problem(field, "must not be blank (R-2e)"))
+            problems.append(field_problem(field, "must not be blank (R-2e)"))
     problems += _evidence_problems(vendor, quotations, non_competitive_reason)
     if problems:
         raise ValidationFailed("The purchase order lacks what R-2e requires; see details.", rule="R-2e", details=problems)
@@ -275,7 +271,7 @@ def _check_content(
         raise ValidationFailed(
             f"Delegation {delegation.number} authorises {delegation.activity!r} only.",
             rule="R-2c",
-            details=[_problem("activity", f"must be the delegation's activity, {delegation.activity!r} (R-2c)")],
+            details=[field_problem("activity", f"must be the delegation's activity, {delegation.activity!r} (R-2c)")],
         )
 
 
@@ -283,39 +279,43 @@ def _evidence_problems(vendor: str, quotations: list[Quotation], non_competitive
     """R-2e: quotations from at least two vendors, the one ordered from among them; or "non-competitive" with why."""
     if non_competitive_reason is not None:
         if quotations:
-            return [_problem("non_competitive", "an order is either competed (quotations) or non-competitive, not both (R-2e)")]
+            return [
+                field_problem("non_competitive", "an order is either competed (quotations) or non-competitive, not both (R-2e)")
+            ]
         if not non_competitive_reason.strip():
-            return [_problem("non_competitive.reason", "must say why the purchase precludes competition (R-2e)")]
+            return [field_problem("non_competitive.reason", "must say why the purchase precludes competition (R-2e)")]
         return []
     if not quotations:
-        return [_problem("quotations", 'give the quotations received, or the note "non-competitive" with its reason (R-2e)')]
+        return [field_problem("quotations", 'give the quotations received, or the note "non-competitive" with its reason (R-2e)')]
     quoted = {" ".join(q.vendor.split()).casefold() for q in quotations if q.vendor.strip()}
     problems = []
     if len(quoted) < MIN_QUOTATIONS:
         problems.append(
-            _problem("quotations", f"evidence of competition is quotations from at least {MIN_QUOTATIONS} vendors (R-2e)")
+            field_problem("quotations", f"evidence of competition is quotations from at least {MIN_QUOTATIONS} vendors (R-2e)")
         )
     if vendor.strip() and " ".join(vendor.split()).casefold() not in quoted:
-        problems.append(_problem("vendor", "must be one of the vendors quoted (R-2e)"))
+        problems.append(field_problem("vendor", "must be one of the vendors quoted (R-2e)"))
     return problems
 
 
 def _check_amount(delegation: Delegation, amount: Decimal) -> None:
     if amount <= 0:
         raise ValidationFailed(
-            "The order's amount must be greater than 0.", rule="R-2e", details=[_problem("amount", "must be greater than 0")]
+            "The order's amount must be greater than 0.", rule="R-2e", details=[field_problem("amount", "must be greater than 0")]
         )
     if delegation.minor_nonrecurring and amount > MINOR_PURCHASE_LIMIT:
         raise ValidationFailed(
             f"Delegation {delegation.number} is for minor nonrecurring purchases of at most $600.",
             rule="R-2d",
-            details=[_problem("amount", "must not exceed $600 under a minor nonrecurring purchase authority (R-2d)")],
+            details=[field_problem("amount", "must not exceed $600 under a minor nonrecurring purchase authority (R-2d)")],
         )
     if amount > delegation.dollar_limit:
         raise ValidationFailed(
             f"The order exceeds delegation {delegation.number}'s limit of ${delegation.dollar_limit}; submit the requirement to the Bureau of Purchases.",
             rule="R-2e",
-            details=[_problem("amount", f"must not exceed the delegation's limit of ${delegation.dollar_limit} (R-2c, R-2e)")],
+            details=[
+                field_problem("amount", f"must not exceed the delegation's limit of ${delegation.dollar_limit} (R-2c, R-2e)")
+            ],
         )
 
 
@@ -324,30 +324,32 @@ def _check_in_force(delegation: Delegation, now: dt.datetime) -> None:
         raise Conflict(
             f"Delegation {delegation.number} was revoked: {delegation.revoke_reason}",
             rule="R-2g",
-            details=[_problem("dpa_number", "the delegation was revoked (R-2g)")],
+            details=[field_problem("dpa_number", "the delegation was revoked (R-2g)")],
         )
     if delegation.status is DelegationStatus.EXPIRED or now >= delegation.in_force_until:
         raise DeadlinePassed(
             f"Delegation {delegation.number} ended on {delegation.ends_on.isoformat()}.",
             rule="R-2c",
-            details=[_problem("dpa_number", f"the delegation ended on {delegation.ends_on.isoformat()} (R-2c)")],
+            details=[field_problem("dpa_number", f"the delegation ended on {delegation.ends_on.isoformat()} (R-2c)")],
         )
     if now < delegation.in_force_from:
         raise Conflict(
             f"Delegation {delegation.number} starts on {delegation.starts_on.isoformat()}.",
             rule="R-2c",
-            details=[_problem("dpa_number", f"the delegation starts on {delegation.starts_on.isoformat()} (R-2c)")],
+            details=[field_problem("dpa_number", f"the delegation starts on {delegation.starts_on.isoformat()} (R-2c)")],
         )
 
 
 def review(order: DelegationOrder, finding: ReviewFinding, note: str, now: dt.datetime, by: str) -> DelegationOrder:
     """R-2e: purchasing reviews each order's copy for evidence of competition, once."""
     if order.reviewed:
-        raise Conflict(f"Order {order.id} was reviewed already.", rule="R-2e", details=[_problem("finding", "already recorded")])
+        raise Conflict(
+            f"Order {order.id} was reviewed already.", rule="R-2e", details=[field_problem("finding", "already recorded")]
+        )
     if finding is ReviewFinding.NON_CONFORMING and not note.strip():
         raise ValidationFailed(
             "A finding of non-conformance says what does not conform.",
             rule="R-2g",
-            details=[_problem("note", "must say what does not conform (R-2g)")],
+            details=[field_problem("note", "must say what does not conform (R-2g)")],
         )
     return dataclasses.replace(order, finding=finding, finding_note=note.strip() or None, reviewed_at=now, reviewed_by=by)

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from chalicelib.domain.contracts import Contract, ContractLine
 from chalicelib.domain.delegations import Quotation  # one quotation record for R-2e and R-20
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, ValidationFailed, field_problem
 from chalicelib.domain.sole_source import ContractType
 from chalicelib.domain.solicitations import Solicitation
 from chalicelib.domain.vendors import Vendor
@@ -119,10 +119,6 @@ def total(items: tuple[EmergencyItem, ...]) -> Decimal:
     return sum((item.extension for item in items), Decimal(0))
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
@@ -131,23 +127,25 @@ def _statement_problems(e: Emergency) -> list[dict]:
     problems = []
     for name in ("threat", "why_not_normal", "limited_to_need", "selection_basis"):
         if _blank(getattr(e, name)):
-            problems.append(_problem(name, "must not be blank (R-20a, R-20b, R-20f)"))
+            problems.append(field_problem(name, "must not be blank (R-20a, R-20b, R-20f)"))
     if not e.quotations and _blank(e.competition_statement):
         problems.append(
-            _problem("competition_statement", "give the quotations obtained or state why no competition was practicable (R-20d)")
+            field_problem(
+                "competition_statement", "give the quotations obtained or state why no competition was practicable (R-20d)"
+            )
         )
     for i, q in enumerate(e.quotations):
         if _blank(q.vendor):
-            problems.append(_problem(f"quotations[{i}].vendor", "must not be blank"))
+            problems.append(field_problem(f"quotations[{i}].vendor", "must not be blank"))
     if not e.items:
-        problems.append(_problem("items", "list what is procured (R-20f(3))"))
+        problems.append(field_problem("items", "list what is procured (R-20f(3))"))
     for i, item in enumerate(e.items):
         if _blank(item.description):
-            problems.append(_problem(f"items[{i}].description", "must not be blank"))
+            problems.append(field_problem(f"items[{i}].description", "must not be blank"))
         if item.quantity <= 0:
-            problems.append(_problem(f"items[{i}].quantity", "must be greater than zero"))
+            problems.append(field_problem(f"items[{i}].quantity", "must be greater than zero"))
         if item.unit_price <= 0:
-            problems.append(_problem(f"items[{i}].unit_price", "must be greater than zero"))
+            problems.append(field_problem(f"items[{i}].unit_price", "must be greater than zero"))
     return problems
 
 
@@ -155,11 +153,11 @@ def _approval_problems(e: Emergency, now: dt.datetime) -> list[dict]:
     problems = []
     if e.head_approval is not None:
         if _blank(e.head_approval.name):
-            problems.append(_problem("head_approval.name", "must not be blank"))
+            problems.append(field_problem("head_approval.name", "must not be blank"))
         if e.head_approval.approved_at.tzinfo is None or e.head_approval.approved_at > now:
-            problems.append(_problem("head_approval.approved_at", "the approval is obtained before the procurement (R-20c)"))
+            problems.append(field_problem("head_approval.approved_at", "the approval is obtained before the procurement (R-20c)"))
     if e.approval_impractical is not None and _blank(e.approval_impractical):
-        problems.append(_problem("approval_impractical", "must not be blank"))
+        problems.append(field_problem("approval_impractical", "must not be blank"))
     return problems
 
 
@@ -173,13 +171,13 @@ def _failed_solicitation_problems(
     problems = []
     if solicitation is None or solicitation.rejected_all_reason is None or solicitation.agency != agency:
         problems.append(
-            _problem(
+            field_problem(
                 "failed_solicitation.solicitation_id", "must be an invitation to bid of the agency whose bids were all rejected"
             )
         )
     if _blank(failed.no_time_to_resolicit):
         problems.append(
-            _problem("failed_solicitation.no_time_to_resolicit", "state why time does not permit resoliciting (R-20e)")
+            field_problem("failed_solicitation.no_time_to_resolicit", "state why time does not permit resoliciting (R-20e)")
         )
     return problems
 
@@ -207,7 +205,7 @@ def record(
     problems = _statement_problems(emergency) + _approval_problems(emergency, now)
     problems += _failed_solicitation_problems(emergency.failed_solicitation, failed, agency)
     if not contractor.confirmed or contractor.suspended:
-        problems.append(_problem("contractor_id", f"vendor {contractor.id} is not an active registered vendor"))
+        problems.append(field_problem("contractor_id", f"vendor {contractor.id} is not an active registered vendor"))
     if problems:
         raise ValidationFailed("The emergency purchase record is incomplete; see details.", rule=RULE, details=problems)
     waiting = needs_commissioner(emergency)
@@ -231,7 +229,7 @@ def _require_awaiting(purchase: EmergencyPurchase) -> None:
         raise Conflict(
             f"Emergency purchase {purchase.id} is {purchase.status.value}; only one awaiting approval is decided.",
             rule=RULE,
-            details=[_problem("status", f"is {purchase.status.value}")],
+            details=[field_problem("status", f"is {purchase.status.value}")],
         )
 
 
@@ -244,7 +242,7 @@ def approve(purchase: EmergencyPurchase, now: dt.datetime, by: str) -> Emergency
 def deny(purchase: EmergencyPurchase, reason: str) -> EmergencyPurchase:
     _require_awaiting(purchase)
     if _blank(reason):
-        raise ValidationFailed("A denial states its reason.", rule=RULE, details=[_problem("reason", "must not be blank")])
+        raise ValidationFailed("A denial states its reason.", rule=RULE, details=[field_problem("reason", "must not be blank")])
     return dataclasses.replace(purchase, status=EmergencyStatus.DENIED, denied_reason=reason.strip())
 
 

@@ -26,6 +26,12 @@ class ValidationFailed(DomainError):
     """The request breaks a rule about its content; `details` lists each failing field."""
 
 
+def field_problem(field: str, problem: str, rule: str | None = None) -> dict[str, str]:
+    """One entry of a refusal's `details`: the field and what is wrong with it, and its rule where the fields of one
+    refusal break different rules."""
+    return {"field": field, "problem": problem} | ({} if rule is None else {"rule": rule})
+
+
 class NotFound(DomainError):
     """No such record, or not one the caller may know exists."""
 

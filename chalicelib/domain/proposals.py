@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from chalicelib.domain.commitment import Sealed, canonical
-from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed, field_problem
 
 # a storage bound (R-16c): the proposal as sent, sealed (its envelope one part item) and opened (its content in parts),
 # so that the largest fits its items and the opening's transactions of six (services/bids.open_sealed) fit 4 MB
@@ -83,10 +83,6 @@ class RegisterEntry:
     description: str
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def check_proposal(submitted: dict) -> ProposalContent:
     """The proposal as sent; each confidentiality request names a part of it and gives a reason (R-16d)."""
     documents = tuple(ProposalDocument(d["name"], d["text"]) for d in submitted.get("documents", ()))
@@ -96,17 +92,17 @@ def check_proposal(submitted: dict) -> ProposalContent:
     size = len(canonical(submitted))
     if size > MAX_PROPOSAL_BYTES:
         stored = f"the proposal as sent takes {size:,} bytes; its description, documents and requests take at most {MAX_PROPOSAL_BYTES:,}"
-        problems.append(_problem("documents", stored) | {"rule": "R-16c"})
+        problems.append(field_problem("documents", stored) | {"rule": "R-16c"})
     names = [d.name for d in documents]
     if len(set(names)) != len(names):
-        problems.append(_problem("documents", "document names must be distinct"))
+        problems.append(field_problem("documents", "document names must be distinct"))
     if not str(submitted.get("description", "")).strip():
-        problems.append(_problem("description", "must not be blank"))
+        problems.append(field_problem("description", "must not be blank"))
     for i, request in enumerate(requests):
         if request.part not in parts:
-            problems.append(_problem(f"confidentiality[{i}].part", f"names no part of the proposal; one of {sorted(parts)}"))
+            problems.append(field_problem(f"confidentiality[{i}].part", f"names no part of the proposal; one of {sorted(parts)}"))
         if not request.reason.strip():
-            problems.append(_problem(f"confidentiality[{i}].reason", "a confidentiality request states its reason (R-16d)"))
+            problems.append(field_problem(f"confidentiality[{i}].reason", "a confidentiality request states its reason (R-16d)"))
     if problems:
         rule = "R-16d" if all(p["field"].startswith("confidentiality") for p in problems) else "R-16c"
         raise ValidationFailed("The proposal is incomplete or malformed; see details.", rule=rule, details=problems)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date, require_aware, start_of_local_day
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, ValidationFailed, field_problem
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
 
 RULE = "R-3"
@@ -131,24 +131,20 @@ class RequisitionClosed(Conflict):
     rule = RULE
 
 
-def _problem(field: str, problem: str) -> dict[str, str]:
-    return {"field": field, "problem": problem}
-
-
 def _refuse(message: str, problems: list[dict[str, str]]) -> None:
     if problems:
         raise ValidationFailed(message, rule=RULE, details=problems)
 
 
 def _text_problems(field: str, value: str) -> list[dict[str, str]]:
-    return [] if value.strip() else [_problem(field, "must not be blank")]
+    return [] if value.strip() else [field_problem(field, "must not be blank")]
 
 
 def _code_problems(commodity_codes: list[str]) -> list[dict[str, str]]:
     if not commodity_codes:
-        return [_problem("commodity_codes", "at least one commodity code says what is to be bought")]
+        return [field_problem("commodity_codes", "at least one commodity code says what is to be bought")]
     return [
-        _problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM)
+        field_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM)
         for i, c in enumerate(commodity_codes)
         if not is_commodity_code(c)
     ]
@@ -156,15 +152,15 @@ def _code_problems(commodity_codes: list[str]) -> list[dict[str, str]]:
 
 def _line_problems(lines: list[RequisitionLine], *, priced: bool) -> list[dict[str, str]]:
     if not lines:
-        return [_problem("lines", "at least one line")]
+        return [field_problem("lines", "at least one line")]
     problems: list[dict[str, str]] = []
     for i, line in enumerate(lines):
         problems += _text_problems(f"lines[{i}].description", line.description)
         problems += _text_problems(f"lines[{i}].unit", line.unit)
         if priced and (line.quantity is None or line.quantity <= 0):
-            problems.append(_problem(f"lines[{i}].quantity", "must be greater than 0"))
+            problems.append(field_problem(f"lines[{i}].quantity", "must be greater than 0"))
         if priced and line.estimated_unit_price is None:
-            problems.append(_problem(f"lines[{i}].estimated_unit_price", "the agency's estimate is required"))
+            problems.append(field_problem(f"lines[{i}].estimated_unit_price", "the agency's estimate is required"))
     return problems
 
 
@@ -194,11 +190,11 @@ def new_requisition(
         raise NotCovered(
             "A purchase requisition is for a need no direct purchase authority or term contract covers: buy under the "
             "DPA or the term contract, or state that none covers it.",
-            details=[_problem("not_covered_statement", "must be true: no DPA or term contract covers the need")],
+            details=[field_problem("not_covered_statement", "must be true: no DPA or term contract covers the need")],
         )
     problems = _text_problems("description", description) + _line_problems(lines, priced=True) + _code_problems(commodity_codes)
     if needed_by < local_date(now):
-        problems.append(_problem("needed_by", f"must not be before today, {local_date(now).isoformat()}"))
+        problems.append(field_problem("needed_by", f"must not be before today, {local_date(now).isoformat()}"))
     _refuse("The purchase requisition is incomplete.", problems)
     return Requisition(
         id=requisition_id,
@@ -231,7 +227,7 @@ def issue_pre_itemized(
     require_aware(now)
     problems = _text_problems("description", description) + _line_problems(items, priced=False) + _code_problems(commodity_codes)
     if return_due_on <= local_date(now):
-        problems.append(_problem("return_due_on", f"must be after today, {local_date(now).isoformat()}"))
+        problems.append(field_problem("return_due_on", f"must be after today, {local_date(now).isoformat()}"))
     _refuse("The pre-itemized requisition is incomplete.", problems)
     return Requisition(
         id=requisition_id,
@@ -255,21 +251,23 @@ def return_form(
     if requisition.kind is not RequisitionKind.PRE_ITEMIZED or requisition.status is not RequisitionStatus.ISSUED:
         raise RequisitionClosed(
             f"Requisition {requisition.id} is {requisition.status.value}: only an issued pre-itemized form is returned.",
-            details=[_problem("status", requisition.status.value)],
+            details=[field_problem("status", requisition.status.value)],
         )
     quantities = dict(entries)
     numbers = {line.line for line in requisition.lines}
     problems = [
-        _problem(f"quantities[{i}].line", "the item is given twice")
+        field_problem(f"quantities[{i}].line", "the item is given twice")
         for i, (n, _) in enumerate(entries)
         if [e[0] for e in entries[:i]].count(n)
     ]
-    problems += [_problem("quantities", f"item {n} is not on the form") for n in sorted(set(quantities) - numbers)]
-    problems += [_problem("quantities", f"item {n} needs a quantity (0 for none)") for n in sorted(numbers - set(quantities))]
+    problems += [field_problem("quantities", f"item {n} is not on the form") for n in sorted(set(quantities) - numbers)]
+    problems += [
+        field_problem("quantities", f"item {n} needs a quantity (0 for none)") for n in sorted(numbers - set(quantities))
+    ]
     if not problems and not any(q > 0 for q in quantities.values()):
-        problems.append(_problem("quantities", "at least one item needs a quantity above 0"))
+        problems.append(field_problem("quantities", "at least one item needs a quantity above 0"))
     if needed_by is not None and needed_by < local_date(now):
-        problems.append(_problem("needed_by", f"must not be before today, {local_date(now).isoformat()}"))
+        problems.append(field_problem("needed_by", f"must not be before today, {local_date(now).isoformat()}"))
     _refuse("The returned form is incomplete.", problems)
     lines = tuple(dataclasses.replace(line, quantity=quantities[line.line]) for line in requisition.lines)
     return dataclasses.replace(
@@ -285,7 +283,7 @@ def link_to_solicitation(
         raise ValidationFailed(
             "Name the invitation to bid or the request for proposals the requisition feeds, one of them.",
             rule=RULE,
-            details=[_problem("solicitation_id", "give exactly one of solicitation_id and rfp_id")],
+            details=[field_problem("solicitation_id", "give exactly one of solicitation_id and rfp_id")],
         )
     _require_status(requisition, RequisitionStatus.RECEIVED, "linked to a solicitation")
     return dataclasses.replace(
@@ -299,7 +297,7 @@ def fill(requisition: Requisition, *, contract_id: str | None, order_reference: 
         raise ValidationFailed(
             "Name the contract or the order that fills the requisition, one of them.",
             rule=RULE,
-            details=[_problem("contract_id", "give exactly one of contract_id and order_reference")],
+            details=[field_problem("contract_id", "give exactly one of contract_id and order_reference")],
         )
     _require_status(requisition, RequisitionStatus.IN_SOLICITATION, "filled")
     return dataclasses.replace(
@@ -314,12 +312,12 @@ def fill(requisition: Requisition, *, contract_id: str | None, order_reference: 
 def cancel(requisition: Requisition, reason: str, now: dt.datetime, *, by_bureau: bool) -> Requisition:
     if not reason.strip():
         raise ValidationFailed(
-            "Say why the requisition is cancelled.", rule=RULE, details=[_problem("reason", "must not be blank")]
+            "Say why the requisition is cancelled.", rule=RULE, details=[field_problem("reason", "must not be blank")]
         )
     if requisition.status not in OPEN_STATUSES:
         raise RequisitionClosed(
             f"Requisition {requisition.id} is {requisition.status.value}; it can no longer be cancelled.",
-            details=[_problem("status", requisition.status.value)],
+            details=[field_problem("status", requisition.status.value)],
         )
     return dataclasses.replace(
         requisition,
@@ -334,7 +332,7 @@ def _require_status(requisition: Requisition, status: RequisitionStatus, what: s
     if requisition.status is not status:
         raise RequisitionClosed(
             f"Requisition {requisition.id} is {requisition.status.value}; only a {status.value} requisition is {what}.",
-            details=[_problem("status", requisition.status.value)],
+            details=[field_problem("status", requisition.status.value)],
         )
 
 

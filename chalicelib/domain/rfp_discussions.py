@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain import rfps as rfp_rules
 from chalicelib.domain.calendar import require_aware
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed, field_problem
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfps import Rfp, RfpStatus, require_status
 
@@ -89,10 +89,6 @@ def new_thread(rfp_id: str, vendor_id: str) -> DiscussionThread:
 MAX_AWAITING = 50
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def ensure_shortlisted(rfp: Rfp, vendor_id: str, live: Proposal | None, what: str, rule: str) -> Proposal:
     """Only a proposer on the shortlist (R-16g) whose proposal is still live (not withdrawn) takes part; its live
     proposal is returned."""
@@ -100,13 +96,13 @@ def ensure_shortlisted(rfp: Rfp, vendor_id: str, live: Proposal | None, what: st
         raise Conflict(
             f"{vendor_id} is not on the shortlist of {rfp.id}; {what} is for the selected proposers only.",
             rule=rule,
-            details=[_problem("vendor_id", "is not a shortlisted proposer (R-16g)")],
+            details=[field_problem("vendor_id", "is not a shortlisted proposer (R-16g)")],
         )
     if live is None:
         raise Conflict(
             f"{vendor_id} withdrew its proposal to {rfp.id}; {what} is for proposers with a live proposal.",
             rule=rule,
-            details=[_problem("vendor_id", "has no live proposal (R-16f)")],
+            details=[field_problem("vendor_id", "has no live proposal (R-16f)")],
         )
     return live
 
@@ -126,7 +122,7 @@ def purchasing_message(
     _require_text(text)
     oral = kind is MessageKind.ORAL
     if oral and len(thread.awaiting) >= MAX_AWAITING:
-        full = _problem("kind", f"at most {MAX_AWAITING} oral clarifications await confirmation at once") | {"rule": "R-17b"}
+        full = field_problem("kind", f"at most {MAX_AWAITING} oral clarifications await confirmation at once") | {"rule": "R-17b"}
         raise ValidationFailed(
             "Oral clarifications await the proposer's written confirmation; record more once it confirms them.",
             rule="R-17b",
@@ -176,13 +172,13 @@ def proposer_message(
         raise ValidationFailed(
             f"{confirmed.id} is no oral clarification of this discussion.",
             rule="R-17b",
-            details=[_problem("confirms", "names no oral clarification of the proposer's discussion")],
+            details=[field_problem("confirms", "names no oral clarification of the proposer's discussion")],
         )
     if confirmed.confirmation is Confirmation.CONFIRMED:
         raise Conflict(
             f"Oral clarification {confirmed.id} was confirmed in writing already, by {confirmed.confirmed_by}.",
             rule="R-17b",
-            details=[_problem("confirms", "is confirmed already")],
+            details=[field_problem("confirms", "is confirmed already")],
         )
     done = dataclasses.replace(confirmed, confirmation=Confirmation.CONFIRMED, confirmed_by=message.id)
     awaiting = tuple(i for i in thread.awaiting if i != confirmed.id)
@@ -192,7 +188,7 @@ def proposer_message(
 def _require_text(text: str) -> None:
     if not text.strip():
         raise ValidationFailed(
-            "A discussion message states something.", rule="R-17b", details=[_problem("text", "must not be blank")]
+            "A discussion message states something.", rule="R-17b", details=[field_problem("text", "must not be blank")]
         )
 
 
@@ -204,7 +200,9 @@ def ensure_confirmed(threads: list[DiscussionThread]) -> None:
             f"{len(awaiting)} oral clarification(s) await the proposer's written confirmation: "
             + ", ".join(message for _, message in awaiting),
             rule="R-17b",
-            details=[_problem("discussions", f"oral clarification {m} awaits {v}'s written confirmation") for v, m in awaiting],
+            details=[
+                field_problem("discussions", f"oral clarification {m} awaits {v}'s written confirmation") for v, m in awaiting
+            ],
         )
 
 
@@ -218,13 +216,15 @@ def call_bafo(rfp: Rfp, due: dt.datetime, determination: str | None, now: dt.dat
         raise Conflict(
             f"Negotiation of {rfp.id} has begun; no further round of best and final offers is called.",
             rule="R-17c",
-            details=[_problem("status", f"negotiation {rfp.negotiation_number} is under way or held")],
+            details=[field_problem("status", f"negotiation {rfp.negotiation_number} is under way or held")],
         )
     problems = _due_problems(due, now)
     if further and not (determination or "").strip():
-        problems.append(_problem("determination", "a further round needs the written determination that calls it (R-17c)"))
+        problems.append(field_problem("determination", "a further round needs the written determination that calls it (R-17c)"))
     if not further and determination is not None:
-        problems.append(_problem("determination", "the first round needs none; a determination calls a further round (R-17c)"))
+        problems.append(
+            field_problem("determination", "the first round needs none; a determination calls a further round (R-17c)")
+        )
     if problems:
         raise ValidationFailed(
             "The call for best and final offers is incomplete or malformed; see details.", rule="R-17c", details=problems
@@ -237,8 +237,8 @@ def _due_problems(due: dt.datetime, now: dt.datetime) -> list[dict]:
     try:
         require_aware(due)
     except ValueError:
-        return [_problem("due", "must carry a UTC offset, e.g. 2026-06-01T14:00:00-04:00")]
-    return [] if due.replace(microsecond=0) > now else [_problem("due", "must be in the future (R-17c)")]
+        return [field_problem("due", "must carry a UTC offset, e.g. 2026-06-01T14:00:00-04:00")]
+    return [] if due.replace(microsecond=0) > now else [field_problem("due", "must be in the future (R-17c)")]
 
 
 def conclude(thread: DiscussionThread, now: dt.datetime) -> DiscussionThread:
@@ -270,14 +270,14 @@ def ensure_offer_receivable(rfp: Rfp, vendor_id: str, live: Proposal | None, now
         raise OffersClosed(
             f"Best and final offers were due {rfp.bafo_due:%Y-%m-%dT%H:%M:%SZ}; an offer at or after it is not received.",
             rule="R-17c",
-            details=[_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+            details=[field_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
         )
     offer = ensure_shortlisted(rfp, vendor_id, live, "a best and final offer", "R-17c")
     if offer.bafo_round == bafo_round:
         raise Conflict(
             f"The best and final offer of round {bafo_round} was received already ({offer.id}); it is submitted only once.",
             rule="R-17c",
-            details=[_problem("bafo_round", f"an offer of round {bafo_round} was received")],
+            details=[field_problem("bafo_round", f"an offer of round {bafo_round} was received")],
         )
 
 

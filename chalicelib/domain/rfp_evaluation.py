@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed, field_problem
 from chalicelib.domain.solicitations import EvaluationFactor
 
 SCORE_MAX = Decimal(10)  # each factor is scored from 0 to 10 points; its weight is its relative importance (R-18a)
@@ -127,12 +127,8 @@ def evaluators_collection(rfp_id: str) -> str:
     return f"evaluators-of#{rfp_id}"
 
 
-def _problem(field: str, problem: str, rule: str) -> dict:
-    return {"field": field, "problem": problem, "rule": rule}
-
-
 def _blank(fields: dict[str, str], rule: str) -> list[dict]:
-    return [_problem(field, "must not be blank", rule) for field, value in fields.items() if not value.strip()]
+    return [field_problem(field, "must not be blank", rule) for field, value in fields.items() if not value.strip()]
 
 
 def new_evaluator(rfp_id: str, official: str, name: str, email: str, named_by: str, now: dt.datetime) -> Evaluator:
@@ -202,16 +198,20 @@ def check_scores(factors: Sequence[EvaluationFactor], submitted: Sequence[Factor
     for i, given in enumerate(submitted):
         if given.factor not in stated:
             problems.append(
-                _problem(f"scores[{i}].factor", f"{given.factor!r} is not a factor of the request: one of {stated}", "R-18a/b")
+                field_problem(
+                    f"scores[{i}].factor", f"{given.factor!r} is not a factor of the request: one of {stated}", "R-18a/b"
+                )
             )
         elif given.factor in seen:
-            problems.append(_problem(f"scores[{i}].factor", f"{given.factor!r} is scored twice", "R-16a"))
+            problems.append(field_problem(f"scores[{i}].factor", f"{given.factor!r} is scored twice", "R-16a"))
         seen.add(given.factor)
         if not 0 <= given.score <= SCORE_MAX:
-            problems.append(_problem(f"scores[{i}].score", f"must be from 0 to {SCORE_MAX}", "R-16a"))
+            problems.append(field_problem(f"scores[{i}].score", f"must be from 0 to {SCORE_MAX}", "R-16a"))
         if not given.reason.strip():
-            problems.append(_problem(f"scores[{i}].reason", "every score states its reason", "R-16a"))
-    problems += [_problem("scores", f"no score for the stated factor {name!r}", "R-16a") for name in stated if name not in seen]
+            problems.append(field_problem(f"scores[{i}].reason", "every score states its reason", "R-16a"))
+    problems += [
+        field_problem("scores", f"no score for the stated factor {name!r}", "R-16a") for name in stated if name not in seen
+    ]
     if problems:
         rule = "R-18a/b" if any(p["rule"] == "R-18a/b" for p in problems) else "R-16a"
         raise ValidationFailed(
@@ -332,20 +332,20 @@ def check_shortlist(
     problems = []
     for i, vendor in enumerate(chosen):
         if vendor not in by_vendor:
-            problems.append(_problem(f"{field}[{i}]", "is not an opened proposal of this request", "R-16g"))
+            problems.append(field_problem(f"{field}[{i}]", "is not an opened proposal of this request", "R-16g"))
         elif vendor not in ranked:
-            problems.append(_problem(f"{field}[{i}]", "is classified unacceptable (R-18c)", "R-16g"))
+            problems.append(field_problem(f"{field}[{i}]", "is classified unacceptable (R-18c)", "R-16g"))
     if not chosen:
-        problems.append(_problem(field, "name at least one proposer", "R-16g"))
+        problems.append(field_problem(field, "name at least one proposer", "R-16g"))
     elif not problems and list(chosen) != ranked[: len(chosen)]:
         problems.append(
-            _problem(
+            field_problem(
                 field, f"the top of the ranking in ranking order, no skipping or reordering: {ranked[: len(chosen)]}", "R-16g"
             )
         )
     if not problems and len(chosen) < min(SHORTLIST_SIZE, len(ranked)) and not (determination or "").strip():
         problems.append(
-            _problem(
+            field_problem(
                 "determination",
                 f"{len(ranked)} proposers qualify: fewer than {min(SHORTLIST_SIZE, len(ranked))} needs a written determination",
                 "R-16g",

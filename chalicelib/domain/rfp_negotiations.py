@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from chalicelib.domain import calendar
 from chalicelib.domain.contracts import Contract, ContractLine
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, ValidationFailed, field_problem
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_evaluation import Consensus, qualifying, ranking
 from chalicelib.domain.rfp_negotiation_notice import Negotiation, NegotiationStatus
@@ -24,10 +24,6 @@ from chalicelib.domain.rfps import Rfp, RfpStatus, require_status
 
 WITHHELD = "withheld"  # what a public view shows in place of a part withheld under R-16d
 DECIDING = (RfpStatus.OPENED, RfpStatus.DISCUSSIONS, RfpStatus.BAFO, RfpStatus.NEGOTIATION)  # R-16d: before negotiation
-
-
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
 
 
 # -- R-16d: confidentiality decisions ------------------------------------------------------------------------------
@@ -83,16 +79,16 @@ def decide_disclosure(
     for i, decision in enumerate(decisions):
         if decision.part not in requested:
             problems.append(
-                _problem(f"decisions[{i}].part", f"is no confidentiality request of the proposal; one of {requested}")
+                field_problem(f"decisions[{i}].part", f"is no confidentiality request of the proposal; one of {requested}")
             )
         if not decision.reason.strip():
-            problems.append(_problem(f"decisions[{i}].reason", "a decision states its reason (R-16d)"))
+            problems.append(field_problem(f"decisions[{i}].reason", "a decision states its reason (R-16d)"))
     parts = [d.part for d in decisions]
     if len(set(parts)) != len(parts):
-        problems.append(_problem("decisions", "decide each request once"))
+        problems.append(field_problem("decisions", "decide each request once"))
     missing = [part for part in requested if part not in parts]
     if missing:
-        problems.append(_problem("decisions", f"every request is decided at once; undecided: {missing}"))
+        problems.append(field_problem("decisions", f"every request is decided at once; undecided: {missing}"))
     if problems:
         raise ValidationFailed(
             "The confidentiality decisions are incomplete or malformed; see details.", rule="R-16d", details=problems
@@ -117,7 +113,7 @@ def require_decided(proposal: Proposal, disclosure: Disclosure | None) -> None:
             f"The confidentiality requests of {proposal.proposer_name}'s proposal {proposal.id} are undecided; decide them "
             "before negotiation opens.",
             rule="R-16d",
-            details=[_problem("confidentiality", f"requested for {[r.part for r in content.confidentiality]}")],
+            details=[field_problem("confidentiality", f"requested for {[r.part for r in content.confidentiality]}")],
         )
 
 
@@ -159,14 +155,14 @@ def require_next_may_open(rfp: Rfp, last: Negotiation | None) -> None:
         raise Conflict(
             f"Negotiation {last.number} with {last.proposer_name} is open; agree or terminate it first.",
             rule="R-16h-l",
-            details=[_problem("negotiation", f"{last.number} is open")],
+            details=[field_problem("negotiation", f"{last.number} is open")],
         )
     if last.notice_pending:
         raise Conflict(
             f"The written notice of the termination of negotiation {last.number} with {last.proposer_name} is not sent yet; "
             "the next negotiation opens once it is.",
             rule="R-16h-l",
-            details=[_problem("notice", f"negotiation {last.number}'s notice is due {last.notice_due:%Y-%m-%dT%H:%M:%SZ}")],
+            details=[field_problem("notice", f"negotiation {last.number}'s notice is due {last.notice_due:%Y-%m-%dT%H:%M:%SZ}")],
         )
 
 
@@ -207,7 +203,7 @@ def terminate(rfp: Rfp, negotiation: Negotiation, reasons: str, now: dt.datetime
     _require_open(negotiation, "termination")
     if not reasons.strip():
         raise ValidationFailed(
-            "A termination states its reasons (R-16k).", rule="R-16h-l", details=[_problem("reasons", "must not be blank")]
+            "A termination states its reasons (R-16k).", rule="R-16h-l", details=[field_problem("reasons", "must not be blank")]
         )
     return dataclasses.replace(
         negotiation,
@@ -230,7 +226,7 @@ def require_exhausted(rfp: Rfp, last: Negotiation | None, remaining: str | None,
         raise Conflict(
             f"Shortlisted proposer {remaining} has not been negotiated with yet; {what} comes when the shortlist is exhausted.",
             rule="R-16m-o",
-            details=[_problem("shortlist", f"{remaining} remains")],
+            details=[field_problem("shortlist", f"{remaining} remains")],
         )
 
 
@@ -242,7 +238,7 @@ def additions(rfp: Rfp, records: Iterable[Consensus], count: int) -> tuple[str, 
         raise Conflict(
             "No further acceptable proposer remains to be selected; the request may be resolicited.",
             rule="R-16m-o",
-            details=[_problem("count", "no qualifying proposer outside the shortlist")],
+            details=[field_problem("count", "no qualifying proposer outside the shortlist")],
         )
     return chosen
 
@@ -264,18 +260,20 @@ def check_agreement(agreement: Agreement) -> Agreement:
     """The compensation (R-16i(3)) and the principal elements the memorandum states (R-16o(2)); a term is whole."""
     problems = []
     if agreement.price <= 0:
-        problems.append(_problem("price", "the agreed compensation is a positive amount"))
+        problems.append(field_problem("price", "the agreed compensation is a positive amount"))
     if not agreement.principal_elements:
-        problems.append(_problem("principal_elements", "state the significant considerations on price and other terms (R-16o)"))
+        problems.append(
+            field_problem("principal_elements", "state the significant considerations on price and other terms (R-16o)")
+        )
     for i, element in enumerate(agreement.principal_elements):
         if not element.strip():
-            problems.append(_problem(f"principal_elements[{i}]", "must not be blank"))
+            problems.append(field_problem(f"principal_elements[{i}]", "must not be blank"))
     if (agreement.term_start is None) != (agreement.term_end is None):
         problems.append(
-            _problem("term_end" if agreement.term_end is None else "term_start", "give both ends of the term, or neither")
+            field_problem("term_end" if agreement.term_end is None else "term_start", "give both ends of the term, or neither")
         )
     elif agreement.term_start and agreement.term_end and agreement.term_end < agreement.term_start:
-        problems.append(_problem("term_end", f"must be on or after {agreement.term_start.isoformat()}"))
+        problems.append(field_problem("term_end", f"must be on or after {agreement.term_start.isoformat()}"))
     if problems:
         raise ValidationFailed("The agreement is incomplete or malformed; see details.", rule="R-16m-o", details=problems)
     return dataclasses.replace(agreement, principal_elements=tuple(e.strip() for e in agreement.principal_elements))

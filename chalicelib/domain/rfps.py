@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date, require_aware, start_of_local_day, to_utc
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed, field_problem
 from chalicelib.domain.solicitations import MAX_ADDENDA, REQUIRED_FACTORS, EvaluationFactor, factor_problems
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
 
@@ -108,10 +108,6 @@ class Rfp:
         return self.status is not RfpStatus.DRAFT
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], what: str, rule: str) -> None:
     """Each step of competitive negotiation has its stage: `what` is refused (409 under `rule`) in any other."""
     if rfp.status is RfpStatus.CANCELLED:
@@ -121,7 +117,7 @@ def require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], what: str, rule: st
         raise Conflict(
             f"RFP {rfp.id} is {rfp.status.value}; {what} is possible when it is {stages}.",
             rule=rule,
-            details=[_problem("status", f"is {rfp.status.value}, not {stages}")],
+            details=[field_problem("status", f"is {rfp.status.value}, not {stages}")],
         )
 
 
@@ -143,18 +139,18 @@ def new_rfp(
     problems = []
     for field, value in (("title", title), ("agency", agency), ("scope", scope)):
         if not value.strip():
-            problems.append(_problem(field, "must not be blank"))
+            problems.append(field_problem(field, "must not be blank"))
     if not commodity_codes:
-        problems.append(_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
+        problems.append(field_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
     for i, code in enumerate(commodity_codes):
         if not is_commodity_code(code):
-            problems.append(_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
+            problems.append(field_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
     due_problems = _due_problems(proposals_due, now, "proposals_due")
     problems += due_problems
     if conference is not None and not due_problems:
         problems += _conference_problems(conference, proposals_due, now)
     if not 1 <= negotiation_notice_days <= DEFAULT_NEGOTIATION_NOTICE_DAYS:
-        problems.append(_problem("negotiation_notice_days", "the written notice follows within 1 to 3 days (R-16h-l)"))
+        problems.append(field_problem("negotiation_notice_days", "the written notice follows within 1 to 3 days (R-16h-l)"))
     factors = factor_problems(evaluation_factors, REQUIRED_RFP_FACTORS)
     if problems or factors:
         raise ValidationFailed(
@@ -188,8 +184,8 @@ def _due_problems(due: dt.datetime, now: dt.datetime, field: str) -> list[dict]:
     try:
         require_aware(due)
     except ValueError:
-        return [_problem(field, "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00")]
-    return [] if due > now else [_problem(field, "must be in the future (R-16c)")]
+        return [field_problem(field, "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00")]
+    return [] if due > now else [field_problem(field, "must be in the future (R-16c)")]
 
 
 def _conference_problems(conference: Conference, proposals_due: dt.datetime, now: dt.datetime) -> list[dict]:
@@ -198,18 +194,18 @@ def _conference_problems(conference: Conference, proposals_due: dt.datetime, now
     try:
         require_aware(conference.at)
     except ValueError:
-        return [_problem("conference.at", "must carry a UTC offset, e.g. 2026-03-10T10:00:00-04:00")]
+        return [field_problem("conference.at", "must carry a UTC offset, e.g. 2026-03-10T10:00:00-04:00")]
     problems = []
     if conference.at <= now:
-        problems.append(_problem("conference.at", "must be in the future (R-16b)"))
+        problems.append(field_problem("conference.at", "must be in the future (R-16b)"))
     if conference.at >= start_of_local_day(local_date(proposals_due)):
         problems.append(
-            _problem(
+            field_problem(
                 "conference.at", f"must be held before {local_date(proposals_due):%Y-%m-%d}, the date proposals are due (R-16b)"
             )
         )
     if not conference.location.strip():
-        problems.append(_problem("conference.location", "must not be blank (R-16b)"))
+        problems.append(field_problem("conference.location", "must not be blank (R-16b)"))
     return problems
 
 
@@ -221,13 +217,13 @@ def publish(rfp: Rfp, now: dt.datetime) -> Rfp:
         raise ProposalsClosed(
             f"The due date {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ} has passed; a new request is drafted instead.",
             rule="R-16c",
-            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+            details=[field_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
         )
     if rfp.conference is not None and rfp.conference.at <= now:
         raise DeadlinePassed(
             f"The pre-proposal conference of {rfp.conference.at:%Y-%m-%dT%H:%M:%SZ} has passed; the notice cannot invite to it.",
             rule="R-16b",
-            details=[_problem("conference.at", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+            details=[field_problem("conference.at", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
         )
     problems = factor_problems(rfp.evaluation_factors, REQUIRED_RFP_FACTORS)
     if problems:
@@ -245,7 +241,7 @@ def ensure_before_due(rfp: Rfp, now: dt.datetime, what: str) -> None:
         raise ProposalsClosed(
             f"Proposals were due {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}; {what} at or after the due date is not possible.",
             rule="R-16c",
-            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
+            details=[field_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is not before it")],
         )
 
 
@@ -260,21 +256,21 @@ def add_addendum(rfp: Rfp, text: str, now: dt.datetime, proposals_due: dt.dateti
 
 
 def _addendum_problems(text: str, proposals_due: dt.datetime | None, rfp: Rfp, now: dt.datetime) -> list[dict]:
-    problems = [] if text.strip() else [_problem("text", "must not be blank")]
+    problems = [] if text.strip() else [field_problem("text", "must not be blank")]
     if len(rfp.addenda) >= MAX_ADDENDA:
         problems.append(
-            _problem("addenda", f"a request for proposals has at most {MAX_ADDENDA} addenda; issue a new request instead")
+            field_problem("addenda", f"a request for proposals has at most {MAX_ADDENDA} addenda; issue a new request instead")
         )
     if proposals_due is None:
         return problems
     if rfp.status is RfpStatus.DISCUSSIONS:
         return problems + [
-            _problem("proposals_due", "proposals were due already; an addendum during discussions keeps the date (R-17b)")
+            field_problem("proposals_due", "proposals were due already; an addendum during discussions keeps the date (R-17b)")
         ]
     problems += _due_problems(proposals_due, now, "proposals_due")
     if not problems and proposals_due <= rfp.proposals_due:
         due = f"{rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}"
-        problems.append(_problem("proposals_due", f"an addendum postpones the due date: give a time after {due}"))
+        problems.append(field_problem("proposals_due", f"an addendum postpones the due date: give a time after {due}"))
     return problems
 
 
@@ -290,7 +286,9 @@ def cancel(rfp: Rfp, reason: str, now: dt.datetime) -> Rfp:
     """Cancellation before the due date, with a reason."""
     ensure_before_due(rfp, now, "cancellation")
     if not reason.strip():
-        raise ValidationFailed("A cancellation states its reason.", rule="R-4", details=[_problem("reason", "must not be blank")])
+        raise ValidationFailed(
+            "A cancellation states its reason.", rule="R-4", details=[field_problem("reason", "must not be blank")]
+        )
     return dataclasses.replace(rfp, status=RfpStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
 
 
@@ -304,7 +302,7 @@ def confirm_opening(rfp: Rfp, official: str, now: dt.datetime) -> Rfp:
         raise Conflict(
             f"Proposals are due {rfp.proposals_due:%Y-%m-%dT%H:%M:%SZ}; they are kept sealed until then.",
             rule="R-16c",
-            details=[_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
+            details=[field_problem("proposals_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
         )
     if any(c.official == official for c in rfp.opening_confirmations):
         raise Conflict(
@@ -354,7 +352,7 @@ def ensure_no_changes_after_offers(rfp: Rfp, what: str, rule: str) -> None:
         raise Conflict(
             f"Discussions of RFP {rfp.id} concluded with the call for best and final offers; {what} is not possible before the award.",
             rule=rule,
-            details=[_problem("status", f"is {rfp.status.value}")],
+            details=[field_problem("status", f"is {rfp.status.value}")],
         )
 
 
@@ -378,7 +376,7 @@ def offers_opened(rfp: Rfp, now: dt.datetime) -> Rfp:
         raise Conflict(
             f"The best and final offers of {rfp.id} are due {rfp.bafo_due:%Y-%m-%dT%H:%M:%SZ}; they stay sealed until then.",
             rule="R-17c",
-            details=[_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
+            details=[field_problem("bafo_due", f"server time {now:%Y-%m-%dT%H:%M:%SZ} is before it")],
         )
     return dataclasses.replace(rfp, status=RfpStatus.NEGOTIATION)
 
@@ -394,6 +392,6 @@ def close_unawarded(rfp: Rfp, reason: str, now: dt.datetime) -> Rfp:
     """R-16n: "proposals may be resolicited": the request closes unawarded, with the reason."""
     if not reason.strip():
         raise ValidationFailed(
-            "A resolicitation states its reason.", rule="R-16m-o", details=[_problem("reason", "must not be blank")]
+            "A resolicitation states its reason.", rule="R-16m-o", details=[field_problem("reason", "must not be blank")]
         )
     return dataclasses.replace(rfp, status=RfpStatus.UNAWARDED, unawarded_at=now, unawarded_reason=reason.strip())

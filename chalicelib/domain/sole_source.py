@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.contracts import Contract, ContractLine
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, ValidationFailed, field_problem
 from chalicelib.domain.solicitations import MAX_FORM_BYTES, EvaluationFactor, LineItem, form_bytes
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, Vendor, is_commodity_code
 
@@ -101,10 +101,6 @@ class Negotiated:
     contract_type: ContractType
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def _blank(value: str) -> bool:
     return not value.strip()
 
@@ -128,33 +124,33 @@ def new_request(
     be solicited from it. Every problem is listed at once."""
     problems = []
     if _blank(title):
-        problems.append(_problem("title", "must not be blank"))
+        problems.append(field_problem("title", "must not be blank"))
     if _blank(justification):
-        problems.append(_problem("justification", "explain why no other source will be suitable or acceptable (R-15a)"))
+        problems.append(field_problem("justification", "explain why no other source will be suitable or acceptable (R-15a)"))
     if estimated_amount <= 0:
-        problems.append(_problem("estimated_amount", "must be greater than zero"))
+        problems.append(field_problem("estimated_amount", "must be greater than zero"))
     if not commodity_codes:
-        problems.append(_problem("commodity_codes", "at least one commodity code"))
+        problems.append(field_problem("commodity_codes", "at least one commodity code"))
     problems += [
-        _problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM)
+        field_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM)
         for i, c in enumerate(commodity_codes)
         if not is_commodity_code(c)
     ]
     if not lines:
-        problems.append(_problem("lines", "at least one line of what is needed"))
+        problems.append(field_problem("lines", "at least one line of what is needed"))
     for i, line in enumerate(lines):
         if _blank(line.description):
-            problems.append(_problem(f"lines[{i}].description", "must not be blank"))
+            problems.append(field_problem(f"lines[{i}].description", "must not be blank"))
         if line.quantity <= 0:
-            problems.append(_problem(f"lines[{i}].quantity", "must be greater than zero"))
+            problems.append(field_problem(f"lines[{i}].quantity", "must be greater than zero"))
     if len({line.id for line in lines}) != len(lines):
-        problems.append(_problem("lines", "line ids must be distinct"))
+        problems.append(field_problem("lines", "line ids must be distinct"))
     if (size := form_bytes(lines, ())) > MAX_FORM_BYTES:  # a storage bound: the lines become its contract's (as a bid form's)
         problems.append(
-            _problem("lines", f"the lines take {size:,} bytes as stored; at most {MAX_FORM_BYTES:,}") | {"rule": RULE}
+            field_problem("lines", f"the lines take {size:,} bytes as stored; at most {MAX_FORM_BYTES:,}") | {"rule": RULE}
         )
     if not contractor.confirmed or contractor.suspended:
-        problems.append(_problem("contractor_id", f"vendor {contractor.id} is not an active registered vendor"))
+        problems.append(field_problem("contractor_id", f"vendor {contractor.id} is not an active registered vendor"))
     if problems:
         raise ValidationFailed("The sole-source request is incomplete; see details.", rule=RULE, details=problems)
     return SoleSourceRequest(
@@ -178,7 +174,7 @@ def _require_status(request: SoleSourceRequest, status: SoleSourceStatus, what: 
         raise Conflict(
             f"Sole-source request {request.id} is {request.status.value}; {what} needs it {status.value}.",
             rule=RULE,
-            details=[_problem("status", f"is {request.status.value}, not {status.value}")],
+            details=[field_problem("status", f"is {request.status.value}, not {status.value}")],
         )
 
 
@@ -193,11 +189,11 @@ def grant(request: SoleSourceRequest, decision: Grant, now: dt.datetime, by: str
     require_undetermined(request)
     problems = []
     if _blank(decision.determination):
-        problems.append(_problem("determination", "the written basis of the determination must not be blank"))
+        problems.append(field_problem("determination", "the written basis of the determination must not be blank"))
     if _blank(decision.scope):
-        problems.append(_problem("scope", "state the determination's application"))
+        problems.append(field_problem("scope", "state the determination's application"))
     if decision.effective_until < local_date(now):
-        problems.append(_problem("effective_until", f"must be on or after {local_date(now).isoformat()}"))
+        problems.append(field_problem("effective_until", f"must be on or after {local_date(now).isoformat()}"))
     if problems:
         raise ValidationFailed("The determination is incomplete; see details.", rule=RULE, details=problems)
     return dataclasses.replace(
@@ -216,7 +212,7 @@ def refuse(request: SoleSourceRequest, reason: str, solicitation_id: str | None,
     competition should be solicited"): the request is competed through that invitation to bid."""
     require_undetermined(request)
     if _blank(reason):
-        raise ValidationFailed("A refusal states its reason.", rule=RULE, details=[_problem("reason", "must not be blank")])
+        raise ValidationFailed("A refusal states its reason.", rule=RULE, details=[field_problem("reason", "must not be blank")])
     return dataclasses.replace(
         request,
         status=SoleSourceStatus.COMPETED if solicitation_id else SoleSourceStatus.REFUSED,
@@ -231,9 +227,9 @@ def check_negotiated(negotiated: Negotiated) -> Negotiated:
     """R-15b: the negotiated price and terms (delivery and other terms) are both stated."""
     problems = []
     if negotiated.price <= 0:
-        problems.append(_problem("price", "the negotiated price is a positive amount"))
+        problems.append(field_problem("price", "the negotiated price is a positive amount"))
     if _blank(negotiated.terms):
-        problems.append(_problem("terms", "state the negotiated delivery and other terms (R-15b)"))
+        problems.append(field_problem("terms", "state the negotiated delivery and other terms (R-15b)"))
     if problems:
         raise ValidationFailed("The negotiated contract is incomplete; see details.", rule=RULE, details=problems)
     return dataclasses.replace(negotiated, terms=negotiated.terms.strip())
@@ -251,7 +247,7 @@ def contract(
         raise Conflict(
             f"The determination of {request.id} was effective until {request.effective_until.isoformat()}; ask again.",
             rule=RULE,
-            details=[_problem("effective_until", f"ended {request.effective_until.isoformat()}")],
+            details=[field_problem("effective_until", f"ended {request.effective_until.isoformat()}")],
         )
     formed = Contract(
         id=contract_id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.calendar import days_after, require_aware, to_utc
-from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed
+from chalicelib.domain.errors import Conflict, DeadlinePassed, ValidationFailed, field_problem
 from chalicelib.domain.vendors import COMMODITY_CODE_PROBLEM, is_commodity_code
 
 # R-18a/b: factors every invitation must state.
@@ -119,10 +119,6 @@ class Solicitation:
         return next((g for g in self.groups if g.id == group_id), None)
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def new_solicitation(
     *,
     solicitation_id: str,
@@ -148,58 +144,62 @@ def new_solicitation(
     """A draft invitation to bid; every problem is listed at once."""
     problems = []
     if not title.strip():
-        problems.append(_problem("title", "must not be blank"))
+        problems.append(field_problem("title", "must not be blank"))
     if not agency.strip():
-        problems.append(_problem("agency", "must not be blank"))
+        problems.append(field_problem("agency", "must not be blank"))
     if not commodity_codes:
-        problems.append(_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
+        problems.append(field_problem("commodity_codes", "at least one commodity code is needed for the public notice (R-4)"))
     for i, code in enumerate(commodity_codes):
         if not is_commodity_code(code):
-            problems.append(_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
+            problems.append(field_problem(f"commodity_codes[{i}]", COMMODITY_CODE_PROBLEM))
     if not lines:
-        problems.append(_problem("lines", "the bid form needs at least one line item (R-5a)"))
+        problems.append(field_problem("lines", "the bid form needs at least one line item (R-5a)"))
     seen = set()
     for i, line in enumerate(lines):
         if line.id in seen:
-            problems.append(_problem(f"lines[{i}].id", f"duplicate line id {line.id!r}"))
+            problems.append(field_problem(f"lines[{i}].id", f"duplicate line id {line.id!r}"))
         seen.add(line.id)
         if line.quantity <= 0:
-            problems.append(_problem(f"lines[{i}].quantity", "must be greater than zero"))
+            problems.append(field_problem(f"lines[{i}].quantity", "must be greater than zero"))
         if not line.description.strip():
-            problems.append(_problem(f"lines[{i}].description", "must not be blank"))
+            problems.append(field_problem(f"lines[{i}].description", "must not be blank"))
     grouped = set()
     for i, group in enumerate(groups):
         if not group.line_ids:
-            problems.append(_problem(f"groups[{i}].line_ids", "a group needs at least one line"))
+            problems.append(field_problem(f"groups[{i}].line_ids", "a group needs at least one line"))
         for line_id in group.line_ids:
             if line_id not in seen:
-                problems.append(_problem(f"groups[{i}].line_ids", f"unknown line {line_id!r}"))
+                problems.append(field_problem(f"groups[{i}].line_ids", f"unknown line {line_id!r}"))
             if line_id in grouped:
-                problems.append(_problem(f"groups[{i}].line_ids", f"line {line_id!r} is already in another group"))
+                problems.append(field_problem(f"groups[{i}].line_ids", f"line {line_id!r} is already in another group"))
             grouped.add(line_id)
     stored = form_bytes(lines, groups) if not problems else 0
     if stored > MAX_FORM_BYTES:
-        problems.append(_problem("lines", f"the bid form's lines and groups take {stored:,} bytes; at most {MAX_FORM_BYTES:,}"))
+        problems.append(
+            field_problem("lines", f"the bid form's lines and groups take {stored:,} bytes; at most {MAX_FORM_BYTES:,}")
+        )
     if award_basis is AwardBasis.GROUP and not groups:
-        problems.append(_problem("groups", "award by group needs groups of lines (R-8b)"))
+        problems.append(field_problem("groups", "award by group needs groups of lines (R-8b)"))
     if all_or_none and award_basis is not AwardBasis.ALL:
-        problems.append(_problem("award_basis", "an all-or-none invitation is awarded as a whole: use 'all' (R-5f)"))
+        problems.append(field_problem("award_basis", "an all-or-none invitation is awarded as a whole: use 'all' (R-5f)"))
     try:
         require_aware(opening_at)
         if opening_at <= now:
-            problems.append(_problem("opening_at", "must be in the future (R-5b)"))
+            problems.append(field_problem("opening_at", "must be in the future (R-5b)"))
     except ValueError:
-        problems.append(_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00 (R-5b)"))
+        problems.append(field_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00 (R-5b)"))
     if guaranty_percent is not None and not (Decimal(0) < guaranty_percent <= MAX_GUARANTY_PERCENT):
-        problems.append(_problem("guaranty_percent", "a bid guaranty is more than 0 and at most 10 percent of the bid (R-6a)"))
+        problems.append(
+            field_problem("guaranty_percent", "a bid guaranty is more than 0 and at most 10 percent of the bid (R-6a)")
+        )
     if surety_percent is not None and not (Decimal(0) < surety_percent <= MAX_SURETY_PERCENT):
         problems.append(
-            _problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)")
+            field_problem("surety_percent", "performance surety is more than 0 and at most 100 percent of the award (R-6b)")
         )
     if award_period_days < 1:
-        problems.append(_problem("award_period_days", "must be at least 1 day (R-8c)"))
+        problems.append(field_problem("award_period_days", "must be at least 1 day (R-8c)"))
     if payment_days is not None and payment_days < 1:
-        problems.append(_problem("payment_days", "must be at least 1 day (R-13a)"))
+        problems.append(field_problem("payment_days", "must be at least 1 day (R-13a)"))
     problems += factor_problems(evaluation_factors)
     if problems:
         rule = "R-18a/b" if problems and all(p["field"].startswith("evaluation_factors") for p in problems) else "R-4"
@@ -236,14 +236,14 @@ def factor_problems(
     names = [f.name.strip().lower() for f in factors]
     for name, rule in (required or dict.fromkeys(REQUIRED_FACTORS, "R-18a/b")).items():
         if name not in names:
-            problems.append(_problem("evaluation_factors", f"must include {name!r} ({rule})"))
+            problems.append(field_problem("evaluation_factors", f"must include {name!r} ({rule})"))
     for i, factor in enumerate(factors):
         if factor.weight <= 0:
             problems.append(
-                _problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18a/b)")
+                field_problem(f"evaluation_factors[{i}].weight", "relative importance must be greater than zero (R-18a/b)")
             )
     if len(set(names)) != len(names):
-        problems.append(_problem("evaluation_factors", "each factor is stated once (R-18a/b)"))
+        problems.append(field_problem("evaluation_factors", "each factor is stated once (R-18a/b)"))
     return problems
 
 
@@ -286,18 +286,20 @@ def add_addendum(sol: Solicitation, text: str, now: dt.datetime, opening_at: dt.
     ensure_before_opening(sol, now, "an addendum")
     problems = []
     if len(sol.addenda) >= MAX_ADDENDA:
-        problems.append(_problem("addenda", f"an invitation has at most {MAX_ADDENDA} addenda; issue a new invitation instead"))
+        problems.append(
+            field_problem("addenda", f"an invitation has at most {MAX_ADDENDA} addenda; issue a new invitation instead")
+        )
     if not text.strip():
-        problems.append(_problem("text", "must not be blank"))
+        problems.append(field_problem("text", "must not be blank"))
     if opening_at is not None:
         try:
             require_aware(opening_at)
         except ValueError:
-            problems.append(_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00"))
+            problems.append(field_problem("opening_at", "must carry a UTC offset, e.g. 2026-03-20T14:00:00-04:00"))
         else:
             if opening_at <= now or opening_at <= sol.opening_at:
                 problems.append(
-                    _problem(
+                    field_problem(
                         "opening_at",
                         f"an addendum postpones the opening: give a time after {sol.opening_at:%Y-%m-%dT%H:%M:%SZ} and after now",
                     )
@@ -314,7 +316,7 @@ def cancel(sol: Solicitation, reason: str, now: dt.datetime) -> Solicitation:
     ensure_before_opening(sol, now, "cancellation")
     if not reason.strip():
         raise ValidationFailed(
-            "A cancellation states its reason.", rule="R-5o", details=[_problem("reason", "must not be blank")]
+            "A cancellation states its reason.", rule="R-5o", details=[field_problem("reason", "must not be blank")]
         )
     return dataclasses.replace(sol, status=SolicitationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason.strip())
 

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed, field_problem
 from chalicelib.domain.officials import OfficialsOnFile
 
 RULE = "R-21"
@@ -114,23 +114,19 @@ class SurplusProperty:
     version: int = 0
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def _refuse(message: str, problems: list[dict]) -> None:
     if problems:
         raise ValidationFailed(message, rule=RULE, details=problems)
 
 
 def _blank(fields: dict[str, str]) -> list[dict]:
-    return [_problem(name, "must not be blank") for name, value in fields.items() if not value.strip()]
+    return [field_problem(name, "must not be blank") for name, value in fields.items() if not value.strip()]
 
 
 def _hazard_problems(hazardous: bool, clearance: str | None) -> list[dict]:
     """R-21(b)(2)(C): "No material in these categories will be accepted at the State Surplus Center" uncleared."""
     if hazardous and not (clearance or "").strip():
-        return [_problem("hazard_clearance", "hazardous material must be cleared for disposal by DEP (R-21)")]
+        return [field_problem("hazard_clearance", "hazardous material must be cleared for disposal by DEP (R-21)")]
     return []
 
 
@@ -150,7 +146,7 @@ def report(
     """R-21c: the holding agency reports its surplus with all pertinent information."""
     problems = _blank({"description": description, "condition": condition, "location": location})
     if quantity <= 0:
-        problems.append(_problem("quantity", "must be greater than 0"))
+        problems.append(field_problem("quantity", "must be greater than 0"))
     problems += _hazard_problems(hazardous, hazard_clearance)
     _refuse("The surplus report is incomplete; see details.", problems)
     return SurplusProperty(
@@ -173,7 +169,7 @@ def _require_status(prop: SurplusProperty, allowed: tuple[SurplusStatus, ...], w
         raise Conflict(
             f"Surplus property {prop.id} is {prop.status.value}; {what} is possible when it is {stages}.",
             rule=RULE,
-            details=[_problem("status", f"is {prop.status.value}, not {stages}")],
+            details=[field_problem("status", f"is {prop.status.value}, not {stages}")],
         )
 
 
@@ -183,7 +179,7 @@ def _require_not_inspected(prop: SurplusProperty, what: str) -> None:
         raise Conflict(
             f"Surplus property {prop.id} was inspected by prospective bidders; {what} is refused.",
             rule=RULE,
-            details=[_problem("inspection", "the property must stay as it was when inspected (R-21)")],
+            details=[field_problem("inspection", "the property must stay as it was when inspected (R-21)")],
         )
 
 
@@ -201,7 +197,7 @@ def change(
     texts = {k: v for k, v in (("description", description), ("condition", condition), ("location", location)) if v is not None}
     problems = _blank(texts)
     if quantity is not None and quantity <= 0:
-        problems.append(_problem("quantity", "must be greater than 0"))
+        problems.append(field_problem("quantity", "must be greater than 0"))
     _refuse("The change is malformed; see details.", problems)
     return dataclasses.replace(
         prop,
@@ -241,41 +237,43 @@ def _disposal_problems(prop: SurplusProperty, disposal: Disposal, receiving: Off
         return _sale_problems(disposal)
     if disposal.kind is DisposalKind.SCRAP:
         return _scrap_problems(disposal.scrap_finding)
-    return [] if (disposal.trade_in or "").strip() else [_problem("trade_in", "name the like item exchanged for, and why")]
+    return [] if (disposal.trade_in or "").strip() else [field_problem("trade_in", "name the like item exchanged for, and why")]
 
 
 def _transfer_problems(prop: SurplusProperty, disposal: Disposal, receiving: OfficialsOnFile | None) -> list[dict]:
     """R-21g: "No material shall be transferred ... unless the receiving agency's representative has been identified
     and his name has been placed on file with the State Surplus Center"."""
     if not disposal.receiving_agency:
-        return [_problem("receiving_agency", "a transfer needs the receiving agency")]
+        return [field_problem("receiving_agency", "a transfer needs the receiving agency")]
     if disposal.receiving_agency == prop.agency:
-        return [_problem("receiving_agency", "must be another agency than the holding agency")]
+        return [field_problem("receiving_agency", "must be another agency than the holding agency")]
     if not disposal.representative:
-        return [_problem("representative", "a transfer needs the receiving agency's representative (R-21)")]
+        return [field_problem("representative", "a transfer needs the receiving agency's representative (R-21)")]
     if receiving is None or not receiving.has(disposal.representative):
-        return [_problem("representative", f"is not on file as a representative of {disposal.receiving_agency} (R-21)")]
+        return [field_problem("representative", f"is not on file as a representative of {disposal.receiving_agency} (R-21)")]
     return []
 
 
 def _sale_problems(disposal: Disposal) -> list[dict]:
     """R-21(b)(2): auction, competitive bids or over the counter; oral bids only in an emergency, approved beforehand."""
     if disposal.sale_method is None:
-        return [_problem("sale_method", "a sale needs its method: auction, competitive_bids or over_the_counter")]
+        return [field_problem("sale_method", "a sale needs its method: auction, competitive_bids or over_the_counter")]
     if disposal.sale_method is SaleMethod.ORAL_BIDS and not (disposal.emergency_approval or "").strip():
-        return [_problem("emergency_approval", "oral bids need the prior approval of an emergency disposal (R-21)")]
+        return [field_problem("emergency_approval", "oral bids need the prior approval of an emergency disposal (R-21)")]
     return []
 
 
 def _scrap_problems(scrap_finding: ScrapFinding | None) -> list[dict]:
     """R-21(b)(3): not destroyed unless "affirmatively found in writing" that both (A) and (B) hold."""
     if scrap_finding is None:
-        return [_problem("scrap_finding", "scrap needs the written finding (R-21)")]
+        return [field_problem("scrap_finding", "scrap needs the written finding (R-21)")]
     problems = _blank({"scrap_finding.text": scrap_finding.text})
     if not scrap_finding.no_commercial_value:
-        problems.append(_problem("scrap_finding.no_commercial_value", "scrap needs a finding of no commercial value (R-21)"))
+        problems.append(field_problem("scrap_finding.no_commercial_value", "scrap needs a finding of no commercial value (R-21)"))
     if scrap_finding.care_cost <= scrap_finding.sale_income:
-        problems.append(_problem("scrap_finding.care_cost", "scrap needs a care cost above the potential sale income (R-21)"))
+        problems.append(
+            field_problem("scrap_finding.care_cost", "scrap needs a care cost above the potential sale income (R-21)")
+        )
     return problems
 
 
@@ -289,7 +287,7 @@ def sign_transfer(prop: SurplusProperty, agency: str, sub: str, receiving: Offic
         raise Forbidden(
             f"Only {disposal.representative} of {disposal.receiving_agency}, on file, may sign this transfer.",
             rule=RULE,
-            details=[_problem("representative", "the signer must be the receiving agency's representative on file")],
+            details=[field_problem("representative", "the signer must be the receiving agency's representative on file")],
         )
     return dataclasses.replace(prop, status=SurplusStatus.TRANSFERRED, transfer_signed_by=sub, transfer_signed_at=now)
 
@@ -317,7 +315,7 @@ def recover_components(prop: SurplusProperty, parts: str, written_approval: str,
         _blank({"parts": parts, "written_approval": written_approval}),
     )
     if len(prop.recoveries) >= MAX_RECOVERIES:
-        full = _problem("parts", f"a property's record holds at most {MAX_RECOVERIES} component recoveries") | {"rule": RULE}
+        full = field_problem("parts", f"a property's record holds at most {MAX_RECOVERIES} component recoveries") | {"rule": RULE}
         raise ValidationFailed("The property's record holds no more component recoveries.", rule=RULE, details=[full])
     recovery = ComponentRecovery(parts=parts.strip(), written_approval=written_approval.strip(), approved_by=by, at=now)
     return dataclasses.replace(prop, recoveries=(*prop.recoveries, recovery))

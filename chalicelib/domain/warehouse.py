@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.calendar import local_date, start_of_local_day
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, ValidationFailed, field_problem
 from chalicelib.domain.money import to_cents
 
 RULE = "R-22"
@@ -105,10 +105,6 @@ class WarehouseRequisition:
         return to_cents(sum((line.unit_price * (line.delivered or Decimal(0)) for line in self.lines), Decimal(0)))
 
 
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
-
-
 def _refuse(message: str, problems: list[dict]) -> None:
     if problems:
         raise ValidationFailed(message, rule=RULE, details=problems)
@@ -119,9 +115,9 @@ def catalogue_item(
 ) -> WarehouseItem:
     """R-22(a): the form carries "the catalog stock number, unit of issue, and the unit price prevailing"."""
     fields = {"stock_number": stock_number, "description": description, "unit_of_issue": unit_of_issue}
-    problems = [_problem(name, "must not be blank") for name, value in fields.items() if not value.strip()]
+    problems = [field_problem(name, "must not be blank") for name, value in fields.items() if not value.strip()]
     if unit_price <= 0:
-        problems.append(_problem("unit_price", "must be greater than 0"))
+        problems.append(field_problem("unit_price", "must be greater than 0"))
     _refuse("The catalogue item is incomplete; see details.", problems)
     return WarehouseItem(
         id=stock_number.strip(),
@@ -158,13 +154,13 @@ def requisition(
     shipping date not yet passed; less than ten days before it, accepted with a warning and flagged."""
     problems = []
     if shipping is None:
-        problems.append(_problem("shipping_date", f"is not a published shipping date of group {group.value} (R-22)"))
+        problems.append(field_problem("shipping_date", f"is not a published shipping date of group {group.value} (R-22)"))
     elif local_date(now) >= shipping_date:
-        problems.append(_problem("shipping_date", "has passed"))
+        problems.append(field_problem("shipping_date", "has passed"))
     if not signer_on_file:
-        problems.append(_problem("signed_by", f"is not an authorised official of {agency} on file (R-22)"))
+        problems.append(field_problem("signed_by", f"is not an authorised official of {agency} on file (R-22)"))
     if not lines:
-        problems.append(_problem("lines", "at least one line is needed"))
+        problems.append(field_problem("lines", "at least one line is needed"))
     problems += _line_problems(lines, catalogue, group)
     _refuse("The warehouse requisition is refused; see details.", problems)
     late = now >= submission_deadline(shipping_date)
@@ -189,14 +185,16 @@ def _line_problems(lines: list[tuple[str, Decimal]], catalogue: dict[str, Wareho
     for i, (stock, quantity) in enumerate(lines):
         item = catalogue.get(stock)
         if item is None:
-            problems.append(_problem(f"lines[{i}].stock_number", "is not in the warehouse catalogue"))
+            problems.append(field_problem(f"lines[{i}].stock_number", "is not in the warehouse catalogue"))
         elif item.group is not group:
-            problems.append(_problem(f"lines[{i}].stock_number", f"is of group {item.group.value}, not {group.value} (R-22)"))
+            problems.append(
+                field_problem(f"lines[{i}].stock_number", f"is of group {item.group.value}, not {group.value} (R-22)")
+            )
         if stock in seen:
-            problems.append(_problem(f"lines[{i}].stock_number", "appears twice"))
+            problems.append(field_problem(f"lines[{i}].stock_number", "appears twice"))
         seen.add(stock)
         if quantity <= 0:
-            problems.append(_problem(f"lines[{i}].quantity", "must be greater than 0"))
+            problems.append(field_problem(f"lines[{i}].quantity", "must be greater than 0"))
     return problems
 
 
@@ -215,7 +213,7 @@ def _require_status(req: WarehouseRequisition, status: WarehouseRequisitionStatu
         raise Conflict(
             f"Requisition {req.id} is {req.status.value}; {what} is possible when it is {status.value}.",
             rule=RULE,
-            details=[_problem("status", f"is {req.status.value}, not {status.value}")],
+            details=[field_problem("status", f"is {req.status.value}, not {status.value}")],
         )
 
 
@@ -223,8 +221,8 @@ def ship(req: WarehouseRequisition, shipped: dict[str, Decimal], now: dt.datetim
     """The shipping memo: the quantity shipped of each line (a line left out is shipped as requisitioned)."""
     _require_status(req, WarehouseRequisitionStatus.SUBMITTED, "the shipping memo")
     known = {line.stock_number for line in req.lines}
-    problems = [_problem(f"lines.{stock}", "is not a line of the requisition") for stock in shipped if stock not in known]
-    problems += [_problem(f"lines.{stock}", "must not be negative") for stock, q in shipped.items() if q < 0]
+    problems = [field_problem(f"lines.{stock}", "is not a line of the requisition") for stock in shipped if stock not in known]
+    problems += [field_problem(f"lines.{stock}", "must not be negative") for stock, q in shipped.items() if q < 0]
     _refuse("The shipping memo is malformed; see details.", problems)
     lines = tuple(dataclasses.replace(line, shipped=shipped.get(line.stock_number, line.quantity)) for line in req.lines)
     return dataclasses.replace(req, lines=lines, status=WarehouseRequisitionStatus.SHIPPED, shipped_at=now)
@@ -257,18 +255,18 @@ def _count_problems(req: WarehouseRequisition, counts: list[Count]) -> list[dict
     problems, seen = [], set()
     for i, count in enumerate(counts):
         if count.stock_number not in memo:
-            problems.append(_problem(f"counts[{i}].stock_number", "is not a line of the shipping memo"))
+            problems.append(field_problem(f"counts[{i}].stock_number", "is not a line of the shipping memo"))
             continue
         if count.stock_number in seen:
-            problems.append(_problem(f"counts[{i}].stock_number", "appears twice"))
+            problems.append(field_problem(f"counts[{i}].stock_number", "appears twice"))
         seen.add(count.stock_number)
         if count.delivered < 0:
-            problems.append(_problem(f"counts[{i}].delivered", "must not be negative"))
+            problems.append(field_problem(f"counts[{i}].delivered", "must not be negative"))
         if count.delivered != memo[count.stock_number]:
             for who in ("deliverer_initials", "receiver_initials"):
                 if not (getattr(count, who) or "").strip():
-                    problems.append(_problem(f"counts[{i}].{who}", "a discrepancy with the memo must be initialled (R-22)"))
-    problems += [_problem("counts", f"{stock} is not counted") for stock in memo if stock not in seen]
+                    problems.append(field_problem(f"counts[{i}].{who}", "a discrepancy with the memo must be initialled (R-22)"))
+    problems += [field_problem("counts", f"{stock} is not counted") for stock in memo if stock not in seen]
     return problems
 
 

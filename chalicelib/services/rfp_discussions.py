@@ -15,7 +15,7 @@ import datetime as dt
 from chalicelib import emails
 from chalicelib.domain import rfp_discussions as rules
 from chalicelib.domain.calendar import iso_utc
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound, ValidationFailed, field_problem
 from chalicelib.domain.proposals import Proposal
 from chalicelib.domain.rfp_discussions import DiscussionMessage, DiscussionThread, MessageKind
 from chalicelib.domain.rfps import Rfp, RfpStatus, require_status
@@ -62,9 +62,9 @@ def post_message(
 def _purchasing_writes(
     deps: Deps, actor: Actor, rfp_id: str, text: str, vendor_id: str | None, kind: MessageKind, confirms: str | None
 ) -> DiscussionMessage:
-    problems = [] if vendor_id else [_problem("vendor_id", "names the shortlisted proposer the message is for")]
+    problems = [] if vendor_id else [field_problem("vendor_id", "names the shortlisted proposer the message is for")]
     if confirms is not None:
-        problems.append(_problem("confirms", "the proposer confirms an oral clarification; purchasing records it"))
+        problems.append(field_problem("confirms", "the proposer confirms an oral clarification; purchasing records it"))
     _refuse(problems)
     assert vendor_id is not None
     message_id = deps.ids.new("MSG")
@@ -95,9 +95,11 @@ def _proposer_writes(
     deps: Deps, actor: Actor, rfp_id: str, text: str, vendor_id: str | None, kind: MessageKind | None, confirms: str | None
 ) -> DiscussionMessage:
     vendor = acting_vendor(deps, actor)
-    problems = [] if vendor_id in (None, vendor.id) else [_problem("vendor_id", "a proposer writes in its own discussion only")]
+    problems = (
+        [] if vendor_id in (None, vendor.id) else [field_problem("vendor_id", "a proposer writes in its own discussion only")]
+    )
     if kind is MessageKind.ORAL:
-        problems.append(_problem("kind", "a proposer writes; purchasing records an oral clarification"))
+        problems.append(field_problem("kind", "a proposer writes; purchasing records an oral clarification"))
     _refuse(problems)
     message_id = deps.ids.new("MSG")
 
@@ -105,7 +107,7 @@ def _proposer_writes(
         rfp, live, stored = _discussion(deps, actor, rfp_id, vendor.id)
         confirmed = None if confirms is None else deps.store.get(DiscussionMessage, confirms)
         if confirms is not None and confirmed is None:
-            _refuse([_problem("confirms", "names no oral clarification of the proposer's discussion")])
+            _refuse([field_problem("confirms", "names no oral clarification of the proposer's discussion")])
         now = deps.clock.now()
         thread, message, done = rules.proposer_message(
             stored or rules.new_thread(rfp.id, vendor.id), message_id, text, actor.sub, now, confirmed
@@ -154,7 +156,7 @@ def list_messages(deps: Deps, actor: Actor, rfp_id: str, vendor_id: str | None, 
     rfp = get_rfp(deps, actor, rfp_id)
     if actor.role is Role.PURCHASING:
         if not vendor_id:
-            _refuse([_problem("vendor_id", "names the proposer whose discussion is read")])
+            _refuse([field_problem("vendor_id", "names the proposer whose discussion is read")])
         assert vendor_id is not None
         thread_of = vendor_id
     else:
@@ -227,10 +229,6 @@ def participants(deps: Deps, rfp: Rfp) -> list[Proposal]:
     calls for best and final offers reach (one who withdrew is no longer a proposer)."""
     live = (live_proposal_of(deps, vendor_id, rfp.id) for vendor_id in rfp.shortlist)
     return [proposal for proposal in live if proposal is not None]
-
-
-def _problem(field: str, problem: str) -> dict:
-    return {"field": field, "problem": problem}
 
 
 def _refuse(problems: list[dict]) -> None:
