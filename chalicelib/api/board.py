@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.api.paging import InvalidCursor
 from chalicelib.board import views
 from chalicelib.board.views import Filters
 from chalicelib.domain.errors import NotFound
@@ -14,6 +15,10 @@ bp = Blueprint(__name__)
 PREFIX = "/board"  # every route of this blueprint: pages, not operations of /openapi.json
 HTML = "text/html; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
+BAD_PAGE_LINK = (
+    "This link to a page of the board was changed, or belongs to other filters: follow the board's own "
+    '"Next notices" link, or start again from the first page.'
+)
 
 
 def _root() -> str:
@@ -44,15 +49,19 @@ def _or_not_found(build) -> Response:
     try:
         return _page(build())
     except NotFound as exc:
-        return _page(views.not_found_page(exc.message, root=_root()), 404)
+        return _page(views.message_page("Not found", exc.message, root=_root()), 404)
 
 
 @bp.route(PREFIX, methods=["GET"])
 def board():
-    filters = Filters.of(_query())
-    if _wants_csv():
-        return _csv(views.board_csv(bootstrap.deps(), filters), "bid-board")
-    return _page(views.board_page(bootstrap.deps(), filters, root=_root()))
+    """The board, a page of each section; `?status=` one section, and `?page=` the page its "next" link names."""
+    filters, cursor = Filters.of(_query()), _query().get("page") or None
+    try:
+        if _wants_csv():
+            return _csv(views.board_csv(bootstrap.deps(), filters, cursor), "bid-board")
+        return _page(views.board_page(bootstrap.deps(), filters, cursor, root=_root()))
+    except InvalidCursor:
+        return _page(views.message_page("Bad link", BAD_PAGE_LINK, root=_root()), 400)
 
 
 @bp.route(PREFIX + "/solicitations/{solicitation_id}", methods=["GET"])

@@ -79,13 +79,13 @@ def page_request(call: Call) -> PageRequest:
     query: PageQuery = call.query
     if not query.cursor:
         return PageRequest(limit=query.limit)
-    return PageRequest(limit=query.limit, after=_verified(query.cursor, _scope(call)))
+    return PageRequest(limit=query.limit, after=verified_position(query.cursor, _scope(call)))
 
 
 def page_of(call: Call, found: Listing, view: Callable[[Any], Item]) -> Page[Item]:
     """The answer for one page of store items, each shown by `view`, with the signed cursor of the next page."""
     return Page[Any](
-        items=[view(item) for item in found.items], next=None if found.next is None else _signed(found.next, _scope(call))
+        items=[view(item) for item in found.items], next=None if found.next is None else signed_cursor(found.next, _scope(call))
     )
 
 
@@ -108,12 +108,14 @@ def _mac(position: bytes, scope: bytes) -> bytes:
     return hmac.new(key.encode(), scope + b"\n" + position, hashlib.sha256).digest()
 
 
-def _signed(position: str, scope: bytes) -> str:
+def signed_cursor(position: str, scope: bytes) -> str:
+    """The cursor of a store position, bound to `scope`: the same list, filters and caller (public pages too)."""
     raw = position.encode()
     return f"{_b64(raw)}.{_b64(_mac(raw, scope))}"
 
 
-def _verified(cursor: str, scope: bytes) -> str:
+def verified_position(cursor: str, scope: bytes) -> str:
+    """The position a cursor of `scope` carries; InvalidCursor if it was altered or signed for another scope."""
     encoded, _, mac = cursor.partition(".")
     try:
         raw, given = _unb64(encoded), _unb64(mac)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from chalicelib import emails
 from chalicelib.api.awards import PublicAwardsOut
 from chalicelib.api.emergencies import EmergencyRecordOut
+from chalicelib.api.paging import signed_cursor, verified_position
 from chalicelib.api.plans import PlanOut, ScheduleVersionOut
 from chalicelib.api.rfp_negotiations import RfpAwardOut
 from chalicelib.api.rfps import RegisterEntryOut, RfpOut
@@ -47,7 +49,8 @@ if TYPE_CHECKING:
     import jinja2
 
 STATIC = Path(__file__).parent / "static"
-PAGE = PageRequest(limit=200)  # one store page per read; the board lists at most this many of each status
+PAGE = PageRequest(limit=200)  # one store page per read of the lists a page shows whole (a tabulation, the registers)
+BOARD_PAGE = 50  # notices per page of a board section, in HTML and CSV: a page stays small however long its list
 
 # Where each status is shown on the board: current work first, the closed ones in the archive.
 ITB_SECTIONS = {
@@ -95,17 +98,67 @@ class Filters:
 # -- reads ------------------------------------------------------------------------------------------------------------
 
 
-def invitations(deps: Deps, filters: Filters, section: str) -> list[SolicitationOut]:
-    found = (
-        solicitations.list_solicitations(deps, None, status, PAGE, agency=filters.agency, commodity=filters.commodity)
-        for status in ITB_SECTIONS[section]
-    )
-    return [SolicitationOut.of(s) for listing in found for s in listing.items]
+@dataclass(frozen=True)
+class SectionPage:
+    """One page of a board section: its invitations, then its requests for proposals, and the signed cursor of the
+    next page's link (None on the last page)."""
+
+    invitations: list[SolicitationOut]
+    rfps: list[RfpOut]
+    next: str | None = None
 
 
-def requests_for_proposals(deps: Deps, filters: Filters, section: str) -> list[RfpOut]:
-    found = (rfps.list_rfps(deps, None, status, PAGE) for status in RFP_SECTIONS[section])
-    return [shown for listing in found for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
+def section_page(deps: Deps, filters: Filters, section: str, cursor: str | None = None) -> SectionPage:
+    """At most BOARD_PAGE notices of a section, from where `cursor` says (the first page without one). A cursor that
+    is not one this section and these filters gave is InvalidCursor: a link cannot start a list where it likes."""
+    index, after = _position(verified_position(cursor, _scope(filters, section))) if cursor else (0, "")
+    invitations, requests, index, after = _read_section(deps, filters, section, index, after, BOARD_PAGE)
+    more = index < len(_lists(section))
+    return SectionPage(invitations, requests, signed_cursor(f"{index} {after}", _scope(filters, section)) if more else None)
+
+
+def _read_section(
+    deps: Deps, filters: Filters, section: str, index: int, after: str, limit: int
+) -> tuple[list[SolicitationOut], list[RfpOut], int, str]:
+    """Up to `limit` notices of the section's lists (its statuses, invitations first) from list `index` at store
+    position `after`, and where the next read goes on from. Requests are filtered here: their index has no agency."""
+    lists, invitations, requests = _lists(section), list[SolicitationOut](), list[RfpOut]()
+    while index < len(lists) and len(invitations) + len(requests) < limit:
+        page = PageRequest(limit=limit - len(invitations) - len(requests), after=after)
+        status = lists[index]
+        if isinstance(status, SolicitationStatus):
+            listing: Listing = solicitations.list_solicitations(
+                deps, None, status, page, agency=filters.agency, commodity=filters.commodity
+            )
+            invitations += [SolicitationOut.of(s) for s in listing.items]
+        else:
+            listing = rfps.list_rfps(deps, None, status, page)
+            requests += [shown for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
+        index, after = (index + 1, "") if listing.next is None else (index, listing.next)
+    return invitations, requests, index, after
+
+
+def _every(deps: Deps, filters: Filters, section: str) -> tuple[list[SolicitationOut], list[RfpOut]]:
+    """Every notice of a section, page by page: for feeds that list all of them (the openings calendar)."""
+    invitations, requests, index, after = list[SolicitationOut](), list[RfpOut](), 0, ""
+    while index < len(_lists(section)):
+        more_invitations, more_requests, index, after = _read_section(deps, filters, section, index, after, PAGE.limit)
+        invitations, requests = invitations + more_invitations, requests + more_requests
+    return invitations, requests
+
+
+def _lists(section: str) -> list[SolicitationStatus | RfpStatus]:
+    return [*ITB_SECTIONS[section], *RFP_SECTIONS[section]]
+
+
+def _scope(filters: Filters, section: str) -> bytes:
+    """What a board cursor is bound to: the section and the filters, so a link of one list never reads another."""
+    return json.dumps({"board": section, "agency": filters.agency, "commodity": filters.commodity}, sort_keys=True).encode()
+
+
+def _position(position: str) -> tuple[int, str]:
+    index, _, after = position.partition(" ")
+    return int(index), after
 
 
 def itb_awards(deps: Deps, solicitation_id: str) -> PublicAwardsOut | None:
@@ -177,12 +230,24 @@ def emergency_register(deps: Deps) -> list[EmergencyRecordOut]:
 # -- pages ------------------------------------------------------------------------------------------------------------
 
 
-def board_page(deps: Deps, filters: Filters, *, root: str = "") -> str:
-    sections = [
-        (name, SECTION_TITLES[name], invitations(deps, filters, name), requests_for_proposals(deps, filters, name))
+def board_page(deps: Deps, filters: Filters, cursor: str | None = None, *, root: str = "") -> str:
+    """Each section's first page; a section chosen by `status` from where `cursor` says, with a link to its next page."""
+    return render(
+        "board.html.j2",
+        root=root,
+        title="Bid board",
+        filters=filters,
+        cursor=cursor,
+        sections=_sections(deps, filters, cursor),
+        statuses=SECTION_TITLES,
+    )
+
+
+def _sections(deps: Deps, filters: Filters, cursor: str | None) -> list[tuple[str, str, SectionPage]]:
+    return [
+        (name, SECTION_TITLES[name], section_page(deps, filters, name, cursor if filters.status == name else None))
         for name in filters.sections()
     ]
-    return render("board.html.j2", root=root, title="Bid board", filters=filters, sections=sections, statuses=SECTION_TITLES)
 
 
 def solicitation_page(deps: Deps, solicitation_id: str, *, root: str = "") -> str:
@@ -243,21 +308,20 @@ def plans_page(deps: Deps, agency: str | None, period: str | None, *, root: str 
     )
 
 
-def not_found_page(message: str, *, root: str = "") -> str:
-    return render("not_found.html.j2", root=root, title="Not found", message=message)
+def message_page(title: str, message: str, *, root: str = "") -> str:
+    """The page of an answer that is not the page asked for: a notice not public, a link not one the board gave."""
+    return render("message.html.j2", root=root, title=title, message=message)
 
 
 # -- downloads --------------------------------------------------------------------------------------------------------
 
 
-def board_csv(deps: Deps, filters: Filters) -> str:
+def board_csv(deps: Deps, filters: Filters, cursor: str | None = None) -> str:
+    """The board's list as shown: the same page of each section as the page the download link is on."""
     rows = (
         [kind, section, n.id, n.title, n.agency, n.status.value, " ".join(n.commodity_codes), iso_local(due), len(n.addenda)]
-        for section in filters.sections()
-        for kind, notices in (
-            ("invitation to bid", invitations(deps, filters, section)),
-            ("request for proposals", requests_for_proposals(deps, filters, section)),
-        )
+        for section, _, page in _sections(deps, filters, cursor)
+        for kind, notices in (("invitation to bid", page.invitations), ("request for proposals", page.rfps))
         for n in notices
         for due in (n.opening_at if isinstance(n, SolicitationOut) else n.proposals_due,)
     )
@@ -317,12 +381,12 @@ def openings_calendar(deps: Deps, page_url: Callable[[str, str], str]) -> str:
     cal.add("prodid", "-//State of Connecticut//Bid board openings//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Connecticut bid openings and proposal due dates")
-    everything = Filters()
-    for s in invitations(deps, everything, "open"):
+    invitations, requests = _every(deps, Filters(), "open")
+    for s in invitations:
         cal.add_component(
             _event(f"Bid opening: {s.title}", s.id, s.opening_at, s.published_at, s.agency, page_url("solicitations", s.id))
         )
-    for r in requests_for_proposals(deps, everything, "open"):
+    for r in requests:
         cal.add_component(
             _event(f"Proposals due: {r.title}", r.id, r.proposals_due, r.published_at, r.agency, page_url("rfps", r.id))
         )

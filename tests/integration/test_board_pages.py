@@ -2,16 +2,38 @@
 
 import csv
 import datetime as dt
+import html as markup
 import io
+import re
 
 import icalendar
 import pytest
 
 from chalicelib import bootstrap
+from chalicelib.board import views
 from chalicelib.services import audit_log
 from chalicelib.services.ports import PageRequest
 from tests.workflows.test_invitation_to_bid import INVITATION, OPENING, bid, publish_with_two_vendors
 from tests.workflows.test_plan_amendments import PLAN, approved_plan
+
+
+def three_open_invitations(api, stack) -> set[str]:
+    """The invitation of publish_with_two_vendors and two more, all open: their ids."""
+    ids = {publish_with_two_vendors(api, stack)}
+    for title in ("Toner", "Staples"):
+        sol = api.as_purchasing().post("/solicitations", json={**INVITATION, "title": title}).json
+        assert api.as_purchasing().post(f"/solicitations/{sol['id']}/publish").status == 200
+        ids.add(sol["id"])
+    return ids
+
+
+def shown(html: str) -> list[str]:
+    return re.findall(r'href="/board/solicitations/([^"#]+)"', html)
+
+
+def next_link(html: str) -> str | None:
+    found = re.search(r'<a href="(/board\?status=open[^"]*page=[^"]+)">Next notices', html)
+    return None if found is None else markup.unescape(found.group(1))
 
 
 def page(api, path):
@@ -155,3 +177,54 @@ def test_the_registers_page_publishes_the_latest_signed_checkpoint_of_the_audit_
     html = page(api, "/board/registers")
     assert "Signed checkpoints of the audit log" in html
     assert signed.root_hash in html and f"<td>{signed.tree_size}</td>" in html
+
+
+@pytest.mark.rule("R-4")
+def test_a_section_longer_than_a_page_is_read_page_by_page_with_each_notice_once(api, stack, monkeypatch):
+    # Given three open invitations and a board page of two notices
+    ids = three_open_invitations(api, stack)
+    monkeypatch.setattr(views, "BOARD_PAGE", 2)
+    # When the public opens the board, then follows the open section's "next" link
+    first = page(api, "/board")
+    second = page(api, next_link(first))
+    # Then the first page shows two, the second the third, and the last page links no further page
+    assert len(shown(first)) == 2 and len(shown(second)) == 1
+    assert set(shown(first) + shown(second)) == ids
+    assert next_link(second) is None and "notices on this page" in second
+
+
+@pytest.mark.rule("R-4")
+def test_the_csv_of_a_page_lists_the_notices_that_page_shows(api, stack, monkeypatch):
+    # Given the second page of the open section
+    three_open_invitations(api, stack)
+    monkeypatch.setattr(views, "BOARD_PAGE", 2)
+    second = next_link(page(api, "/board?status=open"))
+    # When its CSV is downloaded / Then its rows are that page's notices
+    rows = list(csv.DictReader(io.StringIO(api.get(second + "&format=csv").body.decode())))
+    assert [r["id"] for r in rows] == shown(page(api, second))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["status=open&page=not-a-link", "status=open&page={link}&agency=DOT", "status=awarded&page={link}"],
+    ids=["made up", "other filters", "other section"],
+)
+def test_a_page_link_the_board_did_not_give_for_this_list_is_a_400_page(api, stack, monkeypatch, query):
+    # Given a real "next" link of the open section
+    three_open_invitations(api, stack)
+    monkeypatch.setattr(views, "BOARD_PAGE", 2)
+    link = next_link(page(api, "/board?status=open")).split("page=")[1]
+    # When a made-up link, or the link with other filters or another section, is opened
+    reply = api.get("/board?" + query.format(link=link))
+    # Then the answer is a 400 page saying the link is not the board's own, never an error page or another list
+    assert reply.status == 400 and "Bad link" in reply.body.decode() and "Next notices" in reply.body.decode()
+
+
+@pytest.mark.rule("R-5b")
+def test_the_openings_calendar_lists_every_open_invitation_however_many_pages_they_take(api, stack, monkeypatch):
+    # Given three open invitations and store pages of one notice
+    ids = three_open_invitations(api, stack)
+    monkeypatch.setattr(views, "PAGE", PageRequest(limit=1))
+    # When the calendar is read / Then it has an event for each
+    events = icalendar.Calendar.from_ical(api.get("/board/openings.ics").body.decode()).walk("VEVENT")
+    assert {str(e["uid"]).removesuffix("@ct-procurement") for e in events} == ids
