@@ -77,16 +77,23 @@ _NAMED: dict[type, type[Page]] = {}
 def page_request(call: Call) -> PageRequest:
     """The page the caller asks for: its limit and the store position its cursor carries, checked."""
     query: PageQuery = call.query
-    if not query.cursor:
-        return PageRequest(limit=query.limit)
-    return PageRequest(limit=query.limit, after=verified_position(query.cursor, _scope(call)))
+    return PageRequest(limit=query.limit, after=position(call))
 
 
 def page_of(call: Call, found: Listing, view: Callable[[Any], Item]) -> Page[Item]:
     """The answer for one page of store items, each shown by `view`, with the signed cursor of the next page."""
-    return Page[Any](
-        items=[view(item) for item in found.items], next=None if found.next is None else signed_cursor(found.next, _scope(call))
-    )
+    return Page[Any](items=[view(item) for item in found.items], next=next_cursor(call, found.next))
+
+
+def position(call: Call) -> str:
+    """The position the caller's `?cursor=` carries, checked against this list and caller; "" without a cursor."""
+    cursor = call.query.cursor
+    return verified_position(cursor, _scope(call)) if cursor else ""
+
+
+def next_cursor(call: Call, after: str | None) -> str | None:
+    """The cursor of the page after position `after` of this list and caller; None after the last page."""
+    return None if after is None else signed_cursor(after, _scope(call))
 
 
 def _scope(call: Call) -> bytes:

@@ -4,13 +4,16 @@ that awards the contract, the public notice of award and the memorandum (R-16j, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from typing import Annotated
 
 from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
+from chalicelib.api.paging import next_cursor, position
 from chalicelib.api.rfps import RfpOut
 from chalicelib.api.types import DecimalOut, Dollars, LocalTime, Money
 from chalicelib.api.views import ApiModel, RequestBody
@@ -18,10 +21,11 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.rfp_negotiation_notice import Negotiation, NegotiationStatus
 from chalicelib.domain.rfp_negotiations import (
     Agreement,
-    AwardMemorandum,
     Disclosure,
     DisclosureDecision,
-    memorandum_text,
+    MemorandumEntry,
+    MemorandumPage,
+    memorandum_page,
 )
 from chalicelib.domain.rfps import Rfp, RfpStatus
 from chalicelib.services import rfp_negotiations
@@ -369,6 +373,9 @@ class MemorandumTerminationOut(ApiModel):
 
 
 class RfpMemorandumOut(ApiModel):
+    """One page of the memorandum. A long one (nothing bounds a request's proposers) comes in pages: each carries the
+    heading fields, its share of `ranked` and `terminated` and of `text`, and `next`; the last, the principal elements."""
+
     rfp_id: str = Field(description="Request for proposals id.")
     title: str = Field(description="What is procured.")
     agency: str = Field(description="The purchasing agency.")
@@ -376,15 +383,22 @@ class RfpMemorandumOut(ApiModel):
     awardee_name: str = Field(description="The awardee.")
     contract_id: str = Field(description="The contract formed.")
     price: Dollars = Field(description="The compensation agreed.")
-    ranked: list[MemorandumProposerOut] = Field(description="R-16o(1): every ranked proposer, best first.")
+    ranked: list[MemorandumProposerOut] = Field(description="R-16o(1): every ranked proposer, best first (this page's).")
     terminated: list[MemorandumTerminationOut] = Field(
-        description="The negotiations terminated before the agreement, with their reasons."
+        description="The negotiations terminated before the agreement, with their reasons (this page's)."
     )
-    principal_elements: list[str] = Field(description="R-16o(2): the principal elements of the negotiations.")
-    text: str = Field(description="The memorandum in words, as the contract file keeps it.")
+    principal_elements: list[str] = Field(
+        description="R-16o(2): the principal elements of the negotiations (on the last page; empty before it)."
+    )
+    text: str = Field(
+        description="The memorandum in words, as the contract file keeps it: this page's part; the pages' texts in "
+        "order are the whole."
+    )
+    next: str | None = Field(None, description="Opaque cursor of the following page (`?cursor=`); null on the last page.")
 
     @classmethod
-    def of(cls, m: AwardMemorandum) -> RfpMemorandumOut:
+    def of(cls, page: MemorandumPage, next_page: str | None) -> RfpMemorandumOut:
+        m = page.memo
         return cls(
             rfp_id=m.id,
             title=m.rfp_title,
@@ -401,8 +415,23 @@ class RfpMemorandumOut(ApiModel):
             ],
             terminated=[MemorandumTerminationOut.model_validate(t.__dict__) for t in m.terminated],
             principal_elements=list(m.principal_elements),
-            text=memorandum_text(m),
+            text=page.text,
+            next=next_page,
         )
+
+
+class MemorandumQuery(RequestBody):
+    cursor: str | None = Field(None, max_length=2048, description="The `next` of the previous page; omit for the first page.")
+
+
+# Entries (ranked proposers, terminated negotiations) per page, counted as JSON-escaped text twice (their fields, and
+# again in `text`): with the heading and the principal elements (50 of 2,000 characters at most) a page stays well
+# inside Lambda's 6 MB answer, and one entry (1.15 MB at most, docs/decisions.md) always fits.
+MEMORANDUM_PAGE_BYTES = 2_000_000
+
+
+def _answer_size(entry: MemorandumEntry) -> int:
+    return 2 * len(json.dumps(dataclasses.asdict(entry), default=str))
 
 
 @operation(
@@ -412,6 +441,7 @@ class RfpMemorandumOut(ApiModel):
     summary="Read the memorandum of the basis of award",
     tag=TAG,
     response=RfpMemorandumOut,
+    query=MemorandumQuery,
     rules=("R-16m-o", "R-16d"),
     errors=(404, 409),
     optional_auth=True,
@@ -419,5 +449,8 @@ class RfpMemorandumOut(ApiModel):
 def read_memorandum(call: Call, rfp_id: str):
     """R-16o: the basis of award, generated from the record at the award; 404 before. Purchasing reads it in full;
     anyone else reads it with the parts withheld under R-16d shown as withheld. 409 if the records it rests on no
-    longer give the memorandum the award wrote."""
-    return RfpMemorandumOut.of(rfp_negotiations.memorandum(call.deps, call.viewer, rfp_id))
+    longer give the memorandum the award wrote. A long memorandum is read page by page (`next`)."""
+    memo = rfp_negotiations.memorandum(call.deps, call.viewer, rfp_id)
+    start = position(call)
+    page = memorandum_page(memo, int(start or 0), _answer_size, MEMORANDUM_PAGE_BYTES)
+    return RfpMemorandumOut.of(page, None if page.last else next_cursor(call, str(page.end)))

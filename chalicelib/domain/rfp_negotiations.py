@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -478,24 +478,67 @@ def public_memorandum(memo: AwardMemorandum) -> AwardMemorandum:
     )
 
 
+MemorandumEntry = RankedProposer | TerminatedNegotiation
+
+
+@dataclass(frozen=True)
+class MemorandumPage:
+    """One page of a memorandum: `memo` with this page's ranked proposers and terminated negotiations (the principal
+    elements on the last page only), this page's part of the text (the pages' texts in order are the whole text), and
+    the entries shown up to its end."""
+
+    memo: AwardMemorandum
+    text: str
+    end: int
+    last: bool
+
+
+def memorandum_page(memo: AwardMemorandum, start: int, size: Callable[[MemorandumEntry], int], budget: int) -> MemorandumPage:
+    """R-16o: the entries (ranked proposers, then terminated negotiations) from `start` while their sizes fit in
+    `budget`, and at least one: nothing bounds a request's proposers, and a reading must stay one answer's size."""
+    entries: list[MemorandumEntry] = [*memo.ranked, *memo.terminated]
+    end, used = start, 0
+    while end < len(entries) and (end == start or used + size(entries[end]) <= budget):
+        used, end = used + size(entries[end]), end + 1
+    last, ranked = end >= len(entries), len(memo.ranked)
+    shown = dataclasses.replace(
+        memo,
+        ranked=memo.ranked[start:end],
+        terminated=memo.terminated[max(0, start - ranked) : max(0, end - ranked)],
+        principal_elements=memo.principal_elements if last else (),
+    )
+    return MemorandumPage(shown, _memorandum_lines(memo, shown, start, last), end, last)
+
+
 def memorandum_text(memo: AwardMemorandum) -> str:
     """The memorandum as the contract file keeps it, in words (R-16o); dates on Connecticut's calendar."""
-    lines = [
-        f"Memorandum of the basis of award: request for proposals {memo.id}, {memo.rfp_title} (agency {memo.agency})",
-        f"Awarded {calendar.local_date(memo.awarded_at).isoformat()} to {memo.awardee_name}, contract {memo.contract_id}, at "
-        + f"a compensation of ${memo.price:,.2f}.",
-        "",
-        "1. How the evaluation factors stated in the request were applied (4a-52-16(o)(1)):",
-    ]
-    for r in memo.ranked:
+    return memorandum_page(memo, 0, lambda entry: 0, 0).text
+
+
+def _memorandum_lines(memo: AwardMemorandum, shown: AwardMemorandum, start: int, last: bool) -> str:
+    """The words of the page `shown` of `memo` from entry `start`: the heading on the first page, each section's
+    heading on the page where the section begins, the principal elements and price on the last."""
+    lines = []
+    if start == 0:
+        lines += [
+            f"Memorandum of the basis of award: request for proposals {memo.id}, {memo.rfp_title} (agency {memo.agency})",
+            f"Awarded {calendar.local_date(memo.awarded_at).isoformat()} to {memo.awardee_name}, contract "
+            + f"{memo.contract_id}, at a compensation of ${memo.price:,.2f}.",
+            "",
+            "1. How the evaluation factors stated in the request were applied (4a-52-16(o)(1)):",
+        ]
+    for r in shown.ranked:
         classification = (r.classification or "unclassified").replace("_", " ")
         lines.append(f"  {r.rank}. {r.proposer_name} (proposal {r.proposal_id}): total {r.total}, {classification}")
         lines.append(f"     Proposal: {r.description}; proposed price: {r.proposed_price}")
         lines += [f"     {f.factor} (weight {f.weight}): {f.score} - {f.reason}" for f in r.factors]
         lines.append(f"     Consensus: {r.rationale}")
-    lines += ["", "2. The principal elements of the negotiations (4a-52-16(o)(2)):"]
-    for t in memo.terminated:
+    section_two = len(memo.ranked)  # the entry where the principal elements begin
+    if start <= section_two and (section_two < start + len(shown.ranked) + len(shown.terminated) or last):
+        lines += ["", "2. The principal elements of the negotiations (4a-52-16(o)(2)):"]
+    for t in shown.terminated:
         lines.append(f"  Negotiation {t.number} with {t.proposer_name} terminated: {t.reasons}")
-    lines += [f"  - {element}" for element in memo.principal_elements]
-    lines.append(f"  Price agreed: ${memo.price:,.2f}")
+    if last:
+        lines += [f"  - {element}" for element in memo.principal_elements]
+        lines.append(f"  Price agreed: ${memo.price:,.2f}")
     return "\n".join(lines) + "\n"

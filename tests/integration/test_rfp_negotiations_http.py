@@ -173,3 +173,59 @@ def test_an_agreement_without_principal_elements_is_a_400_and_nothing_is_awarded
     assert reply.status == 400 and reply.json["rule"] == "R-16m-o"
     assert purchasing.get(f"/rfps/{rfp['id']}").json["status"] == "negotiation"
     assert purchasing.post(f"{base}/negotiations/x/agree", json=AGREEMENT).status == 404
+
+
+def awarded_after_one_termination(api, clock, purchasing) -> str:
+    """acme's negotiation terminated and noticed, bolt's agreed: the awarded request's path."""
+    rfp, sent = in_negotiation(api, clock, purchasing)
+    base = f"/rfps/{rfp['id']}"
+    decide_acme(purchasing, rfp, sent["acme"])
+    assert purchasing.post(f"{base}/negotiations").status == 201
+    assert purchasing.post(f"{base}/negotiations/1/terminate", json={"reasons": "The price exceeds the estimate."}).status == 200
+    assert purchasing.post(f"{base}/negotiations/1/notice").status == 200
+    assert purchasing.post(f"{base}/negotiations").status == 201
+    assert purchasing.post(f"{base}/negotiations/2/agree", json=AGREEMENT).status == 200
+    return base
+
+
+def read_pages(reader, path) -> list[dict]:
+    pages = [reader.get(path).json]
+    while pages[-1]["next"]:
+        reply = reader.get(f"{path}?cursor={pages[-1]['next']}")
+        assert reply.status == 200, reply.json
+        pages.append(reply.json)
+    return pages
+
+
+@pytest.mark.rule("R-16m-o")
+def test_a_memorandum_longer_than_an_answer_is_read_page_by_page_and_the_pages_are_the_whole(api, clock, purchasing, monkeypatch):
+    # Given an awarded request whose memorandum is read whole (three ranked proposers, one terminated negotiation)
+    from chalicelib.api import rfp_negotiations as memorandum_api
+
+    base = awarded_after_one_termination(api, clock, purchasing)
+    whole = api.get(f"{base}/memorandum").json
+    assert whole["next"] is None
+    # When pages hold one entry each (as a request of many long proposals needs)
+    monkeypatch.setattr(memorandum_api, "MEMORANDUM_PAGE_BYTES", 1)
+    pages = read_pages(api, f"{base}/memorandum")
+    # Then four pages give the whole memorandum: every entry once in order, the elements at the end, the same text
+    assert len(pages) == 4
+    assert [r for p in pages for r in p["ranked"]] == whole["ranked"]
+    assert [t for p in pages for t in p["terminated"]] == whole["terminated"]
+    assert [p["principal_elements"] for p in pages] == [[], [], [], whole["principal_elements"]]
+    assert "".join(p["text"] for p in pages) == whole["text"]
+    assert {p["contract_id"] for p in pages} == {whole["contract_id"]}
+
+
+@pytest.mark.rule("R-16m-o")
+def test_a_memorandum_cursor_altered_or_of_another_reader_is_a_400(api, clock, purchasing, monkeypatch):
+    # Given the public's cursor of the memorandum's second page
+    from chalicelib.api import rfp_negotiations as memorandum_api
+
+    base = awarded_after_one_termination(api, clock, purchasing)
+    monkeypatch.setattr(memorandum_api, "MEMORANDUM_PAGE_BYTES", 1)
+    cursor = api.get(f"{base}/memorandum").json["next"]
+    # When it is altered, or purchasing (who reads the withheld parts) uses it / Then 400 naming the cursor
+    for reader, sent in ((api, cursor[:-1] + ("B" if cursor.endswith("A") else "A")), (purchasing, cursor)):
+        reply = reader.get(f"{base}/memorandum?cursor={sent}")
+        assert reply.status == 400 and reply.json["details"][0]["field"] == "cursor"

@@ -325,6 +325,42 @@ def test_the_memorandum_lists_every_factor_of_every_ranked_proposer_and_the_nego
     assert "plan_of_performance (weight 25): 8.5 - acme on plan_of_performance" in text and "Migration within six months." in text
 
 
+def pages_of(memo, budget):
+    """Every page of `memo` whose entries each weigh 1, `budget` to a page."""
+    pages, start, last = [], 0, False
+    while not last:
+        pages.append(page := rules.memorandum_page(memo, start, lambda entry: 1, budget))
+        start, last = page.end, page.last
+    return pages
+
+
+@pytest.mark.rule("R-16m-o")
+@pytest.mark.parametrize("budget", [1, 2, 3, 4, 5])
+def test_a_memorandum_read_page_by_page_is_the_whole_memorandum_in_its_order(deps, rfp, budget):
+    # Given the memorandum of four ranked proposers and one terminated negotiation
+    awarded_to_bolt(deps, rfp)
+    memo = rfp_negotiations.memorandum(deps, PURCHASING, rfp.id)
+    # When it is read in pages of `budget` entries (a page may end anywhere, at the end of the ranking too)
+    pages = pages_of(memo, budget)
+    # Then the pages hold every entry once, in order, the principal elements on the last, and their texts are the text
+    assert len(pages) == -(-5 // budget)
+    assert tuple(r for p in pages for r in p.memo.ranked) == memo.ranked
+    assert tuple(t for p in pages for t in p.memo.terminated) == memo.terminated
+    assert [p.memo.principal_elements for p in pages] == [()] * (len(pages) - 1) + [AGREEMENT.principal_elements]
+    assert "".join(p.text for p in pages) == rules.memorandum_text(memo)
+
+
+@pytest.mark.rule("R-16m-o")
+def test_an_entry_larger_than_a_page_is_a_page_of_its_own(deps, rfp):
+    # Given the memorandum and entries each larger than a page's budget
+    awarded_to_bolt(deps, rfp)
+    memo = rfp_negotiations.memorandum(deps, PURCHASING, rfp.id)
+    # When its first pages are read / Then each holds one entry: a reading always moves on
+    first = rules.memorandum_page(memo, 0, lambda entry: 10, 5)
+    second = rules.memorandum_page(memo, first.end, lambda entry: 10, 5)
+    assert (first.memo.ranked, second.memo.ranked) == (memo.ranked[:1], memo.ranked[1:2])
+
+
 @pytest.mark.rule("R-16m-o")
 def test_the_award_keeps_the_memorandums_fingerprint_rather_than_a_copy_of_the_record(deps, rfp):
     awarded_to_bolt(deps, rfp)
