@@ -16,7 +16,7 @@
   own when it makes its first client, and each stack makes new ones: moto gives each test a fresh default session,
   and pynamodb's connection makes its own, so every test read endpoints.json and five services' models again (about
   0.4 s). Sessions share one loader here, as the clients of one session always do; what is loaded is the same files.
-  A Lambda makes its clients once per process, so this changes nothing the bench measures.
+  A Lambda makes its clients once per process; the bench's figures stayed within their run-to-run noise.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ PREFIX = "/board"  # every route of this blueprint: pages, not operations of /op
 HTML = "text/html; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
 BAD_PAGE_LINK = (
-    "This link to a page of the board was changed, or belongs to other filters: follow the board's own "
-    '"Next notices" link, or start again from the first page.'
+    "This link to a page of the board was changed, or belongs to other filters or another list: follow the page's "
+    'own "Next" link, or start again from the first page.'
 )
 
 
@@ -52,6 +52,10 @@ def _or_not_found(build) -> Response:
         return _page(views.message_page("Not found", exc.message, root=_root()), 404)
 
 
+def _bad_link() -> Response:
+    return _page(views.message_page("Bad link", BAD_PAGE_LINK, root=_root()), 400)
+
+
 @bp.route(PREFIX, methods=["GET"])
 def board():
     """The board, a page of each section; `?status=` one section, and `?page=` the page its "next" link names."""
@@ -61,7 +65,7 @@ def board():
             return _csv(views.board_csv(bootstrap.deps(), filters, cursor), "bid-board")
         return _page(views.board_page(bootstrap.deps(), filters, cursor, root=_root()))
     except InvalidCursor:
-        return _page(views.message_page("Bad link", BAD_PAGE_LINK, root=_root()), 400)
+        return _bad_link()
 
 
 @bp.route(PREFIX + "/solicitations/{solicitation_id}", methods=["GET"])
@@ -76,13 +80,17 @@ def rfp(rfp_id: str):
 
 @bp.route(PREFIX + "/registers", methods=["GET"])
 def registers():
-    deps = bootstrap.deps()
-    if _wants_csv():
-        which = _query().get("register", "sole-source")
-        if which == "emergency":
-            return _csv(views.register_csv(views.emergency_register(deps)), "emergency-register")
-        return _csv(views.register_csv(views.sole_source_register(deps)), "sole-source-register")
-    return _page(views.registers_page(deps, root=_root()))
+    """Both registers' first pages; `?register=` and `?page=` the page a register's "next" link names, and
+    `?format=csv` that page of the register as CSV."""
+    deps, register, cursor = bootstrap.deps(), _query().get("register"), _query().get("page") or None
+    try:
+        if _wants_csv():
+            which = register if register in views.REGISTERS else "sole-source"
+            records = views.register_page(deps, which, cursor).records
+            return _csv(views.register_csv(records), f"{which}-register")
+        return _page(views.registers_page(deps, register, cursor, root=_root()))
+    except InvalidCursor:
+        return _bad_link()
 
 
 @bp.route(PREFIX + "/plans", methods=["GET"])

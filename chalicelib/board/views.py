@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -219,12 +219,28 @@ def approved_plans(deps: Deps, agency: str | None, period: str | None) -> list[t
     return sorted(shown, key=lambda p: (p[0].agency, p[0].period))
 
 
-def sole_source_register(deps: Deps) -> list[SoleSourceRecordOut]:
-    return [SoleSourceRecordOut.of(r) for r in _all(lambda page: sole_source.register(deps, page))]
+@dataclass(frozen=True)
+class RegisterPage:
+    """One page of a public register (R-15c, R-20f): its records, oldest first, and the signed cursor of the next."""
+
+    records: list[BaseModel]
+    next: str | None = None
 
 
-def emergency_register(deps: Deps) -> list[EmergencyRecordOut]:
-    return [EmergencyRecordOut.of(p) for p in _all(lambda page: emergencies.register(deps, page))]
+# register name -> its store page reader and the public model of a record
+REGISTERS: dict[str, tuple[Callable[[Deps, PageRequest], Listing], Callable[[Any], BaseModel]]] = {
+    "sole-source": (sole_source.register, SoleSourceRecordOut.of),
+    "emergency": (emergencies.register, EmergencyRecordOut.of),
+}
+
+
+def register_page(deps: Deps, register: str, cursor: str | None = None) -> RegisterPage:
+    """At most BOARD_PAGE records of a register from where `cursor` says; InvalidCursor for a cursor it did not give."""
+    read, public = REGISTERS[register]
+    scope = json.dumps({"register": register}).encode()
+    listing = read(deps, PageRequest(limit=BOARD_PAGE, after=verified_position(cursor, scope) if cursor else ""))
+    shown = [public(record) for record in listing.items]
+    return RegisterPage(shown, None if listing.next is None else signed_cursor(listing.next, scope))
 
 
 # -- pages ------------------------------------------------------------------------------------------------------------
@@ -274,13 +290,16 @@ def rfp_page(deps: Deps, rfp_id: str, *, root: str = "") -> str:
     )
 
 
-def registers_page(deps: Deps, *, root: str = "") -> str:
+def registers_page(deps: Deps, register: str | None = None, cursor: str | None = None, *, root: str = "") -> str:
+    """The first page of each register; the register `register` from where `cursor` says, with a link to its next."""
     return render(
         "registers.html.j2",
         root=root,
         title="Sole source and emergency registers",
-        sole_source=sole_source_register(deps),
-        emergency=emergency_register(deps),
+        cursor=cursor,
+        register=register,
+        sole_source=register_page(deps, "sole-source", cursor if register == "sole-source" else None),
+        emergency=register_page(deps, "emergency", cursor if register == "emergency" else None),
         checkpoints=latest_checkpoints(deps),
     )
 

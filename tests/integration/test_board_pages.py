@@ -217,7 +217,7 @@ def test_a_page_link_the_board_did_not_give_for_this_list_is_a_400_page(api, sta
     # When a made-up link, or the link with other filters or another section, is opened
     reply = api.get("/board?" + query.format(link=link))
     # Then the answer is a 400 page saying the link is not the board's own, never an error page or another list
-    assert reply.status == 400 and "Bad link" in reply.body.decode() and "Next notices" in reply.body.decode()
+    assert reply.status == 400 and "Bad link" in reply.body.decode() and "start again from the first page" in reply.body.decode()
 
 
 @pytest.mark.rule("R-5b")

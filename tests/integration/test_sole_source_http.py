@@ -143,3 +143,43 @@ def test_a_granted_requests_contract_is_ordered_against_and_listed_publicly(agen
         contract_id,
     )
     assert "justification" not in record
+
+
+def contracted(agency, purchasing, n: int) -> str:
+    """A request granted and contracted at a price of its own: its contract file number."""
+    request = requested(agency)
+    determination = {
+        "granted": True,
+        "determination": "Only the manufacturer's boards fit the installed controls.",
+        "scope": "Controller boards for the two Hartford chillers.",
+        "effective_until": "2026-12-31",
+    }
+    assert purchasing.post(f"/sole-source-requests/{request['id']}/determination", json=determination).status == 200
+    price = {"price": f"{46200 + n}.00", "terms": "Delivery in 30 days.", "contract_type": "fixed_price"}
+    reply = purchasing.post(f"/sole-source-requests/{request['id']}/contract", json=price)
+    assert reply.status == 200, reply.json
+    return reply.json["contract_id"]
+
+
+@pytest.mark.rule("R-15")
+def test_the_boards_register_page_shows_the_record_page_by_page_and_its_csv_the_same_page(agency, purchasing, api, monkeypatch):
+    # Given three sole source contracts in the record and board pages of two records
+    import html
+    import re
+
+    from chalicelib.board import views
+
+    contracts = [contracted(agency, purchasing, n) for n in range(3)]
+    monkeypatch.setattr(views, "BOARD_PAGE", 2)
+    # When the public opens the registers page and follows the record's "next" link
+    first = api.get("/board/registers").body.decode()
+    (link,) = re.findall(r'href="(/board/registers\?register=sole-source&amp;page=[^"#]+)#sole-source">Next records', first)
+    second = api.get(html.unescape(link)).body.decode()
+    # Then the first page shows two contracts, the second the third, and the second page's CSV is that page
+    assert [c for c in contracts if c in first] == contracts[:2] and [c for c in contracts if c in second] == contracts[2:]
+    assert "Next records" not in second
+    page = html.unescape(link).split("page=")[1]
+    rows = api.get(f"/board/registers?format=csv&register=sole-source&page={page}").body.decode()
+    assert contracts[2] in rows and contracts[0] not in rows
+    # And the page's link is the sole source record's alone: on the emergency record it is a 400 page
+    assert api.get(f"/board/registers?register=emergency&page={page}").status == 400
