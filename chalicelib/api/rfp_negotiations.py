@@ -425,8 +425,9 @@ class MemorandumQuery(RequestBody):
 
 
 # Entries (ranked proposers, terminated negotiations) per page, counted as JSON-escaped text twice (their fields, and
-# again in `text`): with the heading and the principal elements (50 of 2,000 characters at most) a page stays well
-# inside Lambda's 6 MB answer, and one entry (1.15 MB at most, docs/decisions.md) always fits.
+# again in `text`). A page holds at least one entry, so the largest (1.15 MB as JSON, docs/decisions.md) is a page of
+# about 2.3 MB; with the heading and the principal elements (50 of 2,000 characters at most) a page stays under 4 MB
+# of Lambda's 6 MB answer.
 MEMORANDUM_PAGE_BYTES = 2_000_000
 
 

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import jinja2
 
 STATIC = Path(__file__).parent / "static"
-PAGE = PageRequest(limit=200)  # one store page per read of the lists a page shows whole (a tabulation, the registers)
+PAGE = PageRequest(limit=200)  # one store page per read of what a page shows whole (a tabulation, the plans, a feed)
 BOARD_PAGE = 50  # notices per page of a board section, in HTML and CSV: a page stays small however long its list
 
 # Where each status is shown on the board: current work first, the closed ones in the archive.
