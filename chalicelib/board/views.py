@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -304,16 +305,12 @@ def registers_page(deps: Deps, register: str | None = None, cursor: str | None =
     )
 
 
-def latest_checkpoints(deps: Deps, count: int = 7) -> list:
-    """The audit log's signed checkpoints of the last `count` days, newest first: anyone can check the log against them
-    (GET /audit/checkpoints, `make verify-audit`)."""
-    found, after = [], ""
-    while True:
-        page = audit_log.checkpoints(deps, PageRequest(after=after, limit=200))
-        found += page.items
-        if not page.next:
-            return found[::-1][:count]
-        after = page.next
+def latest_checkpoints(deps: Deps, days: int = 7) -> list:
+    """The audit log's signed checkpoints of the last `days` days (UTC, as they are signed), newest first: anyone can
+    check the log against them (GET /audit/checkpoints, `make verify-audit`). One read from the first of those days,
+    however many years of checkpoints are stored before it."""
+    since = (deps.clock.now().astimezone(dt.UTC).date() - dt.timedelta(days=days)).isoformat()
+    return audit_log.checkpoints(deps, PageRequest(after=since, limit=days + 1)).items[::-1][:days]
 
 
 def plans_page(deps: Deps, agency: str | None, period: str | None, *, root: str = "") -> str:

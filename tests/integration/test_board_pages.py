@@ -228,3 +228,21 @@ def test_the_openings_calendar_lists_every_open_invitation_however_many_pages_th
     # When the calendar is read / Then it has an event for each
     events = icalendar.Calendar.from_ical(api.get("/board/openings.ics").body.decode()).walk("VEVENT")
     assert {str(e["uid"]).removesuffix("@ct-procurement") for e in events} == ids
+
+
+def test_the_registers_page_shows_the_checkpoints_of_the_last_seven_days_newest_first_in_one_read(api, stack, clock, monkeypatch):
+    # Given a checkpoint signed on each of nine days
+    deps = bootstrap.deps()
+    signed = []
+    for _ in range(9):
+        clock.advance(days=1)
+        signed.append(audit_log.sign_checkpoint(deps, bootstrap.signer()))
+    reads = []
+    checkpoints = audit_log.checkpoints
+    monkeypatch.setattr(audit_log, "checkpoints", lambda deps, page: reads.append(page) or checkpoints(deps, page))
+    # When the public opens the registers page
+    html = page(api, "/board/registers")
+    # Then it shows the seven newest, newest first, read from the first of those days in one page
+    times = re.findall(r'<tr><th scope="row">(\d{4}-\d\d-\d\dT[^<]+)</th>', html)
+    assert times == [c.time for c in signed[::-1][:7]]
+    assert len(reads) == 1 and reads[0].after == (clock.now().astimezone(dt.UTC).date() - dt.timedelta(days=7)).isoformat()
