@@ -95,11 +95,16 @@ def registers():
 
 @bp.route(PREFIX + "/plans", methods=["GET"])
 def plans():
+    """Approved plans, a page at a time (`?page=` of the "next" link); `?format=csv` that page's schedules."""
     query = _query()
     agency, period = (query.get(name, "").strip() or None for name in ("agency", "period"))
-    if _wants_csv():
-        return _csv(views.plans_csv(bootstrap.deps(), agency, period), "procurement-plans")
-    return _page(views.plans_page(bootstrap.deps(), agency, period, root=_root()))
+    cursor = query.get("page") or None
+    try:
+        if _wants_csv():
+            return _csv(views.plans_csv(bootstrap.deps(), agency, period, cursor), "procurement-plans")
+        return _page(views.plans_page(bootstrap.deps(), agency, period, cursor, root=_root()))
+    except InvalidCursor:
+        return _bad_link()
 
 
 @bp.route(PREFIX + "/openings.ics", methods=["GET"])

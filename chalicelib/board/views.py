@@ -50,8 +50,9 @@ if TYPE_CHECKING:
     import jinja2
 
 STATIC = Path(__file__).parent / "static"
-PAGE = PageRequest(limit=200)  # one store page per read of what a page shows whole (a tabulation, the plans, a feed)
+PAGE = PageRequest(limit=200)  # one store page per read of what a page shows whole (a tabulation, a feed)
 BOARD_PAGE = 50  # notices per page of a board section, in HTML and CSV: a page stays small however long its list
+PLANS_PAGE = 10  # plans per page of the plans page, each with every schedule version and its services
 
 # Where each status is shown on the board: current work first, the closed ones in the archive.
 ITB_SECTIONS = {
@@ -112,10 +113,11 @@ class SectionPage:
 def section_page(deps: Deps, filters: Filters, section: str, cursor: str | None = None) -> SectionPage:
     """At most BOARD_PAGE notices of a section, from where `cursor` says (the first page without one). A cursor that
     is not one this section and these filters gave is InvalidCursor: a link cannot start a list where it likes."""
-    index, after = _position(verified_position(cursor, _scope(filters, section))) if cursor else (0, "")
+    scope = _section_scope(filters, section)
+    index, after = _position(_position_of(scope, cursor))
     invitations, requests, index, after = _read_section(deps, filters, section, index, after, BOARD_PAGE)
     more = index < len(_lists(section))
-    return SectionPage(invitations, requests, signed_cursor(f"{index} {after}", _scope(filters, section)) if more else None)
+    return SectionPage(invitations, requests, _cursor(scope, f"{index} {after}") if more else None)
 
 
 def _read_section(
@@ -152,14 +154,25 @@ def _lists(section: str) -> list[SolicitationStatus | RfpStatus]:
     return [*ITB_SECTIONS[section], *RFP_SECTIONS[section]]
 
 
-def _scope(filters: Filters, section: str) -> bytes:
-    """What a board cursor is bound to: the section and the filters, so a link of one list never reads another."""
-    return json.dumps({"board": section, "agency": filters.agency, "commodity": filters.commodity}, sort_keys=True).encode()
+def _section_scope(filters: Filters, section: str) -> dict:
+    return {"board": section, "agency": filters.agency, "commodity": filters.commodity}
+
+
+def _cursor(scope: dict, position: str) -> str:
+    """A link's `?page=`: the store position, signed with the API's cursor key and bound to `scope` (the list and its
+    filters), so a link changed, or moved to another list or filter, is InvalidCursor and never reads elsewhere."""
+    return signed_cursor(position, json.dumps(scope, sort_keys=True).encode())
+
+
+def _position_of(scope: dict, cursor: str | None) -> str:
+    """The position a link of `scope` carries ("" without one, the first page); InvalidCursor if it is not one."""
+    return verified_position(cursor, json.dumps(scope, sort_keys=True).encode()) if cursor else ""
 
 
 def _position(position: str) -> tuple[int, str]:
+    """A section's position: the index of its list and the store position in it; the first list's start for ""."""
     index, _, after = position.partition(" ")
-    return int(index), after
+    return int(index or 0), after
 
 
 def itb_awards(deps: Deps, solicitation_id: str) -> PublicAwardsOut | None:
@@ -204,11 +217,22 @@ def _all(read: Callable[[PageRequest], Listing]) -> Iterator:
         page = PageRequest(limit=PAGE.limit, after=listing.next)
 
 
-def approved_plans(deps: Deps, agency: str | None, period: str | None) -> list[tuple[PlanOut, list[ScheduleVersionOut]]]:
-    """OPM-2: approved plans by agency and period, past periods included, each with every published schedule version."""
-    listed = _all(lambda page: plans.list_plans(deps, None, page, agency=agency, period=period))
+@dataclass(frozen=True)
+class PlansPage:
+    """One page of the approved plans (OPM-2), by agency and period, each with every published schedule version, and
+    the signed cursor of the next page."""
+
+    plans: list[tuple[PlanOut, list[ScheduleVersionOut]]]
+    next: str | None = None
+
+
+def approved_plans(deps: Deps, agency: str | None, period: str | None, cursor: str | None = None) -> PlansPage:
+    """OPM-2: at most PLANS_PAGE approved plans by agency and period, past periods included, from where `cursor` says."""
+    scope = {"plans": "approved", "agency": agency, "period": period}
+    page = PageRequest(limit=PLANS_PAGE, after=_position_of(scope, cursor))
+    listing = plans.list_plans(deps, None, page, agency=agency, period=period)
     shown = []
-    for summary in listed:
+    for summary in listing.items:
         plan = PlanOut.of(plans.get_plan(deps, None, summary.id))
         versions = [
             ScheduleVersionOut.model_validate(
@@ -217,7 +241,7 @@ def approved_plans(deps: Deps, agency: str | None, period: str | None) -> list[t
             for v in plan.schedule_versions
         ]
         shown.append((plan, versions))
-    return sorted(shown, key=lambda p: (p[0].agency, p[0].period))
+    return PlansPage(shown, None if listing.next is None else _cursor(scope, listing.next))
 
 
 @dataclass(frozen=True)
@@ -238,10 +262,10 @@ REGISTERS: dict[str, tuple[Callable[[Deps, PageRequest], Listing], Callable[[Any
 def register_page(deps: Deps, register: str, cursor: str | None = None) -> RegisterPage:
     """At most BOARD_PAGE records of a register from where `cursor` says; InvalidCursor for a cursor it did not give."""
     read, public = REGISTERS[register]
-    scope = json.dumps({"register": register}).encode()
-    listing = read(deps, PageRequest(limit=BOARD_PAGE, after=verified_position(cursor, scope) if cursor else ""))
+    scope = {"register": register}
+    listing = read(deps, PageRequest(limit=BOARD_PAGE, after=_position_of(scope, cursor)))
     shown = [public(record) for record in listing.items]
-    return RegisterPage(shown, None if listing.next is None else signed_cursor(listing.next, scope))
+    return RegisterPage(shown, None if listing.next is None else _cursor(scope, listing.next))
 
 
 # -- pages ------------------------------------------------------------------------------------------------------------
@@ -313,12 +337,13 @@ def latest_checkpoints(deps: Deps, days: int = 7) -> list:
     return audit_log.checkpoints(deps, PageRequest(after=since, limit=days + 1)).items[::-1][:days]
 
 
-def plans_page(deps: Deps, agency: str | None, period: str | None, *, root: str = "") -> str:
+def plans_page(deps: Deps, agency: str | None, period: str | None, cursor: str | None = None, *, root: str = "") -> str:
     return render(
         "plans.html.j2",
         root=root,
         title="Approved procurement plans",
-        plans=approved_plans(deps, agency, period),
+        page=approved_plans(deps, agency, period, cursor),
+        cursor=cursor,
         agency=agency,
         period=period,
     )
@@ -351,7 +376,8 @@ def register_csv(records: Iterable[BaseModel]) -> str:
     return to_csv(header, ([_cell(row[k]) for k in header] for row in dumped))
 
 
-def plans_csv(deps: Deps, agency: str | None, period: str | None) -> str:
+def plans_csv(deps: Deps, agency: str | None, period: str | None, cursor: str | None = None) -> str:
+    """The schedules of the plans of the page the download link is on."""
     header = [
         "plan_id",
         "agency",
@@ -365,7 +391,7 @@ def plans_csv(deps: Deps, agency: str | None, period: str | None) -> str:
     ]
     rows = (
         [plan.id, plan.agency, plan.period, version.number, *(_cell(s.model_dump(mode="json")[k]) for k in header[4:])]
-        for plan, versions in approved_plans(deps, agency, period)
+        for plan, versions in approved_plans(deps, agency, period, cursor).plans
         for version in versions
         for s in version.services
     )

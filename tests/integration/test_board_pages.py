@@ -246,3 +246,34 @@ def test_the_registers_page_shows_the_checkpoints_of_the_last_seven_days_newest_
     times = re.findall(r'<tr><th scope="row">(\d{4}-\d\d-\d\dT[^<]+)</th>', html)
     assert times == [c.time for c in signed[::-1][:7]]
     assert len(reads) == 1 and reads[0].after == (clock.now().astimezone(dt.UTC).date() - dt.timedelta(days=7)).isoformat()
+
+
+def approved_plans_of(api, agencies) -> list[str]:
+    """A plan of each agency for PLAN's period, submitted and approved: their ids."""
+    ids, opm = [], api.as_("opm", "OPM")
+    for agency in agencies:
+        created = api.as_("agency", agency).post("/plans", json=PLAN)
+        assert created.status == 201, created.json
+        assert api.as_("agency", agency).post(f"/plans/{created.json['id']}/submit").status == 200
+        assert opm.post(f"/plans/{created.json['id']}/approve", json={"note": "Approved as filed."}).status == 200
+        ids.append(created.json["id"])
+    return ids
+
+
+@pytest.mark.rule("OPM-2")
+def test_the_plans_page_shows_the_approved_plans_page_by_page_by_agency(api, monkeypatch):
+    # Given three agencies' approved plans and pages of two plans
+    ids = approved_plans_of(api, ("DSS", "DOT", "DAS"))
+    monkeypatch.setattr(views, "PLANS_PAGE", 2)
+    # When the public opens the plans page and follows its "next" link
+    first = page(api, "/board/plans")
+    (link,) = re.findall(r'<a href="(/board/plans\?page=[^"]+)">Next plans', first)
+    second = page(api, markup.unescape(link))
+    # Then DAS and DOT are on the first page, DSS on the second, which links no further page
+    assert re.findall(r'<h2 id="plan-[^"]+">(\w+),', first) == ["DAS", "DOT"]
+    assert re.findall(r'<h2 id="plan-[^"]+">(\w+),', second) == ["DSS"] and "Next plans" not in second
+    assert {i for i in ids if i in first + second} == set(ids)
+    # And the second page's CSV holds its plan's schedule only; a changed link is a 400 page
+    rows = list(csv.DictReader(io.StringIO(api.get(markup.unescape(link) + "&format=csv").body.decode())))
+    assert {r["agency"] for r in rows} == {"DSS"}
+    assert api.get(markup.unescape(link) + "&agency=DOT").status == 400
