@@ -3,6 +3,8 @@ page is built by chalicelib/board from the public service functions with no view
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
@@ -52,20 +54,21 @@ def _or_not_found(build) -> Response:
         return _page(views.message_page("Not found", exc.message, root=_root()), 404)
 
 
-def _bad_link() -> Response:
-    return _page(views.message_page("Bad link", BAD_PAGE_LINK, root=_root()), 400)
+def _or_bad_link(answer: Callable[[], Response]) -> Response:
+    """A page link (`?page=`) the board did not give for this list is a 400 page, never another list or an error."""
+    try:
+        return answer()
+    except InvalidCursor:
+        return _page(views.message_page("Bad link", BAD_PAGE_LINK, root=_root()), 400)
 
 
 @bp.route(PREFIX, methods=["GET"])
 def board():
     """The board, a page of each section; `?status=` one section, and `?page=` the page its "next" link names."""
     filters, cursor = Filters.of(_query()), _query().get("page") or None
-    try:
-        if _wants_csv():
-            return _csv(views.board_csv(bootstrap.deps(), filters, cursor), "bid-board")
-        return _page(views.board_page(bootstrap.deps(), filters, cursor, root=_root()))
-    except InvalidCursor:
-        return _bad_link()
+    if _wants_csv():
+        return _or_bad_link(lambda: _csv(views.board_csv(bootstrap.deps(), filters, cursor), "bid-board"))
+    return _or_bad_link(lambda: _page(views.board_page(bootstrap.deps(), filters, cursor, root=_root())))
 
 
 @bp.route(PREFIX + "/solicitations/{solicitation_id}", methods=["GET"])
@@ -83,14 +86,12 @@ def registers():
     """Both registers' first pages; `?register=` and `?page=` the page a register's "next" link names, and
     `?format=csv` that page of the register as CSV."""
     deps, register, cursor = bootstrap.deps(), _query().get("register"), _query().get("page") or None
-    try:
-        if _wants_csv():
-            which = register if register in views.REGISTERS else "sole-source"
-            records = views.register_page(deps, which, cursor).records
-            return _csv(views.register_csv(records), f"{which}-register")
-        return _page(views.registers_page(deps, register, cursor, root=_root()))
-    except InvalidCursor:
-        return _bad_link()
+    if _wants_csv():
+        which = register if register in views.REGISTERS else "sole-source"
+        return _or_bad_link(
+            lambda: _csv(views.register_csv(views.register_page(deps, which, cursor).records), f"{which}-register")
+        )
+    return _or_bad_link(lambda: _page(views.registers_page(deps, register, cursor, root=_root())))
 
 
 @bp.route(PREFIX + "/plans", methods=["GET"])
@@ -99,12 +100,9 @@ def plans():
     query = _query()
     agency, period = (query.get(name, "").strip() or None for name in ("agency", "period"))
     cursor = query.get("page") or None
-    try:
-        if _wants_csv():
-            return _csv(views.plans_csv(bootstrap.deps(), agency, period, cursor), "procurement-plans")
-        return _page(views.plans_page(bootstrap.deps(), agency, period, cursor, root=_root()))
-    except InvalidCursor:
-        return _bad_link()
+    if _wants_csv():
+        return _or_bad_link(lambda: _csv(views.plans_csv(bootstrap.deps(), agency, period, cursor), "procurement-plans"))
+    return _or_bad_link(lambda: _page(views.plans_page(bootstrap.deps(), agency, period, cursor, root=_root())))
 
 
 @bp.route(PREFIX + "/openings.ics", methods=["GET"])
