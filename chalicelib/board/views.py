@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -100,6 +101,9 @@ class Filters:
 # -- reads ------------------------------------------------------------------------------------------------------------
 
 
+Notice = SolicitationOut | RfpOut
+
+
 @dataclass(frozen=True)
 class SectionPage:
     """One page of a board section: its invitations, then its requests for proposals, and the signed cursor of the
@@ -111,68 +115,47 @@ class SectionPage:
 
 
 def section_page(deps: Deps, filters: Filters, section: str, cursor: str | None = None) -> SectionPage:
-    """At most BOARD_PAGE notices of a section, from where `cursor` says (the first page without one). A cursor that
-    is not one this section and these filters gave is InvalidCursor: a link cannot start a list where it likes."""
-    scope = _section_scope(filters, section)
-    index, after = _position(_position_of(scope, cursor))
-    invitations, requests, index, after = _read_section(deps, filters, section, index, after, BOARD_PAGE)
-    more = index < len(_lists(section))
-    return SectionPage(invitations, requests, _cursor(scope, f"{index} {after}") if more else None)
+    """At most BOARD_PAGE notices of a section, from where `cursor` says (the first page without one)."""
+    scope = {"board": section, "agency": filters.agency, "commodity": filters.commodity}
+    listing = _linked_page(scope, cursor, BOARD_PAGE, lambda page: _section_notices(deps, filters, section, page))
+    invitations, requests = _split(listing.items)
+    return SectionPage(invitations, requests, listing.next)
 
 
-def _read_section(
-    deps: Deps, filters: Filters, section: str, index: int, after: str, limit: int
-) -> tuple[list[SolicitationOut], list[RfpOut], int, str]:
-    """Up to `limit` notices of the section's lists (its statuses, invitations first) from list `index` at store
-    position `after`, and where the next read goes on from. Requests are filtered here: their index has no agency."""
-    lists, invitations, requests = _lists(section), list[SolicitationOut](), list[RfpOut]()
-    while index < len(lists) and len(invitations) + len(requests) < limit:
-        page = PageRequest(limit=limit - len(invitations) - len(requests), after=after)
+def _section_notices(deps: Deps, filters: Filters, section: str, page: PageRequest) -> Listing[Notice]:
+    """Up to `page.limit` notices of the section's lists (its statuses, invitations first) from `page.after`, the
+    index of a list and the store position in it ("" for the first list's start). Requests are filtered here: their
+    index has no agency."""
+    lists: list[SolicitationStatus | RfpStatus] = [*ITB_SECTIONS[section], *RFP_SECTIONS[section]]
+    index_text, _, after = page.after.partition(" ")
+    index, notices = int(index_text or 0), list[Notice]()
+    while index < len(lists) and len(notices) < page.limit:
+        part = PageRequest(limit=page.limit - len(notices), after=after)
         status = lists[index]
         if isinstance(status, SolicitationStatus):
             listing: Listing = solicitations.list_solicitations(
-                deps, None, status, page, agency=filters.agency, commodity=filters.commodity
+                deps, None, status, part, agency=filters.agency, commodity=filters.commodity
             )
-            invitations += [SolicitationOut.of(s) for s in listing.items]
+            notices += [SolicitationOut.of(s) for s in listing.items]
         else:
-            listing = rfps.list_rfps(deps, None, status, page)
-            requests += [shown for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
+            listing = rfps.list_rfps(deps, None, status, part)
+            notices += [shown for r in listing.items if filters.keeps(shown := RfpOut.of(r))]
         index, after = (index + 1, "") if listing.next is None else (index, listing.next)
-    return invitations, requests, index, after
+    return Listing(notices, f"{index} {after}" if index < len(lists) else None)
 
 
-def _every(deps: Deps, filters: Filters, section: str) -> tuple[list[SolicitationOut], list[RfpOut]]:
-    """Every notice of a section, page by page: for feeds that list all of them (the openings calendar)."""
-    invitations, requests, index, after = list[SolicitationOut](), list[RfpOut](), 0, ""
-    while index < len(_lists(section)):
-        more_invitations, more_requests, index, after = _read_section(deps, filters, section, index, after, PAGE.limit)
-        invitations, requests = invitations + more_invitations, requests + more_requests
-    return invitations, requests
+def _split(notices: Iterable[Notice]) -> tuple[list[SolicitationOut], list[RfpOut]]:
+    notices = list(notices)
+    return [n for n in notices if isinstance(n, SolicitationOut)], [n for n in notices if isinstance(n, RfpOut)]
 
 
-def _lists(section: str) -> list[SolicitationStatus | RfpStatus]:
-    return [*ITB_SECTIONS[section], *RFP_SECTIONS[section]]
-
-
-def _section_scope(filters: Filters, section: str) -> dict:
-    return {"board": section, "agency": filters.agency, "commodity": filters.commodity}
-
-
-def _cursor(scope: dict, position: str) -> str:
-    """A link's `?page=`: the store position, signed with the API's cursor key and bound to `scope` (the list and its
-    filters), so a link changed, or moved to another list or filter, is InvalidCursor and never reads elsewhere."""
-    return signed_cursor(position, json.dumps(scope, sort_keys=True).encode())
-
-
-def _position_of(scope: dict, cursor: str | None) -> str:
-    """The position a link of `scope` carries ("" without one, the first page); InvalidCursor if it is not one."""
-    return verified_position(cursor, json.dumps(scope, sort_keys=True).encode()) if cursor else ""
-
-
-def _position(position: str) -> tuple[int, str]:
-    """A section's position: the index of its list and the store position in it; the first list's start for ""."""
-    index, _, after = position.partition(" ")
-    return int(index or 0), after
+def _linked_page(scope: dict, cursor: str | None, limit: int, read: Callable[[PageRequest], Listing]) -> Listing:
+    """One page of a public list from where a link's `?page=` says, its `next` the `?page=` of the following page:
+    the store position, signed with the API's cursor key and bound to `scope` (the list and its filters), so a link
+    changed, or moved to another list or filter, is InvalidCursor and never reads elsewhere."""
+    key = json.dumps(scope, sort_keys=True).encode()
+    listing = read(PageRequest(limit=limit, after=verified_position(cursor, key) if cursor else ""))
+    return Listing(listing.items, None if listing.next is None else signed_cursor(listing.next, key))
 
 
 def itb_awards(deps: Deps, solicitation_id: str) -> PublicAwardsOut | None:
@@ -229,8 +212,8 @@ class PlansPage:
 def approved_plans(deps: Deps, agency: str | None, period: str | None, cursor: str | None = None) -> PlansPage:
     """OPM-2: at most PLANS_PAGE approved plans by agency and period, past periods included, from where `cursor` says."""
     scope = {"plans": "approved", "agency": agency, "period": period}
-    page = PageRequest(limit=PLANS_PAGE, after=_position_of(scope, cursor))
-    listing = plans.list_plans(deps, None, page, agency=agency, period=period)
+    read = functools.partial(plans.list_plans, deps, None, agency=agency, period=period)
+    listing = _linked_page(scope, cursor, PLANS_PAGE, read)
     shown = []
     for summary in listing.items:
         plan = PlanOut.of(plans.get_plan(deps, None, summary.id))
@@ -241,7 +224,7 @@ def approved_plans(deps: Deps, agency: str | None, period: str | None, cursor: s
             for v in plan.schedule_versions
         ]
         shown.append((plan, versions))
-    return PlansPage(shown, None if listing.next is None else _cursor(scope, listing.next))
+    return PlansPage(shown, listing.next)
 
 
 @dataclass(frozen=True)
@@ -262,10 +245,8 @@ REGISTERS: dict[str, tuple[Callable[[Deps, PageRequest], Listing], Callable[[Any
 def register_page(deps: Deps, register: str, cursor: str | None = None) -> RegisterPage:
     """At most BOARD_PAGE records of a register from where `cursor` says; InvalidCursor for a cursor it did not give."""
     read, public = REGISTERS[register]
-    scope = {"register": register}
-    listing = read(deps, PageRequest(limit=BOARD_PAGE, after=_position_of(scope, cursor)))
-    shown = [public(record) for record in listing.items]
-    return RegisterPage(shown, None if listing.next is None else _cursor(scope, listing.next))
+    listing = _linked_page({"register": register}, cursor, BOARD_PAGE, functools.partial(read, deps))
+    return RegisterPage([public(record) for record in listing.items], listing.next)
 
 
 # -- pages ------------------------------------------------------------------------------------------------------------
@@ -423,7 +404,7 @@ def openings_calendar(deps: Deps, page_url: Callable[[str, str], str]) -> str:
     cal.add("prodid", "-//State of Connecticut//Bid board openings//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Connecticut bid openings and proposal due dates")
-    invitations, requests = _every(deps, Filters(), "open")
+    invitations, requests = _split(_all(lambda page: _section_notices(deps, Filters(), "open", page)))
     for s in invitations:
         cal.add_component(
             _event(f"Bid opening: {s.title}", s.id, s.opening_at, s.published_at, s.agency, page_url("solicitations", s.id))

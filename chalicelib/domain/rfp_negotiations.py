@@ -498,8 +498,11 @@ def memorandum_page(memo: AwardMemorandum, start: int, size: Callable[[Memorandu
     `budget`, and at least one: nothing bounds a request's proposers, and a reading must stay one answer's size."""
     entries: list[MemorandumEntry] = [*memo.ranked, *memo.terminated]
     end, used = start, 0
-    while end < len(entries) and (end == start or used + size(entries[end]) <= budget):
-        used, end = used + size(entries[end]), end + 1
+    while end < len(entries):
+        used += size(entries[end])
+        if end > start and used > budget:
+            break
+        end += 1
     last, ranked = end >= len(entries), len(memo.ranked)
     shown = dataclasses.replace(
         memo,
