@@ -33,13 +33,18 @@ class InvalidCursor(ValidationFailed):
     """The cursor was not written by this API for this list, these filters and this caller."""
 
 
-class PageQuery(RequestBody):
-    """The query parameters every list takes; a list's own filters extend it."""
+class CursorQuery(RequestBody):
+    """The query parameter of an answer read in pages: a list, or a document too long for one answer."""
 
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
     cursor: str | None = Field(
         None, max_length=2048, description="The `next` of the previous page, with the same filters; omit for the first page."
     )
+
+
+class PageQuery(CursorQuery):
+    """The query parameters every list takes; a list's own filters extend it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
 
 
 ITEMS = "At most `limit` items, in the list's order."

@@ -13,7 +13,7 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api.framework import Call, operation
-from chalicelib.api.paging import next_cursor, position
+from chalicelib.api.paging import CursorQuery, next_cursor, position
 from chalicelib.api.rfps import RfpOut
 from chalicelib.api.types import DecimalOut, Dollars, LocalTime, Money
 from chalicelib.api.views import ApiModel, RequestBody
@@ -420,10 +420,6 @@ class RfpMemorandumOut(ApiModel):
         )
 
 
-class MemorandumQuery(RequestBody):
-    cursor: str | None = Field(None, max_length=2048, description="The `next` of the previous page; omit for the first page.")
-
-
 # Entries (ranked proposers, terminated negotiations) per page, counted as JSON-escaped text twice (their fields, and
 # again in `text`). A page holds at least one entry, so the largest (1.15 MB as JSON, docs/decisions.md) is a page of
 # about 2.3 MB; with the heading and the principal elements (50 of 2,000 characters at most) a page stays under 4 MB
@@ -442,7 +438,7 @@ def _answer_size(entry: MemorandumEntry) -> int:
     summary="Read the memorandum of the basis of award",
     tag=TAG,
     response=RfpMemorandumOut,
-    query=MemorandumQuery,
+    query=CursorQuery,
     rules=("R-16m-o", "R-16d"),
     errors=(404, 409),
     optional_auth=True,
